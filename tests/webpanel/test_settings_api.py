@@ -1,0 +1,140 @@
+"""GET/PATCH /api/settings: defaults, validation with no change, live gate, change log."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+DEFAULTS = {
+    "symbols": ["SPY", "QQQ", "TXN", "SPXL", "SPXS"],
+    "alpaca_endpoint": "paper",
+    "max_purchase_pct": 0.2,
+    "max_purchase_usd": 6000.0,
+    "strategy_limits": {},
+}
+
+
+def _document(body: dict[str, Any]) -> dict[str, Any]:
+    return {key: body[key] for key in DEFAULTS}
+
+
+class SettingsGetTests:
+    def test_defaults_before_any_change(self, admin_api: Any):
+        body = admin_api.get("/api/settings").json()
+        assert _document(body) == DEFAULTS
+        assert body["live_trading_allowed"] is False
+        assert body["updated_by"] is None
+
+    def test_non_staff_users_may_read(self, user_api: Any):
+        assert user_api.get("/api/settings").status_code == 200
+
+
+class SettingsPatchTests:
+    def test_valid_change_is_saved_and_logged_to_program_feed(
+        self, admin_api: Any, log_lines: Callable[[str], list[str]]
+    ):
+        response = admin_api.patch(
+            "/api/settings", {"symbols": ["SPY", "BRK.B", "AAPL"]}, format="json"
+        )
+        assert response.status_code == 200
+        assert response.json()["symbols"] == ["SPY", "BRK.B", "AAPL"]
+        assert response.json()["updated_by"] == "admin"
+        assert admin_api.get("/api/settings").json()["symbols"] == ["SPY", "BRK.B", "AAPL"]
+        changes = [line for line in log_lines("program") if "[settings]" in line]
+        assert any("admin changed symbols" in line and "BRK.B" in line for line in changes)
+
+    def test_bad_symbols_are_422_with_field_details_and_change_nothing(self, admin_api: Any):
+        admin_api.patch("/api/settings", {"max_purchase_usd": 5000}, format="json")
+        before = admin_api.get("/api/settings").json()
+        response = admin_api.patch(
+            "/api/settings", {"symbols": ["spy!", ""], "max_purchase_usd": 100}, format="json"
+        )
+        assert response.status_code == 422
+        error = response.json()["error"]
+        assert error["code"] == "validation_failed"
+        assert set(error["details"]["fields"]) == {"symbols.0", "symbols.1"}
+        assert "'spy!'" in error["details"]["fields"]["symbols.0"][0]
+        assert admin_api.get("/api/settings").json() == before
+
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            ({"symbols": ["SPY", "SPY"]}, "symbols.1"),
+            ({"symbols": ["TOOLONG"]}, "symbols.0"),
+            ({"symbols": ["spy"]}, "symbols.0"),
+            ({"symbols": []}, "symbols"),
+            ({"symbols": "SPY"}, "symbols"),
+            ({"symbols": [1]}, "symbols.0"),
+            ({"max_purchase_pct": 0}, "max_purchase_pct"),
+            ({"max_purchase_pct": 1.5}, "max_purchase_pct"),
+            ({"max_purchase_pct": True}, "max_purchase_pct"),
+            ({"max_purchase_pct": "0.2"}, "max_purchase_pct"),
+            ({"max_purchase_usd": 0}, "max_purchase_usd"),
+            ({"max_purchase_usd": -5}, "max_purchase_usd"),
+            ({"alpaca_endpoint": "demo"}, "alpaca_endpoint"),
+            (
+                {"strategy_limits": {"Cycle": {"max_purchase_pct": 2}}},
+                "strategy_limits.Cycle.max_purchase_pct",
+            ),
+            ({"strategy_limits": {"Cycle": {"leverage": 2}}}, "strategy_limits.Cycle.leverage"),
+            ({"strategy_limits": {"9bad": {"max_purchase_pct": 0.1}}}, "strategy_limits.9bad"),
+            ({"strategy_limits": []}, "strategy_limits"),
+            ({"live_trading_allowed": True}, "live_trading_allowed"),
+            ({"colour": "blue"}, "colour"),
+        ],
+    )
+    def test_each_bad_value_names_its_field(self, admin_api: Any, change: dict, field: str):
+        before = admin_api.get("/api/settings").json()
+        response = admin_api.patch("/api/settings", change, format="json")
+        assert response.status_code == 422, response.json()
+        assert field in response.json()["error"]["details"]["fields"]
+        assert admin_api.get("/api/settings").json() == before
+
+    def test_body_must_be_an_object(self, admin_api: Any):
+        response = admin_api.patch("/api/settings", ["SPY"], format="json")
+        assert response.status_code == 422
+
+    def test_live_endpoint_refused_unless_allowed(self, admin_api: Any, settings: Any):
+        response = admin_api.patch("/api/settings", {"alpaca_endpoint": "live"}, format="json")
+        assert response.status_code == 422
+        assert "TC2_ALLOW_LIVE" in str(response.json()["error"]["details"]["fields"])
+        assert admin_api.get("/api/settings").json()["alpaca_endpoint"] == "paper"
+
+        settings.TC2_CONFIG = dataclasses.replace(settings.TC2_CONFIG, allow_live=True)
+        response = admin_api.patch("/api/settings", {"alpaca_endpoint": "live"}, format="json")
+        assert response.status_code == 200
+        assert response.json()["alpaca_endpoint"] == "live"
+        assert response.json()["live_trading_allowed"] is True
+
+    def test_strategy_limits_merge_per_strategy_and_null_removes(self, admin_api: Any):
+        admin_api.patch(
+            "/api/settings",
+            {"strategy_limits": {"CycleStrategy": {"max_purchase_pct": 0.1}}},
+            format="json",
+        )
+        admin_api.patch(
+            "/api/settings",
+            {"strategy_limits": {"SwingStrategy": {"max_purchase_usd": 2500}}},
+            format="json",
+        )
+        limits = admin_api.get("/api/settings").json()["strategy_limits"]
+        assert limits == {
+            "CycleStrategy": {"max_purchase_pct": 0.1},
+            "SwingStrategy": {"max_purchase_usd": 2500.0},
+        }
+        admin_api.patch(
+            "/api/settings", {"strategy_limits": {"CycleStrategy": None}}, format="json"
+        )
+        limits = admin_api.get("/api/settings").json()["strategy_limits"]
+        assert set(limits) == {"SwingStrategy"}
+
+    def test_unchanged_values_log_nothing(
+        self, admin_api: Any, log_lines: Callable[[str], list[str]]
+    ):
+        admin_api.patch("/api/settings", {"symbols": DEFAULTS["symbols"]}, format="json")
+        assert not [line for line in log_lines("program") if "changed symbols" in line]

@@ -1,0 +1,73 @@
+"""GET/PATCH /api/settings."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from webpanel.configuration.selectors import trading_settings_get
+from webpanel.configuration.services import trading_settings_describe, trading_settings_update
+from webpanel.core.schema import ERROR_RESPONSES
+
+
+class LimitsOverrideSerializer(serializers.Serializer):
+    max_purchase_pct = serializers.FloatField(required=False, help_text="Fraction in (0, 1].")
+    max_purchase_usd = serializers.FloatField(required=False, help_text="Dollars, > 0.")
+
+
+class SettingsInputSerializer(serializers.Serializer):
+    """Documents the PATCH body; the engine's TradingSettings does the validating."""
+
+    symbols = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Symbol universe: 1-5 uppercase letters, optional .X class suffix, no repeats.",
+    )
+    alpaca_endpoint = serializers.ChoiceField(
+        choices=["paper", "live"], required=False, help_text="'live' needs TC2_ALLOW_LIVE=1."
+    )
+    max_purchase_pct = serializers.FloatField(
+        required=False, help_text="Default per-strategy limit, fraction of equity in (0, 1]."
+    )
+    max_purchase_usd = serializers.FloatField(
+        required=False, help_text="Default per-strategy limit in dollars, > 0."
+    )
+    strategy_limits = serializers.DictField(
+        child=LimitsOverrideSerializer(allow_null=True),
+        required=False,
+        help_text="Per-strategy overrides, merged by strategy id; null removes an override.",
+    )
+
+
+class SettingsOutputSerializer(SettingsInputSerializer):
+    live_trading_allowed = serializers.BooleanField(help_text="TC2_ALLOW_LIVE on this deployment.")
+    updated_at = serializers.DateTimeField(allow_null=True)
+    updated_by = serializers.CharField(allow_null=True)
+
+
+class SettingsApi(APIView):
+    """The trader's settings (symbol universe, Alpaca endpoint, purchase limits)."""
+
+    @extend_schema(
+        operation_id="settings_get",
+        responses={200: SettingsOutputSerializer, **ERROR_RESPONSES.only(401)},
+        tags=["settings"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(trading_settings_describe(trading_settings_get()))
+
+    @extend_schema(
+        operation_id="settings_update",
+        request=SettingsInputSerializer,
+        responses={
+            200: SettingsOutputSerializer,
+            **ERROR_RESPONSES.only(400, 401, 422),
+        },
+        tags=["settings"],
+    )
+    def patch(self, request: Request) -> Response:
+        stored = trading_settings_update(changes=request.data, user=request.user)
+        return Response(trading_settings_describe(stored))

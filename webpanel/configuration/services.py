@@ -1,0 +1,53 @@
+"""Change the trading settings: validate everything first, then save in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from tc2.errors import ValidationFailed
+from tc2.logs import LogFeed, feed_logger
+from webpanel.configuration.models import SettingsDocument
+from webpanel.configuration.selectors import (
+    TRADING_KEY,
+    StoredTradingSettings,
+    trading_settings_get,
+)
+
+_log = feed_logger(LogFeed.PROGRAM, "settings")
+
+
+def trading_settings_update(
+    *, changes: Mapping[str, Any], user: AbstractBaseUser
+) -> StoredTradingSettings:
+    """Apply a partial update. Raises ValidationFailed (422) with field errors; nothing changes."""
+    if not isinstance(changes, Mapping):
+        raise ValidationFailed("Settings must be a JSON object.", {"": ["expected an object"]})
+    with transaction.atomic():
+        # Lock the row (where the database can) so two concurrent PATCHes cannot lose an update.
+        SettingsDocument.objects.select_for_update().filter(key=TRADING_KEY).first()
+        current = trading_settings_get().settings
+        updated = current.merged(changes, allow_live=settings.TC2_CONFIG.allow_live)
+        before, after = current.to_document(), updated.to_document()
+        if before != after:
+            SettingsDocument.objects.update_or_create(
+                key=TRADING_KEY, defaults={"document": after, "updated_by": user}
+            )
+    for name in sorted(after):
+        if before[name] != after[name]:
+            _log.info(f"{user.get_username()} changed {name}: {before[name]} -> {after[name]}")
+    return trading_settings_get()
+
+
+def trading_settings_describe(stored: StoredTradingSettings) -> dict[str, Any]:
+    """The API's view of the settings: the document plus read-only facts."""
+    return {
+        **stored.settings.to_document(),
+        "live_trading_allowed": settings.TC2_CONFIG.allow_live,
+        "updated_at": stored.updated_at,
+        "updated_by": stored.updated_by,
+    }

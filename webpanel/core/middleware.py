@@ -1,0 +1,36 @@
+"""Request middleware shared by every API route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+
+
+class ApiSlashMiddleware:
+    """Accept ``/api/x`` and ``/api/x/`` alike, whichever form the route was declared with.
+
+    The seed README mixes both forms; a client should not get a 404 for a trailing slash.
+    The request is re-routed internally (no redirect, so POST bodies and tokens survive).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if path.startswith("/api/") and not _resolves(path):
+            other = path[:-1] if path.endswith("/") else path + "/"
+            if _resolves(other):
+                request.path_info = other
+        return self.get_response(request)
+
+
+def _resolves(path: str) -> bool:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return False
+    # The catch-all 404 route matches everything; it does not count as a real route.
+    return match.url_name != "api-not-found"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LogsConfig(AppConfig):
+    name = "webpanel.logs"
+    label = "logfeeds"
+    verbose_name = "Log feeds"

@@ -1,0 +1,149 @@
+"""Settings shared by every deployment. Values come from the environment (see .env.example)."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from tc2.env.config import PROJECT_DIR, RuntimeConfig, env_flag, env_int
+from webpanel.settings.env import csv_list, database_from_url, load_secret_key
+
+TC2_CONFIG = RuntimeConfig.from_environ()
+TC2_CONFIG.data_dir.mkdir(parents=True, exist_ok=True)
+
+BASE_DIR = PROJECT_DIR
+SECRET_KEY = load_secret_key(
+    from_env=os.environ.get("TC2_SECRET_KEY", "").strip(),
+    key_file=TC2_CONFIG.secret_key_file,
+)
+DEBUG = env_flag(os.environ, "TC2_DEBUG")
+ALLOWED_HOSTS = csv_list(os.environ.get("TC2_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"))
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "webpanel.core",
+    "webpanel.users",
+    "webpanel.configuration",
+    "webpanel.logs",
+    "webpanel.program",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "webpanel.logs.middleware.ApiRequestLogMiddleware",
+    "webpanel.core.middleware.ApiSlashMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "webpanel.urls"
+WSGI_APPLICATION = "webpanel.wsgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+DATABASES = {
+    "default": database_from_url(
+        os.environ.get("TC2_DATABASE_URL", "").strip(), default_sqlite=TC2_CONFIG.sqlite_path
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Shared by every web worker, so login throttling counts across workers.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": TC2_CONFIG.effective_redis_url,
+        "KEY_PREFIX": "tc2:cache",
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "America/New_York"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+# Serve app and sidecar assets straight from their packages: nothing to collect, nothing stale.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+# The built web panel (frontend/dist) is served at "/"; until it exists, the placeholder page.
+_FRONTEND_DIST = PROJECT_DIR / "frontend" / "dist"
+WHITENOISE_ROOT = _FRONTEND_DIST if _FRONTEND_DIST.is_dir() else PROJECT_DIR / "frontend" / "public"
+WHITENOISE_INDEX_FILE = True
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# Number of reverse proxies in front of gunicorn whose X-Forwarded-For may be trusted (compose: 1).
+TC2_TRUSTED_PROXIES = env_int(os.environ, "TC2_TRUSTED_PROXIES", default=0)
+TC2_ADMIN_USER = os.environ.get("TC2_ADMIN_USER", "").strip() or "admin"
+# Failed logins allowed per client per window before /api/token answers 429.
+TC2_LOGIN_FAILURE_LIMIT = 10
+TC2_LOGIN_FAILURE_WINDOW_S = 60
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "webpanel.core.schema.Tc2AutoSchema",
+    "EXCEPTION_HANDLER": "webpanel.core.exception_handler.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "NUM_PROXIES": TC2_TRUSTED_PROXIES,
+}
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=60),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=7),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "TC2 API",
+    "DESCRIPTION": (
+        "REST API of TC2, a self-hosted algorithmic trading platform. Obtain a token with "
+        "`POST /api/token`, then send `Authorization: Bearer <access>` on every other route. "
+        'Errors always have the shape `{"error": {"code", "message", "details"}}`.'
+    ),
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema is an API route like any other: it needs a token (the docs page asks for one).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api",
+}

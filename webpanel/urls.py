@@ -1,0 +1,22 @@
+"""Root URLs. Every API route lives under /api/; /healthz is outside it for container probes."""
+
+from django.urls import include, path, re_path
+from webpanel.core.apis import ApiNotFoundApi, HealthzApi, SchemaApi, api_docs_page
+
+api_patterns = [
+    path("", include("webpanel.users.urls")),
+    path("", include("webpanel.configuration.urls")),
+    path("", include("webpanel.logs.urls")),
+    path("schema/", SchemaApi.as_view(), name="api-schema"),
+    path("docs/", api_docs_page, name="api-docs"),
+]
+
+urlpatterns = [
+    path("healthz", HealthzApi.as_view(), name="healthz"),
+    path("api/", include(api_patterns)),
+    # Last: any other /api/ path is a JSON 404, whatever the method.
+    re_path(r"^api/", ApiNotFoundApi.as_view(), name="api-not-found"),
+]
+
+handler404 = "webpanel.core.apis.handler404"
+handler500 = "webpanel.core.apis.handler500"
