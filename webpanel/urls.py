@@ -1,6 +1,7 @@
 """Root URLs. Every API route lives under /api/; /healthz is outside it for container probes."""
 
 from django.urls import include, path, re_path
+
 from webpanel.core.apis import ApiNotFoundApi, HealthzApi, SchemaApi, api_docs_page
 
 api_patterns = [

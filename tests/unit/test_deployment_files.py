@@ -207,7 +207,7 @@ def test_setup_is_a_one_shot(services: dict[str, dict[str, Any]]) -> None:
 def test_only_nginx_publishes_ports(services: dict[str, dict[str, Any]]) -> None:
     publishing = {name for name, svc in services.items() if svc.get("ports")}
     assert publishing == {"nginx"}
-    assert services["nginx"]["ports"] == ["${TC2_PORT:-9100}:80"]
+    assert services["nginx"]["ports"] == ["${TC2_PANEL_PORT:-9100}:80"]
 
 
 def test_program_runs_the_one_program(services: dict[str, dict[str, Any]]) -> None:

@@ -9,7 +9,12 @@ from tc2.env.config import PROJECT_DIR, RuntimeConfig, env_flag, env_int
 from webpanel.settings.env import csv_list, database_from_url, load_secret_key
 
 TC2_CONFIG = RuntimeConfig.from_environ()
+# The data directory holds the secret key, password hashes and trade records: owner only. Every
+# Django process (web workers, program, commands) reads this module, so the umask covers them all.
+os.umask(0o077)
 TC2_CONFIG.data_dir.mkdir(parents=True, exist_ok=True)
+if TC2_CONFIG.data_dir.stat().st_uid == os.getuid():  # a mounted volume may belong to another
+    TC2_CONFIG.data_dir.chmod(0o700)
 
 BASE_DIR = PROJECT_DIR
 SECRET_KEY = load_secret_key(
