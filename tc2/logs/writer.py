@@ -24,8 +24,8 @@ import time
 import weakref
 from collections import Counter, deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from tc2.errors import ConfigurationError
 from tc2.logs.appender import FeedAppender
@@ -44,8 +44,9 @@ DEFAULT_FLUSH_INTERVAL = 0.2
 EXIT_FLUSH_TIMEOUT = 2.0
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+# A NamedTuple rather than a frozen dataclass: it is built on every caller's hot path and costs
+# a quarter as much to create.
+class _Entry(NamedTuple):
     feed: LogFeed
     timestamp: float
     level: LogLevel
@@ -71,6 +72,8 @@ class LogWriter:
     ------
     ValueError
         If ``queue_size`` or ``lines_per_file`` is below 1 or ``flush_interval`` is not positive.
+    ConfigurationError
+        If ``logs_dir`` cannot be created.
     """
 
     def __init__(
@@ -343,7 +346,9 @@ class LogWriter:
         self._handled += len(batch)
         self._cycles_done = cycle
         self._condition.notify_all()
-        return self._stopping and not self._pending and not self._dropped and not self._lost
+        # Notices still owed (disk failing) do not keep a stopping thread alive: it would spin.
+        # They stay counted and are written by the next thread this writer starts.
+        return self._stopping and not self._pending
 
     def _write_batch(
         self,
@@ -355,10 +360,11 @@ class LogWriter:
     ) -> None:
         lines_by_feed: dict[LogFeed, list[tuple[str, str]]] = {}
         for entry in batch:
-            day = log_date(entry.timestamp)
             formatted = format_lines(
                 entry.timestamp, entry.level, entry.component, str(entry.message)
             )
+            # Every line starts with its New York date, which is also what names its file.
+            day = formatted[0][:10]
             lines_by_feed.setdefault(entry.feed, []).extend((day, line) for line in formatted)
         for feed in LogFeed:
             lines = lines_by_feed.get(feed, [])

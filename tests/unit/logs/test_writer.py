@@ -215,6 +215,18 @@ class QueueTests:
             DROPPED_MESSAGE.format(count=9_900),
         ]
 
+    def test_flush_gives_up_after_its_timeout_while_the_feed_is_locked(
+        self, make_writer: WriterFactory, logs_dir: Path
+    ) -> None:
+        writer = make_writer()
+        with feed_lock(feed_dir(logs_dir, PROGRAM)):
+            writer.write(PROGRAM, LogLevel.INFO, "c", "waiting")
+            flushed_while_locked = writer.flush(0.1)
+
+        assert flushed_while_locked is False
+        assert writer.flush(10)
+        assert messages(logs_dir, PROGRAM) == ["waiting"]
+
     def test_disk_errors_are_counted_and_reported_and_the_writer_recovers(
         self, make_writer: WriterFactory, logs_dir: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
