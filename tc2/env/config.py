@@ -50,6 +50,43 @@ def env_int(environ: Mapping[str, str], name: str, *, default: int, minimum: int
     return value
 
 
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a ``.env`` file: ``KEY=value`` lines, ``#`` comments, optional matching quotes.
+
+    The same file serves docker compose (``env_file``) and ``make run``. Raises
+    ConfigurationError naming the line for anything else, rather than guessing.
+    """
+    values: dict[str, str] = {}
+    for number, raw in enumerate(path.read_text().splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.removeprefix("export ").partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key.isidentifier():
+            raise ConfigurationError(f"{path}:{number}: expected KEY=value, was {raw!r}")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def load_env_file() -> None:
+    """Add the variables of ``.env`` to ``os.environ``; variables already set win.
+
+    ``TC2_ENV_FILE`` names another file; set but empty, no file is read (tests use that).
+    """
+    chosen = os.environ.get("TC2_ENV_FILE")
+    if chosen == "":
+        return
+    env_file = Path(chosen) if chosen else PROJECT_DIR / ".env"
+    if chosen and not env_file.is_file():
+        raise ConfigurationError(f"TC2_ENV_FILE names no file: {env_file}")
+    if env_file.is_file():
+        for key, value in read_env_file(env_file).items():
+            os.environ.setdefault(key, value)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RuntimeConfig:
     """Where TC2 keeps its state and how it reaches its services.

@@ -89,7 +89,15 @@ def launch(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> Runnin
         for key, value in os.environ.items()
         if not key.startswith("TC2_") and key != "DJANGO_SETTINGS_MODULE"
     }
-    env.update({"TC2_DATA_DIR": str(data_dir), "TC2_PORT": str(port), **(extra_env or {})})
+    # TC2_ENV_FILE="" keeps a developer's own .env out of the system under test.
+    env.update(
+        {
+            "TC2_DATA_DIR": str(data_dir),
+            "TC2_PORT": str(port),
+            "TC2_ENV_FILE": "",
+            **(extra_env or {}),
+        }
+    )
     output_path = data_dir.parent / f"{data_dir.name}-launch-{port}.out"
     started = time.monotonic()
     with output_path.open("w") as output:
