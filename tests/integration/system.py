@@ -11,6 +11,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,6 +121,17 @@ def launch(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> Runnin
         time.sleep(0.1)
     process.kill()
     raise AssertionError(f"launcher not serving after 90 s:\n{output_path.read_text()}")
+
+
+@contextmanager
+def running_system(data_dir: Path, *, admin_password: str) -> Iterator[RunningSystem]:
+    """Launch with a known admin password; stop on exit unless the test already stopped it."""
+    running = launch(data_dir, extra_env={"TC2_ADMIN_PASSWORD": admin_password})
+    try:
+        yield running
+    finally:
+        if running.process.poll() is None:
+            running.stop()
 
 
 def wait_for(predicate: Any, timeout: float = 15.0) -> Any:

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from tests.integration.system import RunningSystem, launch
+from tests.integration.system import RunningSystem, running_system
 
 pytestmark = pytest.mark.system
 
@@ -25,11 +25,9 @@ PASSWORD = "fuzz-test-admin-password-1"
 
 @pytest.fixture(scope="module")
 def fuzzed_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
-    running = launch(
-        tmp_path_factory.mktemp("fuzz") / "data", extra_env={"TC2_ADMIN_PASSWORD": PASSWORD}
-    )
-    yield running
-    running.stop()
+    data_dir = tmp_path_factory.mktemp("fuzz") / "data"
+    with running_system(data_dir, admin_password=PASSWORD) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.integration.system import RunningSystem, launch, wait_for
+from tests.integration.system import RunningSystem, launch, running_system, wait_for
 
 pytestmark = pytest.mark.system
 
@@ -22,12 +22,9 @@ PASSWORD = "system-test-admin-password-1"
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
-    running = launch(
-        tmp_path_factory.mktemp("sys") / "data", extra_env={"TC2_ADMIN_PASSWORD": PASSWORD}
-    )
-    yield running
-    if running.process.poll() is None:
-        running.stop()
+    data_dir = tmp_path_factory.mktemp("sys") / "data"
+    with running_system(data_dir, admin_password=PASSWORD) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
