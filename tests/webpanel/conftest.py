@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -73,8 +74,8 @@ def log_lines() -> Callable[[str], list[str]]:
     return read
 
 
-ADMIN_PASSWORD = "correct-horse-battery-staple-42"
-USER_PASSWORD = "ordinary-user-password-42"
+ADMIN_PASSWORD = secrets.token_urlsafe(18)  # made per run: no password in the repository
+USER_PASSWORD = secrets.token_urlsafe(18)
 
 
 @pytest.fixture
