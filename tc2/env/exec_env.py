@@ -17,6 +17,8 @@ from tc2.env.market_calendar import MarketCalendar
 from tc2.errors import ConfigurationError
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+# First segment of every key a deployment uses; tests pass their own.
+DEFAULT_NAMESPACE = "tc2"
 BAD_REDIS_URL_MESSAGE = (
     "redis_url must be a redis://, rediss:// or unix:// URL, had scheme {scheme!r}"
 )
@@ -65,7 +67,7 @@ class ExecEnv:
         clock: Clock,
         calendar: MarketCalendar,
         redis_url: str,
-        namespace: str = "tc2",
+        namespace: str = DEFAULT_NAMESPACE,
     ) -> None:
         _validate_redis_url(redis_url)
         _validate_namespace(namespace)
@@ -77,7 +79,7 @@ class ExecEnv:
         self._redis: redis.Redis | None = None
 
     @classmethod
-    def live(cls, redis_url: str, *, namespace: str = "tc2") -> ExecEnv:
+    def live(cls, redis_url: str, *, namespace: str = DEFAULT_NAMESPACE) -> ExecEnv:
         """Return a live environment on the wall clock and the process-wide XNYS calendar.
 
         Raises
@@ -122,9 +124,7 @@ class ExecEnv:
         ValueError
             If no part is given or a part is empty.
         """
-        if not parts or not all(parts):
-            raise ValueError(EMPTY_KEY_PART_MESSAGE.format(parts=parts))
-        return ":".join((self.key_prefix, *parts))
+        return redis_key(self.namespace, self.env_type, *parts)
 
     def fork(self) -> ExecEnv:
         """Return a copy for a new thread or process: own Redis client, own copy of a SimClock.
@@ -184,3 +184,19 @@ def _validate_namespace(namespace: str) -> None:
         or not _FORBIDDEN_NAMESPACE_CHARACTERS.isdisjoint(namespace)
     ):
         raise ConfigurationError(BAD_NAMESPACE_MESSAGE.format(namespace=namespace))
+
+
+def redis_key(namespace: str, env_type: EnvType, *parts: str) -> str:
+    """Return ``"{namespace}:{env_type}:{part}:..."``, the one layout of every TC2 Redis key.
+
+    For code that needs a key without a whole ``ExecEnv`` (the web layer reading the program's
+    status, for instance).
+
+    Raises
+    ------
+    ValueError
+        If no part is given or a part is empty.
+    """
+    if not parts or not all(parts):
+        raise ValueError(EMPTY_KEY_PART_MESSAGE.format(parts=parts))
+    return ":".join((namespace, env_type.value, *parts))

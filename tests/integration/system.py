@@ -124,9 +124,13 @@ def launch(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> Runnin
 
 
 @contextmanager
-def running_system(data_dir: Path, *, admin_password: str) -> Iterator[RunningSystem]:
+def running_system(
+    data_dir: Path, *, admin_password: str, extra_env: dict[str, str] | None = None
+) -> Iterator[RunningSystem]:
     """Launch with a known admin password; stop on exit unless the test already stopped it."""
-    running = launch(data_dir, extra_env={"TC2_ADMIN_PASSWORD": admin_password})
+    running = launch(
+        data_dir, extra_env={"TC2_ADMIN_PASSWORD": admin_password, **(extra_env or {})}
+    )
     try:
         yield running
     finally:

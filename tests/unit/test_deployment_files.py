@@ -1,41 +1,133 @@
 """Static checks of the compose-profile deployment files.
 
-No Docker engine is needed: the files are parsed and the properties that keep a deployment
-working (and its secrets out of the repository) are asserted.
+No Docker engine is needed: docker-compose.yml, .env.example, both Dockerfiles, .dockerignore and
+nginx.conf are parsed, and the properties that keep a deployment working (and its secrets out of
+the repository) are asserted.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
 DOCKERFILE = ROOT / "Dockerfile"
+DOCKERIGNORE = ROOT / ".dockerignore"
 NGINX_CONF = ROOT / "nginx" / "nginx.conf"
 NGINX_DOCKERFILE = ROOT / "nginx" / "Dockerfile"
 PLACEHOLDER = ROOT / "frontend" / "public" / "index.html"
 
-TC2_SERVICES = {"setup", "web", "program"}
+SERVICES = {"redis", "mongo", "postgres", "backend", "program", "nginx"}
+TC2_SERVICES = ("backend", "program")
+BACKING_SERVICES = ("redis", "mongo", "postgres")
 HEALTH_URL = "http://127.0.0.1:9000/healthz"
-
-# A compose interpolation with no literal fallback: ${VAR}, ${VAR?msg}, ${VAR:?msg}, ${VAR:-}.
-SAFE_INTERPOLATION = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?::?\?[^}]*|:-)?\}")
-REQUIRED_INTERPOLATION = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?\?[^}]*\}$")
+# Secrets compose must refuse to start without (${VAR:?message} at every use).
+REQUIRED_SECRETS = {"TC2_SECRET_KEY", "POSTGRES_PASSWORD", "MONGO_ROOT_USER", "MONGO_ROOT_PASSWORD"}
 SECRET_NAME = re.compile(r"PASSWORD|SECRET", re.IGNORECASE)
-# scheme://[user[:password]@]host... ; the password may itself be a ${VAR:?message} (which holds
-# characters urlsplit would take for the end of the netloc), so the last "@" ends it.
-URL = re.compile(
-    r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?:(?P<user>[^:@/]*)(?::(?P<password>.*))?@)?"
-    r"(?P<host>[^:/@?#]+)"
-)
+ACCOUNT_NAME = re.compile(r"PASSWORD|SECRET|USER", re.IGNORECASE)
+# State on the host: service -> {host path: container path}.
+BIND_MOUNTS = {
+    "redis": {"./TC2_data/redis": "/data"},
+    "mongo": {"./TC2_data/mongo": "/data/db"},
+    "postgres": {"./TC2_data/postgres": "/var/lib/postgresql/data"},
+    "backend": {"./TC2_data/logs": "/data/logs", "./TC2_data/prices": "/data/prices"},
+    "program": {"./TC2_data/logs": "/data/logs", "./TC2_data/prices": "/data/prices"},
+}
+TC2_UID = "10001"
+
+
+# ---------------------------------------------------------------------- interpolation
+
+
+@dataclass(frozen=True)
+class Interpolation:
+    """One ``$VAR`` / ``${VAR}`` / ``${VAR<op><arg>}`` reference in a compose value."""
+
+    name: str
+    op: str  # "", ":-", "-", ":?", "?", ":+", "+"
+    arg: str
+    text: str  # the whole reference as written
+
+
+_OPEN = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[-?+])?")
+_BARE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def interpolations(value: str) -> list[Interpolation]:
+    """Every variable compose substitutes in ``value`` ($$ is a literal $), nested ones too."""
+    found: list[Interpolation] = []
+    i = 0
+    while i < len(value):
+        if value[i] != "$":
+            i += 1
+            continue
+        if value.startswith("$$", i):
+            i += 2
+            continue
+        braced = _OPEN.match(value, i)
+        if braced:
+            depth, j = 1, braced.end()
+            while j < len(value) and depth:
+                if value.startswith("${", j):
+                    depth, j = depth + 1, j + 2
+                    continue
+                depth -= value[j] == "}"
+                j += 1
+            assert depth == 0, f"unterminated interpolation in {value!r}"
+            arg = value[braced.end() : j - 1]
+            found.append(Interpolation(braced[1], braced[2] or "", arg, value[i:j]))
+            found.extend(interpolations(arg))
+            i = j
+            continue
+        bare = _BARE.match(value, i)
+        if bare:
+            found.append(Interpolation(bare[1], "", "", bare[0]))
+            i = bare.end()
+            continue
+        i += 1
+    return found
+
+
+def _single_interpolation(value: str) -> Interpolation | None:
+    """The interpolation when ``value`` is exactly one reference and nothing else."""
+    refs = interpolations(value)
+    return refs[0] if refs and refs[0].text == value else None
+
+
+def _strings(node: Any) -> Iterator[str]:
+    """Every key and scalar in a parsed YAML document, as strings."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield str(key)
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _strings(item)
+    elif node is not None:
+        yield str(node)
+
+
+def test_interpolation_scanner() -> None:
+    refs = interpolations("a${A:?need A}b$${NOT}c${B:-${C}}$D")
+    assert [(r.name, r.op, r.arg) for r in refs] == [
+        ("A", ":?", "need A"),
+        ("B", ":-", "${C}"),
+        ("C", "", ""),
+        ("D", "", ""),
+    ]
+    assert _single_interpolation("${X:?m}") == Interpolation("X", ":?", "m", "${X:?m}")
+    assert _single_interpolation("x${X}") is None
+    assert _single_interpolation("$${X}") is None
 
 
 # --------------------------------------------------------------------------------- compose
@@ -60,35 +152,6 @@ def _environment(service: dict[str, Any]) -> dict[str, str]:
     return {key: "" if value is None else str(value) for key, value in env.items()}
 
 
-def _builds_root_dockerfile(service: dict[str, Any]) -> bool:
-    build = service.get("build")
-    if build is None:
-        return False
-    if isinstance(build, str):
-        return build in {".", "./"}
-    return build.get("context") in {".", "./"} and build.get("dockerfile", "Dockerfile") in {
-        "Dockerfile",
-        "./Dockerfile",
-    }
-
-
-def _tc2_image(services: dict[str, dict[str, Any]]) -> str:
-    builders = [svc for svc in services.values() if _builds_root_dockerfile(svc)]
-    assert len(builders) == 1, "exactly one service should build the root Dockerfile"
-    image = builders[0].get("image")
-    assert image, "the service building the TC2 image must name it so the others can use it"
-    return image
-
-
-def _tc2_services(services: dict[str, dict[str, Any]]) -> set[str]:
-    image = _tc2_image(services)
-    return {
-        name
-        for name, svc in services.items()
-        if svc.get("image") == image or _builds_root_dockerfile(svc)
-    }
-
-
 def _command(service: dict[str, Any]) -> list[str]:
     command = service.get("command")
     if command is None:
@@ -96,118 +159,155 @@ def _command(service: dict[str, Any]) -> list[str]:
     return shlex.split(command) if isinstance(command, str) else [str(part) for part in command]
 
 
+def _mounts(service: dict[str, Any]) -> dict[str, str]:
+    """source -> target of a service's short-syntax volumes."""
+    mounts = {}
+    for entry in service.get("volumes") or []:
+        assert isinstance(entry, str), f"use the short volume syntax: {entry!r}"
+        source, target = entry.split(":")[:2]
+        mounts[source] = target
+    return mounts
+
+
+def _ports(service: dict[str, Any]) -> list[str]:
+    return [str(port) for port in service.get("ports") or []]
+
+
 def test_compose_uses_the_compose_spec_without_version_key(compose: dict[str, Any]) -> None:
     assert "version" not in compose
 
 
-def test_expected_services_exist(services: dict[str, dict[str, Any]]) -> None:
-    assert set(services) >= {"postgres", "redis", "mongo", "setup", "web", "program", "nginx"}
+def test_exactly_the_expected_services(services: dict[str, dict[str, Any]]) -> None:
+    assert set(services) == SERVICES
 
 
-def test_setup_web_and_program_run_the_tc2_image(services: dict[str, dict[str, Any]]) -> None:
-    assert _tc2_services(services) >= TC2_SERVICES
-    assert "nginx" not in _tc2_services(services)
-
-
-def test_every_tc2_service_gets_the_shared_environment(
+def test_every_service_is_on_the_tc2_network(
     compose: dict[str, Any], services: dict[str, dict[str, Any]]
 ) -> None:
-    shared = compose.get("x-tc2-env")
-    assert isinstance(shared, dict) and shared, "x-tc2-env anchor is missing or empty"
-    for name in sorted(_tc2_services(services)):
-        env = _environment(services[name])
-        missing = {k: v for k, v in shared.items() if env.get(k) != ("" if v is None else str(v))}
-        assert not missing, f"{name} lacks or overrides shared settings: {sorted(missing)}"
+    assert compose["networks"] == {"tc2": {"name": "tc2"}}
+    for name, svc in services.items():
+        networks = svc.get("networks")
+        assert networks is not None, f"{name} is not on a network of its own choosing"
+        assert set(networks) == {"tc2"}, f"{name} networks: {networks}"
 
 
-def test_shared_environment_points_at_the_compose_services(
-    compose: dict[str, Any], services: dict[str, dict[str, Any]]
-) -> None:
-    env = compose["x-tc2-env"]
-    assert env["TC2_DATA_DIR"] == "/data"
-    expected_hosts = {
-        "TC2_DATABASE_URL": "postgres",
-        "TC2_REDIS_URL": "redis",
-        "TC2_PRICE_STORE": "mongo",
+def test_published_ports(services: dict[str, dict[str, Any]]) -> None:
+    publishing = {name: _ports(svc) for name, svc in services.items() if svc.get("ports")}
+    assert publishing == {
+        "nginx": ["${TC2_PANEL_PORT:-9100}:80"],
+        # The API for scripts on the host, never on the network.
+        "backend": ["127.0.0.1:9000:9000"],
     }
-    for key, service in expected_hosts.items():
-        match = URL.match(env[key])
-        host = match["host"] if match else None
-        assert host == service, f"{key} should reach the {service} service, not {host}"
-        assert host in services
-    # Exactly nginx sits in front of gunicorn: Django must trust one X-Forwarded-For hop.
-    assert str(env["TC2_TRUSTED_PROXIES"]) == "1"
 
 
-def _secret_values(compose: dict[str, Any]) -> list[tuple[str, str]]:
-    """(where, value) for every secret-looking variable and every password inside a URL."""
-    sources: dict[str, dict[str, str]] = {
-        "x-tc2-env": {k: str(v) for k, v in (compose.get("x-tc2-env") or {}).items()}
-    }
-    for name, svc in compose["services"].items():
-        sources[name] = _environment(svc)
-    found = []
-    for where, env in sources.items():
-        for key, value in env.items():
-            if SECRET_NAME.search(key):
-                found.append((f"{where}.{key}", value))
-            match = URL.match(value)
-            if match and match["password"] is not None:
-                found.append((f"{where}.{key} (URL password)", match["password"]))
-    return found
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_every_service_has_a_health_check(services: dict[str, dict[str, Any]], name: str) -> None:
+    check = services[name].get("healthcheck")
+    assert isinstance(check, dict), f"{name} has no healthcheck"
+    assert not check.get("disable"), f"{name} disables its healthcheck"
+    test = check.get("test")
+    assert isinstance(test, list) and test[0] in {"CMD", "CMD-SHELL"} and len(test) > 1, test
 
 
-def test_no_literal_secrets(compose: dict[str, Any]) -> None:
-    secrets = _secret_values(compose)
-    assert any("POSTGRES_PASSWORD" in where for where, _ in secrets)
-    assert any("URL password" in where for where, _ in secrets)
-    for where, value in secrets:
-        assert SAFE_INTERPOLATION.fullmatch(value), (
-            f"{where} must come from .env as ${{VAR}} (no literal default), got {value!r}"
-        )
+def test_health_checks_probe_the_right_thing(services: dict[str, dict[str, Any]]) -> None:
+    def probe(name: str) -> str:
+        return " ".join(services[name]["healthcheck"]["test"][1:])
+
+    assert "redis-cli ping" in probe("redis")
+    assert "ping" in probe("mongo") and probe("mongo").startswith("mongosh")
+    assert probe("postgres").startswith("pg_isready")
+    assert HEALTH_URL in probe("backend")
+    assert probe("program") == "python manage.py programstatus --check"
+    assert "http://127.0.0.1/" in probe("nginx")
 
 
-def test_database_password_and_secret_key_are_required(compose: dict[str, Any]) -> None:
-    assert REQUIRED_INTERPOLATION.match(
-        compose["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"]
-    )
-    assert REQUIRED_INTERPOLATION.match(compose["x-tc2-env"]["TC2_SECRET_KEY"])
+EXPECTED_DEPENDENCIES = {
+    "backend": {"redis", "mongo", "postgres"},
+    # backend healthy = setup has migrated the database.
+    "program": {"backend", "redis", "mongo", "postgres"},
+    "nginx": {"backend"},
+}
 
 
-@pytest.mark.parametrize("name", ["web", "program"])
-def test_processes_wait_for_setup_to_succeed(
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_depends_on_waits_for_healthy_services(
     services: dict[str, dict[str, Any]], name: str
 ) -> None:
     depends = services[name].get("depends_on")
+    expected = EXPECTED_DEPENDENCIES.get(name, set())
+    if not expected:
+        assert not depends, f"{name} should not wait for anything"
+        return
     assert isinstance(depends, dict), f"{name}.depends_on needs the long form with conditions"
-    assert depends.get("setup", {}).get("condition") == "service_completed_successfully"
-    for backing in ("postgres", "redis"):
-        assert depends.get(backing, {}).get("condition") == "service_healthy"
+    assert set(depends) == expected
+    for target, rule in depends.items():
+        assert (rule or {}).get("condition") == "service_healthy", f"{name} -> {target}"
+        check = services[target].get("healthcheck") or {}
+        assert check.get("test") and not check.get("disable"), f"{target} has no health check"
 
 
-def test_health_conditions_have_health_checks(services: dict[str, dict[str, Any]]) -> None:
-    for name, svc in services.items():
-        depends = svc.get("depends_on") or {}
-        if not isinstance(depends, dict):
-            continue
-        for target, rule in depends.items():
-            if (rule or {}).get("condition") == "service_healthy":
-                check = services[target].get("healthcheck") or {}
-                assert check.get("test") and not check.get("disable"), (
-                    f"{name} waits for {target} to be healthy but {target} has no health check"
-                )
+def test_redis_keeps_an_append_only_file(services: dict[str, dict[str, Any]]) -> None:
+    command = _command(services["redis"])
+    assert command[0] == "redis-server"
+    assert "--appendonly" in command
+    assert command[command.index("--appendonly") + 1] == "yes"
 
 
-def test_setup_is_a_one_shot(services: dict[str, dict[str, Any]]) -> None:
-    setup = services["setup"]
-    assert _command(setup) == ["python", "manage.py", "setup"]
-    assert setup.get("restart") == "no"
+def test_mongo_root_user_comes_from_env(services: dict[str, dict[str, Any]]) -> None:
+    env = _environment(services["mongo"])
+    user = _single_interpolation(env.get("MONGO_INITDB_ROOT_USERNAME", ""))
+    password = _single_interpolation(env.get("MONGO_INITDB_ROOT_PASSWORD", ""))
+    assert user and (user.name, user.op) == ("MONGO_ROOT_USER", ":?")
+    assert password and (password.name, password.op) == ("MONGO_ROOT_PASSWORD", ":?")
 
 
-def test_only_nginx_publishes_ports(services: dict[str, dict[str, Any]]) -> None:
-    publishing = {name for name, svc in services.items() if svc.get("ports")}
-    assert publishing == {"nginx"}
-    assert services["nginx"]["ports"] == ["${TC2_PANEL_PORT:-9100}:80"]
+@pytest.mark.parametrize("name", sorted(BIND_MOUNTS))
+def test_state_is_bind_mounted_under_tc2_data(
+    services: dict[str, dict[str, Any]], name: str
+) -> None:
+    mounts = _mounts(services[name])
+    for source, target in BIND_MOUNTS[name].items():
+        assert mounts.get(source) == target, f"{name} should mount {source} at {target}"
+    host_paths = {src for src in mounts if src.startswith((".", "/", "~"))}
+    assert host_paths == set(BIND_MOUNTS[name]), f"{name} binds unexpected host paths"
+
+
+def test_nginx_mounts_nothing(services: dict[str, dict[str, Any]]) -> None:
+    assert not services["nginx"].get("volumes")
+
+
+def test_tc2_data_dir_holds_the_logs_and_prices_mounts(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    assert compose["x-tc2-env"]["TC2_DATA_DIR"] == "/data"
+    for name in TC2_SERVICES:
+        mounts = _mounts(services[name])
+        # The rest of /data is one named volume both share, not one anonymous volume each.
+        assert mounts.get("tc2-state") == "/data", name
+    assert "tc2-state" in (compose.get("volumes") or {})
+
+
+def test_tc2_data_ownership_step_is_documented() -> None:
+    text = COMPOSE_FILE.read_text()
+    assert f"chown {TC2_UID} TC2_data/logs TC2_data/prices" in text
+    assert f"--uid {TC2_UID}" in DOCKERFILE.read_text()
+
+
+def test_backend_and_program_share_image_and_environment(
+    compose: dict[str, Any], services: dict[str, dict[str, Any]]
+) -> None:
+    backend, program = services["backend"], services["program"]
+    assert backend["image"] == program["image"]
+    assert backend["build"] == {"context": ".", "dockerfile": "Dockerfile"}
+    assert "build" not in program, "one service builds the image, the other uses it"
+    shared = compose["x-tc2-env"]
+    for svc in (backend, program):
+        # The same YAML anchor, not a copy that can drift.
+        assert svc["environment"] is shared
+        assert svc.get("init") is True
+        assert {"path": ".env", "required": False} in svc.get("env_file", [])
+        assert svc.get("logging") == compose["x-logging"]
+    assert "image" in services["nginx"] and services["nginx"]["image"] != backend["image"]
 
 
 def test_program_runs_the_one_program(services: dict[str, dict[str, Any]]) -> None:
@@ -215,19 +315,125 @@ def test_program_runs_the_one_program(services: dict[str, dict[str, Any]]) -> No
     assert _command(program) == ["python", "manage.py", "runprogram"]
     assert program.get("stop_grace_period") == "15s"
     assert "deploy" not in program, "exactly one TC2 program per deployment: never replicate it"
+    assert interpolations(program["environment"]["TC2_JOB_WORKERS"])[0].arg == "2"
 
 
-def test_web_runs_the_image_default_and_is_health_checked(
-    services: dict[str, dict[str, Any]],
-) -> None:
-    web = services["web"]
-    assert _command(web) == [], "web should run the image's gunicorn CMD"
-    assert any(HEALTH_URL in str(part) for part in web["healthcheck"]["test"])
+def test_backend_runs_setup_then_gunicorn(services: dict[str, dict[str, Any]]) -> None:
+    command = _command(services["backend"])
+    assert command[:2] == ["sh", "-c"] and len(command) == 3
+    steps = [shlex.split(step) for step in command[2].split("&&")]
+    assert len(steps) == 2
+    assert steps[0] == ["python", "manage.py", "setup"]
+    assert steps[1][:3] == ["exec", "gunicorn", "webpanel.wsgi:application"]
+    assert steps[1][steps[1].index("--bind") + 1] == "0.0.0.0:9000"
+    # $$ : the worker count is the container's TC2_WEB_WORKERS, expanded by its shell.
+    assert steps[1][steps[1].index("--workers") + 1] == "$${TC2_WEB_WORKERS:-2}"
 
 
-def test_web_and_program_share_the_data_volume(services: dict[str, dict[str, Any]]) -> None:
-    for name in TC2_SERVICES:
-        assert "tc2-data:/data" in services[name].get("volumes", []), name
+def test_shared_environment_wires_the_backing_services(compose: dict[str, Any]) -> None:
+    env = compose["x-tc2-env"]
+    services = compose["services"]
+    postgres = _environment(services["postgres"])
+    mongo = _environment(services["mongo"])
+
+    def parts(url: str) -> tuple[Any, list[Interpolation]]:
+        refs = interpolations(url)
+        masked = url
+        for n, ref in enumerate(refs):
+            masked = masked.replace(ref.text, f"var{n}", 1)
+        return urlsplit(masked), refs
+
+    db, refs = parts(env["TC2_DATABASE_URL"])
+    assert (db.scheme, db.hostname, db.port, db.path) == ("postgres", "postgres", 5432, "/tc2")
+    assert postgres["POSTGRES_DB"] == "tc2"
+    assert refs[int(db.username[3:])].text == postgres["POSTGRES_USER"]
+    assert refs[int(db.password[3:])].text == postgres["POSTGRES_PASSWORD"]
+
+    redis_url = urlsplit(env["TC2_REDIS_URL"])
+    assert (redis_url.scheme, redis_url.hostname, redis_url.port) == ("redis", "redis", 6379)
+
+    store, refs = parts(env["TC2_PRICE_STORE"])
+    assert (store.scheme, store.hostname, store.port) == ("mongodb", "mongo", 27017)
+    assert parse_qs(store.query) == {"authSource": ["admin"]}
+    assert refs[int(store.username[3:])].text == mongo["MONGO_INITDB_ROOT_USERNAME"]
+    assert refs[int(store.password[3:])].text == mongo["MONGO_INITDB_ROOT_PASSWORD"]
+
+    # Exactly nginx sits in front of gunicorn: Django must trust one X-Forwarded-For hop.
+    assert str(env["TC2_TRUSTED_PROXIES"]) == "1"
+
+
+def _account_values(compose: dict[str, Any]) -> list[tuple[str, str]]:
+    """(where, value) of every PASSWORD/SECRET/USER variable of the TC2 env, mongo and postgres,
+    and of every user and password inside a URL there."""
+    sources = {
+        "x-tc2-env": {k: str(v) for k, v in compose["x-tc2-env"].items()},
+        "mongo": _environment(compose["services"]["mongo"]),
+        "postgres": _environment(compose["services"]["postgres"]),
+    }
+    found = []
+    for where, env in sources.items():
+        for key, value in env.items():
+            if ACCOUNT_NAME.search(key):
+                found.append((f"{where}.{key}", value))
+            refs = interpolations(value)
+            masked = value
+            for n, ref in enumerate(refs):
+                masked = masked.replace(ref.text, f"var{n}", 1)
+            url = urlsplit(masked)
+            for label, part in (("user", url.username), ("password", url.password)):
+                if url.scheme and part is not None:
+                    assert re.fullmatch(r"var\d+", part), f"{where}.{key}: literal URL {label}"
+                    found.append((f"{where}.{key} (URL {label})", refs[int(part[3:])].text))
+    return found
+
+
+def test_no_literal_secret_in_compose(compose: dict[str, Any]) -> None:
+    values = _account_values(compose)
+    wheres = {where for where, _ in values}
+    assert {"postgres.POSTGRES_PASSWORD", "mongo.MONGO_INITDB_ROOT_PASSWORD"} <= wheres
+    assert "x-tc2-env.TC2_PRICE_STORE (URL password)" in wheres
+    for where, value in values:
+        ref = _single_interpolation(value)
+        assert ref, f"{where} must come from .env as one ${{VAR}}, got {value!r}"
+        if SECRET_NAME.search(where):
+            # A password or key never has a literal fallback (an empty one is allowed).
+            assert not (ref.op in {":-", "-", ":+", "+"} and ref.arg), f"{where}: {value!r}"
+
+
+def test_required_secrets_fail_fast_everywhere(compose: dict[str, Any]) -> None:
+    refs = [ref for text in _strings(compose) for ref in interpolations(text)]
+    seen = {ref.name for ref in refs if ref.name in REQUIRED_SECRETS}
+    assert seen == REQUIRED_SECRETS
+    for ref in refs:
+        if ref.name in REQUIRED_SECRETS:
+            assert ref.op == ":?" and ref.arg.strip(), f"{ref.text} must be ${{VAR:?message}}"
+
+
+def _env_example() -> dict[str, str]:
+    """Uncommented VAR=value lines of .env.example."""
+    values = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        match = re.match(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$", line)
+        if match:
+            values[match[1]] = match[2].strip()
+    return values
+
+
+def test_env_example_lists_every_variable_compose_reads(compose: dict[str, Any]) -> None:
+    used = {ref.name for text in _strings(compose) for ref in interpolations(text)}
+    assert used >= REQUIRED_SECRETS
+    missing = sorted(used - set(_env_example()))
+    assert not missing, f".env.example lacks {missing}"
+
+
+def test_env_example_commits_no_secret_value() -> None:
+    example = _env_example()
+    secrets = {key for key in example if SECRET_NAME.search(key)} | REQUIRED_SECRETS
+    for key in sorted(secrets):
+        assert example.get(key, "") == "", f".env.example must leave {key} empty"
+    for key, value in example.items():
+        password = urlsplit(value).password if "://" in value else None
+        assert not password, f".env.example: {key} holds a password"
 
 
 # ------------------------------------------------------------------------------ Dockerfile
@@ -255,47 +461,126 @@ def _dockerfile_instructions(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _final_stage(instructions: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    starts = [i for i, (keyword, _) in enumerate(instructions) if keyword == "FROM"]
-    assert starts, "no FROM"
-    return instructions[starts[-1] :]
+@dataclass
+class Stage:
+    base: str  # FROM's image, global ARGs substituted
+    name: str | None
+    instructions: list[tuple[str, str]]
+
+    def args(self, keyword: str) -> list[str]:
+        return [args for kw, args in self.instructions if kw == keyword]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(f"{kw} {args}" for kw, args in self.instructions)
+
+
+def _stages(path: Path) -> list[Stage]:
+    instructions = _dockerfile_instructions(path.read_text())
+    global_args: dict[str, str] = {}
+    stages: list[Stage] = []
+    for keyword, args in instructions:
+        if keyword == "FROM":
+            words = [w for w in args.split() if not w.startswith("--")]
+            base = re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: global_args[m[1] or m[2]], words[0])
+            name = words[2] if len(words) == 3 and words[1].upper() == "AS" else None
+            stages.append(Stage(base, name, []))
+        elif stages:
+            stages[-1].instructions.append((keyword, args))
+        elif keyword == "ARG":
+            key, _, default = args.partition("=")
+            global_args[key] = default
+    assert stages, f"no FROM in {path}"
+    return stages
 
 
 @pytest.fixture(scope="module")
-def runtime_stage() -> list[tuple[str, str]]:
-    return _final_stage(_dockerfile_instructions(DOCKERFILE.read_text()))
+def stages() -> list[Stage]:
+    return _stages(DOCKERFILE)
 
 
-def test_dockerfile_healthcheck_hits_healthz(runtime_stage: list[tuple[str, str]]) -> None:
-    checks = [args for keyword, args in runtime_stage if keyword == "HEALTHCHECK"]
+@pytest.fixture(scope="module")
+def runtime(stages: list[Stage]) -> Stage:
+    return stages[-1]
+
+
+def test_dockerfile_is_multi_stage(stages: list[Stage]) -> None:
+    by_name = {stage.name: stage for stage in stages}
+    assert by_name["frontend"].base.startswith("node:")
+    assert "build-essential" in by_name["deps"].text, "compilers belong in the deps stage"
+    assert stages[-1].name == "runtime"
+
+
+def test_frontend_stage_builds_or_copies_the_panel(stages: list[Stage]) -> None:
+    frontend = {stage.name: stage for stage in stages}["frontend"].text
+    assert "COPY frontend/ ./" in frontend
+    assert "npm ci" in frontend and "npm run build" in frontend
+    assert "if [ -f package.json ]" in frontend
+    assert "built=public" in frontend
+    assert "/frontend/dist" in frontend
+
+
+def test_runtime_is_python_slim_without_build_tools(runtime: Stage) -> None:
+    # Not `FROM deps`: the runtime must start from the clean base, not inherit the compilers.
+    assert runtime.base == "python:3.11-slim"
+    assert not re.search(
+        r"build-essential|\bgcc\b|\bg\+\+|\bmake\b|apt-get install", runtime.text
+    ), "the runtime stage installs build tools"
+    copies_from = {
+        args.split()[0].removeprefix("--from="): args.split()[1:]
+        for args in runtime.args("COPY")
+        if args.startswith("--from=")
+    }
+    assert copies_from == {
+        "deps": ["/opt/venv", "/opt/venv"],
+        "frontend": ["/frontend/dist", "/app/frontend/dist"],
+    }
+
+
+def test_runtime_runs_as_non_root(runtime: Stage) -> None:
+    users = runtime.args("USER")
+    assert users, "the runtime stage never drops root"
+    assert users[-1].split(":")[0] not in {"root", "0"}
+    assert f"--uid {TC2_UID}" in runtime.text
+
+
+def test_dockerfile_healthcheck_hits_healthz(runtime: Stage) -> None:
+    checks = runtime.args("HEALTHCHECK")
     assert len(checks) == 1
     assert HEALTH_URL in checks[0]
     assert "curl" not in checks[0], "python:3.11-slim has no curl"
 
 
-def test_dockerfile_runs_as_non_root(runtime_stage: list[tuple[str, str]]) -> None:
-    users = [args for keyword, args in runtime_stage if keyword == "USER"]
-    assert users, "the runtime stage never drops root"
-    assert users[-1].split(":")[0] not in {"root", "0"}
-
-
-def test_dockerfile_defaults(runtime_stage: list[tuple[str, str]]) -> None:
-    text = "\n".join(f"{keyword} {args}" for keyword, args in runtime_stage)
-    assert re.search(r"^FROM (?:python:3\.11-slim|\$\{PYTHON_IMAGE\})", text)
-    assert re.search(r"\bTC2_DATA_DIR=/data\b", text)
-    assert re.search(r'^VOLUME .*"?/data"?', text, re.MULTILINE)
-    assert re.search(r"^EXPOSE 9000\b", text, re.MULTILINE)
-    cmds = [args for keyword, args in runtime_stage if keyword == "CMD"]
+def test_dockerfile_defaults(runtime: Stage) -> None:
+    assert re.search(r"\bTC2_DATA_DIR=/data\b", runtime.text)
+    assert re.search(r'^VOLUME .*"?/data"?', runtime.text, re.MULTILINE)
+    assert re.search(r"^EXPOSE 9000\b", runtime.text, re.MULTILINE)
+    cmds = runtime.args("CMD")
     assert len(cmds) == 1
     assert "gunicorn webpanel.wsgi:application" in cmds[0]
     assert "--bind 0.0.0.0:9000" in cmds[0]
 
 
-def test_dockerfile_python_base_is_3_11_slim() -> None:
-    text = DOCKERFILE.read_text()
-    assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11-slim$", text, re.MULTILINE) or re.search(
-        r"^FROM python:3\.11-slim\b", text, re.MULTILINE
-    )
+def test_dockerignore_keeps_secrets_and_state_out() -> None:
+    patterns = {
+        line.strip()
+        for line in DOCKERIGNORE.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {".env", ".git", ".venv", "frontend/dist", "frontend/node_modules"} <= patterns
+    assert "TC2_data/*" in patterns or "TC2_data" in patterns
+
+
+def test_nginx_image_builds_the_same_panel(services: dict[str, dict[str, Any]]) -> None:
+    assert services["nginx"]["build"] == {"context": ".", "dockerfile": "nginx/Dockerfile"}
+    nginx_stages = _stages(NGINX_DOCKERFILE)
+    panel = {stage.name: stage for stage in nginx_stages}["frontend"]
+    root_panel = {stage.name: stage for stage in _stages(DOCKERFILE)}["frontend"]
+    assert (panel.base, panel.instructions) == (root_panel.base, root_panel.instructions)
+    final = nginx_stages[-1]
+    assert final.base.startswith("nginx:1.27-alpine")
+    assert "nginx/nginx.conf /etc/nginx/nginx.conf" in final.args("COPY")
+    assert "--from=frontend /frontend/dist/ /usr/share/nginx/html/" in final.args("COPY")
 
 
 # -------------------------------------------------------------------------------- nginx
@@ -379,8 +664,17 @@ def _proxy_destination(http: list[Directive], location_args: list[str]) -> list[
     [["^~", "/api/"], ["=", "/healthz"], ["^~", "/static/"]],
     ids=["api", "healthz", "static"],
 )
-def test_nginx_proxies_to_web(nginx_http: list[Directive], location: list[str]) -> None:
-    assert _proxy_destination(nginx_http, location) == ["web:9000"]
+def test_nginx_proxies_to_backend(nginx_http: list[Directive], location: list[str]) -> None:
+    assert _proxy_destination(nginx_http, location) == ["backend:9000"]
+
+
+def test_nginx_listens_on_the_published_port(nginx_http: list[Directive]) -> None:
+    listens = [
+        d.args[0]
+        for srv in _children(nginx_http, "server")
+        for d in _children(srv.block or [], "listen")
+    ]
+    assert listens == ["80"]
 
 
 def test_nginx_forwards_client_address_and_scheme(nginx_http: list[Directive]) -> None:
@@ -408,12 +702,6 @@ def test_nginx_serves_the_spa_and_hides_its_version(nginx_http: list[Directive])
 def test_nginx_parser_rejects_unbalanced_blocks() -> None:
     with pytest.raises(AssertionError):
         _parse_nginx("http { server { listen 80; }")
-
-
-def test_nginx_image_installs_this_config() -> None:
-    text = NGINX_DOCKERFILE.read_text()
-    assert re.search(r"^FROM nginx:1\.27-alpine\b", text, re.MULTILINE)
-    assert re.search(r"^COPY nginx/nginx\.conf /etc/nginx/nginx\.conf$", text, re.MULTILINE)
 
 
 # --------------------------------------------------------------------------- placeholder

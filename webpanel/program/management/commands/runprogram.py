@@ -1,9 +1,11 @@
 import signal
+import sys
 import threading
 from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from tc2.program.lock import ProgramAlreadyRunning
 
 from tc2.logs import flush_logs
 from webpanel.program.services import program_run
@@ -22,5 +24,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, request_stop)
         try:
             program_run(stop=stop)
+        except ProgramAlreadyRunning as exc:
+            self.stderr.write(str(exc))
+            sys.exit(1)
         finally:
             flush_logs()

@@ -1,0 +1,116 @@
+"""The job contract between the engine and whatever runs jobs (RQ workers, today).
+
+Engine work that may take long (simulate, optimize, repair data, check health, draw visuals) is a
+plain function ``run(*, params, progress) -> dict``. It reports progress through the ``progress``
+callback it is handed and never imports the job system. The callback is also where a job stops
+early: it raises ``JobCanceled`` when the user canceled the job and ``JobInterrupted`` when the
+worker is shutting down, so work stops at its next progress point.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from tc2.errors import TC2Error, ValidationFailed
+
+
+class Progress(Protocol):
+    """Report ``percent`` (0-100) and a short ``message``; may raise JobCanceled/JobInterrupted."""
+
+    def __call__(self, percent: float, message: str = "") -> None: ...
+
+
+class JobCanceled(TC2Error):
+    """The user canceled the job; it stopped at a progress point and its result is discarded."""
+
+
+class JobInterrupted(TC2Error):
+    """The worker was stopping (program shutdown or restart); submit the job again if needed."""
+
+
+class JobPolicy(StrEnum):
+    """Which concurrent requests a job type refuses with 409 while one is queued or running."""
+
+    ONE_PER_TYPE = "one_per_type"  # TC2's rule: one of each kind at a time (the default)
+    ONE_PER_PARAMS = "one_per_params"  # identical requests refused, different ones run together
+    UNLIMITED = "unlimited"
+
+
+ParamsParser = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobType:
+    """One kind of job.
+
+    Parameters
+    ----------
+    name
+        Stable identifier used in the API (``type``).
+    run
+        Dotted path ``module:function`` of the engine function, called as
+        ``function(params=..., progress=...)`` and returning a JSON-ready dict.
+    parse_params
+        Validates and normalises the request's params; raises ValidationFailed. The normalised
+        params are what is stored and what the function receives.
+    policy
+        Concurrency policy (see JobPolicy).
+    description
+        One sentence for the API docs and the panel.
+    """
+
+    name: str
+    run: str
+    parse_params: ParamsParser
+    policy: JobPolicy = JobPolicy.ONE_PER_TYPE
+    description: str = ""
+
+    def execute(self, *, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
+        """Import and call the job function with already-parsed params."""
+        module_name, _, function_name = self.run.partition(":")
+        function = getattr(importlib.import_module(module_name), function_name)
+        result = function(params=params, progress=progress)
+        if not isinstance(result, dict):
+            raise TypeError(f"job {self.name} returned {type(result).__name__}, expected a dict")
+        return result
+
+
+class UnknownJobType(TC2Error, LookupError):
+    """No job type has this name."""
+
+
+class JobRegistry:
+    """The job types a deployment offers, by name."""
+
+    def __init__(self, job_types: Iterable[JobType]) -> None:
+        self._types: dict[str, JobType] = {}
+        for job_type in job_types:
+            if job_type.name in self._types:
+                raise ValueError(f"job type {job_type.name!r} registered twice")
+            self._types[job_type.name] = job_type
+
+    def get(self, name: str) -> JobType:
+        try:
+            return self._types[name]
+        except KeyError:
+            known = ", ".join(sorted(self._types))
+            raise UnknownJobType(f"unknown job type {name!r}; known: {known}") from None
+
+    def names(self) -> list[str]:
+        return sorted(self._types)
+
+
+def reject_unknown_params(params: Mapping[str, Any], known: Iterable[str]) -> dict[str, list[str]]:
+    """Return field errors for keys of ``params`` that are not in ``known``."""
+    allowed = set(known)
+    return {str(key): ["unknown parameter"] for key in params if key not in allowed}
+
+
+def require_object(params: Any) -> Mapping[str, Any]:
+    if not isinstance(params, Mapping):
+        raise ValidationFailed("params must be a JSON object.", {"params": ["expected an object"]})
+    return params

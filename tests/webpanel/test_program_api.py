@@ -1,0 +1,37 @@
+"""/api/program/* when no program runs (the running program is covered by the system tests)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+class ProgramStatusTests:
+    def test_no_program_means_state_stopped(self, admin_api: Any):
+        body = admin_api.get("/api/program/status").json()
+        assert body == {"state": "stopped", "lock_owner": None, "components": []}
+
+    def test_redis_down_is_503(self, admin_api: Any, settings: Any):
+        import dataclasses
+
+        settings.TC2_CONFIG = dataclasses.replace(
+            settings.TC2_CONFIG, redis_url="unix:///nonexistent/redis.sock"
+        )
+        response = admin_api.get("/api/program/status")
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "service_unavailable"
+
+
+class ProgramRestartTests:
+    @pytest.mark.parametrize("path", ["/api/program/restart", "/api/update"])
+    def test_non_staff_is_403(self, user_api: Any, path: str):
+        assert user_api.post(path).status_code == 403
+
+    @pytest.mark.parametrize("path", ["/api/program/restart", "/api/update"])
+    def test_restart_without_a_running_program_is_503(self, admin_api: Any, path: str):
+        response = admin_api.post(path)
+        assert response.status_code == 503
+        assert "not running" in response.json()["error"]["message"]
