@@ -28,6 +28,9 @@ LOCK_TTL_S = 15.0
 STATUS_TTL_S = 10
 STATUS_INTERVAL_S = 2.0
 TICK_S = 0.25
+# Components get this long to stop before they are killed; with lock release and log flush the
+# program exits well inside the launcher's 8 s and compose's 10 s budgets.
+COMPONENT_STOP_TIMEOUT_S = 6.0
 RESTART_COMMAND = "restart"
 
 
@@ -109,7 +112,11 @@ class TC2Program:
             options={"publish": self.publish_status},
         )
         self.supervisor = Supervisor(
-            [*components, publisher], log=self.log, logs_dir=logs_dir, on_exit=on_component_exit
+            [*components, publisher],
+            log=self.log,
+            logs_dir=logs_dir,
+            on_exit=on_component_exit,
+            stop_timeout_s=COMPONENT_STOP_TIMEOUT_S,
         )
         self.lock = ProgramLock(env.redis, lock_key(env), ttl_s=LOCK_TTL_S)
 

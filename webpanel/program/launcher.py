@@ -29,8 +29,8 @@ import redis
 from tc2.env.config import PROJECT_DIR, RuntimeConfig
 from tc2.logs import LogFeed, feed_logger
 
-STOP_TIMEOUT_S = 7.0  # program + web; Redis gets the rest of the 10 s budget
-REDIS_STOP_TIMEOUT_S = 2.5
+STOP_TIMEOUT_S = 8.0  # program (its components get 6 s) + web; Redis gets the rest of 10 s
+REDIS_STOP_TIMEOUT_S = 1.5
 READY_TIMEOUT_S = 30.0
 PROGRAM_BACKOFF_MAX_S = 60.0
 PROGRAM_HEALTHY_AFTER_S = 60.0
