@@ -54,8 +54,8 @@ test-integration: $(DEV_STAMP)  ## Real Redis, embedded Redis, the whole system 
 	$(PY) -m pytest tests/integration
 
 lint: $(DEV_STAMP)  ## ruff, ruff format --check, mypy (engine)
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
+	$(PY) -m ruff check --no-cache .
+	$(PY) -m ruff format --no-cache --check .
 	$(PY) -m mypy
 
 format: $(DEV_STAMP)  ## Apply ruff's fixes and formatting

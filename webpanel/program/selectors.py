@@ -8,9 +8,9 @@ from typing import Any
 
 import redis
 from django.conf import settings
-from tc2.program.lock import ProgramLock
 
 from tc2.env import EnvType, ExecEnv, LiveClock, MarketCalendar
+from tc2.program.lock import ProgramLock
 from tc2.program.program import LOCK_TTL_S, STATUS_TTL_S, lock_key, status_key
 from webpanel.core.errors import ServiceUnavailable
 

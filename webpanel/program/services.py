@@ -10,11 +10,11 @@ import threading
 import redis
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from tc2.program.components import ComponentExit, ComponentKind, ComponentSpec
 
 from tc2.env import ExecEnv
 from tc2.env.config import env_int
 from tc2.logs import LogFeed, feed_logger
+from tc2.program.components import ComponentExit, ComponentKind, ComponentSpec
 from tc2.program.program import RESTART_COMMAND, TC2Program, commands_key
 from webpanel.configuration.selectors import trading_settings_get
 from webpanel.core.errors import ServiceUnavailable

@@ -5,9 +5,9 @@ from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from tc2.program.lock import ProgramAlreadyRunning
 
 from tc2.logs import flush_logs
+from tc2.program.lock import ProgramAlreadyRunning
 from webpanel.program.services import program_run
 
 

@@ -5,9 +5,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
-from tc2.program.supervisor import Supervisor
 
 from tc2.logs import LogFeed, feed_logger, flush_logs
+from tc2.program.supervisor import Supervisor
 from webpanel.program.services import job_worker_specs
 
 
