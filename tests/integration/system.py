@@ -138,6 +138,22 @@ def running_system(
             running.stop()
 
 
+def still_running(processes: list[Any], timeout: float) -> list[Any]:
+    """The processes (psutil) still running after ``timeout``; exited ones not yet reaped by
+    their parent or init (zombies) have stopped and do not count."""
+    import psutil
+
+    _, alive = psutil.wait_procs(processes, timeout=timeout)
+    running = []
+    for process in alive:
+        try:
+            if process.status() != psutil.STATUS_ZOMBIE:
+                running.append(process)
+        except psutil.NoSuchProcess:
+            pass
+    return running
+
+
 def wait_for(predicate: Any, timeout: float = 15.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:

@@ -14,7 +14,13 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.integration.system import RunningSystem, launch, running_system, wait_for
+from tests.integration.system import (
+    RunningSystem,
+    launch,
+    running_system,
+    still_running,
+    wait_for,
+)
 
 pytestmark = pytest.mark.system
 
@@ -138,7 +144,7 @@ class ShutdownTests:
         code, seconds = system.stop(signal.SIGTERM)
         assert code == 0
         assert seconds < 10, f"stopping took {seconds:.1f} s"
-        _, alive = psutil.wait_procs(children, timeout=1)
+        alive = still_running(children, timeout=2)
         assert not alive, f"left running: {alive}"
         assert "TC2 stopped." in system.output()
 

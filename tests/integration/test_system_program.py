@@ -17,7 +17,13 @@ from typing import Any
 import psutil
 import pytest
 
-from tests.integration.system import PROJECT_DIR, RunningSystem, running_system, wait_for
+from tests.integration.system import (
+    PROJECT_DIR,
+    RunningSystem,
+    running_system,
+    still_running,
+    wait_for,
+)
 
 pytestmark = pytest.mark.system
 
@@ -187,11 +193,10 @@ class FaultTests:
     ):
         before = _running(system, token)
         program = psutil.Process(before["pid"])
-        workers = [c["pid"] for c in before["components"] if c["kind"] == "process"]
+        workers = [psutil.Process(c["pid"]) for c in before["components"] if c["kind"] == "process"]
         program.kill()
         # Its workers do not outlive it.
-        _, alive = psutil.wait_procs([psutil.Process(pid) for pid in workers], timeout=15)
-        assert not alive
+        assert not still_running(workers, timeout=15)
         # Submitted while no program runs: recorded and queued, run once it is back.
         job = _submit(system, token, steps=2, step_seconds=0.1, label="while-down")
 
