@@ -626,8 +626,11 @@ def _run_thread(spec: ComponentSpec, instance: _Instance, context: ComponentCont
         feed_logger(LogFeed.PROGRAM, spec.name).exception(f"{spec.name} raised {instance.error}")
 
 
-def _die_with_parent() -> None:
-    # Ask the kernel for SIGTERM when the supervising thread's process dies, even by SIGKILL.
+def die_with_parent() -> None:
+    """Ask the kernel to SIGTERM this process when its parent dies, even by SIGKILL (Linux).
+
+    Call it in the child: first thing in a spawned component, or as a ``preexec_fn``.
+    """
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
@@ -656,7 +659,7 @@ def _watch_parent(parent_pid: int, stop_event: threading.Event, grace_s: float) 
 
 def _run_process(launch: _ProcessLaunch) -> None:
     """Entry point of a component's spawned process (module level so the child can import it)."""
-    _die_with_parent()
+    die_with_parent()
     if os.getppid() != launch.parent_pid:
         os._exit(1)  # the supervisor died before the death signal was armed
     stop_event = threading.Event()

@@ -9,7 +9,6 @@ still be writing to it). Children also get SIGTERM if the launcher itself dies (
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import os
 import signal
@@ -28,6 +27,7 @@ import redis
 
 from tc2.env.config import PROJECT_DIR, RuntimeConfig
 from tc2.logs import LogFeed, feed_logger
+from tc2.program.supervisor import die_with_parent
 
 STOP_TIMEOUT_S = 8.0  # program (its components get 6 s) + web; Redis gets the rest of 10 s
 REDIS_STOP_TIMEOUT_S = 1.5
@@ -52,12 +52,6 @@ class Child:
     backoff_s: float = 1.0
     restart_at: float | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
-
-
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec: ask the kernel for SIGTERM when the launcher dies.
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 class Launcher:
@@ -161,7 +155,7 @@ class Launcher:
             cwd=PROJECT_DIR,
             env=env,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
         child.started_at = time.monotonic()
 
