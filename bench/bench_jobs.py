@@ -6,7 +6,6 @@ worker claims it, runs it, records the result, and the next poll sees it.
 
 from __future__ import annotations
 
-import json
 import secrets
 import statistics
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.report import emit
 from tests.integration.system import running_system, wait_for
 
 JOBS = 30
@@ -53,25 +53,19 @@ def main() -> None:
             ):
                 time.sleep(0.01)
             latencies.append(time.perf_counter() - started)
-    print(
-        json.dumps(
-            {
-                "figure": "job_submit_to_succeeded_ms_median",
-                "value": round(statistics.median(latencies) * 1000, 1),
-                "unit": "ms",
-                "jobs": JOBS,
-                "poll_interval_ms": 10,
-            }
-        )
+    emit(
+        bench="jobs",
+        case=f"{JOBS} one-step worker_check jobs, 10 ms polling",
+        metric="submit_to_succeeded_median",
+        value=round(statistics.median(latencies) * 1000, 1),
+        unit="ms",
     )
-    print(
-        json.dumps(
-            {
-                "figure": "job_submit_to_succeeded_ms_p90",
-                "value": round(sorted(latencies)[int(JOBS * 0.9) - 1] * 1000, 1),
-                "unit": "ms",
-            }
-        )
+    emit(
+        bench="jobs",
+        case=f"{JOBS} one-step worker_check jobs, 10 ms polling",
+        metric="submit_to_succeeded_p90",
+        value=round(sorted(latencies)[int(JOBS * 0.9) - 1] * 1000, 1),
+        unit="ms",
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 import time
@@ -10,6 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.report import emit
 from tc2.logs import LogFeed, LogWriter
 from tc2.logs.feed_logger import FeedLogger
 
@@ -26,27 +26,20 @@ def main() -> None:
         enqueued = time.perf_counter() - started
         assert writer.flush(timeout=120)
         on_disk = time.perf_counter() - started
-        files = list((Path(logs_dir) / "data").glob("*.txt"))
         writer.close()
-    print(
-        json.dumps(
-            {
-                "figure": "log_write_call_us",
-                "value": round(enqueued / LINES * 1e6, 2),
-                "unit": "microseconds per line (caller)",
-                "lines": LINES,
-            }
-        )
+    emit(
+        bench="log_feeds",
+        case=f"{LINES} lines, one process",
+        metric="write_call",
+        value=round(enqueued / LINES * 1e6, 2),
+        unit="us/line",
     )
-    print(
-        json.dumps(
-            {
-                "figure": "log_lines_to_disk_per_s",
-                "value": round(LINES / on_disk),
-                "unit": "lines/s end to end",
-                "files": len(files),
-            }
-        )
+    emit(
+        bench="log_feeds",
+        case=f"{LINES} lines, one process",
+        metric="to_disk",
+        value=round(LINES / on_disk),
+        unit="lines/s",
     )
 
 
