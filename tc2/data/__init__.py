@@ -1,0 +1,1 @@
+"""Market data: bars, price stores, providers, import, validation, collection."""

@@ -1,0 +1,186 @@
+"""Reading bar files, checked against the real SPY minute file and its published closes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tc2.data.bar_files import BarFileError, BarFileFormat, BarLabel, read_bar_file
+from tc2.data.bars import Resolution, SymbolDay
+from tc2.data.resample import regular_hours, resample
+from tc2.env import NEW_YORK, MarketCalendar
+
+MARKET = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "market"
+needs_shared_data = pytest.mark.skipif(
+    not MARKET.is_dir(), reason=f"reference data folder {MARKET} is absent"
+)
+
+
+@pytest.fixture(scope="module")
+def calendar() -> MarketCalendar:
+    return MarketCalendar.xnys()
+
+
+@pytest.fixture(scope="module")
+def spy_march_2011(calendar: MarketCalendar) -> dict[date, SymbolDay]:
+    text = (MARKET / "nt-spy-minute-2011-03.csv").read_text()
+    days = read_bar_file(
+        text, file_format=BarFileFormat.NINJATRADER, symbol="SPY", calendar=calendar
+    )
+    return {day.day: day for day in days}
+
+
+def _close_at(bars: SymbolDay, hour: int, minute: int) -> float:
+    start = datetime(bars.day.year, bars.day.month, bars.day.day, hour, minute, tzinfo=NEW_YORK)
+    (index,) = np.flatnonzero(bars.t == int(start.timestamp()))
+    return float(bars.c[index])
+
+
+@needs_shared_data
+class NinjaTraderImportTests:
+    # Published by the source repository (SOURCES.md), bar-end labels 09:31 and 16:00, i.e. the
+    # bars that start 09:30 and 15:59 New York time.
+    @pytest.mark.parametrize(
+        ("day", "first_close", "last_close"),
+        [
+            (date(2011, 3, 9), 132.35, 132.39),
+            (date(2011, 3, 10), 130.81, 129.92),
+            (date(2011, 3, 11), 129.72, 130.84),
+        ],
+    )
+    def test_published_regular_hours_closes(
+        self,
+        spy_march_2011: dict[date, SymbolDay],
+        calendar: MarketCalendar,
+        day: date,
+        first_close: float,
+        last_close: float,
+    ):
+        rth = regular_hours(spy_march_2011[day], calendar)
+        assert _close_at(rth, 9, 30) == first_close
+        assert _close_at(rth, 15, 59) == last_close
+        assert rth.t[0] == int(calendar.session_open(day).timestamp())
+        assert rth.t[-1] + 60 == int(calendar.session_close(day).timestamp())
+
+    def test_regular_hours_follow_the_dst_change(
+        self, spy_march_2011: dict[date, SymbolDay], calendar: MarketCalendar
+    ):
+        # SOURCES.md: the regular open is 14:31 UTC on 03-09 and 13:31 UTC on 03-14 (bar ends).
+        before = regular_hours(spy_march_2011[date(2011, 3, 9)], calendar)
+        after = regular_hours(spy_march_2011[date(2011, 3, 14)], calendar)
+        assert datetime.fromtimestamp(int(before.t[0]) + 60).astimezone(NEW_YORK).hour == 9
+        assert (int(before.t[0]) + 60) % 86_400 == (14 * 60 + 31) * 60
+        assert (int(after.t[0]) + 60) % 86_400 == (13 * 60 + 31) * 60
+
+    def test_every_session_of_the_month_and_nothing_else(
+        self, spy_march_2011: dict[date, SymbolDay], calendar: MarketCalendar
+    ):
+        assert sorted(spy_march_2011) == calendar.sessions_in_range(
+            date(2011, 3, 1), date(2011, 3, 31)
+        )
+        assert sum(len(day) for day in spy_march_2011.values()) == 17_577
+
+    def test_daily_resample_equals_the_regular_hours_aggregate(
+        self, spy_march_2011: dict[date, SymbolDay], calendar: MarketCalendar
+    ):
+        for bars in spy_march_2011.values():
+            rth = regular_hours(bars, calendar)
+            daily = resample(bars, Resolution.DAY, calendar)
+            assert len(daily) == 1
+            assert daily.o[0] == rth.o[0] and daily.c[0] == rth.c[-1]
+            assert daily.h[0] == rth.h.max() and daily.l[0] == rth.l.min()
+            assert daily.v[0] == rth.v.sum()
+            assert daily.t[0] == int(calendar.session_open(bars.day).timestamp())
+
+
+class BadFileTests:
+    def test_every_bad_row_is_reported_with_its_line_and_nothing_is_returned(
+        self, calendar: MarketCalendar
+    ):
+        text = "\n".join(
+            [
+                "20110309 143100;132.3;132.4;132.2;132.35;1000",  # good
+                "20110309 143200;abc;132.4;132.2;132.35;1000",  # not a number
+                "20110309 143300;132.3;132.1;132.2;132.35;1000",  # high below open
+                "20110309 143400;132.3;132.4;132.2;132.35",  # 5 fields
+                "20110309 143500;132.3;132.4;132.2;132.35;-5",  # negative volume
+                "20110309 143100;132.3;132.4;132.2;132.35;1000",  # same time as line 1
+                "20110312 150000;132.3;132.4;132.2;132.35;1000",  # Saturday
+                "2011-03-09 14:36;132.3;132.4;132.2;132.35;1000",  # wrong time format
+                "20110309 143630;132.3;132.4;132.2;132.35;1000",  # not on a minute
+            ]
+        )
+        with pytest.raises(BarFileError) as caught:
+            read_bar_file(
+                text, file_format=BarFileFormat.NINJATRADER, symbol="SPY", calendar=calendar
+            )
+        lines = [problem.line for problem in caught.value.problems]
+        assert lines == [2, 3, 4, 5, 6, 7, 8, 9]
+        reasons = " | ".join(problem.reason for problem in caught.value.problems)
+        for expected in (
+            "not a number",
+            "do not bound",
+            "6 ';'-separated",
+            "volume must be",
+            "repeats line 1",
+            "not a trading session",
+            "is not %Y%m%d",
+            "boundary",
+        ):
+            assert expected in reasons
+        assert "line 2:" in str(caught.value)
+
+    def test_an_empty_file_is_rejected(self, calendar: MarketCalendar):
+        with pytest.raises(BarFileError, match="no bars"):
+            read_bar_file(
+                "", file_format=BarFileFormat.NINJATRADER, symbol="SPY", calendar=calendar
+            )
+
+    def test_csv_without_a_close_column_names_it(self, calendar: MarketCalendar):
+        text = "timestamp,open,high,low,volume\n2011-03-09T09:30:00,1,1,1,1\n"
+        with pytest.raises(BarFileError, match="lacks column"):
+            read_bar_file(text, file_format=BarFileFormat.CSV, symbol="SPY", calendar=calendar)
+
+
+class GenericCsvTests:
+    def test_naive_times_in_new_york_with_bar_end_labels(self, calendar: MarketCalendar):
+        text = (
+            "Time,Open,High,Low,Close,Volume\n"
+            "2011-03-09 09:31:00,132.3,132.4,132.2,132.35,1000\n"
+            "2011-03-09 09:32:00,132.35,132.5,132.3,132.45,800\n"
+        )
+        (day,) = read_bar_file(
+            text,
+            file_format=BarFileFormat.CSV,
+            symbol="SPY",
+            calendar=calendar,
+            timezone="America/New_York",
+            label=BarLabel.END,
+        )
+        assert day.day == date(2011, 3, 9)
+        assert day.t[0] == int(calendar.session_open(date(2011, 3, 9)).timestamp())
+        assert list(day.c) == [132.35, 132.45]
+
+    def test_epoch_seconds_and_offsets_are_understood(self, calendar: MarketCalendar):
+        open_s = int(calendar.session_open(date(2011, 3, 9)).timestamp())
+        text = f"timestamp,o,h,l,c,v\n{open_s},1,2,1,2,10\n2011-03-09T09:31:00-05:00,2,3,2,3,10\n"
+        (day,) = read_bar_file(text, file_format=BarFileFormat.CSV, symbol="SPY", calendar=calendar)
+        assert list(day.t) == [open_s, open_s + 60]
+
+
+@needs_shared_data
+class YahooDailyTests:
+    def test_orcl_2000_reads_one_daily_bar_per_session(self, calendar: MarketCalendar):
+        text = (MARKET / "orcl-2000-yahoofinance.csv").read_text()
+        days = read_bar_file(
+            text, file_format=BarFileFormat.YAHOO, symbol="ORCL", calendar=calendar
+        )
+        assert [d.day for d in days] == calendar.sessions_in_range(
+            date(2000, 1, 1), date(2000, 12, 31)
+        )
+        last = days[-1]
+        assert last.resolution is Resolution.DAY
+        assert (last.o[0], last.h[0], last.l[0], last.c[0]) == (30.87, 31.31, 28.69, 29.06)
