@@ -99,11 +99,17 @@ class RuntimeConfig:
         ``TC2_REDIS_URL``; empty means the embedded Redis on a unix socket under ``data_dir``.
     allow_live
         ``TC2_ALLOW_LIVE=1`` is the only way to let settings select the live Alpaca endpoint.
+    price_store
+        ``TC2_PRICE_STORE``: ``files`` (columnar files under the data dir) or a ``mongodb://`` URL.
+    synthetic_seed
+        ``TC2_SYNTHETIC_SEED``: the synthetic market's seed when no provider keys are set.
     """
 
     data_dir: Path
     redis_url: str
     allow_live: bool
+    price_store: str = "files"
+    synthetic_seed: int = 42
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> RuntimeConfig:
@@ -116,6 +122,8 @@ class RuntimeConfig:
             data_dir=data_dir,
             redis_url=env.get("TC2_REDIS_URL", "").strip(),
             allow_live=env_flag(env, "TC2_ALLOW_LIVE"),
+            price_store=env.get("TC2_PRICE_STORE", "").strip() or "files",
+            synthetic_seed=env_int(env, "TC2_SYNTHETIC_SEED", default=42),
         )
 
     @property

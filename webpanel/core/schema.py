@@ -43,6 +43,7 @@ _DESCRIPTIONS = {
     404: "No such resource",
     405: "Method not allowed on this route",
     409: "Conflicts with the current state",
+    415: "Unsupported content type (e.g. not multipart/form-data for an upload)",
     422: "Input failed validation; nothing was changed",
     429: "Too many requests (failed logins); retry after the given seconds",
     503: "A required service is unavailable",
