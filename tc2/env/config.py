@@ -103,6 +103,8 @@ class RuntimeConfig:
         ``TC2_PRICE_STORE``: ``files`` (columnar files under the data dir) or a ``mongodb://`` URL.
     synthetic_seed
         ``TC2_SYNTHETIC_SEED``: the synthetic market's seed when no provider keys are set.
+    seed_sessions
+        ``TC2_SEED_SESSIONS``: sessions the start-up catch-up fills from the synthetic market.
     """
 
     data_dir: Path
@@ -110,6 +112,7 @@ class RuntimeConfig:
     allow_live: bool
     price_store: str = "files"
     synthetic_seed: int = 42
+    seed_sessions: int = 60
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> RuntimeConfig:
@@ -124,6 +127,7 @@ class RuntimeConfig:
             allow_live=env_flag(env, "TC2_ALLOW_LIVE"),
             price_store=env.get("TC2_PRICE_STORE", "").strip() or "files",
             synthetic_seed=env_int(env, "TC2_SYNTHETIC_SEED", default=42),
+            seed_sessions=env_int(env, "TC2_SEED_SESSIONS", default=60, minimum=1),
         )
 
     @property

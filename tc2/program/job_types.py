@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tc2.program.data_jobs import parse_heal_params, parse_import_params, parse_range_params
 from tc2.program.jobs import JobPolicy, JobRegistry, JobType
 from tc2.program.worker_check import parse_worker_check_params
 
@@ -14,6 +15,31 @@ JOB_TYPES = JobRegistry(
             # Several checks with different labels spread over the pool; a repeat is refused.
             policy=JobPolicy.ONE_PER_PARAMS,
             description="Walk N steps reporting progress; the result names the worker's host/pid.",
+        ),
+        JobType(
+            name="data_recollect",
+            run="tc2.program.data_jobs:recollect",
+            parse_params=parse_range_params,
+            description="Delete, then collect again, sessions of the given symbols.",
+        ),
+        JobType(
+            name="data_patch",
+            run="tc2.program.data_jobs:patch",
+            parse_params=parse_range_params,
+            description="Collect missing or invalid sessions of the given symbols.",
+        ),
+        JobType(
+            name="data_heal",
+            run="tc2.program.data_jobs:heal",
+            parse_params=parse_heal_params,
+            description="Patch the last 30 sessions, skipping days that failed 3 times.",
+        ),
+        JobType(
+            name="data_import",
+            run="tc2.program.data_jobs:import_bars",
+            parse_params=parse_import_params,
+            policy=JobPolicy.UNLIMITED,
+            description="Save the sessions of an uploaded bar file.",
         ),
     ]
 )

@@ -184,6 +184,7 @@ class TC2Program:
             "host": socket.gethostname(),
             "started_at": self.started_at,
             "lock_owner": self.owner.describe() if self.owner else None,
+            "conditions": sorted(self.supervisor.conditions()),
             "components": [component.to_dict() for component in components],
             "updated_at": self.env.clock.timestamp(),
         }

@@ -97,6 +97,8 @@ def launch(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> Runnin
             "TC2_DATA_DIR": str(data_dir),
             "TC2_PORT": str(port),
             "TC2_ENV_FILE": "",
+            # Two synthetic sessions keep each launch light; one test checks the full default.
+            "TC2_SEED_SESSIONS": "2",
             **(extra_env or {}),
         }
     )

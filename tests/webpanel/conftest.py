@@ -169,7 +169,9 @@ def private_redis(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def _own_data_dir(settings: Any, tmp_path: Any, private_redis: Any) -> Any:
+def _own_data_dir(
+    settings: Any, tmp_path: Any, private_redis: Any, monkeypatch: pytest.MonkeyPatch
+) -> Any:
     # Each test gets its own data directory (log feeds start empty) and an empty private Redis.
     import dataclasses
 
@@ -180,6 +182,11 @@ def _own_data_dir(settings: Any, tmp_path: Any, private_redis: Any) -> Any:
     settings.TC2_CONFIG = dataclasses.replace(
         settings.TC2_CONFIG, data_dir=tmp_path, redis_url=f"unix://{socket_path}"
     )
+    # Job functions read the environment, as a worker on another machine would: keep it in step.
+    monkeypatch.setenv("TC2_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TC2_REDIS_URL", f"unix://{socket_path}")
+    for name in ("POLYGON_API_KEY", "TC2_DATA_PROVIDER", "TC2_PRICE_STORE"):
+        monkeypatch.delenv(name, raising=False)
     configure_logs(settings.TC2_CONFIG.logs_dir)
     yield
     configure_logs(settings.TC2_CONFIG.logs_dir)
@@ -191,3 +198,18 @@ def _clear_cache() -> None:
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def work_queue(private_redis: Any) -> Callable[[], None]:
+    """Run every queued job with the real worker class, in this process (burst mode)."""
+    from rq import Queue
+
+    from webpanel.jobs.queue import QUEUE_NAME
+    from webpanel.jobs.worker import Tc2Worker
+
+    def work() -> None:
+        queue = Queue(QUEUE_NAME, connection=private_redis)
+        Tc2Worker([queue], connection=private_redis).work(burst=True, logging_level="WARNING")
+
+    return work

@@ -21,7 +21,6 @@ def _submit(api: Any, params: dict[str, Any] | None = None, job_type: str = "wor
 
 
 def _work_queue(private_redis: Any) -> None:
-    """Run every queued job with the real worker class, in this process (burst mode)."""
     queue = Queue(QUEUE_NAME, connection=private_redis)
     Tc2Worker([queue], connection=private_redis).work(burst=True, logging_level="WARNING")
 

@@ -39,6 +39,11 @@ class ProgramStatusApi(APIView):
         host = serializers.CharField(required=False)
         started_at = serializers.FloatField(required=False, help_text="epoch seconds")
         lock_owner = serializers.CharField(allow_null=True)
+        conditions = serializers.ListField(
+            child=serializers.CharField(),
+            required=False,
+            help_text="Start conditions met so far, e.g. data_loaded after the data catch-up.",
+        )
         updated_at = serializers.FloatField(required=False, help_text="epoch seconds")
         age_s = serializers.FloatField(required=False, help_text="seconds since published")
         components = ComponentSerializer(many=True)

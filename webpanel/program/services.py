@@ -49,7 +49,23 @@ def program_components() -> list[ComponentSpec]:
         target="webpanel.jobs.janitor:run_job_janitor",
         heartbeat_timeout_s=30.0,
     )
-    return [*job_worker_specs(workers), janitor]
+    config = settings.TC2_CONFIG
+    collector = ComponentSpec(
+        name="data-collector",
+        kind=ComponentKind.PROCESS,
+        target="tc2.program.data_collector:run_data_collector",
+        # A provider's rate-limit backoff may wait up to 240 s inside one request.
+        heartbeat_timeout_s=300.0,
+        options={
+            "data_dir": str(config.data_dir),
+            "store_url": config.price_store,
+            "redis_url": config.effective_redis_url,
+            "symbols": list(trading_settings_get().settings.symbols),
+            "seed": config.synthetic_seed,
+            "seed_sessions": config.seed_sessions,
+        },
+    )
+    return [*job_worker_specs(workers), janitor, collector]
 
 
 def program_run(*, stop: threading.Event) -> None:

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "webpanel.configuration",
     "webpanel.logs",
     "webpanel.jobs",
+    "webpanel.data",
     "webpanel.program",
 ]
 

@@ -1,0 +1,135 @@
+"""Market-data providers: a symbol-day of history from Polygon or Alpaca, behind one interface.
+
+``history_provider_from_environ`` picks the provider the environment configures, or None when
+no provider is configured (the caller then uses the synthetic market).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tc2.data.providers.alpaca import AlpacaProvider
+from tc2.data.providers.backoff import DEFAULT_BACKOFF, Backoff, RateLimited, TransientFailure
+from tc2.data.providers.base import (
+    HISTORY_RESOLUTIONS,
+    HistoryProvider,
+    NoDataForDay,
+    ProviderError,
+    ProviderUnavailable,
+)
+from tc2.data.providers.polygon import DEFAULT_BASE_URL, PolygonProvider
+from tc2.data.providers.trades import seconds_from_trades
+from tc2.env import MarketCalendar
+from tc2.errors import ConfigurationError
+
+PROVIDER_VARIABLE = "TC2_DATA_PROVIDER"
+PROVIDER_CHOICES = ("polygon", "alpaca", "synthetic")
+POLYGON_KEY_VARIABLE = "POLYGON_API_KEY"
+POLYGON_URL_VARIABLE = "POLYGON_BASE_URL"
+ALPACA_KEY_VARIABLES = ("ALPACA_API_KEY_ID", "ALPACA_API_SECRET_KEY")
+ALPACA_URL_VARIABLE = "ALPACA_DATA_URL"
+
+UNKNOWN_PROVIDER_MESSAGE = "TC2_DATA_PROVIDER must be one of {choices} or empty, was {value!r}"
+MISSING_VARIABLES_MESSAGE = "TC2_DATA_PROVIDER={provider} needs {needed}; missing: {missing}"
+BAD_URL_MESSAGE = "{variable} must start with http:// or https://, was {value!r}"
+
+__all__ = [
+    "DEFAULT_BACKOFF",
+    "DEFAULT_BASE_URL",
+    "HISTORY_RESOLUTIONS",
+    "AlpacaProvider",
+    "Backoff",
+    "HistoryProvider",
+    "NoDataForDay",
+    "PolygonProvider",
+    "ProviderError",
+    "ProviderUnavailable",
+    "RateLimited",
+    "TransientFailure",
+    "history_provider_from_environ",
+    "seconds_from_trades",
+]
+
+
+def history_provider_from_environ(
+    environ: Mapping[str, str],
+    *,
+    backoff: Backoff = DEFAULT_BACKOFF,
+    calendar: MarketCalendar | None = None,
+) -> HistoryProvider | None:
+    """Return the history provider the environment configures, or None for the synthetic market.
+
+    ``TC2_DATA_PROVIDER`` chooses: ``alpaca`` needs ``ALPACA_API_KEY_ID`` and
+    ``ALPACA_API_SECRET_KEY`` (``ALPACA_DATA_URL`` optional); ``polygon`` needs
+    ``POLYGON_API_KEY`` (``POLYGON_BASE_URL`` optional, for Massive or a proxy); ``synthetic``
+    means no provider. Empty or unset: Polygon when ``POLYGON_API_KEY`` is set, else None.
+    Blank values count as unset.
+
+    Parameters
+    ----------
+    environ
+        The environment, such as ``os.environ``.
+    backoff, calendar
+        Passed to the provider.
+
+    Returns
+    -------
+    HistoryProvider | None
+        The provider, or None when none is configured.
+
+    Raises
+    ------
+    ConfigurationError
+        If ``TC2_DATA_PROVIDER`` is unknown, the chosen provider's keys are missing (the message
+        names the variables, never their values) or a URL variable is not an http(s) URL.
+    """
+    env = {name: value.strip() for name, value in environ.items()}
+    choice = env.get(PROVIDER_VARIABLE, "").lower()
+    if choice not in ("", *PROVIDER_CHOICES):
+        raise ConfigurationError(
+            UNKNOWN_PROVIDER_MESSAGE.format(
+                choices=", ".join(PROVIDER_CHOICES), value=env[PROVIDER_VARIABLE]
+            )
+        )
+    if choice == "synthetic":
+        return None
+    if choice == "alpaca":
+        missing = [name for name in ALPACA_KEY_VARIABLES if not env.get(name)]
+        if missing:
+            raise ConfigurationError(
+                MISSING_VARIABLES_MESSAGE.format(
+                    provider="alpaca",
+                    needed=" and ".join(ALPACA_KEY_VARIABLES),
+                    missing=", ".join(missing),
+                )
+            )
+        return AlpacaProvider(
+            env[ALPACA_KEY_VARIABLES[0]],
+            env[ALPACA_KEY_VARIABLES[1]],
+            data_url=_url(env, ALPACA_URL_VARIABLE),
+            backoff=backoff,
+            calendar=calendar,
+        )
+    if not env.get(POLYGON_KEY_VARIABLE):
+        if choice == "polygon":
+            raise ConfigurationError(
+                MISSING_VARIABLES_MESSAGE.format(
+                    provider="polygon", needed=POLYGON_KEY_VARIABLE, missing=POLYGON_KEY_VARIABLE
+                )
+            )
+        return None
+    return PolygonProvider(
+        env[POLYGON_KEY_VARIABLE],
+        base_url=_url(env, POLYGON_URL_VARIABLE) or DEFAULT_BASE_URL,
+        backoff=backoff,
+        calendar=calendar,
+    )
+
+
+def _url(env: Mapping[str, str], variable: str) -> str | None:
+    value = env.get(variable, "")
+    if not value:
+        return None
+    if not value.startswith(("http://", "https://")):
+        raise ConfigurationError(BAD_URL_MESSAGE.format(variable=variable, value=value))
+    return value

@@ -1,0 +1,128 @@
+"""The history-provider interface and its errors.
+
+A provider answers one question: the bars of one symbol for one session day at a stored
+resolution (``1s`` or ``1m``). It either returns the whole day or raises; it never returns part of
+a day. A ``LiveBarStream`` interface for streamed bars is meant to sit beside ``HistoryProvider``
+in this package.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from datetime import date, datetime, time, timedelta
+from typing import ClassVar
+
+from tc2.data.bars import Resolution, SymbolDay
+from tc2.env import NEW_YORK
+from tc2.errors import DataError
+
+HISTORY_RESOLUTIONS = (Resolution.SECOND, Resolution.MINUTE)
+"""The resolutions a provider delivers; coarser bars are resampled from these."""
+
+_SYMBOL = re.compile(r"[A-Z0-9][A-Z0-9.\-]{0,19}")
+
+BAD_SYMBOL_MESSAGE = (
+    "symbol must be 1-20 upper-case letters, digits, '.' or '-' (for example AAPL, BRK.B), "
+    "was {symbol!r}"
+)
+BAD_RESOLUTION_MESSAGE = "resolution must be 1s or 1m (the stored resolutions), was {resolution}"
+
+
+class ProviderError(DataError):
+    """A market-data provider refused a request or sent a bad response; nothing was returned.
+
+    The message names the provider, the request path and what was wrong. Check the API key and
+    the plan's entitlements for a refusal; report a malformed response to the provider.
+    """
+
+
+class ProviderUnavailable(ProviderError):
+    """The provider kept rate-limiting or failing; gave up after the backoff. Try again later.
+
+    Parameters
+    ----------
+    message
+        What was requested, what kept failing and how long it tried.
+    attempts
+        Requests sent before giving up.
+    waited_s
+        Seconds spent waiting between those requests.
+    """
+
+    def __init__(self, message: str, *, attempts: int, waited_s: float) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+        self.waited_s = waited_s
+
+
+class NoDataForDay(ProviderError, LookupError):
+    """The provider has no bars for that symbol and day (not a session, no trades, unknown symbol).
+
+    Nothing to repair: collect another day, or check the symbol.
+    """
+
+
+class HistoryProvider(ABC):
+    """A source of historical bars: one symbol, one session day, one stored resolution.
+
+    ``day_bars`` returns the whole day or raises; a day is never returned in part. Minute bars
+    cover regular hours plus whatever extended hours the source has for that day (Polygon and
+    Alpaca give roughly 04:00-20:00 New York). One-second bars cover regular hours only (open
+    inclusive, close exclusive), TC2's rule for bars built from trades, kept for every source so
+    a stored 1-second day means the same whichever way it was made.
+    """
+
+    name: ClassVar[str]
+    """Short name for logs and reports (``polygon``, ``alpaca``)."""
+
+    @abstractmethod
+    def day_bars(self, *, symbol: str, day: date, resolution: Resolution) -> SymbolDay:
+        """Return ``symbol``'s bars for session ``day`` at ``resolution``.
+
+        Parameters
+        ----------
+        symbol
+            Ticker, upper case (``AAPL``, ``BRK.B``).
+        day
+            Session date, New York.
+        resolution
+            ``Resolution.SECOND`` or ``Resolution.MINUTE``.
+
+        Returns
+        -------
+        SymbolDay
+            Bars in time order, each starting on ``day`` (New York); never empty.
+
+        Raises
+        ------
+        ValueError
+            If ``symbol`` or ``resolution`` is not one a provider serves.
+        NoDataForDay
+            If ``day`` is not a session or the source has no bars for it.
+        ProviderUnavailable
+            If the source kept rate-limiting or failing until the backoff gave up.
+        ProviderError
+            If the source refused the request or answered with a malformed response.
+        """
+
+
+def check_request(*, symbol: str, resolution: Resolution) -> None:
+    """Reject a symbol or resolution no provider serves, before any request is sent.
+
+    Raises
+    ------
+    ValueError
+        If ``symbol`` is not an upper-case ticker or ``resolution`` is not 1s or 1m.
+    """
+    if not isinstance(symbol, str) or _SYMBOL.fullmatch(symbol) is None:
+        raise ValueError(BAD_SYMBOL_MESSAGE.format(symbol=symbol))
+    if resolution not in HISTORY_RESOLUTIONS:
+        raise ValueError(BAD_RESOLUTION_MESSAGE.format(resolution=Resolution(resolution).value))
+
+
+def new_york_day_bounds(day: date) -> tuple[int, int]:
+    """Return the epoch seconds of ``day``'s New York midnight and of the next one."""
+    start = datetime.combine(day, time(), tzinfo=NEW_YORK)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=NEW_YORK)
+    return int(start.timestamp()), int(end.timestamp())

@@ -1,0 +1,138 @@
+"""The data collector: a program component that keeps the price store complete.
+
+At start it catches up: the last 30 completed sessions (60 when the source is the synthetic
+market, which is how ``make run`` seeds an empty store) are verified and any missing or invalid
+day is collected. Then it signals ``data_loaded`` (components that trade wait for it) and
+collects each session 15 minutes after its close (16:15 New York, 13:15 on early-close days).
+Source: a market-data provider when keys are configured, else the seeded synthetic market.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from tc2.data.bars import Resolution
+from tc2.data.collection import (
+    CATCH_UP_SESSIONS,
+    SEED_SESSIONS,
+    DayCollector,
+    HistorySource,
+    Outcome,
+    RedisAttemptCounter,
+    completed_sessions,
+)
+from tc2.data.providers import history_provider_from_environ
+from tc2.data.store import price_store_for
+from tc2.data.synthetic import SyntheticMarket
+from tc2.env import NEW_YORK, EnvType, ExecEnv
+from tc2.logs import LogFeed, feed_logger
+
+DATA_LOADED = "data_loaded"
+COLLECT_AFTER_CLOSE = timedelta(minutes=15)
+STORED_RESOLUTIONS = (Resolution.SECOND, Resolution.MINUTE)
+WAIT_CHUNK_S = 5.0
+
+_log = feed_logger(LogFeed.DATA, "collector")
+
+
+def data_source(seed: int, env: ExecEnv) -> tuple[HistorySource, str]:
+    """The configured provider, or the synthetic market when no provider keys are set."""
+    provider = history_provider_from_environ(os.environ)
+    if provider is not None:
+        return provider, provider.name
+    return SyntheticMarket(seed=seed, calendar=env.calendar), f"synthetic market (seed {seed})"
+
+
+def run_data_collector(context: Any) -> None:
+    """Component target. Options: data_dir, store_url, redis_url, symbols, seed, seed_sessions."""
+    options = context.options
+    env = ExecEnv.live(options["redis_url"])
+    store = price_store_for(
+        EnvType.LIVE, data_dir=Path(options["data_dir"]), url=options["store_url"]
+    )
+    source, source_name = data_source(int(options["seed"]), env)
+    collector = DayCollector(
+        store=store, source=source, calendar=env.calendar, attempts=RedisAttemptCounter(env)
+    )
+    symbols: Sequence[str] = options["symbols"]
+    synthetic = isinstance(source, SyntheticMarket)
+    sessions = int(options.get("seed_sessions", SEED_SESSIONS)) if synthetic else CATCH_UP_SESSIONS
+    catch_up(
+        context,
+        collector,
+        symbols,
+        completed_sessions(env.calendar, env.clock.now(), sessions),
+        source_name,
+    )
+    context.signal(DATA_LOADED)
+    while not context.should_stop():
+        due = next_collection_time(env)
+        if _wait_until(context, due):
+            return
+        day = completed_sessions(env.calendar, env.clock.now(), 1)[0]
+        _log.info(f"Nightly collection of {day} from {source_name}")
+        _summarise(
+            collector.collect_range(symbols, [day], STORED_RESOLUTIONS, force=True),
+            started=time.monotonic(),
+        )
+
+
+def catch_up(
+    context: Any,
+    collector: DayCollector,
+    symbols: Sequence[str],
+    days: Sequence[date],
+    source_name: str,
+) -> None:
+    _log.info(
+        f"Catch-up: verifying {len(days)} sessions ({days[0]} to {days[-1]}) of "
+        f"{', '.join(symbols)} from {source_name}"
+    )
+    started = time.monotonic()
+    reported = [0]
+
+    def progress(percent: float, message: str) -> None:
+        context.heartbeat()
+        if percent - reported[0] >= 25:
+            reported[0] = int(percent)
+            _log.info(f"Catch-up {percent:.0f}% ({message})")
+
+    outcomes = collector.collect_range(symbols, days, STORED_RESOLUTIONS, progress=progress)
+    _summarise(outcomes, started=started)
+
+
+def _summarise(outcomes: Sequence[Any], *, started: float) -> None:
+    counts = {outcome: sum(o.outcome is outcome for o in outcomes) for outcome in Outcome}
+    _log.info(
+        f"{counts[Outcome.SAVED]} symbol-days saved, {counts[Outcome.ON_FILE]} already on file, "
+        f"{counts[Outcome.INVALID]} invalid, {counts[Outcome.FAILED]} failed "
+        f"in {time.monotonic() - started:.1f} s"
+    )
+    for outcome in outcomes:
+        if outcome.outcome in (Outcome.INVALID, Outcome.FAILED):
+            what = f"{outcome.symbol} {outcome.day} {outcome.resolution.value}"
+            _log.warning(f"{what} {outcome.outcome.value}: " + "; ".join(outcome.reasons))
+
+
+def next_collection_time(env: ExecEnv) -> float:
+    """Epoch seconds of the next collection: 15 minutes after the next (or current) close."""
+    now = env.clock.now()
+    calendar = env.calendar
+    day = now.astimezone(NEW_YORK).date()
+    if not calendar.is_session(day) or calendar.session_close(day) + COLLECT_AFTER_CLOSE <= now:
+        day = calendar.next_session(day)
+    return (calendar.session_close(day) + COLLECT_AFTER_CLOSE).timestamp()
+
+
+def _wait_until(context: Any, due: float) -> bool:
+    """Heart-beat while waiting; True if asked to stop first."""
+    while time.time() < due:
+        context.heartbeat()
+        if context.wait(min(WAIT_CHUNK_S, max(0.0, due - time.time()))):
+            return True
+    return False

@@ -1,0 +1,205 @@
+"""Data jobs: recollect, patch, heal and import, run by job workers with progress.
+
+Each builds its collector from the environment (the worker's TC2_DATA_DIR, TC2_PRICE_STORE,
+TC2_REDIS_URL and provider keys), so a worker on another machine collects into the same store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from tc2.data.bar_files import BarFileFormat, BarLabel, read_bar_file
+from tc2.data.bars import Resolution
+from tc2.data.collection import (
+    DayCollector,
+    DayOutcome,
+    Outcome,
+    RedisAttemptCounter,
+    completed_sessions,
+)
+from tc2.data.store import price_store_for
+from tc2.env import EnvType, ExecEnv
+from tc2.env.config import RuntimeConfig
+from tc2.env.trading_settings import SYMBOL_PATTERN
+from tc2.errors import ValidationFailed
+from tc2.program.data_collector import STORED_RESOLUTIONS, data_source
+from tc2.program.jobs import Progress, reject_unknown_params, require_object
+
+HEAL_SESSIONS = 30
+HEAL_MAX_ATTEMPTS = 3
+MAX_SYMBOLS_PER_JOB = 100
+
+
+def _collector() -> tuple[DayCollector, ExecEnv, RedisAttemptCounter]:
+    config = RuntimeConfig.from_environ()
+    env = ExecEnv.live(config.effective_redis_url)
+    store = price_store_for(EnvType.LIVE, data_dir=config.data_dir, url=config.price_store)
+    source, _ = data_source(config.synthetic_seed, env)
+    attempts = RedisAttemptCounter(env)
+    return (
+        DayCollector(store=store, source=source, calendar=env.calendar, attempts=attempts),
+        env,
+        attempts,
+    )
+
+
+def _summary(outcomes: Sequence[DayOutcome]) -> dict[str, Any]:
+    return {
+        "saved": sum(o.outcome is Outcome.SAVED for o in outcomes),
+        "on_file": sum(o.outcome is Outcome.ON_FILE for o in outcomes),
+        "invalid": sum(o.outcome is Outcome.INVALID for o in outcomes),
+        "failed": sum(o.outcome is Outcome.FAILED for o in outcomes),
+        "problems": [
+            {
+                "symbol": o.symbol,
+                "day": o.day.isoformat(),
+                "resolution": o.resolution.value,
+                "outcome": o.outcome.value,
+                "reasons": list(o.reasons),
+            }
+            for o in outcomes
+            if o.outcome in (Outcome.INVALID, Outcome.FAILED)
+        ][:500],
+    }
+
+
+def _symbols(value: Any, errors: dict[str, list[str]]) -> list[str]:
+    if not isinstance(value, list) or not value or len(value) > MAX_SYMBOLS_PER_JOB:
+        errors["symbols"] = [f"must be a list of 1-{MAX_SYMBOLS_PER_JOB} ticker symbols"]
+        return []
+    bad = [s for s in value if not isinstance(s, str) or not SYMBOL_PATTERN.fullmatch(s)]
+    if bad:
+        errors["symbols"] = [f"not tickers: {bad!r}"]
+    return [s for s in value if s not in bad]
+
+
+def _day(value: Any, name: str, errors: dict[str, list[str]], *, required: bool) -> date | None:
+    if value is None and not required:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        errors[name] = [f"must be a date YYYY-MM-DD, was {value!r}"]
+        return None
+
+
+def parse_range_params(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """``{symbols: [...], start_date: YYYY-MM-DD, end_date?: YYYY-MM-DD}``."""
+    params = require_object(raw)
+    errors = reject_unknown_params(params, ("symbols", "start_date", "end_date"))
+    symbols = _symbols(params.get("symbols"), errors)
+    start = _day(params.get("start_date"), "start_date", errors, required=True)
+    end = _day(params.get("end_date"), "end_date", errors, required=False)
+    if start and end and end < start:
+        errors["end_date"] = [f"must not be before start_date {start}"]
+    if errors:
+        raise ValidationFailed("Invalid data job parameters.", errors)
+    return {"symbols": symbols, "start_date": str(start), "end_date": str(end) if end else None}
+
+
+def parse_heal_params(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """``{symbols: [...]}``: heal the last 30 sessions of each."""
+    params = require_object(raw)
+    errors = reject_unknown_params(params, ("symbols",))
+    symbols = _symbols(params.get("symbols"), errors)
+    if errors:
+        raise ValidationFailed("Invalid heal parameters.", errors)
+    return {"symbols": symbols}
+
+
+def _sessions(env: ExecEnv, params: Mapping[str, Any]) -> list[date]:
+    last = completed_sessions(env.calendar, env.clock.now(), 1)[0]
+    end = min(date.fromisoformat(params["end_date"]), last) if params.get("end_date") else last
+    return env.calendar.sessions_in_range(date.fromisoformat(params["start_date"]), end)
+
+
+def recollect(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
+    """Delete and collect again every session of the range (for the symbols given)."""
+    collector, env, _ = _collector()
+    days = _sessions(env, params)
+    for symbol in params["symbols"]:
+        for day in days:
+            for resolution in STORED_RESOLUTIONS:
+                collector.store.delete_day(symbol, day, resolution)
+    outcomes = collector.collect_range(
+        params["symbols"], days, STORED_RESOLUTIONS, force=True, progress=progress
+    )
+    return {"sessions": len(days), **_summary(outcomes)}
+
+
+def patch(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
+    """Collect every missing or invalid session of the range; valid days are left alone."""
+    collector, env, _ = _collector()
+    days = _sessions(env, params)
+    outcomes = collector.collect_range(
+        params["symbols"], days, STORED_RESOLUTIONS, progress=progress
+    )
+    return {"sessions": len(days), **_summary(outcomes)}
+
+
+def heal(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
+    """Patch the recent 30 sessions, skipping days that already failed 3 times."""
+    collector, env, attempts = _collector()
+    days = completed_sessions(env.calendar, env.clock.now(), HEAL_SESSIONS)
+    outcomes = collector.collect_range(
+        params["symbols"],
+        days,
+        STORED_RESOLUTIONS,
+        progress=progress,
+        skip=lambda symbol, day: attempts.count(symbol, day) >= HEAL_MAX_ATTEMPTS,
+    )
+    return {"sessions": len(days), **_summary(outcomes)}
+
+
+def parse_import_params(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Params of an upload already checked by the API: path, format, symbol, timezone, label,
+    resolution."""
+    params = require_object(raw)
+    errors = reject_unknown_params(
+        params, ("path", "format", "symbol", "timezone", "label", "resolution")
+    )
+    for name, allowed in (
+        ("format", [f.value for f in BarFileFormat]),
+        ("label", [b.value for b in BarLabel]),
+        ("resolution", [Resolution.SECOND.value, Resolution.MINUTE.value]),
+    ):
+        if params.get(name) not in allowed:
+            errors[name] = [f"must be one of {', '.join(allowed)}"]
+    if not isinstance(params.get("symbol"), str) or not SYMBOL_PATTERN.fullmatch(params["symbol"]):
+        errors["symbol"] = ["must be a ticker symbol"]
+    if not isinstance(params.get("path"), str):
+        errors["path"] = ["required"]
+    if errors:
+        raise ValidationFailed("Invalid import parameters.", errors)
+    return {k: params[k] for k in ("path", "format", "symbol", "timezone", "label", "resolution")}
+
+
+def import_bars(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
+    """Save the sessions of an uploaded bar file (all or nothing: the file was read whole)."""
+    config = RuntimeConfig.from_environ()
+    env = ExecEnv.live(config.effective_redis_url)
+    path = Path(params["path"])
+    progress(5, "reading")
+    days = read_bar_file(
+        path.read_text(),
+        file_format=BarFileFormat(params["format"]),
+        symbol=params["symbol"],
+        calendar=env.calendar,
+        resolution=Resolution(params["resolution"]),
+        timezone=params["timezone"],
+        label=BarLabel(params["label"]),
+    )
+    progress(50, f"saving {len(days)} sessions")
+    store = price_store_for(EnvType.LIVE, data_dir=config.data_dir, url=config.price_store)
+    store.save_days(days)
+    path.unlink(missing_ok=True)
+    return {
+        "symbol": params["symbol"],
+        "sessions": len(days),
+        "bars": sum(len(d) for d in days),
+        "first_day": days[0].day.isoformat(),
+        "last_day": days[-1].day.isoformat(),
+    }

@@ -1,0 +1,88 @@
+"""``make run`` on an empty store: the program seeds 60 synthetic sessions, then says so.
+
+No keys and no network: the data collector fills the last 60 completed sessions of the default
+symbols at 1 s and 1 m from the seeded synthetic market, validates every day, and signals
+``data_loaded``. The data API then serves them.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.integration.system import RunningSystem, running_system, wait_for
+
+pytestmark = pytest.mark.system
+
+PASSWORD = secrets.token_urlsafe(18)  # made per run: no password in the repository
+SYMBOLS = ["QQQ", "SPXL", "SPXS", "SPY", "TXN"]
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
+    data_dir = tmp_path_factory.mktemp("data") / "data"
+    with running_system(
+        data_dir, admin_password=PASSWORD, extra_env={"TC2_SEED_SESSIONS": "60"}
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def token(system: RunningSystem) -> str:
+    return system.token(PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def loaded(system: RunningSystem, token: str) -> dict[str, Any]:
+    def data_loaded() -> dict[str, Any] | None:
+        status = system.request("GET", "/api/program/status", token=token)[2]
+        return status if "data_loaded" in status.get("conditions", []) else None
+
+    status = wait_for(data_loaded, timeout=120)
+    assert status, system.request("GET", "/api/program/status", token=token)[2]
+    return dict(status)
+
+
+def test_sixty_valid_sessions_of_every_default_symbol(
+    system: RunningSystem, token: str, loaded: dict[str, Any]
+):
+    for resolution in ("1m", "1s"):
+        status = system.request("GET", f"/api/data/status?resolution={resolution}", token=token)[2]
+        rows = {row["symbol"]: row for row in status["symbols"]}
+        assert sorted(rows) == SYMBOLS
+        for row in rows.values():
+            assert row["sessions_on_file"] == 60, row
+            assert row["valid"] == 40 and row["invalid"] == [], row
+
+
+def test_the_data_feed_reports_the_catch_up(
+    system: RunningSystem, token: str, loaded: dict[str, Any]
+):
+    lines = system.request("GET", "/api/logs/data", token=token)[2]["lines"]
+    assert any("Catch-up: verifying 60 sessions" in line for line in lines)
+    assert any("600 symbol-days saved" in line for line in lines)
+
+
+def test_one_second_bars_are_served(system: RunningSystem, token: str, loaded: dict[str, Any]):
+    dates = system.request("GET", "/api/data/dates/SPXL?resolution=1s", token=token)[2]["dates"]
+    body = system.request(
+        "GET", f"/api/data/bars/SPXL?day={dates[-1]}&resolution=1s&rth=1", token=token
+    )[2]
+    assert 1140 < body["count"] <= 23_400
+    assert body["t"] == sorted(body["t"])
+
+
+def test_a_restart_finds_the_data_on_file(
+    system: RunningSystem, token: str, loaded: dict[str, Any]
+):
+    status, _, _ = system.request("POST", "/api/program/restart", token=token)
+    assert status == 202
+
+    def second_catch_up() -> list[str]:
+        lines = system.request("GET", "/api/logs/data", token=token)[2]["lines"]
+        return [line for line in lines if "0 symbol-days saved, 600 already on file" in line]
+
+    assert wait_for(second_catch_up, timeout=60)

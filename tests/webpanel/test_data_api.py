@@ -1,0 +1,216 @@
+"""/api/data on the real file store, filled by the real synthetic market and real jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tc2.data.bars import Resolution, SymbolDay
+from tc2.data.collection import completed_sessions
+from tc2.data.synthetic import SyntheticMarket
+from tc2.env import MarketCalendar
+from webpanel.data.selectors import live_store
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DAY = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def calendar() -> MarketCalendar:
+    return MarketCalendar.xnys()
+
+
+@pytest.fixture
+def seeded(calendar: MarketCalendar) -> list[date]:
+    market = SyntheticMarket(seed=5, calendar=calendar)
+    days = calendar.sessions_in_range(date(2026, 11, 16), DAY)
+    store = live_store()
+    store.save_days(
+        market.day_bars(symbol="SPY", day=day, resolution=Resolution.MINUTE) for day in days
+    )
+    return days
+
+
+def _ninjatrader(calendar: MarketCalendar, day: date, minutes: int = 390) -> str:
+    open_s = int(calendar.session_open(day).timestamp())
+    lines = []
+    for i in range(minutes):
+        end = datetime.fromtimestamp(open_s + 60 * (i + 1), tz=UTC)
+        price = 100 + i * 0.01
+        lines.append(
+            f"{end:%Y%m%d %H%M%S};{price};{price + 0.05};{price - 0.05};{price + 0.01};{1000 + i}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _upload(api: Any, text: str, **fields: str) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    form = {"format": "ninjatrader", "symbol": "TXN", **fields}
+    form["file"] = SimpleUploadedFile("bars.txt", text.encode(), content_type="text/plain")
+    return api.post("/api/data/import", form, format="multipart")
+
+
+class DataReadTests:
+    def test_symbols_lists_universe_and_what_is_on_file(self, admin_api: Any, seeded: list[date]):
+        body = admin_api.get("/api/data/symbols").json()
+        assert body["universe"] == ["SPY", "QQQ", "TXN", "SPXL", "SPXS"]
+        assert body["on_file"] == ["SPY"]
+
+    def test_dates_with_a_range(self, admin_api: Any, seeded: list[date]):
+        body = admin_api.get("/api/data/dates/SPY?start=2026-11-17&end=2026-11-19").json()
+        assert body["dates"] == ["2026-11-17", "2026-11-18", "2026-11-19"]
+        assert admin_api.get("/api/data/dates/QQQ").json()["dates"] == []
+
+    def test_bars_as_columns_and_regular_hours(
+        self, admin_api: Any, seeded: list[date], calendar: MarketCalendar
+    ):
+        body = admin_api.get(f"/api/data/bars/SPY?day={DAY}&resolution=1m&rth=1").json()
+        assert body["count"] == 390 == len(body["t"]) == len(body["c"])
+        assert body["t"][0] == int(calendar.session_open(DAY).timestamp())
+        stored = live_store().load_day("SPY", DAY, Resolution.MINUTE)
+        assert body["c"] == stored.c.tolist()
+
+    @pytest.mark.parametrize(
+        ("url", "status"),
+        [
+            ("/api/data/bars/SPY?day=2026-11-21", 404),  # a Saturday: nothing on file
+            ("/api/data/bars/SPY", 400),
+            ("/api/data/bars/SPY?day=2026-13-01", 400),
+            ("/api/data/bars/SPY?day=2026-11-20&resolution=5m", 400),
+            ("/api/data/bars/SPY?day=2026-11-20&rth=yes", 400),
+            ("/api/data/bars/spy!?day=2026-11-20", 400),
+            ("/api/data/dates/SPY?start=yesterday", 400),
+        ],
+    )
+    def test_bad_requests(self, admin_api: Any, seeded: list[date], url: str, status: int):
+        response = admin_api.get(url)
+        assert response.status_code == status
+        assert "error" in response.json()
+
+    def test_status_reports_invalid_days_with_reasons(
+        self, admin_api: Any, seeded: list[date], calendar: MarketCalendar
+    ):
+        open_s = int(calendar.session_open(DAY).timestamp())
+        t = np.arange(open_s, open_s + 100 * 60, 60, dtype=np.int64)
+        p = np.full(len(t), 50.0)
+        live_store().save_day(
+            SymbolDay(
+                symbol="SPY", day=DAY, resolution=Resolution.MINUTE, t=t, o=p, h=p, l=p, c=p, v=p
+            )
+        )
+        spy = next(
+            row
+            for row in admin_api.get("/api/data/status").json()["symbols"]
+            if row["symbol"] == "SPY"
+        )
+        assert spy["sessions_on_file"] == 5 and spy["valid"] == 4
+        assert spy["invalid"][0]["day"] == DAY.isoformat()
+        assert any("fewer than 380" in reason for reason in spy["invalid"][0]["reasons"])
+
+
+class DataImportTests:
+    def test_a_good_file_is_queued_then_saved_by_the_job(
+        self, admin_api: Any, calendar: MarketCalendar, work_queue: Callable[[], None]
+    ):
+        response = _upload(admin_api, _ninjatrader(calendar, DAY))
+        assert response.status_code == 202
+        job = response.json()
+        assert job["type"] == "data_import" and job["status"] == "queued"
+        work_queue()
+        done = admin_api.get(f"/api/jobs/{job['id']}").json()
+        assert done["status"] == "succeeded", done
+        assert done["result"]["bars"] == 390
+        assert admin_api.get("/api/data/dates/TXN").json()["dates"] == [DAY.isoformat()]
+
+    def test_a_file_with_bad_rows_is_422_with_every_line_and_nothing_is_queued(
+        self, admin_api: Any, calendar: MarketCalendar, private_redis: Any
+    ):
+        lines = _ninjatrader(calendar, DAY, minutes=5).splitlines()
+        lines[1] = lines[1].replace(";", ",")
+        lines[3] = "20261120 150000;1;2;3;4;5"
+        response = _upload(admin_api, "\n".join(lines))
+        assert response.status_code == 422
+        problems = response.json()["error"]["details"]["fields"]["file"]
+        assert [p.split(":")[0] for p in problems] == ["line 2", "line 4"]
+        assert private_redis.llen("rq:queue:tc2-jobs") == 0
+        assert admin_api.get("/api/data/dates/TXN").json()["dates"] == []
+
+    @pytest.mark.parametrize(
+        ("fields", "field"),
+        [
+            ({"format": "yahoo"}, "format"),
+            ({"format": "ninjatrader", "timezone": "Mars/Base"}, "options"),
+        ],
+    )
+    def test_unsupported_options_are_422(
+        self, admin_api: Any, calendar: MarketCalendar, fields: dict, field: str
+    ):
+        response = _upload(admin_api, _ninjatrader(calendar, DAY, minutes=2), **fields)
+        assert response.status_code == 422
+        assert field in response.json()["error"]["details"]["fields"]
+
+    def test_json_instead_of_an_upload_is_415(self, admin_api: Any):
+        response = admin_api.post("/api/data/import", {"symbol": "SPY"}, format="json")
+        assert response.status_code == 415
+
+
+class CollectionJobTests:
+    def test_patch_fills_missing_days_from_the_synthetic_market(
+        self, admin_api: Any, calendar: MarketCalendar, work_queue: Callable[[], None]
+    ):
+        last = completed_sessions(calendar, datetime.now(UTC), 2)
+        response = admin_api.post(
+            "/api/data/patch",
+            {"symbols": ["QQQ"], "start_date": last[0].isoformat()},
+            format="json",
+        )
+        assert response.status_code == 202
+        work_queue()
+        job = admin_api.get(f"/api/jobs/{response.json()['id']}").json()
+        assert job["status"] == "succeeded", job
+        assert job["result"]["saved"] == 4  # 2 sessions x (1s, 1m)
+        assert admin_api.get("/api/data/dates/QQQ?resolution=1s").json()["dates"] == [
+            d.isoformat() for d in last
+        ]
+
+    def test_a_second_patch_while_one_is_queued_is_409(self, admin_api: Any):
+        body = {"symbols": ["QQQ"], "start_date": "2026-11-02"}
+        assert admin_api.post("/api/data/patch", body, format="json").status_code == 202
+        assert admin_api.post("/api/data/patch", body, format="json").status_code == 409
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"symbols": ["spy!"], "start_date": "2026-11-02"},
+            {"symbols": ["SPY"]},
+            {"symbols": ["SPY"], "start_date": "2026-11-05", "end_date": "2026-11-01"},
+        ],
+    )
+    def test_bad_patch_params_are_422(self, admin_api: Any, body: dict):
+        assert admin_api.post("/api/data/patch", body, format="json").status_code == 422
+
+    def test_recollect_replaces_and_reset_attempts_answers(
+        self,
+        admin_api: Any,
+        calendar: MarketCalendar,
+        seeded: list[date],
+        work_queue: Callable[[], None],
+    ):
+        response = admin_api.post(f"/api/data/recollect?symbol=SPY&start_date={DAY}&end_date={DAY}")
+        assert response.status_code == 202
+        work_queue()
+        job = admin_api.get(f"/api/jobs/{response.json()['id']}").json()
+        assert job["status"] == "succeeded" and job["result"]["sessions"] == 1
+        reset = admin_api.post("/api/data/reset_collection_attempts")
+        assert reset.status_code == 200 and reset.json() == {"reset": 0}
+
+    def test_heal_defaults_to_the_universe(self, admin_api: Any):
+        response = admin_api.post("/api/data/heal", {}, format="json")
+        assert response.status_code == 202
+        assert response.json()["params"]["symbols"] == ["SPY", "QQQ", "TXN", "SPXL", "SPXS"]

@@ -1,0 +1,270 @@
+"""/api/data: symbols, dates, bars, status; import and collection jobs (202 with a job)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from webpanel.core.errors import BadRequest
+from webpanel.core.schema import ERROR_RESPONSES
+from webpanel.data.selectors import (
+    data_bars,
+    data_dates,
+    data_status,
+    data_symbols,
+    parse_day,
+    parse_resolution,
+    parse_symbol,
+)
+from webpanel.data.services import collection_attempts_reset, data_import_submit, data_job_submit
+from webpanel.jobs.apis import JobSerializer
+
+RESOLUTION = OpenApiParameter("resolution", OpenApiTypes.STR, enum=["1m", "1s"])
+
+
+def _accepted(job: Any, request: Request) -> Response:
+    return Response(JobSerializer(job, context={"request": request}).data, status=202)
+
+
+class DataSymbolsApi(APIView):
+    """The symbol universe (settings) and the symbols with bars on file."""
+
+    class OutputSerializer(serializers.Serializer):
+        universe = serializers.ListField(child=serializers.CharField())
+        on_file = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema(
+        operation_id="data_symbols",
+        responses={200: OutputSerializer, **ERROR_RESPONSES.only(401)},
+        tags=["data"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(data_symbols())
+
+
+class DataDatesApi(APIView):
+    """Session dates on file for a symbol."""
+
+    class OutputSerializer(serializers.Serializer):
+        symbol = serializers.CharField()
+        resolution = serializers.CharField()
+        dates = serializers.ListField(child=serializers.DateField())
+
+    @extend_schema(
+        operation_id="data_dates",
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE),
+            OpenApiParameter("end", OpenApiTypes.DATE),
+            RESOLUTION,
+        ],
+        responses={200: OutputSerializer, **ERROR_RESPONSES.only(400, 401)},
+        tags=["data"],
+    )
+    def get(self, request: Request, symbol: str) -> Response:
+        query = request.query_params
+        return Response(
+            data_dates(
+                symbol=parse_symbol(symbol),
+                start=parse_day(query.get("start"), "start"),
+                end=parse_day(query.get("end"), "end"),
+                resolution=parse_resolution(query.get("resolution")),
+            )
+        )
+
+
+class DataBarsApi(APIView):
+    """One symbol-day's bars as columns; t is the bar start in UTC epoch seconds."""
+
+    class OutputSerializer(serializers.Serializer):
+        symbol = serializers.CharField()
+        day = serializers.DateField()
+        resolution = serializers.CharField()
+        rth = serializers.BooleanField()
+        count = serializers.IntegerField()
+        t = serializers.ListField(child=serializers.IntegerField())
+        o = serializers.ListField(child=serializers.FloatField())
+        h = serializers.ListField(child=serializers.FloatField())
+        l = serializers.ListField(child=serializers.FloatField())  # noqa: E741
+        c = serializers.ListField(child=serializers.FloatField())
+        v = serializers.ListField(child=serializers.FloatField())
+
+    @extend_schema(
+        operation_id="data_bars",
+        parameters=[
+            OpenApiParameter("day", OpenApiTypes.DATE, required=True),
+            RESOLUTION,
+            OpenApiParameter(
+                "rth", OpenApiTypes.INT, enum=[0, 1], description="1: regular hours only"
+            ),
+        ],
+        responses={200: OutputSerializer, **ERROR_RESPONSES.only(400, 401, 404)},
+        tags=["data"],
+    )
+    def get(self, request: Request, symbol: str) -> Response:
+        query = request.query_params
+        day = parse_day(query.get("day"), "day")
+        if day is None:
+            raise BadRequest("day is required, e.g. ?day=2026-11-20")
+        rth = query.get("rth", "0")
+        if rth not in ("0", "1"):
+            raise BadRequest(f"rth must be 0 or 1, was {rth!r}")
+        return Response(
+            data_bars(
+                symbol=parse_symbol(symbol),
+                day=day,
+                resolution=parse_resolution(query.get("resolution")),
+                rth=rth == "1",
+            )
+        )
+
+
+class DataStatusApi(APIView):
+    """Per symbol: sessions on file; of the last 40, how many are valid, the rest with reasons."""
+
+    @extend_schema(
+        operation_id="data_status",
+        parameters=[RESOLUTION],
+        responses={200: OpenApiTypes.OBJECT, **ERROR_RESPONSES.only(400, 401)},
+        tags=["data"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            data_status(resolution=parse_resolution(request.query_params.get("resolution")))
+        )
+
+
+class DataImportApi(APIView):
+    """Upload a bar file; every row is checked first (422 lists bad rows), then a job saves it."""
+
+    parser_classes = [MultiPartParser]
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField()
+        format = serializers.ChoiceField(choices=["ninjatrader", "csv", "yahoo"])
+        symbol = serializers.CharField()
+        timezone = serializers.CharField(
+            required=False, help_text="Zone of naive CSV times; default UTC."
+        )
+        label = serializers.ChoiceField(
+            choices=["start", "end"], required=False, help_text="CSV times mark bar start or end."
+        )
+        resolution = serializers.ChoiceField(choices=["1m", "1s"], required=False)
+
+    @extend_schema(
+        operation_id="data_import",
+        request={"multipart/form-data": InputSerializer},
+        responses={202: JobSerializer, **ERROR_RESPONSES.only(400, 401, 409, 415, 422, 503)},
+        tags=["data"],
+    )
+    def post(self, request: Request) -> Response:
+        form = request.data
+        job = data_import_submit(
+            upload=request.FILES.get("file"),
+            file_format=str(form.get("format", "")),
+            symbol=parse_symbol(str(form.get("symbol", ""))),
+            timezone=str(form.get("timezone", "")),
+            label=str(form.get("label", "")),
+            resolution=str(form.get("resolution", "")),
+            user=request.user,
+        )
+        return _accepted(job, request)
+
+
+class DataRecollectApi(APIView):
+    """Delete and collect again: ?symbol=&start_date= (to the last completed session)."""
+
+    @extend_schema(
+        operation_id="data_recollect",
+        request=None,
+        parameters=[
+            OpenApiParameter("symbol", OpenApiTypes.STR, required=True),
+            OpenApiParameter("start_date", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("end_date", OpenApiTypes.DATE),
+        ],
+        responses={202: JobSerializer, **ERROR_RESPONSES.only(400, 401, 409, 422, 503)},
+        tags=["data"],
+    )
+    def post(self, request: Request) -> Response:
+        query = request.query_params
+        params = {
+            "symbols": [parse_symbol(query.get("symbol", ""))],
+            "start_date": query.get("start_date"),
+        }
+        if query.get("end_date"):
+            params["end_date"] = query.get("end_date")
+        return _accepted(
+            data_job_submit(job_type="data_recollect", params=params, user=request.user), request
+        )
+
+
+class DataPatchApi(APIView):
+    """Collect missing or invalid sessions: {symbols, start_date[, end_date]}."""
+
+    class InputSerializer(serializers.Serializer):
+        symbols = serializers.ListField(child=serializers.CharField())
+        start_date = serializers.DateField()
+        end_date = serializers.DateField(required=False)
+
+    @extend_schema(
+        operation_id="data_patch",
+        request=InputSerializer,
+        responses={202: JobSerializer, **ERROR_RESPONSES.only(400, 401, 409, 422, 503)},
+        tags=["data"],
+    )
+    def post(self, request: Request) -> Response:
+        return _accepted(
+            data_job_submit(job_type="data_patch", params=_object(request), user=request.user),
+            request,
+        )
+
+
+class DataHealApi(APIView):
+    """Patch the last 30 sessions of {symbols} (default: the universe), skipping hopeless days."""
+
+    class InputSerializer(serializers.Serializer):
+        symbols = serializers.ListField(child=serializers.CharField(), required=False)
+
+    @extend_schema(
+        operation_id="data_heal",
+        request=InputSerializer,
+        responses={202: JobSerializer, **ERROR_RESPONSES.only(400, 401, 409, 422, 503)},
+        tags=["data"],
+    )
+    def post(self, request: Request) -> Response:
+        params = _object(request)
+        if "symbols" not in params:
+            from webpanel.configuration.selectors import trading_settings_get
+
+            params["symbols"] = list(trading_settings_get().settings.symbols)
+        return _accepted(
+            data_job_submit(job_type="data_heal", params=params, user=request.user), request
+        )
+
+
+class DataResetAttemptsApi(APIView):
+    """Forget failed collection attempts, so heal tries every day again."""
+
+    class OutputSerializer(serializers.Serializer):
+        reset = serializers.IntegerField()
+
+    @extend_schema(
+        operation_id="data_reset_collection_attempts",
+        request=None,
+        responses={200: OutputSerializer, **ERROR_RESPONSES.only(401)},
+        tags=["data"],
+    )
+    def post(self, request: Request) -> Response:
+        return Response({"reset": collection_attempts_reset(user=request.user)})
+
+
+def _object(request: Request) -> dict[str, Any]:
+    if not isinstance(request.data, dict):
+        raise BadRequest("The body must be a JSON object.")
+    return dict(request.data)
