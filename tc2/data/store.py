@@ -337,18 +337,26 @@ def price_store_for(env_type: EnvType, *, data_dir: Path, url: str = FILES_STORE
     data_dir
         ``TC2_DATA_DIR``; the file store lives under ``<data_dir>/prices/<namespace>/``.
     url
-        ``TC2_PRICE_STORE``: empty or ``"files"`` for the embedded columnar-file store.
+        ``TC2_PRICE_STORE``: empty or ``"files"`` for the embedded columnar-file store, or a
+        ``mongodb://``/``mongodb+srv://`` URL for MongoDB (collection ``bars_<namespace>`` in
+        the URL's database, ``tc2`` when it names none).
 
     Raises
     ------
     ConfigurationError
-        If ``url`` names a store that is not available.
+        If ``url`` names a store that is not available or is not a usable MongoDB URL; the
+        message never repeats a URL, which may hold a password.
     """
     if url.strip() in ("", FILES_STORE):
         # Imported here: file_store imports this module for PriceStore.
         from tc2.data.file_store import FilePriceStore
 
         return FilePriceStore(data_dir / "prices", env_type.value)
+    if url.strip().startswith(("mongodb://", "mongodb+srv://")):
+        # Imported here for the same reason, and so the files store never loads pymongo.
+        from tc2.data.mongo_store import MongoPriceStore
+
+        return MongoPriceStore(url.strip(), env_type.value)
     raise ConfigurationError(UNKNOWN_STORE_MESSAGE.format(url=_without_credentials(url)))
 
 

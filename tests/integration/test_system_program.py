@@ -102,7 +102,13 @@ class StatusTests:
     def test_status_shows_the_program_and_its_components(self, system: RunningSystem, token: str):
         status = _running(system, token)
         names = {c["name"] for c in status["components"]}
-        assert names == {"job-worker-1", "job-worker-2", "job-janitor", "status-publisher"}
+        assert names == {
+            "job-worker-1",
+            "job-worker-2",
+            "job-janitor",
+            "data-collector",
+            "status-publisher",
+        }
         worker = _component(status, "job-worker-1")
         assert worker["kind"] == "process" and psutil.pid_exists(worker["pid"])
         assert _component(status, "job-janitor")["thread_name"]
