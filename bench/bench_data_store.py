@@ -5,13 +5,18 @@ Datasets (random walks on the real 2024 XNYS sessions, regular hours, ``n`` and 
 - ``1s x 1 symbol-year``: 23,400 bars per full session, ~5.9 M bars;
 - ``1m x 100 symbol-years``: 390 bars per full session, ~9.8 M bars.
 
-For every store in ``STORES`` (the embedded files store today; MongoDB is added there later) it
+For every store in ``STORES`` (the embedded files store, and MongoDB on a local nx-27017) it
 measures a bulk write (``save_days``), the daily collector's write (``save_day`` of each day in
 turn, one symbol-year), ``load_range`` of a whole symbol-year in bars/s, ``load_day`` latency and
 disk use. In the same run a baseline stores and parses TC2's original format, one
 ``YYYY/MM/DD_HH:MM:SS$#*b<open>$#*b<high>$#*b<low>$#*b<close>$#*b<volume>`` string per candle in
 one JSON document per symbol-day (New York wall time, as the original wrote it); its per-bar cost
 is constant, so it runs on a sample of days and its rates are the ``peer_value`` of the ratio lines.
+
+MongoDB runs against nx-27017, the pure-Python MongoDB wire-protocol server the tests use, started
+here on a free local port: its figures are not those of a real MongoDB. nx-27017 uses no secondary
+index and parses every document on each query, so MongoDB gets smaller, labelled cases (January
+2024 only, and 10 of the 1-minute symbols); see ``SMALLER_CASES``.
 
 Targets (embedded store): ``load_range`` of one symbol-year >= 50 M bars/s (1s) and >= 5 M bars/s
 (1m), and >= 100x the baseline.
@@ -37,8 +42,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.report import emit
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.file_store import FilePriceStore
+from tc2.data.mongo_store import MongoPriceStore
 from tc2.data.store import PriceStore
 from tc2.env import NEW_YORK, MarketCalendar
+from tests.integration.mongo_server import MongoServer, start_mongo_server
 
 BENCH = "data_store"
 PEER = "tc2-original-strings"
@@ -52,8 +59,30 @@ ORIGINAL_TIME_FORMAT = "%Y/%m/%d_%H:%M:%S"
 
 StoreFactory = Callable[[Path, str], PriceStore]
 
+MONGODB = "mongodb (nx-27017, not a real MongoDB)"
+MONGODB_SYMBOLS = 10
+_MONGODB_OPEN: list[tuple[MongoServer, MongoPriceStore]] = []
+
+
+def _mongodb_store(folder: Path, namespace: str) -> PriceStore:
+    # One server per namespace, its files where the files store's would be, so `disk` measures
+    # the same thing for both stores.
+    server = start_mongo_server(folder / "prices" / namespace)
+    store = MongoPriceStore(server.url, namespace)
+    _MONGODB_OPEN.append((server, store))
+    return store
+
+
+def _stop_mongodb_servers() -> None:
+    while _MONGODB_OPEN:
+        server, store = _MONGODB_OPEN.pop()
+        store.close()
+        server.stop()
+
+
 STORES: dict[str, StoreFactory] = {
     "files": lambda folder, namespace: FilePriceStore(folder / "prices", namespace),
+    MONGODB: _mongodb_store,
 }
 
 
@@ -123,6 +152,18 @@ def _epoch(instant: datetime) -> int:
 def _ticker(i: int) -> str:
     letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     return "S" + letters[i // 26] + letters[i % 26]
+
+
+def _january(dataset: Dataset) -> Dataset:
+    symbols = dataset.symbols[:MONGODB_SYMBOLS]
+    sessions = tuple(session for session in dataset.sessions if session[0].month == 1)
+    unit = "symbol-month" if len(symbols) == 1 else "symbol-months"
+    name = f"{dataset.resolution.value} x {len(symbols)} {unit}, January only"
+    return Dataset(name, dataset.resolution, symbols, sessions)
+
+
+SMALLER_CASES: dict[str, Callable[[Dataset], Dataset]] = {MONGODB: _january}
+"""Stores measured on a smaller case of each dataset; the case name says which."""
 
 
 # Each store in STORES
@@ -312,8 +353,12 @@ def main() -> None:
             baseline = measure_baseline(dataset, Path(tmp) / "baseline")
             report_baseline(dataset, baseline)
             for name, factory in STORES.items():
-                figures = measure_store(factory, dataset, Path(tmp) / name)
-                report(name, dataset, figures, baseline)
+                case = SMALLER_CASES[name](dataset) if name in SMALLER_CASES else dataset
+                try:
+                    figures = measure_store(factory, case, Path(tmp) / name)
+                finally:
+                    _stop_mongodb_servers()
+                report(name, case, figures, baseline)
                 shutil.rmtree(Path(tmp) / name)
             shutil.rmtree(Path(tmp) / "baseline")
 

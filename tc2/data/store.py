@@ -36,9 +36,7 @@ WRONG_DAY_MESSAGE = (
     "bars of {symbol} labelled {day} run from {first} to {last} (New York); "
     "every bar must fall on that date"
 )
-UNKNOWN_STORE_MESSAGE = (
-    "TC2_PRICE_STORE must be empty or 'files' (MongoDB is not available yet), was {url}"
-)
+UNKNOWN_STORE_MESSAGE = "TC2_PRICE_STORE must be empty, 'files' or a mongodb:// URL, was {url}"
 
 
 DayFilter = Callable[[date], bool]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -21,8 +23,14 @@ STATUS_DAYS = 40
 
 
 def live_store() -> PriceStore:
+    """The LIVE store, one per process and configuration (a MongoDB client is reused)."""
     config = settings.TC2_CONFIG
-    return price_store_for(EnvType.LIVE, data_dir=config.data_dir, url=config.price_store)
+    return _store(config.data_dir, config.price_store)
+
+
+@functools.lru_cache(maxsize=4)
+def _store(data_dir: Path, url: str) -> PriceStore:
+    return price_store_for(EnvType.LIVE, data_dir=data_dir, url=url)
 
 
 def parse_symbol(raw: str) -> str:

@@ -144,8 +144,8 @@ class PriceStoreForTests:
     @pytest.mark.parametrize(
         ("url", "named"),
         [
-            ("mongodb://tc2:s3cret@localhost:27017/tc2", "a mongodb:// URL"),
             ("parquet", "'parquet'"),
+            ("redis://tc2:s3cret@localhost:6379/0", "a redis:// URL"),
         ],
     )
     def test_an_unavailable_store_is_a_configuration_error(
