@@ -119,6 +119,6 @@ EXPOSE 9000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9000/healthz', timeout=4)"]
 
-# Default process: the web API. sh -c only to expand TC2_WEB_WORKERS; exec hands PID/signals
-# to gunicorn, whose graceful timeout keeps shutdown within seconds.
-CMD ["sh", "-c", "exec gunicorn webpanel.wsgi:application --bind 0.0.0.0:9000 --workers ${TC2_WEB_WORKERS:-2} --worker-class gthread --threads 4 --graceful-timeout 5"]
+# Default process: the web API, with the settings `make run` uses (webpanel/gunicorn_conf.py reads
+# TC2_HOST, TC2_PORT and TC2_WEB_WORKERS); its graceful timeout keeps shutdown within seconds.
+CMD ["gunicorn", "--config", "python:webpanel.gunicorn_conf", "webpanel.wsgi:application"]

