@@ -22,14 +22,15 @@ from tc2.env.market_calendar import NEW_YORK
 from tc2.env.trading_settings import SYMBOL_PATTERN
 from tc2.errors import ConfigurationError, DataError
 
-STORED_RESOLUTIONS = (Resolution.SECOND, Resolution.MINUTE)
+# Daily bars are stored too: imported daily files (Yahoo) and swing strategies use them.
+STORED_RESOLUTIONS = (Resolution.SECOND, Resolution.MINUTE, Resolution.DAY)
 """The resolutions a store keeps; the others are made from these by resampling."""
 
 FILES_STORE = "files"
 """``TC2_PRICE_STORE`` value (or empty) selecting the embedded columnar-file store."""
 
 BAD_SYMBOL_MESSAGE = "{symbol!r} is not a ticker: 1-5 uppercase letters, optional .X class suffix"
-NOT_STORED_MESSAGE = "resolution {resolution} is not stored; stored resolutions are 1s and 1m"
+NOT_STORED_MESSAGE = "resolution {resolution} is not stored; stored resolutions are 1s, 1m and 1d"
 BAD_RANGE_MESSAGE = "start must be on or before end, was start={start}, end={end}"
 NOT_ON_FILE_MESSAGE = "no {resolution} bars of {symbol} on file for {day} (namespace {namespace})"
 WRONG_DAY_MESSAGE = (
@@ -112,7 +113,7 @@ class PriceStore(ABC):
     """Keeps bars by (symbol, New York session date, stored resolution) within one namespace.
 
     Saving a day replaces that symbol-day-resolution whole, atomically: a reader sees the old
-    bars or the new ones, never a mix. Only ``Resolution.SECOND`` and ``Resolution.MINUTE`` are
+    bars or the new ones, never a mix. Only ``Resolution.SECOND``, ``MINUTE`` and ``DAY`` are
     accepted; symbols must match ``SYMBOL_PATTERN``.
 
     Parameters

@@ -164,7 +164,7 @@ def parse_import_params(raw: Mapping[str, Any]) -> dict[str, Any]:
     for name, allowed in (
         ("format", [f.value for f in BarFileFormat]),
         ("label", [b.value for b in BarLabel]),
-        ("resolution", [Resolution.SECOND.value, Resolution.MINUTE.value]),
+        ("resolution", [Resolution.SECOND.value, Resolution.MINUTE.value, Resolution.DAY.value]),
     ):
         if params.get(name) not in allowed:
             errors[name] = [f"must be one of {', '.join(allowed)}"]

@@ -144,7 +144,7 @@ class DataImportTests:
     @pytest.mark.parametrize(
         ("fields", "field"),
         [
-            ({"format": "yahoo"}, "format"),
+            ({"format": "csv"}, "file"),  # a NinjaTrader file read as CSV: no header
             ({"format": "ninjatrader", "timezone": "Mars/Base"}, "options"),
         ],
     )
@@ -154,6 +154,21 @@ class DataImportTests:
         response = _upload(admin_api, _ninjatrader(calendar, DAY, minutes=2), **fields)
         assert response.status_code == 422
         assert field in response.json()["error"]["details"]["fields"]
+
+    def test_a_yahoo_daily_file_is_stored_as_daily_bars(
+        self, admin_api: Any, work_queue: Callable[[], None]
+    ):
+        text = (
+            "Date,Open,High,Low,Close,Volume,Adj Close\n"
+            "2026-11-20,30.87,31.31,28.69,29.06,31655500,28.41\n"
+            "2026-11-19,30.56,31.12,30.37,31.06,25055600,30.37\n"
+        )
+        response = _upload(admin_api, text, format="yahoo", symbol="ORCL")
+        assert response.status_code == 202, response.json()
+        work_queue()
+        assert admin_api.get(f"/api/jobs/{response.json()['id']}").json()["status"] == "succeeded"
+        body = admin_api.get("/api/data/bars/ORCL?day=2026-11-20&resolution=1d").json()
+        assert (body["o"], body["h"], body["l"], body["c"]) == ([30.87], [31.31], [28.69], [29.06])
 
     def test_json_instead_of_an_upload_is_415(self, admin_api: Any):
         response = admin_api.post("/api/data/import", {"symbol": "SPY"}, format="json")

@@ -26,7 +26,7 @@ from webpanel.data.selectors import (
 from webpanel.data.services import collection_attempts_reset, data_import_submit, data_job_submit
 from webpanel.jobs.apis import JobSerializer
 
-RESOLUTION = OpenApiParameter("resolution", OpenApiTypes.STR, enum=["1m", "1s"])
+RESOLUTION = OpenApiParameter("resolution", OpenApiTypes.STR, enum=["1m", "1s", "1d"])
 
 
 def _accepted(job: Any, request: Request) -> Response:

@@ -52,8 +52,8 @@ def parse_day(raw: str | None, name: str) -> date | None:
 
 def parse_resolution(raw: str | None) -> Resolution:
     value = raw or Resolution.MINUTE.value
-    if value not in (Resolution.SECOND.value, Resolution.MINUTE.value):
-        raise BadRequest(f"resolution must be 1s or 1m, was {value!r}")
+    if value not in (Resolution.SECOND.value, Resolution.MINUTE.value, Resolution.DAY.value):
+        raise BadRequest(f"resolution must be 1s, 1m or 1d, was {value!r}")
     return Resolution(value)
 
 

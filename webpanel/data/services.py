@@ -40,10 +40,6 @@ def data_import_submit(
         errors["file"] = ["a bar file is required (multipart field 'file')"]
     elif upload.size and upload.size > MAX_UPLOAD_BYTES:
         errors["file"] = [f"larger than {MAX_UPLOAD_BYTES // 2**20} MB"]
-    if file_format == BarFileFormat.YAHOO.value:
-        errors["format"] = [
-            "daily (Yahoo) bars can be read but the price store keeps 1s/1m bars only"
-        ]
     if errors or upload is None:
         raise ValidationFailed("The import request is invalid; nothing was imported.", errors)
     try:
@@ -59,6 +55,8 @@ def data_import_submit(
         "label": label or BarLabel.START.value,
         "resolution": resolution or Resolution.MINUTE.value,
     }
+    if file_format == BarFileFormat.YAHOO.value:
+        params["resolution"] = Resolution.DAY.value  # Yahoo files are daily whatever was asked
     _check_file(text, params)
     folder = settings.TC2_CONFIG.data_dir / "imports"
     folder.mkdir(parents=True, exist_ok=True)

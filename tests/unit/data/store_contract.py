@@ -19,7 +19,7 @@ from tc2.errors import DataError
 
 StoreFactory = Callable[[str], PriceStore]
 
-DEFAULT_BARS = {Resolution.SECOND: 600, Resolution.MINUTE: 390}
+DEFAULT_BARS = {Resolution.SECOND: 600, Resolution.MINUTE: 390, Resolution.DAY: 1}
 
 
 def make_bars(
@@ -91,7 +91,7 @@ class PriceStoreContract:
 
     # Round trips
 
-    @pytest.mark.parametrize("resolution", [SECOND, MINUTE])
+    @pytest.mark.parametrize("resolution", [SECOND, MINUTE, Resolution.DAY])
     @pytest.mark.parametrize("extras", [True, False])
     def test_saved_day_loads_back_exactly(
         self, store: PriceStore, resolution: Resolution, extras: bool
@@ -342,7 +342,7 @@ class PriceStoreContract:
             store.save_days([make_bars("SPY", JAN_31), bad])
         assert store.symbols() == []
 
-    @pytest.mark.parametrize("resolution", [Resolution.FIVE_MINUTES, Resolution.DAY])
+    @pytest.mark.parametrize("resolution", [Resolution.FIVE_MINUTES, Resolution.HOUR])
     def test_resolutions_that_are_not_stored_are_rejected(
         self, store: PriceStore, resolution: Resolution
     ) -> None:

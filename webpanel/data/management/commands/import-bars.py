@@ -24,8 +24,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["format"] == BarFileFormat.YAHOO.value:
-            raise CommandError("daily (Yahoo) bars can be read but the store keeps 1s/1m bars only")
         bar = ProgressBar(enabled=not options["json"])
         bar(5, "reading")
         try:
