@@ -34,7 +34,8 @@ from tc2.logs import LogFeed, feed_logger
 
 DATA_LOADED = "data_loaded"
 COLLECT_AFTER_CLOSE = timedelta(minutes=15)
-STORED_RESOLUTIONS = (Resolution.SECOND, Resolution.MINUTE)
+# What collection fetches and keeps complete (daily bars come from imports or resampling).
+COLLECTED_RESOLUTIONS = (Resolution.SECOND, Resolution.MINUTE)
 WAIT_CHUNK_S = 5.0
 
 _log = feed_logger(LogFeed.DATA, "collector")
@@ -77,7 +78,7 @@ def run_data_collector(context: Any) -> None:
         day = completed_sessions(env.calendar, env.clock.now(), 1)[0]
         _log.info(f"Nightly collection of {day} from {source_name}")
         _summarise(
-            collector.collect_range(symbols, [day], STORED_RESOLUTIONS, force=True),
+            collector.collect_range(symbols, [day], COLLECTED_RESOLUTIONS, force=True),
             started=time.monotonic(),
         )
 
@@ -102,7 +103,7 @@ def catch_up(
             reported[0] = int(percent)
             _log.info(f"Catch-up {percent:.0f}% ({message})")
 
-    outcomes = collector.collect_range(symbols, days, STORED_RESOLUTIONS, progress=progress)
+    outcomes = collector.collect_range(symbols, days, COLLECTED_RESOLUTIONS, progress=progress)
     _summarise(outcomes, started=started)
 
 

@@ -25,7 +25,7 @@ from tc2.env import EnvType, ExecEnv
 from tc2.env.config import RuntimeConfig
 from tc2.env.trading_settings import SYMBOL_PATTERN
 from tc2.errors import ValidationFailed
-from tc2.program.data_collector import STORED_RESOLUTIONS, data_source
+from tc2.program.data_collector import COLLECTED_RESOLUTIONS, data_source
 from tc2.program.jobs import Progress, reject_unknown_params, require_object
 
 HEAL_SESSIONS = 30
@@ -122,10 +122,10 @@ def recollect(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any
     days = _sessions(env, params)
     for symbol in params["symbols"]:
         for day in days:
-            for resolution in STORED_RESOLUTIONS:
+            for resolution in COLLECTED_RESOLUTIONS:
                 collector.store.delete_day(symbol, day, resolution)
     outcomes = collector.collect_range(
-        params["symbols"], days, STORED_RESOLUTIONS, force=True, progress=progress
+        params["symbols"], days, COLLECTED_RESOLUTIONS, force=True, progress=progress
     )
     return {"sessions": len(days), **_summary(outcomes)}
 
@@ -135,7 +135,7 @@ def patch(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
     collector, env, _ = _collector()
     days = _sessions(env, params)
     outcomes = collector.collect_range(
-        params["symbols"], days, STORED_RESOLUTIONS, progress=progress
+        params["symbols"], days, COLLECTED_RESOLUTIONS, progress=progress
     )
     return {"sessions": len(days), **_summary(outcomes)}
 
@@ -147,7 +147,7 @@ def heal(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
     outcomes = collector.collect_range(
         params["symbols"],
         days,
-        STORED_RESOLUTIONS,
+        COLLECTED_RESOLUTIONS,
         progress=progress,
         skip=lambda symbol, day: attempts.count(symbol, day) >= HEAL_MAX_ATTEMPTS,
     )

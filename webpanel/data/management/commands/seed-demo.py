@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from tc2.data.collection import SEED_SESSIONS, DayCollector, Outcome, completed_sessions
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import MarketCalendar
-from tc2.program.data_collector import STORED_RESOLUTIONS
+from tc2.program.data_collector import COLLECTED_RESOLUTIONS
 from webpanel.configuration.selectors import trading_settings_get
 from webpanel.data.management.progress import ProgressBar
 from webpanel.data.selectors import live_store
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         )
         bar = ProgressBar(enabled=not options["json"])
         started = time.monotonic()
-        outcomes = collector.collect_range(symbols, days, STORED_RESOLUTIONS, progress=bar)
+        outcomes = collector.collect_range(symbols, days, COLLECTED_RESOLUTIONS, progress=bar)
         bar.done()
         summary = {
             "symbols": symbols,
