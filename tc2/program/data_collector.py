@@ -16,18 +16,20 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from tc2.data.bars import Resolution
+from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.collection import (
     CATCH_UP_SESSIONS,
     SEED_SESSIONS,
     DayCollector,
+    DayOutcome,
     HistorySource,
     Outcome,
     RedisAttemptCounter,
     completed_sessions,
 )
-from tc2.data.providers import history_provider_from_environ
+from tc2.data.providers import NoDataForDay, history_provider_from_environ
 from tc2.data.store import price_store_for
+from tc2.data.stream_cache import StreamCache
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import NEW_YORK, EnvType, ExecEnv
 from tc2.logs import LogFeed, feed_logger
@@ -77,10 +79,9 @@ def run_data_collector(context: Any) -> None:
             return
         day = completed_sessions(env.calendar, env.clock.now(), 1)[0]
         _log.info(f"Nightly collection of {day} from {source_name}")
-        _summarise(
-            collector.collect_range(symbols, [day], COLLECTED_RESOLUTIONS, force=True),
-            started=time.monotonic(),
-        )
+        started = time.monotonic()
+        outcomes = collector.collect_range(symbols, [day], COLLECTED_RESOLUTIONS, force=True)
+        _summarise([*outcomes, *_settle_streamed(env, collector, outcomes)], started=started)
 
 
 def catch_up(
@@ -105,6 +106,40 @@ def catch_up(
 
     outcomes = collector.collect_range(symbols, days, COLLECTED_RESOLUTIONS, progress=progress)
     _summarise(outcomes, started=started)
+
+
+def _settle_streamed(
+    env: ExecEnv, collector: DayCollector, outcomes: Sequence[DayOutcome]
+) -> list[DayOutcome]:
+    """REST data replaces the day's streamed bars; where REST failed, fall back to them (TC2)."""
+    cache = StreamCache(env)
+    fallback = DayCollector(store=collector.store, source=StreamedDay(cache), calendar=env.calendar)
+    recovered: list[DayOutcome] = []
+    for outcome in outcomes:
+        if outcome.outcome in (Outcome.SAVED, Outcome.ON_FILE):
+            continue
+        retry = fallback.collect_day(outcome.symbol, outcome.day, [outcome.resolution], force=True)
+        recovered.extend(o for o in retry if o.outcome is Outcome.SAVED)
+        if retry and retry[0].outcome is Outcome.SAVED:
+            _log.info(
+                f"{outcome.symbol} {outcome.day} {outcome.resolution.value}: streamed bars used"
+            )
+    for symbol in {o.symbol for o in outcomes}:
+        cache.clear_day(symbol=symbol, day=outcomes[0].day)
+    return recovered
+
+
+class StreamedDay:
+    """The stream cache as a history source: an empty day means no data, not an empty day."""
+
+    def __init__(self, cache: StreamCache) -> None:
+        self.cache = cache
+
+    def day_bars(self, *, symbol: str, day: date, resolution: Resolution) -> SymbolDay:
+        bars = self.cache.day_bars(symbol=symbol, day=day, resolution=resolution)
+        if len(bars) == 0:
+            raise NoDataForDay(f"no streamed {resolution.value} bars of {symbol} on {day}")
+        return bars
 
 
 def _summarise(outcomes: Sequence[Any], *, started: float) -> None:

@@ -107,6 +107,7 @@ class StatusTests:
             "job-worker-2",
             "job-janitor",
             "data-collector",
+            "bar-streamer",
             "status-publisher",
         }
         worker = _component(status, "job-worker-1")

@@ -65,7 +65,17 @@ def program_components() -> list[ComponentSpec]:
             "seed_sessions": config.seed_sessions,
         },
     )
-    return [*job_worker_specs(workers), janitor, collector]
+    streamer = ComponentSpec(
+        name="bar-streamer",
+        kind=ComponentKind.PROCESS,
+        target="tc2.program.bar_streamer:run_bar_streamer",
+        heartbeat_timeout_s=30.0,
+        options={
+            "redis_url": config.effective_redis_url,
+            "symbols": list(trading_settings_get().settings.symbols),
+        },
+    )
+    return [*job_worker_specs(workers), janitor, collector, streamer]
 
 
 def program_run(*, stop: threading.Event) -> None:

@@ -2,6 +2,7 @@
 
 ``history_provider_from_environ`` picks the provider the environment configures, or None when
 no provider is configured (the caller then uses the synthetic market).
+``live_stream_from_environ`` picks the live bar stream (``stream.py``) by the same rules.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tc2.data.providers.alpaca import AlpacaProvider
+from tc2.data.providers.alpaca_stream import AlpacaStream
 from tc2.data.providers.backoff import DEFAULT_BACKOFF, Backoff, RateLimited, TransientFailure
 from tc2.data.providers.base import (
     HISTORY_RESOLUTIONS,
@@ -18,6 +20,8 @@ from tc2.data.providers.base import (
     ProviderUnavailable,
 )
 from tc2.data.providers.polygon import DEFAULT_BASE_URL, PolygonProvider
+from tc2.data.providers.polygon_stream import PolygonStream
+from tc2.data.providers.stream import LiveBarStream, StreamBar, live_stream_from_environ
 from tc2.data.providers.trades import seconds_from_trades
 from tc2.env import MarketCalendar
 from tc2.errors import ConfigurationError
@@ -38,15 +42,20 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "HISTORY_RESOLUTIONS",
     "AlpacaProvider",
+    "AlpacaStream",
     "Backoff",
     "HistoryProvider",
+    "LiveBarStream",
     "NoDataForDay",
     "PolygonProvider",
+    "PolygonStream",
     "ProviderError",
     "ProviderUnavailable",
     "RateLimited",
+    "StreamBar",
     "TransientFailure",
     "history_provider_from_environ",
+    "live_stream_from_environ",
     "seconds_from_trades",
 ]
 

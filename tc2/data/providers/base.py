@@ -2,8 +2,7 @@
 
 A provider answers one question: the bars of one symbol for one session day at a stored
 resolution (``1s`` or ``1m``). It either returns the whole day or raises; it never returns part of
-a day. A ``LiveBarStream`` interface for streamed bars is meant to sit beside ``HistoryProvider``
-in this package.
+a day. Streamed bars come through ``LiveBarStream`` (``stream.py``) beside it.
 """
 
 from __future__ import annotations

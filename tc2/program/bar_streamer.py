@@ -1,0 +1,155 @@
+"""The bar streamer: a program component that caches the live bars of the symbols in Redis.
+
+It streams the symbols' bars from the provider the environment configures
+(``live_stream_from_environ``: Polygon's second and minute aggregates, or Alpaca's minute bars)
+into the ``StreamCache`` (regular hours only, bounded per symbol-day, expiring after 3 days). The
+stream runs on its own thread; this one heart-beats every ``HEARTBEAT_S`` meanwhile, bars or not.
+
+Without provider keys (the synthetic market) it idles, heart-beating until asked to stop: ending
+would make the supervisor restart it in a loop. When the stream gives up reconnecting
+(``ProviderUnavailable``) it is started again after ``RETRY_AFTER_S``. When the provider refuses
+the keys or the subscription (``ProviderError``), or the configuration or the symbols are wrong,
+the error is logged and it idles: the same keys would get the same answer, and they change only
+with a restart. Anything else ends the component, and the supervisor restarts it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+
+from tc2.data.providers import (
+    LiveBarStream,
+    ProviderError,
+    ProviderUnavailable,
+    StreamBar,
+    live_stream_from_environ,
+)
+from tc2.data.providers.stream import check_symbols
+from tc2.data.stream_cache import StreamCache
+from tc2.env import ExecEnv
+from tc2.env.exec_env import DEFAULT_NAMESPACE
+from tc2.errors import ConfigurationError
+from tc2.logs import LogFeed, feed_logger
+
+HEARTBEAT_S = 2.0
+"""Most seconds between two heartbeats."""
+RETRY_AFTER_S = 30.0
+"""Seconds between a stream giving up and the next start."""
+REPORT_EVERY_S = 600.0
+"""Seconds between two reports of how many bars were cached."""
+LOST_LOGGED_EVERY_S = 60.0
+"""Most one line per this many seconds about bars Redis would not take."""
+
+NO_STREAM_MESSAGE = "no live stream configured; streaming idles"
+IDLE_AFTER_ERROR_MESSAGE = "{error}; streaming idles until the program restarts"
+
+_log = feed_logger(LogFeed.DATA, "streamer")
+
+
+def run_bar_streamer(context: Any) -> None:
+    """Component target. Options: redis_url, symbols, namespace (optional, for tests)."""
+    options = context.options
+    try:
+        symbols = check_symbols(list(options.get("symbols") or ()))
+        stream = live_stream_from_environ(os.environ)
+    except (ConfigurationError, ValueError) as exc:
+        _log.error(IDLE_AFTER_ERROR_MESSAGE.format(error=exc))
+        _idle(context)
+        return
+    if stream is None:
+        _log.info(NO_STREAM_MESSAGE)
+        _idle(context)
+        return
+    with ExecEnv.live(
+        options["redis_url"], namespace=options.get("namespace", DEFAULT_NAMESPACE)
+    ) as env:
+        tally = _Tally(StreamCache(env))
+        while not context.should_stop():
+            error = _stream_once(context, stream, symbols, tally)
+            if error is None:
+                continue
+            if isinstance(error, ProviderUnavailable):
+                _log.warning(f"{error}; streaming again in {RETRY_AFTER_S:g} s")
+                _idle(context, RETRY_AFTER_S)
+            elif isinstance(error, ProviderError):
+                _log.error(IDLE_AFTER_ERROR_MESSAGE.format(error=error))
+                _idle(context)
+            else:
+                raise error
+        tally.report()
+
+
+class _Tally:
+    """Pushes bars into the cache (on the stream's thread) and counts them."""
+
+    def __init__(self, cache: StreamCache) -> None:
+        self.cache = cache
+        self.cached = 0
+        self.dropped = 0
+        self.lost = 0
+        self._reported = time.monotonic()
+        self._lost_logged = 0.0
+
+    def on_bar(self, bar: StreamBar) -> None:
+        try:
+            kept = self.cache.push(bar)
+        except redis.RedisError as exc:
+            self.lost += 1
+            now = time.monotonic()
+            if now - self._lost_logged >= LOST_LOGGED_EVERY_S:
+                self._lost_logged = now
+                _log.warning(f"Redis did not take a streamed bar ({exc}); {self.lost} lost so far")
+            return
+        if kept:
+            self.cached += 1
+        else:
+            self.dropped += 1
+
+    def report(self, *, every_s: float = 0.0) -> None:
+        now = time.monotonic()
+        if now - self._reported < every_s or not (self.cached or self.dropped or self.lost):
+            return
+        _log.info(
+            f"{self.cached} bars cached, {self.dropped} outside regular hours dropped, "
+            f"{self.lost} lost to Redis errors in the last {now - self._reported:.0f} s"
+        )
+        self._reported = now
+        self.cached = self.dropped = self.lost = 0
+
+
+def _stream_once(
+    context: Any, stream: LiveBarStream, symbols: Sequence[str], tally: _Tally
+) -> Exception | None:
+    """Run the stream on a thread until it ends, heart-beating; return what it raised."""
+    failure: list[Exception] = []
+
+    def target() -> None:
+        try:
+            stream.run(symbols=symbols, on_bar=tally.on_bar, stop=context.stop_event)
+        except Exception as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=target, name=f"tc2-{stream.name}-stream", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        context.heartbeat()
+        tally.report(every_s=REPORT_EVERY_S)
+        thread.join(HEARTBEAT_S)
+    context.heartbeat()
+    return failure[0] if failure else None
+
+
+def _idle(context: Any, seconds: float | None = None) -> None:
+    """Heart-beat until asked to stop, or for ``seconds``."""
+    deadline = None if seconds is None else time.monotonic() + seconds
+    while True:
+        context.heartbeat()
+        chunk = HEARTBEAT_S if deadline is None else min(HEARTBEAT_S, deadline - time.monotonic())
+        if chunk <= 0 or context.wait(chunk):
+            return
