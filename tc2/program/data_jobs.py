@@ -11,6 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import redis
+
 from tc2.data.bar_files import BarFileFormat, BarLabel, read_bar_file
 from tc2.data.bars import Resolution
 from tc2.data.collection import (
@@ -25,25 +27,39 @@ from tc2.env import EnvType, ExecEnv
 from tc2.env.config import RuntimeConfig
 from tc2.env.trading_settings import SYMBOL_PATTERN
 from tc2.errors import ValidationFailed
+from tc2.logs import LogFeed, feed_logger
 from tc2.program.data_collector import COLLECTED_RESOLUTIONS, data_source
 from tc2.program.jobs import Progress, reject_unknown_params, require_object
+
+_log = feed_logger(LogFeed.DATA, "collector")
 
 HEAL_SESSIONS = 30
 HEAL_MAX_ATTEMPTS = 3
 MAX_SYMBOLS_PER_JOB = 100
 
 
-def _collector() -> tuple[DayCollector, ExecEnv, RedisAttemptCounter]:
+def _collector() -> tuple[DayCollector, ExecEnv, RedisAttemptCounter | None]:
     config = RuntimeConfig.from_environ()
     env = ExecEnv.live(config.effective_redis_url)
     store = price_store_for(EnvType.LIVE, data_dir=config.data_dir, url=config.price_store)
     source, _ = data_source(config.synthetic_seed, env)
-    attempts = RedisAttemptCounter(env)
+    attempts = _attempt_counter(env)
     return (
         DayCollector(store=store, source=source, calendar=env.calendar, attempts=attempts),
         env,
         attempts,
     )
+
+
+def _attempt_counter(env: ExecEnv) -> RedisAttemptCounter | None:
+    """Attempt counts live in Redis; a command run while TC2 is stopped (embedded Redis down)
+    still collects, without counting, and says so."""
+    try:
+        env.redis.ping()
+    except redis.RedisError:
+        _log.warning("Redis unreachable: failed collection attempts are not counted this run")
+        return None
+    return RedisAttemptCounter(env)
 
 
 def _summary(outcomes: Sequence[DayOutcome]) -> dict[str, Any]:
@@ -149,7 +165,9 @@ def heal(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
         days,
         COLLECTED_RESOLUTIONS,
         progress=progress,
-        skip=lambda symbol, day: attempts.count(symbol, day) >= HEAL_MAX_ATTEMPTS,
+        skip=None
+        if attempts is None
+        else (lambda symbol, day: attempts.count(symbol, day) >= HEAL_MAX_ATTEMPTS),
     )
     return {"sessions": len(days), **_summary(outcomes)}
 

@@ -54,6 +54,7 @@ __all__ = [
     "RateLimited",
     "StreamBar",
     "TransientFailure",
+    "configured_provider",
     "history_provider_from_environ",
     "live_stream_from_environ",
     "seconds_from_trades",
@@ -92,6 +93,37 @@ def history_provider_from_environ(
         If ``TC2_DATA_PROVIDER`` is unknown, the chosen provider's keys are missing (the message
         names the variables, never their values) or a URL variable is not an http(s) URL.
     """
+    name, env = configured_provider(environ)
+    if name == "alpaca":
+        return AlpacaProvider(
+            env[ALPACA_KEY_VARIABLES[0]],
+            env[ALPACA_KEY_VARIABLES[1]],
+            data_url=_url(env, ALPACA_URL_VARIABLE),
+            backoff=backoff,
+            calendar=calendar,
+        )
+    if name == "polygon":
+        return PolygonProvider(
+            env[POLYGON_KEY_VARIABLE],
+            base_url=_url(env, POLYGON_URL_VARIABLE) or DEFAULT_BASE_URL,
+            backoff=backoff,
+            calendar=calendar,
+        )
+    return None
+
+
+def configured_provider(environ: Mapping[str, str]) -> tuple[str | None, dict[str, str]]:
+    """Which market-data provider the environment chooses, and the environment with values stripped.
+
+    Returns ``("alpaca" | "polygon" | None, env)``: the one place that reads
+    ``TC2_DATA_PROVIDER`` and checks the chosen provider's keys, for history and streams alike.
+
+    Raises
+    ------
+    ConfigurationError
+        If ``TC2_DATA_PROVIDER`` is unknown or the chosen provider's keys are missing (the
+        message names the variables, never their values).
+    """
     env = {name: value.strip() for name, value in environ.items()}
     choice = env.get(PROVIDER_VARIABLE, "").lower()
     if choice not in ("", *PROVIDER_CHOICES):
@@ -101,7 +133,7 @@ def history_provider_from_environ(
             )
         )
     if choice == "synthetic":
-        return None
+        return None, env
     if choice == "alpaca":
         missing = [name for name in ALPACA_KEY_VARIABLES if not env.get(name)]
         if missing:
@@ -112,13 +144,7 @@ def history_provider_from_environ(
                     missing=", ".join(missing),
                 )
             )
-        return AlpacaProvider(
-            env[ALPACA_KEY_VARIABLES[0]],
-            env[ALPACA_KEY_VARIABLES[1]],
-            data_url=_url(env, ALPACA_URL_VARIABLE),
-            backoff=backoff,
-            calendar=calendar,
-        )
+        return "alpaca", env
     if not env.get(POLYGON_KEY_VARIABLE):
         if choice == "polygon":
             raise ConfigurationError(
@@ -126,13 +152,8 @@ def history_provider_from_environ(
                     provider="polygon", needed=POLYGON_KEY_VARIABLE, missing=POLYGON_KEY_VARIABLE
                 )
             )
-        return None
-    return PolygonProvider(
-        env[POLYGON_KEY_VARIABLE],
-        base_url=_url(env, POLYGON_URL_VARIABLE) or DEFAULT_BASE_URL,
-        backoff=backoff,
-        calendar=calendar,
-    )
+        return None, env
+    return "polygon", env
 
 
 def _url(env: Mapping[str, str], variable: str) -> str | None:

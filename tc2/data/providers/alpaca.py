@@ -41,9 +41,9 @@ from tc2.data.providers.payload import (
     symbol_day,
     whole_units,
 )
-from tc2.data.providers.trades import seconds_from_trades
+from tc2.data.providers.trades import seconds_from_trade_pages
 from tc2.env import NEW_YORK, MarketCalendar
-from tc2.errors import ConfigurationError, DataError
+from tc2.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from alpaca.data.historical.stock import StockHistoricalDataClient
@@ -193,25 +193,9 @@ class AlpacaProvider(HistoryProvider):
         pages = self._pages(_TRADES_PATH, request.to_request_fields(), symbol, "trades", _trades)
         columns = join_pages(pages, required=("t", "p", "s"))
         where = f"Alpaca GET {_API_VERSION}{_TRADES_PATH}"
-        received = len(columns["t"]) if columns else 0
-        if not received:
-            raise NoDataForDay(f"{where}: no trades for {symbol} on {day}")
-        try:
-            bars = seconds_from_trades(
-                symbol=symbol,
-                day=day,
-                t_ns=columns["t"],
-                price=columns["p"],
-                size=columns["s"],
-                calendar=calendar,
-            )
-        except DataError as exc:
-            raise ProviderError(f"{where}: {exc}") from None
-        if not len(bars):
-            raise NoDataForDay(
-                f"{where}: none of the {received} trades for {symbol} on {day} is in regular hours"
-            )
-        return bars
+        return seconds_from_trade_pages(
+            columns, symbol=symbol, day=day, calendar=calendar, where=where
+        )
 
     def _pages(
         self,

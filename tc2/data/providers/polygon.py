@@ -52,9 +52,9 @@ from tc2.data.providers.payload import (
     symbol_day,
     whole_units,
 )
-from tc2.data.providers.trades import seconds_from_trades
+from tc2.data.providers.trades import seconds_from_trade_pages
 from tc2.env import MarketCalendar
-from tc2.errors import ConfigurationError, DataError
+from tc2.errors import ConfigurationError
 
 DEFAULT_BASE_URL = "https://api.polygon.io"
 PAGE_LIMIT = 50_000
@@ -232,25 +232,9 @@ class PolygonProvider(HistoryProvider):
         )
         columns = join_pages(self._pages(first, path, _trades_page), required=("t", "p", "s"))
         where = f"Polygon GET {path}"
-        received = len(columns["t"]) if columns else 0
-        if not received:
-            raise NoDataForDay(f"{where}: no trades for {symbol} on {day}")
-        try:
-            bars = seconds_from_trades(
-                symbol=symbol,
-                day=day,
-                t_ns=columns["t"],
-                price=columns["p"],
-                size=columns["s"],
-                calendar=calendar,
-            )
-        except DataError as exc:
-            raise ProviderError(f"{where}: {exc}") from None
-        if not len(bars):
-            raise NoDataForDay(
-                f"{where}: none of the {received} trades for {symbol} on {day} is in regular hours"
-            )
-        return bars
+        return seconds_from_trade_pages(
+            columns, symbol=symbol, day=day, calendar=calendar, where=where
+        )
 
     # -- paging and one request -----------------------------------------------------------
 

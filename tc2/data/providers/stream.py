@@ -585,14 +585,7 @@ def live_stream_from_environ(
         names the variables, never their values) or a stream URL is not a ws(s):// URL.
     """
     # Imported here: the package imports this module, and the providers' modules import it.
-    from tc2.data.providers import (
-        ALPACA_KEY_VARIABLES,
-        MISSING_VARIABLES_MESSAGE,
-        POLYGON_KEY_VARIABLE,
-        PROVIDER_CHOICES,
-        PROVIDER_VARIABLE,
-        UNKNOWN_PROVIDER_MESSAGE,
-    )
+    from tc2.data.providers import ALPACA_KEY_VARIABLES, POLYGON_KEY_VARIABLE, configured_provider
     from tc2.data.providers.alpaca_stream import (
         ALPACA_STREAM_URL_VARIABLE,
         DEFAULT_ALPACA_STREAM_URL,
@@ -604,42 +597,18 @@ def live_stream_from_environ(
         PolygonStream,
     )
 
-    env = {name: value.strip() for name, value in environ.items()}
-    choice = env.get(PROVIDER_VARIABLE, "").lower()
-    if choice not in ("", *PROVIDER_CHOICES):
-        raise ConfigurationError(
-            UNKNOWN_PROVIDER_MESSAGE.format(
-                choices=", ".join(PROVIDER_CHOICES), value=env[PROVIDER_VARIABLE]
-            )
-        )
-    if choice == "synthetic":
-        return None
-    if choice == "alpaca":
-        missing = [name for name in ALPACA_KEY_VARIABLES if not env.get(name)]
-        if missing:
-            raise ConfigurationError(
-                MISSING_VARIABLES_MESSAGE.format(
-                    provider="alpaca",
-                    needed=" and ".join(ALPACA_KEY_VARIABLES),
-                    missing=", ".join(missing),
-                )
-            )
+    name, env = configured_provider(environ)
+    if name == "alpaca":
         return AlpacaStream(
             env[ALPACA_KEY_VARIABLES[0]],
             env[ALPACA_KEY_VARIABLES[1]],
             url=env.get(ALPACA_STREAM_URL_VARIABLE) or DEFAULT_ALPACA_STREAM_URL,
             backoff=backoff,
         )
-    if not env.get(POLYGON_KEY_VARIABLE):
-        if choice == "polygon":
-            raise ConfigurationError(
-                MISSING_VARIABLES_MESSAGE.format(
-                    provider="polygon", needed=POLYGON_KEY_VARIABLE, missing=POLYGON_KEY_VARIABLE
-                )
-            )
-        return None
-    return PolygonStream(
-        env[POLYGON_KEY_VARIABLE],
-        url=env.get(POLYGON_STREAM_URL_VARIABLE) or DEFAULT_POLYGON_STREAM_URL,
-        backoff=backoff,
-    )
+    if name == "polygon":
+        return PolygonStream(
+            env[POLYGON_KEY_VARIABLE],
+            url=env.get(POLYGON_STREAM_URL_VARIABLE) or DEFAULT_POLYGON_STREAM_URL,
+            backoff=backoff,
+        )
+    return None

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tc2.data.bars import FloatArray, IntArray, Resolution, SymbolDay
+from tc2.data.providers.base import NoDataForDay, ProviderError
 from tc2.env import MarketCalendar
 from tc2.errors import DataError
 
@@ -130,3 +131,41 @@ def _check(
     if np.any(bad):
         index = int(np.argmax(bad))
         raise DataError(f"{label}: {name} of trade {index} must be {rule}, was {values[index]}")
+
+
+def seconds_from_trade_pages(
+    columns: dict[str, npt.NDArray[np.generic]] | None,
+    *,
+    symbol: str,
+    day: date,
+    calendar: MarketCalendar,
+    where: str,
+) -> SymbolDay:
+    """1-second bars from a provider's joined trade pages (columns ``t`` ns, ``p``, ``s``).
+
+    Raises
+    ------
+    NoDataForDay
+        No trades at all, or none in regular hours.
+    ProviderError
+        The trades do not make valid bars; ``where`` names the request.
+    """
+    received = len(columns["t"]) if columns else 0
+    if not columns or not received:
+        raise NoDataForDay(f"{where}: no trades for {symbol} on {day}")
+    try:
+        bars = seconds_from_trades(
+            symbol=symbol,
+            day=day,
+            t_ns=columns["t"],
+            price=columns["p"],
+            size=columns["s"],
+            calendar=calendar,
+        )
+    except DataError as exc:
+        raise ProviderError(f"{where}: {exc}") from None
+    if not len(bars):
+        raise NoDataForDay(
+            f"{where}: none of the {received} trades for {symbol} on {day} is in regular hours"
+        )
+    return bars

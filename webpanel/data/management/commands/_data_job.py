@@ -6,9 +6,10 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tc2.errors import ValidationFailed
+from tc2.program.data_jobs import parse_range_params
 from webpanel.data.management.progress import ProgressBar
 
 
@@ -38,4 +39,28 @@ def run_data_job(
         command.stdout.write(
             f"  {problem['symbol']} {problem['day']} {problem['resolution']} "
             f"{problem['outcome']}: {'; '.join(problem['reasons'])}"
+        )
+
+
+class RangeJobCommand(BaseCommand):
+    """A data job over symbols and a date range; subclasses name the job function and help."""
+
+    job: Callable[..., dict[str, Any]]
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--symbols", nargs="+", required=True)
+        parser.add_argument("--start-date", required=True, help="YYYY-MM-DD")
+        parser.add_argument("--end-date", help="YYYY-MM-DD (default: the last completed session)")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        params = {"symbols": options["symbols"], "start_date": options["start_date"]}
+        if options["end_date"]:
+            params["end_date"] = options["end_date"]
+        run_data_job(
+            self,
+            parse=parse_range_params,
+            run=type(self).job,
+            params=params,
+            as_json=options["json"],
         )
