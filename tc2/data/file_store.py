@@ -38,11 +38,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
-import numpy.typing as npt
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from tc2.data.bars import OPTIONAL_FIELDS, REQUIRED_FIELDS, Resolution, SymbolDay
-from tc2.data.store import STORED_RESOLUTIONS, BarSeries, DayFilter, PriceStore
+from tc2.data.store import STORED_RESOLUTIONS, BarSeries, Columns, DayFilter, PriceStore
 from tc2.env.trading_settings import SYMBOL_PATTERN
 from tc2.errors import DataError
 
@@ -59,7 +58,6 @@ UNREADABLE_MESSAGE = "{path} is not a readable TC2 price file ({reason}); restor
 _MONTH_NAME = re.compile(r"(\d{4})-(\d{2})\.arrow")
 _INTEGER_COLUMNS = ("t", "n")
 
-Columns = dict[str, npt.NDArray[Any]]
 MonthKey = tuple[int, int]
 
 
@@ -235,9 +233,9 @@ class FilePriceStore(PriceStore):
             days.extend(entry.day for entry in selected)
             for entry in selected:
                 optional &= entry.optional
-        if not days:
-            return BarSeries.empty(symbol, resolution)
-        return _series(symbol, resolution, pieces, optional, tuple(days))
+        return BarSeries.join(
+            symbol=symbol, resolution=resolution, pieces=pieces, optional=optional, days=days
+        )
 
     def _dates_on_file(
         self, symbol: str, start: date | None, end: date | None, resolution: Resolution
@@ -460,30 +458,3 @@ def _rows_of(month: _Month, selected: list[_DayRows]) -> Columns:
     begin = selected[0].start
     stop = selected[-1].start + selected[-1].rows
     return {name: column[begin:stop] for name, column in month.columns.items()}
-
-
-def _series(
-    symbol: str,
-    resolution: Resolution,
-    pieces: list[Columns],
-    optional: set[str],
-    days: tuple[date, ...],
-) -> BarSeries:
-    # The one copy of a range load: from the mapped files straight into the result.
-    joined = {
-        name: np.concatenate([piece[name] for piece in pieces])
-        for name in REQUIRED_FIELDS + tuple(n for n in OPTIONAL_FIELDS if n in optional)
-    }
-    return BarSeries(
-        symbol=symbol,
-        resolution=resolution,
-        t=joined["t"],
-        o=joined["o"],
-        h=joined["h"],
-        l=joined["l"],
-        c=joined["c"],
-        v=joined["v"],
-        n=joined.get("n"),
-        vw=joined.get("vw"),
-        days=days,
-    )

@@ -34,7 +34,6 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from bson.binary import Binary
 from pymongo import ASCENDING, MongoClient, UpdateOne
 from pymongo.collection import Collection
@@ -42,7 +41,7 @@ from pymongo.cursor import Cursor
 from pymongo.errors import PyMongoError
 
 from tc2.data.bars import OPTIONAL_FIELDS, REQUIRED_FIELDS, Resolution, SymbolDay
-from tc2.data.store import BarSeries, DayFilter, PriceStore
+from tc2.data.store import BarSeries, Columns, DayFilter, PriceStore
 from tc2.errors import ConfigurationError, DataError
 
 DEFAULT_DATABASE = "tc2"
@@ -62,7 +61,6 @@ UNREADABLE_MESSAGE = (
     "are not readable TC2 bars ({reason}); save that day again or re-collect it"
 )
 
-Columns = dict[str, npt.NDArray[Any]]
 Document = dict[str, Any]
 
 _DTYPES = {
@@ -201,23 +199,8 @@ class MongoPriceStore(PriceStore):
             pieces.append(columns)
             days.append(day)
             optional &= columns.keys()
-        if not days:
-            return BarSeries.empty(symbol, resolution)
-        # The one copy of a range load: from the decoded documents straight into the result.
-        names = REQUIRED_FIELDS + tuple(name for name in OPTIONAL_FIELDS if name in optional)
-        joined = {name: np.concatenate([piece[name] for piece in pieces]) for name in names}
-        return BarSeries(
-            symbol=symbol,
-            resolution=resolution,
-            t=joined["t"],
-            o=joined["o"],
-            h=joined["h"],
-            l=joined["l"],
-            c=joined["c"],
-            v=joined["v"],
-            n=joined.get("n"),
-            vw=joined.get("vw"),
-            days=tuple(days),
+        return BarSeries.join(
+            symbol=symbol, resolution=resolution, pieces=pieces, optional=optional, days=days
         )
 
     def _dates_on_file(

@@ -10,17 +10,30 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from tc2.data.bars import FloatArray, IntArray, Resolution, SymbolDay
+from tc2.data.bars import (
+    OPTIONAL_FIELDS,
+    REQUIRED_FIELDS,
+    FloatArray,
+    IntArray,
+    Resolution,
+    SymbolDay,
+)
 from tc2.env.env_type import EnvType
 from tc2.env.market_calendar import NEW_YORK
 from tc2.env.trading_settings import SYMBOL_PATTERN
 from tc2.errors import ConfigurationError, DataError
+
+# Bar columns by name, as backends read and write them.
+Columns = dict[str, npt.NDArray[Any]]
 
 # Daily bars are stored too: imported daily files (Yahoo) and swing strategies use them.
 STORED_RESOLUTIONS = (Resolution.SECOND, Resolution.MINUTE, Resolution.DAY)
@@ -106,6 +119,39 @@ class BarSeries:
             l=no_floats,
             c=no_floats,
             v=no_floats,
+        )
+
+    @classmethod
+    def join(
+        cls,
+        *,
+        symbol: str,
+        resolution: Resolution,
+        pieces: Sequence[Columns],
+        optional: AbstractSet[str],
+        days: Sequence[date],
+    ) -> BarSeries:
+        """Concatenate per-day (or per-file) column pieces, in order, into one series.
+
+        ``optional`` names the optional columns every piece has; the others are left out. This
+        is the one copy a range load makes, whatever the backend.
+        """
+        if not days:
+            return cls.empty(symbol, resolution)
+        names = REQUIRED_FIELDS + tuple(name for name in OPTIONAL_FIELDS if name in optional)
+        joined = {name: np.concatenate([piece[name] for piece in pieces]) for name in names}
+        return cls(
+            symbol=symbol,
+            resolution=resolution,
+            t=joined["t"],
+            o=joined["o"],
+            h=joined["h"],
+            l=joined["l"],
+            c=joined["c"],
+            v=joined["v"],
+            n=joined.get("n"),
+            vw=joined.get("vw"),
+            days=tuple(days),
         )
 
 
