@@ -26,7 +26,7 @@ from requests.adapters import HTTPAdapter
 
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.providers.backoff import DEFAULT_BACKOFF, Backoff, RateLimited, TransientFailure
-from tc2.data.providers.base import HistoryProvider, NoDataForDay, ProviderError, check_request
+from tc2.data.providers.base import HistoryProvider, NoDataForDay, ProviderError
 from tc2.data.providers.payload import (
     Columns,
     check_finite_positive,
@@ -135,31 +135,6 @@ class AlpacaProvider(HistoryProvider):
     def __repr__(self) -> str:
         return f"AlpacaProvider(data_url={self._data_url!r}, feed={self._feed!r})"
 
-    def day_bars(self, *, symbol: str, day: date, resolution: Resolution) -> SymbolDay:
-        """Return ``symbol``'s bars for session ``day`` at ``resolution``.
-
-        Minute bars cover regular and extended hours as Alpaca has them; second bars are made
-        from the regular session's trades.
-
-        Raises
-        ------
-        ValueError
-            If ``symbol`` or ``resolution`` is not one a provider serves.
-        NoDataForDay
-            If ``day`` is not a session or Alpaca has nothing for it.
-        ProviderUnavailable
-            If Alpaca kept rate-limiting or failing until the backoff gave up.
-        ProviderError
-            If Alpaca refused the request or answered with a malformed response.
-        """
-        check_request(symbol=symbol, resolution=resolution)
-        calendar = self._calendar or MarketCalendar.xnys()
-        if not calendar.is_session(day):
-            raise NoDataForDay(f"Alpaca: {day} is not a session, so {symbol} has no bars")
-        if resolution is Resolution.MINUTE:
-            return self._minute_bars(symbol, day)
-        return self._seconds_from_trades(symbol, day, calendar)
-
     def _minute_bars(self, symbol: str, day: date) -> SymbolDay:
         alpaca = _alpaca()
         start = datetime.combine(day, time(), tzinfo=NEW_YORK)
@@ -181,7 +156,8 @@ class AlpacaProvider(HistoryProvider):
         check_on_day(columns["t"], day=day, where=where)
         return symbol_day(symbol, day, Resolution.MINUTE, columns, where=where)
 
-    def _seconds_from_trades(self, symbol: str, day: date, calendar: MarketCalendar) -> SymbolDay:
+    def _second_bars(self, symbol: str, day: date, calendar: MarketCalendar) -> SymbolDay:
+        # Alpaca has no second aggregates: the session's trades, aggregated per second.
         alpaca = _alpaca()
         request = alpaca.StockTradesRequest(
             symbol_or_symbols=symbol,

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import ClassVar
 
 from tc2.data.bars import Resolution, SymbolDay
-from tc2.env import NEW_YORK
+from tc2.env import NEW_YORK, MarketCalendar
 from tc2.errors import DataError
 
 HISTORY_RESOLUTIONS = (Resolution.SECOND, Resolution.MINUTE)
@@ -75,7 +75,9 @@ class HistoryProvider(ABC):
     name: ClassVar[str]
     """Short name for logs and reports (``polygon``, ``alpaca``)."""
 
-    @abstractmethod
+    _calendar: MarketCalendar | None = None
+    """Set by a provider's constructor; ``MarketCalendar.xnys()`` when None."""
+
     def day_bars(self, *, symbol: str, day: date, resolution: Resolution) -> SymbolDay:
         """Return ``symbol``'s bars for session ``day`` at ``resolution``.
 
@@ -96,14 +98,31 @@ class HistoryProvider(ABC):
         Raises
         ------
         ValueError
-            If ``symbol`` or ``resolution`` is not one a provider serves.
+            If ``symbol`` or ``resolution`` is not one a provider serves (no request is sent).
         NoDataForDay
-            If ``day`` is not a session or the source has no bars for it.
+            If ``day`` is not a session (no request is sent) or the source has no bars for it.
         ProviderUnavailable
             If the source kept rate-limiting or failing until the backoff gave up.
         ProviderError
             If the source refused the request or answered with a malformed response.
         """
+        check_request(symbol=symbol, resolution=resolution)
+        calendar = self._calendar or MarketCalendar.xnys()
+        if not calendar.is_session(day):
+            raise NoDataForDay(
+                f"{self.name.capitalize()}: {day} is not a session, so {symbol} has no bars"
+            )
+        if resolution is Resolution.MINUTE:
+            return self._minute_bars(symbol, day)
+        return self._second_bars(symbol, day, calendar)
+
+    @abstractmethod
+    def _minute_bars(self, symbol: str, day: date) -> SymbolDay:
+        """The session day's minute bars, regular and extended hours as the source has them."""
+
+    @abstractmethod
+    def _second_bars(self, symbol: str, day: date, calendar: MarketCalendar) -> SymbolDay:
+        """The session's regular-hours one-second bars."""
 
 
 def check_request(*, symbol: str, resolution: Resolution) -> None:

@@ -37,7 +37,6 @@ from tc2.data.providers.base import (
     HistoryProvider,
     NoDataForDay,
     ProviderError,
-    check_request,
 )
 from tc2.data.providers.payload import (
     Columns,
@@ -136,31 +135,6 @@ class PolygonProvider(HistoryProvider):
 
     def __repr__(self) -> str:
         return f"PolygonProvider(base_url={self._base_url!r})"
-
-    def day_bars(self, *, symbol: str, day: date, resolution: Resolution) -> SymbolDay:
-        """Return ``symbol``'s bars for session ``day`` at ``resolution``.
-
-        Minute bars cover regular and extended hours as Polygon has them; second bars cover
-        regular hours only, from second aggregates or, when those are unavailable, from trades.
-
-        Raises
-        ------
-        ValueError
-            If ``symbol`` or ``resolution`` is not one a provider serves.
-        NoDataForDay
-            If ``day`` is not a session or Polygon has nothing for it.
-        ProviderUnavailable
-            If Polygon kept rate-limiting or failing until the backoff gave up.
-        ProviderError
-            If Polygon refused the request or answered with a malformed response.
-        """
-        check_request(symbol=symbol, resolution=resolution)
-        calendar = self._calendar or MarketCalendar.xnys()
-        if not calendar.is_session(day):
-            raise NoDataForDay(f"Polygon: {day} is not a session, so {symbol} has no bars")
-        if resolution is Resolution.MINUTE:
-            return self._minute_bars(symbol, day)
-        return self._second_bars(symbol, day, calendar)
 
     # -- the three requests ---------------------------------------------------------------
 
