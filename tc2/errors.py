@@ -52,3 +52,11 @@ class ExecutionError(TC2Error):
 
 class TemporaryBrokerError(ExecutionError):
     """The broker is unreachable or rate-limiting; usually resolves itself, retried with backoff."""
+
+
+class LookAheadError(StrategyError):
+    """Code asked for data from after its clock (look-ahead); the run was stopped, fix the code.
+
+    Raised by every clock-gated data access: a bar that has not ended yet, a bar after now, a
+    model trained on the simulated day or later.
+    """

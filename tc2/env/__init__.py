@@ -1,6 +1,6 @@
 """The execution environment: run type, clock, market calendar, runtime config and Redis keys."""
 
-from tc2.env.clock import Clock, LiveClock, SimClock
+from tc2.env.clock import Clock, EpochClock, LiveClock, SimClock
 from tc2.env.config import RuntimeConfig
 from tc2.env.env_type import EnvType
 from tc2.env.exec_env import ExecEnv
@@ -16,6 +16,7 @@ __all__ = [
     "CalendarRangeError",
     "Clock",
     "EnvType",
+    "EpochClock",
     "ExecEnv",
     "LiveClock",
     "MarketCalendar",

@@ -134,3 +134,48 @@ class SimClock(Clock):
 
     def __repr__(self) -> str:
         return f"SimClock({self._now.isoformat()})"
+
+
+class EpochClock(Clock):
+    """A simulation clock kept as epoch seconds, cheap enough to move on every simulated event.
+
+    ``t`` is the time; ``now()`` builds the datetime only when someone asks. Like ``SimClock`` it
+    never moves backward.
+
+    Parameters
+    ----------
+    t
+        The initial time, epoch seconds UTC.
+    """
+
+    __slots__ = ("t",)
+
+    def __init__(self, t: int) -> None:
+        self.t = t
+
+    def now(self) -> datetime:
+        """Return the simulated time as a timezone-aware UTC datetime."""
+        return datetime.fromtimestamp(self.t, UTC)
+
+    def timestamp(self) -> float:
+        return float(self.t)
+
+    def set(self, t: int) -> None:
+        """Move the clock to ``t`` (epoch seconds).
+
+        Raises
+        ------
+        ClockError
+            If ``t`` is earlier than the current time.
+        """
+        if t < self.t:
+            raise ClockError(
+                BACKWARD_SET_MESSAGE.format(
+                    current=self.now().isoformat(),
+                    requested=datetime.fromtimestamp(t, UTC).isoformat(),
+                )
+            )
+        self.t = t
+
+    def __repr__(self) -> str:
+        return f"EpochClock({self.now().isoformat()})"

@@ -1,0 +1,1 @@
+"""Analysis: causal indicators and signals, and the contract of trained analysis models."""

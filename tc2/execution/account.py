@@ -1,0 +1,105 @@
+"""The ``Account`` interface: what strategies may do with a brokerage account, real or virtual.
+
+``VirtualAccount`` implements it for simulations; the live broker adapter (Alpaca) implements the
+same methods, so a strategy cannot tell them apart.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+
+from tc2.execution.orders import Order, OrderRequest
+from tc2.execution.positions import Position
+
+
+class Account(ABC):
+    """A brokerage account: orders, positions and money.
+
+    Every method that changes state either does all of it or raises and changes nothing.
+    """
+
+    @abstractmethod
+    def submit(self, request: OrderRequest) -> Order:
+        """Place an order and return it (status ``new``).
+
+        Raises
+        ------
+        OrderRejected
+            If the account refuses it (not enough buying power or shares, short sale not
+            allowed, duplicate client order id); the order carries the reason.
+        """
+
+    @abstractmethod
+    def cancel(self, client_order_id: str) -> Order:
+        """Cancel an open order and return it (status ``canceled``).
+
+        Raises
+        ------
+        ExecutionError
+            If no such order exists or it is no longer open.
+        """
+
+    @abstractmethod
+    def replace(
+        self,
+        client_order_id: str,
+        *,
+        qty: int | None = None,
+        limit_price: float | None = None,
+        stop_price: float | None = None,
+    ) -> Order:
+        """Cancel an open order and place a changed copy of it; return the new order.
+
+        Raises
+        ------
+        ExecutionError
+            If the order is not open; ``OrderRejected`` if the replacement is refused (the
+            original then stays open).
+        """
+
+    @abstractmethod
+    def cancel_all(self, symbol: str | None = None) -> list[Order]:
+        """Cancel every open order (of ``symbol`` only, when given); return those canceled."""
+
+    @abstractmethod
+    def order(self, client_order_id: str) -> Order:
+        """Return one order, open or not.
+
+        Raises
+        ------
+        ExecutionError
+            If no such order exists.
+        """
+
+    @abstractmethod
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Return the open orders (of ``symbol`` only, when given), oldest first."""
+
+    @abstractmethod
+    def positions(self) -> Mapping[str, Position]:
+        """Return the non-flat positions by symbol."""
+
+    @abstractmethod
+    def position_qty(self, symbol: str) -> int:
+        """Return the shares held in ``symbol``: > 0 long, < 0 short, 0 flat."""
+
+    @property
+    @abstractmethod
+    def cash(self) -> float:
+        """Dollars in the account (short-sale proceeds included)."""
+
+    @property
+    @abstractmethod
+    def equity(self) -> float:
+        """Cash plus the market value of every position at the latest prices."""
+
+    @property
+    @abstractmethod
+    def buying_power(self) -> float:
+        """Dollars available for new orders, after what open orders have reserved."""
+
+    @property
+    @abstractmethod
+    def day_trade_count(self) -> int:
+        """Day trades (a position opened and closed in the same session) counted so far."""

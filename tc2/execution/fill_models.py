@@ -1,0 +1,318 @@
+"""Fill models: when and at what price an order meets a bar, stated explicitly and selectable.
+
+A fill model answers three questions, each in one method:
+
+- ``trigger_index``: the first bar, from a given one on, where an order could fill. It is a
+  vectorised search, so the simulator can skip every bar in between without a Python step.
+- ``execution``: on a bar where it triggers, the price it fills at (``None`` when it does not).
+- ``capacity``: how many shares that bar can fill (``None``: unlimited).
+
+An order placed when bar *i* has ended can fill from bar *i+1* on, in every model: nothing fills
+on a bar that had begun before the order existed.
+
+``realistic`` (default)
+    The bar's path is open -> high -> low -> close, or open -> low -> high -> close when the
+    open is nearer the low. Limits fill at the open when it is already better (a gap), else at
+    the limit when the path reaches it; stops fill at the open when the open is already through
+    the stop, else at the stop. Market orders fill at the open. At most ``participation`` (10 %)
+    of each bar's volume fills; the rest waits for later bars (a partial fill). Stops and market
+    orders pay ``slippage_bps``; a limit never fills worse than its limit. Sells pay the SEC fee
+    and FINRA's TAF (``FeeSchedule``). A stop-limit whose stop is reached at a price beyond its
+    limit works as a limit from the next bar on. Bars without volume fill nothing.
+``tc2``
+    TC2's original rule for 1-second bars, at the order's own price, no fees, no partial fills:
+    a stop sell fills when low < stop (stop buy: high > stop); a limit buy when
+    limit > 0.85 open + 0.15 high and qty < 2 x volume; a limit sell when
+    limit < 0.85 open + 0.15 low and qty < 2 x volume. Market orders fill at the open.
+``backtrader``
+    backtrader's documented matching (BackBroker, no slippage, no volume limit, no fees):
+    market at the open; a limit at the open when the open is better, else at the limit when the
+    bar touches it; a stop at the open when it gaps through, else at the stop when touched; a
+    stop-limit triggers like a stop and then fills like a limit.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from tc2.data.search import BoolArray, SliceCondition, first_index
+from tc2.data.store import BarSeries
+from tc2.errors import ConfigurationError
+from tc2.execution.fees import FeeSchedule
+from tc2.execution.orders import Order, OrderType, Side
+
+DEFAULT_FILL_MODEL = "realistic"
+DEFAULT_PARTICIPATION = 0.10
+UNKNOWN_FILL_MODEL_MESSAGE = "fill model must be one of {names}, was {name!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class Execution:
+    """What a bar does to an order: fills it at ``price``, or only triggers its stop."""
+
+    price: float | None
+    stop_triggered: bool = False
+
+
+class FillModel(ABC):
+    """How orders fill against bars; see the module docstring for each model's rules."""
+
+    name: ClassVar[str]
+    fees: FeeSchedule
+
+    def trigger_index(self, order: Order, bars: BarSeries, start: int, stop: int) -> int:
+        """Return the first index in [start, stop) where ``order`` could fill, or -1."""
+        return first_index(self._condition(order, bars), start, stop)
+
+    @abstractmethod
+    def _condition(self, order: Order, bars: BarSeries) -> SliceCondition:
+        """Whether ``order`` triggers, per bar of a slice of ``bars``."""
+
+    @abstractmethod
+    def execution(self, order: Order, o: float, h: float, l: float) -> Execution:  # noqa: E741
+        """Return how the order executes on a bar it triggers on (``price`` None: not filled)."""
+
+    def capacity(self, volume: float) -> int | None:
+        """Shares a bar with ``volume`` can fill across all orders; None means no limit."""
+        return None
+
+    def path_position(self, order: Order, o: float, h: float, l: float, c: float) -> float:  # noqa: E741
+        """Where along the bar's path the order triggers; orders on one bar fill in this order.
+
+        Models without an intra-bar path return 0, so orders fill in submission order.
+        """
+        return 0.0
+
+
+class _TouchModel(FillModel):
+    """Shared trigger rules of the models that fill when the bar touches the price."""
+
+    requires_volume: ClassVar[bool]
+
+    def _condition(self, order: Order, bars: BarSeries) -> SliceCondition:
+        buy = order.side is Side.BUY
+        if order.type is OrderType.MARKET:
+            return self._with_volume(bars, lambda i, e: np.ones(e - i, dtype=np.bool_))
+        if order.type is OrderType.LIMIT or (
+            order.type is OrderType.STOP_LIMIT and order.stop_triggered
+        ):
+            price = _price(order.limit_price)
+            if buy:
+                return self._with_volume(bars, lambda i, e: bars.l[i:e] <= price)
+            return self._with_volume(bars, lambda i, e: bars.h[i:e] >= price)
+        price = _price(order.stop_price)
+        if buy:
+            return self._with_volume(bars, lambda i, e: bars.h[i:e] >= price)
+        return self._with_volume(bars, lambda i, e: bars.l[i:e] <= price)
+
+    def _with_volume(self, bars: BarSeries, condition: SliceCondition) -> SliceCondition:
+        if not self.requires_volume:
+            return condition
+        return lambda i, e: condition(i, e) & (bars.v[i:e] > 0)
+
+    def execution(self, order: Order, o: float, h: float, l: float) -> Execution:  # noqa: E741
+        buy = order.side is Side.BUY
+        kind = order.type
+        if kind is OrderType.MARKET:
+            return Execution(self._slipped(o, buy))
+        if kind is OrderType.LIMIT or (kind is OrderType.STOP_LIMIT and order.stop_triggered):
+            return Execution(_limit_price(_price(order.limit_price), buy, o, h, l))
+        stop = _price(order.stop_price)
+        reached = h >= stop if buy else l <= stop
+        if not reached:
+            return Execution(None)
+        gapped = o >= stop if buy else o <= stop
+        trigger = o if gapped else stop
+        if kind is OrderType.STOP:
+            return Execution(self._slipped(trigger, buy))
+        limit = _price(order.limit_price)
+        if (buy and trigger <= limit) or (not buy and trigger >= limit):
+            return Execution(_clip_to_limit(self._slipped(trigger, buy), limit, buy), True)
+        return Execution(None, stop_triggered=True)
+
+    def _slipped(self, price: float, buy: bool) -> float:
+        return price
+
+
+class RealisticFillModel(_TouchModel):
+    """Intra-bar path, gaps, a volume participation cap, slippage and Alpaca's fees.
+
+    Raises
+    ------
+    ConfigurationError
+        If ``participation`` is not in (0, 1] or ``slippage_bps`` is negative or not finite.
+    """
+
+    name = "realistic"
+    requires_volume = True
+
+    def __init__(
+        self,
+        *,
+        participation: float = DEFAULT_PARTICIPATION,
+        slippage_bps: float = 0.0,
+        fees: FeeSchedule | None = None,
+    ) -> None:
+        if not (0 < participation <= 1):
+            raise ConfigurationError(f"participation must be in (0, 1], was {participation!r}")
+        if not math.isfinite(slippage_bps) or slippage_bps < 0:
+            raise ConfigurationError(f"slippage_bps must be >= 0, was {slippage_bps!r}")
+        self.participation = participation
+        self.slippage_bps = slippage_bps
+        self.fees = fees if fees is not None else FeeSchedule()
+        self._slip = slippage_bps / 10_000
+
+    def capacity(self, volume: float) -> int | None:
+        return int(volume * self.participation)
+
+    def path_position(self, order: Order, o: float, h: float, l: float, c: float) -> float:  # noqa: E741
+        if order.type is OrderType.MARKET:
+            return 0.0
+        if order.type is OrderType.LIMIT or order.stop_triggered:
+            price = _price(order.limit_price)
+        else:
+            price = _price(order.stop_price)
+        return _path_distance(price, o, h, l)
+
+    def _slipped(self, price: float, buy: bool) -> float:
+        return price * (1 + self._slip) if buy else price * (1 - self._slip)
+
+    def execution(self, order: Order, o: float, h: float, l: float) -> Execution:  # noqa: E741
+        done = super().execution(order, o, h, l)
+        if done.price is None or order.type is not OrderType.LIMIT:
+            return done
+        # A limit fills at the open or the limit; slippage can worsen it only up to the limit.
+        buy = order.side is Side.BUY
+        return Execution(_clip_to_limit(self._slipped(done.price, buy), done.price, buy))
+
+
+class BacktraderFillModel(_TouchModel):
+    """backtrader's BackBroker matching: touch fills, gaps at the open, no volume, no fees."""
+
+    name = "backtrader"
+    requires_volume = False
+
+    def __init__(self) -> None:
+        self.fees = FeeSchedule.free()
+
+    def execution(self, order: Order, o: float, h: float, l: float) -> Execution:  # noqa: E741
+        done = super().execution(order, o, h, l)
+        if done.price is None:
+            return done
+        # backtrader reports executed.price as value / size = (qty x price) / qty, which is one
+        # ulp off the matched price for some prices; fills are compared bit for bit, so do the same.
+        qty = order.remaining_qty
+        return Execution((qty * done.price) / qty, done.stop_triggered)
+
+
+class Tc2FillModel(FillModel):
+    """TC2's original 1-second rule, filling at the order's own price."""
+
+    name = "tc2"
+
+    def __init__(self) -> None:
+        self.fees = FeeSchedule.free()
+
+    def _condition(self, order: Order, bars: BarSeries) -> SliceCondition:
+        buy = order.side is Side.BUY
+        if order.type is OrderType.MARKET:
+            return lambda i, e: np.ones(e - i, dtype=np.bool_)
+        if order.type is OrderType.STOP:
+            stop = _price(order.stop_price)
+            if buy:
+                return lambda i, e: bars.h[i:e] > stop
+            return lambda i, e: bars.l[i:e] < stop
+        limit = _price(order.limit_price)
+        qty = order.remaining_qty
+
+        def limit_rule(i: int, e: int) -> BoolArray:
+            if buy:
+                reached = limit > 0.85 * bars.o[i:e] + 0.15 * bars.h[i:e]
+            else:
+                reached = limit < 0.85 * bars.o[i:e] + 0.15 * bars.l[i:e]
+            return reached & (qty < 2 * bars.v[i:e])
+
+        if order.type is OrderType.LIMIT:
+            return limit_rule
+        stop = _price(order.stop_price)
+        if buy:
+            return lambda i, e: limit_rule(i, e) & (bars.h[i:e] > stop)
+        return lambda i, e: limit_rule(i, e) & (bars.l[i:e] < stop)
+
+    def execution(self, order: Order, o: float, h: float, l: float) -> Execution:  # noqa: E741
+        if order.type is OrderType.MARKET:
+            return Execution(o)
+        if order.type is OrderType.STOP:
+            return Execution(_price(order.stop_price))
+        return Execution(_price(order.limit_price))
+
+
+FILL_MODELS: dict[str, type[FillModel]] = {
+    RealisticFillModel.name: RealisticFillModel,
+    Tc2FillModel.name: Tc2FillModel,
+    BacktraderFillModel.name: BacktraderFillModel,
+}
+
+
+def fill_model_named(
+    name: str, *, participation: float | None = None, slippage_bps: float | None = None
+) -> FillModel:
+    """Return the fill model called ``name``; the options apply to ``realistic`` only.
+
+    Raises
+    ------
+    ConfigurationError
+        If no model has that name, or an option is given to a model that has none or is out
+        of range.
+    """
+    if name not in FILL_MODELS:
+        raise ConfigurationError(
+            UNKNOWN_FILL_MODEL_MESSAGE.format(names=", ".join(sorted(FILL_MODELS)), name=name)
+        )
+    if name != RealisticFillModel.name:
+        if participation is not None or slippage_bps is not None:
+            raise ConfigurationError(
+                f"participation and slippage_bps apply to the realistic fill model only, "
+                f"not {name!r}"
+            )
+        return FILL_MODELS[name]()
+    return RealisticFillModel(
+        participation=DEFAULT_PARTICIPATION if participation is None else participation,
+        slippage_bps=0.0 if slippage_bps is None else slippage_bps,
+    )
+
+
+def _price(value: float | None) -> float:
+    # OrderRequest guarantees the prices an order's type needs; this only narrows the type.
+    assert value is not None
+    return value
+
+
+def _limit_price(limit: float, buy: bool, o: float, h: float, l: float) -> float | None:  # noqa: E741
+    if buy:
+        if o <= limit:
+            return o
+        return limit if l <= limit else None
+    if o >= limit:
+        return o
+    return limit if h >= limit else None
+
+
+def _clip_to_limit(price: float, limit: float, buy: bool) -> float:
+    return min(price, limit) if buy else max(price, limit)
+
+
+def _path_distance(price: float, o: float, h: float, l: float) -> float:  # noqa: E741
+    """How far along the bar's path (o->h->l->c, or o->l->h->c) ``price`` is first reached."""
+    if not (o - l < h - o):  # the open is not nearer the low: the high comes first
+        if price >= o:
+            return price - o
+        return (h - o) + (h - price)
+    if price <= o:
+        return o - price
+    return (o - l) + (price - l)

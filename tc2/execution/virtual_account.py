@@ -1,0 +1,466 @@
+"""``VirtualAccount``: an ``Account`` that fills orders against recorded bars, for simulations.
+
+The simulator owns time. It attaches each symbol's bars, tells the account the time and the
+latest prices, asks where the next fill could happen (``next_fill_index``, a vectorised search
+through the fill model) and has bars executed (``execute_bar``) only where something can fill.
+Market-driven changes (fills, expiries, refusals at fill time) are queued for the strategy's
+``on_order_update``; what the strategy does itself (submit, cancel, replace) returns at once.
+
+Checks, all with a reason on the rejected order and nothing changed:
+- buying power: a buy reserves ``qty x price`` (limit or stop price; the latest price for market
+  orders) against ``equity x margin - gross position value - reservations``;
+- shares: a sell beyond the long shares not already reserved by other sells is a short sale,
+  refused unless ``allow_short`` (and then it needs buying power like a buy);
+- at fill time a buy that the cash can no longer pay for (the price gapped past its reservation)
+  is cut to what it can pay, and refused when that is nothing: cash never goes negative in a
+  cash account (``margin`` 1).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Mapping
+from datetime import datetime
+
+from tc2.data.store import BarSeries
+from tc2.env.market_calendar import NEW_YORK
+from tc2.errors import ConfigurationError, ExecutionError
+from tc2.execution.account import Account
+from tc2.execution.fill_models import FillModel, RealisticFillModel
+from tc2.execution.orders import (
+    Fill,
+    Order,
+    OrderRejected,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+)
+from tc2.execution.positions import Position
+
+DEFAULT_STARTING_CASH = 30_000.0  # TC2's StrategySimulator.VIRTUAL_BALANCE
+NO_BARS_MESSAGE = "no bars of {symbol} in this simulation; the strategy must declare its symbols"
+NO_PRICE_MESSAGE = "no price of {symbol} yet to value a market order; wait for its first bar"
+
+
+class VirtualAccount(Account):
+    """A simulated account filling orders against bars through a ``FillModel``.
+
+    Parameters
+    ----------
+    fill_model
+        How orders meet bars; ``RealisticFillModel()`` by default.
+    starting_cash
+        Dollars at the start.
+    margin
+        Buying-power multiple of equity: 1 is a cash account, 4 Alpaca's intraday margin.
+    allow_short
+        Whether sells beyond the shares held (short sales) are accepted.
+    id_prefix
+        Start of generated client order ids, which are numbered in submission order so runs
+        are deterministic.
+
+    Raises
+    ------
+    ConfigurationError
+        If starting cash or margin is not positive and finite.
+    """
+
+    def __init__(
+        self,
+        *,
+        fill_model: FillModel | None = None,
+        starting_cash: float = DEFAULT_STARTING_CASH,
+        margin: float = 1.0,
+        allow_short: bool = False,
+        id_prefix: str = "sim",
+    ) -> None:
+        if not math.isfinite(starting_cash) or starting_cash <= 0:
+            raise ConfigurationError(f"starting_cash must be > 0, was {starting_cash!r}")
+        if not math.isfinite(margin) or margin < 1:
+            raise ConfigurationError(f"margin must be >= 1, was {margin!r}")
+        self.fill_model = fill_model if fill_model is not None else RealisticFillModel()
+        self.starting_cash = starting_cash
+        self.margin = margin
+        self.allow_short = allow_short
+        self._id_prefix = id_prefix
+        self._cash = starting_cash
+        self._now = 0
+        self._bars: dict[str, BarSeries] = {}
+        self._marks: dict[str, float] = {}
+        self._orders: dict[str, Order] = {}
+        self._open: dict[str, list[Order]] = {}
+        self._trigger: dict[str, int] = {}  # order id -> bar index it first can fill at, or -1
+        self._search_from: dict[str, int] = {}  # order id -> first bar index still to search
+        self._positions: dict[str, Position] = {}
+        self._opened_on: dict[str, object] = {}  # symbol -> New York date the position opened
+        self._day_trade_orders: set[str] = set()
+        self._updates: list[Order] = []
+        self._fills: list[Fill] = []
+        self._sequence = 0
+        self._submitted: dict[str, int] = {}  # order id -> submission number
+
+    # Simulator side.
+
+    def attach(self, symbol: str, bars: BarSeries) -> None:
+        """Give the account the bars ``symbol``'s orders fill against."""
+        self._bars[symbol] = bars
+        self._open.setdefault(symbol, [])
+
+    def set_time(self, t: int) -> None:
+        """Move the clock to ``t`` (epoch s); new orders fill on bars starting then or later."""
+        self._now = t
+
+    def mark(self, symbol: str, price: float) -> None:
+        """Set the latest price of ``symbol``, used for equity and to reserve market buys."""
+        self._marks[symbol] = price
+
+    def next_fill_index(self, symbol: str, start: int) -> int:
+        """Return the first bar index >= ``start`` where an open order of ``symbol`` could fill.
+
+        Returns -1 when none can. The answer is cached per order and stays valid while the
+        simulator does not step past it.
+        """
+        bars = self._bars[symbol]
+        best = -1
+        for order in self._open[symbol]:
+            index = self._trigger.get(order.client_order_id)
+            if index is None:
+                begin = max(start, self._search_from[order.client_order_id])
+                index = self.fill_model.trigger_index(order, bars, begin, len(bars))
+                self._trigger[order.client_order_id] = index
+            if index >= 0 and (best < 0 or index < best):
+                best = index
+        return best
+
+    def execute_bar(self, symbol: str, j: int) -> None:
+        """Fill what bar ``j`` of ``symbol`` fills; the changed orders join ``drain_updates``."""
+        bars = self._bars[symbol]
+        due = [o for o in self._open[symbol] if self._trigger.get(o.client_order_id) == j]
+        if not due:
+            return
+        o, h, l, c = float(bars.o[j]), float(bars.h[j]), float(bars.l[j]), float(bars.c[j])  # noqa: E741
+        model = self.fill_model
+        if len(due) > 1:
+            due.sort(key=lambda order: model.path_position(order, o, h, l, c))
+        capacity = model.capacity(float(bars.v[j]))
+        for order in due:
+            execution = model.execution(order, o, h, l)
+            if execution.stop_triggered:
+                order.stop_triggered = True
+            qty = order.remaining_qty if capacity is None else min(capacity, order.remaining_qty)
+            if execution.price is not None and qty > 0:
+                qty = self._affordable(order, qty, execution.price)
+                if qty > 0:
+                    self._fill(order, qty, execution.price, int(bars.t[j]))
+                    if capacity is not None:
+                        capacity -= qty
+                elif order.side is Side.BUY:
+                    self._refuse_at_fill(order, execution.price)
+            if order.is_open:
+                self._trigger.pop(order.client_order_id, None)
+                self._search_from[order.client_order_id] = j + 1
+
+    def expire_day_orders(self) -> None:
+        """Expire every open day order (the session closed); they join ``drain_updates``."""
+        for orders in self._open.values():
+            for order in [o for o in orders if o.time_in_force is TimeInForce.DAY]:
+                self._close_order(order, OrderStatus.EXPIRED, "the session closed")
+                self._updates.append(order)
+
+    def close_position_at(self, symbol: str, *, price: float, t: int, reason: str) -> Order | None:
+        """Flatten ``symbol`` at ``price`` outside the fill model (the close, when bars ran out).
+
+        The fill pays the model's fees; it is recorded as a filled market order with ``reason``.
+        Returns None when the position is already flat.
+        """
+        qty = self.position_qty(symbol)
+        if not qty:
+            return None
+        side = Side.SELL if qty > 0 else Side.BUY
+        order = self._new_order(OrderRequest(symbol=symbol, side=side, qty=abs(qty)))
+        self._orders[order.client_order_id] = order
+        self._submitted[order.client_order_id] = len(self._submitted)
+        self._open[symbol].append(order)
+        self._fill(order, abs(qty), price, t)
+        order.reason = reason
+        self._updates.remove(order)
+        return order
+
+    def drain_updates(self) -> list[Order]:
+        """Return and forget the orders changed by the market since the last call, in order."""
+        updates, self._updates = self._updates, []
+        return updates
+
+    @property
+    def fills(self) -> list[Fill]:
+        """Every fill so far, in execution order."""
+        return list(self._fills)
+
+    @property
+    def orders(self) -> list[Order]:
+        """Every order ever placed (rejected ones too), in submission order."""
+        return list(self._orders.values())
+
+    def position(self, symbol: str) -> Position:
+        """The position in ``symbol`` (flat when none), with its realized P&L and fees."""
+        return self._positions.get(symbol) or Position(symbol)
+
+    def all_positions(self) -> Mapping[str, Position]:
+        """Every position ever held, flat ones included (for run records)."""
+        return dict(self._positions)
+
+    # Account interface.
+
+    def submit(self, request: OrderRequest) -> Order:
+        order = self._new_order(request)
+        self._orders[order.client_order_id] = order
+        self._submitted[order.client_order_id] = len(self._submitted)
+        reason = self._refusal(order)
+        if reason:
+            order.status = OrderStatus.REJECTED
+            order.reason = reason
+            raise OrderRejected(order)
+        self._accept(order)
+        return order
+
+    def cancel(self, client_order_id: str) -> Order:
+        order = self.order(client_order_id)
+        if not order.is_open:
+            raise ExecutionError(
+                f"order {client_order_id} is {order.status.value}, not open; nothing to cancel"
+            )
+        self._close_order(order, OrderStatus.CANCELED, "canceled by the strategy")
+        return order
+
+    def replace(
+        self,
+        client_order_id: str,
+        *,
+        qty: int | None = None,
+        limit_price: float | None = None,
+        stop_price: float | None = None,
+    ) -> Order:
+        original = self.order(client_order_id)
+        if not original.is_open:
+            raise ExecutionError(
+                f"order {client_order_id} is {original.status.value}, not open; cannot replace it"
+            )
+        request = OrderRequest(
+            symbol=original.symbol,
+            side=original.side,
+            qty=original.remaining_qty if qty is None else qty,
+            type=original.type,
+            limit_price=original.limit_price if limit_price is None else limit_price,
+            stop_price=original.stop_price if stop_price is None else stop_price,
+            time_in_force=original.time_in_force,
+        )
+        self._close_order(original, OrderStatus.CANCELED, "replaced")
+        try:
+            replacement = self.submit(request)
+        except OrderRejected:
+            self._reopen(original)
+            raise
+        original.reason = f"replaced by {replacement.client_order_id}"
+        return replacement
+
+    def cancel_all(self, symbol: str | None = None) -> list[Order]:
+        symbols = [symbol] if symbol is not None else list(self._open)
+        canceled = []
+        for name in symbols:
+            for order in list(self._open.get(name, ())):
+                self._close_order(order, OrderStatus.CANCELED, "canceled by the strategy")
+                canceled.append(order)
+        return canceled
+
+    def order(self, client_order_id: str) -> Order:
+        try:
+            return self._orders[client_order_id]
+        except KeyError:
+            raise ExecutionError(f"no order {client_order_id!r} in this account") from None
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        if symbol is not None:
+            return list(self._open.get(symbol, ()))
+        return sorted(
+            (o for orders in self._open.values() for o in orders),
+            key=lambda o: self._sequence_of(o),
+        )
+
+    def positions(self) -> Mapping[str, Position]:
+        return {s: p for s, p in self._positions.items() if p.qty}
+
+    def position_qty(self, symbol: str) -> int:
+        position = self._positions.get(symbol)
+        return position.qty if position is not None else 0
+
+    @property
+    def cash(self) -> float:
+        return self._cash
+
+    @property
+    def equity(self) -> float:
+        return self._cash + sum(
+            p.qty * self._marks.get(s, p.average_price) for s, p in self._positions.items() if p.qty
+        )
+
+    @property
+    def buying_power(self) -> float:
+        return self._buying_power(excluding=None)
+
+    @property
+    def day_trade_count(self) -> int:
+        return len(self._day_trade_orders)
+
+    # Internals.
+
+    def _new_order(self, request: OrderRequest) -> Order:
+        self._sequence += 1
+        client_order_id = request.client_order_id or f"{self._id_prefix}-{self._sequence:06d}"
+        if client_order_id in self._orders:
+            raise ExecutionError(f"client_order_id {client_order_id!r} is already used")
+        return Order(
+            client_order_id=client_order_id,
+            symbol=request.symbol,
+            side=request.side,
+            qty=request.qty,
+            type=request.type,
+            limit_price=request.limit_price,
+            stop_price=request.stop_price,
+            time_in_force=request.time_in_force,
+            submitted_t=self._now,
+        )
+
+    def _refusal(self, order: Order) -> str:
+        if order.symbol not in self._bars:
+            return NO_BARS_MESSAGE.format(symbol=order.symbol)
+        price = self._reference_price(order)
+        if price is None:
+            return NO_PRICE_MESSAGE.format(symbol=order.symbol)
+        opening = self._opening_qty(order)
+        if order.side is Side.SELL and opening and not self.allow_short:
+            held = max(self.position_qty(order.symbol), 0)
+            reserved = self._pending_qty(order.symbol, Side.SELL)
+            return (
+                f"insufficient shares to sell {order.qty} {order.symbol}: holding {held}, "
+                f"{reserved} already reserved by open sell orders; short selling is disabled"
+            )
+        needed = opening * price
+        available = self._buying_power(excluding=None)
+        if needed > available + 1e-9:
+            return (
+                f"insufficient buying power for {order.side.value} {order.qty} {order.symbol} "
+                f"at {price:.4f}: needs ${needed:,.2f}, has ${max(available, 0.0):,.2f}"
+            )
+        return ""
+
+    def _accept(self, order: Order) -> None:
+        bars = self._bars[order.symbol]
+        self._open[order.symbol].append(order)
+        # Only bars that begin at or after the order's time can fill it.
+        self._search_from[order.client_order_id] = bisect.bisect_left(bars.t, self._now)
+
+    def _close_order(self, order: Order, status: OrderStatus, reason: str) -> None:
+        order.status = status
+        order.reason = reason
+        self._open[order.symbol].remove(order)
+        self._trigger.pop(order.client_order_id, None)
+
+    def _reopen(self, order: Order) -> None:
+        order.status = OrderStatus.PARTIALLY_FILLED if order.filled_qty else OrderStatus.NEW
+        order.reason = ""
+        orders = self._open[order.symbol]
+        orders.append(order)
+        orders.sort(key=self._sequence_of)
+
+    def _sequence_of(self, order: Order) -> int:
+        return self._submitted[order.client_order_id]
+
+    def _reference_price(self, order: Order) -> float | None:
+        if order.type in (OrderType.LIMIT, OrderType.STOP_LIMIT):
+            return order.limit_price
+        if order.type is OrderType.STOP:
+            return order.stop_price
+        return self._marks.get(order.symbol)
+
+    def _pending_qty(self, symbol: str, side: Side) -> int:
+        return sum(o.remaining_qty for o in self._open.get(symbol, ()) if o.side is side)
+
+    def _closable(self, order: Order) -> int:
+        """Shares of the position that ``order``'s side closes (a sell closes a long)."""
+        return max(self.position_qty(order.symbol) * -order.side.sign, 0)
+
+    def _opening_qty(self, order: Order) -> int:
+        """Shares of a new ``order`` that open or grow a position, after other open orders."""
+        closable = self._closable(order) - self._pending_qty(order.symbol, order.side)
+        return order.remaining_qty - min(order.remaining_qty, max(closable, 0))
+
+    def _buying_power(self, *, excluding: Order | None) -> float:
+        gross = sum(
+            abs(p.qty) * self._marks.get(s, p.average_price)
+            for s, p in self._positions.items()
+            if p.qty
+        )
+        reserved = 0.0
+        for orders in self._open.values():
+            for order in orders:
+                price = self._reference_price(order)
+                if order is not excluding and price is not None:
+                    reserved += max(order.remaining_qty - self._closable(order), 0) * price
+        return self.equity * self.margin - gross - reserved
+
+    def _affordable(self, order: Order, qty: int, price: float) -> int:
+        closing = min(qty, self._closable(order))
+        if closing == qty:
+            return qty
+        available = self._buying_power(excluding=order)
+        if (qty - closing) * price <= available + 1e-9:
+            return qty
+        return closing + max(int(available // price), 0)
+
+    def _refuse_at_fill(self, order: Order, price: float) -> None:
+        self._close_order(
+            order,
+            OrderStatus.REJECTED,
+            f"insufficient buying power at fill: {order.symbol} traded at {price:.4f}, "
+            f"beyond what the order reserved",
+        )
+        self._updates.append(order)
+
+    def _fill(self, order: Order, qty: int, price: float, t: int) -> None:
+        fee = self.fill_model.fees.fee(side=order.side, qty=qty, price=price)
+        fill = Fill(
+            client_order_id=order.client_order_id,
+            symbol=order.symbol,
+            side=order.side,
+            qty=qty,
+            price=price,
+            t=t,
+            fee=fee,
+        )
+        order.fills.append(fill)
+        order.filled_qty += qty
+        self._fills.append(fill)
+        position = self._positions.get(order.symbol)
+        if position is None:
+            position = self._positions[order.symbol] = Position(order.symbol)
+        was_flat = position.qty == 0
+        closed = position.apply_fill(signed_qty=order.side.sign * qty, price=price, fee=fee)
+        self._cash -= order.side.sign * qty * price + fee
+        self._count_day_trade(order, position, was_flat, closed, t)
+        if order.filled_qty == order.qty:
+            self._close_order(order, OrderStatus.FILLED, "")
+        else:
+            order.status = OrderStatus.PARTIALLY_FILLED
+        self._updates.append(order)
+
+    def _count_day_trade(
+        self, order: Order, position: Position, was_flat: bool, closed: int, t: int
+    ) -> None:
+        day = datetime.fromtimestamp(t, NEW_YORK).date()
+        if closed and self._opened_on.get(order.symbol) == day:
+            self._day_trade_orders.add(order.client_order_id)
+        if was_flat or (closed and position.qty and position.qty * order.side.sign > 0):
+            self._opened_on[order.symbol] = day

@@ -1,0 +1,1 @@
+"""Strategy simulation: the day simulator, the multi-day evaluator and their metrics."""

@@ -1,0 +1,406 @@
+"""The replay kernel: runs one strategy over recorded bars, event by event, never bar by bar.
+
+Time only moves to the end of a bar where something happens: an order can fill (the fill model's
+vectorised search says where), a signal the strategy waits for fires, a price level it sleeps on
+is crossed, a time it asked for is reached, or (for strategies that do not sleep) simply the next
+bar. Bars in between cost nothing in Python. At each event the kernel
+
+1. makes every bar that has ended by then visible (and nothing later: the clock-gated data of
+   ``SimulationEnv`` refuses the rest with ``LookAheadError``),
+2. fills the orders that the bars ending now fill,
+3. tells the strategy about market-driven order changes (``on_order_update``),
+4. calls ``on_bar`` for each symbol woken now.
+
+An order placed at the end of bar *i* can fill from bar *i+1* on, as in backtrader.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tc2.analysis.models import TrainedModel
+from tc2.analysis.signals import Series, Signal
+from tc2.data.bars import Resolution
+from tc2.data.search import first_index
+from tc2.data.store import BarSeries
+from tc2.env.clock import EpochClock
+from tc2.env.exec_env import ExecEnv
+from tc2.errors import DataError, LookAheadError, StrategyError, TC2Error
+from tc2.execution.virtual_account import VirtualAccount
+from tc2.strategy.base import Strategy
+from tc2.strategy.env import Bar, StrategyEnv
+
+FUTURE_BARS_MESSAGE = (
+    "look-ahead: asked for bars of {symbol} up to {end_t}, but the time is {now_t}; "
+    "only bars that have ended are visible"
+)
+OPEN_BAR_MESSAGE = (
+    "look-ahead: the bar of {symbol} starting at {t} ends at {end_t}, after the time {now_t}; "
+    "its close is not known yet"
+)
+UNKNOWN_SYMBOL_MESSAGE = "{symbol} is not one of this run's symbols ({symbols})"
+STRATEGY_FAILED_MESSAGE = "strategy {strategy} failed in {hook}: {error}"
+NEVER = math.inf
+
+IntArray = npt.NDArray[np.int64]
+
+
+class Feed:
+    """One symbol's bars in a run, and how many of them have ended (``cursor``)."""
+
+    __slots__ = (
+        "bars",
+        "c",
+        "cursor",
+        "events",
+        "h",
+        "l",
+        "o",
+        "series",
+        "signals",
+        "symbol",
+        "t",
+        "t_end",
+        "v",
+    )
+
+    def __init__(self, symbol: str, bars: BarSeries, step: int) -> None:
+        if len(bars) > 1 and not bool(np.all(np.diff(bars.t) >= step)):
+            raise DataError(
+                f"bars of {symbol} must start at increasing times at least {step} s apart"
+            )
+        self.symbol = symbol
+        self.bars = bars
+        self.t = bars.t
+        self.t_end: IntArray = bars.t + step
+        self.o, self.h, self.l, self.c, self.v = bars.o, bars.h, bars.l, bars.c, bars.v
+        self.cursor = 0
+        self.series: dict[Series, npt.NDArray[np.float64]] = {}
+        self.signals: dict[Signal, npt.NDArray[np.bool_]] = {}
+        self.events: dict[Signal, IntArray] = {}  # indices where a signal fires, sorted
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+    def bar(self, j: int) -> Bar:
+        return Bar(
+            int(self.t[j]),
+            float(self.o[j]),
+            float(self.h[j]),
+            float(self.l[j]),
+            float(self.c[j]),
+            float(self.v[j]),
+        )
+
+    def slice(self, start: int, stop: int) -> BarSeries:
+        b = self.bars
+        return BarSeries(
+            symbol=self.symbol,
+            resolution=b.resolution,
+            t=b.t[start:stop],
+            o=b.o[start:stop],
+            h=b.h[start:stop],
+            l=b.l[start:stop],
+            c=b.c[start:stop],
+            v=b.v[start:stop],
+        )
+
+    def signal(self, signal: Signal) -> npt.NDArray[np.bool_]:
+        fired = self.signals.get(signal)
+        if fired is None:
+            fired = self.signals[signal] = signal.compute(self.bars)
+            self.events[signal] = np.flatnonzero(fired)
+        return fired
+
+
+@dataclass(slots=True)
+class _Wake:
+    """What wakes the strategy next; rebuilt at every wake-up."""
+
+    slept: bool = False
+    until_t: float = NEVER
+    above: dict[str, float] | None = None
+    below: dict[str, float] | None = None
+
+
+class SimulationEnv(StrategyEnv):
+    """``StrategyEnv`` over recorded bars, gated by the kernel's clock."""
+
+    def __init__(
+        self,
+        *,
+        exec_env: ExecEnv,
+        account: VirtualAccount,
+        clock: EpochClock,
+        feeds: Mapping[str, Feed],
+        resolution: Resolution,
+        trading_day: date,
+        models: Mapping[tuple[str, str], TrainedModel] | None = None,
+    ) -> None:
+        super().__init__(exec_env=exec_env, account=account, resolution=resolution, models=models)
+        self.clock = clock
+        self.feeds = dict(feeds)
+        self.step = resolution.seconds
+        self._trading_day = trading_day
+        self.wake = _Wake()
+        self.wake_signals: dict[str, list[Signal]] = {}
+
+    @property
+    def now_t(self) -> int:
+        return self.clock.t
+
+    @property
+    def trading_day(self) -> date:
+        return self._trading_day
+
+    def _feed(self, symbol: str) -> Feed:
+        feed = self.feeds.get(symbol)
+        if feed is None:
+            raise StrategyError(
+                UNKNOWN_SYMBOL_MESSAGE.format(symbol=symbol, symbols=", ".join(self.feeds))
+            )
+        return feed
+
+    def last_bar(self, symbol: str) -> Bar | None:
+        feed = self._feed(symbol)
+        return feed.bar(feed.cursor - 1) if feed.cursor else None
+
+    def bars(self, symbol: str, count: int | None = None) -> BarSeries:
+        feed = self._feed(symbol)
+        start = 0 if count is None else max(feed.cursor - count, 0)
+        return feed.slice(start, feed.cursor)
+
+    def bars_between(self, symbol: str, start_t: int, end_t: int) -> BarSeries:
+        feed = self._feed(symbol)
+        if end_t > self.clock.t:
+            raise LookAheadError(
+                FUTURE_BARS_MESSAGE.format(symbol=symbol, end_t=end_t, now_t=self.clock.t)
+            )
+        start = int(np.searchsorted(feed.t, start_t, "left"))
+        stop = int(np.searchsorted(feed.t_end, end_t, "right"))
+        return feed.slice(start, max(start, stop))
+
+    def bar_at(self, symbol: str, t: int) -> Bar | None:
+        feed = self._feed(symbol)
+        if t + self.step > self.clock.t:
+            raise LookAheadError(
+                OPEN_BAR_MESSAGE.format(symbol=symbol, t=t, end_t=t + self.step, now_t=self.clock.t)
+            )
+        j = int(np.searchsorted(feed.t, t, "left"))
+        return feed.bar(j) if j < len(feed) and feed.t[j] == t else None
+
+    def indicator(self, symbol: str, series: Series) -> float:
+        feed = self._feed(symbol)
+        values = feed.series.get(series)
+        if values is None:
+            values = feed.series[series] = series.compute(feed.bars)
+        return float(values[feed.cursor - 1]) if feed.cursor else math.nan
+
+    def fired(self, symbol: str, signal: Signal) -> bool:
+        feed = self._feed(symbol)
+        return bool(feed.signal(signal)[feed.cursor - 1]) if feed.cursor else False
+
+    def sleep(
+        self,
+        *,
+        until_t: int | None = None,
+        above: float | None = None,
+        below: float | None = None,
+        symbol: str | None = None,
+    ) -> None:
+        wake = self.wake
+        wake.slept = True
+        if until_t is not None and until_t < wake.until_t:
+            wake.until_t = until_t
+        if above is None and below is None:
+            return
+        if symbol is None:
+            if len(self.feeds) != 1:
+                raise StrategyError("sleep(above=/below=) needs symbol= with several symbols")
+            symbol = next(iter(self.feeds))
+        self._feed(symbol)
+        if above is not None:
+            wake.above = wake.above or {}
+            wake.above[symbol] = min(above, wake.above.get(symbol, NEVER))
+        if below is not None:
+            wake.below = wake.below or {}
+            wake.below[symbol] = max(below, wake.below.get(symbol, -NEVER))
+
+    def wake_on(self, symbol: str, signal: Signal) -> None:
+        self._feed(symbol).signal(signal)
+        signals = self.wake_signals.setdefault(symbol, [])
+        if signal not in signals:
+            signals.append(signal)
+
+
+@dataclass(frozen=True, slots=True)
+class KernelOutcome:
+    """How a kernel run ended."""
+
+    stop_reason: str
+    end_t: int
+    events: int
+    exposure_seconds: float
+
+
+class ReplayKernel:
+    """Runs a strategy in a ``SimulationEnv`` from ``start_t`` until it stops or ``stop_t``.
+
+    Parameters
+    ----------
+    strategy
+        The strategy, built on ``env``.
+    env
+        Its simulation env (feeds, account, clock).
+    """
+
+    def __init__(self, *, strategy: Strategy, env: SimulationEnv) -> None:
+        self.strategy = strategy
+        self.env = env
+        self.account: VirtualAccount = env.account  # type: ignore[assignment]
+        self.feeds = list(env.feeds.values())
+        self.events = 0
+        self._exposed_since: int | None = None
+        self.exposure_seconds = 0.0
+
+    def advance_to(self, t: int) -> None:
+        """Make every bar ended by ``t`` visible and move the clock (no fills, no hooks)."""
+        self.env.clock.set(t)
+        self.account.set_time(t)
+        for feed in self.feeds:
+            cursor = int(np.searchsorted(feed.t_end, t, "right"))
+            if cursor != feed.cursor:
+                feed.cursor = cursor
+                self.account.mark(feed.symbol, float(feed.c[cursor - 1]))
+
+    def call(self, hook: str, function: Callable[..., Any], *args: Any) -> Any:
+        """Call strategy code through the guard: crashes become ``StrategyError``."""
+        try:
+            return function(*args)
+        except TC2Error:
+            raise
+        except Exception as error:
+            detail = "".join(traceback.format_exception_only(error)).strip()
+            raise StrategyError(
+                STRATEGY_FAILED_MESSAGE.format(
+                    strategy=self.strategy.strategy_id(), hook=hook, error=detail
+                )
+            ) from error
+
+    def run(self, *, stop_t: int) -> KernelOutcome:
+        """Replay events until the strategy stops or the clock reaches ``stop_t``."""
+        strategy = self.strategy
+        while strategy.running:
+            t = self._next_event_t()
+            if t > stop_t:
+                self.advance_to(stop_t)
+                self._track_exposure(stop_t)
+                return self._outcome("the session ended", stop_t)
+            self._step(int(t))
+        return self._outcome(strategy.stop_reason, self.env.clock.t)
+
+    def _outcome(self, reason: str, end_t: int) -> KernelOutcome:
+        return KernelOutcome(reason, end_t, self.events, self.exposure_seconds)
+
+    def _step(self, t: int) -> None:
+        self.events += 1
+        self.advance_to(t)
+        account = self.account
+        at_bar: list[tuple[Feed, int]] = []
+        for feed in self.feeds:
+            j = feed.cursor - 1
+            if j >= 0 and feed.t_end[j] == t:
+                at_bar.append((feed, j))
+                account.execute_bar(feed.symbol, j)
+        updates = account.drain_updates()
+        self._track_exposure(t)
+        woken = [(feed, j) for feed, j in at_bar if self._wakes(feed, j, t, updates)]
+        if not updates and not woken:
+            return
+        env = self.env
+        env.wake = _Wake()
+        strategy = self.strategy
+        for order in updates:
+            self.call("on_order_update", strategy.on_order_update, order)
+            if not strategy.running:
+                return
+        for feed, j in woken:
+            self.call("on_bar", strategy.on_bar, feed.symbol, feed.bar(j))
+            if not strategy.running:
+                return
+
+    def _wakes(self, feed: Feed, j: int, t: int, updates: Sequence[Any]) -> bool:
+        wake = self.env.wake
+        if not wake.slept or t >= wake.until_t:
+            return True
+        symbol = feed.symbol
+        if any(order.symbol == symbol for order in updates):
+            return True
+        for signal in self.env.wake_signals.get(symbol, ()):
+            if feed.signals[signal][j]:
+                return True
+        if wake.above is not None and feed.h[j] >= wake.above.get(symbol, NEVER):
+            return True
+        return wake.below is not None and feed.l[j] <= wake.below.get(symbol, -NEVER)
+
+    def _next_event_t(self) -> float:
+        best = NEVER
+        wake = self.env.wake
+        for feed in self.feeds:
+            k = feed.cursor
+            n = len(feed)
+            if k >= n:
+                continue
+            j = self.account.next_fill_index(feed.symbol, k)
+            if j >= 0:
+                best = min(best, float(feed.t_end[j]))
+            j = self._next_wake_index(feed, k, n, wake)
+            if j >= 0:
+                best = min(best, float(feed.t_end[j]))
+        return best
+
+    def _next_wake_index(self, feed: Feed, k: int, n: int, wake: _Wake) -> int:
+        if not wake.slept:
+            return k
+        best = n
+        if wake.until_t != NEVER:
+            best = max(int(np.searchsorted(feed.t_end, wake.until_t, "left")), k)
+        for signal in self.env.wake_signals.get(feed.symbol, ()):
+            events = feed.events[signal]
+            p = int(np.searchsorted(events, k, "left"))
+            if p < events.shape[0] and events[p] < best:
+                best = int(events[p])
+        symbol = feed.symbol
+        if wake.above is not None and symbol in wake.above:
+            level = wake.above[symbol]
+            hit = first_index(lambda i, e: feed.h[i:e] >= level, k, best)
+            if hit >= 0:
+                best = hit
+        if wake.below is not None and symbol in wake.below:
+            level = wake.below[symbol]
+            hit = first_index(lambda i, e: feed.l[i:e] <= level, k, best)
+            if hit >= 0:
+                best = hit
+        return best if best < n else -1
+
+    def _track_exposure(self, t: int) -> None:
+        holding = any(p.qty for p in self.account.positions().values())
+        if holding and self._exposed_since is None:
+            self._exposed_since = t
+        elif not holding and self._exposed_since is not None:
+            self.exposure_seconds += t - self._exposed_since
+            self._exposed_since = None
+
+    def close_exposure(self, t: int) -> None:
+        """Count exposure up to ``t`` (the end of the run)."""
+        if self._exposed_since is not None:
+            self.exposure_seconds += t - self._exposed_since
+            self._exposed_since = t

@@ -1,0 +1,138 @@
+"""Run records: what a simulated run did, as a JSON-ready, deterministic record."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from tc2.execution.orders import Fill, fill_rows, trade_fingerprint
+from tc2.simulation.metrics import DayOutcome
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunRecord:
+    """One run of one strategy: its setup, every order and fill, its P&L and its decisions.
+
+    Everything here follows from the inputs alone (no wall-clock times), so two runs of the
+    same inputs give equal records and the same ``fingerprint``.
+    """
+
+    strategy: str
+    params: dict[str, Any]
+    symbols: tuple[str, ...]
+    day: date
+    end_day: date
+    kind: str
+    resolution: str
+    fill_model: str
+    starting_cash: float
+    ending_equity: float
+    fees: float
+    viable: bool
+    became_viable_t: int | None
+    started_t: int | None
+    ended_t: int
+    stop_reason: str
+    orders: list[dict[str, Any]]
+    fills: list[dict[str, Any]]
+    positions: list[dict[str, Any]]
+    timeline: list[dict[str, Any]]
+    timeline_dropped: int
+    custom: dict[str, Any]
+    entry_attempts: int
+    trade_pnls: tuple[float, ...]
+    exposure_seconds: float
+    session_seconds: float
+    events: int
+    fingerprint: str
+    daily_equity: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def profit(self) -> float:
+        """Net dollars after fees: ending equity minus starting cash."""
+        return self.ending_equity - self.starting_cash
+
+    @property
+    def entered(self) -> bool:
+        return bool(self.fills)
+
+    def day_outcome(self) -> DayOutcome:
+        """The run as one evaluation day."""
+        return DayOutcome(
+            day=self.day,
+            viable=self.viable,
+            entered=self.entered,
+            entry_attempts=self.entry_attempts,
+            round_trips=len(self.trade_pnls),
+            profit=self.profit,
+            trade_pnls=self.trade_pnls,
+            exposure_seconds=min(self.exposure_seconds, self.session_seconds),
+            session_seconds=self.session_seconds,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "strategy": self.strategy,
+            "params": self.params,
+            "symbols": list(self.symbols),
+            "day": self.day.isoformat(),
+            "end_day": self.end_day.isoformat(),
+            "kind": self.kind,
+            "resolution": self.resolution,
+            "fill_model": self.fill_model,
+            "starting_cash": self.starting_cash,
+            "ending_equity": self.ending_equity,
+            "profit": self.profit,
+            "fees": self.fees,
+            "viable": self.viable,
+            "became_viable_t": self.became_viable_t,
+            "started_t": self.started_t,
+            "ended_t": self.ended_t,
+            "stop_reason": self.stop_reason,
+            "entry_attempts": self.entry_attempts,
+            "round_trips": len(self.trade_pnls),
+            "trade_pnls": list(self.trade_pnls),
+            "exposure_seconds": self.exposure_seconds,
+            "session_seconds": self.session_seconds,
+            "events": self.events,
+            "fingerprint": self.fingerprint,
+            "orders": self.orders,
+            "fills": self.fills,
+            "positions": self.positions,
+            "timeline": self.timeline,
+            "timeline_dropped": self.timeline_dropped,
+            "custom": self.custom,
+            "daily_equity": [list(point) for point in self.daily_equity],
+        }
+
+
+def round_trip_pnls(fills: Iterable[Fill]) -> tuple[float, ...]:
+    """Net P&L (after fees) of each round trip: a symbol's position from flat back to flat.
+
+    A fill that flips a position (long to short) closes one round trip and opens the next; its
+    fee is split by shares between them.
+    """
+    held: dict[str, int] = {}
+    running: dict[str, float] = {}
+    pnls: list[float] = []
+    for fill in fills:
+        qty = held.get(fill.symbol, 0)
+        signed = fill.side.sign * fill.qty
+        closing = min(abs(qty), fill.qty) if qty and (qty > 0) != (signed > 0) else 0
+        parts = [(closing, True), (fill.qty - closing, False)] if closing else [(fill.qty, False)]
+        for shares, closes in parts:
+            if not shares:
+                continue
+            cash = -fill.side.sign * shares * fill.price - fill.fee * shares / fill.qty
+            running[fill.symbol] = running.get(fill.symbol, 0.0) + cash
+            qty += fill.side.sign * shares
+            if closes and qty == 0:
+                pnls.append(running.pop(fill.symbol))
+        held[fill.symbol] = qty
+    return tuple(pnls)
+
+
+def fingerprint_of(fills: Sequence[Fill]) -> str:
+    return trade_fingerprint(fill_rows(fills))

@@ -1,0 +1,432 @@
+"""``StrategySimulator``: one strategy, its symbols, one session, replayed honestly.
+
+A day simulation loads the session's regular-hours bars (plus ``warmup_days`` earlier sessions
+as visible history), checks the strategy's required models were trained before the day,
+fast-forwards to the first active window (or ``start_time``), asks ``is_viable`` every 30 s of
+virtual time until a symbol is viable or the windows end, then runs the strategy until it stops
+or the close. A day strategy is then flattened: market orders fill on the following bars
+through the fill model, and whatever is left at the close is closed at the last close. The
+result is a ``RunRecord``.
+
+``replay`` runs a strategy over bars given directly, as one continuous series (benchmarks, peer
+comparisons, swing runs over several sessions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from tc2.analysis.models import TrainedModel, check_trained_before
+from tc2.data.bars import Resolution
+from tc2.data.resample import regular_hours
+from tc2.data.store import BarSeries, DayNotOnFile, PriceStore
+from tc2.env.clock import EpochClock
+from tc2.env.exec_env import ExecEnv
+from tc2.env.market_calendar import NEW_YORK, MarketCalendar
+from tc2.errors import ConfigurationError, DataError, ValidationFailed
+from tc2.execution.fill_models import DEFAULT_FILL_MODEL, fill_model_named
+from tc2.execution.orders import OrderRequest, OrderType, Side, fill_to_dict
+from tc2.execution.virtual_account import DEFAULT_STARTING_CASH, VirtualAccount
+from tc2.simulation.kernel import Feed, ReplayKernel, SimulationEnv
+from tc2.simulation.records import RunRecord, fingerprint_of, round_trip_pnls
+from tc2.strategy.base import Strategy, StrategyKind
+
+VIABILITY_INTERVAL_S = 30  # TC2 re-scored symbols every 30 s of virtual time
+DEFAULT_WARMUP_DAYS = 1
+NOT_A_SESSION_MESSAGE = "{day} is not a trading session"
+MISSING_MODEL_MESSAGE = (
+    "{strategy} needs model {name} of {symbol}, which is not available; train it first"
+)
+NEVER_VIABLE = "never became viable in its active windows"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimulationSettings:
+    """How the virtual account behaves: fill model, money, margin, shorting.
+
+    Raises
+    ------
+    ConfigurationError
+        If the fill model or one of its options is unknown or out of range.
+    """
+
+    fill_model: str = DEFAULT_FILL_MODEL
+    participation: float | None = None
+    slippage_bps: float | None = None
+    starting_cash: float = DEFAULT_STARTING_CASH
+    margin: float = 1.0
+    allow_short: bool = False
+
+    def __post_init__(self) -> None:
+        self.new_account()  # validates every field once, at the edge
+
+    def new_account(self) -> VirtualAccount:
+        return VirtualAccount(
+            fill_model=fill_model_named(
+                self.fill_model, participation=self.participation, slippage_bps=self.slippage_bps
+            ),
+            starting_cash=self.starting_cash,
+            margin=self.margin,
+            allow_short=self.allow_short,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DayRequest:
+    """One day simulation: which strategy, symbols, day and settings."""
+
+    strategy_class: type[Strategy]
+    symbols: tuple[str, ...]
+    day: date
+    params: Mapping[str, Any] | None = None
+    settings: SimulationSettings = SimulationSettings()
+    warmup_days: int = DEFAULT_WARMUP_DAYS
+    start_time: time | None = None  # New York; no earlier than the first active window
+
+
+class StrategySimulator:
+    """Simulates strategies on days of bars from a price store.
+
+    Parameters
+    ----------
+    store
+        Where the bars are (a simulation's own namespace or LIVE's, read only).
+    calendar
+        The exchange calendar.
+    exec_env
+        The simulation's ``ExecEnv`` (its type and namespace isolate its state).
+    models
+        Trained models by (name, symbol) the strategies may require.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: PriceStore,
+        calendar: MarketCalendar,
+        exec_env: ExecEnv,
+        models: Mapping[tuple[str, str], TrainedModel] | None = None,
+    ) -> None:
+        self.store = store
+        self.calendar = calendar
+        self.exec_env = exec_env
+        self.models = dict(models or {})
+
+    def simulate_day(self, request: DayRequest) -> RunRecord:
+        """Run ``request``; return its record.
+
+        Raises
+        ------
+        ValidationFailed
+            If a parameter is invalid or the day is not a session.
+        DataError
+            If the day's bars of a symbol are not on file.
+        LookAheadError
+            If a required model was trained on the day or later, or the strategy peeks ahead.
+        StrategyError
+            If the strategy's code fails.
+        """
+        day = request.day
+        if not self.calendar.is_session(day):
+            raise ValidationFailed(
+                NOT_A_SESSION_MESSAGE.format(day=day),
+                {"day": [NOT_A_SESSION_MESSAGE.format(day=day)]},
+            )
+        open_t = int(self.calendar.session_open(day).timestamp())
+        close_t = int(self.calendar.session_close(day).timestamp())
+        strategy_class = request.strategy_class
+        bars = {
+            symbol: self._bars(symbol, day, request.warmup_days, strategy_class.resolution)
+            for symbol in request.symbols
+        }
+        run = _Run(
+            strategy_class=strategy_class,
+            symbols=request.symbols,
+            params=request.params,
+            bars=bars,
+            settings=request.settings,
+            exec_env=self.exec_env,
+            day=day,
+            models=self.models,
+        )
+        windows = self._windows(strategy_class, day, request.start_time, open_t, close_t)
+        run.kernel.advance_to(open_t)
+        started = run.start_when_viable(windows)
+        if started is not None:
+            run.kernel.run(stop_t=close_t)
+        else:
+            run.strategy.stop_reason = NEVER_VIABLE
+        return run.finish(end_t=close_t, session_seconds=close_t - open_t, end_day=day)
+
+    def _bars(self, symbol: str, day: date, warmup_days: int, resolution: Resolution) -> BarSeries:
+        days = [day]
+        for _ in range(warmup_days):
+            days.insert(0, self.calendar.previous_session(days[0]))
+        pieces = []
+        for session in days:
+            try:
+                stored = self.store.load_day(symbol, session, resolution)
+            except DayNotOnFile:
+                if session == day:
+                    raise DataError(
+                        f"no {resolution.value} bars of {symbol} on file for {day}; "
+                        "collect or import them first"
+                    ) from None
+                continue  # a missing warm-up day only shortens the visible history
+            pieces.append(regular_hours(stored, self.calendar).columns())
+        return BarSeries.join(
+            symbol=symbol,
+            resolution=resolution,
+            pieces=pieces,
+            optional=frozenset(),
+            days=days[-len(pieces) :],
+        )
+
+    def _windows(
+        self,
+        strategy_class: type[Strategy],
+        day: date,
+        start_time: time | None,
+        open_t: int,
+        close_t: int,
+    ) -> list[tuple[int, int]]:
+        windows = []
+        earliest = open_t if start_time is None else _epoch(day, start_time)
+        for window in strategy_class.active_windows:
+            start = max(_epoch(day, window.start), open_t, earliest)
+            end = min(_epoch(day, window.end), close_t)
+            if start < end:
+                windows.append((start, end))
+        return windows
+
+
+def replay(
+    *,
+    strategy_class: type[Strategy],
+    bars: Mapping[str, BarSeries],
+    exec_env: ExecEnv,
+    params: Mapping[str, Any] | None = None,
+    settings: SimulationSettings = SimulationSettings(),
+    symbols: Sequence[str] = (),
+) -> RunRecord:
+    """Run a strategy over ``bars`` as one continuous series, from the first bar to the last.
+
+    No sessions, no viability checks, no liquidation: what a peer engine does with a data feed.
+    """
+    chosen = tuple(symbols) or tuple(bars)
+    first_t = min(int(series.t[0]) for series in bars.values() if len(series))
+    last_t = max(int(series.t[-1]) for series in bars.values() if len(series))
+    step = strategy_class.resolution.seconds
+    day = datetime.fromtimestamp(first_t, NEW_YORK).date()
+    run = _Run(
+        strategy_class=strategy_class,
+        symbols=chosen,
+        params=params,
+        bars=bars,
+        settings=settings,
+        exec_env=exec_env,
+        day=day,
+        models={},
+    )
+    run.kernel.advance_to(first_t)
+    run.start(first_t)
+    run.kernel.run(stop_t=last_t + step)
+    end_day = datetime.fromtimestamp(last_t, NEW_YORK).date()
+    return run.finish(
+        end_t=last_t + step, session_seconds=last_t + step - first_t, end_day=end_day, flatten=False
+    )
+
+
+class _Run:
+    """One strategy run in progress: its feeds, account, env, strategy and kernel."""
+
+    def __init__(
+        self,
+        *,
+        strategy_class: type[Strategy],
+        symbols: Sequence[str],
+        params: Mapping[str, Any] | None,
+        bars: Mapping[str, BarSeries],
+        settings: SimulationSettings,
+        exec_env: ExecEnv,
+        day: date,
+        models: Mapping[tuple[str, str], TrainedModel],
+    ) -> None:
+        resolution = strategy_class.resolution
+        self.settings = settings
+        self.day = day
+        self.account = settings.new_account()
+        feeds = {}
+        for symbol, series in bars.items():
+            feeds[symbol] = Feed(symbol, series, resolution.seconds)
+            self.account.attach(symbol, series)
+        start_t = min((int(series.t[0]) for series in bars.values() if len(series)), default=0)
+        self.env = SimulationEnv(
+            exec_env=exec_env,
+            account=self.account,
+            clock=EpochClock(start_t),
+            feeds=feeds,
+            resolution=resolution,
+            trading_day=day,
+            models=models,
+        )
+        self.strategy = strategy_class(env=self.env, symbols=symbols, params=params)
+        _check_models(self.strategy, models, day)
+        self.kernel = ReplayKernel(strategy=self.strategy, env=self.env)
+        self.became_viable_t: int | None = None
+        self.started_t: int | None = None
+
+    def start_when_viable(self, windows: Sequence[tuple[int, int]]) -> int | None:
+        """Poll ``is_viable`` every 30 s inside the windows; start at the first viable check."""
+        strategy = self.strategy
+        for window_start, window_end in windows:
+            t = window_start
+            while t < window_end:
+                if t > self.env.now_t:
+                    self.kernel.advance_to(t)
+                viable = self._viable_symbols()
+                if viable:
+                    self.became_viable_t = t
+                    self.env.note("viable", scores=viable)
+                    self.start(t)
+                    return t
+                t += VIABILITY_INTERVAL_S
+        self.env.note(NEVER_VIABLE)
+        strategy.running = False
+        return None
+
+    def _viable_symbols(self) -> dict[str, float]:
+        scores = {}
+        for symbol in self.strategy.symbols:
+            score = self.kernel.call("is_viable", self.strategy.is_viable, symbol)
+            if score is True or (not isinstance(score, bool) and score and float(score) > 0):
+                scores[symbol] = float(score)
+        return scores
+
+    def start(self, t: int) -> None:
+        self.started_t = t
+        self.env.note("start")
+        self.kernel.call("on_start", self.strategy.on_start)
+
+    def finish(
+        self, *, end_t: int, session_seconds: int, end_day: date, flatten: bool | None = None
+    ) -> RunRecord:
+        strategy = self.strategy
+        if self.started_t is not None:
+            self.kernel.call("on_stop", strategy.on_stop)
+        if flatten is None:
+            flatten = strategy.kind is StrategyKind.DAY
+        if flatten:
+            self._flatten(end_t)
+            self.account.cancel_all()
+        self.account.expire_day_orders()
+        self.account.drain_updates()
+        self.kernel.close_exposure(max(self.env.now_t, 0))
+        return self._record(end_t, session_seconds, end_day)
+
+    def _flatten(self, close_t: int) -> None:
+        """Close what is held: market orders through the fill model, then the close itself."""
+        account = self.account
+        kernel = self.kernel
+        account.cancel_all()
+        for symbol, position in account.positions().items():
+            side = Side.SELL if position.qty > 0 else Side.BUY
+            request = OrderRequest(
+                symbol=symbol, side=side, qty=abs(position.qty), type=OrderType.MARKET
+            )
+            account.submit(request)
+            self.env.note("flatten at the end of the run", symbol=symbol, qty=position.qty)
+        while account.open_orders():
+            t = min(
+                (
+                    int(feed.t_end[j])
+                    for feed in kernel.feeds
+                    if (j := account.next_fill_index(feed.symbol, feed.cursor)) >= 0
+                ),
+                default=None,
+            )
+            if t is None or t > close_t:
+                break
+            kernel.advance_to(t)
+            for feed in kernel.feeds:
+                if feed.cursor and feed.t_end[feed.cursor - 1] == t:
+                    account.execute_bar(feed.symbol, feed.cursor - 1)
+            account.drain_updates()
+        account.cancel_all()
+        if close_t > self.env.now_t:
+            kernel.advance_to(close_t)
+        for feed in kernel.feeds:
+            if account.position_qty(feed.symbol) and feed.cursor:
+                last = feed.cursor - 1
+                account.close_position_at(
+                    feed.symbol,
+                    price=float(feed.c[last]),
+                    t=int(feed.t[last]),
+                    reason="closed at the last close of the session",
+                )
+                self.env.note("closed at the session's last close", symbol=feed.symbol)
+
+    def _record(self, end_t: int, session_seconds: int, end_day: date) -> RunRecord:
+        account = self.account
+        strategy = self.strategy
+        fills = account.fills
+        marks = {feed.symbol: _last_close(feed) for feed in self.kernel.feeds}
+        return RunRecord(
+            strategy=strategy.strategy_id(),
+            params=strategy.p.as_dict(),
+            symbols=strategy.symbols,
+            day=self.day,
+            end_day=end_day,
+            kind=strategy.kind.value,
+            resolution=strategy.resolution.value,
+            fill_model=account.fill_model.name,
+            starting_cash=account.starting_cash,
+            ending_equity=account.equity,
+            fees=sum(fill.fee for fill in fills),
+            viable=self.became_viable_t is not None or self.started_t is not None,
+            became_viable_t=self.became_viable_t,
+            started_t=self.started_t,
+            ended_t=end_t,
+            stop_reason=strategy.stop_reason or "the session ended",
+            orders=[order.to_dict() for order in account.orders],
+            fills=[fill_to_dict(fill) for fill in fills],
+            positions=[
+                position.to_dict(marks.get(symbol))
+                for symbol, position in sorted(account.all_positions().items())
+            ],
+            timeline=[decision.to_dict() for decision in self.env.timeline],
+            timeline_dropped=self.env.timeline_dropped,
+            custom=self.kernel.call("make_execution_result", strategy.make_execution_result),
+            entry_attempts=self.env.entry_attempts,
+            trade_pnls=round_trip_pnls(fills),
+            exposure_seconds=float(self.kernel.exposure_seconds),
+            session_seconds=float(session_seconds),
+            events=self.kernel.events,
+            fingerprint=fingerprint_of(fills),
+        )
+
+
+def _last_close(feed: Feed) -> float | None:
+    return float(feed.c[feed.cursor - 1]) if feed.cursor else None
+
+
+def _check_models(
+    strategy: Strategy, models: Mapping[tuple[str, str], TrainedModel], day: date
+) -> None:
+    for name in strategy.required_models:
+        for symbol in strategy.symbols:
+            model = models.get((name, symbol))
+            if model is None:
+                raise ConfigurationError(
+                    MISSING_MODEL_MESSAGE.format(
+                        strategy=strategy.strategy_id(), name=name, symbol=symbol
+                    )
+                )
+            check_trained_before(model, day)
+
+
+def _epoch(day: date, wall: time) -> int:
+    return int(datetime.combine(day, wall, NEW_YORK).timestamp())

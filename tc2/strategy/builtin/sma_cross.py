@@ -1,0 +1,132 @@
+"""SmaCrossStrategy: the reference strategy for comparing TC2's simulator with peer engines."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import ClassVar
+
+from tc2.analysis.signals import CrossAbove, CrossBelow, Sma
+from tc2.data.bars import Resolution
+from tc2.execution.orders import Order, OrderStatus, Side, TimeInForce
+from tc2.strategy.base import ActiveWindow, Strategy, StrategyKind
+from tc2.strategy.env import Bar
+from tc2.strategy.parameters import Parameter
+
+
+class SmaCrossStrategy(Strategy):
+    """Moving-average crossover with limit entries and stop exits, one position at a time.
+
+    When the fast SMA of closes turns above the slow one (by more than ``band``), a flat
+    strategy bids a limit buy ``entry_offset`` below the close. A fill gets a protective stop
+    ``stop_loss`` below the fill price. When the fast SMA turns below the slow one, an unfilled
+    entry is canceled and a held position's stop moves up to ``exit_offset`` below the close.
+    Orders are good until canceled; the strategy sleeps between crosses and order events. The
+    same rules are written for backtrader in ``bench/peers/backtrader_sma.py``.
+    """
+
+    kind = StrategyKind.SWING
+    resolution = Resolution.MINUTE
+    active_windows = (ActiveWindow(time(9, 30), time(16)),)
+    default_symbols = ("SPY",)
+    parameters: ClassVar[tuple[Parameter, ...]] = (
+        Parameter(name="fast", type=int, default=10, low=2, high=200, description="fast SMA bars"),
+        Parameter(name="slow", type=int, default=30, low=3, high=500, description="slow SMA bars"),
+        Parameter(
+            name="band",
+            type=float,
+            default=0.0001,
+            low=0.0,
+            high=0.01,
+            description="how far (a fraction of the slow SMA) the fast one must cross",
+        ),
+        Parameter(
+            name="entry_offset",
+            type=float,
+            default=0.0005,
+            low=0.0,
+            high=0.05,
+            description="limit entry this fraction below the close",
+        ),
+        Parameter(
+            name="stop_loss",
+            type=float,
+            default=0.005,
+            low=0.0005,
+            high=0.2,
+            description="protective stop this fraction below the entry fill",
+        ),
+        Parameter(
+            name="exit_offset",
+            type=float,
+            default=0.0002,
+            low=0.0,
+            high=0.05,
+            description="exit stop this fraction below the close on a cross down",
+        ),
+        Parameter(name="qty", type=int, default=100, low=1, high=1_000_000, description="shares"),
+    )
+
+    def on_start(self) -> None:
+        if self.p.fast >= self.p.slow:
+            self.stop_running(f"fast ({self.p.fast}) must be < slow ({self.p.slow})")
+            return
+        self._entry: Order | None = None
+        self._stop: Order | None = None
+        fast, slow = Sma(int(self.p.fast)), Sma(int(self.p.slow))
+        self._cross_up = CrossAbove(fast, slow, float(self.p.band))
+        self._cross_down = CrossBelow(fast, slow, float(self.p.band))
+        for symbol in self.symbols:
+            self.env.wake_on(symbol, self._cross_up)
+            self.env.wake_on(symbol, self._cross_down)
+        self.env.sleep()
+
+    def on_order_update(self, order: Order) -> None:
+        self.env.sleep()
+        if order.status is not OrderStatus.FILLED:
+            if not order.is_open:  # expired or refused: forget it
+                self._forget(order)
+            return
+        if order.side is Side.BUY:
+            self._entry = None
+            price = order.fills[-1].price
+            self._stop = self.sell(
+                order.symbol,
+                order.qty,
+                stop=price * (1 - self.p.stop_loss),
+                time_in_force=TimeInForce.GTC,
+            )
+        else:
+            self._stop = None
+
+    def on_bar(self, symbol: str, bar: Bar) -> None:
+        self.env.sleep()
+        env = self.env
+        if env.fired(symbol, self._cross_up):
+            if self.position_qty(symbol) == 0 and self._entry is None and self._stop is None:
+                self._entry = self.buy(
+                    symbol,
+                    int(self.p.qty),
+                    limit=bar.c * (1 - self.p.entry_offset),
+                    time_in_force=TimeInForce.GTC,
+                )
+        elif env.fired(symbol, self._cross_down):
+            account = env.account
+            if self._entry is not None:
+                account.cancel(self._entry.client_order_id)
+                self._entry = None
+            held = self.position_qty(symbol)
+            if held > 0:
+                if self._stop is not None:
+                    account.cancel(self._stop.client_order_id)
+                self._stop = self.sell(
+                    symbol,
+                    held,
+                    stop=bar.c * (1 - self.p.exit_offset),
+                    time_in_force=TimeInForce.GTC,
+                )
+
+    def _forget(self, order: Order) -> None:
+        if self._entry is order:
+            self._entry = None
+        if self._stop is order:
+            self._stop = None
