@@ -51,8 +51,16 @@ class FeeSchedule:
         """No fees at all (the ``tc2`` and ``backtrader`` fill models charge none)."""
         return cls(sec_fee_per_million=0.0, finra_taf_per_share=0.0, finra_taf_max=0.0)
 
+    @property
+    def is_free(self) -> bool:
+        return not (
+            self.sec_fee_per_million or self.finra_taf_per_share or self.commission_per_share
+        )
+
     def fee(self, *, side: Side, qty: int, price: float) -> float:
         """Return the dollars one fill of ``qty`` shares at ``price`` costs."""
+        if self.is_free:
+            return 0.0
         commission = _cents_up(self.commission_per_share * qty)
         if side is Side.BUY:
             return commission

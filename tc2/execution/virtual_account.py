@@ -18,7 +18,6 @@ Checks, all with a reason on the rejected order and nothing changed:
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Mapping
 from datetime import datetime
@@ -101,6 +100,7 @@ class VirtualAccount(Account):
         self._fills: list[Fill] = []
         self._sequence = 0
         self._submitted: dict[str, int] = {}  # order id -> submission number
+        self._non_flat = 0  # positions not flat, kept so "is anything held" costs nothing
 
     # Simulator side.
 
@@ -203,6 +203,11 @@ class VirtualAccount(Account):
     def orders(self) -> list[Order]:
         """Every order ever placed (rejected ones too), in submission order."""
         return list(self._orders.values())
+
+    @property
+    def holds_positions(self) -> bool:
+        """Whether any position is not flat."""
+        return self._non_flat > 0
 
     def position(self, symbol: str) -> Position:
         """The position in ``symbol`` (flat when none), with its realized P&L and fees."""
@@ -347,6 +352,8 @@ class VirtualAccount(Account):
                 f"insufficient shares to sell {order.qty} {order.symbol}: holding {held}, "
                 f"{reserved} already reserved by open sell orders; short selling is disabled"
             )
+        if not opening:
+            return ""  # closing shares needs no buying power
         needed = opening * price
         available = self._buying_power(excluding=None)
         if needed > available + 1e-9:
@@ -360,7 +367,7 @@ class VirtualAccount(Account):
         bars = self._bars[order.symbol]
         self._open[order.symbol].append(order)
         # Only bars that begin at or after the order's time can fill it.
-        self._search_from[order.client_order_id] = bisect.bisect_left(bars.t, self._now)
+        self._search_from[order.client_order_id] = int(bars.t.searchsorted(self._now))
 
     def _close_order(self, order: Order, status: OrderStatus, reason: str) -> None:
         order.status = status
@@ -448,6 +455,7 @@ class VirtualAccount(Account):
             position = self._positions[order.symbol] = Position(order.symbol)
         was_flat = position.qty == 0
         closed = position.apply_fill(signed_qty=order.side.sign * qty, price=price, fee=fee)
+        self._non_flat += (position.qty != 0) - (not was_flat)
         self._cash -= order.side.sign * qty * price + fee
         self._count_day_trade(order, position, was_flat, closed, t)
         if order.filled_qty == order.qty:

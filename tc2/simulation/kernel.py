@@ -16,6 +16,7 @@ An order placed at the end of bar *i* can fill from bar *i+1* on, as in backtrad
 
 from __future__ import annotations
 
+import bisect
 import math
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -69,6 +70,7 @@ class Feed:
         "symbol",
         "t",
         "t_end",
+        "t_end_list",
         "v",
     )
 
@@ -81,11 +83,13 @@ class Feed:
         self.bars = bars
         self.t = bars.t
         self.t_end: IntArray = bars.t + step
+        # Scalar searches (one per event) are faster with bisect on a list than through numpy.
+        self.t_end_list: list[int] = self.t_end.tolist()
         self.o, self.h, self.l, self.c, self.v = bars.o, bars.h, bars.l, bars.c, bars.v
         self.cursor = 0
         self.series: dict[Series, npt.NDArray[np.float64]] = {}
-        self.signals: dict[Signal, npt.NDArray[np.bool_]] = {}
-        self.events: dict[Signal, IntArray] = {}  # indices where a signal fires, sorted
+        # Keyed by identity: hashing a nested spec on every event costs more than the event.
+        self.signals: dict[int, tuple[Signal, npt.NDArray[np.bool_], list[int]]] = {}
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -113,12 +117,14 @@ class Feed:
             v=b.v[start:stop],
         )
 
-    def signal(self, signal: Signal) -> npt.NDArray[np.bool_]:
-        fired = self.signals.get(signal)
-        if fired is None:
-            fired = self.signals[signal] = signal.compute(self.bars)
-            self.events[signal] = np.flatnonzero(fired)
-        return fired
+    def signal(self, signal: Signal) -> tuple[Signal, npt.NDArray[np.bool_], list[int]]:
+        """The signal, where it fires per bar, and the sorted indices where it fires."""
+        entry = self.signals.get(id(signal))
+        if entry is None:
+            fired = signal.compute(self.bars)
+            # The spec is kept in the entry, so its id cannot be reused while cached.
+            entry = self.signals[id(signal)] = (signal, fired, np.flatnonzero(fired).tolist())
+        return entry
 
 
 @dataclass(slots=True)
@@ -151,7 +157,7 @@ class SimulationEnv(StrategyEnv):
         self.step = resolution.seconds
         self._trading_day = trading_day
         self.wake = _Wake()
-        self.wake_signals: dict[str, list[Signal]] = {}
+        self.wake_signals: dict[str, list[tuple[Signal, npt.NDArray[np.bool_], list[int]]]] = {}
 
     @property
     def now_t(self) -> int:
@@ -205,8 +211,9 @@ class SimulationEnv(StrategyEnv):
         return float(values[feed.cursor - 1]) if feed.cursor else math.nan
 
     def fired(self, symbol: str, signal: Signal) -> bool:
-        feed = self._feed(symbol)
-        return bool(feed.signal(signal)[feed.cursor - 1]) if feed.cursor else False
+        feed = self.feeds.get(symbol) or self._feed(symbol)
+        entry = feed.signals.get(id(signal)) or feed.signal(signal)
+        return bool(entry[1][feed.cursor - 1]) if feed.cursor else False
 
     def sleep(
         self,
@@ -235,10 +242,10 @@ class SimulationEnv(StrategyEnv):
             wake.below[symbol] = max(below, wake.below.get(symbol, -NEVER))
 
     def wake_on(self, symbol: str, signal: Signal) -> None:
-        self._feed(symbol).signal(signal)
+        entry = self._feed(symbol).signal(signal)
         signals = self.wake_signals.setdefault(symbol, [])
-        if signal not in signals:
-            signals.append(signal)
+        if all(existing[0] is not signal for existing in signals):
+            signals.append(entry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,7 +283,7 @@ class ReplayKernel:
         self.env.clock.set(t)
         self.account.set_time(t)
         for feed in self.feeds:
-            cursor = int(np.searchsorted(feed.t_end, t, "right"))
+            cursor = bisect.bisect_right(feed.t_end_list, t, feed.cursor)
             if cursor != feed.cursor:
                 feed.cursor = cursor
                 self.account.mark(feed.symbol, float(feed.c[cursor - 1]))
@@ -344,8 +351,8 @@ class ReplayKernel:
         symbol = feed.symbol
         if any(order.symbol == symbol for order in updates):
             return True
-        for signal in self.env.wake_signals.get(symbol, ()):
-            if feed.signals[signal][j]:
+        for _, fired, _ in self.env.wake_signals.get(symbol, ()):
+            if fired[j]:
                 return True
         if wake.above is not None and feed.h[j] >= wake.above.get(symbol, NEVER):
             return True
@@ -372,12 +379,11 @@ class ReplayKernel:
             return k
         best = n
         if wake.until_t != NEVER:
-            best = max(int(np.searchsorted(feed.t_end, wake.until_t, "left")), k)
-        for signal in self.env.wake_signals.get(feed.symbol, ()):
-            events = feed.events[signal]
-            p = int(np.searchsorted(events, k, "left"))
-            if p < events.shape[0] and events[p] < best:
-                best = int(events[p])
+            best = bisect.bisect_left(feed.t_end_list, wake.until_t, k)
+        for _, _, events in self.env.wake_signals.get(feed.symbol, ()):
+            p = bisect.bisect_left(events, k)
+            if p < len(events) and events[p] < best:
+                best = events[p]
         symbol = feed.symbol
         if wake.above is not None and symbol in wake.above:
             level = wake.above[symbol]
@@ -392,7 +398,7 @@ class ReplayKernel:
         return best if best < n else -1
 
     def _track_exposure(self, t: int) -> None:
-        holding = any(p.qty for p in self.account.positions().values())
+        holding = self.account.holds_positions
         if holding and self._exposed_since is None:
             self._exposed_since = t
         elif not holding and self._exposed_since is not None:

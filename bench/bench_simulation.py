@@ -1,0 +1,99 @@
+"""Simulation speed, side by side with backtrader in one run (``make bench``).
+
+(a) The SMA-crossover reference strategy (limit entries, stop exits) on the shared SPY 1-minute
+    bars tiled to >= 1,000,000 bars, in TC2 with the ``backtrader`` fill model and in backtrader
+    itself (bench/peers/backtrader_sma.py). Prints each engine's fill count, whether the two
+    fingerprints match, each engine's bars/s and TC2's ratio. Each engine is timed from bars in
+    memory to its list of fills: TC2's replay (signals, kernel, run record) against backtrader's
+    cerebro.run() (feed loading, indicators, broker).
+
+Set ``TC2_BENCH_BARS`` to change the size (default 1,000,000).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.peers.backtrader_sma import SmaCrossParams, run_backtrader_sma
+from bench.peers.spy_minutes import load_spy_minutes, tile_bars
+from bench.report import emit
+from tc2.data.bars import Resolution
+from tc2.data.store import BarSeries
+from tc2.env import EnvType, EpochClock, ExecEnv, MarketCalendar
+from tc2.execution.orders import trade_fingerprint
+from tc2.simulation.simulator import SimulationSettings, replay
+from tc2.strategy.builtin.sma_cross import SmaCrossStrategy
+
+BENCH = "simulation"
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+CASH = 10_000_000.0
+
+
+def sma_cross_against_backtrader(min_bars: int) -> None:
+    arrays = tile_bars(load_spy_minutes(SHARED_DATA), min_bars=min_bars)
+    t, o, h, l, c, v = arrays  # noqa: E741
+    bars = BarSeries(symbol="SPY", resolution=Resolution.MINUTE, t=t, o=o, h=h, l=l, c=c, v=v)
+    env = ExecEnv(
+        env_type=EnvType.SIMULATION,
+        clock=EpochClock(int(t[0])),
+        calendar=MarketCalendar.xnys(),
+        redis_url="redis://127.0.0.1:6379/0",  # never connected: a replay touches no Redis
+    )
+    settings = SimulationSettings(fill_model="backtrader", starting_cash=CASH)
+
+    started = time.perf_counter()
+    record = replay(
+        strategy_class=SmaCrossStrategy, bars={"SPY": bars}, exec_env=env, settings=settings
+    )
+    tc2_seconds = time.perf_counter() - started
+    ours = [(f["t"], f["symbol"], f["side"], f["qty"], f["price"]) for f in record.fills]
+
+    started = time.perf_counter()
+    theirs = run_backtrader_sma(
+        t=t, o=o, h=h, l=l, c=c, v=v, symbol="SPY", params=SmaCrossParams(), cash=CASH
+    )
+    peer_seconds = time.perf_counter() - started
+
+    case = f"sma_cross_1m_{len(t)}_bars"
+    same = trade_fingerprint(ours) == trade_fingerprint(theirs)
+    print(
+        f"# {case}: TC2 {len(ours)} fills in {tc2_seconds:.2f} s, backtrader {len(theirs)} "
+        f"fills in {peer_seconds:.2f} s, fingerprints {'match' if same else 'DIFFER'}",
+        file=sys.stderr,
+    )
+    emit(
+        bench=BENCH,
+        case=case,
+        metric="fills",
+        value=len(ours),
+        unit="fills",
+        peer="backtrader 1.9.78.123",
+        peer_value=len(theirs),
+    )
+    emit(bench=BENCH, case=case, metric="fingerprints_match", value=int(same), unit="bool")
+    emit(
+        bench=BENCH,
+        case=case,
+        metric="bars_per_second",
+        value=round(len(t) / tc2_seconds),
+        unit="bars/s",
+        peer="backtrader 1.9.78.123",
+        peer_value=round(len(t) / peer_seconds),
+    )
+
+
+def main() -> int:
+    if not SHARED_DATA.exists():
+        print(f"# skipped: shared data absent at {SHARED_DATA}", file=sys.stderr)
+        return 0
+    sma_cross_against_backtrader(int(os.environ.get("TC2_BENCH_BARS", "1000000")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
