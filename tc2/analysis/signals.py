@@ -31,12 +31,20 @@ class Series(ABC):
         """Return one value per bar of ``bars``; value *i* depends on bars 0..*i* only."""
 
 
+Memo = dict[object, np.ndarray]
+"""Arrays already computed on one series of bars, shared by the signals built on them."""
+
+
 class Signal(ABC):
     """A causal per-bar event; the strategy is woken at the end of each bar where it fires."""
 
     @abstractmethod
-    def compute(self, bars: BarSeries) -> BoolArray:
-        """Return whether the signal fires at each bar of ``bars``, from bars 0..*i* only."""
+    def compute(self, bars: BarSeries, memo: Memo | None = None) -> BoolArray:
+        """Return whether the signal fires at each bar of ``bars``, from bars 0..*i* only.
+
+        ``memo`` (for the same ``bars`` only) lets signals share what they compute: a cross
+        above and a cross below of the same averages compute those averages once.
+        """
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +88,8 @@ class CrossAbove(Signal):
     slow: Series
     band: float = 0.0
 
-    def compute(self, bars: BarSeries) -> BoolArray:
-        return _turns(_regime(self.fast, self.slow, self.band, bars), 1)
+    def compute(self, bars: BarSeries, memo: Memo | None = None) -> BoolArray:
+        return _turns(_regime(self.fast, self.slow, self.band, bars, memo), 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +100,26 @@ class CrossBelow(Signal):
     slow: Series
     band: float = 0.0
 
-    def compute(self, bars: BarSeries) -> BoolArray:
-        return _turns(_regime(self.fast, self.slow, self.band, bars), -1)
+    def compute(self, bars: BarSeries, memo: Memo | None = None) -> BoolArray:
+        return _turns(_regime(self.fast, self.slow, self.band, bars, memo), -1)
 
 
-def _regime(fast: Series, slow: Series, band: float, bars: BarSeries) -> np.ndarray:
+def _regime(
+    fast: Series, slow: Series, band: float, bars: BarSeries, memo: Memo | None
+) -> np.ndarray:
     if not 0 <= band < 1:
         raise ValueError(f"band must be in [0, 1), was {band}")
-    return regime(fast.compute(bars), slow.compute(bars), band=band)
+    memo = {} if memo is None else memo
+    key = ("regime", fast, slow, band)
+    if key not in memo:
+        memo[key] = regime(_values(fast, bars, memo), _values(slow, bars, memo), band=band)
+    return memo[key]
+
+
+def _values(series: Series, bars: BarSeries, memo: Memo) -> FloatArray:
+    if series not in memo:
+        memo[series] = series.compute(bars)
+    return memo[series]
 
 
 def _turns(states: np.ndarray, to: int) -> BoolArray:

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tc2.analysis.models import TrainedModel
-from tc2.analysis.signals import Series, Signal
+from tc2.analysis.signals import Memo, Series, Signal
 from tc2.data.bars import Resolution
 from tc2.data.search import first_index
 from tc2.data.store import BarSeries
@@ -64,6 +64,7 @@ class Feed:
         "events",
         "h",
         "l",
+        "memo",
         "o",
         "series",
         "signals",
@@ -90,6 +91,7 @@ class Feed:
         self.series: dict[Series, npt.NDArray[np.float64]] = {}
         # Keyed by identity: hashing a nested spec on every event costs more than the event.
         self.signals: dict[int, tuple[Signal, npt.NDArray[np.bool_], list[int]]] = {}
+        self.memo: Memo = {}  # what signals on these bars computed, shared between them
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -121,7 +123,7 @@ class Feed:
         """The signal, where it fires per bar, and the sorted indices where it fires."""
         entry = self.signals.get(id(signal))
         if entry is None:
-            fired = signal.compute(self.bars)
+            fired = signal.compute(self.bars, self.memo)
             # The spec is kept in the entry, so its id cannot be reused while cached.
             entry = self.signals[id(signal)] = (signal, fired, np.flatnonzero(fired).tolist())
         return entry
