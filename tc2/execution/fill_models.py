@@ -27,8 +27,11 @@ on a bar that had begun before the order existed.
 ``backtrader``
     backtrader's documented matching (BackBroker, no slippage, no volume limit, no fees):
     market at the open; a limit at the open when the open is better, else at the limit when the
-    bar touches it; a stop at the open when it gaps through, else at the stop when touched; a
-    stop-limit triggers like a stop and then fills like a limit.
+    bar touches it; a stop at the open when it gaps through, else at the stop when touched. A
+    stop-limit that gaps through its stop works as a limit on that same bar; one whose stop is
+    reached during the bar fills at the stop when the limit allows it, else (a buy on a bar
+    closing down, a sell on a bar closing up) at the limit when the close is within it; once
+    triggered it fills like a limit.
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ class FillModel(ABC):
         """Whether ``order`` triggers, per bar of a slice of ``bars``."""
 
     @abstractmethod
-    def execution(self, order: Order, o: float, h: float, l: float) -> Execution:  # noqa: E741
+    def execution(self, order: Order, o: float, h: float, l: float, c: float) -> Execution:  # noqa: E741
         """Return how the order executes on a bar it triggers on (``price`` None: not filled)."""
 
     def capacity(self, volume: float) -> int | None:
@@ -115,7 +118,7 @@ class _TouchModel(FillModel):
             return condition
         return lambda i, e: condition(i, e) & (bars.v[i:e] > 0)
 
-    def execution(self, order: Order, o: float, h: float, l: float) -> Execution:  # noqa: E741
+    def execution(self, order: Order, o: float, h: float, l: float, c: float) -> Execution:  # noqa: E741
         buy = order.side is Side.BUY
         kind = order.type
         if kind is OrderType.MARKET:
@@ -173,17 +176,20 @@ class RealisticFillModel(_TouchModel):
     def path_position(self, order: Order, o: float, h: float, l: float, c: float) -> float:  # noqa: E741
         if order.type is OrderType.MARKET:
             return 0.0
+        buy = order.side is Side.BUY
         if order.type is OrderType.LIMIT or order.stop_triggered:
             price = _price(order.limit_price)
+            at_open = o <= price if buy else o >= price  # the open is already as good
         else:
             price = _price(order.stop_price)
-        return _path_distance(price, o, h, l)
+            at_open = o >= price if buy else o <= price  # the open gapped through the stop
+        return 0.0 if at_open else _path_distance(price, o, h, l)
 
     def _slipped(self, price: float, buy: bool) -> float:
         return price * (1 + self._slip) if buy else price * (1 - self._slip)
 
-    def execution(self, order: Order, o: float, h: float, l: float) -> Execution:  # noqa: E741
-        done = super().execution(order, o, h, l)
+    def execution(self, order: Order, o: float, h: float, l: float, c: float) -> Execution:  # noqa: E741
+        done = super().execution(order, o, h, l, c)
         if done.price is None or order.type is not OrderType.LIMIT:
             return done
         # A limit fills at the open or the limit; slippage can worsen it only up to the limit.
@@ -200,8 +206,11 @@ class BacktraderFillModel(_TouchModel):
     def __init__(self) -> None:
         self.fees = FeeSchedule.free()
 
-    def execution(self, order: Order, o: float, h: float, l: float) -> Execution:  # noqa: E741
-        done = super().execution(order, o, h, l)
+    def execution(self, order: Order, o: float, h: float, l: float, c: float) -> Execution:  # noqa: E741
+        if order.type is OrderType.STOP_LIMIT and not order.stop_triggered:
+            done = _backtrader_stop_limit(order, o, h, l, c)
+        else:
+            done = super().execution(order, o, h, l, c)
         if done.price is None:
             return done
         # backtrader reports executed.price as value / size = (qty x price) / qty, which is one
@@ -244,7 +253,7 @@ class Tc2FillModel(FillModel):
             return lambda i, e: limit_rule(i, e) & (bars.h[i:e] > stop)
         return lambda i, e: limit_rule(i, e) & (bars.l[i:e] < stop)
 
-    def execution(self, order: Order, o: float, h: float, l: float) -> Execution:  # noqa: E741
+    def execution(self, order: Order, o: float, h: float, l: float, c: float) -> Execution:  # noqa: E741
         if order.type is OrderType.MARKET:
             return Execution(o)
         if order.type is OrderType.STOP:
@@ -301,6 +310,26 @@ def _limit_price(limit: float, buy: bool, o: float, h: float, l: float) -> float
     if o >= limit:
         return o
     return limit if h >= limit else None
+
+
+def _backtrader_stop_limit(order: Order, o: float, h: float, l: float, c: float) -> Execution:  # noqa: E741
+    """A stop-limit whose stop has not triggered yet, as BackBroker._try_exec_stoplimit does it."""
+    stop, limit = _price(order.stop_price), _price(order.limit_price)
+    if order.side is Side.BUY:
+        if o >= stop:  # gapped through the stop: a limit order from the open on
+            return Execution(_limit_price(limit, True, o, h, l), stop_triggered=True)
+        if h < stop:
+            return Execution(None)
+        if limit >= stop:
+            return Execution(stop, stop_triggered=True)
+        return Execution(limit if o > c and limit >= c else None, stop_triggered=True)
+    if o <= stop:
+        return Execution(_limit_price(limit, False, o, h, l), stop_triggered=True)
+    if l > stop:
+        return Execution(None)
+    if limit <= stop:
+        return Execution(stop, stop_triggered=True)
+    return Execution(limit if o <= c and limit <= c else None, stop_triggered=True)
 
 
 def _clip_to_limit(price: float, limit: float, buy: bool) -> float:

@@ -147,7 +147,7 @@ class VirtualAccount(Account):
             due.sort(key=lambda order: model.path_position(order, o, h, l, c))
         capacity = model.capacity(float(bars.v[j]))
         for order in due:
-            execution = model.execution(order, o, h, l)
+            execution = model.execution(order, o, h, l, c)
             if execution.stop_triggered:
                 order.stop_triggered = True
             qty = order.remaining_qty if capacity is None else min(capacity, order.remaining_qty)
@@ -322,11 +322,14 @@ class VirtualAccount(Account):
     # Internals.
 
     def _new_order(self, request: OrderRequest) -> Order:
-        self._sequence += 1
-        client_order_id = request.client_order_id or f"{self._id_prefix}-{self._sequence:06d}"
-        if client_order_id in self._orders:
-            raise ExecutionError(f"client_order_id {client_order_id!r} is already used")
-        return Order(
+        sequence = self._sequence + 1
+        client_order_id = request.client_order_id
+        if not client_order_id:
+            client_order_id = f"{self._id_prefix}-{sequence:06d}"
+            while client_order_id in self._orders:  # the strategy chose this id itself
+                sequence += 1
+                client_order_id = f"{self._id_prefix}-{sequence:06d}"
+        order = Order(
             client_order_id=client_order_id,
             symbol=request.symbol,
             side=request.side,
@@ -337,6 +340,14 @@ class VirtualAccount(Account):
             time_in_force=request.time_in_force,
             submitted_t=self._now,
         )
+        if client_order_id in self._orders:
+            # Refused like any other order (the Account contract), but not recorded: the id
+            # belongs to the earlier order.
+            order.status = OrderStatus.REJECTED
+            order.reason = f"client_order_id {client_order_id!r} is already used by another order"
+            raise OrderRejected(order)
+        self._sequence = sequence
+        return order
 
     def _refusal(self, order: Order) -> str:
         if order.symbol not in self._bars:
