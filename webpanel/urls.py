@@ -22,5 +22,6 @@ urlpatterns = [
     re_path(r"^api/", ApiNotFoundApi.as_view(), name="api-not-found"),
 ]
 
+handler400 = "webpanel.core.apis.handler400"
 handler404 = "webpanel.core.apis.handler404"
 handler500 = "webpanel.core.apis.handler500"

@@ -125,3 +125,11 @@ class SchemaTests:
         served = client.get(asset.group(1))
         assert served.status_code == 200
         assert b"SwaggerUIBundle" in b"".join(served.streaming_content)
+
+
+def test_a_malformed_request_gets_the_json_error_contract(client) -> None:  # type: ignore[no-untyped-def]
+    # Django rejects a disallowed Host before any view runs; the answer is still JSON.
+    response = client.get("/api/settings", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"

@@ -71,6 +71,12 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
     return HttpResponse("Not found", status=404, content_type="text/plain")
 
 
+def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Django answers a SuspiciousOperation (a malformed body, header or host) here, before any
+    # view runs; the error contract holds for it too.
+    return JsonResponse(error_body("bad_request", "Malformed request."), status=400)
+
+
 def handler500(request: HttpRequest) -> HttpResponse:
     # The traceback goes to the server log and the api feed, never to the client.
     return JsonResponse(
