@@ -24,7 +24,6 @@ from bench.peers.spy_minutes import load_spy_minutes, tile_bars
 from bench.report import emit
 from tc2.data.bars import Resolution
 from tc2.data.store import BarSeries
-from tc2.env import EnvType, EpochClock, ExecEnv, MarketCalendar
 from tc2.execution.orders import trade_fingerprint
 from tc2.simulation.simulator import SimulationSettings, replay
 from tc2.strategy.builtin.sma_cross import SmaCrossStrategy
@@ -38,20 +37,12 @@ def sma_cross_against_backtrader(min_bars: int) -> None:
     arrays = tile_bars(load_spy_minutes(SHARED_DATA), min_bars=min_bars)
     t, o, h, l, c, v = arrays  # noqa: E741
     bars = BarSeries(symbol="SPY", resolution=Resolution.MINUTE, t=t, o=o, h=h, l=l, c=c, v=v)
-    env = ExecEnv(
-        env_type=EnvType.SIMULATION,
-        clock=EpochClock(int(t[0])),
-        calendar=MarketCalendar.xnys(),
-        redis_url="redis://127.0.0.1:6379/0",  # never connected: a replay touches no Redis
-    )
     settings = SimulationSettings(fill_model="backtrader", starting_cash=CASH)
 
     started = time.perf_counter()
-    record = replay(
-        strategy_class=SmaCrossStrategy, bars={"SPY": bars}, exec_env=env, settings=settings
-    )
+    record = replay(strategy_class=SmaCrossStrategy, bars={"SPY": bars}, settings=settings)
     tc2_seconds = time.perf_counter() - started
-    ours = [(f["t"], f["symbol"], f["side"], f["qty"], f["price"]) for f in record.fills]
+    ours = record.fill_rows()
 
     started = time.perf_counter()
     theirs = run_backtrader_sma(

@@ -25,6 +25,10 @@ BAD_REDIS_URL_MESSAGE = (
 BAD_NAMESPACE_MESSAGE = (
     "namespace must be non-empty without whitespace or glob characters (*?[]\\), was {namespace!r}"
 )
+NO_REDIS_MESSAGE = (
+    "this {env_type} environment has no Redis (created without redis_url); "
+    "give it one to keep state in Redis"
+)
 EMPTY_KEY_PART_MESSAGE = "every key part must be a non-empty string, was {parts!r}"
 # Glob characters would make a cleanup ``SCAN MATCH namespace:*`` reach other namespaces' keys.
 _FORBIDDEN_NAMESPACE_CHARACTERS = frozenset("*?[]\\")
@@ -47,7 +51,8 @@ class ExecEnv:
     calendar
         The exchange calendar, usually ``MarketCalendar.xnys()``.
     redis_url
-        ``redis://``, ``rediss://`` or ``unix://`` URL, e.g. ``RuntimeConfig.effective_redis_url``.
+        ``redis://``, ``rediss://`` or ``unix://`` URL, e.g. ``RuntimeConfig.effective_redis_url``;
+        None for an env that keeps no state in Redis (a simulation replaying bars in memory).
     namespace
         First segment of every key; tests pass a unique one.
 
@@ -66,10 +71,11 @@ class ExecEnv:
         env_type: EnvType,
         clock: Clock,
         calendar: MarketCalendar,
-        redis_url: str,
+        redis_url: str | None = None,
         namespace: str = DEFAULT_NAMESPACE,
     ) -> None:
-        _validate_redis_url(redis_url)
+        if redis_url is not None:
+            _validate_redis_url(redis_url)
         _validate_namespace(namespace)
         self.env_type = env_type
         self.clock = clock
@@ -96,8 +102,8 @@ class ExecEnv:
         )
 
     @property
-    def redis_url(self) -> str:
-        """The URL the Redis client connects to."""
+    def redis_url(self) -> str | None:
+        """The URL the Redis client connects to; None when this env has no Redis."""
         return self._redis_url
 
     @property
@@ -111,7 +117,14 @@ class ExecEnv:
 
         Creating the client does not connect; the first command does. Not for sharing across
         threads or processes: ``fork()`` the env instead.
+
+        Raises
+        ------
+        ConfigurationError
+            If the env was created without ``redis_url``.
         """
+        if self._redis_url is None:
+            raise ConfigurationError(NO_REDIS_MESSAGE.format(env_type=self.env_type.value))
         if self._redis is None:
             self._redis = redis.Redis.from_url(self._redis_url)
         return self._redis

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from tc2.execution.orders import Fill, fill_rows, trade_fingerprint
+from tc2.execution.orders import Fill, FingerprintRow, fill_rows, trade_fingerprint
 from tc2.simulation.metrics import DayOutcome
 
 
@@ -47,7 +47,6 @@ class RunRecord:
     session_seconds: float
     events: int
     fingerprint: str
-    daily_equity: list[tuple[str, float]] = field(default_factory=list)
 
     @property
     def profit(self) -> float:
@@ -57,6 +56,10 @@ class RunRecord:
     @property
     def entered(self) -> bool:
         return bool(self.fills)
+
+    def fill_rows(self) -> list[FingerprintRow]:
+        """The fills as ``(t, symbol, side, qty, price)`` rows, the form peers are compared in."""
+        return [(f["t"], f["symbol"], f["side"], f["qty"], f["price"]) for f in self.fills]
 
     def day_outcome(self) -> DayOutcome:
         """The run as one evaluation day."""
@@ -104,7 +107,6 @@ class RunRecord:
             "timeline": self.timeline,
             "timeline_dropped": self.timeline_dropped,
             "custom": self.custom,
-            "daily_equity": [list(point) for point in self.daily_equity],
         }
 
 

@@ -24,6 +24,7 @@ from tc2.data.bars import Resolution
 from tc2.data.resample import regular_hours
 from tc2.data.store import BarSeries, DayNotOnFile, PriceStore
 from tc2.env.clock import EpochClock
+from tc2.env.env_type import EnvType
 from tc2.env.exec_env import ExecEnv
 from tc2.env.market_calendar import NEW_YORK, MarketCalendar
 from tc2.errors import ConfigurationError, DataError, ValidationFailed
@@ -166,6 +167,7 @@ class StrategySimulator:
         for _ in range(warmup_days):
             days.insert(0, self.calendar.previous_session(days[0]))
         pieces = []
+        loaded = []
         for session in days:
             try:
                 stored = self.store.load_day(symbol, session, resolution)
@@ -177,12 +179,9 @@ class StrategySimulator:
                     ) from None
                 continue  # a missing warm-up day only shortens the visible history
             pieces.append(regular_hours(stored, self.calendar).columns())
+            loaded.append(session)
         return BarSeries.join(
-            symbol=symbol,
-            resolution=resolution,
-            pieces=pieces,
-            optional=frozenset(),
-            days=days[-len(pieces) :],
+            symbol=symbol, resolution=resolution, pieces=pieces, optional=frozenset(), days=loaded
         )
 
     def _windows(
@@ -207,18 +206,33 @@ def replay(
     *,
     strategy_class: type[Strategy],
     bars: Mapping[str, BarSeries],
-    exec_env: ExecEnv,
     params: Mapping[str, Any] | None = None,
     settings: SimulationSettings = SimulationSettings(),
     symbols: Sequence[str] = (),
+    exec_env: ExecEnv | None = None,
 ) -> RunRecord:
     """Run a strategy over ``bars`` as one continuous series, from the first bar to the last.
 
     No sessions, no viability checks, no liquidation: what a peer engine does with a data feed.
+    Without ``exec_env`` the run gets a SIMULATION env of its own with no Redis.
+
+    Raises
+    ------
+    DataError
+        If no symbol has a bar.
     """
+    filled = [series for series in bars.values() if len(series)]
+    if not filled:
+        raise DataError(f"no bars to replay for {', '.join(bars) or 'no symbol'}")
     chosen = tuple(symbols) or tuple(bars)
-    first_t = min(int(series.t[0]) for series in bars.values() if len(series))
-    last_t = max(int(series.t[-1]) for series in bars.values() if len(series))
+    first_t = min(int(series.t[0]) for series in filled)
+    last_t = max(int(series.t[-1]) for series in filled)
+    if exec_env is None:
+        exec_env = ExecEnv(
+            env_type=EnvType.SIMULATION,
+            clock=EpochClock(first_t),
+            calendar=MarketCalendar.xnys(),
+        )
     step = strategy_class.resolution.seconds
     day = datetime.fromtimestamp(first_t, NEW_YORK).date()
     run = _Run(

@@ -112,6 +112,18 @@ class TestRedisClient:
         assert isinstance(client, redis.Redis)
         assert env.redis is client
 
+    def test_an_env_without_redis_refuses_redis_use(self, calendar: MarketCalendar) -> None:
+        env = ExecEnv(
+            env_type=EnvType.SIMULATION,
+            clock=SimClock(datetime(2026, 3, 4, tzinfo=UTC)),
+            calendar=calendar,
+        )
+
+        assert env.redis_url is None
+        assert env.key("orders") == "tc2:simulation:orders"  # keys still make sense
+        with pytest.raises(ConfigurationError, match="this simulation environment has no Redis"):
+            _ = env.redis
+
     def test_close_drops_the_client_and_later_use_recreates_it(
         self, calendar: MarketCalendar
     ) -> None:

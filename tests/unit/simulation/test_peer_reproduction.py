@@ -6,6 +6,7 @@ Both engines run the SMA-crossover reference strategy (``SmaCrossStrategy`` here
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,6 @@ from bench.peers.backtrader_sma import SmaCrossParams, run_backtrader_sma
 from bench.peers.spy_minutes import SPY_MINUTE_FILES, load_spy_minutes
 from tc2.data.bars import Resolution
 from tc2.data.store import BarSeries
-from tc2.env import EnvType, EpochClock, ExecEnv, MarketCalendar
 from tc2.execution.orders import trade_fingerprint
 from tc2.simulation.simulator import SimulationSettings, replay
 from tc2.strategy.builtin.sma_cross import SmaCrossStrategy
@@ -24,31 +24,21 @@ SHARED_DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 CASH = 10_000_000.0
 
 
-def _tc2_rows(arrays: tuple[np.ndarray, ...], params: SmaCrossParams) -> list[tuple]:
+def _spy_bars(arrays: tuple[np.ndarray, ...]) -> dict[str, BarSeries]:
     t, o, h, l, c, v = arrays  # noqa: E741
-    bars = BarSeries(symbol="SPY", resolution=Resolution.MINUTE, t=t, o=o, h=h, l=l, c=c, v=v)
-    env = ExecEnv(
-        env_type=EnvType.SIMULATION,
-        clock=EpochClock(int(t[0])),
-        calendar=MarketCalendar.xnys(),
-        redis_url="redis://127.0.0.1:6379/0",  # never connected: a replay touches no Redis
-    )
+    return {
+        "SPY": BarSeries(symbol="SPY", resolution=Resolution.MINUTE, t=t, o=o, h=h, l=l, c=c, v=v)
+    }
+
+
+def _tc2_rows(arrays: tuple[np.ndarray, ...], params: SmaCrossParams) -> list[tuple]:
     record = replay(
         strategy_class=SmaCrossStrategy,
-        bars={"SPY": bars},
-        exec_env=env,
-        params={
-            "fast": params.fast,
-            "slow": params.slow,
-            "band": params.band,
-            "entry_offset": params.entry_offset,
-            "stop_loss": params.stop_loss,
-            "exit_offset": params.exit_offset,
-            "qty": params.qty,
-        },
+        bars=_spy_bars(arrays),
+        params=asdict(params),
         settings=SimulationSettings(fill_model="backtrader", starting_cash=CASH),
     )
-    return [(f["t"], f["symbol"], f["side"], f["qty"], f["price"]) for f in record.fills]
+    return record.fill_rows()
 
 
 def _backtrader_rows(arrays: tuple[np.ndarray, ...], params: SmaCrossParams) -> list[tuple]:
@@ -93,20 +83,10 @@ class PeerReproductionTests:
     def test_a_changed_fill_rule_is_caught(self, spy_minutes: tuple[np.ndarray, ...]) -> None:
         # The comparison is sharp: the realistic model (volume cap, path) differs from backtrader.
         params = SmaCrossParams()
-        t, o, h, l, c, v = spy_minutes  # noqa: E741
-        bars = BarSeries(symbol="SPY", resolution=Resolution.MINUTE, t=t, o=o, h=h, l=l, c=c, v=v)
-        env = ExecEnv(
-            env_type=EnvType.SIMULATION,
-            clock=EpochClock(int(t[0])),
-            calendar=MarketCalendar.xnys(),
-            redis_url="redis://127.0.0.1:6379/0",
-        )
         realistic = replay(
             strategy_class=SmaCrossStrategy,
-            bars={"SPY": bars},
-            exec_env=env,
+            bars=_spy_bars(spy_minutes),
             settings=SimulationSettings(fill_model="realistic", starting_cash=CASH),
         )
 
-        ours = [(f["t"], f["symbol"], f["side"], f["qty"], f["price"]) for f in realistic.fills]
-        assert ours != _backtrader_rows(spy_minutes, params)
+        assert realistic.fill_rows() != _backtrader_rows(spy_minutes, params)

@@ -38,15 +38,23 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> FilePriceStore:
     return prices
 
 
+@dataclass(frozen=True)
+class ProbeModel:
+    name: str
+    symbol: str
+    trained_through: date | None
+
+
+def _simulator(store: FilePriceStore, **models: date) -> StrategySimulator:
+    """A simulator on ``store``; ``models`` maps model names to the day SPY's was trained to."""
+    env = ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=CALENDAR)
+    trained = {(name, "SPY"): ProbeModel(name, "SPY", day) for name, day in models.items()}
+    return StrategySimulator(store=store, calendar=CALENDAR, exec_env=env, models=trained)
+
+
 @pytest.fixture
 def simulator(store: FilePriceStore) -> StrategySimulator:
-    env = ExecEnv(
-        env_type=EnvType.SIMULATION,
-        clock=EpochClock(0),
-        calendar=CALENDAR,
-        redis_url="redis://127.0.0.1:6379/0",  # never connected by a day simulation
-    )
-    return StrategySimulator(store=store, calendar=CALENDAR, exec_env=env)
+    return _simulator(store)
 
 
 class DipBuyer(Strategy):
@@ -231,13 +239,6 @@ class BadRequestTests:
             simulator.simulate_day(DayRequest(strategy_class=Crashing, symbols=("SPY",), day=DAY))
 
 
-@dataclass(frozen=True)
-class ProbeModel:
-    name: str
-    symbol: str
-    trained_through: date | None
-
-
 class LookAheadProbeTests:
     def test_reading_a_future_bar_fails(self, simulator: StrategySimulator) -> None:
         class FutureReader(DipBuyer):
@@ -279,24 +280,8 @@ class LookAheadProbeTests:
         class NeedsModel(DipBuyer):
             required_models = ("PROBE",)
 
-        env = ExecEnv(
-            env_type=EnvType.SIMULATION,
-            clock=EpochClock(0),
-            calendar=CALENDAR,
-            redis_url="redis://127.0.0.1:6379/0",
-        )
-        leaky = StrategySimulator(
-            store=store,
-            calendar=CALENDAR,
-            exec_env=env,
-            models={("PROBE", "SPY"): ProbeModel("PROBE", "SPY", DAY)},
-        )
-        honest = StrategySimulator(
-            store=store,
-            calendar=CALENDAR,
-            exec_env=env,
-            models={("PROBE", "SPY"): ProbeModel("PROBE", "SPY", WARMUP_DAY)},
-        )
+        leaky = _simulator(store, PROBE=DAY)
+        honest = _simulator(store, PROBE=WARMUP_DAY)
         request = DayRequest(strategy_class=NeedsModel, symbols=("SPY",), day=DAY)
 
         with pytest.raises(LookAheadError, match="look-ahead: model PROBE of SPY was trained"):
