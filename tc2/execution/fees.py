@@ -70,6 +70,6 @@ class FeeSchedule:
 
 
 def _cents_up(dollars: float) -> float:
-    # Regulators and Alpaca round each fee up to the next cent; the epsilon keeps 0.0300000001
-    # (float noise in a product) from becoming 0.04.
+    # Regulators and Alpaca round each fee up to the next cent; the epsilon keeps
+    # 0.030000000000000002 (float noise in a product) from becoming 0.04.
     return math.ceil(dollars * 100 - 1e-9) / 100 if dollars > 0 else 0.0

@@ -16,9 +16,10 @@ on a bar that had begun before the order existed.
     the limit when the path reaches it; stops fill at the open when the open is already through
     the stop, else at the stop. Market orders fill at the open. At most ``participation`` (10 %)
     of each bar's volume fills; the rest waits for later bars (a partial fill). Stops and market
-    orders pay ``slippage_bps``; a limit never fills worse than its limit. Sells pay the SEC fee
-    and FINRA's TAF (``FeeSchedule``). A stop-limit whose stop is reached at a price beyond its
-    limit works as a limit from the next bar on. Bars without volume fill nothing.
+    orders pay ``slippage_bps``; limits pay none (they fill at their price or better). Sells
+    pay the SEC fee and FINRA's TAF (``FeeSchedule``). A stop-limit whose stop is reached at a
+    price beyond its limit works as a limit from the next bar on. Bars without volume fill
+    nothing.
 ``tc2``
     TC2's original rule for 1-second bars, at the order's own price, no fees, no partial fills:
     a stop sell fills when low < stop (stop buy: high > stop); a limit buy when
@@ -187,14 +188,6 @@ class RealisticFillModel(_TouchModel):
 
     def _slipped(self, price: float, buy: bool) -> float:
         return price * (1 + self._slip) if buy else price * (1 - self._slip)
-
-    def execution(self, order: Order, o: float, h: float, l: float, c: float) -> Execution:  # noqa: E741
-        done = super().execution(order, o, h, l, c)
-        if done.price is None or order.type is not OrderType.LIMIT:
-            return done
-        # A limit fills at the open or the limit; slippage can worsen it only up to the limit.
-        buy = order.side is Side.BUY
-        return Execution(_clip_to_limit(self._slipped(done.price, buy), done.price, buy))
 
 
 class BacktraderFillModel(_TouchModel):

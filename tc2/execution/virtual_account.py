@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 
 from tc2.data.store import BarSeries
 from tc2.env.market_calendar import NEW_YORK
@@ -94,7 +94,7 @@ class VirtualAccount(Account):
         self._trigger: dict[str, int] = {}  # order id -> bar index it first can fill at, or -1
         self._search_from: dict[str, int] = {}  # order id -> first bar index still to search
         self._positions: dict[str, Position] = {}
-        self._opened_on: dict[str, object] = {}  # symbol -> New York date the position opened
+        self._opened_on: dict[str, date] = {}  # symbol -> New York date the position opened
         self._day_trade_orders: set[str] = set()
         self._updates: list[Order] = []
         self._fills: list[Fill] = []

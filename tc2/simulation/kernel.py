@@ -66,7 +66,6 @@ class Feed:
         "l",
         "memo",
         "o",
-        "series",
         "signals",
         "symbol",
         "t",
@@ -88,10 +87,9 @@ class Feed:
         self.t_end_list: list[int] = self.t_end.tolist()
         self.o, self.h, self.l, self.c, self.v = bars.o, bars.h, bars.l, bars.c, bars.v
         self.cursor = 0
-        self.series: dict[Series, npt.NDArray[np.float64]] = {}
         # Keyed by identity: hashing a nested spec on every event costs more than the event.
         self.signals: dict[int, tuple[Signal, npt.NDArray[np.bool_], list[int]]] = {}
-        self.memo: Memo = {}  # what signals on these bars computed, shared between them
+        self.memo: Memo = {}  # indicator and signal arrays of these bars, computed once
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -154,6 +152,7 @@ class SimulationEnv(StrategyEnv):
         models: Mapping[tuple[str, str], TrainedModel] | None = None,
     ) -> None:
         super().__init__(exec_env=exec_env, account=account, resolution=resolution, models=models)
+        self.virtual_account = account  # the same account, typed for the kernel's calls
         self.clock = clock
         self.feeds = dict(feeds)
         self.step = resolution.seconds
@@ -207,9 +206,9 @@ class SimulationEnv(StrategyEnv):
 
     def indicator(self, symbol: str, series: Series) -> float:
         feed = self._feed(symbol)
-        values = feed.series.get(series)
+        values = feed.memo.get(series)
         if values is None:
-            values = feed.series[series] = series.compute(feed.bars)
+            values = feed.memo[series] = series.compute(feed.bars)
         return float(values[feed.cursor - 1]) if feed.cursor else math.nan
 
     def fired(self, symbol: str, signal: Signal) -> bool:
@@ -250,16 +249,6 @@ class SimulationEnv(StrategyEnv):
             signals.append(entry)
 
 
-@dataclass(frozen=True, slots=True)
-class KernelOutcome:
-    """How a kernel run ended."""
-
-    stop_reason: str
-    end_t: int
-    events: int
-    exposure_seconds: float
-
-
 class ReplayKernel:
     """Runs a strategy in a ``SimulationEnv`` from ``start_t`` until it stops or ``stop_t``.
 
@@ -274,7 +263,7 @@ class ReplayKernel:
     def __init__(self, *, strategy: Strategy, env: SimulationEnv) -> None:
         self.strategy = strategy
         self.env = env
-        self.account: VirtualAccount = env.account  # type: ignore[assignment]
+        self.account = env.virtual_account
         self.feeds = list(env.feeds.values())
         self.events = 0
         self._exposed_since: int | None = None
@@ -304,20 +293,14 @@ class ReplayKernel:
                 )
             ) from error
 
-    def run(self, *, stop_t: int) -> KernelOutcome:
+    def run(self, *, stop_t: int) -> None:
         """Replay events until the strategy stops or the clock reaches ``stop_t``."""
-        strategy = self.strategy
-        while strategy.running:
+        while self.strategy.running:
             t = self._next_event_t()
             if t > stop_t:
                 self.advance_to(stop_t)
-                self._track_exposure(stop_t)
-                return self._outcome("the session ended", stop_t)
+                return
             self._step(int(t))
-        return self._outcome(strategy.stop_reason, self.env.clock.t)
-
-    def _outcome(self, reason: str, end_t: int) -> KernelOutcome:
-        return KernelOutcome(reason, end_t, self.events, self.exposure_seconds)
 
     def _step(self, t: int) -> None:
         self.events += 1

@@ -223,9 +223,8 @@ def sharpe_ratio(
         If ``returns`` is not 1-D or holds a non-finite value, ``risk_free_rate`` is not finite
         or ``periods_per_year`` is not > 0.
     """
-    _check_rate_args(risk_free_rate, periods_per_year)
-    excess = _series(returns, "returns") - risk_free_rate / periods_per_year
-    if len(excess) < 2:
+    excess = _excess_returns(returns, risk_free_rate, periods_per_year)
+    if excess is None:
         return None
     with np.errstate(over="ignore", invalid="ignore"):
         spread = float(np.std(excess, ddof=1))
@@ -263,9 +262,8 @@ def sortino_ratio(
         If ``returns`` is not 1-D or holds a non-finite value, ``risk_free_rate`` is not finite
         or ``periods_per_year`` is not > 0.
     """
-    _check_rate_args(risk_free_rate, periods_per_year)
-    excess = _series(returns, "returns") - risk_free_rate / periods_per_year
-    if len(excess) < 2:
+    excess = _excess_returns(returns, risk_free_rate, periods_per_year)
+    if excess is None:
         return None
     with np.errstate(over="ignore", invalid="ignore"):
         downside = float(np.sqrt(np.mean(np.minimum(excess, 0.0) ** 2)))
@@ -371,6 +369,15 @@ def performance_metrics(
 def _check_initial_equity(initial_equity: float) -> None:
     if not (math.isfinite(initial_equity) and initial_equity > 0):
         raise ValueError(f"initial_equity must be a finite number > 0, was {initial_equity!r}")
+
+
+def _excess_returns(
+    returns: npt.ArrayLike, risk_free_rate: float, periods_per_year: int
+) -> FloatArray | None:
+    """Returns over the per-period risk-free rate; None when fewer than two."""
+    _check_rate_args(risk_free_rate, periods_per_year)
+    excess = _series(returns, "returns") - risk_free_rate / periods_per_year
+    return excess if len(excess) >= 2 else None
 
 
 def _check_rate_args(risk_free_rate: float, periods_per_year: int) -> None:

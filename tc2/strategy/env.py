@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 from tc2.analysis.models import TrainedModel, check_trained_before
@@ -94,8 +94,8 @@ class StrategyEnv(ABC):
 
     @property
     @abstractmethod
-    def trading_day(self) -> Any:
-        """The New York session date being traded (a ``datetime.date``)."""
+    def trading_day(self) -> date:
+        """The New York session date being traded."""
 
     # Clock-gated market data.
 
