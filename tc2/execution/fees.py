@@ -66,7 +66,7 @@ class FeeSchedule:
             return commission
         sec = _cents_up(self.sec_fee_per_million * qty * price / 1_000_000)
         taf = min(_cents_up(self.finra_taf_per_share * qty), self.finra_taf_max)
-        return commission + sec + taf
+        return round(commission + sec + taf, 2)  # a sum of cents, without float noise
 
 
 def _cents_up(dollars: float) -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -59,7 +59,7 @@ class RunRecord:
 
     def fill_rows(self) -> list[FingerprintRow]:
         """The fills as ``(t, symbol, side, qty, price)`` rows, the form peers are compared in."""
-        return [(f["t"], f["symbol"], f["side"], f["qty"], f["price"]) for f in self.fills]
+        return fill_dict_rows(self.fills)
 
     def day_outcome(self) -> DayOutcome:
         """The run as one evaluation day."""
@@ -108,6 +108,11 @@ class RunRecord:
             "timeline_dropped": self.timeline_dropped,
             "custom": self.custom,
         }
+
+
+def fill_dict_rows(fills: Iterable[Mapping[str, Any]]) -> list[FingerprintRow]:
+    """Fills recorded as dicts, as the ``(t, symbol, side, qty, price)`` fingerprint rows."""
+    return [(f["t"], f["symbol"], f["side"], f["qty"], f["price"]) for f in fills]
 
 
 def round_trip_pnls(fills: Iterable[Fill]) -> tuple[float, ...]:

@@ -29,11 +29,12 @@ from tc2.env.exec_env import ExecEnv
 from tc2.env.market_calendar import NEW_YORK, MarketCalendar
 from tc2.errors import ConfigurationError, DataError, ValidationFailed
 from tc2.execution.fill_models import DEFAULT_FILL_MODEL, fill_model_named
-from tc2.execution.orders import OrderRequest, OrderType, Side, fill_to_dict
+from tc2.execution.orders import Fill, OrderRequest, OrderType, Side, fill_to_dict
 from tc2.execution.virtual_account import DEFAULT_STARTING_CASH, VirtualAccount
 from tc2.simulation.kernel import Feed, ReplayKernel, SimulationEnv
+from tc2.simulation.metrics import DayOutcome
 from tc2.simulation.records import RunRecord, fingerprint_of, round_trip_pnls
-from tc2.strategy.base import Strategy, StrategyKind
+from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols
 
 VIABILITY_INTERVAL_S = 30  # TC2 re-scored symbols every 30 s of virtual time
 DEFAULT_WARMUP_DAYS = 1
@@ -42,6 +43,7 @@ MISSING_MODEL_MESSAGE = (
     "{strategy} needs model {name} of {symbol}, which is not available; train it first"
 )
 NEVER_VIABLE = "never became viable in its active windows"
+NO_SESSION_MESSAGE = "no trading session from {start} to {end}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,6 +88,27 @@ class DayRequest:
     settings: SimulationSettings = SimulationSettings()
     warmup_days: int = DEFAULT_WARMUP_DAYS
     start_time: time | None = None  # New York; no earlier than the first active window
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpanRequest:
+    """One continuous run over a range of sessions (swing strategies)."""
+
+    strategy_class: type[Strategy]
+    symbols: tuple[str, ...]
+    start: date
+    end: date
+    params: Mapping[str, Any] | None = None
+    settings: SimulationSettings = SimulationSettings()
+    warmup_days: int = DEFAULT_WARMUP_DAYS
+
+
+@dataclass(frozen=True, slots=True)
+class SpanResult:
+    """A span's run record and what each of its sessions contributed."""
+
+    record: RunRecord
+    days: tuple[DayOutcome, ...]
 
 
 class StrategySimulator:
@@ -139,13 +162,14 @@ class StrategySimulator:
         open_t = int(self.calendar.session_open(day).timestamp())
         close_t = int(self.calendar.session_close(day).timestamp())
         strategy_class = request.strategy_class
+        symbols = resolve_symbols(strategy_class, request.symbols)
         bars = {
             symbol: self._bars(symbol, day, request.warmup_days, strategy_class.resolution)
-            for symbol in request.symbols
+            for symbol in symbols
         }
         run = _Run(
             strategy_class=strategy_class,
-            symbols=request.symbols,
+            symbols=symbols,
             params=request.params,
             bars=bars,
             settings=request.settings,
@@ -159,25 +183,121 @@ class StrategySimulator:
         if started is not None:
             run.kernel.run(stop_t=close_t)
         else:
-            run.strategy.stop_reason = NEVER_VIABLE
+            run.never_viable()
         return run.finish(end_t=close_t, session_seconds=close_t - open_t, end_day=day)
+
+    def simulate_span(self, request: SpanRequest) -> SpanResult:
+        """Run a strategy across the sessions from ``request.start`` to ``request.end``.
+
+        The run is continuous: positions and good-till-canceled orders carry over the nights,
+        day orders expire at each close, and nothing is flattened (what a swing strategy
+        needs). Until the strategy starts, each session's active windows are polled for
+        viability as in ``simulate_day``. A session missing from the store is skipped (its
+        bars do not exist for the strategy either).
+
+        Raises
+        ------
+        ValidationFailed
+            If a parameter is invalid or the range holds no session.
+        DataError
+            If a symbol has no bars on file in the range.
+        LookAheadError, StrategyError
+            As ``simulate_day``.
+        """
+        strategy_class = request.strategy_class
+        sessions = self.calendar.sessions_in_range(request.start, request.end)
+        if not sessions:
+            raise ValidationFailed(
+                NO_SESSION_MESSAGE.format(start=request.start, end=request.end),
+                {"start": [NO_SESSION_MESSAGE.format(start=request.start, end=request.end)]},
+            )
+        symbols = resolve_symbols(strategy_class, request.symbols)
+        bars = {
+            symbol: self._span_bars(symbol, sessions, request.warmup_days, strategy_class)
+            for symbol in symbols
+        }
+        run = _Run(
+            strategy_class=strategy_class,
+            symbols=symbols,
+            params=request.params,
+            bars=bars,
+            settings=request.settings,
+            exec_env=self.exec_env,
+            day=sessions[0],
+            models=self.models,
+        )
+        days = [self._span_day(run, strategy_class, day) for day in sessions]
+        if run.started_t is None:
+            run.never_viable()
+        last_close = int(self.calendar.session_close(sessions[-1]).timestamp())
+        record = run.finish(
+            end_t=last_close,
+            session_seconds=int(sum(day.session_seconds for day in days)),
+            end_day=sessions[-1],
+            flatten=False,
+        )
+        return SpanResult(record=record, days=tuple(days))
+
+    def _span_day(self, run: _Run, strategy_class: type[Strategy], day: date) -> DayOutcome:
+        open_t = int(self.calendar.session_open(day).timestamp())
+        close_t = int(self.calendar.session_close(day).timestamp())
+        before = run.snapshot()
+        if open_t > run.env.now_t:
+            run.kernel.advance_to(open_t)
+        viable_today = run.started_t is not None and run.strategy.running
+        if run.started_t is None:
+            windows = self._windows(strategy_class, day, None, open_t, close_t)
+            viable_today = run.start_when_viable(windows) is not None
+        if run.started_t is not None and run.strategy.running:
+            run.kernel.run(stop_t=close_t)
+        elif close_t > run.env.now_t:
+            run.kernel.advance_to(close_t)
+        run.end_session(close_t)
+        return run.day_outcome_since(
+            before, day=day, viable=viable_today, session_seconds=close_t - open_t
+        )
+
+    def _span_bars(
+        self,
+        symbol: str,
+        sessions: Sequence[date],
+        warmup_days: int,
+        strategy_class: type[Strategy],
+    ) -> BarSeries:
+        days = list(sessions)
+        for _ in range(warmup_days):
+            days.insert(0, self.calendar.previous_session(days[0]))
+        series = self._load_sessions(symbol, days, strategy_class.resolution)
+        if not set(series.days) & set(sessions):
+            raise DataError(
+                f"no {strategy_class.resolution.value} bars of {symbol} on file from "
+                f"{sessions[0]} to {sessions[-1]}; collect or import them first"
+            )
+        return series
 
     def _bars(self, symbol: str, day: date, warmup_days: int, resolution: Resolution) -> BarSeries:
         days = [day]
         for _ in range(warmup_days):
             days.insert(0, self.calendar.previous_session(days[0]))
+        series = self._load_sessions(symbol, days, resolution)
+        if day not in series.days:
+            raise DataError(
+                f"no {resolution.value} bars of {symbol} on file for {day}; "
+                "collect or import them first"
+            )
+        return series
+
+    def _load_sessions(
+        self, symbol: str, days: Sequence[date], resolution: Resolution
+    ) -> BarSeries:
+        """The regular-hours bars of the ``days`` on file, joined; missing days are left out."""
         pieces = []
         loaded = []
         for session in days:
             try:
                 stored = self.store.load_day(symbol, session, resolution)
             except DayNotOnFile:
-                if session == day:
-                    raise DataError(
-                        f"no {resolution.value} bars of {symbol} on file for {day}; "
-                        "collect or import them first"
-                    ) from None
-                continue  # a missing warm-up day only shortens the visible history
+                continue
             pieces.append(regular_hours(stored, self.calendar).columns())
             loaded.append(session)
         return BarSeries.join(
@@ -295,7 +415,6 @@ class _Run:
 
     def start_when_viable(self, windows: Sequence[tuple[int, int]]) -> int | None:
         """Poll ``is_viable`` every 30 s inside the windows; start at the first viable check."""
-        strategy = self.strategy
         for window_start, window_end in windows:
             t = window_start
             while t < window_end:
@@ -308,9 +427,49 @@ class _Run:
                     self.start(t)
                     return t
                 t += VIABILITY_INTERVAL_S
-        self.env.note(NEVER_VIABLE)
-        strategy.running = False
         return None
+
+    def never_viable(self) -> None:
+        self.env.note(NEVER_VIABLE)
+        self.strategy.running = False
+        self.strategy.stop_reason = NEVER_VIABLE
+
+    def snapshot(self) -> _Snapshot:
+        """Where the run stands now, to measure what one session adds."""
+        return _Snapshot(
+            equity=self.account.equity,
+            fills=len(self.account.fills),
+            entry_attempts=self.env.entry_attempts,
+            exposure_seconds=self.kernel.exposure_seconds,
+        )
+
+    def end_session(self, close_t: int) -> None:
+        """The close of one session of a span: day orders expire and the strategy hears it."""
+        self.account.expire_day_orders()
+        for order in self.account.drain_updates():
+            if self.strategy.running and self.started_t is not None:
+                self.kernel.call("on_order_update", self.strategy.on_order_update, order)
+        self.kernel.close_exposure(close_t)
+
+    def day_outcome_since(
+        self, before: _Snapshot, *, day: date, viable: bool, session_seconds: int
+    ) -> DayOutcome:
+        fills = self.account.fills
+        closed_before = len(round_trip_pnls(fills[: before.fills]))
+        pnls = round_trip_pnls(fills)[closed_before:]
+        return DayOutcome(
+            day=day,
+            viable=viable,
+            entered=_opens_a_position(fills, before.fills),
+            entry_attempts=self.env.entry_attempts - before.entry_attempts,
+            round_trips=len(pnls),
+            profit=self.account.equity - before.equity,
+            trade_pnls=pnls,
+            exposure_seconds=min(
+                self.kernel.exposure_seconds - before.exposure_seconds, float(session_seconds)
+            ),
+            session_seconds=float(session_seconds),
+        )
 
     def _viable_symbols(self) -> dict[str, float]:
         scores = {}
@@ -421,6 +580,25 @@ class _Run:
             events=self.kernel.events,
             fingerprint=fingerprint_of(fills),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    equity: float
+    fills: int
+    entry_attempts: int
+    exposure_seconds: float
+
+
+def _opens_a_position(fills: Sequence[Fill], start: int) -> bool:
+    """Whether a fill from index ``start`` on opened or added to a position."""
+    held: dict[str, int] = {}
+    for index, fill in enumerate(fills):
+        qty = held.get(fill.symbol, 0)
+        if index >= start and (qty == 0 or (qty > 0) == (fill.side.sign > 0)):
+            return True
+        held[fill.symbol] = qty + fill.side.sign * fill.qty
+    return False
 
 
 def _last_close(feed: Feed) -> float | None:

@@ -13,10 +13,22 @@ from pathlib import Path
 
 from tc2.errors import ConfigurationError
 from tc2.strategy.base import Strategy
+from tc2.strategy.builtin.breakout1 import Breakout1Strategy
+from tc2.strategy.builtin.cycle import CycleStrategy, ReCycleStrategy
+from tc2.strategy.builtin.long_short import LongShortStrategy
 from tc2.strategy.builtin.sma_cross import SmaCrossStrategy
+from tc2.strategy.builtin.swing import SwingStrategy
 
 BUILTIN_STRATEGIES: dict[str, type[Strategy]] = {
-    cls.strategy_id(): cls for cls in (SmaCrossStrategy,)
+    cls.strategy_id(): cls
+    for cls in (
+        CycleStrategy,
+        ReCycleStrategy,
+        LongShortStrategy,
+        Breakout1Strategy,
+        SwingStrategy,
+        SmaCrossStrategy,
+    )
 }
 """Built-in strategies by registry name (the class name)."""
 

@@ -78,3 +78,19 @@ class LoadStrategyTests:
             "high": 200,
             "description": "fast SMA bars",
         }
+
+    def test_every_tc2_strategy_is_listed_day_strategies_first(self) -> None:
+        described = builtin_descriptions()
+
+        assert [d["id"] for d in described] == [
+            "Breakout1Strategy",
+            "CycleStrategy",
+            "LongShortStrategy",
+            "ReCycleStrategy",
+            "SmaCrossStrategy",
+            "SwingStrategy",
+        ]
+        assert [d["kind"] for d in described] == ["day"] * 4 + ["swing"] * 2
+        assert all(d["description"] and d["parameters"] for d in described)
+        live = [d["id"] for d in described if not d["experimental"]]
+        assert live == ["LongShortStrategy"]  # TC2's only strategy that may trade live

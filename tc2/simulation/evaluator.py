@@ -1,0 +1,519 @@
+"""``StrategyEvaluator``: one strategy over symbols and a date range, in parallel processes.
+
+A day strategy is simulated once per (symbol, session), each symbol on an account of its own
+with ``starting_cash`` (a strategy with ``fixed_symbols`` runs once per session on its symbol
+set). A swing strategy runs once per symbol, continuously over the whole range
+(``StrategySimulator.simulate_span``). The work is cut into chunks that worker processes
+(``spawn``, so nothing inherited can differ between machines) simulate with their own store
+connection; results come back as compact ``EvaluatedDay`` rows, in a fixed order whatever the
+scheduling, so the evaluation's fingerprint depends on its inputs only.
+
+Metrics (conventions in ``docs/METRICS.md``): TC2's figures count symbol-days, as TC2 did; the
+standard set and the equity curve treat all symbols as one portfolio whose initial equity is
+``starting_cash`` per symbol run, each day's profit the sum over its symbols.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from tc2.data.store import PriceStore, price_store_for
+from tc2.env.clock import EpochClock
+from tc2.env.env_type import EnvType
+from tc2.env.exec_env import ExecEnv
+from tc2.env.market_calendar import MarketCalendar
+from tc2.errors import DataError, ValidationFailed
+from tc2.execution.orders import trade_fingerprint
+from tc2.simulation.metrics import (
+    DayOutcome,
+    EquityCurve,
+    PerformanceMetrics,
+    Tc2Metrics,
+    equity_curve,
+    performance_metrics,
+    tc2_metrics,
+)
+from tc2.simulation.records import fill_dict_rows
+from tc2.simulation.simulator import (
+    DEFAULT_WARMUP_DAYS,
+    NO_SESSION_MESSAGE,
+    DayRequest,
+    SimulationSettings,
+    SpanRequest,
+    StrategySimulator,
+)
+from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols
+from tc2.strategy.parameters import resolve_parameters
+from tc2.strategy.registry import load_strategy
+
+MAX_SESSIONS = 2_520  # ten years of sessions per evaluation
+CHUNKS_PER_PROCESS = 4  # enough pieces to balance uneven days, few enough to keep overhead low
+
+EvaluationProgress = Callable[[int, int], None]
+"""Called with (symbol-days done, symbol-days in all) as chunks finish."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreLocation:
+    """Where worker processes find the bars: picklable, opened once per process."""
+
+    data_dir: Path
+    url: str = ""
+    env_type: EnvType = EnvType.LIVE
+
+    def open(self) -> PriceStore:
+        return price_store_for(self.env_type, data_dir=self.data_dir, url=self.url)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EvaluationRequest:
+    """A strategy (registry name or ``file.py:Class``), symbols, a date range and settings."""
+
+    strategy: str
+    symbols: tuple[str, ...]
+    start: date
+    end: date
+    params: Mapping[str, Any] | None = None
+    settings: SimulationSettings = SimulationSettings()
+    warmup_days: int = DEFAULT_WARMUP_DAYS
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EvaluatedDay:
+    """What one session of one symbol run did (or why it was not simulated: ``skipped``)."""
+
+    day: date
+    symbols: tuple[str, ...]
+    viable: bool = False
+    entered: bool = False
+    entry_attempts: int = 0
+    round_trips: int = 0
+    profit: float = 0.0
+    fees: float = 0.0
+    fills: int = 0
+    trade_pnls: tuple[float, ...] = ()
+    exposure_seconds: float = 0.0
+    session_seconds: float = 0.0
+    stop_reason: str = ""
+    fingerprint: str = ""
+    skipped: str | None = None
+
+    def outcome(self) -> DayOutcome:
+        return DayOutcome(
+            day=self.day,
+            viable=self.viable,
+            entered=self.entered,
+            entry_attempts=self.entry_attempts,
+            round_trips=self.round_trips,
+            profit=self.profit,
+            trade_pnls=self.trade_pnls,
+            exposure_seconds=self.exposure_seconds,
+            session_seconds=self.session_seconds,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "symbols": list(self.symbols),
+            "viable": self.viable,
+            "entered": self.entered,
+            "entry_attempts": self.entry_attempts,
+            "round_trips": self.round_trips,
+            "profit": self.profit,
+            "fees": self.fees,
+            "fills": self.fills,
+            "trade_pnls": list(self.trade_pnls),
+            "exposure_seconds": self.exposure_seconds,
+            "session_seconds": self.session_seconds,
+            "stop_reason": self.stop_reason,
+            "fingerprint": self.fingerprint,
+            "skipped": self.skipped,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evaluation:
+    """An evaluation's per-day rows, its metrics, equity curve and fingerprint."""
+
+    strategy: str
+    kind: str
+    params: dict[str, Any]
+    symbols: tuple[str, ...]
+    start: date
+    end: date
+    fill_model: str
+    initial_equity: float
+    days: tuple[EvaluatedDay, ...]
+    tc2: Tc2Metrics
+    performance: PerformanceMetrics | None  # None when no day could be simulated
+    equity: EquityCurve | None
+    fingerprint: str
+    elapsed_seconds: float = field(compare=False)  # wall clock: not part of the result proper
+
+    @property
+    def skipped(self) -> list[EvaluatedDay]:
+        return [day for day in self.days if day.skipped]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "strategy": self.strategy,
+            "kind": self.kind,
+            "params": self.params,
+            "symbols": list(self.symbols),
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "fill_model": self.fill_model,
+            "initial_equity": self.initial_equity,
+            "tc2_metrics": _as_dict(self.tc2),
+            "performance": _as_dict(self.performance) if self.performance else None,
+            "equity_curve": (
+                {
+                    "days": [day.isoformat() for day in self.equity.days],
+                    "equity": list(self.equity.equity),
+                    "drawdown": list(self.equity.drawdown),
+                }
+                if self.equity
+                else None
+            ),
+            "days": [day.to_dict() for day in self.days],
+            "skipped": len(self.skipped),
+            "fingerprint": self.fingerprint,
+            "elapsed_seconds": self.elapsed_seconds,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    """Work for one worker call: a symbol set on some sessions (day) or all of them (swing)."""
+
+    strategy: str
+    symbols: tuple[str, ...]
+    days: tuple[date, ...]
+    params: Mapping[str, Any] | None
+    settings: SimulationSettings
+    warmup_days: int
+
+
+class StrategyEvaluator:
+    """Evaluates strategies on the bars of one store, over as many processes as asked.
+
+    Parameters
+    ----------
+    store
+        Where the bars are; each worker process opens it once.
+    calendar
+        The exchange calendar.
+    processes
+        Worker processes; 1 runs in this process, None uses every core.
+    """
+
+    def __init__(
+        self, *, store: StoreLocation, calendar: MarketCalendar, processes: int | None = None
+    ) -> None:
+        self.store = store
+        self.calendar = calendar
+        self.processes = max(1, processes if processes is not None else os.cpu_count() or 1)
+
+    def check(self, request: EvaluationRequest) -> tuple[type[Strategy], list[date]]:
+        """Validate ``request`` without simulating; return the strategy and the sessions.
+
+        Raises
+        ------
+        ConfigurationError
+            If the strategy cannot be loaded.
+        ValidationFailed
+            If a parameter is unknown or out of bounds, the symbols are empty, ``end`` is
+            before ``start`` or the range holds no session (or too many).
+        """
+        strategy_class = load_strategy(request.strategy)
+        resolve_parameters(strategy_class.parameters, request.params)
+        resolve_symbols(strategy_class, request.symbols)
+        if request.end < request.start:
+            raise ValidationFailed(
+                "the range ends before it starts",
+                {"end": [f"must not be before start {request.start}, was {request.end}"]},
+            )
+        sessions = self.calendar.sessions_in_range(request.start, request.end)
+        message = NO_SESSION_MESSAGE.format(start=request.start, end=request.end)
+        if not sessions:
+            raise ValidationFailed(message, {"start": [message]})
+        if len(sessions) > MAX_SESSIONS:
+            raise ValidationFailed(
+                "the range is too long",
+                {"end": [f"at most {MAX_SESSIONS} sessions, the range has {len(sessions)}"]},
+            )
+        return strategy_class, sessions
+
+    def evaluate(
+        self, request: EvaluationRequest, *, progress: EvaluationProgress | None = None
+    ) -> Evaluation:
+        """Simulate every (symbol, session) of ``request``; return the evaluation.
+
+        Raises
+        ------
+        ConfigurationError, ValidationFailed
+            As ``check``.
+        StrategyError, LookAheadError
+            If the strategy fails on some day (the message names it).
+        """
+        began = time.perf_counter()
+        strategy_class, sessions = self.check(request)
+        groups = _symbol_groups(strategy_class, request.symbols)
+        chunks = self._chunks(strategy_class, request, groups, sessions)
+        total = len(groups) * len(sessions)
+        rows = self._run(chunks, total, progress)
+        rows.sort(key=lambda row: (row.day, row.symbols))
+        simulated = [row for row in rows if row.skipped is None]
+        initial_equity = request.settings.starting_cash * len(groups)
+        portfolio = _portfolio_days(simulated)
+        return Evaluation(
+            strategy=strategy_class.strategy_id(),
+            kind=strategy_class.kind.value,
+            params=resolve_parameters(strategy_class.parameters, request.params),
+            symbols=tuple(symbol for group in groups for symbol in group),
+            start=request.start,
+            end=request.end,
+            fill_model=request.settings.fill_model,
+            initial_equity=initial_equity,
+            days=tuple(rows),
+            tc2=tc2_metrics([row.outcome() for row in simulated]),
+            performance=(
+                performance_metrics(outcomes=portfolio, initial_equity=initial_equity)
+                if portfolio
+                else None
+            ),
+            equity=(
+                equity_curve(outcomes=portfolio, initial_equity=initial_equity)
+                if portfolio
+                else None
+            ),
+            fingerprint=_fingerprint(rows),
+            elapsed_seconds=time.perf_counter() - began,
+        )
+
+    def _chunks(
+        self,
+        strategy_class: type[Strategy],
+        request: EvaluationRequest,
+        groups: Sequence[tuple[str, ...]],
+        sessions: Sequence[date],
+    ) -> list[_Chunk]:
+        def chunk(symbols: tuple[str, ...], days: Sequence[date]) -> _Chunk:
+            return _Chunk(
+                strategy=request.strategy,
+                symbols=symbols,
+                days=tuple(days),
+                params=request.params,
+                settings=request.settings,
+                warmup_days=request.warmup_days,
+            )
+
+        if strategy_class.kind is StrategyKind.SWING:
+            return [chunk(group, sessions) for group in groups]
+        pieces = self.processes * CHUNKS_PER_PROCESS
+        size = max(1, math.ceil(len(groups) * len(sessions) / pieces))
+        return [
+            chunk(group, sessions[i : i + size])
+            for group in groups
+            for i in range(0, len(sessions), size)
+        ]
+
+    def _run(
+        self, chunks: Sequence[_Chunk], total: int, progress: EvaluationProgress | None
+    ) -> list[EvaluatedDay]:
+        rows: list[EvaluatedDay] = []
+        report = progress or (lambda done, total: None)
+        report(0, total)
+        if self.processes == 1 or len(chunks) == 1:
+            for piece in chunks:
+                rows.extend(_simulate_chunk(piece, self.store, self.calendar))
+                report(len(rows), total)
+            return rows
+        workers = min(self.processes, len(chunks))
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=get_context("spawn"),
+            initializer=_open_worker,
+            initargs=(self.store, self.calendar),
+        ) as pool:
+            pending: set[Future[list[EvaluatedDay]]] = {
+                pool.submit(_simulate_in_worker, piece) for piece in chunks
+            }
+            try:
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        rows.extend(future.result())
+                    report(len(rows), total)
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                raise
+        return rows
+
+
+def _symbol_groups(strategy_class: type[Strategy], symbols: Sequence[str]) -> list[tuple[str, ...]]:
+    chosen = resolve_symbols(strategy_class, symbols)
+    return [chosen] if strategy_class.fixed_symbols else [(symbol,) for symbol in chosen]
+
+
+def _portfolio_days(rows: Sequence[EvaluatedDay]) -> list[DayOutcome]:
+    """One outcome per session: the sum of its symbol runs."""
+    by_day: dict[date, list[EvaluatedDay]] = {}
+    for row in rows:
+        by_day.setdefault(row.day, []).append(row)
+    return [
+        DayOutcome(
+            day=day,
+            viable=any(row.viable for row in group),
+            entered=any(row.entered for row in group),
+            entry_attempts=sum(row.entry_attempts for row in group),
+            round_trips=sum(row.round_trips for row in group),
+            profit=math.fsum(row.profit for row in group),
+            trade_pnls=tuple(pnl for row in group for pnl in row.trade_pnls),
+            exposure_seconds=math.fsum(row.exposure_seconds for row in group),
+            session_seconds=math.fsum(row.session_seconds for row in group),
+        )
+        for day, group in sorted(by_day.items())
+    ]
+
+
+def _fingerprint(rows: Sequence[EvaluatedDay]) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(
+            f"{row.day}|{','.join(row.symbols)}|{row.fingerprint}|{row.skipped or ''}\n".encode()
+        )
+    return digest.hexdigest()
+
+
+def _as_dict(metrics: Tc2Metrics | PerformanceMetrics) -> dict[str, Any]:
+    return {name: getattr(metrics, name) for name in metrics.__dataclass_fields__}
+
+
+# ---- worker side ----------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _open_worker(store: StoreLocation, calendar: MarketCalendar) -> None:
+    _WORKER["store"] = store
+    _WORKER["calendar"] = calendar
+
+
+def _simulate_in_worker(piece: _Chunk) -> list[EvaluatedDay]:
+    return _simulate_chunk(piece, _WORKER["store"], _WORKER["calendar"])
+
+
+def _simulator(location: StoreLocation, calendar: MarketCalendar) -> StrategySimulator:
+    cached = _WORKER.get("simulator")
+    if cached is None or _WORKER.get("simulator_for") != (location, calendar):
+        env = ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=calendar)
+        cached = StrategySimulator(store=location.open(), calendar=calendar, exec_env=env)
+        _WORKER["simulator"], _WORKER["simulator_for"] = cached, (location, calendar)
+    return cached
+
+
+def _simulate_chunk(
+    piece: _Chunk, location: StoreLocation, calendar: MarketCalendar
+) -> list[EvaluatedDay]:
+    simulator = _simulator(location, calendar)
+    strategy_class = load_strategy(piece.strategy)
+    if strategy_class.kind is StrategyKind.SWING:
+        return _simulate_swing(simulator, strategy_class, piece)
+    rows = []
+    for day in piece.days:
+        request = DayRequest(
+            strategy_class=strategy_class,
+            symbols=piece.symbols,
+            day=day,
+            params=piece.params,
+            settings=piece.settings,
+            warmup_days=piece.warmup_days,
+        )
+        try:
+            record = simulator.simulate_day(request)
+        except DataError as error:
+            rows.append(EvaluatedDay(day=day, symbols=piece.symbols, skipped=str(error)))
+            continue
+        outcome = record.day_outcome()
+        rows.append(
+            EvaluatedDay(
+                day=day,
+                symbols=piece.symbols,
+                viable=outcome.viable,
+                entered=outcome.entered,
+                entry_attempts=outcome.entry_attempts,
+                round_trips=outcome.round_trips,
+                profit=outcome.profit,
+                fees=record.fees,
+                fills=len(record.fills),
+                trade_pnls=outcome.trade_pnls,
+                exposure_seconds=outcome.exposure_seconds,
+                session_seconds=outcome.session_seconds,
+                stop_reason=record.stop_reason,
+                fingerprint=record.fingerprint,
+            )
+        )
+    return rows
+
+
+def _simulate_swing(
+    simulator: StrategySimulator, strategy_class: type[Strategy], piece: _Chunk
+) -> list[EvaluatedDay]:
+    request = SpanRequest(
+        strategy_class=strategy_class,
+        symbols=piece.symbols,
+        start=piece.days[0],
+        end=piece.days[-1],
+        params=piece.params,
+        settings=piece.settings,
+        warmup_days=piece.warmup_days,
+    )
+    try:
+        span = simulator.simulate_span(request)
+    except DataError as error:
+        skipped = str(error)
+        return [EvaluatedDay(day=day, symbols=piece.symbols, skipped=skipped) for day in piece.days]
+    fills_by_day: dict[date, list[dict[str, Any]]] = {}
+    for fill in span.record.fills:
+        fills_by_day.setdefault(_fill_day(fill, simulator.calendar), []).append(fill)
+    rows = []
+    for outcome in span.days:
+        fills = fills_by_day.get(outcome.day, [])
+        rows.append(
+            EvaluatedDay(
+                day=outcome.day,
+                symbols=piece.symbols,
+                viable=outcome.viable,
+                entered=outcome.entered,
+                entry_attempts=outcome.entry_attempts,
+                round_trips=outcome.round_trips,
+                profit=outcome.profit,
+                fees=math.fsum(fill["fee"] for fill in fills),
+                fills=len(fills),
+                trade_pnls=outcome.trade_pnls,
+                exposure_seconds=outcome.exposure_seconds,
+                session_seconds=outcome.session_seconds,
+                stop_reason=span.record.stop_reason,
+                fingerprint=trade_fingerprint(fill_dict_rows(fills)),
+            )
+        )
+    return rows
+
+
+def _fill_day(fill: Mapping[str, Any], calendar: MarketCalendar) -> date:
+    session = calendar.session_for(datetime.fromtimestamp(fill["t"], UTC))
+    if session is None:
+        raise DataError(f"fill at {fill['t']} is outside every session")
+    return session
