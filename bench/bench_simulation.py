@@ -7,14 +7,22 @@
     memory to its list of fills: TC2's replay (signals, kernel, run record) against backtrader's
     cerebro.run() (feed loading, indicators, broker).
 
-Set ``TC2_BENCH_BARS`` to change the size (default 1,000,000).
+(b) CycleStrategy day simulations on 1-second synthetic sessions: symbol-days simulated per
+    second on one core, through ``StrategyEvaluator`` with one process (each day loaded from the
+    embedded file store, warm-up day included, simulated, recorded). The peer figure is the
+    original TC2's own limit: its SIM_TIMINGS health check allowed 5 s per simulated day.
+
+Set ``TC2_BENCH_BARS`` to change the size of (a) (default 1,000,000) and
+``TC2_BENCH_SESSIONS`` the sessions of (b) (default 60, for each of two symbols).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -23,14 +31,18 @@ from bench.peers.backtrader_sma import SmaCrossParams, run_backtrader_sma
 from bench.peers.spy_minutes import load_spy_minutes, tile_bars
 from bench.report import emit
 from tc2.data.bars import Resolution
-from tc2.data.store import BarSeries
+from tc2.data.store import BarSeries, price_store_for
+from tc2.data.synthetic import SyntheticMarket
+from tc2.env import EnvType, MarketCalendar
 from tc2.execution.orders import trade_fingerprint
+from tc2.simulation.evaluator import EvaluationRequest, StoreLocation, StrategyEvaluator
 from tc2.simulation.simulator import SimulationSettings, replay
 from tc2.strategy.builtin.sma_cross import SmaCrossStrategy
 
 BENCH = "simulation"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CASH = 10_000_000.0
+CYCLE_SYMBOLS = ("SPY", "QQQ")
 
 
 def sma_cross_against_backtrader(min_bars: int) -> None:
@@ -78,11 +90,51 @@ def sma_cross_against_backtrader(min_bars: int) -> None:
     )
 
 
+def cycle_days_per_second(sessions: int) -> None:
+    calendar = MarketCalendar.xnys()
+    days = calendar.sessions_in_range(date(2025, 1, 2), date(2026, 6, 30))[-(sessions + 1) :]
+    market = SyntheticMarket(seed=5, calendar=calendar)
+    with tempfile.TemporaryDirectory() as data_dir:
+        store = price_store_for(EnvType.LIVE, data_dir=Path(data_dir))
+        for symbol in CYCLE_SYMBOLS:
+            store.save_days(
+                market.day_bars(symbol=symbol, day=day, resolution=Resolution.SECOND)
+                for day in days
+            )
+        evaluator = StrategyEvaluator(
+            store=StoreLocation(data_dir=Path(data_dir)), calendar=calendar, processes=1
+        )
+        request = EvaluationRequest(
+            strategy="CycleStrategy", symbols=CYCLE_SYMBOLS, start=days[1], end=days[-1]
+        )
+        started = time.perf_counter()
+        evaluation = evaluator.evaluate(request)
+        seconds = time.perf_counter() - started
+    symbol_days = len(evaluation.days)
+    case = f"cycle_1s_{symbol_days}_symbol_days"
+    print(
+        f"# {case}: {symbol_days} symbol-days ({evaluation.tc2.days_entered} entered, "
+        f"{sum(row.fills for row in evaluation.days)} fills) in {seconds:.2f} s on one core, "
+        f"fingerprint {evaluation.fingerprint[:16]}",
+        file=sys.stderr,
+    )
+    emit(
+        bench=BENCH,
+        case=case,
+        metric="symbol_days_per_second",
+        value=round(symbol_days / seconds, 1),
+        unit="symbol-days/s",
+        peer="TC2 original (SIM_TIMINGS limit, 5 s/day)",
+        peer_value=0.2,
+    )
+
+
 def main() -> int:
     if not SHARED_DATA.exists():
-        print(f"# skipped: shared data absent at {SHARED_DATA}", file=sys.stderr)
-        return 0
-    sma_cross_against_backtrader(int(os.environ.get("TC2_BENCH_BARS", "1000000")))
+        print(f"# (a) skipped: shared data absent at {SHARED_DATA}", file=sys.stderr)
+    else:
+        sma_cross_against_backtrader(int(os.environ.get("TC2_BENCH_BARS", "1000000")))
+    cycle_days_per_second(int(os.environ.get("TC2_BENCH_SESSIONS", "60")))
     return 0
 
 

@@ -1,0 +1,166 @@
+"""StrategyEvaluator over synthetic sessions: per-day rows, metrics, processes, bad requests."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tc2.data.bars import Resolution
+from tc2.data.store import price_store_for
+from tc2.data.synthetic import SyntheticMarket
+from tc2.env import EnvType, MarketCalendar
+from tc2.errors import ConfigurationError, ValidationFailed
+from tc2.simulation.evaluator import (
+    EvaluationRequest,
+    StoreLocation,
+    StrategyEvaluator,
+)
+from tc2.simulation.simulator import SimulationSettings
+
+CALENDAR = MarketCalendar.xnys()
+START, END = date(2026, 3, 2), date(2026, 3, 13)  # ten sessions
+MISSING = date(2026, 3, 10)  # QQQ's bars are not on file that day
+
+
+@pytest.fixture(scope="module")
+def location(tmp_path_factory: pytest.TempPathFactory) -> StoreLocation:
+    data_dir = Path(tmp_path_factory.mktemp("data"))
+    store = price_store_for(EnvType.LIVE, data_dir=data_dir)
+    market = SyntheticMarket(seed=11, calendar=CALENDAR)
+    days = CALENDAR.sessions_in_range(date(2026, 2, 27), END)
+    for symbol in ("SPY", "QQQ"):
+        for day in days:
+            if symbol == "QQQ" and day == MISSING:
+                continue
+            for resolution in (Resolution.SECOND, Resolution.MINUTE):
+                store.save_day(market.day_bars(symbol=symbol, day=day, resolution=resolution))
+    return StoreLocation(data_dir=data_dir)
+
+
+def _evaluator(location: StoreLocation, processes: int = 1) -> StrategyEvaluator:
+    return StrategyEvaluator(store=location, calendar=CALENDAR, processes=processes)
+
+
+def _request(strategy: str = "CycleStrategy", **changes: object) -> EvaluationRequest:
+    fields: dict[str, object] = {
+        "strategy": strategy,
+        "symbols": ("SPY", "QQQ"),
+        "start": START,
+        "end": END,
+    }
+    fields.update(changes)
+    return EvaluationRequest(**fields)  # type: ignore[arg-type]
+
+
+class DayStrategyEvaluationTests:
+    def test_every_symbol_day_is_a_row_and_the_metrics_add_up(
+        self, location: StoreLocation
+    ) -> None:
+        seen: list[tuple[int, int]] = []
+        evaluation = _evaluator(location).evaluate(
+            _request(), progress=lambda done, total: seen.append((done, total))
+        )
+
+        rows = evaluation.days
+        assert len(rows) == 20
+        assert [(row.day, row.symbols) for row in rows] == sorted(
+            (day, (symbol,))
+            for day in CALENDAR.sessions_in_range(START, END)
+            for symbol in ("QQQ", "SPY")
+        )
+        skipped = evaluation.skipped
+        assert [(row.day, row.symbols) for row in skipped] == [(MISSING, ("QQQ",))]
+        assert "no 1s bars of QQQ on file for 2026-03-10" in (skipped[0].skipped or "")
+        simulated = [row for row in rows if row.skipped is None]
+        assert evaluation.tc2.days_evaluated == 19
+        assert evaluation.tc2.days_entered == sum(row.entered for row in simulated) > 0
+        assert evaluation.tc2.net_profit == pytest.approx(math.fsum(r.profit for r in simulated))
+        assert evaluation.initial_equity == 2 * 30_000.0  # one account per symbol
+        assert evaluation.equity is not None and evaluation.performance is not None
+        assert evaluation.equity.days == tuple(CALENDAR.sessions_in_range(START, END))
+        assert evaluation.equity.equity[-1] == pytest.approx(
+            evaluation.initial_equity + evaluation.tc2.net_profit
+        )
+        assert evaluation.performance.trade_count == sum(row.round_trips for row in simulated)
+        assert seen[0] == (0, 20) and seen[-1] == (20, 20)
+        assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+    def test_processes_do_not_change_the_result(self, location: StoreLocation) -> None:
+        alone = _evaluator(location, processes=1).evaluate(_request())
+        pooled = _evaluator(location, processes=2).evaluate(_request())
+
+        assert pooled == alone  # the wall-clock time is not compared
+        assert pooled.to_dict()["fingerprint"] == alone.fingerprint
+
+    def test_parameters_and_fill_model_change_the_fingerprint(
+        self, location: StoreLocation
+    ) -> None:
+        base = _evaluator(location).evaluate(_request())
+        tuned = _evaluator(location).evaluate(_request(params={"lower_buy_pct": 0.001}))
+        tc2_fills = _evaluator(location).evaluate(
+            _request(settings=SimulationSettings(fill_model="tc2"))
+        )
+
+        assert tuned.params["lower_buy_pct"] == 0.001
+        assert len({base.fingerprint, tuned.fingerprint, tc2_fills.fingerprint}) == 3
+        assert tc2_fills.fill_model == "tc2"
+
+    def test_fixed_symbols_run_once_per_session(self, location: StoreLocation) -> None:
+        # LongShortStrategy always trades SPY, SPXL and SPXS: none of SPXL/SPXS is on file.
+        evaluation = _evaluator(location).evaluate(_request("LongShortStrategy"))
+
+        assert len(evaluation.days) == 10
+        assert {row.symbols for row in evaluation.days} == {("SPY", "SPXL", "SPXS")}
+        assert all("SPXL" in (row.skipped or "") for row in evaluation.days)
+        assert evaluation.performance is None and evaluation.equity is None
+
+
+class SwingStrategyEvaluationTests:
+    def test_a_swing_strategy_runs_across_the_range_per_symbol(
+        self, location: StoreLocation
+    ) -> None:
+        evaluation = _evaluator(location).evaluate(
+            _request("SmaCrossStrategy", symbols=("SPY",), params={"qty": 10})
+        )
+
+        assert evaluation.kind == "swing"
+        assert [row.day for row in evaluation.days] == CALENDAR.sessions_in_range(START, END)
+        assert sum(row.fills for row in evaluation.days) > 10
+        # Profit per day is the change of marked equity: it adds up to the span's result.
+        assert evaluation.equity is not None
+        assert evaluation.equity.equity[-1] == pytest.approx(
+            30_000.0 + math.fsum(row.profit for row in evaluation.days)
+        )
+        held_overnight = [row for row in evaluation.days if row.exposure_seconds > 0]
+        assert held_overnight, "a swing strategy holds positions during sessions"
+
+
+class BadEvaluationRequestTests:
+    @pytest.mark.parametrize(
+        ("changes", "field"),
+        [
+            ({"end": date(2026, 3, 1)}, "end"),
+            ({"start": date(2026, 3, 7), "end": date(2026, 3, 8)}, "start"),  # a weekend
+            ({"params": {"lower_buy_pct": 0.9}}, "params.lower_buy_pct"),
+            ({"params": {"nope": 1}}, "params.nope"),
+            ({"symbols": ()}, "symbols"),
+        ],
+    )
+    def test_refused_before_anything_runs(
+        self, location: StoreLocation, changes: dict[str, object], field: str
+    ) -> None:
+        calls: list[tuple[int, int]] = []
+        with pytest.raises(ValidationFailed) as caught:
+            _evaluator(location).evaluate(
+                _request(**changes), progress=lambda done, total: calls.append((done, total))
+            )
+
+        assert field in caught.value.field_errors
+        assert calls == []
+
+    def test_an_unknown_strategy(self, location: StoreLocation) -> None:
+        with pytest.raises(ConfigurationError, match="unknown strategy 'Nope'"):
+            _evaluator(location).evaluate(_request("Nope"))
