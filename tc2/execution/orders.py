@@ -137,6 +137,7 @@ class Order:
     reason: str = ""
     fills: list[Fill] = field(default_factory=list)
     filled_qty: int = 0
+    filled_notional: float = 0.0  # sum of qty x price over the fills, kept as they come
     stop_triggered: bool = False  # a stop-limit whose stop was reached now works as a limit
 
     @property
@@ -151,7 +152,7 @@ class Order:
     def average_fill_price(self) -> float | None:
         if not self.filled_qty:
             return None
-        return sum(fill.notional for fill in self.fills) / self.filled_qty
+        return self.filled_notional / self.filled_qty
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready record of the order and its fills."""

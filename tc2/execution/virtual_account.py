@@ -460,6 +460,7 @@ class VirtualAccount(Account):
         )
         order.fills.append(fill)
         order.filled_qty += qty
+        order.filled_notional += fill.notional
         self._fills.append(fill)
         position = self._positions.get(order.symbol)
         if position is None:

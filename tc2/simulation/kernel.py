@@ -309,7 +309,7 @@ class ReplayKernel:
         at_bar: list[tuple[Feed, int]] = []
         for feed in self.feeds:
             j = feed.cursor - 1
-            if j >= 0 and feed.t_end[j] == t:
+            if j >= 0 and feed.t_end_list[j] == t:
                 at_bar.append((feed, j))
                 account.execute_bar(feed.symbol, j)
         updates = account.drain_updates()

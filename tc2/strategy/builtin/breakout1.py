@@ -18,12 +18,12 @@ import numpy as np
 from tc2.data.bars import Resolution
 from tc2.data.store import BarSeries
 from tc2.env.market_calendar import NEW_YORK
-from tc2.env.trading_settings import DEFAULT_MAX_PURCHASE_PCT, DEFAULT_MAX_PURCHASE_USD
 from tc2.errors import ValidationFailed
 from tc2.execution.orders import Order, OrderRejected, Side
 from tc2.strategy.base import ActiveWindow, Strategy, StrategyKind
 from tc2.strategy.env import Bar, StrategyEnv
 from tc2.strategy.parameters import Parameter
+from tc2.strategy.sizing import PURCHASE_PARAMETERS, purchase_budget
 
 TICK = 0.01  # dollars; prices are rounded to cents, the tick of stocks above $1
 ENTRY_WINDOW = ActiveWindow(time(10, 30), time(15))
@@ -255,30 +255,7 @@ class Breakout1Strategy(Strategy):
             high=600,
             description="seconds after which an unfilled dump is re-priced",
         ),
-        Parameter(
-            name="max_purchase_pct",
-            type=float,
-            default=DEFAULT_MAX_PURCHASE_PCT,
-            low=0.01,
-            high=1.0,
-            description="most of the cash one entry may spend",
-        ),
-        Parameter(
-            name="max_purchase_usd",
-            type=float,
-            default=DEFAULT_MAX_PURCHASE_USD,
-            low=100.0,
-            high=10_000_000.0,
-            description="most dollars one entry may spend",
-        ),
-        Parameter(
-            name="min_purchase_usd",
-            type=float,
-            default=3000.0,
-            low=0.0,
-            high=10_000_000.0,
-            description="no entry when the budget is below this (TC2's MIN_PURCHASE)",
-        ),
+        *PURCHASE_PARAMETERS,
         Parameter(
             name="recheck_seconds",
             type=int,
@@ -561,8 +538,11 @@ class Breakout1Strategy(Strategy):
             raise ValidationFailed("strategy parameters are invalid", errors)
 
     def _budget(self) -> float:
-        cash = self.env.account.cash
-        return float(min(self.p.max_purchase_pct * cash, self.p.max_purchase_usd))
+        return purchase_budget(
+            cash=self.env.account.cash,
+            max_purchase_pct=self.p.max_purchase_pct,
+            max_purchase_usd=self.p.max_purchase_usd,
+        )
 
     def _sleep(self) -> None:
         """Sleep until what matters in the current phase; order events wake it anyway."""

@@ -27,6 +27,7 @@ from tc2.execution.orders import Order, OrderStatus, Side
 from tc2.strategy.base import ActiveWindow, Strategy, StrategyKind
 from tc2.strategy.env import Bar
 from tc2.strategy.parameters import Parameter
+from tc2.strategy.sizing import PURCHASE_PARAMETERS, purchase_budget
 
 CYCLE_STEPS = 5  # greedy, three steps down, safety
 
@@ -100,30 +101,7 @@ class CycleStrategy(Strategy):
             high=23_400,
             description="give up the bid after this many seconds without a fill",
         ),
-        Parameter(
-            name="max_purchase_pct",
-            type=float,
-            default=0.2,
-            low=0.001,
-            high=1.0,
-            description="spend at most this fraction of cash",
-        ),
-        Parameter(
-            name="max_purchase_usd",
-            type=float,
-            default=6000.0,
-            low=1.0,
-            high=10_000_000.0,
-            description="spend at most this many dollars",
-        ),
-        Parameter(
-            name="min_purchase_usd",
-            type=float,
-            default=3000.0,
-            low=0.0,
-            high=10_000_000.0,
-            description="do not trade with less cash than this",
-        ),
+        *PURCHASE_PARAMETERS,
         Parameter(
             name="max_stop_pct",
             type=float,
@@ -275,7 +253,11 @@ class CycleStrategy(Strategy):
             self.stop_running(f"cash {cash:.2f} is below the minimum purchase")
             return
         price = round(bar.l - max(0.01, bar.l * self.p.lower_buy_pct), 2)
-        budget = min(self.p.max_purchase_pct * cash, self.p.max_purchase_usd)
+        budget = purchase_budget(
+            cash=cash,
+            max_purchase_pct=self.p.max_purchase_pct,
+            max_purchase_usd=self.p.max_purchase_usd,
+        )
         qty = math.floor(budget / price) if price > 0 else 0
         if qty < 1:
             self.stop_running(f"{budget:.2f} buys no share at {price}")
