@@ -53,7 +53,6 @@ from tc2.simulation.simulator import (
     StrategySimulator,
 )
 from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols
-from tc2.strategy.parameters import resolve_parameters
 from tc2.strategy.registry import load_strategy
 
 MAX_SESSIONS = 2_520  # ten years of sessions per evaluation
@@ -236,7 +235,7 @@ class StrategyEvaluator:
             before ``start`` or the range holds no session (or too many).
         """
         strategy_class = load_strategy(request.strategy)
-        resolve_parameters(strategy_class.parameters, request.params)
+        strategy_class.resolve_params(request.params)
         resolve_symbols(strategy_class, request.symbols)
         if request.end < request.start:
             raise ValidationFailed(
@@ -279,7 +278,7 @@ class StrategyEvaluator:
         return Evaluation(
             strategy=strategy_class.strategy_id(),
             kind=strategy_class.kind.value,
-            params=resolve_parameters(strategy_class.parameters, request.params),
+            params=strategy_class.resolve_params(request.params),
             symbols=tuple(symbol for group in groups for symbol in group),
             start=request.start,
             end=request.end,

@@ -129,10 +129,25 @@ class Strategy:
     ) -> None:
         self.env = env
         self.symbols = resolve_symbols(type(self), symbols)
-        self.p = Params(resolve_parameters(self.parameters, params))
+        self.p = Params(type(self).resolve_params(params))
         self.bought = False
         self.running = True
         self.stop_reason = ""
+
+    @classmethod
+    def resolve_params(cls, params: Mapping[str, object] | None) -> dict[str, ParameterValue]:
+        """Return every parameter's value, checked field by field and then across fields.
+
+        Raises
+        ------
+        ValidationFailed
+            Naming every bad parameter (``params.<name>``).
+        """
+        values = resolve_parameters(cls.parameters, params)
+        problems = cls.parameter_problems(Params(values))
+        if problems:
+            raise ValidationFailed("strategy parameters are invalid", problems)
+        return values
 
     @classmethod
     def strategy_id(cls) -> str:
@@ -169,6 +184,14 @@ class Strategy:
 
     def make_execution_result(self) -> dict[str, Any]:
         """Custom, JSON-ready data to keep with the run record."""
+        return {}
+
+    @classmethod
+    def parameter_problems(cls, p: Params) -> dict[str, list[str]]:
+        """Rules across parameters (``fast < slow``), as field errors keyed ``params.<name>``.
+
+        Called before any run with values already within their own bounds. Default: none.
+        """
         return {}
 
     # ---- end of the overridable section; services for strategies below ----------------------

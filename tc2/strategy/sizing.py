@@ -8,6 +8,7 @@ that size this way add ``PURCHASE_PARAMETERS`` to their parameters and call ``pu
 from __future__ import annotations
 
 from tc2.env.trading_settings import DEFAULT_MAX_PURCHASE_PCT, DEFAULT_MAX_PURCHASE_USD
+from tc2.strategy.base import Params
 from tc2.strategy.parameters import Parameter, ParameterValue
 
 DEFAULT_MIN_PURCHASE_USD = 3000.0
@@ -45,3 +46,15 @@ def purchase_budget(
 ) -> float:
     """Return the dollars one entry may spend with ``cash`` available."""
     return float(min(float(max_purchase_pct) * cash, float(max_purchase_usd)))
+
+
+def purchase_problems(p: Params) -> dict[str, list[str]]:
+    """The cross-field rule of the purchase parameters, for ``Strategy.parameter_problems``."""
+    if p.min_purchase_usd > p.max_purchase_usd:
+        return {
+            "params.min_purchase_usd": [
+                f"min_purchase_usd must be <= max_purchase_usd ({p.max_purchase_usd}), "
+                f"was {p.min_purchase_usd}"
+            ]
+        }
+    return {}

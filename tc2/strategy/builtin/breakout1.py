@@ -18,12 +18,11 @@ import numpy as np
 from tc2.data.bars import Resolution
 from tc2.data.store import BarSeries
 from tc2.env.market_calendar import NEW_YORK
-from tc2.errors import ValidationFailed
 from tc2.execution.orders import Order, OrderRejected, Side
-from tc2.strategy.base import ActiveWindow, Strategy, StrategyKind
+from tc2.strategy.base import ActiveWindow, Params, Strategy, StrategyKind
 from tc2.strategy.env import Bar, StrategyEnv
 from tc2.strategy.parameters import Parameter
-from tc2.strategy.sizing import PURCHASE_PARAMETERS, purchase_budget
+from tc2.strategy.sizing import PURCHASE_PARAMETERS, purchase_budget, purchase_problems
 
 TICK = 0.01  # dollars; prices are rounded to cents, the tick of stocks above $1
 ENTRY_WINDOW = ActiveWindow(time(10, 30), time(15))
@@ -274,7 +273,6 @@ class Breakout1Strategy(Strategy):
         params: Mapping[str, object] | None = None,
     ) -> None:
         super().__init__(env=env, symbols=symbols, params=params)
-        self._check_parameters()
         self._phase = Phase.WATCHING
         self._levels: dict[str, float] = {}  # breakout level per symbol, when it has a setup
         self._next_check_t = 0
@@ -516,9 +514,9 @@ class Breakout1Strategy(Strategy):
 
     # ---- services ---------------------------------------------------------------------------
 
-    def _check_parameters(self) -> None:
-        """Cross-field rules; the per-field bounds were checked on construction."""
-        p = self.p
+    @classmethod
+    def parameter_problems(cls, p: Params) -> dict[str, list[str]]:
+        """Cross-field rules; the per-field bounds were checked before."""
         errors: dict[str, list[str]] = {}
         if p.lines_fraction + p.break_fraction >= 1:
             errors["params.break_fraction"] = [
@@ -529,13 +527,7 @@ class Breakout1Strategy(Strategy):
             errors["params.restop_pct"] = [
                 f"restop_pct must be < max_stop_pct ({p.max_stop_pct}), was {p.restop_pct}"
             ]
-        if p.min_purchase_usd > p.max_purchase_usd:
-            errors["params.min_purchase_usd"] = [
-                f"min_purchase_usd must be <= max_purchase_usd ({p.max_purchase_usd}), "
-                f"was {p.min_purchase_usd}"
-            ]
-        if errors:
-            raise ValidationFailed("strategy parameters are invalid", errors)
+        return errors | purchase_problems(p)
 
     def _budget(self) -> float:
         return purchase_budget(

@@ -24,10 +24,10 @@ from typing import Any, ClassVar
 
 from tc2.data.bars import Resolution
 from tc2.execution.orders import Order, OrderStatus, Side
-from tc2.strategy.base import ActiveWindow, Strategy, StrategyKind
+from tc2.strategy.base import ActiveWindow, Params, Strategy, StrategyKind
 from tc2.strategy.env import Bar
 from tc2.strategy.parameters import Parameter
-from tc2.strategy.sizing import PURCHASE_PARAMETERS, purchase_budget
+from tc2.strategy.sizing import PURCHASE_PARAMETERS, purchase_budget, purchase_problems
 
 CYCLE_STEPS = 5  # greedy, three steps down, safety
 
@@ -212,6 +212,20 @@ class CycleStrategy(Strategy):
             description="dump offer this fraction above the price",
         ),
     )
+
+    @classmethod
+    def parameter_problems(cls, p: Params) -> dict[str, list[str]]:
+        problems = purchase_problems(p)
+        if p.restop_pct >= p.max_stop_pct:
+            problems["params.restop_pct"] = [
+                f"restop_pct must be < max_stop_pct ({p.max_stop_pct}), was {p.restop_pct}"
+            ]
+        if p.min_sale_profit_pct > p.max_sale_profit_pct:
+            problems["params.min_sale_profit_pct"] = [
+                "min_sale_profit_pct must be <= max_sale_profit_pct "
+                f"({p.max_sale_profit_pct}), was {p.min_sale_profit_pct}"
+            ]
+        return problems
 
     def on_start(self) -> None:
         self._symbol = self.symbols[0]

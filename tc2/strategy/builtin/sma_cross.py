@@ -8,7 +8,7 @@ from typing import ClassVar
 from tc2.analysis.signals import CrossAbove, CrossBelow, Sma
 from tc2.data.bars import Resolution
 from tc2.execution.orders import Order, OrderStatus, Side, TimeInForce
-from tc2.strategy.base import ActiveWindow, Strategy, StrategyKind
+from tc2.strategy.base import ActiveWindow, Params, Strategy, StrategyKind
 from tc2.strategy.env import Bar
 from tc2.strategy.parameters import Parameter
 
@@ -66,10 +66,13 @@ class SmaCrossStrategy(Strategy):
         Parameter(name="qty", type=int, default=100, low=1, high=1_000_000, description="shares"),
     )
 
+    @classmethod
+    def parameter_problems(cls, p: Params) -> dict[str, list[str]]:
+        if p.fast >= p.slow:
+            return {"params.fast": [f"fast must be < slow ({p.slow}), was {p.fast}"]}
+        return {}
+
     def on_start(self) -> None:
-        if self.p.fast >= self.p.slow:
-            self.stop_running(f"fast ({self.p.fast}) must be < slow ({self.p.slow})")
-            return
         self._entry: Order | None = None
         self._stop: Order | None = None
         fast, slow = Sma(int(self.p.fast)), Sma(int(self.p.slow))

@@ -15,12 +15,11 @@ from typing import Any, ClassVar
 
 from tc2.data.bars import Resolution
 from tc2.env.market_calendar import NEW_YORK
-from tc2.errors import ValidationFailed
 from tc2.execution.orders import Order, OrderRejected, Side, TimeInForce
-from tc2.strategy.base import ActiveWindow, Strategy, StrategyKind
+from tc2.strategy.base import ActiveWindow, Params, Strategy, StrategyKind
 from tc2.strategy.env import Bar, StrategyEnv
 from tc2.strategy.parameters import Parameter
-from tc2.strategy.sizing import PURCHASE_PARAMETERS, purchase_budget
+from tc2.strategy.sizing import PURCHASE_PARAMETERS, purchase_budget, purchase_problems
 
 TICK = 0.01  # dollars; prices are rounded to cents, the tick of stocks above $1
 ENTRY_WINDOW = ActiveWindow(time(10), time(15))
@@ -226,7 +225,6 @@ class SwingStrategy(Strategy):
         params: Mapping[str, object] | None = None,
     ) -> None:
         super().__init__(env=env, symbols=symbols, params=params)
-        self._check_parameters()
         self._calendar = env.exec_env.calendar
         self._phase = Phase.WATCHING
         self._resume_t = 0  # no watching before this time
@@ -523,22 +521,16 @@ class SwingStrategy(Strategy):
 
     # ---- services ---------------------------------------------------------------------------
 
-    def _check_parameters(self) -> None:
-        """Cross-field rules; the per-field bounds were checked on construction."""
-        p = self.p
+    @classmethod
+    def parameter_problems(cls, p: Params) -> dict[str, list[str]]:
+        """Cross-field rules; the per-field bounds were checked before."""
         errors: dict[str, list[str]] = {}
         if p.min_pullback_pct >= p.max_pullback_pct:
             errors["params.min_pullback_pct"] = [
                 f"min_pullback_pct must be < max_pullback_pct ({p.max_pullback_pct}), "
                 f"was {p.min_pullback_pct}"
             ]
-        if p.min_purchase_usd > p.max_purchase_usd:
-            errors["params.min_purchase_usd"] = [
-                f"min_purchase_usd must be <= max_purchase_usd ({p.max_purchase_usd}), "
-                f"was {p.min_purchase_usd}"
-            ]
-        if errors:
-            raise ValidationFailed("strategy parameters are invalid", errors)
+        return errors | purchase_problems(p)
 
     def _budget(self) -> float:
         return purchase_budget(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tc2.errors import ConfigurationError
+from tc2.errors import ConfigurationError, ValidationFailed
 from tc2.strategy.base import Strategy
 from tc2.strategy.builtin.sma_cross import SmaCrossStrategy
 from tc2.strategy.registry import builtin_descriptions, load_strategy
@@ -94,3 +94,10 @@ class LoadStrategyTests:
         assert all(d["description"] and d["parameters"] for d in described)
         live = [d["id"] for d in described if not d["experimental"]]
         assert live == ["LongShortStrategy"]  # TC2's only strategy that may trade live
+
+    def test_cross_field_rules_are_checked_with_the_bounds(self) -> None:
+        with pytest.raises(ValidationFailed) as caught:
+            SmaCrossStrategy.resolve_params({"fast": 30, "slow": 10})
+
+        assert caught.value.field_errors == {"params.fast": ["fast must be < slow (10), was 30"]}
+        assert SmaCrossStrategy.resolve_params({"fast": 5})["fast"] == 5

@@ -222,3 +222,19 @@ class CycleRunTests:
 
         assert first.to_dict() == second.to_dict()
         assert first.fingerprint == second.fingerprint and len(first.fills) == 2
+
+    @pytest.mark.parametrize(
+        ("params", "field"),
+        [
+            ({"restop_pct": 0.01, "max_stop_pct": 0.006}, "params.restop_pct"),
+            ({"min_sale_profit_pct": 0.003}, "params.min_sale_profit_pct"),
+            ({"min_purchase_usd": 7000.0}, "params.min_purchase_usd"),  # above max 6000
+        ],
+    )
+    def test_contradicting_parameters_are_refused_before_the_run(
+        self, params: dict[str, float], field: str
+    ) -> None:
+        with pytest.raises(ValidationFailed) as caught:
+            CycleStrategy.resolve_params(params)
+
+        assert list(caught.value.field_errors) == [field]
