@@ -15,8 +15,13 @@ from tc2.data.synthetic import SyntheticMarket
 from tc2.env import NEW_YORK, EnvType, EpochClock, ExecEnv, MarketCalendar
 from tc2.errors import DataError, LookAheadError, StrategyError, ValidationFailed
 from tc2.execution.orders import Order
-from tc2.simulation.simulator import DayRequest, SimulationSettings, StrategySimulator
-from tc2.strategy.base import ActiveWindow, Strategy
+from tc2.simulation.simulator import (
+    DayRequest,
+    SimulationSettings,
+    SpanRequest,
+    StrategySimulator,
+)
+from tc2.strategy.base import ActiveWindow, Strategy, StrategyKind
 from tc2.strategy.env import Bar
 from tc2.strategy.parameters import Parameter
 
@@ -287,3 +292,73 @@ class LookAheadProbeTests:
         with pytest.raises(LookAheadError, match="look-ahead: model PROBE of SPY was trained"):
             leaky.simulate_day(request)
         assert honest.simulate_day(request).viable
+
+
+class OvernightHolder(Strategy):
+    """Buys 10 shares at once and holds them; bids a day order far below that never fills."""
+
+    kind = StrategyKind.SWING
+
+    def on_start(self) -> None:
+        self.heard: list[str] = []
+
+    def buy_logic(self, symbol: str, bar: Bar) -> None:
+        self.buy(symbol, 10)
+        self.buy(symbol, 1, limit=round(bar.c / 2, 2))  # a day order: expires at the close
+        self.mark_bought()
+        self.env.sleep()
+
+    def on_order_update(self, order: Order) -> None:
+        self.heard.append(order.status.value)
+
+    def make_execution_result(self) -> dict[str, object]:
+        return {"heard": self.heard}
+
+
+class SpanTests:
+    def test_positions_carry_over_the_night_and_day_orders_expire(
+        self, simulator: StrategySimulator
+    ) -> None:
+        span = simulator.simulate_span(
+            SpanRequest(
+                strategy_class=OvernightHolder,
+                symbols=("SPY",),
+                start=WARMUP_DAY,
+                end=DAY,
+                warmup_days=0,
+            )
+        )
+
+        record = span.record
+        assert (record.day, record.end_day) == (WARMUP_DAY, DAY)
+        assert record.positions[0]["qty"] == 10  # a swing run is not flattened
+        expired = [order for order in record.orders if order["status"] == "expired"]
+        assert len(expired) == 1 and expired[0]["reason"] == "the session closed"
+        assert record.custom["heard"] == ["filled", "expired"]
+        first, second = span.days
+        assert (first.day, second.day) == (WARMUP_DAY, DAY)
+        assert first.entered and not second.entered
+        assert first.profit + second.profit == pytest.approx(record.profit)
+        assert second.exposure_seconds == second.session_seconds == 23_400
+
+    def test_a_range_without_a_session_is_refused(self, simulator: StrategySimulator) -> None:
+        saturday = date(2026, 3, 7)
+        with pytest.raises(ValidationFailed, match="no trading session from 2026-03-07"):
+            simulator.simulate_span(
+                SpanRequest(
+                    strategy_class=OvernightHolder,
+                    symbols=("SPY",),
+                    start=saturday,
+                    end=saturday,
+                )
+            )
+
+    def test_a_symbol_with_no_bars_in_the_range_is_refused(
+        self, simulator: StrategySimulator
+    ) -> None:
+        with pytest.raises(DataError, match="no 1s bars of QQQ on file from 2026-03-03"):
+            simulator.simulate_span(
+                SpanRequest(
+                    strategy_class=OvernightHolder, symbols=("QQQ",), start=WARMUP_DAY, end=DAY
+                )
+            )
