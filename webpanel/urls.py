@@ -11,6 +11,7 @@ api_patterns = [
     path("", include("webpanel.jobs.urls")),
     path("", include("webpanel.data.urls")),
     path("", include("webpanel.program.urls")),
+    path("", include("webpanel.strategy.urls")),
     path("schema/", SchemaApi.as_view(), name="api-schema"),
     path("docs/", api_docs_page, name="api-docs"),
 ]

@@ -105,6 +105,9 @@ class RuntimeConfig:
         ``TC2_SYNTHETIC_SEED``: the synthetic market's seed when no provider keys are set.
     seed_sessions
         ``TC2_SEED_SESSIONS``: sessions the start-up catch-up fills from the synthetic market.
+    sim_processes
+        ``TC2_SIM_PROCESSES``: worker processes of one strategy evaluation; None (unset or 0)
+        uses every core.
     """
 
     data_dir: Path
@@ -113,6 +116,7 @@ class RuntimeConfig:
     price_store: str = "files"
     synthetic_seed: int = 42
     seed_sessions: int = 60
+    sim_processes: int | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> RuntimeConfig:
@@ -128,6 +132,7 @@ class RuntimeConfig:
             price_store=env.get("TC2_PRICE_STORE", "").strip() or "files",
             synthetic_seed=env_int(env, "TC2_SYNTHETIC_SEED", default=42),
             seed_sessions=env_int(env, "TC2_SEED_SESSIONS", default=60, minimum=1),
+            sim_processes=env_int(env, "TC2_SIM_PROCESSES", default=0) or None,
         )
 
     @property

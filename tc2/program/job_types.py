@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tc2.program.data_jobs import parse_heal_params, parse_import_params, parse_range_params
 from tc2.program.jobs import JobPolicy, JobRegistry, JobType
+from tc2.program.strategy_jobs import parse_evaluate_params, parse_simulate_params
 from tc2.program.worker_check import parse_worker_check_params
 
 JOB_TYPES = JobRegistry(
@@ -40,6 +41,21 @@ JOB_TYPES = JobRegistry(
             parse_params=parse_import_params,
             policy=JobPolicy.UNLIMITED,
             description="Save the sessions of an uploaded bar file.",
+        ),
+        JobType(
+            name="strategy_simulate",
+            run="tc2.program.strategy_jobs:simulate_day",
+            parse_params=parse_simulate_params,
+            # A trader runs several at once; identical requests give identical records anyway.
+            policy=JobPolicy.UNLIMITED,
+            description="Simulate a strategy on one day of LIVE bars; the run record.",
+        ),
+        JobType(
+            name="strategy_evaluate",
+            run="tc2.program.strategy_jobs:evaluate",
+            parse_params=parse_evaluate_params,
+            policy=JobPolicy.UNLIMITED,
+            description="Simulate a strategy on every symbol-day of a range; metrics per day.",
         ),
     ]
 )

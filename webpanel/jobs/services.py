@@ -27,6 +27,10 @@ _log = feed_logger(LogFeed.PROGRAM, "jobs")
 def job_submit(*, job_type: str, params: Any, user: AbstractBaseUser | None) -> Job:
     """Validate, record and queue a job.
 
+    Called inside a transaction (a service recording rows of its own with the job), the job is
+    queued when that transaction commits, so the worker sees the job and those rows; a rollback
+    queues nothing.
+
     Raises
     ------
     ValidationFailed
@@ -34,7 +38,8 @@ def job_submit(*, job_type: str, params: Any, user: AbstractBaseUser | None) -> 
     Conflict
         The type's policy refuses a second job while one is queued or running (409).
     ServiceUnavailable
-        Redis refused the job; the row is kept as failed with the reason (503).
+        Redis refused the job; the row is kept as failed with the reason (503). Inside a
+        transaction, raised when it commits.
     """
     kind = _job_type(job_type)
     parsed = kind.parse_params(params if params is not None else {})
@@ -46,14 +51,18 @@ def job_submit(*, job_type: str, params: Any, user: AbstractBaseUser | None) -> 
             )
     except IntegrityError:
         raise _conflict(kind, dedupe_key) from None
-    try:
-        enqueue_job(str(job.id))
-    except redis.RedisError as exc:
-        job_finish(job_id=str(job.id), status=JobStatus.FAILED, error=f"could not queue: {exc}")
-        raise ServiceUnavailable(
-            "The job queue (Redis) is unavailable; the job was not started."
-        ) from exc
-    _log.info(f"{kind.name} job {job.id} queued by {_username(user)}")
+
+    def enqueue() -> None:
+        try:
+            enqueue_job(str(job.id))
+        except redis.RedisError as exc:
+            job_finish(job_id=str(job.id), status=JobStatus.FAILED, error=f"could not queue: {exc}")
+            raise ServiceUnavailable(
+                "The job queue (Redis) is unavailable; the job was not started."
+            ) from exc
+        _log.info(f"{kind.name} job {job.id} queued by {_username(user)}")
+
+    transaction.on_commit(enqueue)  # outside a transaction: at once
     return job
 
 

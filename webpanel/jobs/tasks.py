@@ -1,12 +1,18 @@
-"""What an RQ worker runs: one Job row, start to end, through the engine's job contract."""
+"""What an RQ worker runs: one Job row, start to end, through the engine's job contract.
+
+Apps that keep a job's result in rows of their own register a *result sink* for its job type
+(``register_result_sink``, from their ``AppConfig.ready``); the jobs app never imports them.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
 import traceback
+from collections.abc import Mapping
+from typing import Any, Protocol
 
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 
 from tc2.program.job_types import JOB_TYPES
 from tc2.program.jobs import JobCanceled, JobInterrupted
@@ -16,6 +22,30 @@ from webpanel.jobs.services import job_finish, job_mark_running, job_report_prog
 
 # Set by the worker when it is asked to stop; the running job stops at its next progress point.
 WORKER_STOPPING = threading.Event()
+
+
+class ResultSink(Protocol):
+    """Store a succeeded job's result elsewhere; called as ``sink(job_id=..., result=...)``."""
+
+    def __call__(self, *, job_id: str, result: Mapping[str, Any]) -> None: ...
+
+
+_RESULT_SINKS: dict[str, list[ResultSink]] = {}
+
+
+def register_result_sink(job_type: str, sink: ResultSink) -> None:
+    """Call ``sink`` when a job of ``job_type`` succeeds (once per sink, however often asked).
+
+    Sinks run in the transaction that marks the job succeeded: readers never see a succeeded
+    job without its stored result, and a sink that fails fails the job with its error.
+    """
+    sinks = _RESULT_SINKS.setdefault(job_type, [])
+    if sink not in sinks:
+        sinks.append(sink)
+
+
+def result_sinks(job_type: str) -> tuple[ResultSink, ...]:
+    return tuple(_RESULT_SINKS.get(job_type, ()))
 
 
 class JobProgress:
@@ -42,7 +72,9 @@ def run_job(job_id: str) -> None:
             result = JOB_TYPES.get(job.type).execute(
                 params=job.params, progress=JobProgress(job_id)
             )
-            json.dumps(result)  # the row stores JSON; a result that is not must fail the job here
+            # The row stores JSON; a result that is not (or holds NaN) must fail the job here.
+            json.dumps(result, allow_nan=False)
+            _succeed(job_id=job_id, job_type=job.type, result=result)
         except JobCanceled:
             job_finish(job_id=job_id, status=JobStatus.CANCELED)
         except JobInterrupted as exc:
@@ -54,7 +86,14 @@ def run_job(job_id: str) -> None:
                 error=f"{type(exc).__name__}: {exc}",
                 traceback=traceback.format_exc(),
             )
-        else:
-            job_finish(job_id=job_id, status=JobStatus.SUCCEEDED, result=result)
     finally:
         close_old_connections()
+
+
+def _succeed(*, job_id: str, job_type: str, result: Mapping[str, Any]) -> None:
+    """Store the result on the row and hand it to the type's sinks, all or nothing."""
+    with transaction.atomic():
+        for sink in result_sinks(job_type):
+            sink(job_id=job_id, result=result)
+        if not job_finish(job_id=job_id, status=JobStatus.SUCCEEDED, result=result):
+            transaction.set_rollback(True)  # it ended meanwhile (failed as orphaned): keep that

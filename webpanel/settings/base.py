@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "webpanel.jobs",
     "webpanel.data",
     "webpanel.program",
+    "webpanel.strategy",
 ]
 
 MIDDLEWARE = [
@@ -152,5 +153,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets used by several components get one stable name each.
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "webpanel.jobs.models.JobStatus",
+        "StrategyRunKindEnum": "webpanel.strategy.models.RunKind",
+    },
     "SCHEMA_PATH_PREFIX": "/api",
 }

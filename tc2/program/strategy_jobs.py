@@ -1,0 +1,469 @@
+"""Strategy jobs: simulate one day, evaluate a date range; run by job workers or in the foreground.
+
+Both read bars from the LIVE namespace of the configured price store (``TC2_DATA_DIR``,
+``TC2_PRICE_STORE``) and run in a SIMULATION environment of their own, with no Redis. Their
+parameters are checked whole before anything runs (``parse_simulate_params``,
+``parse_evaluate_params``), so a bad request names every bad field and starts nothing. Results
+are the engine's records as JSON (``RunRecord.to_dict``, ``Evaluation.to_dict``); each carries
+the trade fingerprint that identical inputs always reproduce.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+from tc2.data.store import PriceStore, price_store_for
+from tc2.env import CalendarRangeError, EnvType, EpochClock, ExecEnv, MarketCalendar
+from tc2.env.config import RuntimeConfig
+from tc2.env.trading_settings import SYMBOL_PATTERN
+from tc2.errors import ConfigurationError, ValidationFailed
+from tc2.execution.fill_models import DEFAULT_FILL_MODEL, fill_model_named
+from tc2.execution.virtual_account import DEFAULT_STARTING_CASH
+from tc2.logs import LogFeed, feed_logger
+from tc2.program.jobs import Progress, reject_unknown_params, require_object
+from tc2.simulation.evaluator import (
+    MAX_SESSIONS,
+    EvaluationRequest,
+    StoreLocation,
+    StrategyEvaluator,
+)
+from tc2.simulation.simulator import (
+    DEFAULT_WARMUP_DAYS,
+    NO_SESSION_MESSAGE,
+    NOT_A_SESSION_MESSAGE,
+    DayRequest,
+    SimulationSettings,
+    StrategySimulator,
+)
+from tc2.strategy.base import Strategy, resolve_symbols
+from tc2.strategy.parameters import resolve_parameters
+from tc2.strategy.registry import load_strategy
+
+MAX_WARMUP_DAYS = 10
+MAX_SYMBOLS_PER_EVALUATION = 100
+SIMULATE_KEYS = (
+    "strategy",
+    "symbol",
+    "day",
+    "params",
+    "fill_model",
+    "start_time",
+    "warmup_days",
+    "starting_cash",
+)
+EVALUATE_KEYS = (
+    "strategy",
+    "symbols",
+    "start",
+    "end",
+    "params",
+    "fill_model",
+    "warmup_days",
+    "starting_cash",
+)
+DAY_NOT_ON_FILE_MESSAGE = (
+    "no {resolution} bars of {symbol} on file for {day}; collect or import them first"
+)
+RANGE_NOT_ON_FILE_MESSAGE = (
+    "no {resolution} bars of {symbol} on file from {start} to {end}; collect or import them first"
+)
+END_BEFORE_START_MESSAGE = "must not be before start {start}, was {end}"
+INVALID_SIMULATION_MESSAGE = "The simulation request is invalid; nothing was run."
+INVALID_EVALUATION_MESSAGE = "The evaluation request is invalid; nothing was run."
+
+_log = feed_logger(LogFeed.SIMULATION, "jobs")
+
+
+def parse_simulate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate and normalise a day simulation request.
+
+    ``{strategy, symbol, day, params?, fill_model?, start_time?, warmup_days?,
+    starting_cash?}``; ``strategy`` is a built-in name or ``path/to/file.py:ClassName``,
+    ``day`` a session whose bars are on file (LIVE store, the strategy's resolution) for every
+    symbol the strategy trades, ``start_time`` New York ``HH:MM``.
+
+    Returns
+    -------
+    dict
+        The request with every default filled in; ``params`` holds every strategy parameter.
+
+    Raises
+    ------
+    ValidationFailed
+        Naming every bad field (``params.<name>`` for strategy parameters).
+    """
+    params = require_object(raw)
+    errors = reject_unknown_params(params, SIMULATE_KEYS)
+    calendar = MarketCalendar.xnys()
+    strategy_class = _strategy(params.get("strategy"), errors)
+    symbol = _symbol(params.get("symbol"), errors)
+    day = _date(params.get("day"), "day", errors)
+    if day is not None:
+        _check_session(calendar, day, errors)
+    values = _strategy_params(strategy_class, params.get("params"), errors)
+    fill_model = _fill_model(params.get("fill_model", DEFAULT_FILL_MODEL), errors)
+    starting_cash = _starting_cash(params.get("starting_cash", DEFAULT_STARTING_CASH), errors)
+    start_time = _start_time(params.get("start_time"), errors)
+    warmup_days = _warmup_days(params.get("warmup_days", DEFAULT_WARMUP_DAYS), errors)
+    if (
+        strategy_class is not None
+        and symbol is not None
+        and day is not None
+        and "day" not in errors
+    ):
+        symbols = _resolved_symbols(strategy_class, [symbol], "symbol", errors)
+        store = _live_store_from_environ()
+        resolution = strategy_class.resolution.value
+        for name in symbols:
+            if not store.dates_on_file(name, day, day, strategy_class.resolution):
+                message = DAY_NOT_ON_FILE_MESSAGE.format(
+                    resolution=resolution, symbol=name, day=day
+                )
+                errors.setdefault("day", []).append(message)
+    if errors:
+        raise ValidationFailed(INVALID_SIMULATION_MESSAGE, errors)
+    return {
+        "strategy": str(params["strategy"]).strip(),
+        "symbol": symbol,
+        "day": str(day),
+        "params": values,
+        "fill_model": fill_model,
+        "start_time": start_time,
+        "warmup_days": warmup_days,
+        "starting_cash": starting_cash,
+    }
+
+
+def parse_evaluate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate and normalise an evaluation request.
+
+    ``{strategy, symbols, start, end, params?, fill_model?, warmup_days?, starting_cash?}``;
+    ``symbols`` is a list of tickers, and each symbol the strategy trades needs bars on file
+    (LIVE store, the strategy's resolution) somewhere in ``start``..``end``. Sessions missing
+    inside the range are reported as skipped by the evaluation, not refused here.
+
+    Returns
+    -------
+    dict
+        The request with every default filled in; ``params`` holds every strategy parameter.
+
+    Raises
+    ------
+    ValidationFailed
+        Naming every bad field (``params.<name>`` for strategy parameters).
+    """
+    params = require_object(raw)
+    errors = reject_unknown_params(params, EVALUATE_KEYS)
+    calendar = MarketCalendar.xnys()
+    strategy_class = _strategy(params.get("strategy"), errors)
+    symbols = _symbol_list(params.get("symbols"), errors)
+    start = _date(params.get("start"), "start", errors)
+    end = _date(params.get("end"), "end", errors)
+    if start is not None and end is not None:
+        _check_range(calendar, start, end, errors)
+    values = _strategy_params(strategy_class, params.get("params"), errors)
+    fill_model = _fill_model(params.get("fill_model", DEFAULT_FILL_MODEL), errors)
+    starting_cash = _starting_cash(params.get("starting_cash", DEFAULT_STARTING_CASH), errors)
+    warmup_days = _warmup_days(params.get("warmup_days", DEFAULT_WARMUP_DAYS), errors)
+    if (
+        strategy_class is not None
+        and symbols
+        and start
+        and end
+        and not _any(errors, "start", "end")
+    ):
+        store = _live_store_from_environ()
+        for name in _resolved_symbols(strategy_class, symbols, "symbols", errors):
+            if not store.dates_on_file(name, start, end, strategy_class.resolution):
+                errors.setdefault("symbols", []).append(
+                    RANGE_NOT_ON_FILE_MESSAGE.format(
+                        resolution=strategy_class.resolution.value,
+                        symbol=name,
+                        start=start,
+                        end=end,
+                    )
+                )
+    if errors:
+        raise ValidationFailed(INVALID_EVALUATION_MESSAGE, errors)
+    assert start is not None and end is not None  # no errors: both parsed
+    normalised = {
+        "strategy": str(params["strategy"]).strip(),
+        "symbols": symbols,
+        "start": str(start),
+        "end": str(end),
+        "params": values,
+        "fill_model": fill_model,
+        "warmup_days": warmup_days,
+        "starting_cash": starting_cash,
+    }
+    # The evaluator's own check last: whatever rule it adds is refused here too, up front.
+    try:
+        StrategyEvaluator(
+            store=_store_location(RuntimeConfig.from_environ()), calendar=calendar, processes=1
+        ).check(_evaluation_request(normalised))
+    except ValidationFailed as error:
+        raise ValidationFailed(INVALID_EVALUATION_MESSAGE, error.field_errors) from None
+    except ConfigurationError as error:
+        raise ValidationFailed(INVALID_EVALUATION_MESSAGE, {"strategy": [str(error)]}) from None
+    return normalised
+
+
+def simulate_day(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
+    """Simulate one strategy on one day; return the run record (with its fingerprint).
+
+    ``params`` are those ``parse_simulate_params`` returned.
+
+    Raises
+    ------
+    DataError
+        If the day's bars were removed since the request was checked.
+    StrategyError, LookAheadError
+        If the strategy fails or peeks ahead.
+    ConfigurationError
+        If the strategy needs a model that is not available.
+    """
+    calendar = MarketCalendar.xnys()
+    day = date.fromisoformat(params["day"])
+    progress(0, f"simulating {params['strategy']} on {params['symbol']} {day}")
+    simulator = StrategySimulator(
+        store=_live_store_from_environ(),
+        calendar=calendar,
+        exec_env=ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=calendar),
+    )
+    record = simulator.simulate_day(
+        DayRequest(
+            strategy_class=load_strategy(params["strategy"]),
+            symbols=(params["symbol"],),
+            day=day,
+            params=params["params"],
+            settings=_settings(params),
+            warmup_days=params["warmup_days"],
+            start_time=time.fromisoformat(params["start_time"]) if params["start_time"] else None,
+        )
+    )
+    progress(100, "done")
+    _log.info(
+        f"simulated {record.strategy} on {', '.join(record.symbols)} {day}: {len(record.fills)} "
+        f"fills, profit {record.profit:.2f}, fingerprint {record.fingerprint}"
+    )
+    return record.to_dict()
+
+
+def evaluate(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
+    """Evaluate one strategy over symbols and a date range; return the evaluation.
+
+    Runs over ``TC2_SIM_PROCESSES`` worker processes (default: one per core). ``params`` are
+    those ``parse_evaluate_params`` returned; progress is the share of symbol-days done.
+
+    Raises
+    ------
+    StrategyError, LookAheadError
+        If the strategy fails on some day (the message names it).
+    ConfigurationError
+        If ``TC2_SIM_PROCESSES`` is not a whole number.
+    """
+    config = RuntimeConfig.from_environ()
+    evaluator = StrategyEvaluator(
+        store=_store_location(config),
+        calendar=MarketCalendar.xnys(),
+        processes=config.sim_processes,
+    )
+
+    def report(done: int, total: int) -> None:
+        progress(100.0 * done / total if total else 100.0, f"{done}/{total} symbol-days")
+
+    evaluation = evaluator.evaluate(_evaluation_request(params), progress=report)
+    _log.info(
+        f"evaluated {evaluation.strategy} on {', '.join(evaluation.symbols)} from "
+        f"{evaluation.start} to {evaluation.end}: {len(evaluation.days)} symbol-days, "
+        f"net profit {evaluation.tc2.net_profit:.2f}, fingerprint {evaluation.fingerprint}"
+    )
+    return evaluation.to_dict()
+
+
+def _any(errors: Mapping[str, Any], *fields: str) -> bool:
+    return any(field in errors for field in fields)
+
+
+def _evaluation_request(params: Mapping[str, Any]) -> EvaluationRequest:
+    return EvaluationRequest(
+        strategy=params["strategy"],
+        symbols=tuple(params["symbols"]),
+        start=date.fromisoformat(params["start"]),
+        end=date.fromisoformat(params["end"]),
+        params=params["params"],
+        settings=_settings(params),
+        warmup_days=params["warmup_days"],
+    )
+
+
+def _settings(params: Mapping[str, Any]) -> SimulationSettings:
+    return SimulationSettings(
+        fill_model=params["fill_model"], starting_cash=float(params["starting_cash"])
+    )
+
+
+def _store_location(config: RuntimeConfig) -> StoreLocation:
+    return StoreLocation(data_dir=config.data_dir, url=config.price_store, env_type=EnvType.LIVE)
+
+
+def _live_store_from_environ() -> PriceStore:
+    config = RuntimeConfig.from_environ()
+    return _live_store(config.data_dir, config.price_store)
+
+
+@functools.lru_cache(maxsize=4)
+def _live_store(data_dir: Path, url: str) -> PriceStore:
+    # One per process and location: a MongoDB store holds a client worth reusing.
+    return price_store_for(EnvType.LIVE, data_dir=data_dir, url=url)
+
+
+def _strategy(value: Any, errors: dict[str, list[str]]) -> type[Strategy] | None:
+    if not isinstance(value, str) or not value.strip():
+        errors["strategy"] = [
+            f"must name a built-in strategy or path/to/file.py:ClassName, was {value!r}"
+        ]
+        return None
+    try:
+        return load_strategy(value)
+    except ConfigurationError as error:
+        errors["strategy"] = [str(error)]
+        return None
+
+
+def _symbol(value: Any, errors: dict[str, list[str]]) -> str | None:
+    if not isinstance(value, str) or not SYMBOL_PATTERN.fullmatch(value):
+        errors["symbol"] = [f"must be a ticker (1-5 uppercase letters, optional .X), was {value!r}"]
+        return None
+    return value
+
+
+def _symbol_list(value: Any, errors: dict[str, list[str]]) -> list[str]:
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_SYMBOLS_PER_EVALUATION:
+        errors["symbols"] = [
+            f"must be a list of 1-{MAX_SYMBOLS_PER_EVALUATION} ticker symbols, was {value!r}"
+        ]
+        return []
+    bad = [s for s in value if not isinstance(s, str) or not SYMBOL_PATTERN.fullmatch(s)]
+    if bad:
+        errors["symbols"] = [f"not tickers (1-5 uppercase letters, optional .X): {bad!r}"]
+        return []
+    return list(dict.fromkeys(value))
+
+
+def _resolved_symbols(
+    strategy_class: type[Strategy],
+    symbols: Sequence[str],
+    field: str,
+    errors: dict[str, list[str]],
+) -> tuple[str, ...]:
+    try:
+        return resolve_symbols(strategy_class, symbols)
+    except ValidationFailed as error:
+        errors[field] = [
+            message for messages in error.field_errors.values() for message in messages
+        ]
+        return ()
+
+
+def _date(value: Any, field: str, errors: dict[str, list[str]]) -> date | None:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        errors[field] = [f"must be a date YYYY-MM-DD, was {value!r}"]
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[field] = [f"is not a real date: {value!r}"]
+        return None
+
+
+def _check_session(calendar: MarketCalendar, day: date, errors: dict[str, list[str]]) -> None:
+    try:
+        if not calendar.is_session(day):
+            errors["day"] = [NOT_A_SESSION_MESSAGE.format(day=day)]
+    except CalendarRangeError as error:
+        errors["day"] = [str(error)]
+
+
+def _check_range(
+    calendar: MarketCalendar, start: date, end: date, errors: dict[str, list[str]]
+) -> None:
+    for field, day in (("start", start), ("end", end)):
+        try:
+            calendar.is_session(day)
+        except CalendarRangeError as error:
+            errors[field] = [str(error)]
+    if "start" in errors or "end" in errors:
+        return
+    if end < start:
+        errors["end"] = [END_BEFORE_START_MESSAGE.format(start=start, end=end)]
+        return
+    sessions = calendar.sessions_in_range(start, end)
+    if not sessions:
+        errors["start"] = [NO_SESSION_MESSAGE.format(start=start, end=end)]
+    elif len(sessions) > MAX_SESSIONS:
+        errors["end"] = [f"at most {MAX_SESSIONS} sessions, the range has {len(sessions)}"]
+
+
+def _strategy_params(
+    strategy_class: type[Strategy] | None, value: Any, errors: dict[str, list[str]]
+) -> dict[str, Any]:
+    if value is None:
+        value = {}
+    if not isinstance(value, Mapping):
+        errors["params"] = [f"must be an object of strategy parameters, was {value!r}"]
+        return {}
+    if strategy_class is None:
+        return {}
+    try:
+        return dict(resolve_parameters(strategy_class.parameters, value))
+    except ValidationFailed as error:
+        errors.update(error.field_errors)
+        return {}
+
+
+def _fill_model(value: Any, errors: dict[str, list[str]]) -> str:
+    try:
+        fill_model_named(value if isinstance(value, str) else repr(value))
+    except ConfigurationError as error:
+        errors["fill_model"] = [str(error)]
+    return str(value)
+
+
+def _starting_cash(value: Any, errors: dict[str, list[str]]) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        errors["starting_cash"] = [f"must be a number of dollars > 0, was {value!r}"]
+        return 0.0
+    return float(value)
+
+
+def _start_time(value: Any, errors: dict[str, list[str]]) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and re.fullmatch(r"\d{2}:\d{2}", value):
+        try:
+            return time.fromisoformat(value).isoformat("minutes")
+        except ValueError:
+            pass
+    errors["start_time"] = [f"must be a New York time HH:MM, was {value!r}"]
+    return None
+
+
+def _warmup_days(value: Any, errors: dict[str, list[str]]) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_WARMUP_DAYS:
+        errors["warmup_days"] = [
+            f"must be a whole number from 0 to {MAX_WARMUP_DAYS}, was {value!r}"
+        ]
+        return 0
+    return value

@@ -1,0 +1,120 @@
+"""``make run``, then a day simulation over HTTP: POST, follow the job, read the stored run.
+
+The program seeds two synthetic sessions; the job worker the program supervises simulates one
+of them from the LIVE store. The run's fingerprint must equal the one this test process gets
+from the engine directly on the same files, and a second identical request must reproduce it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from tc2.data.store import price_store_for
+from tc2.env import EnvType, EpochClock, ExecEnv, MarketCalendar
+from tc2.simulation.simulator import DayRequest, StrategySimulator
+from tc2.strategy.builtin.sma_cross import SmaCrossStrategy
+from tests.integration.system import RunningSystem, running_system, wait_for
+
+pytestmark = pytest.mark.system
+
+PASSWORD = secrets.token_urlsafe(18)  # made per run: no password in the repository
+PARAMS = {"qty": 10}  # 10 SPY shares fit the default starting cash
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
+    data_dir = tmp_path_factory.mktemp("data") / "data"
+    with running_system(data_dir, admin_password=PASSWORD) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def token(system: RunningSystem) -> str:
+    return system.token(PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def day(system: RunningSystem, token: str) -> str:
+    def data_loaded() -> bool:
+        status = system.request("GET", "/api/program/status", token=token)[2]
+        return "data_loaded" in status.get("conditions", [])
+
+    assert wait_for(data_loaded, timeout=120), system.output()
+    dates = system.request("GET", "/api/data/dates/SPY", token=token)[2]["dates"]
+    assert dates, "the program seeds two sessions"
+    return str(dates[-1])
+
+
+def _simulate(system: RunningSystem, token: str, day: str) -> dict[str, Any]:
+    status, _, run = system.request(
+        "POST",
+        "/api/strategy/simulate_day",
+        {"strategy": "SmaCrossStrategy", "symbol": "SPY", "day": day, "params": PARAMS},
+        token=token,
+    )
+    assert status == 202, run
+
+    def finished() -> dict[str, Any] | None:
+        job = system.request("GET", f"/api/jobs/{run['job_id']}", token=token)[2]
+        return job if job["status"] in ("succeeded", "failed", "canceled") else None
+
+    job = wait_for(finished, timeout=60)
+    assert job and job["status"] == "succeeded", job
+    status, _, stored = system.request("GET", f"/api/strategy/runs/{run['id']}", token=token)
+    assert status == 200
+    return dict(stored)
+
+
+def test_a_simulation_over_http_stores_the_fingerprint_the_engine_computes(
+    system: RunningSystem, token: str, day: str
+):
+    run = _simulate(system, token, day)
+
+    assert run["status"] == "succeeded" and run["result"] is not None
+    assert run["result"]["fills"], "the run must trade, or the fingerprint proves little"
+    assert run["fingerprint"] == run["result"]["fingerprint"]
+    calendar = MarketCalendar.xnys()
+    direct = StrategySimulator(
+        store=price_store_for(EnvType.LIVE, data_dir=system.data_dir),
+        calendar=calendar,
+        exec_env=ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=calendar),
+    ).simulate_day(
+        DayRequest(
+            strategy_class=SmaCrossStrategy,
+            symbols=("SPY",),
+            day=date.fromisoformat(day),
+            params=PARAMS,
+        )
+    )
+    assert run["fingerprint"] == direct.fingerprint
+    assert run["profit"] == pytest.approx(direct.profit)
+
+    again = _simulate(system, token, day)
+    assert again["id"] != run["id"] and again["fingerprint"] == run["fingerprint"]
+    runs = system.request("GET", "/api/strategy/runs?kind=simulate", token=token)[2]["runs"]
+    assert [listed["id"] for listed in runs[:2]] == [again["id"], run["id"]]
+
+
+def test_a_day_without_bars_is_refused_with_422_and_starts_no_job(
+    system: RunningSystem, token: str, day: str
+):
+    def job_ids() -> list[str]:
+        return [job["id"] for job in system.request("GET", "/api/jobs", token=token)[2]["jobs"]]
+
+    before = job_ids()
+    status, _, body = system.request(
+        "POST",
+        "/api/strategy/simulate_day",
+        {"strategy": "SmaCrossStrategy", "symbol": "QQQ", "day": "2020-03-02"},
+        token=token,
+    )
+    assert status == 422
+    assert body["error"]["details"]["fields"]["day"] == [
+        "no 1m bars of QQQ on file for 2020-03-02; collect or import them first"
+    ]
+    assert job_ids() == before

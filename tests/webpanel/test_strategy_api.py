@@ -1,0 +1,401 @@
+"""/api/strategy on the real file store with synthetic bars; jobs run by a real RQ worker."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tc2.data.bars import Resolution
+from tc2.data.synthetic import SyntheticMarket
+from tc2.env import EnvType, EpochClock, ExecEnv, MarketCalendar
+from tc2.program.strategy_jobs import (
+    DAY_NOT_ON_FILE_MESSAGE,
+    END_BEFORE_START_MESSAGE,
+    RANGE_NOT_ON_FILE_MESSAGE,
+)
+from tc2.simulation.evaluator import EvaluationRequest, StoreLocation, StrategyEvaluator
+from tc2.simulation.simulator import DayRequest, StrategySimulator
+from tc2.strategy.builtin.cycle import CycleStrategy
+from webpanel.data.selectors import live_store
+from webpanel.jobs.models import Job
+from webpanel.jobs.queue import QUEUE_NAME
+from webpanel.strategy.models import StrategyRun
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CALENDAR = MarketCalendar.xnys()
+START, DAY = date(2026, 3, 2), date(2026, 3, 6)  # five sessions; CycleStrategy trades on DAY
+NOT_ON_FILE = date(2026, 3, 9)  # a session with no bars on file
+SATURDAY = date(2026, 3, 7)
+
+
+@pytest.fixture
+def seeded() -> None:
+    market = SyntheticMarket(seed=3, calendar=CALENDAR)
+    store = live_store()
+    for symbol in ("SPY", "QQQ"):
+        for day in CALENDAR.sessions_in_range(START, DAY):
+            for resolution in (Resolution.SECOND, Resolution.MINUTE):
+                store.save_day(market.day_bars(symbol=symbol, day=day, resolution=resolution))
+
+
+@pytest.fixture
+def one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Evaluations in these tests run in the test process (no worker pool to spawn).
+    monkeypatch.setenv("TC2_SIM_PROCESSES", "1")
+
+
+def _simulate(api: Any, **changes: Any) -> Any:
+    body = {"strategy": "CycleStrategy", "symbol": "SPY", "day": DAY.isoformat(), **changes}
+    return api.post("/api/strategy/simulate_day", body, format="json")
+
+
+def _evaluate(api: Any, **changes: Any) -> Any:
+    body = {
+        "strategy": "CycleStrategy",
+        "symbols": ["SPY", "QQQ"],
+        "start": START.isoformat(),
+        "end": DAY.isoformat(),
+        **changes,
+    }
+    return api.post("/api/strategy/evaluate", body, format="json")
+
+
+def _direct_simulation(day: date = DAY) -> Any:
+    env = ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=CALENDAR)
+    simulator = StrategySimulator(store=live_store(), calendar=CALENDAR, exec_env=env)
+    return simulator.simulate_day(
+        DayRequest(strategy_class=CycleStrategy, symbols=("SPY",), day=day)
+    )
+
+
+def _nothing_recorded(private_redis: Any) -> bool:
+    return (
+        not Job.objects.exists()
+        and not StrategyRun.objects.exists()
+        and private_redis.llen(f"rq:queue:{QUEUE_NAME}") == 0
+    )
+
+
+class StrategyListTests:
+    def test_lists_day_then_swing_strategies_with_parameters_and_docstrings(self, admin_api: Any):
+        response = admin_api.get("/api/strategy/list")
+
+        assert response.status_code == 200
+        strategies = response.json()["strategies"]
+        kinds = [strategy["kind"] for strategy in strategies]
+        assert kinds == sorted(kinds) and {"day", "swing"} == set(kinds)
+        by_id = {strategy["id"]: strategy for strategy in strategies}
+        cycle = by_id["CycleStrategy"]
+        assert cycle["description"].startswith("Buy a small dip below the last low")
+        assert cycle["resolution"] == "1s"
+        lower_buy = next(p for p in cycle["parameters"] if p["name"] == "lower_buy_pct")
+        assert lower_buy["type"] == "float" and lower_buy["low"] is not None
+        assert lower_buy["default"] == CycleStrategy.parameters[0].default
+        assert by_id["SmaCrossStrategy"]["kind"] == "swing"
+        assert by_id["SmaCrossStrategy"]["resolution"] == "1m"
+
+    @pytest.mark.parametrize(
+        ("method", "url"),
+        [
+            ("get", "/api/strategy/list"),
+            ("post", "/api/strategy/simulate_day"),
+            ("post", "/api/strategy/evaluate"),
+            ("get", "/api/strategy/runs"),
+            ("get", f"/api/strategy/runs/{uuid.uuid4()}"),
+        ],
+    )
+    def test_every_route_needs_a_token(self, api: Any, method: str, url: str):
+        response = getattr(api, method)(url, {}, format="json")
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "not_authenticated"
+
+    def test_routes_are_in_the_openapi_schema(self, admin_api: Any):
+        paths = admin_api.get("/api/schema/?format=json").json()["paths"]
+        assert {
+            "/api/strategy/list",
+            "/api/strategy/simulate_day",
+            "/api/strategy/evaluate",
+            "/api/strategy/runs",
+            "/api/strategy/runs/{run_id}",
+        } <= set(paths)
+        assert "422" in paths["/api/strategy/simulate_day"]["post"]["responses"]
+
+
+class SimulateDayTests:
+    def test_accepted_run_stores_the_result_with_the_fingerprint_of_a_direct_run(
+        self, admin_api: Any, seeded: None, work_queue: Callable[[], None]
+    ):
+        response = _simulate(admin_api)
+        assert response.status_code == 202, response.json()
+        accepted = response.json()
+        assert accepted["status"] == "queued" and "result" not in accepted
+        assert accepted["kind"] == "simulate" and accepted["day"] == DAY.isoformat()
+        assert accepted["fingerprint"] == "" and accepted["profit"] is None
+        assert Job.objects.get(id=accepted["job_id"]).type == "strategy_simulate"
+
+        work_queue()
+
+        run = admin_api.get(f"/api/strategy/runs/{accepted['id']}").json()
+        direct = _direct_simulation()
+        assert run["status"] == "succeeded", run
+        assert run["progress"] == 100 and run["error"] == "" and run["finished_at"]
+        assert direct.fills, "the day must trade, or the fingerprint proves little"
+        assert run["fingerprint"] == run["result"]["fingerprint"] == direct.fingerprint
+        assert run["profit"] == pytest.approx(direct.profit)
+        assert run["result"]["fills"] == direct.to_dict()["fills"]
+        assert run["params"] == direct.params
+        assert admin_api.get(f"/api/jobs/{accepted['job_id']}").json()["status"] == "succeeded"
+
+    def test_the_request_options_reach_the_simulation(
+        self, admin_api: Any, seeded: None, work_queue: Callable[[], None]
+    ):
+        response = _simulate(
+            admin_api,
+            fill_model="tc2",
+            params={"max_purchase_usd": 3500},
+            start_time="10:45",
+            warmup_days=0,
+            starting_cash=50_000,
+        )
+        assert response.status_code == 202, response.json()
+        work_queue()
+        result = admin_api.get(f"/api/strategy/runs/{response.json()['id']}").json()["result"]
+        assert result["fill_model"] == "tc2"
+        assert result["params"]["max_purchase_usd"] == 3500.0
+        assert result["starting_cash"] == 50_000
+        # 10:45, not the start of the strategy's window (10:30)
+        assert result["started_t"] == CALENDAR.session_open(DAY).timestamp() + 75 * 60
+
+    @pytest.mark.parametrize(
+        ("changes", "field", "message"),
+        [
+            ({"strategy": "NoSuchStrategy"}, "strategy", "unknown strategy 'NoSuchStrategy'"),
+            ({"strategy": "missing.py:Thing"}, "strategy", "does not exist"),
+            ({"symbol": "spy"}, "symbol", "must be a ticker"),
+            ({"day": NOT_ON_FILE.isoformat()}, "day", None),
+            ({"day": SATURDAY.isoformat()}, "day", "2026-03-07 is not a trading session"),
+            ({"day": "2026-13-01"}, "day", "not a real date"),
+            ({"day": "1900-01-02"}, "day", "outside the supported"),
+            ({"params": {"lower_buy_pct": 5}}, "params.lower_buy_pct", "must be <= 0.05, was 5"),
+            ({"params": {"colour": 1}}, "params.colour", "unknown parameter 'colour'"),
+            ({"params": [1, 2]}, "params", "must be an object"),
+            ({"fill_model": "magic"}, "fill_model", "fill model must be one of"),
+            ({"start_time": "25:00"}, "start_time", "HH:MM"),
+            ({"warmup_days": 11}, "warmup_days", "from 0 to 10"),
+            ({"starting_cash": -5}, "starting_cash", "> 0"),
+            ({"colour": "red"}, "colour", "unknown parameter"),
+        ],
+    )
+    def test_bad_requests_are_422_naming_the_field_and_record_nothing(
+        self,
+        admin_api: Any,
+        seeded: None,
+        private_redis: Any,
+        changes: dict[str, Any],
+        field: str,
+        message: str | None,
+    ):
+        response = _simulate(admin_api, **changes)
+
+        assert response.status_code == 422
+        error = response.json()["error"]
+        assert error["code"] == "validation_failed"
+        fields = error["details"]["fields"]
+        if message is None:  # the day is a session without bars
+            message = DAY_NOT_ON_FILE_MESSAGE.format(resolution="1s", symbol="SPY", day=NOT_ON_FILE)
+        assert any(message in text for text in fields[field]), fields
+        assert _nothing_recorded(private_redis)
+
+    def test_every_bad_field_is_named_at_once(self, admin_api: Any, seeded: None):
+        response = _simulate(admin_api, symbol="spy", day="soon", fill_model="magic", extra=1)
+        assert set(response.json()["error"]["details"]["fields"]) == {
+            "symbol",
+            "day",
+            "fill_model",
+            "extra",
+        }
+
+    def test_a_body_that_is_not_an_object_is_400(self, admin_api: Any):
+        response = admin_api.post("/api/strategy/simulate_day", ["SPY"], format="json")
+        assert response.status_code == 400
+
+    def test_a_run_whose_job_fails_shows_the_error_and_no_result(
+        self, admin_api: Any, seeded: None, work_queue: Callable[[], None]
+    ):
+        accepted = _simulate(admin_api).json()
+        live_store().delete_day("SPY", DAY, Resolution.SECOND)  # gone before a worker runs it
+
+        work_queue()
+
+        run = admin_api.get(f"/api/strategy/runs/{accepted['id']}").json()
+        assert run["status"] == "failed"
+        assert "DataError" in run["error"] and "no 1s bars of SPY" in run["error"]
+        assert run["result"] is None and run["fingerprint"] == "" and run["profit"] is None
+
+    def test_redis_down_is_503_and_the_run_is_kept_with_its_failed_job(
+        self, admin_api: Any, seeded: None, settings: Any
+    ):
+        settings.TC2_CONFIG = dataclasses.replace(
+            settings.TC2_CONFIG, redis_url="unix:///nonexistent/redis.sock"
+        )
+        response = _simulate(admin_api)
+        assert response.status_code == 503
+        run = StrategyRun.objects.select_related("job").get()
+        assert run.job.status == "failed" and "could not queue" in run.job.error
+
+    def test_a_strategy_job_submitted_as_a_plain_job_runs_without_a_run_row(
+        self, admin_api: Any, seeded: None, work_queue: Callable[[], None]
+    ):
+        params = {"strategy": "CycleStrategy", "symbol": "SPY", "day": DAY.isoformat()}
+        job = admin_api.post(
+            "/api/jobs", {"type": "strategy_simulate", "params": params}, format="json"
+        ).json()
+        work_queue()
+        done = admin_api.get(f"/api/jobs/{job['id']}").json()
+        assert done["status"] == "succeeded"
+        assert done["result"]["fingerprint"] == _direct_simulation().fingerprint
+        assert not StrategyRun.objects.exists()
+
+
+class EvaluateTests:
+    def test_accepted_evaluation_stores_the_result_with_the_fingerprint_of_a_direct_run(
+        self,
+        admin_api: Any,
+        seeded: None,
+        one_process: None,
+        work_queue: Callable[[], None],
+        settings: Any,
+    ):
+        response = _evaluate(admin_api)
+        assert response.status_code == 202, response.json()
+        accepted = response.json()
+        assert accepted["kind"] == "evaluate" and accepted["symbols"] == ["SPY", "QQQ"]
+        assert (accepted["start"], accepted["end"]) == (START.isoformat(), DAY.isoformat())
+
+        work_queue()
+
+        run = admin_api.get(f"/api/strategy/runs/{accepted['id']}").json()
+        evaluator = StrategyEvaluator(
+            store=StoreLocation(data_dir=Path(settings.TC2_CONFIG.data_dir)),
+            calendar=CALENDAR,
+            processes=1,
+        )
+        direct = evaluator.evaluate(
+            EvaluationRequest(
+                strategy="CycleStrategy", symbols=("SPY", "QQQ"), start=START, end=DAY
+            )
+        )
+        assert run["status"] == "succeeded", run
+        assert direct.tc2.days_entered > 0, "the range must trade, or the fingerprint proves little"
+        assert run["fingerprint"] == run["result"]["fingerprint"] == direct.fingerprint
+        assert run["profit"] == pytest.approx(direct.tc2.net_profit)
+        assert len(run["result"]["days"]) == 10
+
+    @pytest.mark.parametrize(
+        ("changes", "field", "message"),
+        [
+            ({"strategy": "NoSuchStrategy"}, "strategy", "unknown strategy 'NoSuchStrategy'"),
+            (
+                {"start": DAY.isoformat(), "end": START.isoformat()},
+                "end",
+                END_BEFORE_START_MESSAGE.format(start=DAY, end=START),
+            ),
+            ({"start": "2026-03-07", "end": "2026-03-08"}, "start", "no trading session"),
+            ({"symbols": "SPY,QQQ"}, "symbols", "must be a list"),
+            ({"symbols": ["SPY", "qqq"]}, "symbols", "not tickers"),
+            (
+                {"symbols": ["SPY", "TXN"]},
+                "symbols",
+                RANGE_NOT_ON_FILE_MESSAGE.format(
+                    resolution="1s", symbol="TXN", start=START, end=DAY
+                ),
+            ),
+            ({"params": {"max_stop_pct": -1}}, "params.max_stop_pct", "must be >="),
+            ({"fill_model": "perfect"}, "fill_model", "fill model must be one of"),
+            ({"end": "tomorrow"}, "end", "YYYY-MM-DD"),
+        ],
+    )
+    def test_bad_requests_are_422_naming_the_field_and_record_nothing(
+        self,
+        admin_api: Any,
+        seeded: None,
+        private_redis: Any,
+        changes: dict[str, Any],
+        field: str,
+        message: str,
+    ):
+        response = _evaluate(admin_api, **changes)
+
+        assert response.status_code == 422
+        fields = response.json()["error"]["details"]["fields"]
+        assert any(message in text for text in fields[field]), fields
+        assert _nothing_recorded(private_redis)
+
+
+class StrategyRunReadTests:
+    def test_runs_are_listed_newest_first_as_summaries_and_filtered_by_kind(
+        self,
+        admin_api: Any,
+        seeded: None,
+        one_process: None,
+        work_queue: Callable[[], None],
+    ):
+        first = _simulate(admin_api).json()
+        second = _evaluate(admin_api).json()
+        third = _simulate(admin_api, day=START.isoformat()).json()
+        work_queue()
+
+        runs = admin_api.get("/api/strategy/runs").json()["runs"]
+        assert [run["id"] for run in runs] == [third["id"], second["id"], first["id"]]
+        assert all("result" not in run for run in runs)
+        assert all(run["status"] == "succeeded" and run["fingerprint"] for run in runs)
+        assert runs[2]["requested_by"] == "admin"
+        simulations = admin_api.get("/api/strategy/runs?kind=simulate").json()["runs"]
+        assert [run["id"] for run in simulations] == [third["id"], first["id"]]
+        assert len(admin_api.get("/api/strategy/runs?limit=1").json()["runs"]) == 1
+
+    @pytest.mark.parametrize("query", ["kind=optimize", "limit=-1", "limit=many"])
+    def test_bad_list_filters_are_400(self, admin_api: Any, query: str):
+        assert admin_api.get(f"/api/strategy/runs?{query}").status_code == 400
+
+    @pytest.mark.parametrize("run_id", [str(uuid.UUID(int=0)), "not-a-uuid"])
+    def test_an_unknown_run_is_404(self, admin_api: Any, run_id: str):
+        response = admin_api.get(f"/api/strategy/runs/{run_id}")
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+
+    def test_a_queued_run_has_no_result_yet(self, admin_api: Any, seeded: None):
+        accepted = _simulate(admin_api).json()
+        run = admin_api.get(f"/api/strategy/runs/{accepted['id']}").json()
+        assert run["status"] == "queued" and run["result"] is None and run["finished_at"] is None
+
+
+class SubmitTransactionTests:
+    def test_the_job_is_queued_only_once_its_run_row_is_committed(
+        self, admin_api: Any, seeded: None, monkeypatch: pytest.MonkeyPatch
+    ):
+        from django.db import connection
+
+        from webpanel.jobs import services
+
+        seen: list[tuple[bool, bool]] = []
+        real_enqueue = services.enqueue_job
+
+        def enqueue(job_id: str) -> None:
+            # A worker reads with its own connection: only committed rows exist for it.
+            seen.append(
+                (connection.in_atomic_block, StrategyRun.objects.filter(job_id=job_id).exists())
+            )
+            real_enqueue(job_id)
+
+        monkeypatch.setattr(services, "enqueue_job", enqueue)
+
+        assert _simulate(admin_api).status_code == 202
+        assert seen == [(False, True)]

@@ -1,0 +1,222 @@
+"""``manage.py simulate`` and ``manage.py evaluate`` on synthetic bars in the test's LIVE store."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import date
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from tc2.data.bars import Resolution
+from tc2.data.synthetic import SyntheticMarket
+from tc2.env import EnvType, EpochClock, ExecEnv, MarketCalendar
+from tc2.program.strategy_jobs import DAY_NOT_ON_FILE_MESSAGE
+from tc2.simulation.simulator import DayRequest, StrategySimulator
+from tc2.strategy.builtin.cycle import CycleStrategy
+from webpanel.data.selectors import live_store
+
+CALENDAR = MarketCalendar.xnys()
+START, DAY = date(2026, 3, 2), date(2026, 3, 6)  # CycleStrategy trades SPY on DAY (seed 3)
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+FINGERPRINT_LINE = re.compile(r"^fingerprint: ([0-9a-f]{64})$", re.MULTILINE)
+
+
+@pytest.fixture
+def seeded() -> None:
+    market = SyntheticMarket(seed=3, calendar=CALENDAR)
+    store = live_store()
+    for symbol in ("SPY", "QQQ"):
+        for day in CALENDAR.sessions_in_range(START, DAY):
+            for resolution in (Resolution.SECOND, Resolution.MINUTE):
+                store.save_day(market.day_bars(symbol=symbol, day=day, resolution=resolution))
+
+
+def _run(command: str, *args: str) -> str:
+    out = StringIO()
+    call_command(command, *args, stdout=out)
+    return out.getvalue()
+
+
+def _printed_fingerprint(text: str) -> str:
+    found = FINGERPRINT_LINE.findall(text)
+    assert len(found) == 1, text
+    return str(found[0])
+
+
+SIMULATE_CYCLE = ("--strategy", "CycleStrategy", "--symbol", "SPY", "--day", DAY.isoformat())
+EVALUATE_CYCLE = (
+    "--strategy",
+    "CycleStrategy",
+    "--symbols",
+    "SPY,QQQ",
+    "--start",
+    START.isoformat(),
+    "--end",
+    DAY.isoformat(),
+)
+
+
+class SimulateCommandTests:
+    def test_summary_and_json_print_the_same_stable_fingerprint_as_the_engine(self, seeded: None):
+        summary = _run("simulate", *SIMULATE_CYCLE)
+        again = _run("simulate", *SIMULATE_CYCLE)
+        record = json.loads(_run("simulate", *SIMULATE_CYCLE, "--json"))
+
+        env = ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=CALENDAR)
+        direct = StrategySimulator(store=live_store(), calendar=CALENDAR, exec_env=env)
+        engine = direct.simulate_day(
+            DayRequest(strategy_class=CycleStrategy, symbols=("SPY",), day=DAY)
+        )
+        assert engine.fills, "the day must trade, or the fingerprint proves little"
+        assert _printed_fingerprint(summary) == _printed_fingerprint(again)
+        assert _printed_fingerprint(summary) == record["fingerprint"] == engine.fingerprint
+        assert summary.startswith(
+            f"CycleStrategy (day, 1s bars) on SPY, {DAY}, fill model realistic"
+        )
+        assert f"fills: {len(engine.fills)}," in summary
+        assert f"profit: {engine.profit:,.2f} (fees {engine.fees:,.2f})" in summary
+        assert f"stop: {engine.stop_reason}" in summary
+
+    def test_a_minute_strategy_with_params_and_another_fill_model(self, seeded: None):
+        record = json.loads(
+            _run(
+                "simulate",
+                "--strategy",
+                "SmaCrossStrategy",
+                "--symbol",
+                "QQQ",
+                "--day",
+                DAY.isoformat(),
+                "--params",
+                '{"qty": 10, "fast": 5}',
+                "--fill-model",
+                "backtrader",
+                "--json",
+            )
+        )
+        assert record["resolution"] == "1m" and record["symbols"] == ["QQQ"]
+        assert record["params"]["qty"] == 10 and record["params"]["fast"] == 5
+        assert record["fill_model"] == "backtrader"
+        assert record["fills"] and all(fill["qty"] == 10 for fill in record["fills"])
+
+    def test_bad_input_is_a_command_error_listing_every_problem(self, seeded: None):
+        with pytest.raises(CommandError) as raised:
+            _run(
+                "simulate",
+                "--strategy",
+                "CycleStrategy",
+                "--symbol",
+                "SPY",
+                "--day",
+                "2026-03-09",
+                "--params",
+                '{"lower_buy_pct": 5}',
+                "--fill-model",
+                "magic",
+            )
+        message = str(raised.value)
+        assert "params.lower_buy_pct: lower_buy_pct must be <= 0.05, was 5" in message
+        assert "fill_model: fill model must be one of" in message
+        assert "strategy" not in message.split("\n", 1)[1]  # the strategy itself is fine
+
+    def test_a_day_without_bars_names_what_to_do(self, seeded: None):
+        with pytest.raises(CommandError) as raised:
+            _run(
+                "simulate", "--strategy", "CycleStrategy", "--symbol", "SPY", "--day", "2026-03-09"
+            )
+        assert DAY_NOT_ON_FILE_MESSAGE.format(
+            resolution="1s", symbol="SPY", day="2026-03-09"
+        ) in str(raised.value)
+
+    def test_params_that_are_not_json_are_refused(self, seeded: None):
+        with pytest.raises(CommandError, match="--params must be a JSON object"):
+            _run("simulate", *SIMULATE_CYCLE, "--params", "{qty: 10}")
+
+    def test_the_process_exits_non_zero_and_prints_nothing_on_stdout(
+        self, seeded: None, settings: Any
+    ):
+        env = {
+            **os.environ,
+            "TC2_DATA_DIR": str(settings.TC2_CONFIG.data_dir),
+            "TC2_ENV_FILE": "",
+            "DJANGO_SETTINGS_MODULE": "webpanel.settings.test",
+        }
+        done = subprocess.run(
+            [sys.executable, "manage.py", "simulate", *SIMULATE_CYCLE[:4], "--day", "2026-03-07"],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 1
+        assert "2026-03-07 is not a trading session" in done.stderr
+        assert done.stdout == ""
+
+
+class EvaluateCommandTests:
+    def test_summary_and_json_print_the_same_stable_fingerprint(
+        self, seeded: None, monkeypatch: pytest.MonkeyPatch
+    ):
+        monkeypatch.setenv("TC2_SIM_PROCESSES", "1")
+        summary = _run("evaluate", *EVALUATE_CYCLE)
+        evaluation = json.loads(_run("evaluate", *EVALUATE_CYCLE, "--json"))
+
+        assert evaluation["tc2_metrics"]["days_entered"] > 0
+        assert _printed_fingerprint(summary) == evaluation["fingerprint"]
+        assert evaluation["symbols"] == ["SPY", "QQQ"] and len(evaluation["days"]) == 10
+        assert "symbol-days: 10 (10 simulated, 0 skipped)" in summary
+        net = evaluation["tc2_metrics"]["net_profit"]
+        assert f"net profit: {net:,.2f}" in summary
+
+    def test_two_processes_give_the_fingerprint_of_one(
+        self, seeded: None, monkeypatch: pytest.MonkeyPatch
+    ):
+        monkeypatch.setenv("TC2_SIM_PROCESSES", "1")
+        alone = json.loads(_run("evaluate", *EVALUATE_CYCLE, "--json"))
+        monkeypatch.setenv("TC2_SIM_PROCESSES", "2")
+        shared = json.loads(_run("evaluate", *EVALUATE_CYCLE, "--json"))
+        assert shared["fingerprint"] == alone["fingerprint"]
+        assert shared["days"] == alone["days"]
+
+    def test_skipped_days_are_listed_with_their_reason(
+        self, seeded: None, monkeypatch: pytest.MonkeyPatch
+    ):
+        monkeypatch.setenv("TC2_SIM_PROCESSES", "1")
+        live_store().delete_day("QQQ", date(2026, 3, 4), Resolution.SECOND)
+        summary = _run("evaluate", *EVALUATE_CYCLE)
+        assert "symbol-days: 10 (9 simulated, 1 skipped)" in summary
+        assert "skipped 2026-03-04 QQQ: no 1s bars of QQQ on file for 2026-03-04" in summary
+
+    def test_end_before_start_and_bad_params_are_refused_before_running(self, seeded: None):
+        with pytest.raises(CommandError) as raised:
+            _run(
+                "evaluate",
+                "--strategy",
+                "CycleStrategy",
+                "--symbols",
+                "SPY, QQQ",
+                "--start",
+                DAY.isoformat(),
+                "--end",
+                START.isoformat(),
+                "--params",
+                '{"nope": 1}',
+            )
+        message = str(raised.value)
+        assert f"end: must not be before start {DAY}, was {START}" in message
+        assert "params.nope: unknown parameter 'nope'" in message
+
+    def test_a_bad_process_count_is_named(self, seeded: None, monkeypatch: pytest.MonkeyPatch):
+        monkeypatch.setenv("TC2_SIM_PROCESSES", "many")
+        with pytest.raises(CommandError, match="TC2_SIM_PROCESSES must be an integer"):
+            _run("evaluate", *EVALUATE_CYCLE)

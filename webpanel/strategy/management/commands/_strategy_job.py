@@ -1,0 +1,66 @@
+"""Run a strategy job function in the foreground with a progress bar (simulate, evaluate)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tc2.errors import TC2Error, ValidationFailed
+from webpanel.data.management.progress import ProgressBar
+
+
+def json_params(raw: str | None) -> Any:
+    """The ``--params`` option: a JSON object of strategy parameters (None when not given)."""
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise CommandError(
+            f"--params must be a JSON object such as '{{\"qty\": 10}}', was {raw!r}: {exc}"
+        ) from None
+
+
+def run_strategy_job(
+    command: BaseCommand,
+    *,
+    parse: Callable[[Mapping[str, Any]], dict[str, Any]],
+    run: Callable[..., dict[str, Any]],
+    params: dict[str, Any],
+    as_json: bool,
+    summary: Callable[[Mapping[str, Any]], list[str]],
+) -> None:
+    """Check ``params`` whole (nothing runs when one is bad), run, print the result."""
+    try:
+        parsed = parse(params)
+    except ValidationFailed as exc:
+        raise CommandError(describe_validation(exc)) from None
+    except TC2Error as exc:  # e.g. a bad TC2_* setting
+        raise CommandError(f"{type(exc).__name__}: {exc}") from None
+    bar = ProgressBar(enabled=not as_json)
+    try:
+        result = run(params=parsed, progress=bar)
+    except TC2Error as exc:
+        raise CommandError(f"{type(exc).__name__}: {exc}") from None
+    finally:
+        bar.done()
+    if as_json:
+        command.stdout.write(json.dumps(result))
+        return
+    for line in summary(result):
+        command.stdout.write(line)
+
+
+def describe_validation(error: ValidationFailed) -> str:
+    lines = [error.message]
+    for field, messages in error.field_errors.items():
+        lines.extend(f"  {field}: {message}" for message in messages)
+    return "\n".join(lines)
+
+
+def number(value: Any, spec: str = ",.2f") -> str:
+    """Format a figure that may be missing (None: not enough trades or days)."""
+    return "n/a" if value is None else format(value, spec)
