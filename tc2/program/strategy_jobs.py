@@ -42,7 +42,6 @@ from tc2.simulation.simulator import (
     StrategySimulator,
 )
 from tc2.strategy.base import Strategy, resolve_symbols
-from tc2.strategy.parameters import resolve_parameters
 from tc2.strategy.registry import load_strategy
 
 MAX_WARMUP_DAYS = 10
@@ -422,7 +421,7 @@ def _strategy_params(
     if strategy_class is None:
         return {}
     try:
-        return dict(resolve_parameters(strategy_class.parameters, value))
+        return dict(strategy_class.resolve_params(value))
     except ValidationFailed as error:
         errors.update(error.field_errors)
         return {}

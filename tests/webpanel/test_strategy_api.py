@@ -185,6 +185,11 @@ class SimulateDayTests:
             ({"day": "1900-01-02"}, "day", "outside the supported"),
             ({"params": {"lower_buy_pct": 5}}, "params.lower_buy_pct", "must be <= 0.05, was 5"),
             ({"params": {"colour": 1}}, "params.colour", "unknown parameter 'colour'"),
+            (
+                {"params": {"restop_pct": 0.01}},  # above the stop it is meant to restore
+                "params.restop_pct",
+                "restop_pct must be < max_stop_pct",
+            ),
             ({"params": [1, 2]}, "params", "must be an object"),
             ({"fill_model": "magic"}, "fill_model", "fill model must be one of"),
             ({"start_time": "25:00"}, "start_time", "HH:MM"),
