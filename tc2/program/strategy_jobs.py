@@ -248,7 +248,7 @@ def simulate_day(*, params: Mapping[str, Any], progress: Progress) -> dict[str, 
     )
     progress(100, "done")
     _log.info(
-        f"simulated {record.strategy} on {', '.join(record.symbols)} {day}: {len(record.fills)} "
+        f"simulated {record.strategy} on {', '.join(record.symbols)} {day}: {len(record.fill_log)} "
         f"fills, profit {record.profit:.2f}, fingerprint {record.fingerprint}"
     )
     return record.to_dict()

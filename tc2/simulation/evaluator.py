@@ -33,7 +33,7 @@ from tc2.env.env_type import EnvType
 from tc2.env.exec_env import ExecEnv
 from tc2.env.market_calendar import MarketCalendar
 from tc2.errors import DataError, ValidationFailed
-from tc2.execution.orders import trade_fingerprint
+from tc2.execution.orders import Fill
 from tc2.simulation.metrics import (
     DayOutcome,
     EquityCurve,
@@ -43,7 +43,7 @@ from tc2.simulation.metrics import (
     performance_metrics,
     tc2_metrics,
 )
-from tc2.simulation.records import fill_dict_rows
+from tc2.simulation.records import fingerprint_of
 from tc2.simulation.simulator import (
     DEFAULT_WARMUP_DAYS,
     NO_SESSION_MESSAGE,
@@ -456,7 +456,7 @@ def _simulate_chunk(
                 round_trips=outcome.round_trips,
                 profit=outcome.profit,
                 fees=record.fees,
-                fills=len(record.fills),
+                fills=len(record.fill_log),
                 trade_pnls=outcome.trade_pnls,
                 exposure_seconds=outcome.exposure_seconds,
                 session_seconds=outcome.session_seconds,
@@ -484,8 +484,8 @@ def _simulate_swing(
     except DataError as error:
         skipped = str(error)
         return [EvaluatedDay(day=day, symbols=piece.symbols, skipped=skipped) for day in piece.days]
-    fills_by_day: dict[date, list[dict[str, Any]]] = {}
-    for fill in span.record.fills:
+    fills_by_day: dict[date, list[Fill]] = {}
+    for fill in span.record.fill_log:
         fills_by_day.setdefault(_fill_day(fill, simulator.calendar), []).append(fill)
     rows = []
     for outcome in span.days:
@@ -499,20 +499,20 @@ def _simulate_swing(
                 entry_attempts=outcome.entry_attempts,
                 round_trips=outcome.round_trips,
                 profit=outcome.profit,
-                fees=math.fsum(fill["fee"] for fill in fills),
+                fees=math.fsum(fill.fee for fill in fills),
                 fills=len(fills),
                 trade_pnls=outcome.trade_pnls,
                 exposure_seconds=outcome.exposure_seconds,
                 session_seconds=outcome.session_seconds,
                 stop_reason=span.record.stop_reason,
-                fingerprint=trade_fingerprint(fill_dict_rows(fills)),
+                fingerprint=fingerprint_of(fills),
             )
         )
     return rows
 
 
-def _fill_day(fill: Mapping[str, Any], calendar: MarketCalendar) -> date:
-    session = calendar.session_for(datetime.fromtimestamp(fill["t"], UTC))
+def _fill_day(fill: Fill, calendar: MarketCalendar) -> date:
+    session = calendar.session_for(datetime.fromtimestamp(fill.t, UTC))
     if session is None:
-        raise DataError(f"fill at {fill['t']} is outside every session")
+        raise DataError(f"fill at {fill.t} is outside every session")
     return session

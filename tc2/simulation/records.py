@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from tc2.execution.orders import Fill, FingerprintRow, fill_rows, trade_fingerprint
+from tc2.execution.orders import (
+    Fill,
+    FingerprintRow,
+    Order,
+    fill_rows,
+    fill_to_dict,
+    trade_fingerprint,
+)
 from tc2.simulation.metrics import DayOutcome
 
 
@@ -35,8 +42,8 @@ class RunRecord:
     started_t: int | None
     ended_t: int
     stop_reason: str
-    orders: list[dict[str, Any]]
-    fills: list[dict[str, Any]]
+    order_log: tuple[Order, ...]  # final states; ``orders`` gives them as JSON-ready dicts
+    fill_log: tuple[Fill, ...]  # ``fills`` gives them as JSON-ready dicts
     positions: list[dict[str, Any]]
     timeline: list[dict[str, Any]]
     timeline_dropped: int
@@ -55,11 +62,21 @@ class RunRecord:
 
     @property
     def entered(self) -> bool:
-        return bool(self.fills)
+        return bool(self.fill_log)
+
+    # Converted on demand: a benchmark or an evaluation that only needs the fingerprint and the
+    # P&L does not pay for turning tens of thousands of orders into dicts.
+    @property
+    def orders(self) -> list[dict[str, Any]]:
+        return [order.to_dict() for order in self.order_log]
+
+    @property
+    def fills(self) -> list[dict[str, Any]]:
+        return [fill_to_dict(fill) for fill in self.fill_log]
 
     def fill_rows(self) -> list[FingerprintRow]:
         """The fills as ``(t, symbol, side, qty, price)`` rows, the form peers are compared in."""
-        return fill_dict_rows(self.fills)
+        return fill_rows(self.fill_log)
 
     def day_outcome(self) -> DayOutcome:
         """The run as one evaluation day."""
@@ -108,11 +125,6 @@ class RunRecord:
             "timeline_dropped": self.timeline_dropped,
             "custom": self.custom,
         }
-
-
-def fill_dict_rows(fills: Iterable[Mapping[str, Any]]) -> list[FingerprintRow]:
-    """Fills recorded as dicts, as the ``(t, symbol, side, qty, price)`` fingerprint rows."""
-    return [(f["t"], f["symbol"], f["side"], f["qty"], f["price"]) for f in fills]
 
 
 def round_trip_pnls(fills: Iterable[Fill]) -> tuple[float, ...]:

@@ -29,7 +29,7 @@ from tc2.env.exec_env import ExecEnv
 from tc2.env.market_calendar import NEW_YORK, MarketCalendar
 from tc2.errors import ConfigurationError, DataError, ValidationFailed
 from tc2.execution.fill_models import DEFAULT_FILL_MODEL, fill_model_named
-from tc2.execution.orders import Fill, OrderRequest, OrderType, Side, fill_to_dict
+from tc2.execution.orders import Fill, OrderRequest, OrderType, Side
 from tc2.execution.virtual_account import DEFAULT_STARTING_CASH, VirtualAccount
 from tc2.simulation.kernel import Feed, ReplayKernel, SimulationEnv
 from tc2.simulation.metrics import DayOutcome
@@ -564,8 +564,8 @@ class _Run:
             started_t=self.started_t,
             ended_t=end_t,
             stop_reason=strategy.stop_reason or "the session ended",
-            orders=[order.to_dict() for order in account.orders],
-            fills=[fill_to_dict(fill) for fill in fills],
+            order_log=tuple(account.orders),
+            fill_log=tuple(fills),
             positions=[
                 position.to_dict(marks.get(symbol))
                 for symbol, position in sorted(account.all_positions().items())
