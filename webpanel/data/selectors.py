@@ -67,6 +67,8 @@ def data_symbols() -> dict[str, Any]:
 def data_dates(
     *, symbol: str, start: date | None, end: date | None, resolution: Resolution
 ) -> dict[str, Any]:
+    if start is not None and end is not None and end < start:
+        raise BadRequest(f"end must not be before start {start}, was {end}")
     dates = live_store().dates_on_file(symbol, start, end, resolution)
     return {
         "symbol": symbol,
