@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import warnings
 from bisect import bisect_left, bisect_right
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
@@ -286,6 +286,11 @@ class MarketCalendar:
                 direction=direction, value=value.isoformat(), start=self._start, end=self._end
             )
         )
+
+
+def new_york_epoch(day: date, wall: time) -> int:
+    """Epoch seconds of New York wall time ``wall`` on ``day`` (DST-aware)."""
+    return int(datetime.combine(day, wall, NEW_YORK).timestamp())
 
 
 def _load_schedule(*, start: date, end: date) -> tuple[list[date], list[datetime], list[datetime]]:

@@ -29,13 +29,18 @@ from tc2.env.trading_settings import SYMBOL_PATTERN
 from tc2.errors import ValidationFailed
 from tc2.logs import LogFeed, feed_logger
 from tc2.program.data_collector import COLLECTED_RESOLUTIONS, data_source
-from tc2.program.jobs import Progress, reject_unknown_params, require_object
+from tc2.program.jobs import (
+    Progress,
+    date_param,
+    reject_unknown_params,
+    require_object,
+    symbols_param,
+)
 
 _log = feed_logger(LogFeed.DATA, "collector")
 
 HEAL_SESSIONS = 30
 HEAL_MAX_ATTEMPTS = 3
-MAX_SYMBOLS_PER_JOB = 100
 
 
 def _collector() -> tuple[DayCollector, ExecEnv, RedisAttemptCounter | None]:
@@ -82,33 +87,14 @@ def _summary(outcomes: Sequence[DayOutcome]) -> dict[str, Any]:
     }
 
 
-def _symbols(value: Any, errors: dict[str, list[str]]) -> list[str]:
-    if not isinstance(value, list) or not value or len(value) > MAX_SYMBOLS_PER_JOB:
-        errors["symbols"] = [f"must be a list of 1-{MAX_SYMBOLS_PER_JOB} ticker symbols"]
-        return []
-    bad = [s for s in value if not isinstance(s, str) or not SYMBOL_PATTERN.fullmatch(s)]
-    if bad:
-        errors["symbols"] = [f"not tickers: {bad!r}"]
-    return [s for s in value if s not in bad]
-
-
-def _day(value: Any, name: str, errors: dict[str, list[str]], *, required: bool) -> date | None:
-    if value is None and not required:
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        errors[name] = [f"must be a date YYYY-MM-DD, was {value!r}"]
-        return None
-
-
 def parse_range_params(raw: Mapping[str, Any]) -> dict[str, Any]:
     """``{symbols: [...], start_date: YYYY-MM-DD, end_date?: YYYY-MM-DD}``."""
     params = require_object(raw)
     errors = reject_unknown_params(params, ("symbols", "start_date", "end_date"))
-    symbols = _symbols(params.get("symbols"), errors)
-    start = _day(params.get("start_date"), "start_date", errors, required=True)
-    end = _day(params.get("end_date"), "end_date", errors, required=False)
+    symbols = symbols_param(params.get("symbols"), errors)
+    start = date_param(params.get("start_date"), "start_date", errors)
+    end_date = params.get("end_date")
+    end = None if end_date is None else date_param(end_date, "end_date", errors)
     if start and end and end < start:
         errors["end_date"] = [f"must not be before start_date {start}"]
     if errors:
@@ -120,7 +106,7 @@ def parse_heal_params(raw: Mapping[str, Any]) -> dict[str, Any]:
     """``{symbols: [...]}``: heal the last 30 sessions of each."""
     params = require_object(raw)
     errors = reject_unknown_params(params, ("symbols",))
-    symbols = _symbols(params.get("symbols"), errors)
+    symbols = symbols_param(params.get("symbols"), errors)
     if errors:
         raise ValidationFailed("Invalid heal parameters.", errors)
     return {"symbols": symbols}

@@ -10,11 +10,14 @@ worker is shutting down, so work stops at its next progress point.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol
 
+from tc2.env.trading_settings import SYMBOL_PATTERN
 from tc2.errors import TC2Error, ValidationFailed
 
 
@@ -114,3 +117,30 @@ def require_object(params: Any) -> Mapping[str, Any]:
     if not isinstance(params, Mapping):
         raise ValidationFailed("params must be a JSON object.", {"params": ["expected an object"]})
     return params
+
+
+MAX_SYMBOLS_PER_JOB = 100
+
+
+def symbols_param(value: Any, errors: dict[str, list[str]], *, field: str = "symbols") -> list[str]:
+    """A job's list of 1-100 tickers, duplicates dropped; on error, ``errors[field]`` says why."""
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_SYMBOLS_PER_JOB:
+        errors[field] = [f"must be a list of 1-{MAX_SYMBOLS_PER_JOB} ticker symbols, was {value!r}"]
+        return []
+    bad = [s for s in value if not isinstance(s, str) or not SYMBOL_PATTERN.fullmatch(s)]
+    if bad:
+        errors[field] = [f"not tickers (1-5 uppercase letters, optional .X): {bad!r}"]
+        return []
+    return list(dict.fromkeys(value))
+
+
+def date_param(value: Any, field: str, errors: dict[str, list[str]]) -> date | None:
+    """A job's ``YYYY-MM-DD`` date; on error, ``errors[field]`` says why."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        errors[field] = [f"must be a date YYYY-MM-DD, was {value!r}"]
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        errors[field] = [f"is not a real date: {value!r}"]
+        return None

@@ -26,17 +26,24 @@ from tc2.errors import ConfigurationError, ValidationFailed
 from tc2.execution.fill_models import DEFAULT_FILL_MODEL, fill_model_named
 from tc2.execution.virtual_account import DEFAULT_STARTING_CASH
 from tc2.logs import LogFeed, feed_logger
-from tc2.program.jobs import Progress, reject_unknown_params, require_object
+from tc2.program.jobs import (
+    Progress,
+    date_param,
+    reject_unknown_params,
+    require_object,
+    symbols_param,
+)
 from tc2.simulation.evaluator import (
-    MAX_SESSIONS,
     EvaluationRequest,
     StoreLocation,
     StrategyEvaluator,
+    range_problems,
 )
 from tc2.simulation.simulator import (
+    DAY_NOT_ON_FILE_MESSAGE,
     DEFAULT_WARMUP_DAYS,
-    NO_SESSION_MESSAGE,
     NOT_A_SESSION_MESSAGE,
+    RANGE_NOT_ON_FILE_MESSAGE,
     DayRequest,
     SimulationSettings,
     StrategySimulator,
@@ -45,7 +52,6 @@ from tc2.strategy.base import Strategy, resolve_symbols
 from tc2.strategy.registry import load_strategy
 
 MAX_WARMUP_DAYS = 10
-MAX_SYMBOLS_PER_EVALUATION = 100
 SIMULATE_KEYS = (
     "strategy",
     "symbol",
@@ -66,13 +72,6 @@ EVALUATE_KEYS = (
     "warmup_days",
     "starting_cash",
 )
-DAY_NOT_ON_FILE_MESSAGE = (
-    "no {resolution} bars of {symbol} on file for {day}; collect or import them first"
-)
-RANGE_NOT_ON_FILE_MESSAGE = (
-    "no {resolution} bars of {symbol} on file from {start} to {end}; collect or import them first"
-)
-END_BEFORE_START_MESSAGE = "must not be before start {start}, was {end}"
 INVALID_SIMULATION_MESSAGE = "The simulation request is invalid; nothing was run."
 INVALID_EVALUATION_MESSAGE = "The evaluation request is invalid; nothing was run."
 
@@ -102,7 +101,7 @@ def parse_simulate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
     calendar = MarketCalendar.xnys()
     strategy_class = _strategy(params.get("strategy"), errors)
     symbol = _symbol(params.get("symbol"), errors)
-    day = _date(params.get("day"), "day", errors)
+    day = date_param(params.get("day"), "day", errors)
     if day is not None:
         _check_session(calendar, day, errors)
     values = _strategy_params(strategy_class, params.get("params"), errors)
@@ -161,9 +160,9 @@ def parse_evaluate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
     errors = reject_unknown_params(params, EVALUATE_KEYS)
     calendar = MarketCalendar.xnys()
     strategy_class = _strategy(params.get("strategy"), errors)
-    symbols = _symbol_list(params.get("symbols"), errors)
-    start = _date(params.get("start"), "start", errors)
-    end = _date(params.get("end"), "end", errors)
+    symbols = symbols_param(params.get("symbols"), errors)
+    start = date_param(params.get("start"), "start", errors)
+    end = date_param(params.get("end"), "end", errors)
     if start is not None and end is not None:
         _check_range(calendar, start, end, errors)
     values = _strategy_params(strategy_class, params.get("params"), errors)
@@ -343,19 +342,6 @@ def _symbol(value: Any, errors: dict[str, list[str]]) -> str | None:
     return value
 
 
-def _symbol_list(value: Any, errors: dict[str, list[str]]) -> list[str]:
-    if not isinstance(value, list) or not 1 <= len(value) <= MAX_SYMBOLS_PER_EVALUATION:
-        errors["symbols"] = [
-            f"must be a list of 1-{MAX_SYMBOLS_PER_EVALUATION} ticker symbols, was {value!r}"
-        ]
-        return []
-    bad = [s for s in value if not isinstance(s, str) or not SYMBOL_PATTERN.fullmatch(s)]
-    if bad:
-        errors["symbols"] = [f"not tickers (1-5 uppercase letters, optional .X): {bad!r}"]
-        return []
-    return list(dict.fromkeys(value))
-
-
 def _resolved_symbols(
     strategy_class: type[Strategy],
     symbols: Sequence[str],
@@ -369,17 +355,6 @@ def _resolved_symbols(
             message for messages in error.field_errors.values() for message in messages
         ]
         return ()
-
-
-def _date(value: Any, field: str, errors: dict[str, list[str]]) -> date | None:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        errors[field] = [f"must be a date YYYY-MM-DD, was {value!r}"]
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[field] = [f"is not a real date: {value!r}"]
-        return None
 
 
 def _check_session(calendar: MarketCalendar, day: date, errors: dict[str, list[str]]) -> None:
@@ -398,16 +373,8 @@ def _check_range(
             calendar.is_session(day)
         except CalendarRangeError as error:
             errors[field] = [str(error)]
-    if "start" in errors or "end" in errors:
-        return
-    if end < start:
-        errors["end"] = [END_BEFORE_START_MESSAGE.format(start=start, end=end)]
-        return
-    sessions = calendar.sessions_in_range(start, end)
-    if not sessions:
-        errors["start"] = [NO_SESSION_MESSAGE.format(start=start, end=end)]
-    elif len(sessions) > MAX_SESSIONS:
-        errors["end"] = [f"at most {MAX_SESSIONS} sessions, the range has {len(sessions)}"]
+    if "start" not in errors and "end" not in errors:
+        errors.update(range_problems(calendar, start, end))
 
 
 def _strategy_params(

@@ -56,6 +56,7 @@ from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols
 from tc2.strategy.registry import load_strategy
 
 MAX_SESSIONS = 2_520  # ten years of sessions per evaluation
+END_BEFORE_START_MESSAGE = "must not be before start {start}, was {end}"
 CHUNKS_PER_PROCESS = 4  # enough pieces to balance uneven days, few enough to keep overhead low
 
 EvaluationProgress = Callable[[int, int], None]
@@ -237,20 +238,10 @@ class StrategyEvaluator:
         strategy_class = load_strategy(request.strategy)
         strategy_class.resolve_params(request.params)
         resolve_symbols(strategy_class, request.symbols)
-        if request.end < request.start:
-            raise ValidationFailed(
-                "the range ends before it starts",
-                {"end": [f"must not be before start {request.start}, was {request.end}"]},
-            )
+        problems = range_problems(self.calendar, request.start, request.end)
+        if problems:
+            raise ValidationFailed("the date range is invalid", problems)
         sessions = self.calendar.sessions_in_range(request.start, request.end)
-        message = NO_SESSION_MESSAGE.format(start=request.start, end=request.end)
-        if not sessions:
-            raise ValidationFailed(message, {"start": [message]})
-        if len(sessions) > MAX_SESSIONS:
-            raise ValidationFailed(
-                "the range is too long",
-                {"end": [f"at most {MAX_SESSIONS} sessions, the range has {len(sessions)}"]},
-            )
         return strategy_class, sessions
 
     def evaluate(
@@ -361,6 +352,18 @@ class StrategyEvaluator:
         return rows
 
 
+def range_problems(calendar: MarketCalendar, start: date, end: date) -> dict[str, list[str]]:
+    """What is wrong with evaluating ``start``..``end``, as field errors (``start``/``end``)."""
+    if end < start:
+        return {"end": [END_BEFORE_START_MESSAGE.format(start=start, end=end)]}
+    sessions = calendar.sessions_in_range(start, end)
+    if not sessions:
+        return {"start": [NO_SESSION_MESSAGE.format(start=start, end=end)]}
+    if len(sessions) > MAX_SESSIONS:
+        return {"end": [f"at most {MAX_SESSIONS} sessions, the range has {len(sessions)}"]}
+    return {}
+
+
 def _symbol_groups(strategy_class: type[Strategy], symbols: Sequence[str]) -> list[tuple[str, ...]]:
     chosen = resolve_symbols(strategy_class, symbols)
     return [chosen] if strategy_class.fixed_symbols else [(symbol,) for symbol in chosen]
@@ -445,23 +448,12 @@ def _simulate_chunk(
         except DataError as error:
             rows.append(EvaluatedDay(day=day, symbols=piece.symbols, skipped=str(error)))
             continue
-        outcome = record.day_outcome()
         rows.append(
-            EvaluatedDay(
-                day=day,
-                symbols=piece.symbols,
-                viable=outcome.viable,
-                entered=outcome.entered,
-                entry_attempts=outcome.entry_attempts,
-                round_trips=outcome.round_trips,
-                profit=outcome.profit,
-                fees=record.fees,
-                fills=len(record.fill_log),
-                trade_pnls=outcome.trade_pnls,
-                exposure_seconds=outcome.exposure_seconds,
-                session_seconds=outcome.session_seconds,
+            _row(
+                record.day_outcome(),
+                piece.symbols,
+                fills=record.fill_log,
                 stop_reason=record.stop_reason,
-                fingerprint=record.fingerprint,
             )
         )
     return rows
@@ -487,28 +479,36 @@ def _simulate_swing(
     fills_by_day: dict[date, list[Fill]] = {}
     for fill in span.record.fill_log:
         fills_by_day.setdefault(_fill_day(fill, simulator.calendar), []).append(fill)
-    rows = []
-    for outcome in span.days:
-        fills = fills_by_day.get(outcome.day, [])
-        rows.append(
-            EvaluatedDay(
-                day=outcome.day,
-                symbols=piece.symbols,
-                viable=outcome.viable,
-                entered=outcome.entered,
-                entry_attempts=outcome.entry_attempts,
-                round_trips=outcome.round_trips,
-                profit=outcome.profit,
-                fees=math.fsum(fill.fee for fill in fills),
-                fills=len(fills),
-                trade_pnls=outcome.trade_pnls,
-                exposure_seconds=outcome.exposure_seconds,
-                session_seconds=outcome.session_seconds,
-                stop_reason=span.record.stop_reason,
-                fingerprint=fingerprint_of(fills),
-            )
+    return [
+        _row(
+            outcome,
+            piece.symbols,
+            fills=fills_by_day.get(outcome.day, []),
+            stop_reason=span.record.stop_reason,
         )
-    return rows
+        for outcome in span.days
+    ]
+
+
+def _row(
+    outcome: DayOutcome, symbols: tuple[str, ...], *, fills: Sequence[Fill], stop_reason: str
+) -> EvaluatedDay:
+    return EvaluatedDay(
+        day=outcome.day,
+        symbols=symbols,
+        viable=outcome.viable,
+        entered=outcome.entered,
+        entry_attempts=outcome.entry_attempts,
+        round_trips=outcome.round_trips,
+        profit=outcome.profit,
+        fees=math.fsum(fill.fee for fill in fills),
+        fills=len(fills),
+        trade_pnls=outcome.trade_pnls,
+        exposure_seconds=outcome.exposure_seconds,
+        session_seconds=outcome.session_seconds,
+        stop_reason=stop_reason,
+        fingerprint=fingerprint_of(fills),
+    )
 
 
 def _fill_day(fill: Fill, calendar: MarketCalendar) -> date:

@@ -26,7 +26,7 @@ from tc2.data.store import BarSeries, DayNotOnFile, PriceStore
 from tc2.env.clock import EpochClock
 from tc2.env.env_type import EnvType
 from tc2.env.exec_env import ExecEnv
-from tc2.env.market_calendar import NEW_YORK, MarketCalendar
+from tc2.env.market_calendar import NEW_YORK, MarketCalendar, new_york_epoch
 from tc2.errors import ConfigurationError, DataError, ValidationFailed
 from tc2.execution.fill_models import DEFAULT_FILL_MODEL, fill_model_named
 from tc2.execution.orders import Fill, OrderRequest, OrderType, Side
@@ -44,6 +44,12 @@ MISSING_MODEL_MESSAGE = (
 )
 NEVER_VIABLE = "never became viable in its active windows"
 NO_SESSION_MESSAGE = "no trading session from {start} to {end}"
+DAY_NOT_ON_FILE_MESSAGE = (
+    "no {resolution} bars of {symbol} on file for {day}; collect or import them first"
+)
+RANGE_NOT_ON_FILE_MESSAGE = (
+    "no {resolution} bars of {symbol} on file from {start} to {end}; collect or import them first"
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -270,8 +276,12 @@ class StrategySimulator:
         series = self._load_sessions(symbol, days, strategy_class.resolution)
         if not set(series.days) & set(sessions):
             raise DataError(
-                f"no {strategy_class.resolution.value} bars of {symbol} on file from "
-                f"{sessions[0]} to {sessions[-1]}; collect or import them first"
+                RANGE_NOT_ON_FILE_MESSAGE.format(
+                    resolution=strategy_class.resolution.value,
+                    symbol=symbol,
+                    start=sessions[0],
+                    end=sessions[-1],
+                )
             )
         return series
 
@@ -282,8 +292,7 @@ class StrategySimulator:
         series = self._load_sessions(symbol, days, resolution)
         if day not in series.days:
             raise DataError(
-                f"no {resolution.value} bars of {symbol} on file for {day}; "
-                "collect or import them first"
+                DAY_NOT_ON_FILE_MESSAGE.format(resolution=resolution.value, symbol=symbol, day=day)
             )
         return series
 
@@ -313,10 +322,10 @@ class StrategySimulator:
         close_t: int,
     ) -> list[tuple[int, int]]:
         windows = []
-        earliest = open_t if start_time is None else _epoch(day, start_time)
+        earliest = open_t if start_time is None else new_york_epoch(day, start_time)
         for window in strategy_class.active_windows:
-            start = max(_epoch(day, window.start), open_t, earliest)
-            end = min(_epoch(day, window.end), close_t)
+            start = max(new_york_epoch(day, window.start), open_t, earliest)
+            end = min(new_york_epoch(day, window.end), close_t)
             if start < end:
                 windows.append((start, end))
         return windows
@@ -618,7 +627,3 @@ def _check_models(
                     )
                 )
             check_trained_before(model, day)
-
-
-def _epoch(day: date, wall: time) -> int:
-    return int(datetime.combine(day, wall, NEW_YORK).timestamp())

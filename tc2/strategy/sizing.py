@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tc2.env.trading_settings import DEFAULT_MAX_PURCHASE_PCT, DEFAULT_MAX_PURCHASE_USD
 from tc2.strategy.base import Params
-from tc2.strategy.parameters import Parameter, ParameterValue
+from tc2.strategy.parameters import Parameter
 
 DEFAULT_MIN_PURCHASE_USD = 3000.0
 
@@ -41,11 +41,9 @@ PURCHASE_PARAMETERS: tuple[Parameter, ...] = (
 )
 
 
-def purchase_budget(
-    *, cash: float, max_purchase_pct: ParameterValue, max_purchase_usd: ParameterValue
-) -> float:
-    """Return the dollars one entry may spend with ``cash`` available."""
-    return float(min(float(max_purchase_pct) * cash, float(max_purchase_usd)))
+def purchase_budget(p: Params, cash: float) -> float:
+    """Return the dollars one entry may spend with ``cash`` available, under ``p``'s limits."""
+    return float(min(float(p.max_purchase_pct) * cash, float(p.max_purchase_usd)))
 
 
 def purchase_problems(p: Params) -> dict[str, list[str]]:

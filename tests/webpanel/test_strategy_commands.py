@@ -19,8 +19,7 @@ from django.core.management.base import CommandError
 from tc2.data.bars import Resolution
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, EpochClock, ExecEnv, MarketCalendar
-from tc2.program.strategy_jobs import DAY_NOT_ON_FILE_MESSAGE
-from tc2.simulation.simulator import DayRequest, StrategySimulator
+from tc2.simulation.simulator import DAY_NOT_ON_FILE_MESSAGE, DayRequest, StrategySimulator
 from tc2.strategy.builtin.cycle import CycleStrategy
 from webpanel.data.selectors import live_store
 

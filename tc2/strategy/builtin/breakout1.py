@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -17,7 +17,7 @@ import numpy as np
 
 from tc2.data.bars import Resolution
 from tc2.data.store import BarSeries
-from tc2.env.market_calendar import NEW_YORK
+from tc2.env.market_calendar import NEW_YORK, new_york_epoch
 from tc2.execution.orders import Order, OrderRejected, Side
 from tc2.strategy.base import ActiveWindow, Params, Strategy, StrategyKind
 from tc2.strategy.env import Bar, StrategyEnv
@@ -304,9 +304,9 @@ class Breakout1Strategy(Strategy):
         calendar = env.exec_env.calendar
         self._open_t = int(calendar.session_open(day).timestamp())
         self._dump_t = int(calendar.session_close(day).timestamp()) - int(self.p.dump_minutes) * 60
-        self._start_t = _epoch(day, ENTRY_WINDOW.start)
-        self._cutoff_t = min(_epoch(day, ENTRY_WINDOW.end), self._dump_t)
-        budget = self._budget()
+        self._start_t = new_york_epoch(day, ENTRY_WINDOW.start)
+        self._cutoff_t = min(new_york_epoch(day, ENTRY_WINDOW.end), self._dump_t)
+        budget = purchase_budget(self.p, self.env.account.cash)
         if budget < self.p.min_purchase_usd:
             self.stop_running(
                 f"budget ${budget:,.2f} is below min_purchase_usd ${self.p.min_purchase_usd:,.2f}"
@@ -406,7 +406,7 @@ class Breakout1Strategy(Strategy):
 
     def _enter(self, symbol: str, setup: Setup, bar: Bar) -> None:
         price = round(bar.l * (1 + self.p.raise_buy_pct), 2)
-        budget = self._budget()
+        budget = purchase_budget(self.p, self.env.account.cash)
         qty = int(budget // price)
         if budget < self.p.min_purchase_usd or qty < 1:
             self.stop_running(f"budget ${budget:,.2f} buys no share of {symbol} at {price}")
@@ -529,13 +529,6 @@ class Breakout1Strategy(Strategy):
             ]
         return errors | purchase_problems(p)
 
-    def _budget(self) -> float:
-        return purchase_budget(
-            cash=self.env.account.cash,
-            max_purchase_pct=self.p.max_purchase_pct,
-            max_purchase_usd=self.p.max_purchase_usd,
-        )
-
     def _sleep(self) -> None:
         """Sleep until what matters in the current phase; order events wake it anyway."""
         env = self.env
@@ -556,7 +549,3 @@ class Breakout1Strategy(Strategy):
                 env.sleep(until_t=until, above=self._arm_price, symbol=self._symbol)
         else:
             env.sleep(until_t=self._next_dump_t)
-
-
-def _epoch(day: date, wall: time) -> int:
-    return int(datetime.combine(day, wall, NEW_YORK).timestamp())

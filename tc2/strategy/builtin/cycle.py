@@ -267,11 +267,7 @@ class CycleStrategy(Strategy):
             self.stop_running(f"cash {cash:.2f} is below the minimum purchase")
             return
         price = round(bar.l - max(0.01, bar.l * self.p.lower_buy_pct), 2)
-        budget = purchase_budget(
-            cash=cash,
-            max_purchase_pct=self.p.max_purchase_pct,
-            max_purchase_usd=self.p.max_purchase_usd,
-        )
+        budget = purchase_budget(self.p, cash)
         qty = math.floor(budget / price) if price > 0 else 0
         if qty < 1:
             self.stop_running(f"{budget:.2f} buys no share at {price}")

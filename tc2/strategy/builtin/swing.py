@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from tc2.data.bars import Resolution
-from tc2.env.market_calendar import NEW_YORK
+from tc2.env.market_calendar import NEW_YORK, new_york_epoch
 from tc2.execution.orders import Order, OrderRejected, Side, TimeInForce
 from tc2.strategy.base import ActiveWindow, Params, Strategy, StrategyKind
 from tc2.strategy.env import Bar, StrategyEnv
@@ -251,7 +251,7 @@ class SwingStrategy(Strategy):
     # ---- hooks ------------------------------------------------------------------------------
 
     def on_start(self) -> None:
-        budget = self._budget()
+        budget = purchase_budget(self.p, self.env.account.cash)
         if budget < self.p.min_purchase_usd:
             self.stop_running(
                 f"budget ${budget:,.2f} is below min_purchase_usd ${self.p.min_purchase_usd:,.2f}"
@@ -345,7 +345,7 @@ class SwingStrategy(Strategy):
 
     def _enter(self, symbol: str, look: Look) -> None:
         price = round(look.close * (1 - self.p.entry_offset_pct), 2)
-        budget = self._budget()
+        budget = purchase_budget(self.p, self.env.account.cash)
         qty = int(budget // price)
         if budget < self.p.min_purchase_usd or qty < 1:
             self.stop_running(f"budget ${budget:,.2f} buys no share of {symbol} at {price}")
@@ -491,7 +491,8 @@ class SwingStrategy(Strategy):
 
     def _window_of(self, day: date) -> tuple[int, int]:
         close_t = int(self._calendar.session_close(day).timestamp())
-        return _epoch(day, ENTRY_WINDOW.start), min(_epoch(day, ENTRY_WINDOW.end), close_t)
+        start_t = new_york_epoch(day, ENTRY_WINDOW.start)
+        return start_t, min(new_york_epoch(day, ENTRY_WINDOW.end), close_t)
 
     def _window_at(self, t: int) -> tuple[int, int] | None:
         """The entry window of ``t``'s session when ``t`` lies inside it."""
@@ -532,13 +533,6 @@ class SwingStrategy(Strategy):
             ]
         return errors | purchase_problems(p)
 
-    def _budget(self) -> float:
-        return purchase_budget(
-            cash=self.env.account.cash,
-            max_purchase_pct=self.p.max_purchase_pct,
-            max_purchase_usd=self.p.max_purchase_usd,
-        )
-
     def _sleep(self) -> None:
         """Sleep until what matters in the current phase; order events wake it anyway."""
         env = self.env
@@ -573,7 +567,3 @@ class SwingStrategy(Strategy):
 
 def _day_of(t: int) -> date:
     return datetime.fromtimestamp(t, NEW_YORK).date()
-
-
-def _epoch(day: date, wall: time) -> int:
-    return int(datetime.combine(day, wall, NEW_YORK).timestamp())
