@@ -7,6 +7,7 @@ immutable record of one execution. Quantities are whole shares; prices are float
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -47,7 +48,10 @@ class OrderStatus(StrEnum):
     @property
     def is_open(self) -> bool:
         """Whether the order can still fill."""
-        return self in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED)
+        return self in _OPEN_STATUSES
+
+
+_OPEN_STATUSES = frozenset((OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED))
 
 
 class OrderRejected(ExecutionError):
@@ -86,18 +90,29 @@ class OrderRequest:
 
 
 def _check_request(request: OrderRequest) -> None:
-    if isinstance(request.qty, bool) or not isinstance(request.qty, int) or request.qty <= 0:
-        raise ExecutionError(f"qty must be a whole number of shares > 0, was {request.qty!r}")
-    needs_limit = request.type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
-    needs_stop = request.type in (OrderType.STOP, OrderType.STOP_LIMIT)
-    for name, needed in (("limit_price", needs_limit), ("stop_price", needs_stop)):
-        price = getattr(request, name)
-        if needed and (price is None or not price > 0 or price == float("inf")):
-            raise ExecutionError(
-                f"{name} must be a price > 0 for a {request.type.value} order, was {price!r}"
-            )
-        if not needed and price is not None:
-            raise ExecutionError(f"a {request.type.value} order takes no {name}, was {price!r}")
+    qty = request.qty
+    if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0:
+        raise ExecutionError(f"qty must be a whole number of shares > 0, was {qty!r}")
+    needs_limit, needs_stop = _PRICES_NEEDED[request.type]
+    _check_price(request, "limit_price", request.limit_price, needs_limit)
+    _check_price(request, "stop_price", request.stop_price, needs_stop)
+
+
+_PRICES_NEEDED = {  # order type -> (needs a limit price, needs a stop price)
+    OrderType.MARKET: (False, False),
+    OrderType.LIMIT: (True, False),
+    OrderType.STOP: (False, True),
+    OrderType.STOP_LIMIT: (True, True),
+}
+
+
+def _check_price(request: OrderRequest, name: str, price: float | None, needed: bool) -> None:
+    if needed and (price is None or not 0 < price < math.inf):
+        raise ExecutionError(
+            f"{name} must be a price > 0 for a {request.type.value} order, was {price!r}"
+        )
+    if not needed and price is not None:
+        raise ExecutionError(f"a {request.type.value} order takes no {name}, was {price!r}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,7 +161,7 @@ class Order:
 
     @property
     def is_open(self) -> bool:
-        return self.status.is_open
+        return self.status in _OPEN_STATUSES
 
     @property
     def average_fill_price(self) -> float | None:

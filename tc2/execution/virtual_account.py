@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from tc2.data.store import BarSeries
-from tc2.env.market_calendar import NEW_YORK
+from tc2.env.market_calendar import NEW_YORK, new_york_epoch
 from tc2.errors import ConfigurationError, ExecutionError
 from tc2.execution.account import Account
 from tc2.execution.fill_models import FillModel, RealisticFillModel
@@ -93,8 +93,10 @@ class VirtualAccount(Account):
         self._open: dict[str, list[Order]] = {}
         self._trigger: dict[str, int] = {}  # order id -> bar index it first can fill at, or -1
         self._search_from: dict[str, int] = {}  # order id -> first bar index still to search
+        self._due: dict[str, int] = {}  # symbol -> min trigger of its open orders, while unchanged
         self._positions: dict[str, Position] = {}
         self._opened_on: dict[str, date] = {}  # symbol -> New York date the position opened
+        self._day_bounds = (0, 0, date.min)  # [start, end) epoch s of the last New York day seen
         self._day_trade_orders: set[str] = set()
         self._updates: list[Order] = []
         self._fills: list[Fill] = []
@@ -120,9 +122,12 @@ class VirtualAccount(Account):
     def next_fill_index(self, symbol: str, start: int) -> int:
         """Return the first bar index >= ``start`` where an open order of ``symbol`` could fill.
 
-        Returns -1 when none can. The answer is cached per order and stays valid while the
-        simulator does not step past it.
+        Returns -1 when none can. The answer is cached per order, and per symbol until its open
+        orders change; it stays valid while the simulator does not step past it.
         """
+        best = self._due.get(symbol)
+        if best is not None and (best < 0 or best >= start):
+            return best
         bars = self._bars[symbol]
         best = -1
         for order in self._open[symbol]:
@@ -133,14 +138,18 @@ class VirtualAccount(Account):
                 self._trigger[order.client_order_id] = index
             if index >= 0 and (best < 0 or index < best):
                 best = index
+        self._due[symbol] = best
         return best
 
     def execute_bar(self, symbol: str, j: int) -> None:
         """Fill what bar ``j`` of ``symbol`` fills; the changed orders join ``drain_updates``."""
-        bars = self._bars[symbol]
+        if self._due.get(symbol, j) != j:
+            return  # no order of the symbol triggers on this bar
         due = [o for o in self._open[symbol] if self._trigger.get(o.client_order_id) == j]
         if not due:
             return
+        self._due.pop(symbol, None)
+        bars = self._bars[symbol]
         o, h, l, c = float(bars.o[j]), float(bars.h[j]), float(bars.l[j]), float(bars.c[j])  # noqa: E741
         model = self.fill_model
         if len(due) > 1:
@@ -307,9 +316,7 @@ class VirtualAccount(Account):
 
     @property
     def equity(self) -> float:
-        return self._cash + sum(
-            p.qty * self._marks.get(s, p.average_price) for s, p in self._positions.items() if p.qty
-        )
+        return self._cash + self._holdings()[0]
 
     @property
     def buying_power(self) -> float:
@@ -377,6 +384,7 @@ class VirtualAccount(Account):
     def _accept(self, order: Order) -> None:
         bars = self._bars[order.symbol]
         self._open[order.symbol].append(order)
+        self._due.pop(order.symbol, None)
         # Only bars that begin at or after the order's time can fill it.
         self._search_from[order.client_order_id] = int(bars.t.searchsorted(self._now))
 
@@ -385,6 +393,7 @@ class VirtualAccount(Account):
         order.reason = reason
         self._open[order.symbol].remove(order)
         self._trigger.pop(order.client_order_id, None)
+        self._due.pop(order.symbol, None)
 
     def _reopen(self, order: Order) -> None:
         order.status = OrderStatus.PARTIALLY_FILLED if order.filled_qty else OrderStatus.NEW
@@ -392,6 +401,7 @@ class VirtualAccount(Account):
         orders = self._open[order.symbol]
         orders.append(order)
         orders.sort(key=self._sequence_of)
+        self._due.pop(order.symbol, None)
 
     def _sequence_of(self, order: Order) -> int:
         return self._submitted[order.client_order_id]
@@ -415,19 +425,25 @@ class VirtualAccount(Account):
         closable = self._closable(order) - self._pending_qty(order.symbol, order.side)
         return order.remaining_qty - min(order.remaining_qty, max(closable, 0))
 
+    def _holdings(self) -> tuple[float, float]:
+        """The positions marked to the latest prices: net value (longs - shorts) and gross."""
+        net = gross = 0.0
+        for symbol, position in self._positions.items():
+            if position.qty:
+                value = position.qty * self._marks.get(symbol, position.average_price)
+                net += value
+                gross += abs(value)
+        return net, gross
+
     def _buying_power(self, *, excluding: Order | None) -> float:
-        gross = sum(
-            abs(p.qty) * self._marks.get(s, p.average_price)
-            for s, p in self._positions.items()
-            if p.qty
-        )
+        net, gross = self._holdings()
         reserved = 0.0
         for orders in self._open.values():
             for order in orders:
                 price = self._reference_price(order)
                 if order is not excluding and price is not None:
                     reserved += max(order.remaining_qty - self._closable(order), 0) * price
-        return self.equity * self.margin - gross - reserved
+        return (self._cash + net) * self.margin - gross - reserved
 
     def _affordable(self, order: Order, qty: int, price: float) -> int:
         closing = min(qty, self._closable(order))
@@ -479,8 +495,19 @@ class VirtualAccount(Account):
     def _count_day_trade(
         self, order: Order, position: Position, was_flat: bool, closed: int, t: int
     ) -> None:
-        day = datetime.fromtimestamp(t, NEW_YORK).date()
+        day = self._new_york_day(t)
         if closed and self._opened_on.get(order.symbol) == day:
             self._day_trade_orders.add(order.client_order_id)
         if was_flat or (closed and position.qty and position.qty * order.side.sign > 0):
             self._opened_on[order.symbol] = day
+
+    def _new_york_day(self, t: int) -> date:
+        # Fills cluster within days: remembering the last day's bounds saves a time-zone
+        # conversion per fill.
+        start, end, day = self._day_bounds
+        if not start <= t < end:
+            day = datetime.fromtimestamp(t, NEW_YORK).date()
+            start = new_york_epoch(day, time(0))
+            end = new_york_epoch(day + timedelta(days=1), time(0))
+            self._day_bounds = (start, end, day)
+        return day

@@ -146,7 +146,12 @@ class StrategyEnv(ABC):
         below: float | None = None,
         symbol: str | None = None,
     ) -> None:
-        """Skip bars until one of the given conditions (or an order event) wakes the strategy."""
+        """Skip bars until one of the given conditions (or an order event) wakes the strategy.
+
+        ``until_t``: a time is reached; ``above``/``below``: a bar of ``symbol`` trades at or
+        beyond the level (``symbol`` may be left out when the run has one). Calls within one
+        wake-up add up; signals registered with ``wake_on`` wake it too.
+        """
 
     @abstractmethod
     def wake_on(self, symbol: str, signal: Signal) -> None:

@@ -84,10 +84,10 @@ class SmaCrossStrategy(Strategy):
         self.env.sleep()
 
     def on_order_update(self, order: Order) -> None:
-        self.env.sleep()
         if order.status is not OrderStatus.FILLED:
             if not order.is_open:  # expired or refused: forget it
                 self._forget(order)
+            self.env.sleep()
             return
         if order.side is Side.BUY:
             self._entry = None
@@ -100,12 +100,12 @@ class SmaCrossStrategy(Strategy):
             )
         else:
             self._stop = None
+        self.env.sleep()
 
     def on_bar(self, symbol: str, bar: Bar) -> None:
-        self.env.sleep()
         env = self.env
         if env.fired(symbol, self._cross_up):
-            if self.position_qty(symbol) == 0 and self._entry is None and self._stop is None:
+            if self._idle(symbol):
                 self._entry = self.buy(
                     symbol,
                     int(self.p.qty),
@@ -127,6 +127,11 @@ class SmaCrossStrategy(Strategy):
                     stop=bar.c * (1 - self.p.exit_offset),
                     time_in_force=TimeInForce.GTC,
                 )
+        self.env.sleep()
+
+    def _idle(self, symbol: str) -> bool:
+        """Flat with no order working."""
+        return self.position_qty(symbol) == 0 and self._entry is None and self._stop is None
 
     def _forget(self, order: Order) -> None:
         if self._entry is order:
