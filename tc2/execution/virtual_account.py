@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from tc2.data.store import BarSeries
-from tc2.env.market_calendar import NEW_YORK, new_york_epoch
+from tc2.env.market_calendar import NEW_YORK
 from tc2.errors import ConfigurationError, ExecutionError
 from tc2.execution.account import Account
 from tc2.execution.fill_models import FillModel, RealisticFillModel
@@ -91,12 +91,13 @@ class VirtualAccount(Account):
         self._marks: dict[str, float] = {}
         self._orders: dict[str, Order] = {}
         self._open: dict[str, list[Order]] = {}
-        self._trigger: dict[str, int] = {}  # order id -> bar index it first can fill at, or -1
+        self._trigger: dict[str, int] = {}  # order id -> bar index it first can fill at, once found
         self._search_from: dict[str, int] = {}  # order id -> first bar index still to search
-        self._due: dict[str, int] = {}  # symbol -> min trigger of its open orders, while unchanged
+        # symbol -> (first trigger of its open orders or -1, how far searched), while unchanged
+        self._due: dict[str, tuple[int, int]] = {}
         self._positions: dict[str, Position] = {}
         self._opened_on: dict[str, date] = {}  # symbol -> New York date the position opened
-        self._day_bounds = (0, 0, date.min)  # [start, end) epoch s of the last New York day seen
+        self._day_of_hour: dict[int, date] = {}  # epoch hour -> New York date
         self._day_trade_orders: set[str] = set()
         self._updates: list[Order] = []
         self._fills: list[Fill] = []
@@ -119,31 +120,43 @@ class VirtualAccount(Account):
         """Set the latest price of ``symbol``, used for equity and to reserve market buys."""
         self._marks[symbol] = price
 
-    def next_fill_index(self, symbol: str, start: int) -> int:
+    def next_fill_index(self, symbol: str, start: int, stop: int | None = None) -> int:
         """Return the first bar index >= ``start`` where an open order of ``symbol`` could fill.
 
-        Returns -1 when none can. The answer is cached per order, and per symbol until its open
-        orders change; it stays valid while the simulator does not step past it.
+        Returns -1 when none can before ``stop`` (default: the end of the bars); an index at or
+        after ``stop`` may be returned when it is already known. Searching only as far as the
+        caller needs (the simulator's next wake-up) spares scanning a million bars for a stop
+        that the strategy will cancel a few bars later. What a search learns is kept per order
+        (where it fills, or how far it does not) and per symbol until its open orders change,
+        valid while the simulator does not step past it.
         """
-        best = self._due.get(symbol)
-        if best is not None and (best < 0 or best >= start):
-            return best
         bars = self._bars[symbol]
+        stop = len(bars) if stop is None else min(stop, len(bars))
+        due = self._due.get(symbol)
+        if due is not None:
+            best, searched_to = due
+            if best >= start or (best < 0 and stop <= searched_to):
+                return best
         best = -1
         for order in self._open[symbol]:
-            index = self._trigger.get(order.client_order_id)
-            if index is None:
-                begin = max(start, self._search_from[order.client_order_id])
-                index = self.fill_model.trigger_index(order, bars, begin, len(bars))
-                self._trigger[order.client_order_id] = index
+            order_id = order.client_order_id
+            index = self._trigger.get(order_id, -1)
+            begin = max(start, self._search_from[order_id])
+            if index < 0 and begin < stop:
+                index = self.fill_model.trigger_index(order, bars, begin, stop)
+                if index >= 0:
+                    self._trigger[order_id] = index
+                else:
+                    self._search_from[order_id] = stop  # nothing fills it before stop
             if index >= 0 and (best < 0 or index < best):
                 best = index
-        self._due[symbol] = best
+        self._due[symbol] = (best, stop)
         return best
 
     def execute_bar(self, symbol: str, j: int) -> None:
         """Fill what bar ``j`` of ``symbol`` fills; the changed orders join ``drain_updates``."""
-        if self._due.get(symbol, j) != j:
+        due_at = self._due.get(symbol)
+        if due_at is not None and due_at[0] != j:
             return  # no order of the symbol triggers on this bar
         due = [o for o in self._open[symbol] if self._trigger.get(o.client_order_id) == j]
         if not due:
@@ -414,7 +427,11 @@ class VirtualAccount(Account):
         return self._marks.get(order.symbol)
 
     def _pending_qty(self, symbol: str, side: Side) -> int:
-        return sum(o.remaining_qty for o in self._open.get(symbol, ()) if o.side is side)
+        pending = 0
+        for order in self._open.get(symbol, ()):  # a loop: cheaper than sum() on a few orders
+            if order.side is side:
+                pending += order.qty - order.filled_qty
+        return pending
 
     def _closable(self, order: Order) -> int:
         """Shares of the position that ``order``'s side closes (a sell closes a long)."""
@@ -465,6 +482,7 @@ class VirtualAccount(Account):
 
     def _fill(self, order: Order, qty: int, price: float, t: int) -> None:
         fee = self.fill_model.fees.fee(side=order.side, qty=qty, price=price)
+        sign = order.side.sign
         fill = Fill(
             client_order_id=order.client_order_id,
             symbol=order.symbol,
@@ -482,9 +500,9 @@ class VirtualAccount(Account):
         if position is None:
             position = self._positions[order.symbol] = Position(order.symbol)
         was_flat = position.qty == 0
-        closed = position.apply_fill(signed_qty=order.side.sign * qty, price=price, fee=fee)
+        closed = position.apply_fill(signed_qty=sign * qty, price=price, fee=fee)
         self._non_flat += (position.qty != 0) - (not was_flat)
-        self._cash -= order.side.sign * qty * price + fee
+        self._cash -= sign * qty * price + fee
         self._count_day_trade(order, position, was_flat, closed, t)
         if order.filled_qty == order.qty:
             self._close_order(order, OrderStatus.FILLED, "")
@@ -502,12 +520,10 @@ class VirtualAccount(Account):
             self._opened_on[order.symbol] = day
 
     def _new_york_day(self, t: int) -> date:
-        # Fills cluster within days: remembering the last day's bounds saves a time-zone
-        # conversion per fill.
-        start, end, day = self._day_bounds
-        if not start <= t < end:
-            day = datetime.fromtimestamp(t, NEW_YORK).date()
-            start = new_york_epoch(day, time(0))
-            end = new_york_epoch(day + timedelta(days=1), time(0))
-            self._day_bounds = (start, end, day)
+        # New York's offset from UTC is whole hours, so its date is the same through each UTC
+        # hour: one time-zone conversion per hour with fills instead of one per fill.
+        hour = t // 3600
+        day = self._day_of_hour.get(hour)
+        if day is None:
+            day = self._day_of_hour[hour] = datetime.fromtimestamp(t, NEW_YORK).date()
         return day

@@ -26,7 +26,9 @@ Hooks, in the order the engine calls them:
 Speed: a strategy that does not need every bar calls ``self.env.sleep(...)`` (a time, a price
 level, or nothing: only order events) or ``self.env.wake_on(symbol, signal)`` (a causal signal
 such as a moving-average cross); the simulator then skips the bars in between with a vectorised
-search. Not calling ``sleep`` during a wake-up means "wake me on the next bar".
+search. Not calling ``sleep`` during a wake-up means "wake me on the next bar". An order event
+is a wake-up too: sleeping again in ``on_order_update`` decides whether the bar of the event
+also reaches ``on_bar``.
 """
 
 from __future__ import annotations

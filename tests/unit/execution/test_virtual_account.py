@@ -748,3 +748,41 @@ class OrderRequestTests:
         request = OrderRequest(symbol=SYMBOL, side=Side.BUY, qty=1, type=kind, **prices)  # type: ignore[arg-type]
 
         assert request.type is kind
+
+
+class BoundedSearchTests:
+    """``next_fill_index`` searches only as far as asked, and resumes where it stopped."""
+
+    ROWS = [flat(10.0)] * 6 + [flat(9.0), flat(10.0)]
+
+    def test_a_fill_beyond_the_bound_is_not_reported(self) -> None:
+        market = Market(self.ROWS)
+        market.play()
+        market.submit(buy(100, **limit(9.5, TimeInForce.GTC)))
+
+        assert market.account.next_fill_index(SYMBOL, 1, 4) == -1
+
+    def test_a_later_search_resumes_and_finds_it(self) -> None:
+        market = Market(self.ROWS)
+        market.play()
+        market.submit(buy(100, **limit(9.5, TimeInForce.GTC)))
+        market.account.next_fill_index(SYMBOL, 1, 4)
+
+        assert market.account.next_fill_index(SYMBOL, 4, 8) == 6
+        assert market.account.next_fill_index(SYMBOL, 4) == 6  # known now, whatever the bound
+
+    def test_bars_played_past_a_bounded_search_still_fill(self) -> None:
+        # Arrange: the first searches look two bars ahead at a time, as a waking kernel would.
+        market = Market(self.ROWS)
+        market.play()
+        order = market.submit(buy(100, **limit(9.5, TimeInForce.GTC)))
+        for start in range(1, 6):
+            market.account.next_fill_index(SYMBOL, start, start + 2)
+            market.play()
+
+        # Act
+        updates = market.play_all()
+
+        # Assert
+        assert updates == [order]
+        assert [(fill.price, fill.t) for fill in order.fills] == [(9.0, T0 + 6 * STEP)]
