@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, ClassVar
 
 import numpy as np
@@ -114,10 +114,9 @@ class ModelData:
     def _load_before(self, symbol: str, count: int, resolution: Resolution) -> list[SymbolDay]:
         # Look back through twice the sessions asked for: days missing from the store are
         # skipped, not fetched.
-        sessions = self.calendar.sessions_in_range(
-            self.calendar.previous_session(self.day) - _calendar_days(2 * count),
-            self.calendar.previous_session(self.day),
-        )
+        sessions = self.calendar.sessions_before(self.day, 2 * count)
+        if not sessions:
+            return []
         on_file = set(self.store.dates_on_file(symbol, sessions[0], sessions[-1], resolution))
         days = [
             regular_hours(self.store.load_day(symbol, day, resolution), self.calendar)
@@ -187,8 +186,3 @@ def _select(bars: BarSeries, mask: np.ndarray) -> BarSeries:
         c=bars.c[mask],
         v=bars.v[mask],
     )
-
-
-def _calendar_days(sessions: int) -> timedelta:
-    # ~252 sessions in 365 days; a week's slack covers holidays at the edges.
-    return timedelta(days=sessions * 365 // 252 + 7)

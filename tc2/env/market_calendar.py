@@ -226,6 +226,19 @@ class MarketCalendar:
         i = self._open_session_index(utc)
         return 0.0 if i is None else (self._closes[i] - utc).total_seconds()
 
+    def sessions_before(self, day: date, count: int) -> list[date]:
+        """Return up to ``count`` sessions strictly before ``day``, oldest first (fewer near the
+        start of the supported range).
+
+        Raises
+        ------
+        CalendarRangeError
+            If ``day`` is outside the supported range.
+        """
+        checked = self._check_day(day, name="day")
+        stop = bisect_left(self._days, checked)
+        return self._days[max(0, stop - count) : stop]
+
     def sessions_in_range(self, start: date, end: date) -> list[date]:
         """Return the sessions from ``start`` to ``end``, both inclusive, in order.
 

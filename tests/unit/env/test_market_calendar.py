@@ -314,6 +314,24 @@ class TestOutOfRange:
         with pytest.raises(CalendarRangeError, match="end 2027-01-31"):
             calendar_2026.sessions_in_range(date(2026, 12, 1), date(2027, 1, 31))
 
+    def test_sessions_before_skip_holidays_and_weekends(
+        self, calendar_2026: MarketCalendar
+    ) -> None:
+        # 2026-01-19 is Martin Luther King Jr. Day; the 17th and 18th a weekend.
+        assert calendar_2026.sessions_before(date(2026, 1, 21), 3) == [
+            date(2026, 1, 15),
+            date(2026, 1, 16),
+            date(2026, 1, 20),
+        ]
+
+    def test_sessions_before_stop_at_the_start_of_the_range(
+        self, calendar_2026: MarketCalendar
+    ) -> None:
+        assert calendar_2026.sessions_before(date(2026, 1, 6), 10) == [
+            date(2026, 1, 2),
+            date(2026, 1, 5),
+        ]
+
     def test_no_previous_session_at_the_start(self, calendar_2026: MarketCalendar) -> None:
         with pytest.raises(CalendarRangeError, match="no XNYS session before 2026-01-02"):
             calendar_2026.previous_session(date(2026, 1, 2))
