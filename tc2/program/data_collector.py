@@ -4,6 +4,8 @@ At start it catches up: the last 30 completed sessions (60 when the source is th
 market, which is how ``make run`` seeds an empty store) are verified and any missing or invalid
 day is collected. Then it signals ``data_loaded`` (components that trade wait for it) and
 collects each session 15 minutes after its close (16:15 New York, 13:15 on early-close days).
+After each collection the analysis models are fed the symbol-days that are on file and valid
+(``ModelFeeder``, state in the env's Redis), in date order.
 Source: a market-data provider when keys are configured, else the seeded synthetic market.
 """
 
@@ -16,6 +18,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from tc2.analysis.feeder import ModelFeeder
+from tc2.analysis.forgetful import Feeding
+from tc2.analysis.model_state import RedisModelStateStore
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.collection import (
     CATCH_UP_SESSIONS,
@@ -62,16 +67,20 @@ def run_data_collector(context: Any) -> None:
     collector = DayCollector(
         store=store, source=source, calendar=env.calendar, attempts=RedisAttemptCounter(env)
     )
+    feeder = ModelFeeder(
+        model_store=RedisModelStateStore(env), price_store=store, calendar=env.calendar
+    )
     symbols: Sequence[str] = options["symbols"]
     synthetic = isinstance(source, SyntheticMarket)
     sessions = int(options.get("seed_sessions", SEED_SESSIONS)) if synthetic else CATCH_UP_SESSIONS
-    catch_up(
+    outcomes = catch_up(
         context,
         collector,
         symbols,
         completed_sessions(env.calendar, env.clock.now(), sessions),
         source_name,
     )
+    feed_models(feeder, outcomes)
     context.signal(DATA_LOADED)
     while not context.should_stop():
         due = next_collection_time(env)
@@ -81,7 +90,9 @@ def run_data_collector(context: Any) -> None:
         _log.info(f"Nightly collection of {day} from {source_name}")
         started = time.monotonic()
         outcomes = collector.collect_range(symbols, [day], COLLECTED_RESOLUTIONS, force=True)
-        _summarise([*outcomes, *_settle_streamed(env, collector, outcomes)], started=started)
+        outcomes = [*outcomes, *_settle_streamed(env, collector, outcomes)]
+        _summarise(outcomes, started=started)
+        feed_models(feeder, outcomes)
 
 
 def catch_up(
@@ -90,7 +101,7 @@ def catch_up(
     symbols: Sequence[str],
     days: Sequence[date],
     source_name: str,
-) -> None:
+) -> list[DayOutcome]:
     _log.info(
         f"Catch-up: verifying {len(days)} sessions ({days[0]} to {days[-1]}) of "
         f"{', '.join(symbols)} from {source_name}"
@@ -106,6 +117,25 @@ def catch_up(
 
     outcomes = collector.collect_range(symbols, days, COLLECTED_RESOLUTIONS, progress=progress)
     _summarise(outcomes, started=started)
+    return outcomes
+
+
+def feed_models(feeder: ModelFeeder, outcomes: Sequence[DayOutcome]) -> None:
+    """Train the models on every symbol-day whose minute bars are now on file and valid."""
+    usable = {
+        (o.symbol, o.day)
+        for o in outcomes
+        if o.resolution is Resolution.MINUTE and o.outcome in (Outcome.SAVED, Outcome.ON_FILE)
+    }
+    if not usable:
+        return
+    started = time.monotonic()
+    fed = feeder.feed_days(usable)
+    trained = sum(o.feeding is not Feeding.SKIPPED for o in fed)
+    _log.info(
+        f"Models fed: {trained} model-days trained from {len(usable)} symbol-days "
+        f"in {time.monotonic() - started:.1f} s"
+    )
 
 
 def _settle_streamed(

@@ -66,6 +66,14 @@ def test_the_data_feed_reports_the_catch_up(
     assert any("600 symbol-days saved" in line for line in lines)
 
 
+def test_the_models_are_fed_the_collected_days(
+    system: RunningSystem, token: str, loaded: dict[str, Any]
+):
+    lines = system.request("GET", "/api/logs/data", token=token)[2]["lines"]
+    # 5 symbols x 60 sessions, each fed to VOLATILITY, DIP_10 and DIP_45.
+    assert any("Models fed: 900 model-days trained from 300 symbol-days" in line for line in lines)
+
+
 def test_one_second_bars_are_served(system: RunningSystem, token: str, loaded: dict[str, Any]):
     dates = system.request("GET", "/api/data/dates/SPXL?resolution=1s", token=token)[2]["dates"]
     body = system.request(
@@ -86,3 +94,10 @@ def test_a_restart_finds_the_data_on_file(
         return [line for line in lines if "0 symbol-days saved, 600 already on file" in line]
 
     assert wait_for(second_catch_up, timeout=60)
+
+    def models_fed_again() -> list[str]:
+        lines = system.request("GET", "/api/logs/data", token=token)[2]["lines"]
+        return [line for line in lines if "Models fed: 0 model-days trained from 300" in line]
+
+    # Feeding is idempotent: the days on file were all trained on before the restart.
+    assert wait_for(models_fed_again, timeout=60)
