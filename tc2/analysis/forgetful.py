@@ -18,6 +18,7 @@ A snapshot is taken after every complete day; ``revert_to_snapshot`` restores it
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -119,7 +120,8 @@ class ForgetfulModel(ABC):
         if outcome.feeding is Feeding.SKIPPED:
             return outcome
         base = state if outcome.feeding is Feeding.CONTINUED else None
-        updated = self._learn(base, bars, stable)
+        value = self.day_value(bars) if len(bars) else None
+        updated = self._learn(base, day, value, stable)
         self.store.put(STATE, self.name, symbol, self._document(updated, stable, stored))
         self.store.put(GRADE, self.name, symbol, self._grade(symbol, updated).to_dict())
         return outcome
@@ -140,8 +142,9 @@ class ForgetfulModel(ABC):
             )
         return outcome(Feeding.CONTINUED)
 
-    def _learn(self, state: RollingState | None, bars: SymbolDay, stable: bool) -> RollingState:
-        value = self.day_value(bars) if len(bars) else None
+    def _learn(
+        self, state: RollingState | None, day: date, value: float | None, stable: bool
+    ) -> RollingState:
         old = state.value if state is not None else None
         if value is None:
             new = old
@@ -152,10 +155,24 @@ class ForgetfulModel(ABC):
         return RollingState(
             value=new,
             days=(state.days if state is not None else 0) + (value is not None),
-            start=state.start if state is not None else bars.day,
-            last=bars.day,
+            start=state.start if state is not None else day,
+            last=day,
             stable=stable,
         )
+
+    def fold(self, symbol: str, values: Sequence[tuple[date, float | None]]) -> RollingState | None:
+        """The state that feeding these (day, day value) pairs in order leads to, without the
+        store: how a simulation warms a model from cached day values. Days must be sessions on
+        file; a missing session between two of them starts training again, as in ``feed``."""
+        state: RollingState | None = None
+        for day, value in values:
+            continued = state is not None and state.last >= self.calendar.previous_session(day)
+            state = self._learn(state if continued else None, day, value, stable=True)
+        return state
+
+    def grade_state(self, symbol: str, state: RollingState | None) -> ModelGrade:
+        """The grade a state gives (``grade`` reads the stored one)."""
+        return self._grade(symbol, state)
 
     def _document(
         self, state: RollingState, stable: bool, previous: dict[str, Any] | None

@@ -14,15 +14,17 @@ comparisons, swing runs over several sessions).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from tc2.analysis.judge import ModelJudge, known_models
 from tc2.analysis.models import TrainedModel, check_trained_before
+from tc2.analysis.spot import ModelData
 from tc2.data.bars import Resolution
-from tc2.data.resample import regular_hours
-from tc2.data.store import BarSeries, DayNotOnFile, PriceStore
+from tc2.data.session_cache import SessionCache
+from tc2.data.store import BarSeries, PriceStore
 from tc2.env.clock import EpochClock
 from tc2.env.env_type import EnvType
 from tc2.env.exec_env import ExecEnv
@@ -68,6 +70,9 @@ class SimulationSettings:
     starting_cash: float = DEFAULT_STARTING_CASH
     margin: float = 1.0
     allow_short: bool = False
+    # Whether the strategy's required analysis models gate its start. Off only to test a
+    # strategy's mechanics on hand-built days that have no history to warm models from.
+    model_filters: bool = True
 
     def __post_init__(self) -> None:
         self.new_account()  # validates every field once, at the edge
@@ -144,6 +149,11 @@ class StrategySimulator:
         self.calendar = calendar
         self.exec_env = exec_env
         self.models = dict(models or {})
+        # Sessions read once per simulator: a day's warm-up days are the days before it.
+        self.sessions = SessionCache(store, calendar)
+        # One judge per set of models and weights, kept for the simulator's life: its cache of
+        # day values is what makes warming models cheap day after day.
+        self._judges: dict[tuple[object, ...], ModelJudge] = {}
 
     def simulate_day(self, request: DayRequest) -> RunRecord:
         """Run ``request``; return its record.
@@ -183,6 +193,7 @@ class StrategySimulator:
             day=day,
             models=self.models,
         )
+        self._gate(run, day)
         windows = self._windows(strategy_class, day, request.start_time, open_t, close_t)
         run.kernel.advance_to(open_t)
         started = run.start_when_viable(windows)
@@ -252,6 +263,7 @@ class StrategySimulator:
             run.kernel.advance_to(open_t)
         viable_today = run.started_t is not None and run.strategy.running
         if run.started_t is None:
+            self._gate(run, day)
             windows = self._windows(strategy_class, day, None, open_t, close_t)
             viable_today = run.start_when_viable(windows) is not None
         if run.started_t is not None and run.strategy.running:
@@ -261,6 +273,25 @@ class StrategySimulator:
         run.end_session(close_t)
         return run.day_outcome_since(
             before, day=day, viable=viable_today, session_seconds=close_t - open_t
+        )
+
+    def _gate(self, run: _Run, day: date) -> None:
+        """Let the strategy's analysis models judge its symbols for ``day`` (before its start)."""
+        strategy = run.strategy
+        names = [name for name in strategy.required_models if name in known_models()]
+        if not names or not run.settings.model_filters:
+            return
+        weights = strategy.model_weights()
+        key = (tuple(names), tuple(sorted(weights.items())))
+        judge = self._judges.get(key)
+        if judge is None:
+            judge = self._judges[key] = ModelJudge(
+                names=names, sessions=self.sessions, weights=weights
+            )
+        judge.prepare(strategy.symbols, day)
+        run.judge = judge
+        run.model_data = lambda now_t: ModelData(
+            store=self.store, calendar=self.calendar, day=day, now_t=now_t
         )
 
     def _span_bars(
@@ -303,12 +334,10 @@ class StrategySimulator:
         pieces = []
         loaded = []
         for session in days:
-            try:
-                stored = self.store.load_day(symbol, session, resolution)
-            except DayNotOnFile:
-                continue
-            pieces.append(regular_hours(stored, self.calendar).columns())
-            loaded.append(session)
+            bars = self.sessions.session(symbol, session, resolution)
+            if bars is not None:
+                pieces.append(bars.columns())
+                loaded.append(session)
         return BarSeries.join(
             symbol=symbol, resolution=resolution, pieces=pieces, optional=frozenset(), days=loaded
         )
@@ -419,6 +448,9 @@ class _Run:
         self.strategy = strategy_class(env=self.env, symbols=symbols, params=params)
         _check_models(self.strategy, models, day)
         self.kernel = ReplayKernel(strategy=self.strategy, env=self.env)
+        self.judge: ModelJudge | None = None
+        self.model_data: Callable[[int], ModelData] | None = None
+        self._judged: set[str] = set()  # symbols whose model failures are in the timeline
         self.became_viable_t: int | None = None
         self.started_t: int | None = None
 
@@ -483,10 +515,21 @@ class _Run:
     def _viable_symbols(self) -> dict[str, float]:
         scores = {}
         for symbol in self.strategy.symbols:
+            if not self._models_pass(symbol):
+                continue
             score = self.kernel.call("is_viable", self.strategy.is_viable, symbol)
             if score is True or (not isinstance(score, bool) and score and float(score) > 0):
                 scores[symbol] = float(score)
         return scores
+
+    def _models_pass(self, symbol: str) -> bool:
+        if self.judge is None or self.model_data is None:
+            return True
+        verdict = self.judge.verdict(symbol, self.model_data(self.env.now_t))
+        if not verdict.passed and symbol not in self._judged:
+            self._judged.add(symbol)  # once per run: the reasons rarely change in 30 s
+            self.env.note("models fail", symbol=symbol, failures=list(verdict.failures))
+        return verdict.passed
 
     def start(self, t: int) -> None:
         self.started_t = t
@@ -581,7 +624,12 @@ class _Run:
             ],
             timeline=[decision.to_dict() for decision in self.env.timeline],
             timeline_dropped=self.env.timeline_dropped,
-            custom=self.kernel.call("make_execution_result", strategy.make_execution_result),
+            # A strategy that never started never ran on_start, where its state is set up.
+            custom=(
+                self.kernel.call("make_execution_result", strategy.make_execution_result)
+                if self.started_t is not None
+                else {}
+            ),
             entry_attempts=self.env.entry_attempts,
             trade_pnls=round_trip_pnls(fills),
             exposure_seconds=float(self.kernel.exposure_seconds),
@@ -618,6 +666,8 @@ def _check_models(
     strategy: Strategy, models: Mapping[tuple[str, str], TrainedModel], day: date
 ) -> None:
     for name in strategy.required_models:
+        if name in known_models() and not any(key[0] == name for key in models):
+            continue  # an analysis model: the run's ModelJudge warms and checks it
         for symbol in strategy.symbols:
             model = models.get((name, symbol))
             if model is None:

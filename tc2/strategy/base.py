@@ -21,7 +21,7 @@ Hooks, in the order the engine calls them:
 ``on_stop()``
     Once, after the strategy stopped or the session closed, before the run is recorded.
 ``make_execution_result()``
-    Custom data to keep with the run record (JSON-ready).
+    Custom data to keep with the run record (JSON-ready); only asked of a strategy that started.
 
 Speed: a strategy that does not need every bar calls ``self.env.sleep(...)`` (a time, a price
 level, or nothing: only order events) or ``self.env.wake_on(symbol, signal)`` (a causal signal
@@ -232,6 +232,16 @@ class Strategy:
     ) -> Order:
         """Place a sell: market, limit (``limit``), stop (``stop``) or stop-limit (both)."""
         return self.env.submit(_request(symbol, Side.SELL, qty, limit, stop, time_in_force))
+
+    def model_weights(self) -> dict[str, float]:
+        """Weights of the scoring models, from parameters named ``weight_<model>`` (lower case),
+        so the optimizer can tune them like any other parameter."""
+        values = self.p.as_dict()
+        return {
+            name: float(values[f"weight_{name.lower()}"])
+            for name in self.required_models
+            if f"weight_{name.lower()}" in values
+        }
 
     def position_qty(self, symbol: str) -> int:
         return self.env.account.position_qty(symbol)

@@ -68,14 +68,16 @@ class CycleStrategy(Strategy):
 
     An offer within ``reoffer_threshold_pct`` of the price of the working offer is not
     re-placed: the working one stays for the new step's time. The strategy stops when the
-    position is sold; at the close the simulator flattens what is left. The analysis models
-    that gate it in TC2 (VOLATILITY, DIP_10, DIP_45; MOMENTUM and PROFITABILITY weighted) arrive
-    with the analysis-models issue; until then every symbol is viable.
+    position is sold; at the close the simulator flattens what is left.
+
+    **Models.** VOLATILITY, DIP_10 and DIP_45 gate it (pass/fail). MOMENTUM and PROFITABILITY,
+    weighted, join them as they land.
     """
 
     kind = StrategyKind.DAY
     resolution = Resolution.SECOND
     active_windows = (ActiveWindow(time(10, 30), time(11)),)
+    required_models: ClassVar[tuple[str, ...]] = ("VOLATILITY", "DIP_10", "DIP_45")
     parameters: ClassVar[tuple[Parameter, ...]] = (
         Parameter(
             name="lower_buy_pct",
@@ -412,8 +414,8 @@ class CycleStrategy(Strategy):
 class ReCycleStrategy(CycleStrategy):
     """CycleStrategy's rules later in the day: active 11:05-15:00 New York.
 
-    TC2 gated it with the VOLATILITY model alone; the model arrives with the analysis-models
-    issue, until then every symbol is viable.
+    As in TC2, the VOLATILITY model alone gates it.
     """
 
     active_windows = (ActiveWindow(time(11, 5), time(15)),)
+    required_models: ClassVar[tuple[str, ...]] = ("VOLATILITY",)

@@ -69,7 +69,7 @@ def _run(
             symbols=("SPY",),
             day=DAY,
             params=params,
-            settings=SimulationSettings(starting_cash=starting_cash),
+            settings=SimulationSettings(starting_cash=starting_cash, model_filters=False),
         )
     )
 

@@ -1,0 +1,141 @@
+"""ModelJudge: what a strategy's models say of its symbols on a simulated day.
+
+Forgetful models are warmed from the ``WARM_SESSIONS`` sessions before the day, from scratch for
+every day: the state a simulated day sees depends on that day alone, so an evaluation gives the
+same answers however its days are split across processes. Each session's day value is computed
+once per process and cached, so warming a day costs one fold of 30 numbers, not 30 loads.
+Spot models are evaluated when asked, through a ``ModelData`` that only shows the past.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from tc2.analysis.daily_models import Dip10Model, Dip45Model, VolatilityModel
+from tc2.analysis.forgetful import ForgetfulModel
+from tc2.analysis.grades import ModelGrade, ModelWeightingSystem, SymbolScore
+from tc2.analysis.model_state import MemoryModelStateStore
+from tc2.analysis.models import check_trained_before
+from tc2.analysis.spot import ModelData, SpotModel
+from tc2.data.bars import Resolution, SymbolDay
+from tc2.data.resample import resample
+from tc2.data.session_cache import SessionCache
+from tc2.errors import ConfigurationError
+
+WARM_SESSIONS = 30  # the rolling weight 0.2 leaves 0.8^30 = 0.1 % of the first day
+FORGETFUL_MODELS: dict[str, type[ForgetfulModel]] = {
+    model.name: model for model in (VolatilityModel, Dip10Model, Dip45Model)
+}
+SPOT_MODELS: dict[str, type[SpotModel]] = {}
+UNKNOWN_MODEL_MESSAGE = "no analysis model named {name!r}; known: {known}"
+
+
+def known_models() -> list[str]:
+    return sorted([*FORGETFUL_MODELS, *SPOT_MODELS])
+
+
+class ModelJudge:
+    """Grades symbols with the named models for one simulated day at a time.
+
+    Parameters
+    ----------
+    names
+        The models (a strategy's ``required_models``).
+    sessions
+        Where the sessions before the day are read from (shared with the simulator).
+    weights
+        Weights of the scoring models (see ``ModelWeightingSystem``).
+
+    Raises
+    ------
+    ConfigurationError
+        If a name is not a known model.
+    """
+
+    def __init__(
+        self,
+        *,
+        names: Sequence[str],
+        sessions: SessionCache,
+        weights: Mapping[str, float] | None = None,
+        warm_sessions: int = WARM_SESSIONS,
+    ) -> None:
+        unknown = [name for name in names if name not in FORGETFUL_MODELS | SPOT_MODELS]
+        if unknown:
+            raise ConfigurationError(
+                UNKNOWN_MODEL_MESSAGE.format(name=unknown[0], known=", ".join(known_models()))
+            )
+        self.names = tuple(names)
+        self.sessions = sessions
+        self.calendar = calendar = sessions.calendar
+        self.weighting = ModelWeightingSystem(weights)
+        self.warm_sessions = warm_sessions
+        store = MemoryModelStateStore()  # only for the models' constructors; folds bypass it
+        self._forgetful = [
+            FORGETFUL_MODELS[name](store=store, calendar=calendar)
+            for name in names
+            if name in FORGETFUL_MODELS
+        ]
+        self._spot = [SPOT_MODELS[name]() for name in names if name in SPOT_MODELS]
+        self._day_values: dict[tuple[str, date], dict[str, float | None] | None] = {}
+        self._prepared: dict[str, list[ModelGrade]] = {}
+        self._day: date | None = None
+
+    def prepare(self, symbols: Sequence[str], day: date) -> None:
+        """Warm the forgetful models of ``symbols`` for ``day`` from the sessions before it."""
+        self._day = day
+        sessions = self.calendar.sessions_before(day, self.warm_sessions)
+        self._prepared = {}
+        for symbol in symbols:
+            values = [(d, self._values(symbol, d)) for d in sessions]
+            on_file = [(d, v) for d, v in values if v is not None]
+            grades = []
+            for model in self._forgetful:
+                state = model.fold(symbol, [(d, v[model.name]) for d, v in on_file])
+                grade = model.grade_state(symbol, state)
+                if grade.trained_through is not None:
+                    check_trained_before(_Trained(model.name, symbol, grade.trained_through), day)
+                grades.append(grade)
+            self._prepared[symbol] = grades
+
+    def grades(self, symbol: str, data: ModelData) -> list[ModelGrade]:
+        """Every model's grade of ``symbol``: forgetful ones as prepared, spot ones now."""
+        return [*self._prepared.get(symbol, []), *(m.evaluate(symbol, data) for m in self._spot)]
+
+    def verdict(self, symbol: str, data: ModelData) -> SymbolScore:
+        """The combined verdict on ``symbol`` (a missing or failing model fails it)."""
+        return self.weighting.score(symbol, self.grades(symbol, data), self.names)
+
+    def _values(self, symbol: str, day: date) -> dict[str, float | None] | None:
+        """Each forgetful model's value of one session, None when the session is not on file."""
+        key = (symbol, day)
+        if key not in self._day_values:
+            bars = self._minute_bars(symbol, day)
+            self._day_values[key] = (
+                None
+                if bars is None
+                else {
+                    model.name: (model.day_value(bars) if len(bars) else None)
+                    for model in self._forgetful
+                }
+            )
+        return self._day_values[key]
+
+    def _minute_bars(self, symbol: str, day: date) -> SymbolDay | None:
+        # Minute bars when on file, else the day's seconds resampled: a store seeded with
+        # 1-second sessions only still warms the models.
+        bars = self.sessions.session(symbol, day, Resolution.MINUTE)
+        if bars is not None:
+            return bars
+        seconds = self.sessions.session(symbol, day, Resolution.SECOND)
+        return None if seconds is None else resample(seconds, Resolution.MINUTE, self.calendar)
+
+
+class _Trained:
+    """A forgetful model's state seen as a ``TrainedModel`` for the look-ahead check."""
+
+    def __init__(self, name: str, symbol: str, trained_through: date) -> None:
+        self.name = name
+        self.symbol = symbol
+        self.trained_through: date | None = trained_through

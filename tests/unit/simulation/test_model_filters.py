@@ -1,0 +1,105 @@
+"""A strategy's analysis models gate its start in simulations, from sessions before the day only.
+
+Hand-built minute sessions with known spreads: VOLATILITY passes at a 0.8 % average day spread.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from tc2.data.bars import Resolution
+from tc2.data.store import PriceStore, price_store_for
+from tc2.env import EnvType, ExecEnv, MarketCalendar
+from tc2.env.clock import EpochClock
+from tc2.errors import ConfigurationError
+from tc2.simulation.simulator import DayRequest, SimulationSettings, StrategySimulator
+from tc2.strategy.base import ActiveWindow, Strategy
+from tc2.strategy.env import Bar
+from tests.unit.analysis.test_daily_models import minute_day
+
+CALENDAR = MarketCalendar.xnys()
+HISTORY = CALENDAR.sessions_in_range(date(2024, 2, 1), date(2024, 3, 1))
+DAY = date(2024, 3, 4)
+
+
+class VolatileOnly(Strategy):
+    """Buys 10 shares at its first bar, if VOLATILITY lets it start."""
+
+    resolution = Resolution.MINUTE
+    active_windows = (ActiveWindow(time(10), time(11)),)
+    required_models: ClassVar[tuple[str, ...]] = ("VOLATILITY",)
+
+    def on_bar(self, symbol: str, bar: Bar) -> None:
+        if not self.env.account.open_orders(symbol) and not self.position_qty(symbol):
+            self.buy(symbol, 10)
+        self.env.sleep()
+
+
+def _store(tmp_path: Path, *, history_spread: float, day_spread: float) -> PriceStore:
+    store = price_store_for(EnvType.SIMULATION, data_dir=tmp_path)
+    store.save_days(minute_day(day, spread=history_spread) for day in HISTORY)
+    store.save_day(minute_day(DAY, spread=day_spread))
+    return store
+
+
+def _simulate(
+    store: PriceStore, strategy: type[Strategy] = VolatileOnly, **settings: bool
+) -> tuple[list[dict[str, object]], int]:
+    env = ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=CALENDAR)
+    simulator = StrategySimulator(store=store, calendar=CALENDAR, exec_env=env)
+    record = simulator.simulate_day(
+        DayRequest(
+            strategy_class=strategy,
+            symbols=("XYZ",),
+            day=DAY,
+            warmup_days=0,
+            settings=SimulationSettings(**settings),
+        )
+    )
+    timeline = list(record.timeline)
+    return timeline, len(record.fills)
+
+
+class ModelFilterTests:
+    def test_a_volatile_history_lets_the_strategy_start(self, tmp_path: Path) -> None:
+        timeline, fills = _simulate(_store(tmp_path, history_spread=1.0, day_spread=0.0))
+
+        assert fills == 2  # the buy, and the flattening sale at the close
+        assert not [entry for entry in timeline if entry["message"] == "models fail"]
+
+    def test_a_calm_history_keeps_it_out_and_says_why(self, tmp_path: Path) -> None:
+        # The simulated day itself is wild: the models must not learn from it.
+        timeline, fills = _simulate(_store(tmp_path, history_spread=0.5, day_spread=5.0))
+
+        assert fills == 0
+        (failure,) = [entry for entry in timeline if entry["message"] == "models fail"]
+        assert failure["symbol"] == "XYZ"
+        assert failure["data"] == {"failures": ["VOLATILITY: average day spread 0.500% < 0.8%"]}
+
+    def test_no_history_at_all_fails_with_the_reason(self, tmp_path: Path) -> None:
+        store = price_store_for(EnvType.SIMULATION, data_dir=tmp_path)
+        store.save_day(minute_day(DAY, spread=5.0))
+
+        timeline, fills = _simulate(store)
+
+        assert fills == 0
+        failures = [e["data"] for e in timeline if e["message"] == "models fail"]
+        assert failures == [{"failures": ["VOLATILITY: not trained yet for XYZ"]}]
+
+    def test_filters_off_runs_the_mechanics_alone(self, tmp_path: Path) -> None:
+        store = _store(tmp_path, history_spread=0.5, day_spread=0.0)
+
+        _, fills = _simulate(store, model_filters=False)
+
+        assert fills == 2
+
+    def test_an_unknown_model_is_a_configuration_error(self, tmp_path: Path) -> None:
+        class Unknown(VolatileOnly):
+            required_models: ClassVar[tuple[str, ...]] = ("NO_SUCH_MODEL",)
+
+        with pytest.raises(ConfigurationError, match="NO_SUCH_MODEL"):
+            _simulate(_store(tmp_path, history_spread=1.0, day_spread=0.0), Unknown)
