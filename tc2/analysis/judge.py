@@ -18,8 +18,6 @@ from tc2.analysis.grades import ModelGrade, ModelWeightingSystem, SymbolScore
 from tc2.analysis.model_state import MemoryModelStateStore
 from tc2.analysis.models import check_trained_before
 from tc2.analysis.spot import ModelData, SpotModel
-from tc2.data.bars import Resolution, SymbolDay
-from tc2.data.resample import resample
 from tc2.data.session_cache import SessionCache
 from tc2.errors import ConfigurationError
 
@@ -111,7 +109,7 @@ class ModelJudge:
         """Each forgetful model's value of one session, None when the session is not on file."""
         key = (symbol, day)
         if key not in self._day_values:
-            bars = self._minute_bars(symbol, day)
+            bars = self.sessions.minutes(symbol, day)
             self._day_values[key] = (
                 None
                 if bars is None
@@ -121,15 +119,6 @@ class ModelJudge:
                 }
             )
         return self._day_values[key]
-
-    def _minute_bars(self, symbol: str, day: date) -> SymbolDay | None:
-        # Minute bars when on file, else the day's seconds resampled: a store seeded with
-        # 1-second sessions only still warms the models.
-        bars = self.sessions.session(symbol, day, Resolution.MINUTE)
-        if bars is not None:
-            return bars
-        seconds = self.sessions.session(symbol, day, Resolution.SECOND)
-        return None if seconds is None else resample(seconds, Resolution.MINUTE, self.calendar)
 
 
 class _Trained:

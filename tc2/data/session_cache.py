@@ -13,7 +13,7 @@ from collections import OrderedDict
 from datetime import date
 
 from tc2.data.bars import Resolution, SymbolDay
-from tc2.data.resample import regular_hours
+from tc2.data.resample import regular_hours, resample
 from tc2.data.store import DayNotOnFile, PriceStore
 from tc2.env.market_calendar import MarketCalendar
 
@@ -78,6 +78,15 @@ class SessionCache:
             return None
         self._keep(key, bars)
         return bars
+
+    def minutes(self, symbol: str, day: date) -> SymbolDay | None:
+        """The session's minute bars, else its 1-second bars resampled to minutes (a store
+        seeded with seconds only still has minutes to show and learn from); None if neither."""
+        bars = self.session(symbol, day, Resolution.MINUTE)
+        if bars is not None:
+            return bars
+        seconds = self.session(symbol, day, Resolution.SECOND)
+        return None if seconds is None else resample(seconds, Resolution.MINUTE, self.calendar)
 
     def _keep(self, key: tuple[str, date, Resolution], bars: SymbolDay) -> None:
         size = _nbytes(bars)

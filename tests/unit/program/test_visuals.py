@@ -1,0 +1,200 @@
+"""Each visual's JSON shape, on hand-built sessions with known answers."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+
+from tc2.data.bars import Resolution, SymbolDay
+from tc2.data.session_cache import SessionCache
+from tc2.data.store import price_store_for
+from tc2.env import EnvType, MarketCalendar
+from tc2.env.market_calendar import new_york_epoch
+from tc2.program.visuals import (
+    RunSummary,
+    day_spread,
+    equity_curve,
+    price_graph,
+    run_history,
+    single_run,
+)
+from tests.unit.analysis.test_daily_models import minute_day
+
+MON, TUE, WED, THU = (date(2024, 3, d) for d in (4, 5, 6, 7))
+
+
+@pytest.fixture(scope="module")
+def calendar() -> MarketCalendar:
+    return MarketCalendar.xnys()
+
+
+@pytest.fixture
+def sessions(tmp_path: Path, calendar: MarketCalendar) -> SessionCache:
+    store = price_store_for(EnvType.LIVE, data_dir=tmp_path)
+    store.save_day(minute_day(MON, price=100.0, spread=1.0))  # spread 1 %
+    gappy = minute_day(TUE, price=50.0, spread=0.2)  # spread 0.4 %, 300 of 390 minutes
+    store.save_day(
+        SymbolDay(
+            symbol="XYZ",
+            day=TUE,
+            resolution=Resolution.MINUTE,
+            t=gappy.t[:300],
+            o=gappy.o[:300],
+            h=gappy.h[:300],
+            l=gappy.l[:300],
+            c=gappy.c[:300],
+            v=gappy.v[:300],
+        )
+    )
+    # WED has no data; THU 1.1 %.
+    store.save_day(minute_day(THU, price=100.0, spread=1.1))
+    return SessionCache(store, calendar)
+
+
+class PriceGraphTests:
+    def test_candles_coverage_and_missing_days(self, sessions: SessionCache) -> None:
+        visual = price_graph(sessions, "XYZ", end=THU, days=4)
+
+        assert visual["visual_type"] == "PRICE_GRAPH"
+        assert [c["time"] for c in visual["candles"]] == ["2024-03-04", "2024-03-05", "2024-03-07"]
+        assert visual["candles"][0] == {
+            "time": "2024-03-04",
+            "open": 100.0,
+            "high": 101.0,
+            "low": 100.0,
+            "close": 100.0,
+            "volume": 390_000.0,
+        }
+        assert [(p["time"], p["value"], p["missing"]) for p in visual["coverage"]] == [
+            ("2024-03-04", 100.0, False),
+            ("2024-03-05", round(100 * 300 / 390, 2), False),
+            ("2024-03-06", 0.0, True),
+            ("2024-03-07", 100.0, False),
+        ]
+        assert visual["missing_days"] == ["2024-03-06"]
+
+
+class DaySpreadTests:
+    def test_histogram_of_spreads(self, sessions: SessionCache) -> None:
+        visual = day_spread(sessions, "XYZ", end=THU, days=4)
+
+        assert visual["days"] == 3
+        assert visual["histogram"] == [
+            {"from_pct": 0.25, "to_pct": 0.5, "count": 1},
+            {"from_pct": 1.0, "to_pct": 1.25, "count": 2},
+        ]
+        assert visual["median_pct"] == pytest.approx(1.0)
+
+
+class SingleRunTests:
+    def test_markers_sit_on_the_fills_candles(self, sessions: SessionCache) -> None:
+        buy_t = new_york_epoch(MON, time(10, 0, 5))
+        record = {
+            "strategy": "Probe",
+            "day": MON.isoformat(),
+            "symbols": ["XYZ"],
+            "profit": 1.5,
+            "fingerprint": "abc",
+            "fills": [
+                {"symbol": "XYZ", "side": "buy", "qty": 10, "price": 100.0, "t": buy_t},
+                {"symbol": "XYZ", "side": "sell", "qty": 10, "price": 100.15, "t": buy_t + 600},
+            ],
+            "orders": [
+                {
+                    "client_order_id": "sim-000002",
+                    "symbol": "XYZ",
+                    "side": "sell",
+                    "type": "limit",
+                    "qty": 10,
+                    "limit_price": 100.15,
+                    "stop_price": None,
+                    "submitted_t": buy_t + 60,
+                    "status": "filled",
+                    "reason": "",
+                    "filled_qty": 10,
+                    "average_fill_price": 100.15,
+                },
+                {
+                    "client_order_id": "sim-000001",
+                    "symbol": "XYZ",
+                    "side": "buy",
+                    "type": "market",
+                    "qty": 10,
+                    "limit_price": None,
+                    "stop_price": None,
+                    "submitted_t": buy_t - 5,
+                    "status": "filled",
+                    "reason": "",
+                    "filled_qty": 10,
+                    "average_fill_price": 100.0,
+                },
+            ],
+            "timeline": [{"t": buy_t, "message": "start"}],
+        }
+
+        visual = single_run(sessions, record)
+
+        chart = visual["charts"]["XYZ"]
+        assert len(chart["candles"]) == 390
+        assert chart["markers"][0] == {
+            "time": new_york_epoch(MON, time(10)),
+            "position": "belowBar",
+            "color": "#26a69a",
+            "shape": "arrowUp",
+            "text": "buy 10 @ 100.00 (10:00:05)",
+        }
+        assert chart["markers"][1]["shape"] == "arrowDown"
+        assert [o["client_order_id"] for o in visual["orders"]] == ["sim-000001", "sim-000002"]
+
+
+class EquityCurveTests:
+    def test_lines_from_the_evaluation(self) -> None:
+        evaluation = {
+            "strategy": "CycleStrategy",
+            "start": "2024-03-04",
+            "end": "2024-03-05",
+            "equity_curve": {
+                "days": ["2024-03-04", "2024-03-05"],
+                "equity": [100.0, 95.0],
+                "drawdown": [0.0, -0.05],
+            },
+            "performance": {"sharpe": 1.0},
+        }
+
+        visual = equity_curve(evaluation)
+
+        assert visual["equity"] == [
+            {"time": "2024-03-04", "value": 100.0},
+            {"time": "2024-03-05", "value": 95.0},
+        ]
+        assert visual["drawdown"][1] == {"time": "2024-03-05", "value": -0.05}
+
+
+class RunHistoryTests:
+    def test_the_most_recent_runs_of_one_mode_by_strategy(self) -> None:
+        runs = [
+            RunSummary(
+                run_id=i,
+                strategy="A" if i % 2 else "B",
+                mode="simulated",
+                day=date(2024, 3, 1 + i),
+                profit=float(i),
+            )
+            for i in range(5)
+        ] + [RunSummary(run_id=9, strategy="A", mode="paper", day=MON, profit=100.0)]
+
+        visual = run_history(runs, mode="simulated", limit=3)
+
+        assert visual["runs"] == 3 and visual["total_profit"] == 9.0
+        assert visual["series"] == [
+            {"strategy": "A", "points": [{"time": "2024-03-04", "value": 3.0, "run_id": 3}]},
+            {
+                "strategy": "B",
+                "points": [
+                    {"time": "2024-03-03", "value": 2.0, "run_id": 2},
+                    {"time": "2024-03-05", "value": 4.0, "run_id": 4},
+                ],
+            },
+        ]
