@@ -11,8 +11,11 @@
 
 (b) CycleStrategy day simulations on 1-second synthetic sessions: symbol-days simulated per
     second on one core, through ``StrategyEvaluator`` with one process (each day loaded from the
-    embedded file store, warm-up day included, simulated, recorded). The peer figure is the
-    original TC2's own limit: its SIM_TIMINGS health check allowed 5 s per simulated day.
+    embedded file store, warm-up day included, simulated, recorded), twice: the strategy's
+    mechanics alone (model filters off, so it trades), then with its five analysis models
+    judging every day from the 100 sessions before it (on this random-walk market they let
+    almost no day through, so what is measured is mostly the judging). The peer figure is
+    the original TC2's own limit: its SIM_TIMINGS health check allowed 5 s per simulated day.
 
 Set ``TC2_BENCH_BARS`` to change the size of (a) (default 1,000,000) and
 ``TC2_BENCH_SESSIONS`` the sessions of (b) (default 60, for each of two symbols).
@@ -47,6 +50,7 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CASH = 10_000_000.0
 CYCLE_SYMBOLS = ("SPY", "QQQ")
 WARM_UP_BARS = 20_000
+MODEL_HISTORY_SESSIONS = 100
 TC2_REPEATS = 5
 
 
@@ -111,7 +115,7 @@ def sma_cross_against_backtrader(min_bars: int) -> None:
     )
 
 
-def cycle_days_per_second(sessions: int) -> None:
+def cycle_days_per_second(sessions: int, *, model_filters: bool) -> None:
     calendar = MarketCalendar.xnys()
     days = calendar.sessions_in_range(date(2025, 1, 2), date(2026, 6, 30))[-(sessions + 1) :]
     market = SyntheticMarket(seed=5, calendar=calendar)
@@ -122,21 +126,31 @@ def cycle_days_per_second(sessions: int) -> None:
                 market.day_bars(symbol=symbol, day=day, resolution=Resolution.SECOND)
                 for day in days
             )
+            if model_filters:  # PROFITABILITY reads the 100 sessions before each day
+                store.save_days(
+                    market.day_bars(symbol=symbol, day=day, resolution=Resolution.MINUTE)
+                    for day in calendar.sessions_before(days[1], MODEL_HISTORY_SESSIONS)
+                )
         evaluator = StrategyEvaluator(
             store=StoreLocation(data_dir=Path(data_dir)), calendar=calendar, processes=1
         )
         request = EvaluationRequest(
-            strategy="CycleStrategy", symbols=CYCLE_SYMBOLS, start=days[1], end=days[-1]
+            strategy="CycleStrategy",
+            symbols=CYCLE_SYMBOLS,
+            start=days[1],
+            end=days[-1],
+            settings=SimulationSettings(model_filters=model_filters),
         )
         started = time.perf_counter()
         evaluation = evaluator.evaluate(request)
         seconds = time.perf_counter() - started
     symbol_days = len(evaluation.days)
-    case = f"cycle_1s_{symbol_days}_symbol_days"
+    judged = "models_judging" if model_filters else "mechanics"
+    case = f"cycle_1s_{symbol_days}_symbol_days_{judged}"
     print(
-        f"# {case}: {symbol_days} symbol-days ({evaluation.tc2.days_entered} entered, "
-        f"{sum(row.fills for row in evaluation.days)} fills) in {seconds:.2f} s on one core, "
-        f"fingerprint {evaluation.fingerprint[:16]}",
+        f"# {case}: {symbol_days} symbol-days ({evaluation.tc2.days_viable} viable, "
+        f"{evaluation.tc2.days_entered} entered, {sum(row.fills for row in evaluation.days)} "
+        f"fills) in {seconds:.2f} s on one core, fingerprint {evaluation.fingerprint[:16]}",
         file=sys.stderr,
     )
     emit(
@@ -155,7 +169,9 @@ def main() -> int:
         print(f"# (a) skipped: shared data absent at {SHARED_DATA}", file=sys.stderr)
     else:
         sma_cross_against_backtrader(int(os.environ.get("TC2_BENCH_BARS", "1000000")))
-    cycle_days_per_second(int(os.environ.get("TC2_BENCH_SESSIONS", "60")))
+    sessions = int(os.environ.get("TC2_BENCH_SESSIONS", "60"))
+    cycle_days_per_second(sessions, model_filters=False)
+    cycle_days_per_second(sessions, model_filters=True)
     return 0
 
 

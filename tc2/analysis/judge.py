@@ -12,12 +12,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from tc2.analysis.breakout import Breakout1Model
 from tc2.analysis.daily_models import Dip10Model, Dip45Model, VolatilityModel
 from tc2.analysis.forgetful import ForgetfulModel
-from tc2.analysis.grades import ModelGrade, ModelWeightingSystem, SymbolScore
+from tc2.analysis.grades import Grade, ModelGrade, ModelWeightingSystem, SymbolScore
 from tc2.analysis.model_state import MemoryModelStateStore
 from tc2.analysis.models import check_trained_before
 from tc2.analysis.spot import ModelData, SpotModel
+from tc2.analysis.spot_models import (
+    High96PctModel,
+    MomentumModel,
+    ProfitabilityModel,
+    Volume50Model,
+)
 from tc2.data.session_cache import SessionCache
 from tc2.errors import ConfigurationError
 
@@ -25,7 +32,10 @@ WARM_SESSIONS = 30  # the rolling weight 0.2 leaves 0.8^30 = 0.1 % of the first 
 FORGETFUL_MODELS: dict[str, type[ForgetfulModel]] = {
     model.name: model for model in (VolatilityModel, Dip10Model, Dip45Model)
 }
-SPOT_MODELS: dict[str, type[SpotModel]] = {}
+SPOT_MODELS: dict[str, type[SpotModel]] = {
+    model.name: model
+    for model in (MomentumModel, ProfitabilityModel, High96PctModel, Volume50Model, Breakout1Model)
+}
 UNKNOWN_MODEL_MESSAGE = "no analysis model named {name!r}; known: {known}"
 
 
@@ -78,10 +88,13 @@ class ModelJudge:
         self._spot = [SPOT_MODELS[name]() for name in names if name in SPOT_MODELS]
         self._day_values: dict[tuple[str, date], dict[str, float | None] | None] = {}
         self._prepared: dict[str, list[ModelGrade]] = {}
+        self._fixed_for_day: dict[tuple[str, str, date], ModelGrade] = {}
         self._day: date | None = None
 
     def prepare(self, symbols: Sequence[str], day: date) -> None:
         """Warm the forgetful models of ``symbols`` for ``day`` from the sessions before it."""
+        if day != self._day:
+            self._fixed_for_day.clear()
         self._day = day
         sessions = self.calendar.sessions_before(day, self.warm_sessions)
         self._prepared = {}
@@ -99,11 +112,34 @@ class ModelJudge:
 
     def grades(self, symbol: str, data: ModelData) -> list[ModelGrade]:
         """Every model's grade of ``symbol``: forgetful ones as prepared, spot ones now."""
-        return [*self._prepared.get(symbol, []), *(m.evaluate(symbol, data) for m in self._spot)]
+        return [*self._fixed_grades(symbol, data), *self._grades_of_today(symbol, data)]
 
     def verdict(self, symbol: str, data: ModelData) -> SymbolScore:
         """The combined verdict on ``symbol`` (a missing or failing model fails it)."""
-        return self.weighting.score(symbol, self.grades(symbol, data), self.names)
+        fixed = self._fixed_grades(symbol, data)
+        if any(grade.grade is Grade.FAIL for grade in fixed):
+            # Failed already on what is fixed for the day: the models that read the day's
+            # bars cannot save it, so they are not asked (at every 30-second check).
+            return self.weighting.score(symbol, fixed, [grade.model for grade in fixed])
+        return self.weighting.score(
+            symbol, [*fixed, *self._grades_of_today(symbol, data)], self.names
+        )
+
+    def _fixed_grades(self, symbol: str, data: ModelData) -> list[ModelGrade]:
+        """The grades fixed for the day: forgetful models and spot models that do not read it,
+        the latter computed once a day."""
+        grades = list(self._prepared.get(symbol, []))
+        for model in self._spot:
+            if model.reads_today:
+                continue
+            key = (model.name, symbol, data.day)
+            if key not in self._fixed_for_day:
+                self._fixed_for_day[key] = model.evaluate(symbol, data)
+            grades.append(self._fixed_for_day[key])
+        return grades
+
+    def _grades_of_today(self, symbol: str, data: ModelData) -> list[ModelGrade]:
+        return [model.evaluate(symbol, data) for model in self._spot if model.reads_today]
 
     def _values(self, symbol: str, day: date) -> dict[str, float | None] | None:
         """Each forgetful model's value of one session, None when the session is not on file."""

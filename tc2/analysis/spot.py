@@ -21,8 +21,8 @@ import numpy as np
 
 from tc2.analysis.grades import Grade, ModelGrade, failed
 from tc2.data.bars import Resolution, SymbolDay
-from tc2.data.resample import regular_hours
-from tc2.data.store import BarSeries, DayNotOnFile, PriceStore
+from tc2.data.session_cache import SessionCache
+from tc2.data.store import BarSeries, PriceStore
 from tc2.env.market_calendar import MarketCalendar
 from tc2.errors import DataError, LookAheadError
 
@@ -65,13 +65,14 @@ class ModelData:
         day: date,
         now_t: int,
         intraday: IntradaySource | None = None,
+        sessions: SessionCache | None = None,
     ) -> None:
         self.store = store
         self.calendar = calendar
         self.day = day
         self.now_t = now_t
+        self.sessions = sessions if sessions is not None else SessionCache(store, calendar)
         self._intraday = intraday or self._stored_day
-        self._days: dict[tuple[str, Resolution], list[SymbolDay]] = {}
 
     def today(self, symbol: str, resolution: Resolution = Resolution.MINUTE) -> BarSeries:
         """The judged day's regular-hours bars of ``symbol`` that have ended by ``now_t``."""
@@ -85,12 +86,18 @@ class ModelData:
         self, symbol: str, count: int, resolution: Resolution = Resolution.MINUTE
     ) -> list[SymbolDay]:
         """Up to ``count`` sessions of ``symbol`` on file before the judged day, oldest first,
-        regular hours only. Sessions not on file are left out (so fewer may come back)."""
-        cached = self._days.get((symbol, resolution), [])
-        if len(cached) < count:
-            cached = self._load_before(symbol, count, resolution)
-            self._days[(symbol, resolution)] = cached
-        return cached[-count:] if count else []
+        regular hours only. Sessions not on file are left out (so fewer may come back); minute
+        bars come resampled from seconds when only those are on file."""
+        # Look back through twice the sessions asked for: days missing from the store are
+        # skipped, not fetched.
+        days = []
+        for day in reversed(self.calendar.sessions_before(self.day, 2 * count)):
+            bars = self._session(symbol, day, resolution)
+            if bars is not None:
+                days.append(bars)
+                if len(days) == count:
+                    break
+        return days[::-1]
 
     def require_sessions(
         self, model: str, symbol: str, count: int, resolution: Resolution = Resolution.MINUTE
@@ -111,24 +118,14 @@ class ModelData:
             )
         return days
 
-    def _load_before(self, symbol: str, count: int, resolution: Resolution) -> list[SymbolDay]:
-        # Look back through twice the sessions asked for: days missing from the store are
-        # skipped, not fetched.
-        sessions = self.calendar.sessions_before(self.day, 2 * count)
-        if not sessions:
-            return []
-        on_file = set(self.store.dates_on_file(symbol, sessions[0], sessions[-1], resolution))
-        days = [
-            regular_hours(self.store.load_day(symbol, day, resolution), self.calendar)
-            for day in sessions
-            if day in on_file
-        ]
-        return days[-count:]
+    def _session(self, symbol: str, day: date, resolution: Resolution) -> SymbolDay | None:
+        if resolution is Resolution.MINUTE:
+            return self.sessions.minutes(symbol, day)
+        return self.sessions.session(symbol, day, resolution)
 
     def _stored_day(self, symbol: str, resolution: Resolution) -> BarSeries:
-        try:
-            day = regular_hours(self.store.load_day(symbol, self.day, resolution), self.calendar)
-        except DayNotOnFile:
+        day = self._session(symbol, self.day, resolution)
+        if day is None:
             return BarSeries.empty(symbol, resolution)
         return BarSeries(
             symbol=symbol,
@@ -146,6 +143,9 @@ class SpotModel(ABC):
     """A model computed on demand; subclasses give ``compute`` and ``grade_output``."""
 
     name: ClassVar[str]
+    # Whether the output depends on the judged day's own bars; when not, it is fixed for the
+    # day, and a judge computes it once a day instead of at every viability check.
+    reads_today: ClassVar[bool] = True
 
     @abstractmethod
     def compute(self, symbol: str, data: ModelData) -> Any:
@@ -169,6 +169,8 @@ class SpotModel(ABC):
             grade, reason = self.grade_output(output)
         except LookAheadError:
             raise
+        except InsufficientData as error:
+            return failed(self.name, symbol, str(error))  # a verdict, not a fault: no log
         except Exception as error:  # a model's crash must fail the symbol, not pass it
             log.warning("model %s failed for %s on %s: %s", self.name, symbol, data.day, error)
             return failed(self.name, symbol, f"{type(error).__name__}: {error}")

@@ -86,7 +86,11 @@ class SessionCache:
         if bars is not None:
             return bars
         seconds = self.session(symbol, day, Resolution.SECOND)
-        return None if seconds is None else resample(seconds, Resolution.MINUTE, self.calendar)
+        if seconds is None:
+            return None
+        minutes = resample(seconds, Resolution.MINUTE, self.calendar)
+        self._keep((symbol, day, Resolution.MINUTE), minutes)  # resampled once, read often
+        return minutes
 
     def _keep(self, key: tuple[str, date, Resolution], bars: SymbolDay) -> None:
         size = _nbytes(bars)

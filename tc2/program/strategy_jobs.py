@@ -61,6 +61,7 @@ SIMULATE_KEYS = (
     "start_time",
     "warmup_days",
     "starting_cash",
+    "model_filters",
 )
 EVALUATE_KEYS = (
     "strategy",
@@ -71,6 +72,7 @@ EVALUATE_KEYS = (
     "fill_model",
     "warmup_days",
     "starting_cash",
+    "model_filters",
 )
 INVALID_SIMULATION_MESSAGE = "The simulation request is invalid; nothing was run."
 INVALID_EVALUATION_MESSAGE = "The evaluation request is invalid; nothing was run."
@@ -82,9 +84,10 @@ def parse_simulate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Validate and normalise a day simulation request.
 
     ``{strategy, symbol, day, params?, fill_model?, start_time?, warmup_days?,
-    starting_cash?}``; ``strategy`` is a built-in name or ``path/to/file.py:ClassName``,
-    ``day`` a session whose bars are on file (LIVE store, the strategy's resolution) for every
-    symbol the strategy trades, ``start_time`` New York ``HH:MM``.
+    starting_cash?, model_filters?}``; ``strategy`` is a built-in name or
+    ``path/to/file.py:ClassName``, ``day`` a session whose bars are on file (LIVE store, the
+    strategy's resolution) for every symbol the strategy trades, ``start_time`` New York
+    ``HH:MM``; ``model_filters`` false runs the strategy without its analysis models.
 
     Returns
     -------
@@ -109,6 +112,7 @@ def parse_simulate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
     starting_cash = _starting_cash(params.get("starting_cash", DEFAULT_STARTING_CASH), errors)
     start_time = _start_time(params.get("start_time"), errors)
     warmup_days = _warmup_days(params.get("warmup_days", DEFAULT_WARMUP_DAYS), errors)
+    model_filters = _model_filters(params.get("model_filters", True), errors)
     if (
         strategy_class is not None
         and symbol is not None
@@ -135,13 +139,15 @@ def parse_simulate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
         "start_time": start_time,
         "warmup_days": warmup_days,
         "starting_cash": starting_cash,
+        "model_filters": model_filters,
     }
 
 
 def parse_evaluate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Validate and normalise an evaluation request.
 
-    ``{strategy, symbols, start, end, params?, fill_model?, warmup_days?, starting_cash?}``;
+    ``{strategy, symbols, start, end, params?, fill_model?, warmup_days?, starting_cash?,
+    model_filters?}`` (``model_filters`` false runs the strategy without its analysis models);
     ``symbols`` is a list of tickers, and each symbol the strategy trades needs bars on file
     (LIVE store, the strategy's resolution) somewhere in ``start``..``end``. Sessions missing
     inside the range are reported as skipped by the evaluation, not refused here.
@@ -169,6 +175,7 @@ def parse_evaluate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
     fill_model = _fill_model(params.get("fill_model", DEFAULT_FILL_MODEL), errors)
     starting_cash = _starting_cash(params.get("starting_cash", DEFAULT_STARTING_CASH), errors)
     warmup_days = _warmup_days(params.get("warmup_days", DEFAULT_WARMUP_DAYS), errors)
+    model_filters = _model_filters(params.get("model_filters", True), errors)
     if (
         strategy_class is not None
         and symbols
@@ -199,6 +206,7 @@ def parse_evaluate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
         "fill_model": fill_model,
         "warmup_days": warmup_days,
         "starting_cash": starting_cash,
+        "model_filters": model_filters,
     }
     # The evaluator's own check last: whatever rule it adds is refused here too, up front.
     try:
@@ -303,7 +311,9 @@ def _evaluation_request(params: Mapping[str, Any]) -> EvaluationRequest:
 
 def _settings(params: Mapping[str, Any]) -> SimulationSettings:
     return SimulationSettings(
-        fill_model=params["fill_model"], starting_cash=float(params["starting_cash"])
+        fill_model=params["fill_model"],
+        starting_cash=float(params["starting_cash"]),
+        model_filters=bool(params.get("model_filters", True)),
     )
 
 
@@ -412,6 +422,13 @@ def _starting_cash(value: Any, errors: dict[str, list[str]]) -> float:
         errors["starting_cash"] = [f"must be a number of dollars > 0, was {value!r}"]
         return 0.0
     return float(value)
+
+
+def _model_filters(value: Any, errors: dict[str, list[str]]) -> bool:
+    if not isinstance(value, bool):
+        errors["model_filters"] = [f"must be true or false, was {value!r}"]
+        return True
+    return value
 
 
 def _start_time(value: Any, errors: dict[str, list[str]]) -> str | None:

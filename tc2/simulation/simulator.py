@@ -291,7 +291,7 @@ class StrategySimulator:
         judge.prepare(strategy.symbols, day)
         run.judge = judge
         run.model_data = lambda now_t: ModelData(
-            store=self.store, calendar=self.calendar, day=day, now_t=now_t
+            store=self.store, calendar=self.calendar, day=day, now_t=now_t, sessions=self.sessions
         )
 
     def _span_bars(

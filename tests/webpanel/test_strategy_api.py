@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -24,6 +25,7 @@ from tc2.simulation.simulator import (
     DAY_NOT_ON_FILE_MESSAGE,
     RANGE_NOT_ON_FILE_MESSAGE,
     DayRequest,
+    SimulationSettings,
     StrategySimulator,
 )
 from tc2.strategy.builtin.cycle import CycleStrategy
@@ -56,8 +58,19 @@ def one_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TC2_SIM_PROCESSES", "1")
 
 
+# CycleStrategy's PROFITABILITY model needs 100 sessions these stores do not have: the runs
+# that must trade test the mechanics without the model filters (ModelFilterApiTests: with them).
+MECHANICS = {"model_filters": False}
+
+
 def _simulate(api: Any, **changes: Any) -> Any:
-    body = {"strategy": "CycleStrategy", "symbol": "SPY", "day": DAY.isoformat(), **changes}
+    body = {
+        "strategy": "CycleStrategy",
+        "symbol": "SPY",
+        "day": DAY.isoformat(),
+        **MECHANICS,
+        **changes,
+    }
     return api.post("/api/strategy/simulate_day", body, format="json")
 
 
@@ -67,6 +80,7 @@ def _evaluate(api: Any, **changes: Any) -> Any:
         "symbols": ["SPY", "QQQ"],
         "start": START.isoformat(),
         "end": DAY.isoformat(),
+        **MECHANICS,
         **changes,
     }
     return api.post("/api/strategy/evaluate", body, format="json")
@@ -76,7 +90,12 @@ def _direct_simulation(day: date = DAY) -> Any:
     env = ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=CALENDAR)
     simulator = StrategySimulator(store=live_store(), calendar=CALENDAR, exec_env=env)
     return simulator.simulate_day(
-        DayRequest(strategy_class=CycleStrategy, symbols=("SPY",), day=day)
+        DayRequest(
+            strategy_class=CycleStrategy,
+            symbols=("SPY",),
+            day=day,
+            settings=SimulationSettings(model_filters=False),
+        )
     )
 
 
@@ -263,7 +282,12 @@ class SimulateDayTests:
     def test_a_strategy_job_submitted_as_a_plain_job_runs_without_a_run_row(
         self, admin_api: Any, seeded: None, work_queue: Callable[[], None]
     ):
-        params = {"strategy": "CycleStrategy", "symbol": "SPY", "day": DAY.isoformat()}
+        params = {
+            "strategy": "CycleStrategy",
+            "symbol": "SPY",
+            "day": DAY.isoformat(),
+            **MECHANICS,
+        }
         job = admin_api.post(
             "/api/jobs", {"type": "strategy_simulate", "params": params}, format="json"
         ).json()
@@ -272,6 +296,29 @@ class SimulateDayTests:
         assert done["status"] == "succeeded"
         assert done["result"]["fingerprint"] == _direct_simulation().fingerprint
         assert not StrategyRun.objects.exists()
+
+
+class ModelFilterApiTests:
+    def test_by_default_the_models_judge_and_the_run_says_why_it_did_not_trade(
+        self, admin_api: Any, seeded: None, work_queue: Callable[[], None]
+    ):
+        accepted = _simulate(admin_api, model_filters=True).json()
+        work_queue()
+
+        run = admin_api.get(f"/api/strategy/runs/{accepted['id']}").json()
+        record = run["result"]
+        assert record["fills"] == [] and record["viable"] is False
+        (failure,) = [e for e in record["timeline"] if e["message"] == "models fail"]
+        assert any(
+            "PROFITABILITY needs 100 sessions of SPY" in reason
+            for reason in failure["data"]["failures"]
+        )
+
+    def test_model_filters_must_be_a_boolean(self, admin_api: Any, seeded: None):
+        response = _simulate(admin_api, model_filters="yes")
+
+        assert response.status_code in (400, 422)
+        assert "model_filters" in json.dumps(response.json())
 
 
 class EvaluateTests:
@@ -299,7 +346,11 @@ class EvaluateTests:
         )
         direct = evaluator.evaluate(
             EvaluationRequest(
-                strategy="CycleStrategy", symbols=("SPY", "QQQ"), start=START, end=DAY
+                strategy="CycleStrategy",
+                symbols=("SPY", "QQQ"),
+                start=START,
+                end=DAY,
+                settings=SimulationSettings(model_filters=False),
             )
         )
         assert run["status"] == "succeeded", run

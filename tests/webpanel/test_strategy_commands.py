@@ -19,7 +19,12 @@ from django.core.management.base import CommandError
 from tc2.data.bars import Resolution
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, EpochClock, ExecEnv, MarketCalendar
-from tc2.simulation.simulator import DAY_NOT_ON_FILE_MESSAGE, DayRequest, StrategySimulator
+from tc2.simulation.simulator import (
+    DAY_NOT_ON_FILE_MESSAGE,
+    DayRequest,
+    SimulationSettings,
+    StrategySimulator,
+)
 from tc2.strategy.builtin.cycle import CycleStrategy
 from webpanel.data.selectors import live_store
 
@@ -51,7 +56,16 @@ def _printed_fingerprint(text: str) -> str:
     return str(found[0])
 
 
-SIMULATE_CYCLE = ("--strategy", "CycleStrategy", "--symbol", "SPY", "--day", DAY.isoformat())
+# Without the model filters: PROFITABILITY needs 100 sessions this store does not have.
+SIMULATE_CYCLE = (
+    "--strategy",
+    "CycleStrategy",
+    "--symbol",
+    "SPY",
+    "--day",
+    DAY.isoformat(),
+    "--no-model-filters",
+)
 EVALUATE_CYCLE = (
     "--strategy",
     "CycleStrategy",
@@ -61,6 +75,7 @@ EVALUATE_CYCLE = (
     START.isoformat(),
     "--end",
     DAY.isoformat(),
+    "--no-model-filters",
 )
 
 
@@ -73,7 +88,12 @@ class SimulateCommandTests:
         env = ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=CALENDAR)
         direct = StrategySimulator(store=live_store(), calendar=CALENDAR, exec_env=env)
         engine = direct.simulate_day(
-            DayRequest(strategy_class=CycleStrategy, symbols=("SPY",), day=DAY)
+            DayRequest(
+                strategy_class=CycleStrategy,
+                symbols=("SPY",),
+                day=DAY,
+                settings=SimulationSettings(model_filters=False),
+            )
         )
         assert engine.fills, "the day must trade, or the fingerprint proves little"
         assert _printed_fingerprint(summary) == _printed_fingerprint(again)

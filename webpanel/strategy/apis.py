@@ -121,6 +121,9 @@ class StrategySimulateDayApi(APIView):
             required=False, min_value=0, max_value=MAX_WARMUP_DAYS
         )
         starting_cash = serializers.FloatField(required=False)
+        model_filters = serializers.BooleanField(
+            required=False, help_text="false: run without the strategy's analysis models."
+        )
 
     @extend_schema(
         operation_id="strategy_simulate_day",
@@ -146,6 +149,9 @@ class StrategyEvaluateApi(APIView):
             required=False, min_value=0, max_value=MAX_WARMUP_DAYS
         )
         starting_cash = serializers.FloatField(required=False, help_text="Per symbol run.")
+        model_filters = serializers.BooleanField(
+            required=False, help_text="false: run without the strategy's analysis models."
+        )
 
     @extend_schema(
         operation_id="strategy_evaluate",

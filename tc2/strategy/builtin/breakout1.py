@@ -8,15 +8,12 @@ the class; every constant is a ``Parameter``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, time
 from enum import StrEnum
 from typing import Any, ClassVar
 
-import numpy as np
-
+from tc2.analysis.breakout import Setup, find_setup
 from tc2.data.bars import Resolution
-from tc2.data.store import BarSeries
 from tc2.env.market_calendar import NEW_YORK, new_york_epoch
 from tc2.execution.orders import Order, OrderRejected, Side
 from tc2.strategy.base import ActiveWindow, Params, Strategy, StrategyKind
@@ -39,67 +36,6 @@ class ExitKind(StrEnum):
     STOP = "stop"
     TARGET = "take-profit"
     DUMP = "dump"
-
-
-@dataclass(frozen=True, slots=True)
-class Setup:
-    """A setup window's lines, drawn over its first part.
-
-    ``broken_early`` is True when a close went above the resistance after the lines were drawn
-    but before the break part of the window: the breakout happened earlier and is stale.
-    """
-
-    resistance: float
-    support: float
-    broken_early: bool
-
-    @property
-    def height(self) -> float:
-        return self.resistance - self.support
-
-    def to_dict(self) -> dict[str, float | bool]:
-        return {
-            "resistance": self.resistance,
-            "support": self.support,
-            "broken_early": self.broken_early,
-        }
-
-
-def find_setup(
-    *, bars: BarSeries, start_t: int, end_t: int, lines_fraction: float, break_fraction: float
-) -> Setup | None:
-    """Draw resistance (highest high) and support (lowest low) over a setup window's first part.
-
-    The window [``start_t``, ``end_t``) is split by bar start time into the lines part (its
-    first ``lines_fraction``), the middle, and the break part (its last ``break_fraction``).
-
-    Parameters
-    ----------
-    bars
-        Bars covering the window, oldest first; bars outside it are ignored.
-    start_t, end_t
-        The window, epoch seconds UTC.
-    lines_fraction, break_fraction
-        Shares of the window, each in (0, 1) and summing to less than 1.
-
-    Returns
-    -------
-    Setup | None
-        The lines, or None when the lines part holds fewer than two bars.
-    """
-    span = end_t - start_t
-    lines_end = start_t + round(span * lines_fraction)
-    break_start = end_t - round(span * break_fraction)
-    first, lines_stop, middle_stop, stop = np.searchsorted(
-        bars.t, [start_t, lines_end, break_start, end_t], "left"
-    ).tolist()
-    if lines_stop - first < 2:
-        return None
-    resistance = float(bars.h[first:lines_stop].max())
-    support = float(bars.l[first:lines_stop].min())
-    middle_stop = min(middle_stop, stop)
-    broken = middle_stop > lines_stop and bool((bars.c[lines_stop:middle_stop] > resistance).any())
-    return Setup(resistance=resistance, support=support, broken_early=broken)
 
 
 class Breakout1Strategy(Strategy):
@@ -132,12 +68,14 @@ class Breakout1Strategy(Strategy):
       offered at ``dump_discount_pct`` below the last close, re-priced every
       ``dump_retry_seconds``. The strategy stops once it is flat.
 
-    ``is_viable`` is always True until the BREAKOUT1 model becomes its filter; the setup is
-    checked at entry. While waiting, the strategy sleeps until the price reaches the breakout
-    level or ``recheck_seconds`` pass (the window slides, so the lines are redrawn then).
+    The BREAKOUT1 model (its default setup window and lines) gates the start; the setup is
+    checked again, with this strategy's parameters, at entry. While waiting, the strategy
+    sleeps until the price reaches the breakout level or ``recheck_seconds`` pass (the window
+    slides, so the lines are redrawn then).
     """
 
     kind = StrategyKind.DAY
+    required_models: ClassVar[tuple[str, ...]] = ("BREAKOUT1",)
     resolution = Resolution.SECOND
     active_windows = (ENTRY_WINDOW,)
     default_symbols = ("SPY",)

@@ -70,14 +70,21 @@ class CycleStrategy(Strategy):
     re-placed: the working one stays for the new step's time. The strategy stops when the
     position is sold; at the close the simulator flattens what is left.
 
-    **Models.** VOLATILITY, DIP_10 and DIP_45 gate it (pass/fail). MOMENTUM and PROFITABILITY,
-    weighted, join them as they land.
+    **Models.** VOLATILITY, DIP_10 and DIP_45 gate it (pass/fail); MOMENTUM and PROFITABILITY
+    score it (``weight_momentum``, ``weight_profitability``) and fail it when they fail (with
+    fewer than 100 sessions on file PROFITABILITY cannot answer, so the symbol is not traded).
     """
 
     kind = StrategyKind.DAY
     resolution = Resolution.SECOND
     active_windows = (ActiveWindow(time(10, 30), time(11)),)
-    required_models: ClassVar[tuple[str, ...]] = ("VOLATILITY", "DIP_10", "DIP_45")
+    required_models: ClassVar[tuple[str, ...]] = (
+        "VOLATILITY",
+        "DIP_10",
+        "DIP_45",
+        "MOMENTUM",
+        "PROFITABILITY",
+    )
     parameters: ClassVar[tuple[Parameter, ...]] = (
         Parameter(
             name="lower_buy_pct",
@@ -212,6 +219,22 @@ class CycleStrategy(Strategy):
             low=-0.05,
             high=0.05,
             description="dump offer this fraction above the price",
+        ),
+        Parameter(
+            name="weight_momentum",
+            type=float,
+            default=1.0,
+            low=0.0,
+            high=5.0,
+            description="weight of the MOMENTUM model's grade in the symbol's score",
+        ),
+        Parameter(
+            name="weight_profitability",
+            type=float,
+            default=1.0,
+            low=0.0,
+            high=5.0,
+            description="weight of the PROFITABILITY model's grade in the symbol's score",
         ),
     )
 

@@ -85,14 +85,17 @@ class SwingStrategy(Strategy):
       again from the next session's window (never re-entering the day it sold); one position
       at a time, in the first symbol whose rule holds.
 
-    ``is_viable`` is always True until the models become its filters. While watching, the
-    strategy sleeps until the close can enter the pullback zone or ``recheck_minutes`` pass.
+    HIGH_96_PCT (the recent high is in the top 4 % of the 75-session range) and VOLUME_50
+    (yesterday's volume at least 1.25 x its 50-session mean) gate the start each session. While
+    watching, the strategy sleeps until the close can enter the pullback zone or
+    ``recheck_minutes`` pass.
     """
 
     kind = StrategyKind.SWING
     resolution = Resolution.MINUTE
     active_windows = (ENTRY_WINDOW,)
     default_symbols = ("SPY",)
+    required_models: ClassVar[tuple[str, ...]] = ("HIGH_96_PCT", "VOLUME_50")
     parameters: ClassVar[tuple[Parameter, ...]] = (
         Parameter(
             name="lookback_days",

@@ -23,6 +23,7 @@ from tc2.simulation.simulator import SimulationSettings
 CALENDAR = MarketCalendar.xnys()
 START, END = date(2026, 3, 2), date(2026, 3, 13)  # ten sessions
 MISSING = date(2026, 3, 10)  # QQQ's bars are not on file that day
+HISTORY_SESSIONS = 100
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,12 @@ def location(tmp_path_factory: pytest.TempPathFactory) -> StoreLocation:
     store = price_store_for(EnvType.LIVE, data_dir=data_dir)
     market = SyntheticMarket(seed=11, calendar=CALENDAR)
     days = CALENDAR.sessions_in_range(date(2026, 2, 27), END)
+    # CycleStrategy's models read minute bars of the 100 sessions before each day.
+    history = CALENDAR.sessions_before(days[0], HISTORY_SESSIONS)
     for symbol in ("SPY", "QQQ"):
+        store.save_days(
+            market.day_bars(symbol=symbol, day=day, resolution=Resolution.MINUTE) for day in history
+        )
         for day in days:
             if symbol == "QQQ" and day == MISSING:
                 continue
@@ -45,11 +51,15 @@ def _evaluator(location: StoreLocation, processes: int = 1) -> StrategyEvaluator
 
 
 def _request(strategy: str = "CycleStrategy", **changes: object) -> EvaluationRequest:
+    # The synthetic market is a random walk, where CycleStrategy's PROFITABILITY model rightly
+    # refuses every day; the mechanics are tested without the model filters, the filters on
+    # their own (ModelFilterEvaluationTests).
     fields: dict[str, object] = {
         "strategy": strategy,
         "symbols": ("SPY", "QQQ"),
         "start": START,
         "end": END,
+        "settings": SimulationSettings(model_filters=False),
     }
     fields.update(changes)
     return EvaluationRequest(**fields)  # type: ignore[arg-type]
@@ -101,7 +111,7 @@ class DayStrategyEvaluationTests:
         base = _evaluator(location).evaluate(_request())
         tuned = _evaluator(location).evaluate(_request(params={"lower_buy_pct": 0.001}))
         tc2_fills = _evaluator(location).evaluate(
-            _request(settings=SimulationSettings(fill_model="tc2"))
+            _request(settings=SimulationSettings(fill_model="tc2", model_filters=False))
         )
 
         assert tuned.params["lower_buy_pct"] == 0.001
@@ -116,6 +126,23 @@ class DayStrategyEvaluationTests:
         assert {row.symbols for row in evaluation.days} == {("SPY", "SPXL", "SPXS")}
         assert all("SPXL" in (row.skipped or "") for row in evaluation.days)
         assert evaluation.performance is None and evaluation.equity is None
+
+
+class ModelFilterEvaluationTests:
+    def test_models_judge_every_day_alike_in_one_process_or_two(
+        self, location: StoreLocation
+    ) -> None:
+        filtered = _request(settings=SimulationSettings())
+
+        alone = _evaluator(location, processes=1).evaluate(filtered)
+        pooled = _evaluator(location, processes=2).evaluate(filtered)
+
+        assert pooled == alone
+        simulated = [row for row in alone.days if row.skipped is None]
+        assert len(simulated) == 19
+        # PROFITABILITY fails this random walk on every day: nothing becomes viable.
+        assert not any(row.viable or row.entered for row in simulated)
+        assert alone.tc2.days_viable == 0
 
 
 class SwingStrategyEvaluationTests:

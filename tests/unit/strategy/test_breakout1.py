@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tc2.analysis.breakout import find_setup
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.file_store import FilePriceStore
 from tc2.data.store import BarSeries
@@ -28,7 +29,7 @@ from tc2.env import NEW_YORK, EnvType, EpochClock, ExecEnv, MarketCalendar
 from tc2.errors import ValidationFailed
 from tc2.simulation.records import RunRecord
 from tc2.simulation.simulator import DayRequest, SimulationSettings, StrategySimulator, replay
-from tc2.strategy.builtin.breakout1 import Breakout1Strategy, find_setup
+from tc2.strategy.builtin.breakout1 import Breakout1Strategy
 
 DAY = date(2026, 3, 4)  # a Wednesday, closing at 16:00
 SYMBOL = "XYZ"
@@ -92,7 +93,7 @@ def _simulate(
     anchors: Sequence[Anchor],
     *,
     params: Mapping[str, Any] | None = None,
-    settings: SimulationSettings = SimulationSettings(),
+    settings: SimulationSettings = SimulationSettings(model_filters=False),
 ) -> RunRecord:
     store = FilePriceStore(tmp_path, "simulation")
     store.save_day(_second_day(anchors))
@@ -233,7 +234,7 @@ class EntryTests:
         record = _simulate(
             tmp_path,
             [*BREAKOUT, (time(11, 20), 99.5)],
-            settings=SimulationSettings(starting_cash=10_000.0),  # 20 % is $2,000 < $3,000
+            settings=SimulationSettings(starting_cash=10_000.0, model_filters=False),  # $2,000
         )
 
         assert record.orders == []

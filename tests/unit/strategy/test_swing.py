@@ -26,7 +26,7 @@ from tc2.data.synthetic import SyntheticMarket
 from tc2.env import NEW_YORK, EnvType, EpochClock, ExecEnv, MarketCalendar
 from tc2.errors import ValidationFailed
 from tc2.simulation.records import RunRecord
-from tc2.simulation.simulator import DayRequest, StrategySimulator, replay
+from tc2.simulation.simulator import DayRequest, SimulationSettings, StrategySimulator, replay
 from tc2.strategy.builtin.swing import SwingStrategy
 
 SYMBOL = "XYZ"
@@ -215,7 +215,12 @@ class ExitTests:
         simulator = StrategySimulator(store=store, calendar=CALENDAR, exec_env=env)
 
         record = simulator.simulate_day(
-            DayRequest(strategy_class=SwingStrategy, symbols=(SYMBOL,), day=TUE)
+            DayRequest(
+                strategy_class=SwingStrategy,
+                symbols=(SYMBOL,),
+                day=TUE,
+                settings=SimulationSettings(model_filters=False),  # a hand-built week, no history
+            )
         )
 
         assert record.started_t == _at(TUE, time(10))

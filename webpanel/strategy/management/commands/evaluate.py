@@ -31,6 +31,11 @@ class Command(BaseCommand):
         parser.add_argument("--fill-model", help="realistic (default), tc2 or backtrader")
         parser.add_argument("--warmup-days", type=int, help="earlier sessions visible (0-10)")
         parser.add_argument("--starting-cash", type=float, help="dollars per symbol run")
+        parser.add_argument(
+            "--no-model-filters",
+            action="store_true",
+            help="run without the strategy's analysis models (its mechanics alone)",
+        )
         parser.add_argument("--json", action="store_true", help="print the whole evaluation")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -43,6 +48,7 @@ class Command(BaseCommand):
             "fill_model": options["fill_model"],
             "warmup_days": options["warmup_days"],
             "starting_cash": options["starting_cash"],
+            "model_filters": False if options["no_model_filters"] else None,
         }
         run_strategy_job(
             self,

@@ -30,6 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--start-time", help="HH:MM New York: start no earlier")
         parser.add_argument("--warmup-days", type=int, help="earlier sessions visible (0-10)")
         parser.add_argument("--starting-cash", type=float, help="dollars (default 30000)")
+        parser.add_argument(
+            "--no-model-filters",
+            action="store_true",
+            help="run without the strategy's analysis models (its mechanics alone)",
+        )
         parser.add_argument("--json", action="store_true", help="print the whole run record")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -42,6 +47,7 @@ class Command(BaseCommand):
             "start_time": options["start_time"],
             "warmup_days": options["warmup_days"],
             "starting_cash": options["starting_cash"],
+            "model_filters": False if options["no_model_filters"] else None,
         }
         run_strategy_job(
             self,
