@@ -5,20 +5,28 @@ every day: the state a simulated day sees depends on that day alone, so an evalu
 same answers however its days are split across processes. Each session's day value is computed
 once per process and cached, so warming a day costs one fold of 30 numbers, not 30 loads.
 Spot models are evaluated when asked, through a ``ModelData`` that only shows the past.
+Learned models are retrained weekly, on a calendar schedule rather than "7 days after the last
+training" (which would depend on the days a process happened to simulate before): a day's
+model is the one trained on the ``LEARN_SESSIONS`` sessions before the first session of its
+week.
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 from tc2.analysis.breakout import Breakout1Model
 from tc2.analysis.daily_models import Dip10Model, Dip45Model, VolatilityModel
 from tc2.analysis.forgetful import ForgetfulModel
-from tc2.analysis.grades import Grade, ModelGrade, ModelWeightingSystem, SymbolScore
+from tc2.analysis.grades import Grade, ModelGrade, ModelWeightingSystem, SymbolScore, failed
+from tc2.analysis.learned import LearnedModel, TrainedLearnedModel
 from tc2.analysis.model_state import MemoryModelStateStore
 from tc2.analysis.models import check_trained_before
-from tc2.analysis.spot import ModelData, SpotModel
+from tc2.analysis.rally import RallyModel
+from tc2.analysis.spot import InsufficientData, ModelData, SpotModel
 from tc2.analysis.spot_models import (
     High96PctModel,
     MomentumModel,
@@ -29,6 +37,7 @@ from tc2.data.session_cache import SessionCache
 from tc2.errors import ConfigurationError
 
 WARM_SESSIONS = 30  # the rolling weight 0.2 leaves 0.8^30 = 0.1 % of the first day
+LEARN_SESSIONS = 250  # about a year of sessions to learn from
 FORGETFUL_MODELS: dict[str, type[ForgetfulModel]] = {
     model.name: model for model in (VolatilityModel, Dip10Model, Dip45Model)
 }
@@ -36,11 +45,12 @@ SPOT_MODELS: dict[str, type[SpotModel]] = {
     model.name: model
     for model in (MomentumModel, ProfitabilityModel, High96PctModel, Volume50Model, Breakout1Model)
 }
+LEARNED_MODELS: dict[str, type[LearnedModel]] = {model.name: model for model in (RallyModel,)}
 UNKNOWN_MODEL_MESSAGE = "no analysis model named {name!r}; known: {known}"
 
 
 def known_models() -> list[str]:
-    return sorted([*FORGETFUL_MODELS, *SPOT_MODELS])
+    return sorted([*FORGETFUL_MODELS, *SPOT_MODELS, *LEARNED_MODELS])
 
 
 class ModelJudge:
@@ -69,7 +79,7 @@ class ModelJudge:
         weights: Mapping[str, float] | None = None,
         warm_sessions: int = WARM_SESSIONS,
     ) -> None:
-        unknown = [name for name in names if name not in FORGETFUL_MODELS | SPOT_MODELS]
+        unknown = [name for name in names if name not in known_models()]
         if unknown:
             raise ConfigurationError(
                 UNKNOWN_MODEL_MESSAGE.format(name=unknown[0], known=", ".join(known_models()))
@@ -86,6 +96,14 @@ class ModelJudge:
             if name in FORGETFUL_MODELS
         ]
         self._spot = [SPOT_MODELS[name]() for name in names if name in SPOT_MODELS]
+        # Fitted models of a simulation are its own: kept in a directory that goes with it.
+        self._learned_dir = tempfile.TemporaryDirectory(prefix="tc2-learned-")
+        self._learned = [
+            LEARNED_MODELS[name](Path(self._learned_dir.name))
+            for name in names
+            if name in LEARNED_MODELS
+        ]
+        self._fitted: dict[tuple[str, str, date], TrainedLearnedModel | str] = {}
         self._day_values: dict[tuple[str, date], dict[str, float | None] | None] = {}
         self._prepared: dict[str, list[ModelGrade]] = {}
         self._fixed_for_day: dict[tuple[str, str, date], ModelGrade] = {}
@@ -139,7 +157,32 @@ class ModelJudge:
         return grades
 
     def _grades_of_today(self, symbol: str, data: ModelData) -> list[ModelGrade]:
-        return [model.evaluate(symbol, data) for model in self._spot if model.reads_today]
+        grades = [model.evaluate(symbol, data) for model in self._spot if model.reads_today]
+        for model in self._learned:
+            fitted = self._fitted_for(model, symbol, data.day)
+            if isinstance(fitted, str):
+                grades.append(failed(model.name, symbol, fitted))
+            else:
+                grades.append(model.evaluate(symbol, data, fitted))
+        return grades
+
+    def _fitted_for(self, model: LearnedModel, symbol: str, day: date) -> TrainedLearnedModel | str:
+        """The model trained for ``day``'s week (or why it could not be trained)."""
+        week_start = self._week_start(day)
+        key = (model.name, symbol, week_start)
+        if key not in self._fitted:
+            sessions = self.calendar.sessions_before(week_start, LEARN_SESSIONS)
+            days = [bars for d in sessions if (bars := self.sessions.minutes(symbol, d))]
+            try:
+                self._fitted[key] = model.train(symbol, days, before=week_start)
+            except InsufficientData as error:
+                self._fitted[key] = str(error)
+        return self._fitted[key]
+
+    def _week_start(self, day: date) -> date:
+        """The first session of ``day``'s week (Monday, or later after a holiday)."""
+        monday = day - timedelta(days=day.weekday())
+        return self.calendar.sessions_in_range(monday, day)[0]
 
     def _values(self, symbol: str, day: date) -> dict[str, float | None] | None:
         """Each forgetful model's value of one session, None when the session is not on file."""

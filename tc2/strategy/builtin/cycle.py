@@ -70,9 +70,10 @@ class CycleStrategy(Strategy):
     re-placed: the working one stays for the new step's time. The strategy stops when the
     position is sold; at the close the simulator flattens what is left.
 
-    **Models.** VOLATILITY, DIP_10 and DIP_45 gate it (pass/fail); MOMENTUM and PROFITABILITY
-    score it (``weight_momentum``, ``weight_profitability``) and fail it when they fail (with
-    fewer than 100 sessions on file PROFITABILITY cannot answer, so the symbol is not traded).
+    **Models.** VOLATILITY, DIP_10 and DIP_45 gate it (pass/fail); MOMENTUM, PROFITABILITY and
+    RALLY score it (``weight_momentum``, ``weight_profitability``, ``weight_rally``) and fail it
+    when they fail (with fewer than 100 sessions on file PROFITABILITY cannot answer, so the
+    symbol is not traded).
     """
 
     kind = StrategyKind.DAY
@@ -84,6 +85,7 @@ class CycleStrategy(Strategy):
         "DIP_45",
         "MOMENTUM",
         "PROFITABILITY",
+        "RALLY",
     )
     parameters: ClassVar[tuple[Parameter, ...]] = (
         Parameter(
@@ -235,6 +237,14 @@ class CycleStrategy(Strategy):
             low=0.0,
             high=5.0,
             description="weight of the PROFITABILITY model's grade in the symbol's score",
+        ),
+        Parameter(
+            name="weight_rally",
+            type=float,
+            default=1.0,
+            low=0.0,
+            high=5.0,
+            description="weight of the RALLY model's grade in the symbol's score",
         ),
     )
 
