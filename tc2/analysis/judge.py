@@ -19,13 +19,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from tc2.analysis.breakout import Breakout1Model
-from tc2.analysis.daily_models import Dip10Model, Dip45Model, VolatilityModel
+from tc2.analysis.feeder import FORGETFUL_MODELS as FORGETFUL
+from tc2.analysis.feeder import LEARN_SESSIONS
+from tc2.analysis.feeder import LEARNED_MODELS as LEARNED
 from tc2.analysis.forgetful import ForgetfulModel
 from tc2.analysis.grades import Grade, ModelGrade, ModelWeightingSystem, SymbolScore, failed
 from tc2.analysis.learned import LearnedModel, TrainedLearnedModel
 from tc2.analysis.model_state import MemoryModelStateStore
 from tc2.analysis.models import check_trained_before
-from tc2.analysis.rally import RallyModel
 from tc2.analysis.spot import InsufficientData, ModelData, SpotModel
 from tc2.analysis.spot_models import (
     High96PctModel,
@@ -37,15 +38,12 @@ from tc2.data.session_cache import SessionCache
 from tc2.errors import ConfigurationError
 
 WARM_SESSIONS = 30  # the rolling weight 0.2 leaves 0.8^30 = 0.1 % of the first day
-LEARN_SESSIONS = 250  # about a year of sessions to learn from
-FORGETFUL_MODELS: dict[str, type[ForgetfulModel]] = {
-    model.name: model for model in (VolatilityModel, Dip10Model, Dip45Model)
-}
+FORGETFUL_MODELS: dict[str, type[ForgetfulModel]] = {model.name: model for model in FORGETFUL}
 SPOT_MODELS: dict[str, type[SpotModel]] = {
     model.name: model
     for model in (MomentumModel, ProfitabilityModel, High96PctModel, Volume50Model, Breakout1Model)
 }
-LEARNED_MODELS: dict[str, type[LearnedModel]] = {model.name: model for model in (RallyModel,)}
+LEARNED_MODELS: dict[str, type[LearnedModel]] = {model.name: model for model in LEARNED}
 UNKNOWN_MODEL_MESSAGE = "no analysis model named {name!r}; known: {known}"
 
 

@@ -44,6 +44,7 @@ COLLECT_AFTER_CLOSE = timedelta(minutes=15)
 # What collection fetches and keeps complete (daily bars come from imports or resampling).
 COLLECTED_RESOLUTIONS = (Resolution.SECOND, Resolution.MINUTE)
 WAIT_CHUNK_S = 5.0
+LEARNED_MODELS_DIR = "models"  # under the data dir: fitted learned models and their records
 
 _log = feed_logger(LogFeed.DATA, "collector")
 
@@ -68,7 +69,10 @@ def run_data_collector(context: Any) -> None:
         store=store, source=source, calendar=env.calendar, attempts=RedisAttemptCounter(env)
     )
     feeder = ModelFeeder(
-        model_store=RedisModelStateStore(env), price_store=store, calendar=env.calendar
+        model_store=RedisModelStateStore(env),
+        price_store=store,
+        calendar=env.calendar,
+        learned_dir=Path(options["data_dir"]) / LEARNED_MODELS_DIR,
     )
     symbols: Sequence[str] = options["symbols"]
     synthetic = isinstance(source, SyntheticMarket)
@@ -81,6 +85,7 @@ def run_data_collector(context: Any) -> None:
         source_name,
     )
     feed_models(feeder, outcomes)
+    retrain_models(feeder, symbols, outcomes)
     context.signal(DATA_LOADED)
     while not context.should_stop():
         due = next_collection_time(env)
@@ -93,6 +98,7 @@ def run_data_collector(context: Any) -> None:
         outcomes = [*outcomes, *_settle_streamed(env, collector, outcomes)]
         _summarise(outcomes, started=started)
         feed_models(feeder, outcomes)
+        retrain_models(feeder, symbols, outcomes)
 
 
 def catch_up(
@@ -118,6 +124,17 @@ def catch_up(
     outcomes = collector.collect_range(symbols, days, COLLECTED_RESOLUTIONS, progress=progress)
     _summarise(outcomes, started=started)
     return outcomes
+
+
+def retrain_models(
+    feeder: ModelFeeder, symbols: Sequence[str], outcomes: Sequence[DayOutcome]
+) -> None:
+    """Refit the learned models a week old or more, for use from the next session on."""
+    if not outcomes:
+        return
+    latest = max(outcome.day for outcome in outcomes)
+    for line in feeder.retrain(symbols, today=feeder.calendar.next_session(latest)):
+        _log.info(line)
 
 
 def feed_models(feeder: ModelFeeder, outcomes: Sequence[DayOutcome]) -> None:

@@ -72,6 +72,8 @@ def test_the_models_are_fed_the_collected_days(
     lines = system.request("GET", "/api/logs/data", token=token)[2]["lines"]
     # 5 symbols x 60 sessions, each fed to VOLATILITY, DIP_10 and DIP_45.
     assert any("Models fed: 900 model-days trained from 300 symbol-days" in line for line in lines)
+    # RALLY is fitted per symbol, or says why not (60 sessions give at most 60 examples).
+    assert any("RALLY of SPY" in line for line in lines), lines
 
 
 def test_one_second_bars_are_served(system: RunningSystem, token: str, loaded: dict[str, Any]):

@@ -11,7 +11,9 @@ from tc2.analysis.feeder import ModelFeeder
 from tc2.analysis.forgetful import Feeding
 from tc2.analysis.grades import Grade
 from tc2.analysis.model_state import MemoryModelStateStore
+from tc2.data.bars import Resolution
 from tc2.data.store import PriceStore, price_store_for
+from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, MarketCalendar
 from tests.unit.analysis.test_daily_models import minute_day
 
@@ -79,3 +81,32 @@ class FeederTests:
         models.reset("XYZ")
 
         assert all(model.state("XYZ") is None for model in models.models)
+
+
+class RetrainTests:
+    def test_learned_models_retrain_weekly_and_say_so(
+        self, tmp_path: Path, calendar: MarketCalendar
+    ) -> None:
+        store = price_store_for(EnvType.LIVE, data_dir=tmp_path / "prices")
+        market = SyntheticMarket(seed=3, calendar=calendar)
+        today = date(2025, 6, 2)
+        store.save_days(
+            market.day_bars(symbol="SPY", day=day, resolution=Resolution.MINUTE)
+            for day in calendar.sessions_before(today, 80)
+        )
+        models = ModelFeeder(
+            model_store=MemoryModelStateStore(),
+            price_store=store,
+            calendar=calendar,
+            learned_dir=tmp_path / "models",
+        )
+
+        first = models.retrain(["SPY", "QQQ"], today=today)
+        again = models.retrain(["SPY"], today=date(2025, 6, 5))
+        week_later = models.retrain(["SPY"], today=date(2025, 6, 6))
+
+        assert first[0].startswith("RALLY of SPY trained on ")
+        assert "through 2025-05-30: validation accuracy" in first[0]
+        assert first[1].startswith("RALLY of QQQ not trained: ")
+        assert again == []  # its data ends 2025-05-30: six days old, not yet a week
+        assert len(week_later) == 1 and week_later[0].startswith("RALLY of SPY trained on ")
