@@ -25,6 +25,7 @@ from tc2.analysis.feeder import LEARNED_MODELS as LEARNED
 from tc2.analysis.forgetful import ForgetfulModel
 from tc2.analysis.grades import Grade, ModelGrade, ModelWeightingSystem, SymbolScore, failed
 from tc2.analysis.learned import LearnedModel, TrainedLearnedModel
+from tc2.analysis.market_models import LsFavorModel, OscillationModel
 from tc2.analysis.model_state import MemoryModelStateStore
 from tc2.analysis.models import check_trained_before
 from tc2.analysis.spot import InsufficientData, ModelData, SpotModel
@@ -41,7 +42,15 @@ WARM_SESSIONS = 30  # the rolling weight 0.2 leaves 0.8^30 = 0.1 % of the first 
 FORGETFUL_MODELS: dict[str, type[ForgetfulModel]] = {model.name: model for model in FORGETFUL}
 SPOT_MODELS: dict[str, type[SpotModel]] = {
     model.name: model
-    for model in (MomentumModel, ProfitabilityModel, High96PctModel, Volume50Model, Breakout1Model)
+    for model in (
+        MomentumModel,
+        ProfitabilityModel,
+        High96PctModel,
+        Volume50Model,
+        Breakout1Model,
+        OscillationModel,
+        LsFavorModel,
+    )
 }
 LEARNED_MODELS: dict[str, type[LearnedModel]] = {model.name: model for model in LEARNED}
 UNKNOWN_MODEL_MESSAGE = "no analysis model named {name!r}; known: {known}"
@@ -129,6 +138,12 @@ class ModelJudge:
     def grades(self, symbol: str, data: ModelData) -> list[ModelGrade]:
         """Every model's grade of ``symbol``: forgetful ones as prepared, spot ones now."""
         return [*self._fixed_grades(symbol, data), *self._grades_of_today(symbol, data)]
+
+    def grade(self, name: str, symbol: str, data: ModelData) -> ModelGrade | None:
+        """One model's grade of ``symbol`` now; None when it is not one of the judge's."""
+        if name not in self.names:
+            return None
+        return next(grade for grade in self.grades(symbol, data) if grade.model == name)
 
     def verdict(self, symbol: str, data: ModelData) -> SymbolScore:
         """The combined verdict on ``symbol`` (a missing or failing model fails it)."""

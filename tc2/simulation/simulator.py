@@ -290,9 +290,19 @@ class StrategySimulator:
             )
         judge.prepare(strategy.symbols, day)
         run.judge = judge
-        run.model_data = lambda now_t: ModelData(
-            store=self.store, calendar=self.calendar, day=day, now_t=now_t, sessions=self.sessions
-        )
+
+        def model_data(now_t: int) -> ModelData:
+            return ModelData(
+                store=self.store,
+                calendar=self.calendar,
+                day=day,
+                now_t=now_t,
+                sessions=self.sessions,
+            )
+
+        run.model_data = model_data
+        env = run.env
+        env.grader = lambda name, symbol: judge.grade(name, symbol, model_data(env.now_t))
 
     def _span_bars(
         self,

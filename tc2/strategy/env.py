@@ -9,11 +9,12 @@ live trader implements it over the stream cache, so strategy code runs unchanged
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
+from tc2.analysis.grades import ModelGrade
 from tc2.analysis.models import TrainedModel, check_trained_before
 from tc2.analysis.signals import Series, Signal
 from tc2.data.bars import Resolution
@@ -79,6 +80,8 @@ class StrategyEnv(ABC):
         self.timeline: list[Decision] = []
         self.timeline_dropped = 0
         self.entry_attempts = 0
+        # Set by the engine when the run's analysis models judge: (model, symbol) -> grade now.
+        self.grader: Callable[[str, str], ModelGrade | None] | None = None
 
     # Time.
 
@@ -172,6 +175,12 @@ class StrategyEnv(ABC):
         model = self._models[(name, symbol)]
         check_trained_before(model, self.trading_day)
         return model
+
+    def model_grade(self, name: str, symbol: str) -> ModelGrade | None:
+        """What analysis model ``name`` says of ``symbol`` now (its output holds the figures);
+        None when the run has no analysis models (filters off) or the strategy did not
+        require that one."""
+        return self.grader(name, symbol) if self.grader is not None else None
 
     def submit(self, request: OrderRequest) -> Order:
         """Place an order through the account, counting entries (orders that open a position).

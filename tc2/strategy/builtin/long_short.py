@@ -159,11 +159,12 @@ class LongShortStrategy(Strategy):
     orders and offer its shares at ``p - max($0.01, 1 % of p)``; re-offered lower if the price
     falls through that limit. From the dump time on, no bid stays open.
 
-    Only SPY can be viable. In TC2 the pass/fail models LS_FAVOR and OSCILLATION gate it, and
-    LS_FAVOR scales the favoured leg's shares (x1.08 to x1.14); those models arrive with the
-    analysis-models issue. Until then the filter set is empty: SPY is viable at the first
-    check, and no leg's shares are scaled. The strategy wakes on order events, its step's
-    deadline, its re-pricing time and the killswitch's price levels, never on every bar.
+    Only SPY can be viable, and only when the OSCILLATION model finds SPY oscillating and
+    LS_FAVOR does not see both legs trending at once. At the entry LS_FAVOR's verdict scales
+    the favoured leg's shares (x1.08 favoured, x1.14 strongly favoured; whole shares). Without
+    the model filters SPY is viable at the first check and no leg is scaled. The strategy wakes
+    on order events, its step's deadline, its re-pricing time and the killswitch's price
+    levels, never on every bar.
     """
 
     kind = StrategyKind.DAY
@@ -172,6 +173,7 @@ class LongShortStrategy(Strategy):
     default_symbols = (SPY, SPXL, SPXS)
     fixed_symbols = True
     experimental = False
+    required_models: ClassVar[tuple[str, ...]] = ("LS_FAVOR", "OSCILLATION")
     parameters: ClassVar[tuple[Parameter, ...]] = (
         Parameter(
             name="leg_size_usd",
@@ -291,7 +293,7 @@ class LongShortStrategy(Strategy):
         }
 
     def is_viable(self, symbol: str) -> bool:
-        """Only SPY can be viable; without the LS_FAVOR and OSCILLATION models it always is."""
+        """Only SPY can be viable (its models judge it before this is asked)."""
         return symbol == SPY
 
     def on_start(self) -> None:
@@ -358,8 +360,9 @@ class LongShortStrategy(Strategy):
 
     def _enter(self) -> None:
         bids = ((self._legs[SPXS], self._spxs_bid()), (self._legs[SPXL], self._spxl_bid()))
+        factors = self._share_factors()
         for leg, price in bids:
-            qty = int(self.p.leg_size_usd // price)
+            qty = int(self.p.leg_size_usd * factors.get(leg.symbol, 1.0) // price)
             if qty < 1:
                 self._finish(f"${self.p.leg_size_usd:,.2f} buys no {leg.symbol} at {price}")
                 return
@@ -367,6 +370,15 @@ class LongShortStrategy(Strategy):
             if not self._bid(leg, qty, price, "bid"):
                 return
         self._go(LongShortStep.WAIT_FOR_SINGLE_BUY, "both bids placed")
+
+    def _share_factors(self) -> dict[str, float]:
+        """LS_FAVOR's share factor for the leg it favours now (none without the models)."""
+        grade = self.env.model_grade("LS_FAVOR", SPY)
+        if grade is None or not isinstance(grade.output, dict) or not grade.output.get("favored"):
+            return {}
+        factors = {str(grade.output["favored"]): float(grade.output["share_factor"])}
+        self.env.note("LS_FAVOR", verdict=grade.output.get("verdict"), factors=factors)
+        return factors
 
     def _wait_for_single_buy(self) -> None:
         legs = self._legs.values()

@@ -10,13 +10,15 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tc2.analysis.grades import Grade
+from tc2.analysis.market_models import LsFavorModel, OscillationModel
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.file_store import FilePriceStore
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import NEW_YORK, EnvType, EpochClock, ExecEnv, MarketCalendar
 from tc2.errors import ValidationFailed
 from tc2.simulation.records import RunRecord
-from tc2.simulation.simulator import DayRequest, StrategySimulator
+from tc2.simulation.simulator import DayRequest, SimulationSettings, StrategySimulator
 from tc2.strategy.base import resolve_symbols
 from tc2.strategy.builtin.long_short import LongShortStep, LongShortStrategy
 
@@ -39,6 +41,7 @@ def _epoch(wall: time, day: date = DAY) -> int:
 
 
 def _simulate(store: FilePriceStore, day: date = DAY, **request: Any) -> RunRecord:
+    """Simulate the state machine; without its models unless ``settings`` say otherwise."""
     env = ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=CALENDAR)
     simulator = StrategySimulator(store=store, calendar=CALENDAR, exec_env=env)
     return simulator.simulate_day(
@@ -46,6 +49,7 @@ def _simulate(store: FilePriceStore, day: date = DAY, **request: Any) -> RunReco
             strategy_class=LongShortStrategy,
             symbols=request.pop("symbols", SYMBOLS),
             day=day,
+            settings=request.pop("settings", SimulationSettings(model_filters=False)),
             **request,
         )
     )
@@ -319,3 +323,37 @@ class LongShortHandBuiltSessionTests:
         stop_t = _notes(record, "stop")[0]["t"]
         assert stop_t - record.started_t > 300  # five minutes of 1-second bars for 3 symbols
         assert record.events < 60
+
+
+class LongShortModelTests:
+    def test_a_flat_spy_is_not_oscillating_so_nothing_is_bid(self, tmp_path: Path) -> None:
+        record = _simulate(_hand_built_store(tmp_path), settings=SimulationSettings())
+
+        assert record.fills == [] and not _notes(record, "bid")
+        (failure,) = _notes(record, "models fail", "SPY")
+        assert any(reason.startswith("OSCILLATION: ") for reason in failure["data"]["failures"])
+
+    def test_the_favoured_leg_buys_ls_favors_share_factor_more(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The models' own rules are tested in tests/unit/analysis; here only their verdicts
+        # matter, so they are fixed: SPY oscillates and SPXL is strongly favoured.
+        monkeypatch.setattr(OscillationModel, "compute", lambda self, symbol, data: {})
+        monkeypatch.setattr(OscillationModel, "grade_output", lambda self, o: (Grade.PASS, ""))
+        favoured = {"verdict": "SPXL_STRONGLY_FAVORED", "favored": "SPXL", "share_factor": 1.14}
+        monkeypatch.setattr(LsFavorModel, "compute", lambda self, symbol, data: favoured)
+        monkeypatch.setattr(LsFavorModel, "grade_output", lambda self, o: (Grade.PASS, ""))
+
+        record = _simulate(_hand_built_store(tmp_path), settings=SimulationSettings())
+        plain = _simulate(_hand_built_store(tmp_path / "plain"))
+
+        def bids(run: RunRecord) -> dict[str, int]:
+            return {
+                note["symbol"]: note["data"]["qty"]
+                for note in _notes(run, "bid")
+                if note["message"] == "bid"
+            }
+
+        # A $10,000 leg at $100 is 100 shares; favoured strongly, 14 % more.
+        assert bids(plain)["SPXL"] == 100 and bids(record)["SPXL"] == 114
+        assert bids(record)["SPXS"] == bids(plain)["SPXS"]
