@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tc2.program.data_jobs import parse_heal_params, parse_import_params, parse_range_params
+from tc2.program.health_checks import parse_health_check_params
 from tc2.program.jobs import JobPolicy, JobRegistry, JobType
 from tc2.program.strategy_jobs import parse_evaluate_params, parse_simulate_params
 from tc2.program.worker_check import parse_worker_check_params
@@ -56,6 +57,14 @@ JOB_TYPES = JobRegistry(
             parse_params=parse_evaluate_params,
             policy=JobPolicy.UNLIMITED,
             description="Simulate a strategy on every symbol-day of a range; metrics per day.",
+        ),
+        JobType(
+            name="health_check",
+            run="tc2.program.health_checks:perform_health_check",
+            parse_params=parse_health_check_params,
+            # The nightly refresher submits every check at once; only a repeat is refused.
+            policy=JobPolicy.ONE_PER_PARAMS,
+            description="Run one health check; PASSED, FAILED or SKIPPED with its reasons.",
         ),
     ]
 )

@@ -108,6 +108,7 @@ class StatusTests:
             "job-janitor",
             "data-collector",
             "bar-streamer",
+            "health-refresher",
             "status-publisher",
         }
         worker = _component(status, "job-worker-1")

@@ -75,7 +75,13 @@ def program_components() -> list[ComponentSpec]:
             "symbols": list(trading_settings_get().settings.symbols),
         },
     )
-    return [*job_worker_specs(workers), janitor, collector, streamer]
+    health_refresher = ComponentSpec(
+        name="health-refresher",
+        kind=ComponentKind.THREAD,
+        target="webpanel.health.refresher:run_health_refresher",
+        heartbeat_timeout_s=300.0,
+    )
+    return [*job_worker_specs(workers), janitor, collector, streamer, health_refresher]
 
 
 def program_run(*, stop: threading.Event) -> None:

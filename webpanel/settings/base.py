@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "webpanel.data",
     "webpanel.program",
     "webpanel.strategy",
+    "webpanel.health",
 ]
 
 MIDDLEWARE = [
