@@ -6,6 +6,7 @@ from tc2.program.data_jobs import parse_heal_params, parse_import_params, parse_
 from tc2.program.health_checks import parse_health_check_params
 from tc2.program.jobs import JobPolicy, JobRegistry, JobType
 from tc2.program.strategy_jobs import parse_evaluate_params, parse_simulate_params
+from tc2.program.visuals import parse_visual_params
 from tc2.program.worker_check import parse_worker_check_params
 
 JOB_TYPES = JobRegistry(
@@ -65,6 +66,14 @@ JOB_TYPES = JobRegistry(
             # The nightly refresher submits every check at once; only a repeat is refused.
             policy=JobPolicy.ONE_PER_PARAMS,
             description="Run one health check; PASSED, FAILED or SKIPPED with its reasons.",
+        ),
+        JobType(
+            name="visual_generate",
+            run="tc2.program.visuals:generate_visual",
+            parse_params=parse_visual_params,
+            # The refresher asks for every symbol's price graph at once; a repeat is refused.
+            policy=JobPolicy.ONE_PER_PARAMS,
+            description="Generate one visual's chart-ready JSON.",
         ),
     ]
 )

@@ -11,6 +11,12 @@ generated twice from the same data is the same JSON.
 - SINGLE_RUN: one simulated run's minute candles with buy and sell markers and its orders.
 - EQUITY_CURVE: an evaluation's equity and drawdown lines.
 - RUN_HISTORY: profit per strategy run over time (the runs come from the caller's database).
+- BREAKOUT1_SETUP: a day's minute candles up to a time, with the BREAKOUT1 model's support and
+  resistance over its window and its steps.
+
+``generate_visual`` is the job function of ``visual_generate``; ``parse_visual_params`` checks a
+request whole before a job exists. Visuals of stored runs (SINGLE_RUN, EQUITY_CURVE, RUN_HISTORY)
+get the run data in their params from the web layer, which owns the runs.
 """
 
 from __future__ import annotations
@@ -18,21 +24,56 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
+from tc2.analysis.breakout import Breakout1Model
+from tc2.analysis.spot import ModelData
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.session_cache import SessionCache
-from tc2.env.market_calendar import NEW_YORK
+from tc2.data.store import price_store_for
+from tc2.env import EnvType, MarketCalendar
+from tc2.env.config import RuntimeConfig
+from tc2.env.market_calendar import NEW_YORK, new_york_epoch
+from tc2.env.trading_settings import SYMBOL_PATTERN
+from tc2.errors import ValidationFailed
+from tc2.logs import LogFeed, feed_logger
+from tc2.program.jobs import Progress, date_param, reject_unknown_params, require_object
 
 DEFAULT_PRICE_DAYS = 90
 DEFAULT_SPREAD_DAYS = 60
 DEFAULT_RUN_HISTORY = 30
 SPREAD_BUCKET_PCT = 0.25
 BUY_COLOUR, SELL_COLOUR = "#26a69a", "#ef5350"
+DEFAULT_SETUP_TIME = time(11, 0)
+MAX_DAYS = 1000
+RUN_MODES = ("paper", "live", "simulated")
+PARAM_KEYS = (
+    "visual_type",
+    "symbol",
+    "day",
+    "days",
+    "time",
+    "mode",
+    "limit",
+    "record",
+    "evaluation",
+    "runs",
+)
+NEEDS: dict[str, tuple[str, ...]] = {  # the params each visual requires
+    "PRICE_GRAPH": ("symbol",),
+    "DAY_SPREAD": ("symbol",),
+    "BREAKOUT1_SETUP": ("symbol", "day"),
+    "SINGLE_RUN": ("record",),
+    "EQUITY_CURVE": ("evaluation",),
+    "RUN_HISTORY": ("mode", "runs"),
+}
+INVALID_VISUAL_MESSAGE = "The visual request is invalid; nothing was generated."
+
+_log = feed_logger(LogFeed.VISUALS, "visuals")
 
 
 class VisualType(StrEnum):
@@ -197,6 +238,167 @@ def run_history(
         ],
         "total_profit": round(sum(run.profit for run in chosen), 2),
     }
+
+
+def breakout1_setup(sessions: SessionCache, symbol: str, *, day: date, at: time) -> dict[str, Any]:
+    """``symbol``'s minute candles of ``day`` up to ``at`` and what BREAKOUT1 saw then."""
+    now_t = new_york_epoch(day, at)
+    data = ModelData(
+        store=sessions.store, calendar=sessions.calendar, day=day, now_t=now_t, sessions=sessions
+    )
+    grade = Breakout1Model().evaluate(symbol, data)
+    bars = data.today(symbol)
+    output = grade.output if isinstance(grade.output, dict) else {}
+    setup, window = output.get("setup"), output.get("window")
+    lines = {}
+    if setup and window:
+        for name in ("resistance", "support"):
+            lines[name] = [
+                {"time": window["start_t"], "value": setup[name]},
+                {"time": window["end_t"], "value": setup[name]},
+            ]
+    return {
+        "visual_type": VisualType.BREAKOUT1_SETUP.value,
+        "symbol": symbol,
+        "day": day.isoformat(),
+        "at": at.strftime("%H:%M"),
+        "candles": [
+            {"time": int(t), "open": float(o), "high": float(h), "low": float(l), "close": float(c)}
+            for t, o, h, l, c in zip(bars.t, bars.o, bars.h, bars.l, bars.c, strict=True)  # noqa: E741
+        ],
+        "lines": lines,
+        "grade": grade.grade.value,
+        "reason": grade.reason,
+        "status": output.get("status"),
+        "steps": output.get("steps", []),
+    }
+
+
+def parse_visual_params(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate and normalise a visual request, naming every bad field.
+
+    ``{visual_type, symbol?, day?, days?, time?, mode?, limit?, record?, evaluation?, runs?}``:
+    PRICE_GRAPH and DAY_SPREAD take ``symbol`` (and ``days``, ``day`` as the last day: default
+    the latest session), BREAKOUT1_SETUP ``symbol``, ``day`` and ``time`` (HH:MM New York,
+    default 11:00), SINGLE_RUN a run ``record``, EQUITY_CURVE an ``evaluation``, RUN_HISTORY a
+    ``mode`` (paper, live or simulated), ``runs`` and ``limit`` (default 30).
+
+    Raises
+    ------
+    ValidationFailed
+        Naming every bad field.
+    """
+    params = require_object(raw)
+    errors = reject_unknown_params(params, PARAM_KEYS)
+    kind = params.get("visual_type")
+    if kind not in NEEDS:
+        errors["visual_type"] = [f"must be one of {', '.join(NEEDS)}, was {kind!r}"]
+        raise ValidationFailed(INVALID_VISUAL_MESSAGE, errors)
+    for name in NEEDS[kind]:
+        if params.get(name) in (None, ""):
+            errors.setdefault(name, []).append(f"{kind} needs {name}")
+    parsed: dict[str, Any] = {"visual_type": kind}
+    if "symbol" in NEEDS[kind] and params.get("symbol"):
+        symbol = str(params["symbol"]).strip().upper()
+        if not SYMBOL_PATTERN.fullmatch(symbol):
+            errors["symbol"] = [f"not a ticker: {params['symbol']!r}"]
+        parsed["symbol"] = symbol
+    if params.get("day") is not None:
+        day = date_param(params.get("day"), "day", errors)
+        parsed["day"] = day.isoformat() if day is not None else None
+    parsed["days"] = _count(params.get("days", DEFAULT_PRICE_DAYS), "days", MAX_DAYS, errors)
+    parsed["time"] = _wall_time(params.get("time"), errors)
+    parsed["limit"] = _count(params.get("limit", DEFAULT_RUN_HISTORY), "limit", MAX_DAYS, errors)
+    if kind == "RUN_HISTORY":
+        if params.get("mode") not in RUN_MODES:
+            errors["mode"] = [f"must be one of {', '.join(RUN_MODES)}, was {params.get('mode')!r}"]
+        parsed["mode"] = params.get("mode")
+    for name in ("record", "evaluation", "runs"):
+        if name in NEEDS[kind]:
+            parsed[name] = params.get(name)
+    if errors:
+        raise ValidationFailed(INVALID_VISUAL_MESSAGE, errors)
+    return parsed
+
+
+def generate_visual(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
+    """Job function of ``visual_generate``: the visual's JSON. ``params`` as parsed."""
+    kind = VisualType(params["visual_type"])
+    progress(0, f"generating {kind.value}")
+    visual = _generate(kind, params)
+    progress(100, "done")
+    _log.info(f"{kind.value} generated ({_label(params)})")
+    return visual
+
+
+def _generate(kind: VisualType, params: Mapping[str, Any]) -> dict[str, Any]:
+    if kind is VisualType.SINGLE_RUN:
+        return single_run(_live_sessions(), params["record"])
+    if kind is VisualType.EQUITY_CURVE:
+        return equity_curve(params["evaluation"])
+    if kind is VisualType.RUN_HISTORY:
+        runs = [
+            RunSummary(
+                run_id=int(run["run_id"]),
+                strategy=str(run["strategy"]),
+                mode=str(run["mode"]),
+                day=date.fromisoformat(str(run["day"])),
+                profit=float(run["profit"]),
+            )
+            for run in params["runs"]
+        ]
+        return run_history(runs, mode=params["mode"], limit=params["limit"])
+    sessions = _live_sessions()
+    symbol = params["symbol"]
+    day = date.fromisoformat(params["day"]) if params.get("day") else _latest_day(sessions, symbol)
+    if kind is VisualType.PRICE_GRAPH:
+        return price_graph(sessions, symbol, end=day, days=params["days"])
+    if kind is VisualType.DAY_SPREAD:
+        return day_spread(sessions, symbol, end=day, days=params["days"])
+    at = time.fromisoformat(params["time"]) if params.get("time") else DEFAULT_SETUP_TIME
+    return breakout1_setup(sessions, symbol, day=day, at=at)
+
+
+def _live_sessions() -> SessionCache:
+    config = RuntimeConfig.from_environ()
+    store = price_store_for(EnvType.LIVE, data_dir=config.data_dir, url=config.price_store)
+    return SessionCache(store, MarketCalendar.xnys())
+
+
+def _latest_day(sessions: SessionCache, symbol: str) -> date:
+    """The latest session of ``symbol`` on file (the session before today when none is)."""
+    on_file = sessions.on_file(symbol, Resolution.MINUTE) | sessions.on_file(
+        symbol, Resolution.SECOND
+    )
+    if on_file:
+        return max(on_file)
+    return sessions.calendar.previous_session(datetime.now(NEW_YORK).date())
+
+
+def _label(params: Mapping[str, Any]) -> str:
+    return (
+        ", ".join(
+            f"{name} {params[name]}" for name in ("symbol", "day", "mode") if params.get(name)
+        )
+        or "stored run"
+    )
+
+
+def _count(value: Any, field: str, most: int, errors: dict[str, list[str]]) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        errors[field] = [f"must be a whole number from 1 to {most}, was {value!r}"]
+        return 1
+    return value
+
+
+def _wall_time(value: Any, errors: dict[str, list[str]]) -> str | None:
+    if value is None:
+        return None
+    try:
+        return time.fromisoformat(str(value)).strftime("%H:%M")
+    except ValueError:
+        errors["time"] = [f"must be HH:MM New York time, was {value!r}"]
+        return None
 
 
 def _sessions_up_to(sessions: SessionCache, end: date, days: int) -> list[date]:

@@ -12,10 +12,13 @@ from tc2.data.session_cache import SessionCache
 from tc2.data.store import price_store_for
 from tc2.env import EnvType, MarketCalendar
 from tc2.env.market_calendar import new_york_epoch
+from tc2.errors import ValidationFailed
 from tc2.program.visuals import (
     RunSummary,
+    breakout1_setup,
     day_spread,
     equity_curve,
+    parse_visual_params,
     price_graph,
     run_history,
     single_run,
@@ -198,3 +201,64 @@ class RunHistoryTests:
                 ],
             },
         ]
+
+
+class Breakout1SetupTests:
+    def test_candles_up_to_the_time_lines_and_steps(self, sessions: SessionCache) -> None:
+        visual = breakout1_setup(sessions, "XYZ", day=MON, at=time(11, 0))
+
+        assert visual["visual_type"] == "BREAKOUT1_SETUP"
+        assert len(visual["candles"]) == 90  # 09:30 to 10:59, ended by 11:00
+        assert visual["candles"][-1]["time"] == new_york_epoch(MON, time(10, 59))
+        # Flat bars give lines of zero height: the range step fails, the lines are still drawn.
+        assert visual["lines"]["resistance"][0] == {
+            "time": new_york_epoch(MON, time(10, 5)),
+            "value": 100.0,
+        }
+        assert visual["grade"] == "FAIL" and visual["status"] == "NOT_VIABLE"
+        assert [s["step"] for s in visual["steps"]] == [
+            "window inside the session",
+            "lines drawn",
+            "range wide enough",
+        ]
+
+
+class ParseVisualParamsTests:
+    def test_defaults_are_filled_in(self) -> None:
+        parsed = parse_visual_params({"visual_type": "PRICE_GRAPH", "symbol": "spy"})
+
+        assert parsed == {
+            "visual_type": "PRICE_GRAPH",
+            "symbol": "SPY",
+            "days": 90,
+            "time": None,
+            "limit": 30,
+        }
+
+    @pytest.mark.parametrize(
+        ("raw", "field"),
+        [
+            ({"visual_type": "NOPE"}, "visual_type"),
+            ({"visual_type": "PRICE_GRAPH"}, "symbol"),
+            ({"visual_type": "PRICE_GRAPH", "symbol": "not a ticker"}, "symbol"),
+            ({"visual_type": "DAY_SPREAD", "symbol": "SPY", "days": 0}, "days"),
+            ({"visual_type": "BREAKOUT1_SETUP", "symbol": "SPY"}, "day"),
+            (
+                {
+                    "visual_type": "BREAKOUT1_SETUP",
+                    "symbol": "SPY",
+                    "day": "2024-03-04",
+                    "time": "25:00",
+                },
+                "time",
+            ),
+            ({"visual_type": "RUN_HISTORY", "mode": "dream", "runs": []}, "mode"),
+            ({"visual_type": "SINGLE_RUN"}, "record"),
+            ({"visual_type": "PRICE_GRAPH", "symbol": "SPY", "extra": 1}, "extra"),
+        ],
+    )
+    def test_bad_requests_name_the_field(self, raw: dict[str, object], field: str) -> None:
+        with pytest.raises(ValidationFailed) as caught:
+            parse_visual_params(raw)
+
+        assert field in caught.value.field_errors
