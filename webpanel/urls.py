@@ -13,6 +13,7 @@ api_patterns = [
     path("", include("webpanel.program.urls")),
     path("", include("webpanel.strategy.urls")),
     path("", include("webpanel.health.urls")),
+    path("", include("webpanel.visuals.urls")),
     path("schema/", SchemaApi.as_view(), name="api-schema"),
     path("docs/", api_docs_page, name="api-docs"),
 ]

@@ -109,6 +109,7 @@ class StatusTests:
             "data-collector",
             "bar-streamer",
             "health-refresher",
+            "visuals-refresher",
             "status-publisher",
         }
         worker = _component(status, "job-worker-1")

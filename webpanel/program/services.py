@@ -15,6 +15,7 @@ from tc2.env import ExecEnv
 from tc2.env.config import env_int
 from tc2.logs import LogFeed, feed_logger
 from tc2.program.components import ComponentExit, ComponentKind, ComponentSpec
+from tc2.program.data_collector import DATA_LOADED
 from tc2.program.program import RESTART_COMMAND, TC2Program, commands_key
 from webpanel.configuration.selectors import trading_settings_get
 from webpanel.core.errors import ServiceUnavailable
@@ -81,7 +82,22 @@ def program_components() -> list[ComponentSpec]:
         target="webpanel.health.refresher:run_health_refresher",
         heartbeat_timeout_s=300.0,
     )
-    return [*job_worker_specs(workers), janitor, collector, streamer, health_refresher]
+    visuals_refresher = ComponentSpec(
+        name="visuals-refresher",
+        kind=ComponentKind.THREAD,
+        target="webpanel.visuals.refresher:run_visuals_refresher",
+        heartbeat_timeout_s=300.0,
+        # Price graphs made before the data catch-up would show the missing days for 30 minutes.
+        start_condition=DATA_LOADED,
+    )
+    return [
+        *job_worker_specs(workers),
+        janitor,
+        collector,
+        streamer,
+        health_refresher,
+        visuals_refresher,
+    ]
 
 
 def program_run(*, stop: threading.Event) -> None:

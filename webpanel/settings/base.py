@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "webpanel.program",
     "webpanel.strategy",
     "webpanel.health",
+    "webpanel.visuals",
 ]
 
 MIDDLEWARE = [
