@@ -211,7 +211,7 @@ def equity_curve(evaluation: Mapping[str, Any]) -> dict[str, Any]:
 class RunSummary:
     """One strategy run as RUN_HISTORY shows it."""
 
-    run_id: int
+    run_id: str  # the strategy run's id, so a chart point can open SINGLE_RUN of that run
     strategy: str
     mode: str  # paper, live or simulated
     day: date
@@ -222,7 +222,8 @@ def run_history(
     runs: Sequence[RunSummary], *, mode: str, limit: int = DEFAULT_RUN_HISTORY
 ) -> dict[str, Any]:
     """Profit per run over time, the ``limit`` most recent of one mode, grouped by strategy."""
-    chosen = sorted((run for run in runs if run.mode == mode), key=lambda r: (r.day, r.run_id))
+    # Stable sort: runs of one day keep the order they were given in (the order they were made).
+    chosen = sorted((run for run in runs if run.mode == mode), key=lambda r: r.day)
     chosen = chosen[-limit:] if limit else []
     by_strategy: dict[str, list[dict[str, Any]]] = {}
     for run in chosen:
@@ -306,11 +307,12 @@ def parse_visual_params(raw: Mapping[str, Any]) -> dict[str, Any]:
     if params.get("day") is not None:
         day = date_param(params.get("day"), "day", errors)
         parsed["day"] = day.isoformat() if day is not None else None
-    parsed["days"] = _count(params.get("days", DEFAULT_PRICE_DAYS), "days", MAX_DAYS, errors)
+    default_days = DEFAULT_SPREAD_DAYS if kind == "DAY_SPREAD" else DEFAULT_PRICE_DAYS
+    parsed["days"] = _count(params.get("days", default_days), "days", MAX_DAYS, errors)
     parsed["time"] = _wall_time(params.get("time"), errors)
     parsed["limit"] = _count(params.get("limit", DEFAULT_RUN_HISTORY), "limit", MAX_DAYS, errors)
     if kind == "RUN_HISTORY":
-        if params.get("mode") not in RUN_MODES:
+        if params.get("mode") not in (*RUN_MODES, None, ""):  # a missing one is named above
             errors["mode"] = [f"must be one of {', '.join(RUN_MODES)}, was {params.get('mode')!r}"]
         parsed["mode"] = params.get("mode")
     for name in ("record", "evaluation", "runs"):
@@ -339,7 +341,7 @@ def _generate(kind: VisualType, params: Mapping[str, Any]) -> dict[str, Any]:
     if kind is VisualType.RUN_HISTORY:
         runs = [
             RunSummary(
-                run_id=int(run["run_id"]),
+                run_id=str(run["run_id"]),
                 strategy=str(run["strategy"]),
                 mode=str(run["mode"]),
                 day=date.fromisoformat(str(run["day"])),

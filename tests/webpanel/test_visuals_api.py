@@ -402,9 +402,13 @@ class RunHistoryTests:
             "series": [
                 {
                     "strategy": "CycleStrategy",
-                    "points": [  # by day, numbered in the order they were asked for
-                        {"time": SESSIONS[-2].isoformat(), "value": earlier["profit"], "run_id": 2},
-                        {"time": LAST.isoformat(), "value": later["profit"], "run_id": 1},
+                    "points": [  # by day, each naming its strategy run
+                        {
+                            "time": SESSIONS[-2].isoformat(),
+                            "value": earlier["profit"],
+                            "run_id": earlier["id"],
+                        },
+                        {"time": LAST.isoformat(), "value": later["profit"], "run_id": later["id"]},
                     ],
                 }
             ],
@@ -460,7 +464,7 @@ class GenerateTests:
             ({"visual_type": "PRICE_GRAPH", "symbol": "SPY", "days": "0"}, "days", "was 0"),
             ({"visual_type": "PRICE_GRAPH", "symbol": "SPY", "days": "many"}, "days", "'many'"),
             ({"visual_type": "PRICE_GRAPH", "symbol": "SPY", "day": "soon"}, "day", "YYYY-MM-DD"),
-            ({"visual_type": "RUN_HISTORY"}, "mode", "was None"),
+            ({"visual_type": "RUN_HISTORY"}, "mode", "RUN_HISTORY needs mode"),
             ({"visual_type": "RUN_HISTORY", "mode": "demo"}, "mode", "was 'demo'"),
             ({"visual_type": "RUN_HISTORY", "paper": "maybe"}, "paper", "was 'maybe'"),
             ({"visual_type": "RUN_HISTORY", "mode": "paper", "limit": "0"}, "limit", "was 0"),

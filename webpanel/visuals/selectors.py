@@ -56,7 +56,7 @@ DESCRIPTIONS: dict[VisualType, str] = {
     VisualType.SINGLE_RUN: "One simulated day (run_id of a simulate run): minute candles with "
     "buy and sell markers, the orders and the strategy's timeline.",
     VisualType.DAY_SPREAD: "Histogram of the day spreads ((high - low) / open) of the days "
-    "(default 90) sessions up to day.",
+    "(default 60) sessions up to day.",
     VisualType.BREAKOUT1_SETUP: "A day's minute candles up to time (HH:MM New York, default "
     "11:00) with BREAKOUT1's support and resistance lines and its steps.",
     VisualType.EQUITY_CURVE: "An evaluation's (run_id of an evaluate run) daily equity and "
@@ -217,8 +217,7 @@ def visual_run_get(
 def visual_history_runs(*, mode: Any, limit: Any) -> list[dict[str, Any]]:
     """RUN_HISTORY's runs of ``mode``: the ``limit`` most recent by day, as the engine reads them.
 
-    A run's ``run_id`` is its number: its place among the mode's strategy runs in the order they
-    were asked for (1 = the first; runs are never deleted, so a number stays with its run).
+    A run's ``run_id`` is its strategy run's id (a UUID), so the panel can open SINGLE_RUN of it.
     Paper and live trading keep no runs yet, and an unknown mode has none: an empty list (the
     engine names a bad mode).
     """
@@ -228,18 +227,18 @@ def visual_history_runs(*, mode: Any, limit: Any) -> list[dict[str, Any]]:
     rows = StrategyRun.objects.filter(kind=kind).order_by("created_at", "id")
     runs = [
         {
-            "run_id": number,
+            "run_id": str(run_id),
             "strategy": strategy,
             "mode": str(mode),
             "day": day.isoformat(),
             "profit": profit,
         }
-        for number, (strategy, day, profit, status) in enumerate(
-            rows.values_list("strategy", "day", "profit", "job__status"), start=1
+        for run_id, strategy, day, profit, status in rows.values_list(
+            "id", "strategy", "day", "profit", "job__status"
         )
         if status == JobStatus.SUCCEEDED and profit is not None and day is not None
     ]
-    runs.sort(key=lambda run: (run["day"], run["run_id"]))  # as the engine picks the most recent
+    runs.sort(key=lambda run: run["day"])  # stable, as the engine picks the most recent
     if isinstance(limit, int) and limit > 0:
         runs = runs[-limit:]
     return runs

@@ -179,25 +179,25 @@ class RunHistoryTests:
     def test_the_most_recent_runs_of_one_mode_by_strategy(self) -> None:
         runs = [
             RunSummary(
-                run_id=i,
+                run_id=f"r{i}",
                 strategy="A" if i % 2 else "B",
                 mode="simulated",
                 day=date(2024, 3, 1 + i),
                 profit=float(i),
             )
             for i in range(5)
-        ] + [RunSummary(run_id=9, strategy="A", mode="paper", day=MON, profit=100.0)]
+        ] + [RunSummary(run_id="r9", strategy="A", mode="paper", day=MON, profit=100.0)]
 
         visual = run_history(runs, mode="simulated", limit=3)
 
         assert visual["runs"] == 3 and visual["total_profit"] == 9.0
         assert visual["series"] == [
-            {"strategy": "A", "points": [{"time": "2024-03-04", "value": 3.0, "run_id": 3}]},
+            {"strategy": "A", "points": [{"time": "2024-03-04", "value": 3.0, "run_id": "r3"}]},
             {
                 "strategy": "B",
                 "points": [
-                    {"time": "2024-03-03", "value": 2.0, "run_id": 2},
-                    {"time": "2024-03-05", "value": 4.0, "run_id": 4},
+                    {"time": "2024-03-03", "value": 2.0, "run_id": "r2"},
+                    {"time": "2024-03-05", "value": 4.0, "run_id": "r4"},
                 ],
             },
         ]
@@ -234,6 +234,13 @@ class ParseVisualParamsTests:
             "time": None,
             "limit": 30,
         }
+        assert parse_visual_params({"visual_type": "DAY_SPREAD", "symbol": "SPY"})["days"] == 60
+
+    def test_a_missing_mode_is_named_once(self) -> None:
+        with pytest.raises(ValidationFailed) as caught:
+            parse_visual_params({"visual_type": "RUN_HISTORY", "runs": []})
+
+        assert caught.value.field_errors == {"mode": ["RUN_HISTORY needs mode"]}
 
     @pytest.mark.parametrize(
         ("raw", "field"),
