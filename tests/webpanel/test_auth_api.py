@@ -98,6 +98,40 @@ class TokenRefreshTests:
         assert response.status_code == 401
 
 
+class TokenRevokeTests:
+    def test_revoked_refresh_token_no_longer_refreshes(self, api: Any, admin_user: Any):
+        pair = _login(api).json()
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {pair['access']}")
+
+        revoked = api.post("/api/token/revoke", {"refresh": pair["refresh"]}, format="json")
+
+        assert revoked.status_code == 200
+        api.credentials()
+        refreshed = api.post("/api/token/refresh", {"refresh": pair["refresh"]}, format="json")
+        assert refreshed.status_code == 401
+        assert refreshed.json()["error"]["code"] == "token_not_valid"
+
+    def test_revoking_needs_the_access_token(self, api: Any, admin_user: Any):
+        pair = _login(api).json()
+
+        response = api.post("/api/token/revoke", {"refresh": pair["refresh"]}, format="json")
+
+        assert response.status_code == 401
+        assert (
+            api.post("/api/token/refresh", {"refresh": pair["refresh"]}, format="json").status_code
+            == 200
+        )
+
+    def test_missing_refresh_is_422(self, api: Any, admin_user: Any):
+        pair = _login(api).json()
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {pair['access']}")
+
+        response = api.post("/api/token/revoke", {}, format="json")
+
+        assert response.status_code == 422
+        assert "refresh" in response.json()["error"]["details"]["fields"]
+
+
 class BearerAuthenticationTests:
     def test_no_token_is_401_json(self, api: Any):
         response = api.get("/api/settings")

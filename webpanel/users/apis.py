@@ -1,4 +1,4 @@
-"""Token endpoints: obtain (throttled on failures) and refresh (rotating, blacklisting)."""
+"""Token endpoints: obtain (throttled on failures), refresh (rotating, blacklisting), revoke."""
 
 from __future__ import annotations
 
@@ -7,11 +7,16 @@ from typing import Any
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+from rest_framework_simplejwt.views import (
+    TokenBlacklistView,
+    TokenObtainPairView,
+    TokenRefreshView,
+)
 
 from webpanel.core.schema import ERROR_RESPONSES
 from webpanel.users.services import login_failure_record, login_throttle_check
@@ -22,6 +27,10 @@ class TokenPairSerializer(serializers.Serializer):
     refresh = serializers.CharField(
         help_text="Exchange at /api/token/refresh; valid 7 days, single use (rotated)."
     )
+
+
+class TokenRevokeSerializer(serializers.Serializer):
+    refresh = serializers.CharField(help_text="The refresh token to revoke.")
 
 
 class TokenObtainApi(TokenObtainPairView):
@@ -61,6 +70,29 @@ class TokenRefreshApi(TokenRefreshView):
         auth=[],
         responses={
             200: OpenApiResponse(TokenPairSerializer, description="New access and refresh token"),
+            **ERROR_RESPONSES.only(401, 422),
+        },
+        tags=["auth"],
+    )
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+
+class TokenRevokeApi(TokenBlacklistView):
+    """Log out: the refresh token stops working at once (the access token ends with its lifetime).
+
+    Needs the bearer access token like every route but obtaining one.
+    """
+
+    # simplejwt's view is public; this one authenticates like every other route.
+    authentication_classes = api_settings.DEFAULT_AUTHENTICATION_CLASSES
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="token_revoke",
+        request=TokenRevokeSerializer,
+        responses={
+            200: OpenApiResponse(description="The refresh token is revoked"),
             **ERROR_RESPONSES.only(401, 422),
         },
         tags=["auth"],
