@@ -12,41 +12,26 @@
 #         -> runtime (python slim: the virtualenv, the code and the built panel; no compilers).
 
 ARG PYTHON_IMAGE=python:3.11-slim
-ARG NODE_IMAGE=node:20-alpine
+ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
-# Stage 1: the web panel (SPA), built into /frontend/dist.
-# Today frontend/ holds only the placeholder page (frontend/public): it is copied as is. The web
-# panel issue adds the Angular app (frontend/package.json); then this stage runs `npm ci && npm
-# run build` and takes the build output (frontend/dist, or dist/<project>/browser from Angular's
-# application builder).
+# Stage 1: the web panel (the Angular app in frontend/), built into /frontend/dist with
+# `npm ci && npm run build`, as `make frontend` builds it. Debian (glibc) like the machines the
+# lock file was made on: it pins the glibc builds of the build tools' native packages.
 # nginx/Dockerfile has an identical stage (tests/unit/test_deployment_files.py keeps them equal),
 # so nginx serves the same files Django serves; the build cache shares it between both images.
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS frontend
 
 WORKDIR /src/frontend
+# The dependencies first, in a layer of their own that is reused until the lock file changes.
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
 COPY frontend/ ./
-
-RUN set -eu; \
-    if [ -f package.json ]; then \
-        npm ci --no-audit --no-fund; \
-        npm run build; \
-        if [ -f dist/index.html ]; then \
-            built=dist; \
-        else \
-            built=""; \
-            for candidate in dist/*/browser dist/*; do \
-                if [ -f "$candidate/index.html" ]; then built="$candidate"; break; fi; \
-            done; \
-            if [ -z "$built" ]; then echo "npm run build produced no index.html under dist/" >&2; exit 1; fi; \
-        fi; \
-    else \
-        built=public; \
-    fi; \
-    mkdir -p /frontend; \
-    cp -R "$built" /frontend/dist; \
-    test -f /frontend/dist/index.html
+RUN npm run build \
+    && test -f dist/index.html \
+    && mkdir -p /frontend \
+    && cp -R dist /frontend/dist
 
 # ---------------------------------------------------------------------------------------------
 # Stage 2: install the pinned requirements into a virtualenv.

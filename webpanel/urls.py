@@ -1,8 +1,10 @@
-"""Root URLs. Every API route lives under /api/; /healthz is outside it for container probes."""
+"""Root URLs. Every API route lives under /api/; /healthz is outside it for container probes;
+every other path belongs to the web panel (its files, or index.html for its client-side routes)."""
 
 from django.urls import include, path, re_path
 
 from webpanel.core.apis import ApiNotFoundApi, HealthzApi, SchemaApi, api_docs_page
+from webpanel.core.web_panel import web_panel_page
 
 api_patterns = [
     path("", include("webpanel.users.urls")),
@@ -21,8 +23,12 @@ api_patterns = [
 urlpatterns = [
     path("healthz", HealthzApi.as_view(), name="healthz"),
     path("api/", include(api_patterns)),
-    # Last: any other /api/ path is a JSON 404, whatever the method.
-    re_path(r"^api/", ApiNotFoundApi.as_view(), name="api-not-found"),
+    # Any other /api/ path is a JSON 404, whatever the method.
+    re_path(r"^api(?:/|$)", ApiNotFoundApi.as_view(), name="api-not-found"),
+    # Last: the web panel, for every path outside /api/, /static/ and /healthz.
+    re_path(
+        r"^(?!api(?:/|$)|static/|healthz(?:/|$))(?P<path>.*)$", web_panel_page, name="web-panel"
+    ),
 ]
 
 handler400 = "webpanel.core.apis.handler400"

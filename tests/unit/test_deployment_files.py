@@ -1,12 +1,13 @@
 """Static checks of the compose-profile deployment files.
 
-No Docker engine is needed: docker-compose.yml, .env.example, both Dockerfiles, .dockerignore and
-nginx.conf are parsed, and the properties that keep a deployment working (and its secrets out of
-the repository) are asserted.
+No Docker engine is needed: docker-compose.yml, .env.example, both Dockerfiles, .dockerignore,
+nginx.conf and the web panel's package and lock files are parsed, and the properties that keep a
+deployment working (and its secrets out of the repository) are asserted.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Iterator
@@ -25,7 +26,8 @@ DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 NGINX_CONF = ROOT / "nginx" / "nginx.conf"
 NGINX_DOCKERFILE = ROOT / "nginx" / "Dockerfile"
-PLACEHOLDER = ROOT / "frontend" / "public" / "index.html"
+FRONTEND = ROOT / "frontend"
+PANEL_DIST = FRONTEND / "dist"
 
 SERVICES = {"redis", "mongo", "postgres", "backend", "program", "nginx"}
 TC2_SERVICES = ("backend", "program")
@@ -515,13 +517,19 @@ def test_dockerfile_is_multi_stage(stages: list[Stage]) -> None:
     assert stages[-1].name == "runtime"
 
 
-def test_frontend_stage_builds_or_copies_the_panel(stages: list[Stage]) -> None:
-    frontend = {stage.name: stage for stage in stages}["frontend"].text
-    assert "COPY frontend/ ./" in frontend
-    assert "npm ci" in frontend and "npm run build" in frontend
-    assert "if [ -f package.json ]" in frontend
-    assert "built=public" in frontend
-    assert "/frontend/dist" in frontend
+def test_frontend_stage_builds_the_panel_with_npm_ci(stages: list[Stage]) -> None:
+    frontend = {stage.name: stage for stage in stages}["frontend"]
+    copies = frontend.args("COPY")
+    runs = frontend.args("RUN")
+    # The lock file comes first, so the dependencies' layer survives source changes.
+    assert copies == ["frontend/package.json frontend/package-lock.json ./", "frontend/ ./"]
+    assert runs[0] == "npm ci --no-audit --no-fund"
+    build = runs[1]
+    assert build.startswith("npm run build ") and "npm install" not in frontend.text
+    assert "test -f dist/index.html" in build
+    assert build.endswith("cp -R dist /frontend/dist")
+    # glibc, like the lock file's native packages (no musl build of them is locked).
+    assert frontend.base.startswith("node:20-") and "alpine" not in frontend.base
 
 
 def test_runtime_is_python_slim_without_build_tools(runtime: Stage) -> None:
@@ -700,8 +708,9 @@ def test_nginx_serves_the_spa_and_hides_its_version(nginx_http: list[Directive])
         if loc.args == ["/"]
     ]
     assert len(roots) == 1
+    # Deep links: any path that is not a file is the panel's index page (client-side routing).
     assert [d.args for d in _children(roots[0].block or [], "try_files")] == [
-        ["$uri", "/index.html"]
+        ["$uri", "$uri/", "/index.html"]
     ]
 
 
@@ -710,13 +719,116 @@ def test_nginx_parser_rejects_unbalanced_blocks() -> None:
         _parse_nginx("http { server { listen 80; }")
 
 
-# --------------------------------------------------------------------------- placeholder
+# ---------------------------------------------------------------------------- web panel
+
+# An address on another host, loaded by the page: src/href/srcset, CSS url() and @import.
+_EXTERNAL_IN_HTML = re.compile(
+    r"""(?:src|href|srcset|action)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE
+)
+_EXTERNAL_IN_CSS = re.compile(
+    r"""(?:url\(\s*["']?|@import\s+["'])\s*(?:https?:)?//""", re.IGNORECASE
+)
 
 
-def test_placeholder_page_is_self_contained_and_links_docs() -> None:
-    html = PLACEHOLDER.read_text()
-    assert "<title>TC2</title>" in html
-    assert 'href="/api/docs/"' in html
-    assert 'href="/healthz"' in html
-    external = re.findall(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", html, re.IGNORECASE)
-    assert not external, "the placeholder must not load external assets"
+def _external_references(path: Path) -> list[str]:
+    text = path.read_text()
+    pattern = _EXTERNAL_IN_CSS if path.suffix in {".css", ".scss"} else _EXTERNAL_IN_HTML
+    found = pattern.findall(text)
+    if path.suffix == ".html":
+        # Inline <style> blocks (the build inlines the critical CSS) are CSS too.
+        found += _EXTERNAL_IN_CSS.findall(text)
+    return found
+
+
+def _panel_pages_and_styles(folder: Path) -> list[Path]:
+    return sorted(
+        path
+        for pattern in ("*.html", "*.css", "*.scss")
+        for path in folder.rglob(pattern)
+        if "node_modules" not in path.parts
+    )
+
+
+def test_panel_sources_load_nothing_from_other_hosts() -> None:
+    files = _panel_pages_and_styles(FRONTEND / "src")
+    assert FRONTEND / "src" / "index.html" in files
+    for path in files:
+        external = _external_references(path)
+        assert not external, f"{path.relative_to(ROOT)} loads from another host: {external}"
+
+
+def test_panel_index_page_is_angular_with_a_base_href() -> None:
+    html = (FRONTEND / "src" / "index.html").read_text()
+    # Deep links (/strategy/simulations) load the bundles from "/", not from the route's folder.
+    assert '<base href="/">' in html
+    assert re.search(r"<title>[^<]*TC2[^<]*</title>", html)
+
+
+def test_built_panel_loads_nothing_from_other_hosts() -> None:
+    if not (PANEL_DIST / "index.html").is_file():
+        pytest.skip("no frontend/dist (`make frontend` builds it; the e2e tests check it served)")
+    files = _panel_pages_and_styles(PANEL_DIST)
+    assert PANEL_DIST / "index.html" in files
+    for path in files:
+        external = _external_references(path)
+        assert not external, f"{path.relative_to(ROOT)} loads from another host: {external}"
+
+
+def test_external_reference_patterns() -> None:
+    assert _EXTERNAL_IN_HTML.search('<link href="https://fonts.example/css">')
+    assert _EXTERNAL_IN_HTML.search("<script src=//cdn.example/x.js>")
+    assert not _EXTERNAL_IN_HTML.search('<script src="main-ABCD1234.js">')
+    assert _EXTERNAL_IN_CSS.search("@import 'https://fonts.example/css';")
+    assert _EXTERNAL_IN_CSS.search("a{background:url( //cdn.example/a.png)}")
+    assert not _EXTERNAL_IN_CSS.search("a{background:url(data:image/png;base64,AA)}")
+
+
+@pytest.fixture(scope="module")
+def package() -> dict[str, Any]:
+    return json.loads((FRONTEND / "package.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def lock() -> dict[str, Any]:
+    return json.loads((FRONTEND / "package-lock.json").read_text())
+
+
+def test_package_scripts_build_and_test_headless(package: dict[str, Any]) -> None:
+    scripts = package["scripts"]
+    assert scripts["build"].startswith("ng build")
+    # `make test` and CI run it without a browser or a watcher.
+    assert "--watch=false" in scripts["test"]
+
+
+def test_lock_file_matches_package_json(package: dict[str, Any], lock: dict[str, Any]) -> None:
+    assert lock["lockfileVersion"] >= 3
+    root = lock["packages"][""]
+    for kind in ("dependencies", "devDependencies"):
+        assert root.get(kind, {}) == package.get(kind, {}), f"package-lock.json {kind}: npm install"
+
+
+def _resolves(packages: dict[str, Any], parent: str, name: str) -> bool:
+    """Whether ``name`` required by the package at ``parent`` is in the lock (node's lookup)."""
+    folder = parent
+    while True:
+        if f"{folder}/node_modules/{name}".lstrip("/") in packages:
+            return True
+        if not folder:
+            return False
+        cut = folder.rfind("/node_modules/")
+        folder = folder[:cut] if cut >= 0 else ""
+
+
+def test_lock_file_holds_every_package_npm_ci_needs(lock: dict[str, Any]) -> None:
+    # `npm ci` refuses a lock file missing any dependency, optional platform builds included
+    # (a registry mirror without some of them once left them out).
+    packages = lock["packages"]
+    missing = sorted(
+        f"{name} (for {parent or 'the panel'})"
+        for parent, entry in packages.items()
+        if not entry.get("link")
+        for kind in ("dependencies", "optionalDependencies")
+        for name in entry.get(kind, {})
+        if not _resolves(packages, parent, name)
+    )
+    assert not missing, f"package-lock.json lacks {len(missing)}: {missing[:10]}"

@@ -1,4 +1,4 @@
-"""The panel's typed API client is generated from frontend/openapi.json: it must be the API's schema.
+"""The panel's typed API client comes from frontend/openapi.json: it must be the API's schema.
 
 When an API change makes this fail, regenerate the copy (`make frontend-schema`) and rebuild the
 panel: the TypeScript build then names every place in the panel the change breaks.

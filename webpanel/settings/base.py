@@ -96,10 +96,13 @@ STATIC_URL = "/static/"
 # Serve app and sidecar assets straight from their packages: nothing to collect, nothing stale.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
-# The built web panel (frontend/dist) is served at "/"; until it exists, the placeholder page.
-_FRONTEND_DIST = PROJECT_DIR / "frontend" / "dist"
-WHITENOISE_ROOT = _FRONTEND_DIST if _FRONTEND_DIST.is_dir() else PROJECT_DIR / "frontend" / "public"
-WHITENOISE_INDEX_FILE = True
+# The web panel, built by `make frontend`. WhiteNoise serves the files of the build found at
+# start-up; webpanel.core.web_panel answers "/" and every client-side route with its index.html
+# (read on each request), serves files of a later build, and says how to build a missing one.
+TC2_FRONTEND_DIST = PROJECT_DIR / "frontend" / "dist"
+WHITENOISE_ROOT = TC2_FRONTEND_DIST if TC2_FRONTEND_DIST.is_dir() else None
+# Angular names each built script and stylesheet after its content (main-XAME7DT4.js).
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/[^/]+-[0-9A-Z]{8}\.(?:js|css)$"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
