@@ -64,7 +64,7 @@ export class JobsPage {
   private readonly api = inject(ApiClient);
   private readonly jobs = inject(JobsService);
   private readonly destroyRef = inject(DestroyRef);
-  readonly jobId = input<string>('');
+  readonly jobId = input<string | undefined>();
   protected readonly selected = signal<Job | null>(null);
   protected readonly recent = signal<Job[]>([]);
   protected readonly error = signal<ApiError | null>(null);

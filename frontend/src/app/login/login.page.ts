@@ -34,7 +34,7 @@ export class LoginPage {
   protected readonly auth = inject(AuthService);
   private readonly router = inject(Router);
   /** Where to go after signing in (the guard's ``?next=``): only a path inside the panel. */
-  readonly next = input<string>('');
+  readonly next = input<string | undefined>();
   protected username = '';
   protected password = '';
   protected readonly busy = signal(false);
@@ -51,7 +51,7 @@ export class LoginPage {
     this.auth.login(this.username.trim(), this.password).subscribe({
       next: () => {
         this.busy.set(false);
-        const next = this.next();
+        const next = this.next() ?? '';
         void this.router.navigateByUrl(next.startsWith('/') && !next.startsWith('//') ? next : '/runtime/console');
       },
       error: (error: unknown) => {
