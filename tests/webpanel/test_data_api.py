@@ -114,6 +114,19 @@ class DataReadTests:
         assert spy["invalid"][0]["day"] == DAY.isoformat()
         assert any("fewer than 380" in reason for reason in spy["invalid"][0]["reasons"])
 
+    def test_status_has_the_documented_shape(self, admin_api: Any, seeded: list[date]):
+        from webpanel.data.apis import DataStatusApi, InvalidDaySerializer, SymbolCoverageSerializer
+
+        body = admin_api.get("/api/data/status?resolution=1m").json()
+        assert set(body) == set(DataStatusApi.OutputSerializer().fields)
+        assert body["resolution"] == "1m"
+        for row in body["symbols"]:
+            assert set(row) == set(SymbolCoverageSerializer().fields)
+            for day in row["invalid"]:
+                assert set(day) == set(InvalidDaySerializer().fields)
+        qqq = next(row for row in body["symbols"] if row["symbol"] == "QQQ")
+        assert qqq["sessions_on_file"] == 0 and qqq["last_day"] is None
+
 
 class DataImportTests:
     def test_a_good_file_is_queued_then_saved_by_the_job(

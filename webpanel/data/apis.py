@@ -125,13 +125,31 @@ class DataBarsApi(APIView):
         )
 
 
+class InvalidDaySerializer(serializers.Serializer):
+    day = serializers.DateField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class SymbolCoverageSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    sessions_on_file = serializers.IntegerField()
+    checked = serializers.IntegerField(help_text="The last sessions on file that were validated.")
+    valid = serializers.IntegerField()
+    invalid = InvalidDaySerializer(many=True)
+    last_day = serializers.DateField(allow_null=True)
+
+
 class DataStatusApi(APIView):
     """Per symbol: sessions on file; of the last 40, how many are valid, the rest with reasons."""
+
+    class OutputSerializer(serializers.Serializer):
+        resolution = serializers.CharField()
+        symbols = SymbolCoverageSerializer(many=True)
 
     @extend_schema(
         operation_id="data_status",
         parameters=[RESOLUTION],
-        responses={200: OpenApiTypes.OBJECT, **ERROR_RESPONSES.only(400, 401)},
+        responses={200: OutputSerializer, **ERROR_RESPONSES.only(400, 401)},
         tags=["data"],
     )
     def get(self, request: Request) -> Response:

@@ -1,3 +1,4 @@
+import { DecimalPipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, effect, inject } from '@angular/core';
 import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 
@@ -12,7 +13,7 @@ interface NavGroup {
 /** The shell: navigation by the seed's three areas, the jobs indicator, the user and logout. */
 @Component({
   selector: 'tc2-root',
-  imports: [RouterOutlet, RouterLink, RouterLinkActive],
+  imports: [RouterOutlet, RouterLink, RouterLinkActive, DecimalPipe],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './app.html',
 })

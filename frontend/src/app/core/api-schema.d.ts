@@ -697,6 +697,10 @@ export interface components {
         DataResetAttemptsOutput: {
             reset: number;
         };
+        DataStatusOutput: {
+            resolution: string;
+            symbols: components["schemas"]["SymbolCoverage"][];
+        };
         DataSymbolsOutput: {
             universe: string[];
             on_file: string[];
@@ -780,6 +784,11 @@ export interface components {
          * @enum {string}
          */
         HealthzOutputStatusEnum: "ok" | "unavailable";
+        InvalidDay: {
+            /** Format: date */
+            day: string;
+            reasons: string[];
+        };
         Job: {
             /** Format: uuid */
             id: string;
@@ -1215,6 +1224,16 @@ export interface components {
             start: string;
             /** @description HH:MM New York */
             end: string;
+        };
+        SymbolCoverage: {
+            symbol: string;
+            sessions_on_file: number;
+            /** @description The last sessions on file that were validated. */
+            checked: number;
+            valid: number;
+            invalid: components["schemas"]["InvalidDay"][];
+            /** Format: date */
+            last_day: string | null;
         };
         TokenObtainPairRequest: {
             username: string;
@@ -1706,9 +1725,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["DataStatusOutput"];
                 };
             };
             /** @description Malformed request (bad query parameter or body that is not JSON) */

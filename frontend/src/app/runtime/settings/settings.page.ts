@@ -1,9 +1,45 @@
-import { ChangeDetectionStrategy, Component } from '@angular/core';
+import { DatePipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 
-/** Placeholder while the page is being built. */
+import { ErrorBox } from '../../shared/error-box';
+import { AlpacaEndpointSetting } from './alpaca-endpoint';
+import { PurchaseLimits } from './purchase-limits';
+import { SettingsStore } from './settings-store';
+import { SymbolUniverse } from './symbol-universe';
+
+/** The trader's settings: symbol universe, Alpaca endpoint, maximum purchase per strategy. */
 @Component({
   selector: 'tc2-settings-page',
+  imports: [DatePipe, ErrorBox, SymbolUniverse, AlpacaEndpointSetting, PurchaseLimits],
+  providers: [SettingsStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
-  template: `<h1>Settings</h1>`,
+  template: `
+    <h1>Settings</h1>
+    @if (store.loadError(); as error) {
+      <tc2-error-box [error]="error" />
+      <button type="button" (click)="store.load()">Try again</button>
+    }
+    @if (store.settings(); as settings) {
+      <p class="muted">
+        @if (settings.updated_at) {
+          Last changed {{ settings.updated_at | date: 'medium' }} by {{ settings.updated_by ?? 'unknown' }}.
+        } @else {
+          The defaults; nothing was changed yet.
+        }
+        Every change is checked by the server; a refused change leaves everything as it was.
+      </p>
+      <tc2-symbol-universe />
+      <tc2-alpaca-endpoint />
+      <tc2-purchase-limits />
+    } @else if (!store.loadError()) {
+      <p class="muted">Loading the settings…</p>
+    }
+  `,
 })
-export class SettingsPage {}
+export class SettingsPage {
+  protected readonly store = inject(SettingsStore);
+
+  constructor() {
+    this.store.load();
+  }
+}

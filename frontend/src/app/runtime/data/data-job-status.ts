@@ -1,0 +1,84 @@
+import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
+import { RouterLink } from '@angular/router';
+
+import { ErrorBox } from '../../shared/error-box';
+import { JobProgress } from '../../shared/job-progress';
+import { JobRun } from '../job-run';
+
+interface CollectionProblem {
+  symbol: string;
+  day: string;
+  resolution: string;
+  outcome: string;
+  reasons: string[];
+}
+
+/** What a data job did (tc2/program/data_jobs.py results), as far as this page shows it. */
+interface DataJobResult {
+  sessions?: number;
+  saved?: number;
+  on_file?: number;
+  invalid?: number;
+  failed?: number;
+  problems?: CollectionProblem[];
+  bars?: number;
+  first_day?: string;
+  last_day?: string;
+}
+
+/** A data action's job: its progress, then what it saved and which days it could not fix. */
+@Component({
+  selector: 'tc2-data-job-status',
+  imports: [RouterLink, ErrorBox, JobProgress],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    @if (run().note(); as note) {
+      <p class="muted">{{ note }}</p>
+    }
+    <tc2-error-box [error]="run().error()" [shownFields]="shownFields()" />
+    @if (run().job(); as job) {
+      <tc2-job-progress [job]="job" />
+      @if (summary(); as s) {
+        <p role="status">{{ s }}</p>
+      }
+      @if (problems().length) {
+        <details>
+          <summary>{{ problems().length }} {{ problems().length === 1 ? 'day' : 'days' }} not fixed</summary>
+          <ul class="small">
+            @for (p of problems().slice(0, 50); track $index) {
+              <li><span class="mono">{{ p.symbol }} {{ p.day }} {{ p.resolution }}</span> {{ p.outcome }}: {{ p.reasons.join('; ') }}</li>
+            }
+          </ul>
+        </details>
+      }
+      <a class="small" [routerLink]="['/jobs', job.id]">Job details</a>
+    }
+  `,
+})
+export class DataJobStatus {
+  readonly run = input.required<JobRun>();
+  /** Fields the form shows next to its inputs. */
+  readonly shownFields = input<readonly string[]>([]);
+
+  private readonly result = computed(() => {
+    const job = this.run().job();
+    return job?.status === 'succeeded' ? ((job.result ?? {}) as DataJobResult) : null;
+  });
+  protected readonly problems = computed(() => this.result()?.problems ?? []);
+  protected readonly summary = computed(() => {
+    const r = this.result();
+    if (!r) {
+      return null;
+    }
+    if (typeof r.bars === 'number') {
+      return `Imported ${r.bars} bars in ${r.sessions ?? '?'} sessions (${r.first_day} to ${r.last_day}).`;
+    }
+    if (typeof r.sessions !== 'number') {
+      return 'Done.';
+    }
+    return (
+      `Done: ${r.sessions} sessions per symbol; ${r.saved ?? 0} saved, ${r.on_file ?? 0} already on file, ` +
+      `${r.invalid ?? 0} invalid, ${r.failed ?? 0} failed.`
+    );
+  });
+}

@@ -1,0 +1,131 @@
+import { ChangeDetectionStrategy, Component, computed, inject, linkedSignal, signal } from '@angular/core';
+
+import { ApiError, Schemas, apiErrorFrom } from '../../core/api';
+import { ErrorBox } from '../../shared/error-box';
+import { fieldMessagesUnder, fieldNamesUnder } from '../field-errors';
+import { SettingsStore } from './settings-store';
+
+type Endpoint = Schemas['AlpacaEndpointEnum'];
+
+export const LIVE_REFUSED =
+  'Live trading is not enabled on this server. An administrator must set TC2_ALLOW_LIVE=1 in the ' +
+  "server's environment and start TC2 again; until then TC2 trades on the paper endpoint only.";
+
+/**
+ * Paper or live: choosing the other endpoint asks for an explicit confirmation (for live, also a
+ * tick acknowledging real money). When the server does not allow live trading, choosing live shows
+ * that refusal at once and sends nothing; should the server refuse anyway, its message shows too.
+ */
+@Component({
+  selector: 'tc2-alpaca-endpoint',
+  imports: [ErrorBox],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <section class="card" aria-labelledby="endpoint-title">
+      <h2 id="endpoint-title">Alpaca endpoint</h2>
+      <p>
+        Orders go to the
+        <span class="badge" [class]="'badge endpoint-' + current()" data-testid="current-endpoint">{{ current() }}</span>
+        endpoint.
+        @if (!allowed()) {
+          <span class="muted">Live trading is disabled on this server.</span>
+        }
+      </p>
+      <fieldset>
+        <legend>Send orders to</legend>
+        <div class="choice">
+          <input type="radio" id="endpoint-paper" name="alpaca-endpoint" value="paper" [checked]="chosen() === 'paper'"
+                 (change)="choose('paper')" />
+          <label for="endpoint-paper">Paper — simulated money</label>
+        </div>
+        <div class="choice">
+          <input type="radio" id="endpoint-live" name="alpaca-endpoint" value="live" [checked]="chosen() === 'live'"
+                 (change)="choose('live')" />
+          <label for="endpoint-live">Live — real money</label>
+        </div>
+      </fieldset>
+      @if (chosen() !== current()) {
+        @if (chosen() === 'live' && !allowed()) {
+          <div class="error-box" role="alert">
+            <strong>{{ refused }}</strong> Nothing was changed.
+            <div class="keep"><button type="button" class="secondary" (click)="choose(current())">Keep {{ current() }}</button></div>
+          </div>
+        } @else {
+          <div class="confirm-box" role="group" aria-label="Confirm the endpoint change">
+            @if (chosen() === 'live') {
+              <p><strong>Switch to LIVE trading?</strong> From now on every order TC2 places goes to Alpaca's live endpoint and spends real money.</p>
+              <input type="checkbox" id="confirm-live" [checked]="acknowledged()" (change)="acknowledged.set($any($event.target).checked)" />
+              <label for="confirm-live" class="inline">I understand that live orders spend real money</label>
+            } @else {
+              <p><strong>Switch to paper trading?</strong> Orders go to Alpaca's paper endpoint with simulated money.</p>
+            }
+            <div class="row">
+              <button type="button" [class.danger]="chosen() === 'live'" [disabled]="busy() || (chosen() === 'live' && !acknowledged())"
+                      (click)="apply()">Switch to {{ chosen() }} trading</button>
+              <button type="button" class="secondary" (click)="choose(current())">Cancel</button>
+            </div>
+          </div>
+        }
+      }
+      @for (message of endpointMessages(); track $index) {
+        <p class="field-error" role="alert">{{ message }}</p>
+      }
+      <tc2-error-box [error]="error()" [shownFields]="shownFields()" />
+      @if (saved(); as note) {
+        <p role="status">{{ note }}</p>
+      }
+    </section>
+  `,
+  styles: `
+    fieldset { border: 1px solid var(--line); border-radius: 4px; padding: 0.5rem 0.75rem; margin: 0 0 0.75rem; }
+    legend { color: var(--muted); padding: 0 0.25rem; }
+    .choice { display: flex; align-items: center; gap: 0.5rem; margin: 0.25rem 0; }
+    .choice label, label.inline { display: inline; margin: 0; color: var(--text); }
+    .confirm-box { border: 1px solid var(--warn); border-radius: 4px; padding: 0.6rem 0.8rem; margin: 0.5rem 0; }
+    .confirm-box p { margin: 0 0 0.5rem; }
+    .confirm-box .row, .keep { margin-top: 0.5rem; }
+    .endpoint-paper { background: var(--good); color: #000; }
+    .endpoint-live { background: var(--bad); color: #fff; }
+  `,
+})
+export class AlpacaEndpointSetting {
+  private readonly store = inject(SettingsStore);
+
+  protected readonly refused = LIVE_REFUSED;
+  protected readonly current = computed<Endpoint>(() => this.store.settings()?.alpaca_endpoint ?? 'paper');
+  protected readonly allowed = computed(() => this.store.settings()?.live_trading_allowed ?? false);
+  protected readonly chosen = linkedSignal<Endpoint>(() => this.current());
+  protected readonly acknowledged = signal(false);
+  protected readonly busy = signal(false);
+  protected readonly error = signal<ApiError | null>(null);
+  protected readonly saved = signal<string | null>(null);
+  protected readonly endpointMessages = computed(() => fieldMessagesUnder(this.error(), 'alpaca_endpoint'));
+  protected readonly shownFields = computed(() => fieldNamesUnder(this.error(), 'alpaca_endpoint'));
+
+  protected choose(endpoint: Endpoint): void {
+    this.chosen.set(endpoint);
+    this.acknowledged.set(false);
+    this.error.set(null);
+    this.saved.set(null);
+  }
+
+  protected apply(): void {
+    const endpoint = this.chosen();
+    if (endpoint === 'live' && (!this.allowed() || !this.acknowledged())) {
+      return;
+    }
+    this.busy.set(true);
+    this.error.set(null);
+    this.store.update({ alpaca_endpoint: endpoint }).subscribe({
+      next: (settings) => {
+        this.busy.set(false);
+        this.acknowledged.set(false);
+        this.saved.set(`Orders now go to the ${settings.alpaca_endpoint ?? endpoint} endpoint.`);
+      },
+      error: (failure: unknown) => {
+        this.busy.set(false);
+        this.error.set(apiErrorFrom(failure));
+      },
+    });
+  }
+}

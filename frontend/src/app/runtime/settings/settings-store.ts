@@ -1,0 +1,33 @@
+import { Injectable, inject, signal } from '@angular/core';
+import { Observable, tap } from 'rxjs';
+
+import { ApiClient, ApiError, Schemas, apiErrorFrom } from '../../core/api';
+
+export type TradingSettings = Schemas['SettingsOutput'];
+export type SettingsChanges = Schemas['PatchedSettingsInputRequest'];
+
+/**
+ * The Settings page's state: the trading settings as last read or saved. Each section sends its
+ * own partial change; the server validates the whole result (422 names every bad field, nothing
+ * is saved) and answers with the settings as stored, which every section then shows.
+ */
+@Injectable()
+export class SettingsStore {
+  private readonly api = inject(ApiClient);
+
+  readonly settings = signal<TradingSettings | null>(null);
+  readonly loadError = signal<ApiError | null>(null);
+
+  load(): void {
+    this.loadError.set(null);
+    this.api.get('/api/settings').subscribe({
+      next: (settings) => this.settings.set(settings),
+      error: (failure: unknown) => this.loadError.set(apiErrorFrom(failure)),
+    });
+  }
+
+  /** PATCH ``changes``; on success the stored settings replace the shown ones. */
+  update(changes: SettingsChanges): Observable<TradingSettings> {
+    return this.api.patch('/api/settings', changes).pipe(tap((settings) => this.settings.set(settings)));
+  }
+}
