@@ -1,0 +1,83 @@
+import { evaluation } from '../testing/run-fixtures';
+import {
+  comparisonChart,
+  comparisonRows,
+  dayRows,
+  equityChart,
+  evaluationMetrics,
+  setupRows,
+} from './evaluation-view';
+
+describe('evaluation view', () => {
+  it('draws equity on top and the drawdown in percent below', () => {
+    const spec = equityChart(evaluation());
+
+    expect(spec.lines?.[0].data).toEqual([
+      { time: '2026-03-02', value: 30040 },
+      { time: '2026-03-03', value: 29980 },
+      { time: '2026-03-04', value: 30030 },
+    ]);
+    expect(spec.histograms?.[0]).toMatchObject({ title: 'Drawdown %', pane: 1 });
+    expect(spec.histograms?.[0].data.map((point) => point.value)).toEqual([-0, -0.2, -0.03]);
+  });
+
+  it('lists the metrics, signed ones coloured', () => {
+    const rows = evaluationMetrics(evaluation());
+    const row = (label: string) => rows.find((r) => r.label === label);
+
+    expect(row('Net profit')).toMatchObject({ value: '+$30.00', tone: 'positive' });
+    expect(row('Max drawdown')).toMatchObject({ value: '0.20 %', tone: null });
+    expect(row('Final equity')?.value).toBe('$30,030.00');
+    expect(row('Win ratio')?.value).toBe('50.00 %');
+    expect(row('Skipped symbol-days')?.value).toBe('1');
+  });
+
+  it('keeps the metrics readable when no day could be simulated', () => {
+    const rows = evaluationMetrics(evaluation({ performance: null, equity_curve: null }));
+
+    expect(rows.find((r) => r.label === 'Sharpe ratio')?.value).toBe('—');
+    expect(equityChart(evaluation({ equity_curve: null })).lines?.[0].data).toEqual([]);
+  });
+
+  it('shows a skipped day with its reason', () => {
+    const rows = dayRows(evaluation());
+
+    expect(rows[1]).toMatchObject({ profit: '-$60.00', tone: 'negative', exposure: '20.00 %' });
+    expect(rows[2]).toMatchObject({
+      skipped: true,
+      profit: '—',
+      outcome: 'skipped: no 1m bars on file',
+    });
+  });
+
+  it('compares two evaluations and marks the better one per figure', () => {
+    const better = evaluation({
+      params: { fast: 12, qty: 10 },
+      tc2_metrics: { ...evaluation().tc2_metrics, net_profit: 90 },
+      performance: { ...evaluation().performance!, max_drawdown: 0.001 },
+    });
+
+    const rows = comparisonRows(evaluation(), better);
+    const row = (label: string) => rows.find((r) => r.label === label)!;
+
+    expect(row('Net profit')).toMatchObject({
+      first: '+$30.00',
+      second: '+$90.00',
+      better: 'second',
+    });
+    expect(row('Max drawdown')).toMatchObject({ better: 'second' });
+    expect(row('Sharpe ratio').better).toBeNull();
+    expect(row('Trades').better).toBeNull();
+    expect(
+      setupRows(evaluation(), better)
+        .filter((r) => r.differs)
+        .map((r) => r.label),
+    ).toEqual(['fast']);
+    expect(comparisonChart(evaluation(), better).lines?.map((l) => l.title)).toEqual([
+      'First return %',
+      'Second return %',
+      'First drawdown %',
+      'Second drawdown %',
+    ]);
+  });
+});

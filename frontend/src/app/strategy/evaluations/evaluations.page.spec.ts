@@ -1,0 +1,197 @@
+import { provideHttpClient } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { TestBed } from '@angular/core/testing';
+import { Router, provideRouter, withComponentInputBinding } from '@angular/router';
+import { RouterTestingHarness } from '@angular/router/testing';
+
+import { Chart } from '../../shared/chart';
+import { ChartStub } from '../testing/chart-stub';
+import { SMA_CROSS, evaluation, runDetail } from '../testing/run-fixtures';
+import { EvaluationsPage } from './evaluations.page';
+
+const FIRST = '33333333-3333-4333-8333-333333333333';
+const SECOND = '44444444-4444-4444-8444-444444444444';
+
+function evaluateRun(id: string, result = evaluation()) {
+  return runDetail({
+    id,
+    kind: 'evaluate',
+    day: null,
+    start: result.start,
+    end: result.end,
+    profit: result.tc2_metrics.net_profit,
+    result: result as unknown as Record<string, unknown>,
+  });
+}
+
+describe('EvaluationsPage', () => {
+  let http: HttpTestingController;
+  let harness: RouterTestingHarness;
+  let element: HTMLElement;
+
+  async function settle(): Promise<void> {
+    await harness.fixture.whenStable();
+    harness.detectChanges();
+  }
+
+  async function open(url: string, runs: unknown[] = []): Promise<void> {
+    await harness.navigateByUrl(url, EvaluationsPage);
+    element = harness.routeNativeElement!;
+    http.expectOne('/api/strategy/list').flush({ strategies: [SMA_CROSS] });
+    http
+      .expectOne('/api/data/symbols')
+      .flush({ universe: ['SPY', 'QQQ'], on_file: ['QQQ', 'SPY'] });
+    http.expectOne((r) => r.url === '/api/strategy/runs').flush({ runs });
+    const dates = Array.from(
+      { length: 15 },
+      (_, i) => `2026-02-${String(i + 10).padStart(2, '0')}`,
+    );
+    http
+      .expectOne((r) => r.url === '/api/data/dates/SPY')
+      .flush({ symbol: 'SPY', resolution: '1m', dates });
+    await settle();
+  }
+
+  function type(selector: string, value: string): void {
+    const input = element.querySelector<HTMLInputElement>(selector)!;
+    input.value = value;
+    input.dispatchEvent(new Event('input'));
+  }
+
+  async function send(): Promise<void> {
+    element.querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
+    await settle();
+  }
+
+  beforeEach(async () => {
+    TestBed.configureTestingModule({
+      providers: [
+        provideHttpClient(),
+        provideHttpClientTesting(),
+        provideRouter(
+          [{ path: 'strategy/evaluations', component: EvaluationsPage }],
+          withComponentInputBinding(),
+        ),
+      ],
+    });
+    TestBed.overrideComponent(EvaluationsPage, {
+      remove: { imports: [Chart] },
+      add: { imports: [ChartStub] },
+    });
+    http = TestBed.inject(HttpTestingController);
+    harness = await RouterTestingHarness.create();
+  });
+
+  afterEach(() => http.verify());
+
+  it("starts with the strategy's symbols and the last ten sessions on file", async () => {
+    await open('/strategy/evaluations');
+
+    expect(element.querySelector<HTMLInputElement>('#eval-symbol-SPY')!.checked).toBe(true);
+    expect(element.querySelector<HTMLInputElement>('#eval-symbol-QQQ')!.checked).toBe(false);
+    expect(element.querySelector<HTMLInputElement>('#eval-start')!.value).toBe('2026-02-15');
+    expect(element.querySelector<HTMLInputElement>('#eval-end')!.value).toBe('2026-02-24');
+  });
+
+  it('refuses a range that ends before it starts, and no symbols, before sending', async () => {
+    await open('/strategy/evaluations');
+
+    type('#eval-end', '2026-02-01');
+    element.querySelector<HTMLInputElement>('#eval-symbol-SPY')!.click();
+    await send();
+
+    http.expectNone('/api/strategy/evaluate');
+    expect(element.querySelector('#eval-end-error')?.textContent).toContain(
+      'must not be before the start 2026-02-15, was 2026-02-01',
+    );
+    expect(element.querySelector('#eval-symbols-error')?.textContent).toContain(
+      'choose at least one symbol',
+    );
+  });
+
+  it('sends the evaluation and shows a 422 about the symbols beside them', async () => {
+    await open('/strategy/evaluations');
+    element.querySelector<HTMLInputElement>('#eval-symbol-QQQ')!.click();
+    // The range hint follows the first chosen symbol; the chosen range stays.
+    http
+      .expectOne((r) => r.url === '/api/data/dates/QQQ')
+      .flush({ symbol: 'QQQ', resolution: '1m', dates: ['2026-02-24'] });
+    type('#eval-param-qty', '10');
+
+    await send();
+    const request = http.expectOne('/api/strategy/evaluate');
+    expect(request.request.body).toEqual({
+      strategy: 'SmaCrossStrategy',
+      symbols: ['QQQ', 'SPY'],
+      start: '2026-02-15',
+      end: '2026-02-24',
+      params: { fast: 10, qty: 10 },
+      fill_model: 'realistic',
+      warmup_days: 1,
+      starting_cash: 30000,
+      model_filters: true,
+    });
+    request.flush(
+      {
+        error: {
+          code: 'validation_failed',
+          message: 'The evaluation request is invalid; nothing was run.',
+          details: {
+            fields: { symbols: ['no 1m bars of QQQ on file from 2026-02-15 to 2026-02-24'] },
+          },
+        },
+      },
+      { status: 422, statusText: 'Unprocessable Entity' },
+    );
+    await settle();
+
+    expect(element.querySelector('#eval-symbols-error')?.textContent).toContain(
+      'no 1m bars of QQQ on file',
+    );
+    expect(element.querySelector('form .error-box')?.textContent).toContain(
+      'The evaluation request is invalid',
+    );
+  });
+
+  it('shows a finished evaluation: equity chart, metrics and per-day results', async () => {
+    await open(`/strategy/evaluations?run=${FIRST}`);
+    http.expectOne(`/api/strategy/runs/${FIRST}`).flush(evaluateRun(FIRST));
+    await settle();
+
+    expect(
+      element.querySelector('[role="img"][aria-label="Equity and drawdown chart"]')?.textContent,
+    ).toContain('1 lines');
+    expect(element.querySelector('table[aria-label="Metrics"]')?.textContent).toContain('+$30.00');
+    const days = element.querySelectorAll('table[aria-label="Per-day results"] tbody tr');
+    expect(days.length).toBe(3);
+    expect(days[2].textContent).toContain('skipped: no 1m bars on file');
+  });
+
+  it('compares two evaluations side by side, from the URL', async () => {
+    const better = evaluation({
+      params: { fast: 12, qty: 10 },
+      tc2_metrics: { ...evaluation().tc2_metrics, net_profit: 90 },
+    });
+    await open(`/strategy/evaluations?run=${FIRST}&compare=${SECOND}`);
+    http.expectOne(`/api/strategy/runs/${FIRST}`).flush(evaluateRun(FIRST));
+    http.expectOne(`/api/strategy/runs/${SECOND}`).flush(evaluateRun(SECOND, better));
+    await settle();
+
+    const rows = Array.from(element.querySelectorAll('table[aria-label="Comparison"] tbody tr'));
+    const net = rows.find((row) => row.textContent?.includes('Net profit'))!;
+    expect(net.querySelectorAll('td')[0].textContent).toContain('+$30.00');
+    expect(net.querySelectorAll('td')[1].textContent).toContain('+$90.00');
+    expect(net.querySelectorAll('td')[1].classList).toContain('better');
+    const setup = element.querySelector('table[aria-label="Setups compared"] tr.differs');
+    expect(setup?.textContent).toContain('fast');
+    expect(element.querySelector('[role="img"][aria-label="Comparison chart"]')).not.toBeNull();
+
+    element
+      .querySelector<HTMLButtonElement>(
+        '#eval-compare-heading ~ .row button, .compare-head button',
+      )!
+      .click();
+    await settle();
+    expect(TestBed.inject(Router).url).toBe(`/strategy/evaluations?run=${FIRST}`);
+  });
+});

@@ -1,0 +1,94 @@
+import { DatePipe } from '@angular/common';
+import { ChangeDetectionStrategy, Component, input, output } from '@angular/core';
+
+import { JobProgress } from '../shared/job-progress';
+import { OpenedRun } from './run-follower';
+
+/**
+ * The open run's heading and state: its job's progress while it runs (with a cancel button),
+ * its status and error once it has ended, when and by whom it was asked for, and a button that
+ * copies its request into the form.
+ */
+@Component({
+  selector: 'tc2-run-header',
+  imports: [DatePipe, JobProgress],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    @let open = opened();
+    <section class="card" [attr.aria-labelledby]="headingId()">
+      <div class="run-head">
+        <h2 [id]="headingId()">{{ title() }}</h2>
+        <div class="row">
+          @if (running()) {
+            <button type="button" class="danger" (click)="cancel.emit(open.run.job_id)">
+              Cancel run
+            </button>
+          }
+          <button type="button" class="secondary" (click)="useSettings.emit()">
+            Use these settings
+          </button>
+        </div>
+      </div>
+      @if (open.job) {
+        <tc2-job-progress [job]="open.job" />
+      } @else {
+        <p role="status">
+          <span class="badge" [class]="'badge status-' + open.run.status">{{
+            open.run.status
+          }}</span>
+          @if (running()) {
+            <span class="muted"> {{ open.run.progress }} % {{ open.run.progress_message }}</span>
+          }
+        </p>
+        @if (open.run.status === 'failed' && open.run.error) {
+          <div class="error-box" role="alert">{{ open.run.error }}</div>
+        }
+      }
+      <dl class="facts">
+        <dt>Requested</dt>
+        <dd>
+          {{ open.run.created_at | date: 'medium'
+          }}{{ open.run.requested_by ? ' by ' + open.run.requested_by : '' }}
+        </dd>
+        <dt>Finished</dt>
+        <dd>{{ open.run.finished_at ? (open.run.finished_at | date: 'medium') : '—' }}</dd>
+        <dt>Fill model</dt>
+        <dd>{{ open.run.fill_model }}</dd>
+        @if (open.run.fingerprint) {
+          <dt>Fingerprint</dt>
+          <dd class="mono small fingerprint">{{ open.run.fingerprint }}</dd>
+        }
+        <dt>Run id</dt>
+        <dd class="mono small">{{ open.run.id }}</dd>
+      </dl>
+    </section>
+  `,
+  styles: `
+    .run-head {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 0.75rem;
+      align-items: center;
+      justify-content: space-between;
+      margin-bottom: 0.5rem;
+    }
+    .run-head h2 {
+      margin: 0;
+    }
+    .fingerprint {
+      overflow-wrap: anywhere;
+    }
+  `,
+})
+export class RunHeader {
+  readonly opened = input.required<OpenedRun>();
+  readonly title = input.required<string>();
+  readonly headingId = input('run-heading');
+  readonly cancel = output<string>();
+  readonly useSettings = output<void>();
+
+  protected running(): boolean {
+    const status = this.opened().job?.status ?? this.opened().run.status;
+    return status === 'queued' || status === 'running';
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The shapes of a finished run's ``result``: the engine's ``RunRecord.to_dict()`` for a
+ * simulation and ``Evaluation.to_dict()`` for an evaluation (tc2/simulation/records.py and
+ * evaluator.py). The API types them as plain objects; these say what the pages read of them.
+ */
+
+export type Side = 'buy' | 'sell';
+
+export interface FillRecord {
+  client_order_id: string;
+  symbol: string;
+  side: Side;
+  qty: number;
+  price: number;
+  /** UTC epoch seconds. */
+  t: number;
+  fee: number;
+}
+
+export interface OrderRecord {
+  client_order_id: string;
+  symbol: string;
+  side: Side;
+  qty: number;
+  type: string;
+  limit_price: number | null;
+  stop_price: number | null;
+  time_in_force?: string;
+  submitted_t: number;
+  status: string;
+  reason: string;
+  filled_qty: number;
+  average_fill_price: number | null;
+  fills?: FillRecord[];
+}
+
+/** One decision the strategy logged: when, about which symbol, what, and its figures. */
+export interface TimelineEntry {
+  t: number;
+  symbol: string | null;
+  message: string;
+  data: unknown;
+}
+
+export interface RunRecord {
+  strategy: string;
+  params: Record<string, unknown>;
+  symbols: string[];
+  day: string;
+  end_day: string;
+  kind: string;
+  resolution: string;
+  fill_model: string;
+  starting_cash: number;
+  ending_equity: number;
+  profit: number;
+  fees: number;
+  viable: boolean;
+  became_viable_t: number | null;
+  started_t: number | null;
+  ended_t: number;
+  stop_reason: string;
+  entry_attempts: number;
+  round_trips: number;
+  trade_pnls: number[];
+  exposure_seconds: number;
+  session_seconds: number;
+  events: number;
+  fingerprint: string;
+  orders: OrderRecord[];
+  fills: FillRecord[];
+  timeline: TimelineEntry[];
+  timeline_dropped: number;
+}
+
+export interface Tc2Metrics {
+  days_evaluated: number;
+  days_viable: number;
+  days_entered: number;
+  average_profit: number | null;
+  median_profit: number | null;
+  net_profit: number;
+  entry_ratio: number | null;
+  win_ratio: number | null;
+}
+
+export interface PerformanceMetrics {
+  total_return: number;
+  cagr: number | null;
+  sharpe: number | null;
+  sortino: number | null;
+  max_drawdown: number;
+  max_drawdown_duration: number;
+  profit_factor: number | null;
+  expectancy: number | null;
+  sqn: number | null;
+  exposure: number;
+  trade_count: number;
+}
+
+export interface EvaluatedDay {
+  day: string;
+  symbols: string[];
+  viable: boolean;
+  entered: boolean;
+  entry_attempts: number;
+  round_trips: number;
+  profit: number;
+  fees: number;
+  fills: number;
+  trade_pnls: number[];
+  exposure_seconds: number;
+  session_seconds: number;
+  stop_reason: string;
+  fingerprint: string;
+  /** Why the day was not simulated; null when it was. */
+  skipped: string | null;
+}
+
+export interface EvaluationRecord {
+  strategy: string;
+  kind: string;
+  params: Record<string, unknown>;
+  symbols: string[];
+  start: string;
+  end: string;
+  fill_model: string;
+  initial_equity: number;
+  tc2_metrics: Tc2Metrics;
+  performance: PerformanceMetrics | null;
+  equity_curve: { days: string[]; equity: number[]; drawdown: number[] } | null;
+  days: EvaluatedDay[];
+  skipped: number;
+  fingerprint: string;
+  elapsed_seconds: number;
+}
+
+/** A simulation's result as a run record, or null when it is not one (not finished, other kind). */
+export function asRunRecord(result: unknown): RunRecord | null {
+  const record = result as Partial<RunRecord> | null;
+  return record &&
+    typeof record === 'object' &&
+    Array.isArray(record.fills) &&
+    Array.isArray(record.orders)
+    ? (record as RunRecord)
+    : null;
+}
+
+/** An evaluation's result, or null when it is not one. */
+export function asEvaluation(result: unknown): EvaluationRecord | null {
+  const record = result as Partial<EvaluationRecord> | null;
+  return record && typeof record === 'object' && Array.isArray(record.days) && !!record.tc2_metrics
+    ? (record as EvaluationRecord)
+    : null;
+}

@@ -1,0 +1,148 @@
+import { ChangeDetectionStrategy, Component, input } from '@angular/core';
+import { ReactiveFormsModule } from '@angular/forms';
+
+import { ApiError } from '../core/api';
+import { ParameterValue, ParametersForm, fieldMessages } from './run-form';
+import { StrategyParameter } from './strategy-api';
+
+/**
+ * A strategy's parameters as inputs: each labelled by its name, with its default, bounds and
+ * meaning beside it, and what is wrong with it (the form's check or the server's
+ * ``params.<name>`` message) below it.
+ */
+@Component({
+  selector: 'tc2-strategy-params',
+  imports: [ReactiveFormsModule],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <fieldset class="params" [formGroup]="form()">
+      <legend>Parameters of {{ strategyId() }}</legend>
+      @if (!parameters().length) {
+        <p class="muted">This strategy has no parameters.</p>
+      }
+      <div class="params-grid">
+        @for (parameter of parameters(); track parameter.name) {
+          @let id = idPrefix() + '-' + parameter.name;
+          @let messages = messagesOf(parameter.name);
+          <div class="param">
+            @if (parameter.type === 'bool') {
+              <label class="check" [for]="id">
+                <input
+                  type="checkbox"
+                  [id]="id"
+                  [formControlName]="parameter.name"
+                  [attr.aria-invalid]="messages.length > 0"
+                  [attr.aria-describedby]="
+                    id + '-hint' + (messages.length ? ' ' + id + '-error' : '')
+                  "
+                />
+                {{ parameter.name }}
+              </label>
+            } @else {
+              <label [for]="id">{{ parameter.name }}</label>
+              <input
+                type="number"
+                [id]="id"
+                [formControlName]="parameter.name"
+                [attr.min]="parameter.low"
+                [attr.max]="parameter.high"
+                [attr.step]="parameter.type === 'int' ? 1 : 'any'"
+                [attr.aria-invalid]="messages.length > 0"
+                [attr.aria-describedby]="
+                  id + '-hint' + (messages.length ? ' ' + id + '-error' : '')
+                "
+              />
+            }
+            <small class="muted hint" [id]="id + '-hint'">{{ hintOf(parameter) }}</small>
+            @if (messages.length) {
+              <p class="field-error" [id]="id + '-error'">{{ messages.join(' ') }}</p>
+            }
+          </div>
+        }
+      </div>
+      @if (parameters().length) {
+        <button type="button" class="secondary" (click)="resetToDefaults()">
+          Reset parameters to defaults
+        </button>
+      }
+    </fieldset>
+  `,
+  styles: `
+    .params {
+      border: 1px solid var(--line);
+      border-radius: 6px;
+      padding: 0.5rem 1rem 1rem;
+      margin: 1rem 0 0;
+    }
+    .params legend {
+      color: var(--muted);
+      padding: 0 0.3rem;
+    }
+    .params-grid {
+      display: grid;
+      grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr));
+      gap: 0 1rem;
+      margin-bottom: 0.75rem;
+    }
+    .param input[type='number'] {
+      width: 100%;
+    }
+    .param label {
+      overflow-wrap: anywhere;
+    }
+    .hint {
+      display: block;
+      margin-top: 0.2rem;
+      font-size: 0.8em;
+    }
+    label.check {
+      display: flex;
+      gap: 0.4rem;
+      align-items: center;
+      color: var(--text);
+    }
+  `,
+})
+export class StrategyParams {
+  readonly form = input.required<ParametersForm>();
+  readonly parameters = input.required<readonly StrategyParameter[]>();
+  readonly strategyId = input('');
+  readonly error = input<ApiError | null>(null);
+  /** Show every problem, touched or not (after a refused send). */
+  readonly submitted = input(false);
+  readonly idPrefix = input('param');
+
+  protected messagesOf(name: string): string[] {
+    return fieldMessages(
+      this.form().controls[name],
+      `params.${name}`,
+      this.error(),
+      this.submitted(),
+    );
+  }
+
+  protected hintOf(parameter: StrategyParameter): string {
+    const bounds =
+      parameter.low !== null && parameter.high !== null
+        ? `, ${parameter.low} to ${parameter.high}`
+        : parameter.low !== null
+          ? `, at least ${parameter.low}`
+          : parameter.high !== null
+            ? `, at most ${parameter.high}`
+            : '';
+    const kind =
+      parameter.type === 'int' ? 'whole number' : parameter.type === 'float' ? 'number' : 'yes/no';
+    return `${kind}, default ${String(parameter.default)}${bounds}${parameter.description ? ' — ' + parameter.description : ''}`;
+  }
+
+  protected resetToDefaults(): void {
+    for (const parameter of this.parameters()) {
+      this.form().controls[parameter.name]?.reset(parameter.default as ParameterValue);
+    }
+  }
+}
+
+/** The API fields this component shows next to its inputs (for ``tc2-error-box``'s shownFields). */
+export function parameterFields(parameters: readonly StrategyParameter[]): string[] {
+  return parameters.map((parameter) => `params.${parameter.name}`);
+}
