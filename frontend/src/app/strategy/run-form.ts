@@ -2,18 +2,21 @@
  * What the simulation and evaluation forms check before sending: the same rules the server
  * applies (tc2/strategy/parameters.py, tc2/program/strategy_jobs.py), so a bad value is named
  * next to its input at once. Each rule is a ``*Problem`` function returning '' when the value is
- * fine, wrapped as a validator for reactive forms.
+ * fine, a validator through ``checkedBy``; the general rules are the panel's (shared/form-rules).
  */
-import {
-  AbstractControl,
-  FormControl,
-  FormRecord,
-  ValidationErrors,
-  ValidatorFn,
-} from '@angular/forms';
+import { AbstractControl, FormControl, FormRecord } from '@angular/forms';
 
 import { ApiError } from '../core/api';
-import { StrategyParameter } from './strategy-api';
+import {
+  checkedBy,
+  controlProblem,
+  messagesFor,
+  requiredProblem,
+  shown,
+  wallTimeProblem,
+  wholeNumberProblem,
+} from '../shared/form-rules';
+import { FillModel, StrategyParameter } from './strategy-api';
 
 /** tc2/program/strategy_jobs.py MAX_WARMUP_DAYS. */
 export const MAX_WARMUP_DAYS = 10;
@@ -27,10 +30,6 @@ export const SESSION_CLOSE = '16:00';
 
 export type ParameterValue = number | boolean | null;
 export type ParametersForm = FormRecord<FormControl<ParameterValue>>;
-
-function shown(value: unknown): string {
-  return value === null || value === undefined || value === '' ? 'empty' : String(value);
-}
 
 /** What is wrong with ``value`` for ``parameter`` ('' when nothing): type, whole number, bounds. */
 export function parameterProblem(parameter: StrategyParameter, value: unknown): string {
@@ -59,14 +58,6 @@ export function parameterProblem(parameter: StrategyParameter, value: unknown): 
   return '';
 }
 
-/** Turn a ``*Problem`` function into a validator: ``{ problem: message }`` when invalid. */
-export function checkedBy(problem: (value: unknown) => string): ValidatorFn {
-  return (control: AbstractControl): ValidationErrors | null => {
-    const message = problem(control.value);
-    return message ? { problem: message } : null;
-  };
-}
-
 /** A control per parameter, holding its default and checking its type and bounds. */
 export function parametersForm(parameters: readonly StrategyParameter[]): ParametersForm {
   const form: ParametersForm = new FormRecord<FormControl<ParameterValue>>({});
@@ -92,12 +83,7 @@ export function parameterValues(form: ParametersForm): Record<string, number | b
 }
 
 export function warmupProblem(value: unknown): string {
-  return typeof value === 'number' &&
-    Number.isInteger(value) &&
-    value >= 0 &&
-    value <= MAX_WARMUP_DAYS
-    ? ''
-    : `must be a whole number from 0 to ${MAX_WARMUP_DAYS}, was ${shown(value)}`;
+  return wholeNumberProblem(value, 0, MAX_WARMUP_DAYS);
 }
 
 export function cashProblem(value: unknown): string {
@@ -108,26 +94,42 @@ export function cashProblem(value: unknown): string {
 
 /** An optional New York start time within regular hours (blank: the strategy's own windows). */
 export function startTimeProblem(value: unknown): string {
-  if (value === null || value === undefined || value === '') {
-    return '';
+  const problem = wallTimeProblem(value);
+  if (problem || value === null || value === undefined || value === '') {
+    return problem;
   }
-  if (typeof value !== 'string' || !/^\d{2}:\d{2}$/.test(value)) {
-    return `must be a New York time HH:MM, was ${shown(value)}`;
-  }
-  return value >= SESSION_OPEN && value < SESSION_CLOSE
+  return String(value) >= SESSION_OPEN && String(value) < SESSION_CLOSE
     ? ''
-    : `must be within regular hours, ${SESSION_OPEN} to ${SESSION_CLOSE}, was ${value}`;
+    : `must be within regular hours, ${SESSION_OPEN} to ${SESSION_CLOSE}, was ${String(value)}`;
 }
 
-export function requiredProblem(what: string): (value: unknown) => string {
-  return (value) => (value === null || value === undefined || value === '' ? `choose ${what}` : '');
+/** The controls every run form has (each page adds its own), with their defaults and checks. */
+export function runControls() {
+  return {
+    strategy: new FormControl('', {
+      nonNullable: true,
+      validators: checkedBy(requiredProblem('choose a strategy')),
+    }),
+    warmupDays: new FormControl<number | null>(DEFAULT_WARMUP_DAYS, {
+      validators: checkedBy(warmupProblem),
+    }),
+    fillModel: new FormControl<FillModel>('realistic', { nonNullable: true }),
+    startingCash: new FormControl<number | null>(DEFAULT_STARTING_CASH, {
+      validators: checkedBy(cashProblem),
+    }),
+    modelFilters: new FormControl(true, { nonNullable: true }),
+  };
 }
+export type RunControls = ReturnType<typeof runControls>;
 
-export function dateProblem(value: unknown): string {
-  return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)
-    ? ''
-    : `enter a date, was ${shown(value)}`;
-}
+/** The API fields the common controls send (and a 422 names). */
+export const RUN_API_FIELDS = {
+  strategy: 'strategy',
+  warmupDays: 'warmup_days',
+  fillModel: 'fill_model',
+  startingCash: 'starting_cash',
+  modelFilters: 'model_filters',
+} as const;
 
 /**
  * The messages to show beside one input: the form's own (once the user has touched it or tried
@@ -139,15 +141,7 @@ export function fieldMessages(
   error: ApiError | null,
   submitted: boolean,
 ): string[] {
-  const local = control?.errors?.['problem'];
-  const mine = local && (submitted || control?.touched || control?.dirty) ? [String(local)] : [];
-  return [...mine, ...(error?.field(field) ?? [])];
-}
-
-/** Put the keyboard focus on the first input the browser marks invalid inside ``form``. */
-export function focusFirstInvalid(form: HTMLElement | null | undefined): void {
-  const invalid = form?.querySelector<HTMLElement>(
-    'input[aria-invalid="true"], select[aria-invalid="true"], textarea[aria-invalid="true"]',
-  );
-  invalid?.focus();
+  const problem = controlProblem(control);
+  const mine = problem && (submitted || control?.touched || control?.dirty) ? [problem] : [];
+  return messagesFor(field, { [field]: mine }, error);
 }

@@ -2,6 +2,7 @@ import { ChangeDetectionStrategy, Component, input } from '@angular/core';
 import { ReactiveFormsModule } from '@angular/forms';
 
 import { ApiError } from '../core/api';
+import { describedBy } from '../shared/form-rules';
 import { ParameterValue, ParametersForm, fieldMessages } from './run-form';
 import { StrategyParameter } from './strategy-api';
 
@@ -14,6 +15,7 @@ import { StrategyParameter } from './strategy-api';
   selector: 'tc2-strategy-params',
   imports: [ReactiveFormsModule],
   changeDetection: ChangeDetectionStrategy.OnPush,
+  styleUrl: './run-page.css',
   template: `
     <fieldset class="params" [formGroup]="form()">
       <legend>Parameters of {{ strategyId() }}</legend>
@@ -32,9 +34,7 @@ import { StrategyParameter } from './strategy-api';
                   [id]="id"
                   [formControlName]="parameter.name"
                   [attr.aria-invalid]="messages.length > 0"
-                  [attr.aria-describedby]="
-                    id + '-hint' + (messages.length ? ' ' + id + '-error' : '')
-                  "
+                  [attr.aria-describedby]="describedBy(id, messages)"
                 />
                 {{ parameter.name }}
               </label>
@@ -48,12 +48,10 @@ import { StrategyParameter } from './strategy-api';
                 [attr.max]="parameter.high"
                 [attr.step]="parameter.type === 'int' ? 1 : 'any'"
                 [attr.aria-invalid]="messages.length > 0"
-                [attr.aria-describedby]="
-                  id + '-hint' + (messages.length ? ' ' + id + '-error' : '')
-                "
+                [attr.aria-describedby]="describedBy(id, messages)"
               />
             }
-            <small class="muted hint" [id]="id + '-hint'">{{ hintOf(parameter) }}</small>
+            <small class="muted field-hint" [id]="id + '-hint'">{{ hintOf(parameter) }}</small>
             @if (messages.length) {
               <p class="field-error" [id]="id + '-error'">{{ messages.join(' ') }}</p>
             }
@@ -90,17 +88,6 @@ import { StrategyParameter } from './strategy-api';
     .param label {
       overflow-wrap: anywhere;
     }
-    .hint {
-      display: block;
-      margin-top: 0.2rem;
-      font-size: 0.8em;
-    }
-    label.check {
-      display: flex;
-      gap: 0.4rem;
-      align-items: center;
-      color: var(--text);
-    }
   `,
 })
 export class StrategyParams {
@@ -111,6 +98,8 @@ export class StrategyParams {
   /** Show every problem, touched or not (after a refused send). */
   readonly submitted = input(false);
   readonly idPrefix = input('param');
+
+  protected readonly describedBy = describedBy;
 
   protected messagesOf(name: string): string[] {
     return fieldMessages(

@@ -6,7 +6,6 @@ import {
   ElementRef,
   Injector,
   OnInit,
-  afterNextRender,
   computed,
   inject,
   input,
@@ -17,11 +16,11 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 import { Subscription } from 'rxjs';
 
-import { ApiError, FINISHED_JOB_STATUSES, Job, apiErrorFrom } from '../../core/api';
-import { JobsService } from '../../core/jobs.service';
+import { ApiError, Job, apiErrorFrom } from '../../core/api';
 import { ErrorBox } from '../../shared/error-box';
 import { JobProgress } from '../../shared/job-progress';
-import { FieldErrors, checkSymbol, messagesFor } from '../field-rules';
+import { JobRun } from '../../shared/job-run';
+import { FieldErrors, checkSymbol, describedBy, focusFirstInvalid, messagesFor } from '../../shared/form-rules';
 import { figureName, figureText } from '../figures';
 import { healthCheckRequest } from './health-check-request';
 import { HealthCheckResult, HealthCheckType, HealthChecksApi } from './health-checks-api';
@@ -77,7 +76,7 @@ type ResultState = 'loading' | 'shown' | 'never' | 'unavailable';
                 placeholder="settings' first"
                 (change)="showSymbol()"
                 [attr.aria-invalid]="symbolMessages().length > 0"
-                [attr.aria-describedby]="symbolMessages().length ? ids().symbol + '-error' : null"
+                [attr.aria-describedby]="describedBy(ids().symbol, symbolMessages(), false)"
               />
             </div>
           }
@@ -89,11 +88,11 @@ type ResultState = 'loading' | 'shown' | 'never' | 'unavailable';
                 type="date"
                 formControlName="day"
                 [attr.aria-invalid]="dayMessages().length > 0"
-                [attr.aria-describedby]="dayMessages().length ? ids().day + '-error' : null"
+                [attr.aria-describedby]="describedBy(ids().day, dayMessages(), false)"
               />
             </div>
           }
-          <button type="submit" [disabled]="busy()">{{ runLabel() }}</button>
+          <button type="submit" [disabled]="checkRun.busy()">{{ runLabel() }}</button>
         </div>
         @if (symbolMessages().length) {
           <p class="field-error" [id]="ids().symbol + '-error'">Symbol: {{ symbolMessages().join(' ') }}</p>
@@ -102,11 +101,11 @@ type ResultState = 'loading' | 'shown' | 'never' | 'unavailable';
           <p class="field-error" [id]="ids().day + '-error'">Day: {{ dayMessages().join(' ') }}</p>
         }
       </form>
-      @if (notice()) {
-        <p class="notice" role="status">{{ notice() }}</p>
+      @if (checkRun.note(); as note) {
+        <p class="notice" role="status">{{ note }}</p>
       }
       <tc2-error-box [error]="error()" [shownFields]="shownFields()" />
-      <tc2-job-progress [job]="job()" />
+      <tc2-job-progress [job]="checkRun.job()" />
 
       @if (state() === 'shown' && result(); as r) {
         <dl class="facts">
@@ -174,7 +173,6 @@ type ResultState = 'loading' | 'shown' | 'never' | 'unavailable';
 })
 export class HealthCheckCard implements OnInit {
   private readonly api = inject(HealthChecksApi);
-  private readonly jobs = inject(JobsService);
   private readonly destroyRef = inject(DestroyRef);
   private readonly injector = inject(Injector);
   private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
@@ -197,16 +195,20 @@ export class HealthCheckCard implements OnInit {
   protected readonly result = signal<HealthCheckResult | null>(null);
   protected readonly shownSymbol = signal('');
   protected readonly known = signal<readonly HealthCheckResult[]>([]);
-  protected readonly job = signal<Job | null>(null);
-  protected readonly submitting = signal(false);
-  protected readonly notice = signal('');
-  protected readonly error = signal<ApiError | null>(null);
-  protected readonly clientErrors = signal<FieldErrors>({});
-
-  protected readonly busy = computed(() => {
-    const job = this.job();
-    return this.submitting() || (job !== null && !FINISHED_JOB_STATUSES.has(job.status));
+  /** Running the check again: its job until the new result is in. */
+  protected readonly checkRun = new JobRun({
+    finished: (job: Job) => {
+      if (job.status === 'succeeded') {
+        const symbol = job.params['symbol'];
+        this.load(typeof symbol === 'string' ? symbol : this.form.controls.symbol.value);
+      }
+    },
+    failed: () => this.focusFirstInvalid(),
   });
+  /** Reading the latest result failed. */
+  private readonly loadError = signal<ApiError | null>(null);
+  protected readonly error = computed(() => this.checkRun.error() ?? this.loadError());
+  protected readonly clientErrors = signal<FieldErrors>({});
   protected readonly runLabel = computed(() => `Run ${this.name()}${this.state() === 'never' ? '' : ' again'}`);
   protected readonly figures = computed(() =>
     Object.entries(this.result()?.figures ?? {}).map(([name, value]) => ({ name: figureName(name), value: figureText(value) })),
@@ -214,20 +216,19 @@ export class HealthCheckCard implements OnInit {
   protected readonly otherSymbols = computed(() =>
     this.check().takes_symbol ? this.known().filter((r) => r.symbol && r.symbol !== this.shownSymbol()) : [],
   );
-  private readonly serverFields = computed(() => this.error()?.fields ?? {});
-  protected readonly symbolMessages = computed(() => messagesFor('symbol', this.clientErrors(), this.serverFields()));
-  protected readonly dayMessages = computed(() => messagesFor('day_date', this.clientErrors(), this.serverFields()));
+  protected readonly symbolMessages = computed(() => messagesFor('symbol', this.clientErrors(), this.error()));
+  protected readonly dayMessages = computed(() => messagesFor('day_date', this.clientErrors(), this.error()));
   protected readonly shownFields = computed(() => [
     ...(this.check().takes_symbol ? ['symbol'] : []),
     ...(this.check().takes_day ? ['day_date'] : []),
   ]);
 
+  protected readonly describedBy = describedBy;
   protected readonly ids = computed(() => ({
     symbol: `health-${this.name()}-symbol`,
     day: `health-${this.name()}-day`,
   }));
   private loading: Subscription | null = null;
-  private following: Subscription | null = null;
 
   ngOnInit(): void {
     this.known.set(this.results());
@@ -240,7 +241,8 @@ export class HealthCheckCard implements OnInit {
     const errors: FieldErrors = {};
     const symbol = this.check().takes_symbol ? checkSymbol(this.form.controls.symbol.value, 'symbol', errors, false) : '';
     this.clientErrors.set(errors);
-    this.error.set(null);
+    this.loadError.set(null);
+    this.checkRun.error.set(null);
     if (errors['symbol']) {
       this.state.set('unavailable');
       this.result.set(null);
@@ -262,8 +264,8 @@ export class HealthCheckCard implements OnInit {
   protected run(): void {
     const { request, errors } = healthCheckRequest(this.check(), this.form.getRawValue());
     this.clientErrors.set(errors);
-    this.error.set(null);
-    this.notice.set('');
+    this.loadError.set(null);
+    this.checkRun.clear();
     if (Object.keys(errors).length) {
       this.focusFirstInvalid();
       return;
@@ -272,44 +274,8 @@ export class HealthCheckCard implements OnInit {
       this.form.controls.symbol.setValue(request.symbol);
     }
     this.chosen.emit({ check: this.name(), symbol: request.symbol ?? '', day: request.day_date ?? '' });
-    this.submitting.set(true);
-    this.api.perform(request).subscribe({
-      next: (job) => {
-        this.submitting.set(false);
-        this.follow(job);
-      },
-      error: (caught: unknown) => {
-        this.submitting.set(false);
-        const error = apiErrorFrom(caught);
-        const running = error.details['job_id'];
-        if (error.status === 409 && typeof running === 'string') {
-          // The same check is already queued or running: its result is the one wanted.
-          this.notice.set(`${error.message}; showing its progress.`);
-          this.jobs.get(running).subscribe({ next: (job) => this.follow(job), error: () => this.error.set(error) });
-          return;
-        }
-        this.error.set(error);
-        this.focusFirstInvalid();
-      },
-    });
-  }
-
-  private follow(job: Job): void {
-    this.following?.unsubscribe();
-    this.job.set(job);
-    this.following = this.jobs
-      .follow(job.id)
-      .pipe(takeUntilDestroyed(this.destroyRef))
-      .subscribe({
-        next: (state) => {
-          this.job.set(state);
-          if (state.status === 'succeeded') {
-            const symbol = state.params['symbol'];
-            this.load(typeof symbol === 'string' ? symbol : this.form.controls.symbol.value);
-          }
-        },
-        error: (caught: unknown) => this.error.set(apiErrorFrom(caught)),
-      });
+    // The same check already queued or running is followed instead: its result is the one wanted.
+    this.checkRun.submit(this.api.perform(request));
   }
 
   private load(symbol: string): void {
@@ -333,14 +299,12 @@ export class HealthCheckCard implements OnInit {
         error: (caught: unknown) => {
           this.result.set(null);
           this.state.set('unavailable');
-          this.error.set(apiErrorFrom(caught));
+          this.loadError.set(apiErrorFrom(caught));
         },
       });
   }
 
   private focusFirstInvalid(): void {
-    afterNextRender(() => this.host.nativeElement.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), {
-      injector: this.injector,
-    });
+    focusFirstInvalid(() => this.host.nativeElement, this.injector);
   }
 }

@@ -1,4 +1,4 @@
-import { FieldErrors, checkDay, checkSymbol } from '../field-rules';
+import { FieldErrors, checkDay, checkSymbol } from '../../shared/form-rules';
 import { HealthCheckRequest, HealthCheckType } from './health-checks-api';
 
 /** What a check's form holds. */

@@ -1,9 +1,7 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, TestRequest, provideHttpClientTesting } from '@angular/common/http/testing';
-import { provideZonelessChangeDetection } from '@angular/core';
+import { HttpTestingController, TestRequest } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
 
+import { setUpPageTesting, typeInto } from '../../shared/testing/dom';
 import { HealthCheckList, HealthCheckResult } from './health-checks-api';
 import { HealthPage } from './health.page';
 
@@ -47,16 +45,9 @@ describe('HealthPage', () => {
     return fixture.nativeElement.querySelector(`section[aria-label="${name}"]`);
   }
 
-  function type(input: HTMLInputElement, value: string): void {
-    input.value = value;
-    input.dispatchEvent(new Event('input'));
-  }
 
   beforeEach(async () => {
-    TestBed.configureTestingModule({
-      providers: [provideZonelessChangeDetection(), provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
-    });
-    http = TestBed.inject(HttpTestingController);
+    http = setUpPageTesting();
     fixture = TestBed.createComponent(HealthPage);
     fixture.componentRef.setInput('check', 'SIM_OUTPUT');
     fixture.componentRef.setInput('symbol', 'SPY');
@@ -100,19 +91,19 @@ describe('HealthPage', () => {
 
   it('names a bad symbol before sending anything', async () => {
     const simOutput = card('SIM_OUTPUT');
-    type(simOutput.querySelector('#health-SIM_OUTPUT-symbol')!, 'not a ticker');
+    typeInto(simOutput.querySelector('#health-SIM_OUTPUT-symbol')!, 'not a ticker');
 
     simOutput.querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
     await fixture.whenStable();
 
     http.expectNone('/api/health_checks/perform');
-    expect(simOutput.querySelector('.field-error')!.textContent).toContain("not a ticker: 'not a ticker'");
+    expect(simOutput.querySelector('.field-error')!.textContent).toContain('"not a ticker" is not a ticker');
     expect(simOutput.querySelector('#health-SIM_OUTPUT-symbol')!.getAttribute('aria-invalid')).toBe('true');
   });
 
   it("shows a 422's field messages next to their inputs", async () => {
     const simOutput = card('SIM_OUTPUT');
-    type(simOutput.querySelector('#health-SIM_OUTPUT-day')!, '2024-07-04');
+    typeInto(simOutput.querySelector('#health-SIM_OUTPUT-day')!, '2024-07-04');
 
     simOutput.querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
     const perform = http.expectOne((r) => r.url === '/api/health_checks/perform');

@@ -1,7 +1,7 @@
 /**
  * Pure transforms from a visual's JSON to what the page draws: chart specs for ``<tc2-chart>``
  * (intraday times through ``newYorkTime`` so the axis reads New York time), and the rows of the
- * tables beside them.
+ * tables beside them. PRICE_GRAPH's are shared with the Data page (shared/price-graph).
  */
 import { Time } from 'lightweight-charts';
 
@@ -11,14 +11,10 @@ import {
   DaySpreadVisual,
   EquityCurveVisual,
   IntradayCandle,
-  PriceGraphVisual,
   RunHistoryVisual,
   SingleRunVisual,
 } from './visual-json';
 
-export const FULL_COVERAGE_COLOR = '#26a69a';
-export const PARTIAL_COVERAGE_COLOR = '#f0b429';
-export const MISSING_COLOR = '#ef5350';
 export const RESISTANCE_COLOR = '#ef5350';
 export const SUPPORT_COLOR = '#26a69a';
 /** One colour per strategy in RUN_HISTORY, in turn. */
@@ -31,60 +27,6 @@ function intraday(candles: readonly IntradayCandle[]) {
 function round(value: number, digits: number): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
-}
-
-// --- PRICE_GRAPH ---------------------------------------------------------------------------
-
-/**
- * Daily candles above, each session's coverage (% of its minutes with a bar) below: full
- * sessions green, partial ones amber, sessions without data as a full-height red "missing" bar.
- */
-export function priceGraphChart(visual: PriceGraphVisual): ChartSpec {
-  const present = visual.coverage.filter((point) => !point.missing);
-  const missing = visual.coverage.filter((point) => point.missing);
-  const spec: ChartSpec = {
-    candles: visual.candles.map((c) => ({ time: c.time as Time, open: c.open, high: c.high, low: c.low, close: c.close })),
-    histograms: [
-      {
-        title: 'coverage %',
-        pane: 1,
-        data: present.map((point) => ({
-          time: point.time as Time,
-          value: point.value,
-          color: point.value >= 100 ? FULL_COVERAGE_COLOR : PARTIAL_COVERAGE_COLOR,
-        })),
-      },
-    ],
-  };
-  if (missing.length) {
-    spec.histograms!.push({
-      title: 'missing',
-      pane: 1,
-      color: MISSING_COLOR,
-      data: missing.map((point) => ({ time: point.time as Time, value: 100 })),
-    });
-  }
-  return spec;
-}
-
-export interface CoverageSummary {
-  sessions: number;
-  withData: number;
-  fullyCovered: number;
-  /** Mean coverage of the sessions with data, in percent; null when none has any. */
-  meanCoverage: number | null;
-  missingDays: string[];
-}
-
-export function coverageSummary(visual: PriceGraphVisual): CoverageSummary {
-  const present = visual.coverage.filter((point) => !point.missing);
-  return {
-    sessions: visual.coverage.length,
-    withData: present.length,
-    fullyCovered: present.filter((point) => point.value >= 100).length,
-    meanCoverage: present.length ? round(present.reduce((sum, p) => sum + p.value, 0) / present.length, 2) : null,
-    missingDays: [...visual.missing_days],
-  };
 }
 
 // --- RUN_HISTORY ---------------------------------------------------------------------------

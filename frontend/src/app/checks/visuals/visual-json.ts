@@ -2,15 +2,7 @@
  * The JSON each visual type carries (tc2/program/visuals.py), as the panel reads it. Intraday
  * times are epoch seconds (UTC); daily times are 'YYYY-MM-DD'.
  */
-
-export interface DailyCandle {
-  time: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume?: number;
-}
+import { PriceGraph } from '../../shared/price-graph';
 
 export interface IntradayCandle {
   time: number;
@@ -20,12 +12,8 @@ export interface IntradayCandle {
   close: number;
 }
 
-export interface PriceGraphVisual {
+export interface PriceGraphVisual extends PriceGraph {
   visual_type: 'PRICE_GRAPH';
-  symbol: string;
-  candles: DailyCandle[];
-  coverage: { time: string; value: number; minutes: number; session_minutes: number; missing: boolean }[];
-  missing_days: string[];
 }
 
 export interface DaySpreadVisual {

@@ -16,7 +16,7 @@ describe('visualRequest', () => {
     const { errors } = visualRequest('BREAKOUT1_SETUP', form);
 
     expect(errors).toEqual({
-      symbol: ["not a ticker: 'not a ticker' (1-5 letters, e.g. SPY or BRK.B)"],
+      symbol: ['"not a ticker" is not a ticker: 1-5 letters, optionally a class suffix like .B (e.g. SPY, BRK.B).'],
       day: ['2024-03-09 is a weekend, not a trading session'],
       time: ["must be HH:MM New York time, was '25:00'"],
     });

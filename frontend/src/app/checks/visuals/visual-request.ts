@@ -11,7 +11,7 @@ import {
   checkRunId,
   checkSymbol,
   checkWallTime,
-} from '../field-rules';
+} from '../../shared/form-rules';
 import { VisualGenerateQuery, VisualGetQuery, VisualTypeName } from './visuals-api';
 
 export type VisualField = 'symbol' | 'day' | 'days' | 'time' | 'mode' | 'limit' | 'run_id';

@@ -3,14 +3,13 @@ import { ChangeDetectionStrategy, Component, computed, input } from '@angular/co
 import { RouterLink } from '@angular/router';
 
 import { Chart } from '../../shared/chart';
+import { CoverageLegend, coverageSummary, priceGraphChart } from '../../shared/price-graph';
 import { figureName, figureText } from '../figures';
 import {
   breakoutSetupChart,
-  coverageSummary,
   daySpreadBars,
   equityCurveChart,
   newYorkClock,
-  priceGraphChart,
   runHistoryChart,
   runHistoryRows,
   singleRunCharts,
@@ -21,7 +20,7 @@ import { Visual } from './visual-json';
 /** One visual's JSON drawn for its type: the chart, and the figures and tables that go with it. */
 @Component({
   selector: 'tc2-visual-view',
-  imports: [Chart, DecimalPipe, JsonPipe, RouterLink],
+  imports: [Chart, CoverageLegend, DecimalPipe, JsonPipe, RouterLink],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     @if (priceGraph(); as p) {
@@ -48,10 +47,7 @@ import { Visual } from './visual-json';
           }
         </dd>
       </dl>
-      <p class="muted small legend">
-        Coverage: <span class="swatch full"></span> all minutes <span class="swatch partial"></span> some minutes missing
-        <span class="swatch gone"></span> no data
-      </p>
+      <tc2-coverage-legend />
     }
 
     @if (runHistory(); as h) {
@@ -242,11 +238,6 @@ import { Visual } from './visual-json';
   styles: `
     .facts { margin: 0.75rem 0; }
     .missing { color: var(--bad); }
-    .legend { display: flex; gap: 0.4rem; align-items: center; flex-wrap: wrap; }
-    .swatch { display: inline-block; width: 0.8rem; height: 0.8rem; border-radius: 2px; margin-left: 0.5rem; }
-    .swatch.full { background: #26a69a; }
-    .swatch.partial { background: #f0b429; }
-    .swatch.gone { background: #ef5350; }
     .spread { max-width: 40rem; }
     .bar-cell { width: 60%; }
     .bar { display: block; height: 0.9rem; background: var(--accent); border-radius: 2px; min-width: 2px; }

@@ -1,25 +1,11 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, TestRequest, provideHttpClientTesting } from '@angular/common/http/testing';
-import { ChangeDetectionStrategy, Component, input, provideZonelessChangeDetection } from '@angular/core';
+import { HttpTestingController, TestRequest } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
 
-import { Chart, ChartSpec } from '../../shared/chart';
+import { stubCharts } from '../../shared/testing/chart-stub';
+import { setUpPageTesting } from '../../shared/testing/dom';
 import { VisualView } from './visual-view';
 import { VisualList, VisualResult } from './visuals-api';
 import { VisualsPage } from './visuals.page';
-
-/** jsdom has no canvas: the chart is stood in for by its accessible name. */
-@Component({
-  selector: 'tc2-chart',
-  changeDetection: ChangeDetectionStrategy.OnPush,
-  template: `<div role="img" [attr.aria-label]="label()"></div>`,
-})
-class ChartStub {
-  readonly spec = input.required<ChartSpec>();
-  readonly label = input('chart');
-  readonly height = input(360);
-}
 
 const LIST: VisualList = {
   visual_types: [
@@ -69,11 +55,8 @@ describe('VisualsPage', () => {
   }
 
   beforeEach(() => {
-    TestBed.configureTestingModule({
-      providers: [provideZonelessChangeDetection(), provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
-    });
-    TestBed.overrideComponent(VisualView, { remove: { imports: [Chart] }, add: { imports: [ChartStub] } });
-    http = TestBed.inject(HttpTestingController);
+    stubCharts(VisualView);
+    http = setUpPageTesting();
   });
 
   afterEach(() => http.verify());

@@ -5,7 +5,6 @@ import {
   DestroyRef,
   ElementRef,
   Injector,
-  afterNextRender,
   computed,
   effect,
   inject,
@@ -18,11 +17,11 @@ import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 import { ActivatedRoute, Router, RouterLink } from '@angular/router';
 import { Subscription, map } from 'rxjs';
 
-import { ApiError, FINISHED_JOB_STATUSES, Job, apiErrorFrom } from '../../core/api';
-import { JobsService } from '../../core/jobs.service';
+import { ApiError, Job, apiErrorFrom } from '../../core/api';
 import { ErrorBox } from '../../shared/error-box';
 import { JobProgress } from '../../shared/job-progress';
-import { FieldErrors, messagesFor } from '../field-rules';
+import { JobRun } from '../../shared/job-run';
+import { FieldErrors, describedBy, focusFirstInvalid, messagesFor } from '../../shared/form-rules';
 import { Visual } from './visual-json';
 import {
   KEY_FIELDS,
@@ -32,7 +31,6 @@ import {
   VISUAL_TYPES,
   VisualField,
   VisualForm,
-  emptyVisualForm,
   isVisualType,
   visualKeyQuery,
   visualQueryParams,
@@ -151,15 +149,15 @@ const DEFAULT_TYPE: VisualTypeName = 'PRICE_GRAPH';
         </div>
         <p class="muted small" id="visual-type-description">{{ description() }}</p>
         <div class="row">
-          <button type="submit" [disabled]="busy()">Generate {{ type() }}</button>
+          <button type="submit" [disabled]="generation.busy()">Generate {{ type() }}</button>
           <button type="button" class="secondary" (click)="showStored()">Show the stored one</button>
         </div>
       </form>
-      @if (notice()) {
-        <p class="notice" role="status">{{ notice() }}</p>
+      @if (generation.note(); as note) {
+        <p class="notice" role="status">{{ note }}</p>
       }
       <tc2-error-box [error]="error()" [shownFields]="shownFields()" />
-      <tc2-job-progress [job]="job()" />
+      <tc2-job-progress [job]="generation.job()" />
     </section>
 
     <section class="card" aria-label="Shown visual" [attr.aria-busy]="state() === 'loading'">
@@ -177,7 +175,7 @@ const DEFAULT_TYPE: VisualTypeName = 'PRICE_GRAPH';
             </h2>
             <p class="muted generated">
               Generated at <time [attr.datetime]="result.last_updated">{{ result.last_updated | date: 'medium' }}</time>
-              @if (busy()) {
+              @if (generation.busy()) {
                 · a new one is being generated
               }
             </p>
@@ -227,7 +225,6 @@ const DEFAULT_TYPE: VisualTypeName = 'PRICE_GRAPH';
 })
 export class VisualsPage {
   private readonly api = inject(VisualsApi);
-  private readonly jobs = inject(JobsService);
   private readonly router = inject(Router);
   private readonly route = inject(ActivatedRoute);
   private readonly destroyRef = inject(DestroyRef);
@@ -266,10 +263,19 @@ export class VisualsPage {
   protected readonly shown = signal<VisualResult | null>(null);
   /** What the shown (or never generated) visual was asked with. */
   protected readonly asked = signal<VisualGetQuery | null>(null);
-  protected readonly job = signal<Job | null>(null);
-  protected readonly submitting = signal(false);
-  protected readonly notice = signal('');
-  protected readonly error = signal<ApiError | null>(null);
+  /** Generating a visual: its job, then the new visual shown. */
+  protected readonly generation = new JobRun({
+    finished: (job: Job) => {
+      if (job.status === 'succeeded' && this.generating) {
+        this.load(this.generating, true);
+        this.loadList();
+      }
+    },
+    failed: () => this.focusFirstInvalid(),
+  });
+  /** Reading the stored visuals or the runs failed. */
+  private readonly loadError = signal<ApiError | null>(null);
+  protected readonly error = computed(() => this.generation.error() ?? this.loadError());
   protected readonly clientErrors = signal<FieldErrors>({});
 
   protected readonly type = computed(() => this.formValue().visual_type);
@@ -277,14 +283,10 @@ export class VisualsPage {
   protected readonly description = computed(
     () => this.list()?.visual_types.find((t) => t.visual_type === this.type())?.description ?? '',
   );
-  protected readonly busy = computed(() => {
-    const job = this.job();
-    return this.submitting() || (job !== null && !FINISHED_JOB_STATUSES.has(job.status));
-  });
   protected readonly messages = computed(() => {
     const client = this.clientErrors();
-    const server = this.error()?.fields ?? {};
-    return Object.fromEntries(VISUAL_FIELDS.map((field) => [field, messagesFor(field, client, server)])) as Record<
+    const error = this.error();
+    return Object.fromEntries(VISUAL_FIELDS.map((field) => [field, messagesFor(field, client, error)])) as Record<
       VisualField,
       string[]
     >;
@@ -315,7 +317,8 @@ export class VisualsPage {
   });
 
   private loading: Subscription | null = null;
-  private following: Subscription | null = null;
+  /** The stored visual the job being generated replaces. */
+  private generating: VisualGetQuery | null = null;
   private loadedKey = '';
 
   constructor() {
@@ -352,40 +355,20 @@ export class VisualsPage {
     const type = this.type();
     const { query, errors } = visualRequest(type, this.formValues());
     this.clientErrors.set(errors);
-    this.error.set(null);
-    this.notice.set('');
+    this.clearMessages();
     if (Object.keys(errors).length) {
       this.focusFirstInvalid();
       return;
     }
     this.keepInUrl(query);
-    const key = visualKeyQuery(query, this.keyFields(type));
-    this.submitting.set(true);
-    this.api.generate(query).subscribe({
-      next: (job) => {
-        this.submitting.set(false);
-        this.follow(job, key);
-      },
-      error: (caught: unknown) => {
-        this.submitting.set(false);
-        const error = apiErrorFrom(caught);
-        const running = error.details['job_id'];
-        if (error.status === 409 && typeof running === 'string') {
-          this.notice.set(`${error.message}; showing its progress.`);
-          this.jobs.get(running).subscribe({ next: (job) => this.follow(job, key), error: () => this.error.set(error) });
-          return;
-        }
-        this.error.set(error);
-        this.focusFirstInvalid();
-      },
-    });
+    this.generating = visualKeyQuery(query, this.keyFields(type));
+    this.generation.submit(this.api.generate(query));
   }
 
   /** Another type takes other fields: the last request's messages no longer apply. */
   protected typeChosen(): void {
     this.clientErrors.set({});
-    this.error.set(null);
-    this.notice.set('');
+    this.clearMessages();
   }
 
   /** Show the stored visual the form's key fields name. */
@@ -395,8 +378,7 @@ export class VisualsPage {
     const keyFields = this.keyFields(type);
     const keyErrors = Object.fromEntries(Object.entries(errors).filter(([field]) => keyFields.includes(field)));
     this.clientErrors.set(keyErrors);
-    this.error.set(null);
-    this.notice.set('');
+    this.clearMessages();
     if (Object.keys(keyErrors).length) {
       this.focusFirstInvalid();
       return;
@@ -405,9 +387,8 @@ export class VisualsPage {
     this.load(visualKeyQuery(query, keyFields), true);
   }
 
-  protected describedBy(field: VisualField): string {
-    const error = this.messages()[field].length ? ` visual-${field}-error` : '';
-    return `visual-${field}-hint${error}`;
+  protected describedBy(field: VisualField): string | null {
+    return describedBy(`visual-${field}`, this.messages()[field]);
   }
 
   protected visualOf(result: VisualResult): Visual {
@@ -469,27 +450,15 @@ export class VisualsPage {
         error: (caught: unknown) => {
           this.shown.set(null);
           this.state.set('idle');
-          this.error.set(apiErrorFrom(caught));
+          this.loadError.set(apiErrorFrom(caught));
         },
       });
   }
 
-  private follow(job: Job, key: VisualGetQuery): void {
-    this.following?.unsubscribe();
-    this.job.set(job);
-    this.following = this.jobs
-      .follow(job.id)
-      .pipe(takeUntilDestroyed(this.destroyRef))
-      .subscribe({
-        next: (state) => {
-          this.job.set(state);
-          if (state.status === 'succeeded') {
-            this.load(key, true);
-            this.loadList();
-          }
-        },
-        error: (caught: unknown) => this.error.set(apiErrorFrom(caught)),
-      });
+  /** The messages of the last request (the server's and the notice) no longer apply. */
+  private clearMessages(): void {
+    this.loadError.set(null);
+    this.generation.clear();
   }
 
   private keepInUrl(query: VisualGenerateQuery): void {
@@ -508,7 +477,7 @@ export class VisualsPage {
   private loadList(): void {
     this.api.list().subscribe({
       next: (list) => this.list.set(list),
-      error: (caught: unknown) => this.error.set(apiErrorFrom(caught)),
+      error: (caught: unknown) => this.loadError.set(apiErrorFrom(caught)),
     });
   }
 
@@ -519,14 +488,12 @@ export class VisualsPage {
     this.runs.update((runs) => ({ ...runs, [kind]: [] }));
     this.api.runs(kind).subscribe({
       next: (page) => this.runs.update((runs) => ({ ...runs, [kind]: page.runs })),
-      error: (caught: unknown) => this.error.set(apiErrorFrom(caught)),
+      error: (caught: unknown) => this.loadError.set(apiErrorFrom(caught)),
     });
   }
 
   private focusFirstInvalid(): void {
-    afterNextRender(() => this.host.nativeElement.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), {
-      injector: this.injector,
-    });
+    focusFirstInvalid(() => this.host.nativeElement, this.injector);
   }
 }
 

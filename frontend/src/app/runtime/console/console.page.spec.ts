@@ -1,8 +1,7 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, TestRequest, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController, TestRequest } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
 
+import { buttonNamed, setUpPageTesting } from '../../shared/testing/dom';
 import { ConsolePage, TAIL_POLL_MS } from './console.page';
 import { filterLogLines, toLogLines } from './log-lines';
 
@@ -56,11 +55,7 @@ describe('ConsolePage', () => {
   }
 
   function button(name: string): HTMLButtonElement {
-    const found = [...element.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
-    if (!found) {
-      throw new Error(`no button named ${name}`);
-    }
-    return found;
+    return buttonNamed(element, name);
   }
 
   function flushFilenames(feed: string, filenames: string[]): void {
@@ -80,10 +75,7 @@ describe('ConsolePage', () => {
 
   beforeEach(() => {
     vi.useFakeTimers();
-    TestBed.configureTestingModule({
-      providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
-    });
-    http = TestBed.inject(HttpTestingController);
+    http = setUpPageTesting();
   });
 
   afterEach(() => {

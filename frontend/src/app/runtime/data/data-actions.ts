@@ -1,3 +1,4 @@
+import { NgTemplateOutlet } from '@angular/common';
 import {
   ChangeDetectionStrategy,
   Component,
@@ -15,15 +16,13 @@ import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 
 import { ApiClient, ApiError, Job, Schemas, apiErrorFrom } from '../../core/api';
 import { ErrorBox } from '../../shared/error-box';
-import { JobRun } from '../job-run';
-import { TICKER_PATTERN, TICKER_RULE, parseTickers } from '../tickers';
+import { JobRun } from '../../shared/job-run';
+import { FieldErrors, isDay, parseTickers, tickerProblem } from '../../shared/form-rules';
 import { DataJobStatus } from './data-job-status';
 
 /** The API's limit on one collection job (tc2/program/jobs.py MAX_SYMBOLS_PER_JOB). */
 export const MAX_SYMBOLS_PER_JOB = 100;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-type Problems = Record<string, string[]>;
 type ImportFormat = Schemas['FormatEnum'];
 
 /** A local date as the API's YYYY-MM-DD, ``days`` before today. */
@@ -34,21 +33,21 @@ export function isoDaysAgo(days: number, today: Date = new Date()): string {
 }
 
 /** Start and optional end of a date range: present, real, in order, not in the future. */
-function checkRange(start: string, end: string, problems: Problems): void {
+function checkRange(start: string, end: string, problems: FieldErrors): void {
   const today = isoDaysAgo(0);
-  if (!DATE.test(start)) {
+  if (!isDay(start)) {
     problems['start'] = ['Choose the first day.'];
   } else if (start > today) {
     problems['start'] = ['The first day is in the future.'];
   }
-  if (end !== '' && !DATE.test(end)) {
+  if (end !== '' && !isDay(end)) {
     problems['end'] = ['Enter the last day as a date, or leave it empty.'];
-  } else if (end !== '' && DATE.test(start) && end < start) {
+  } else if (end !== '' && isDay(start) && end < start) {
     problems['end'] = ['The last day is before the first day.'];
   }
 }
 
-function checkSymbols(text: string, problems: Problems, { required }: { required: boolean }): string[] {
+function checkSymbols(text: string, problems: FieldErrors, { required }: { required: boolean }): string[] {
   const { symbols, problems: bad } = parseTickers(text);
   if (bad.length) {
     problems['symbols'] = bad;
@@ -77,9 +76,28 @@ const SERVER_FIELDS: Record<string, string[]> = {
  */
 @Component({
   selector: 'tc2-data-actions',
-  imports: [ReactiveFormsModule, ErrorBox, DataJobStatus],
+  imports: [NgTemplateOutlet, ReactiveFormsModule, ErrorBox, DataJobStatus],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
+    <!-- A form's date range: first and last day, with their messages. -->
+    <ng-template #range let-name let-form="form">
+      <div class="row">
+        <div>
+          <label [for]="name + '-start'">First day</label>
+          <input [id]="name + '-start'" type="date" [formControl]="form.controls.start" [attr.aria-invalid]="has(name, 'start')"
+                 [attr.aria-describedby]="name + '-range-errors'" />
+        </div>
+        <div>
+          <label [for]="name + '-end'">Last day (empty: last session)</label>
+          <input [id]="name + '-end'" type="date" [formControl]="form.controls.end" [attr.aria-invalid]="has(name, 'end')"
+                 [attr.aria-describedby]="name + '-range-errors'" />
+        </div>
+      </div>
+      <div [id]="name + '-range-errors'">
+        @for (m of messages(name, 'start'); track $index) { <p class="field-error" role="alert">First day: {{ m }}</p> }
+        @for (m of messages(name, 'end'); track $index) { <p class="field-error" role="alert">Last day: {{ m }}</p> }
+      </div>
+    </ng-template>
     <datalist id="universe-symbols">
       @for (symbol of universe(); track symbol) {
         <option [value]="symbol"></option>
@@ -116,22 +134,7 @@ const SERVER_FIELDS: Record<string, string[]> = {
           <div id="patch-symbols-errors">
             @for (m of messages('patch', 'symbols'); track $index) { <p class="field-error" role="alert">{{ m }}</p> }
           </div>
-          <div class="row">
-            <div>
-              <label for="patch-start">First day</label>
-              <input id="patch-start" type="date" formControlName="start" [attr.aria-invalid]="has('patch', 'start')"
-                     aria-describedby="patch-range-errors" />
-            </div>
-            <div>
-              <label for="patch-end">Last day (empty: last session)</label>
-              <input id="patch-end" type="date" formControlName="end" [attr.aria-invalid]="has('patch', 'end')"
-                     aria-describedby="patch-range-errors" />
-            </div>
-          </div>
-          <div id="patch-range-errors">
-            @for (m of messages('patch', 'start'); track $index) { <p class="field-error" role="alert">First day: {{ m }}</p> }
-            @for (m of messages('patch', 'end'); track $index) { <p class="field-error" role="alert">Last day: {{ m }}</p> }
-          </div>
+          <ng-container *ngTemplateOutlet="range; context: { $implicit: 'patch', form: patchForm }" />
           <button type="submit" [disabled]="patchRun.busy()">Patch</button>
         </form>
         <tc2-data-job-status [run]="patchRun" [shownFields]="serverFieldsShown('patch')" />
@@ -147,22 +150,7 @@ const SERVER_FIELDS: Record<string, string[]> = {
           <div id="recollect-symbol-errors">
             @for (m of messages('recollect', 'symbol'); track $index) { <p class="field-error" role="alert">{{ m }}</p> }
           </div>
-          <div class="row">
-            <div>
-              <label for="recollect-start">First day</label>
-              <input id="recollect-start" type="date" formControlName="start" [attr.aria-invalid]="has('recollect', 'start')"
-                     aria-describedby="recollect-range-errors" />
-            </div>
-            <div>
-              <label for="recollect-end">Last day (empty: last session)</label>
-              <input id="recollect-end" type="date" formControlName="end" [attr.aria-invalid]="has('recollect', 'end')"
-                     aria-describedby="recollect-range-errors" />
-            </div>
-          </div>
-          <div id="recollect-range-errors">
-            @for (m of messages('recollect', 'start'); track $index) { <p class="field-error" role="alert">First day: {{ m }}</p> }
-            @for (m of messages('recollect', 'end'); track $index) { <p class="field-error" role="alert">Last day: {{ m }}</p> }
-          </div>
+          <ng-container *ngTemplateOutlet="range; context: { $implicit: 'recollect', form: recollectForm }" />
           @if (recollectQuestion(); as question) {
             <div class="confirm-box" role="group" aria-label="Confirm the recollection">
               <p><strong>{{ question }}</strong></p>
@@ -283,12 +271,12 @@ export class DataActions {
       this.dataChanged.emit(job);
     }
   };
-  protected readonly healRun = new JobRun(this.done);
-  protected readonly patchRun = new JobRun(this.done);
-  protected readonly recollectRun = new JobRun(this.done);
-  protected readonly importRun = new JobRun(this.done);
+  protected readonly healRun = new JobRun({ finished: this.done });
+  protected readonly patchRun = new JobRun({ finished: this.done });
+  protected readonly recollectRun = new JobRun({ finished: this.done });
+  protected readonly importRun = new JobRun({ finished: this.done });
 
-  private readonly problems = signal<Record<string, Problems>>({});
+  private readonly problems = signal<Record<string, FieldErrors>>({});
   protected readonly recollectQuestion = signal<string | null>(null);
   protected readonly format = signal<ImportFormat>('ninjatrader');
   private readonly file = signal<File | null>(null);
@@ -339,7 +327,7 @@ export class DataActions {
   }
 
   protected heal(): void {
-    const problems: Problems = {};
+    const problems: FieldErrors = {};
     const symbols = checkSymbols(this.healForm.controls.symbols.value, problems, { required: false });
     if (!this.setProblems('heal', problems)) {
       return;
@@ -349,7 +337,7 @@ export class DataActions {
 
   protected patch(): void {
     const { symbols: text, start, end } = this.patchForm.getRawValue();
-    const problems: Problems = {};
+    const problems: FieldErrors = {};
     const symbols = checkSymbols(text, problems, { required: true });
     checkRange(start, end, problems);
     if (!this.setProblems('patch', problems)) {
@@ -363,9 +351,10 @@ export class DataActions {
   protected askRecollect(): void {
     const { symbol: raw, start, end } = this.recollectForm.getRawValue();
     const symbol = raw.trim().toUpperCase();
-    const problems: Problems = {};
-    if (!TICKER_PATTERN.test(symbol)) {
-      problems['symbol'] = [symbol ? `"${raw.trim()}" is not a ticker: ${TICKER_RULE}.` : 'Name the symbol, e.g. SPY.'];
+    const problems: FieldErrors = {};
+    const symbolProblem = symbol ? tickerProblem(raw) : 'Name the symbol, e.g. SPY.';
+    if (symbolProblem) {
+      problems['symbol'] = [symbolProblem];
     }
     checkRange(start, end, problems);
     if (!this.setProblems('recollect', problems)) {
@@ -397,14 +386,15 @@ export class DataActions {
     const { format, symbol: raw, resolution, timezone, label } = this.importForm.getRawValue();
     const symbol = raw.trim().toUpperCase();
     const file = this.file();
-    const problems: Problems = {};
+    const problems: FieldErrors = {};
     if (!file) {
       problems['file'] = ['Choose the bar file to import.'];
     } else if (file.size === 0) {
       problems['file'] = [`${file.name} is empty.`];
     }
-    if (!TICKER_PATTERN.test(symbol)) {
-      problems['symbol'] = [symbol ? `"${raw.trim()}" is not a ticker: ${TICKER_RULE}.` : 'Name the symbol the bars are of.'];
+    const symbolProblem = symbol ? tickerProblem(raw) : 'Name the symbol the bars are of.';
+    if (symbolProblem) {
+      problems['symbol'] = [symbolProblem];
     }
     if (format === 'csv' && timezone.trim() === '') {
       problems['timezone'] = ['Name the time zone of the times, e.g. UTC or America/New_York.'];
@@ -447,7 +437,7 @@ export class DataActions {
   }
 
   /** Record a form's local problems; true when there are none (the form may be sent). */
-  private setProblems(form: string, problems: Problems): boolean {
+  private setProblems(form: string, problems: FieldErrors): boolean {
     this.problems.update((all) => ({ ...all, [form]: problems }));
     return Object.values(problems).every((messages) => messages.length === 0);
   }

@@ -3,7 +3,7 @@ import { RouterLink } from '@angular/router';
 
 import { ErrorBox } from '../../shared/error-box';
 import { JobProgress } from '../../shared/job-progress';
-import { JobRun } from '../job-run';
+import { JobRun } from '../../shared/job-run';
 
 interface CollectionProblem {
   symbol: string;

@@ -1,26 +1,12 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, TestRequest, provideHttpClientTesting } from '@angular/common/http/testing';
-import { Component, input } from '@angular/core';
+import { HttpTestingController, TestRequest } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
 
 import { Job, Schemas } from '../../core/api';
-import { BUY_COLOR, Chart, ChartSpec, SELL_COLOR } from '../../shared/chart';
+import { stubCharts } from '../../shared/testing/chart-stub';
+import { buttonNamed, fieldErrorTexts, setUpPageTesting, typeInto } from '../../shared/testing/dom';
 import { isoDaysAgo } from './data-actions';
 import { DataPage } from './data.page';
 import { PriceCoverageChart } from './price-coverage-chart';
-import { PARTIAL_COLOR, asPriceGraph, priceGraphChart } from './price-graph';
-
-/** jsdom has no canvas: a stand-in that shows what it was asked to draw. */
-@Component({
-  selector: 'tc2-chart',
-  template: `<div class="chart-stub">{{ label() }}: {{ spec().candles?.length }} candles</div>`,
-})
-class ChartStub {
-  readonly spec = input.required<ChartSpec>();
-  readonly label = input('chart');
-  readonly height = input(360);
-}
 
 const STATUS: Schemas['DataStatusOutput'] = {
   resolution: '1m',
@@ -75,24 +61,6 @@ function job(overrides: Partial<Job> = {}): Job {
   };
 }
 
-describe('price graph', () => {
-  it('colours each session by its coverage and shows sessions without data at full height', () => {
-    const spec = priceGraphChart(asPriceGraph(GRAPH)!);
-
-    expect(spec.candles?.length).toBe(2);
-    expect(spec.histograms?.[0].data).toEqual([
-      { time: '2026-11-18', value: 100, color: SELL_COLOR },
-      { time: '2026-11-19', value: 100, color: BUY_COLOR },
-      { time: '2026-11-20', value: 95.38, color: PARTIAL_COLOR },
-    ]);
-    expect(spec.histograms?.[0].pane).toBe(1);
-  });
-
-  it('refuses JSON of another shape', () => {
-    expect(asPriceGraph({ histogram: [] })).toBeNull();
-  });
-});
-
 describe('DataPage', () => {
   let fixture: ComponentFixture<DataPage>;
   let http: HttpTestingController;
@@ -119,20 +87,12 @@ describe('DataPage', () => {
   }
 
   function type(selector: string, value: string): void {
-    const input = element.querySelector(selector) as HTMLInputElement;
-    input.value = value;
-    input.dispatchEvent(new Event('input'));
+    typeInto(element.querySelector<HTMLInputElement>(selector), value);
     render();
   }
 
   function button(name: string): HTMLButtonElement {
-    const found = [...element.querySelectorAll('button')].find(
-      (b) => b.textContent?.trim() === name || b.getAttribute('aria-label') === name,
-    );
-    if (!found) {
-      throw new Error(`no button named ${name}`);
-    }
-    return found;
+    return buttonNamed(element, name);
   }
 
   function click(name: string): void {
@@ -147,16 +107,13 @@ describe('DataPage', () => {
   }
 
   function fieldErrors(): string[] {
-    return [...element.querySelectorAll('.field-error')].map((p) => p.textContent?.trim() ?? '');
+    return fieldErrorTexts(element);
   }
 
   beforeEach(() => {
     vi.useFakeTimers();
-    TestBed.configureTestingModule({
-      providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
-    });
-    TestBed.overrideComponent(PriceCoverageChart, { remove: { imports: [Chart] }, add: { imports: [ChartStub] } });
-    http = TestBed.inject(HttpTestingController);
+    stubCharts(PriceCoverageChart);
+    http = setUpPageTesting();
   });
 
   afterEach(() => {
@@ -181,7 +138,9 @@ describe('DataPage', () => {
 
     const chart = element.querySelector('tc2-price-coverage-chart') as HTMLElement;
     expect(chart.textContent).toContain('SPY: daily prices and coverage');
-    expect(chart.querySelector('.chart-stub')?.textContent).toBe('SPY daily candles and data coverage per session: 2 candles');
+    const stub = chart.querySelector('[role="img"]');
+    expect(stub?.getAttribute('aria-label')).toBe('SPY daily candles and data coverage per session');
+    expect(stub?.textContent).toContain('2 candles');
     expect(chart.textContent).toContain('1 without data');
     expect(chart.textContent).toContain('2026-11-18');
     expect(chart.textContent).toContain('2026-11-20 95.4 %');

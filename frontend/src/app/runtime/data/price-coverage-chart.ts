@@ -6,8 +6,8 @@ import { ApiClient, ApiError, Job, apiErrorFrom } from '../../core/api';
 import { Chart } from '../../shared/chart';
 import { ErrorBox } from '../../shared/error-box';
 import { JobProgress } from '../../shared/job-progress';
-import { JobRun } from '../job-run';
-import { PriceGraph, asPriceGraph, partialSessions, priceGraphChart } from './price-graph';
+import { JobRun } from '../../shared/job-run';
+import { CoverageLegend, PriceGraph, asPriceGraph, partialSessions, priceGraphChart } from '../../shared/price-graph';
 
 /**
  * One symbol's PRICE_GRAPH visual: daily candles over per-session coverage. The stored visual is
@@ -16,7 +16,7 @@ import { PriceGraph, asPriceGraph, partialSessions, priceGraphChart } from './pr
  */
 @Component({
   selector: 'tc2-price-coverage-chart',
-  imports: [Chart, ErrorBox, JobProgress, DatePipe, DecimalPipe],
+  imports: [Chart, CoverageLegend, ErrorBox, JobProgress, DatePipe, DecimalPipe],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="chart-head">
@@ -35,11 +35,7 @@ import { PriceGraph, asPriceGraph, partialSessions, priceGraphChart } from './pr
     <tc2-error-box [error]="error() ?? generation.error()" />
     @if (graph(); as g) {
       <tc2-chart [spec]="spec()!" [label]="symbol() + ' daily candles and data coverage per session'" [height]="420" />
-      <p class="legend small">
-        <span class="swatch complete"></span> every minute on file
-        <span class="swatch partial"></span> some minutes missing (height: % on file)
-        <span class="swatch missing"></span> no data for the session
-      </p>
+      <tc2-coverage-legend />
       <p>
         {{ g.coverage.length }} sessions;
         @if (g.missing_days.length) {
@@ -72,11 +68,6 @@ import { PriceGraph, asPriceGraph, partialSessions, priceGraphChart } from './pr
   styles: `
     .chart-head { display: flex; gap: 0.75rem; align-items: baseline; flex-wrap: wrap; margin-bottom: 0.5rem; }
     .chart-head h3 { margin: 0; }
-    .legend { display: flex; gap: 0.4rem 0.75rem; align-items: center; flex-wrap: wrap; color: var(--muted); }
-    .swatch { display: inline-block; width: 0.8rem; height: 0.8rem; border-radius: 2px; }
-    .complete { background: #26a69a; }
-    .partial { background: #f0b429; }
-    .missing { background: #ef5350; }
   `,
 })
 export class PriceCoverageChart {
@@ -98,10 +89,12 @@ export class PriceCoverageChart {
     const graph = this.graph();
     return graph ? partialSessions(graph) : [];
   });
-  protected readonly generation = new JobRun((job: Job) => {
-    if (job.status === 'succeeded') {
-      this.load(false);
-    }
+  protected readonly generation = new JobRun({
+    finished: (job: Job) => {
+      if (job.status === 'succeeded') {
+        this.load(false);
+      }
+    },
   });
   private loadingSubscription: Subscription | null = null;
 

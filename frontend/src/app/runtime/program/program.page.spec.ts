@@ -1,9 +1,8 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
 
 import { Schemas } from '../../core/api';
+import { buttonNamed, setUpPageTesting } from '../../shared/testing/dom';
 import { formatDuration } from './durations';
 import { PROGRAM_POLL_MS, ProgramPage } from './program.page';
 
@@ -71,11 +70,7 @@ describe('ProgramPage', () => {
   }
 
   function button(name: string): HTMLButtonElement {
-    const found = [...element.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
-    if (!found) {
-      throw new Error(`no button named ${name}`);
-    }
-    return found;
+    return buttonNamed(element, name);
   }
 
   function rowOf(name: string): string[] {
@@ -86,10 +81,7 @@ describe('ProgramPage', () => {
   beforeEach(() => {
     vi.useFakeTimers();
     vi.setSystemTime(NOW * 1000);
-    TestBed.configureTestingModule({
-      providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
-    });
-    http = TestBed.inject(HttpTestingController);
+    http = setUpPageTesting();
   });
 
   afterEach(() => {

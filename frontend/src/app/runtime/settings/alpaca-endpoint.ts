@@ -1,9 +1,9 @@
 import { ChangeDetectionStrategy, Component, computed, inject, linkedSignal, signal } from '@angular/core';
 
-import { ApiError, Schemas, apiErrorFrom } from '../../core/api';
+import { Schemas } from '../../core/api';
 import { ErrorBox } from '../../shared/error-box';
-import { fieldMessagesUnder, fieldNamesUnder } from '../field-errors';
-import { SettingsStore } from './settings-store';
+import { fieldMessagesUnder, fieldNamesUnder } from '../../shared/form-rules';
+import { SettingsSave, SettingsStore } from './settings-store';
 
 type Endpoint = Schemas['AlpacaEndpointEnum'];
 
@@ -60,7 +60,7 @@ export const LIVE_REFUSED =
               <p><strong>Switch to paper trading?</strong> Orders go to Alpaca's paper endpoint with simulated money.</p>
             }
             <div class="row">
-              <button type="button" [class.danger]="chosen() === 'live'" [disabled]="busy() || (chosen() === 'live' && !acknowledged())"
+              <button type="button" [class.danger]="chosen() === 'live'" [disabled]="saving.busy() || (chosen() === 'live' && !acknowledged())"
                       (click)="apply()">Switch to {{ chosen() }} trading</button>
               <button type="button" class="secondary" (click)="choose(current())">Cancel</button>
             </div>
@@ -70,8 +70,8 @@ export const LIVE_REFUSED =
       @for (message of endpointMessages(); track $index) {
         <p class="field-error" role="alert">{{ message }}</p>
       }
-      <tc2-error-box [error]="error()" [shownFields]="shownFields()" />
-      @if (saved(); as note) {
+      <tc2-error-box [error]="saving.error()" [shownFields]="shownFields()" />
+      @if (saving.saved(); as note) {
         <p role="status">{{ note }}</p>
       }
     </section>
@@ -96,17 +96,14 @@ export class AlpacaEndpointSetting {
   protected readonly allowed = computed(() => this.store.settings()?.live_trading_allowed ?? false);
   protected readonly chosen = linkedSignal<Endpoint>(() => this.current());
   protected readonly acknowledged = signal(false);
-  protected readonly busy = signal(false);
-  protected readonly error = signal<ApiError | null>(null);
-  protected readonly saved = signal<string | null>(null);
-  protected readonly endpointMessages = computed(() => fieldMessagesUnder(this.error(), 'alpaca_endpoint'));
-  protected readonly shownFields = computed(() => fieldNamesUnder(this.error(), 'alpaca_endpoint'));
+  protected readonly saving = new SettingsSave();
+  protected readonly endpointMessages = computed(() => fieldMessagesUnder(this.saving.error(), 'alpaca_endpoint'));
+  protected readonly shownFields = computed(() => fieldNamesUnder(this.saving.error(), 'alpaca_endpoint'));
 
   protected choose(endpoint: Endpoint): void {
     this.chosen.set(endpoint);
     this.acknowledged.set(false);
-    this.error.set(null);
-    this.saved.set(null);
+    this.saving.clear();
   }
 
   protected apply(): void {
@@ -114,18 +111,10 @@ export class AlpacaEndpointSetting {
     if (endpoint === 'live' && (!this.allowed() || !this.acknowledged())) {
       return;
     }
-    this.busy.set(true);
-    this.error.set(null);
-    this.store.update({ alpaca_endpoint: endpoint }).subscribe({
-      next: (settings) => {
-        this.busy.set(false);
-        this.acknowledged.set(false);
-        this.saved.set(`Orders now go to the ${settings.alpaca_endpoint ?? endpoint} endpoint.`);
-      },
-      error: (failure: unknown) => {
-        this.busy.set(false);
-        this.error.set(apiErrorFrom(failure));
-      },
-    });
+    this.saving.save(
+      { alpaca_endpoint: endpoint },
+      (settings) => `Orders now go to the ${settings.alpaca_endpoint ?? endpoint} endpoint.`,
+      () => this.acknowledged.set(false),
+    );
   }
 }

@@ -10,12 +10,18 @@ import {
   untracked,
   viewChild,
 } from '@angular/core';
-import { AbstractControl, FormControl, FormGroup, ReactiveFormsModule, ValidationErrors } from '@angular/forms';
+import { AbstractControl, FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 
-import { ApiClient, ApiError, apiErrorFrom } from '../../core/api';
+import { ApiClient } from '../../core/api';
 import { ErrorBox } from '../../shared/error-box';
-import { fieldMessagesUnder, fieldNamesUnder } from '../field-errors';
-import { SettingsChanges, SettingsStore } from './settings-store';
+import {
+  checkedBy,
+  controlProblem,
+  fieldMessagesUnder,
+  fieldNamesUnder,
+  requiredProblem,
+} from '../../shared/form-rules';
+import { SettingsSave, SettingsStore } from './settings-store';
 
 /** The engine's rule for strategy ids (tc2/env/trading_settings.py STRATEGY_ID_PATTERN). */
 export const STRATEGY_ID_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -29,38 +35,28 @@ function fromPercent(percent: number): number {
   return Math.round(percent * 1e4) / 1e6;
 }
 
-function percentRule(control: AbstractControl<number | null>): ValidationErrors | null {
-  const value = control.value;
-  if (value === null || (value as unknown) === '') {
-    return null;
+function blank(value: unknown): boolean {
+  return value === null || value === undefined || value === '';
+}
+
+function percentProblem(value: unknown): string {
+  return blank(value) || (typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= 100)
+    ? ''
+    : 'Enter a percentage above 0 and at most 100.';
+}
+
+function dollarProblem(value: unknown): string {
+  return blank(value) || (typeof value === 'number' && Number.isFinite(value) && value > 0)
+    ? ''
+    : 'Enter a dollar amount above 0.';
+}
+
+function strategyIdProblem(value: unknown): string {
+  const id = String(value ?? '').trim();
+  if (id === '') {
+    return 'Choose a strategy.';
   }
-  return Number.isFinite(value) && value > 0 && value <= 100 ? null : { rule: 'Enter a percentage above 0 and at most 100.' };
-}
-
-function dollarRule(control: AbstractControl<number | null>): ValidationErrors | null {
-  const value = control.value;
-  if (value === null || (value as unknown) === '') {
-    return null;
-  }
-  return Number.isFinite(value) && value > 0 ? null : { rule: 'Enter a dollar amount above 0.' };
-}
-
-function required(message: string) {
-  return (control: AbstractControl): ValidationErrors | null =>
-    control.value === null || control.value === '' ? { rule: message } : null;
-}
-
-function strategyIdRule(control: AbstractControl<string>): ValidationErrors | null {
-  const value = control.value.trim();
-  if (value === '') {
-    return { rule: 'Choose a strategy.' };
-  }
-  return STRATEGY_ID_PATTERN.test(value) ? null : { rule: 'A strategy id is a letter, then letters, digits or _.' };
-}
-
-/** The first problem of ``control``, for the message under its input. */
-function problemOf(control: AbstractControl): string | null {
-  return (control.errors?.['rule'] as string | undefined) ?? null;
+  return STRATEGY_ID_PATTERN.test(id) ? '' : 'A strategy id is a letter, then letters, digits or _.';
 }
 
 interface StrategyLimitRow {
@@ -97,7 +93,7 @@ interface StrategyLimitRow {
             <input id="default-usd" type="number" inputmode="decimal" min="0" step="any" formControlName="usd"
                    [attr.aria-invalid]="showDefaults() && !!problem(defaults.controls.usd)" aria-describedby="default-usd-error" />
           </div>
-          <button type="submit" [disabled]="busy()">Save default limits</button>
+          <button type="submit" [disabled]="saving.busy()">Save default limits</button>
         </div>
         <div id="default-pct-error">
           @if (showDefaults() && problem(defaults.controls.pct); as message) {
@@ -137,7 +133,7 @@ interface StrategyLimitRow {
                 <td class="actions">
                   <button type="button" class="secondary" [attr.aria-label]="'Edit the limits of ' + row.id" (click)="edit(row.id)">Edit</button>
                   @if (row.overridden.pct || row.overridden.usd) {
-                    <button type="button" class="secondary" [attr.aria-label]="'Remove the override of ' + row.id" [disabled]="busy()"
+                    <button type="button" class="secondary" [attr.aria-label]="'Remove the override of ' + row.id" [disabled]="saving.busy()"
                             (click)="removeOverride(row.id)">Remove override</button>
                   }
                 </td>
@@ -173,7 +169,7 @@ interface StrategyLimitRow {
             <input id="override-usd" type="number" inputmode="decimal" min="0" step="any" formControlName="usd"
                    [attr.aria-invalid]="showOverride() && !!problem(override.controls.usd)" aria-describedby="override-errors" />
           </div>
-          <button type="submit" [disabled]="busy()">Save override</button>
+          <button type="submit" [disabled]="saving.busy()">Save override</button>
         </div>
         <div id="override-errors">
           @if (showOverride()) {
@@ -187,8 +183,8 @@ interface StrategyLimitRow {
         </div>
       </form>
 
-      <tc2-error-box [error]="error()" [shownFields]="shownFields()" />
-      @if (saved(); as note) {
+      <tc2-error-box [error]="saving.error()" [shownFields]="shownFields()" />
+      @if (saving.saved(); as note) {
         <p role="status">{{ note }}</p>
       }
     </section>
@@ -206,25 +202,23 @@ export class PurchaseLimits {
   private readonly api = inject(ApiClient);
 
   protected readonly defaults = new FormGroup({
-    pct: new FormControl<number | null>(null, [required('Enter a percentage.'), percentRule]),
-    usd: new FormControl<number | null>(null, [required('Enter a dollar amount.'), dollarRule]),
+    pct: new FormControl<number | null>(null, [checkedBy(requiredProblem('Enter a percentage.')), checkedBy(percentProblem)]),
+    usd: new FormControl<number | null>(null, [checkedBy(requiredProblem('Enter a dollar amount.')), checkedBy(dollarProblem)]),
   });
   protected readonly override = new FormGroup({
-    strategy: new FormControl('', { nonNullable: true, validators: [strategyIdRule] }),
-    pct: new FormControl<number | null>(null, [percentRule]),
-    usd: new FormControl<number | null>(null, [dollarRule]),
+    strategy: new FormControl('', { nonNullable: true, validators: [checkedBy(strategyIdProblem)] }),
+    pct: new FormControl<number | null>(null, [checkedBy(percentProblem)]),
+    usd: new FormControl<number | null>(null, [checkedBy(dollarProblem)]),
   });
   protected readonly showDefaults = signal(false);
   protected readonly showOverride = signal(false);
-  protected readonly busy = signal(false);
-  protected readonly error = signal<ApiError | null>(null);
-  protected readonly saved = signal<string | null>(null);
+  protected readonly saving = new SettingsSave();
   protected readonly strategyIds = signal<string[]>([]);
   private readonly overridePct = viewChild.required<ElementRef<HTMLInputElement>>('overridePct');
   protected readonly shownFields = computed(() => [
-    ...fieldNamesUnder(this.error(), 'max_purchase_pct'),
-    ...fieldNamesUnder(this.error(), 'max_purchase_usd'),
-    ...fieldNamesUnder(this.error(), 'strategy_limits'),
+    ...fieldNamesUnder(this.saving.error(), 'max_purchase_pct'),
+    ...fieldNamesUnder(this.saving.error(), 'max_purchase_usd'),
+    ...fieldNamesUnder(this.saving.error(), 'strategy_limits'),
   ]);
 
   /** Every known strategy and every overridden one, with the limits that apply to it. */
@@ -264,19 +258,19 @@ export class PurchaseLimits {
   }
 
   protected problem(control: AbstractControl): string | null {
-    return problemOf(control);
+    return controlProblem(control);
   }
 
   protected serverMessages(prefix: string): string[] {
-    return fieldMessagesUnder(this.error(), prefix);
+    return fieldMessagesUnder(this.saving.error(), prefix);
   }
 
   protected overrideProblems(): string[] {
     const controls = this.override.controls;
     const problems = [
-      ...[problemOf(controls.strategy)].map((m) => m && `Strategy: ${m}`),
-      ...[problemOf(controls.pct)].map((m) => m && `Max % of equity: ${m}`),
-      ...[problemOf(controls.usd)].map((m) => m && `Max dollars: ${m}`),
+      ...[controlProblem(controls.strategy)].map((m) => m && `Strategy: ${m}`),
+      ...[controlProblem(controls.pct)].map((m) => m && `Max % of equity: ${m}`),
+      ...[controlProblem(controls.usd)].map((m) => m && `Max dollars: ${m}`),
     ].filter((m): m is string => m !== null);
     if (controls.pct.value === null && controls.usd.value === null) {
       problems.push('Enter a max % of equity, max dollars, or both.');
@@ -301,7 +295,7 @@ export class PurchaseLimits {
       return;
     }
     const { pct, usd } = this.defaults.getRawValue();
-    this.save(
+    this.saving.save(
       { max_purchase_pct: fromPercent(pct!), max_purchase_usd: usd! },
       'Saved the default limits.',
       () => {
@@ -325,14 +319,14 @@ export class PurchaseLimits {
     if (usd !== null) {
       limits.max_purchase_usd = usd;
     }
-    this.save({ strategy_limits: { [id]: limits } }, `Saved the override of ${id}.`, () => {
+    this.saving.save({ strategy_limits: { [id]: limits } }, `Saved the override of ${id}.`, () => {
       this.showOverride.set(false);
       this.override.reset({ strategy: '', pct: null, usd: null });
     });
   }
 
   protected removeOverride(id: string): void {
-    this.save({ strategy_limits: { [id]: null } }, `Removed the override of ${id}; it uses the defaults.`);
+    this.saving.save({ strategy_limits: { [id]: null } }, `Removed the override of ${id}; it uses the defaults.`);
   }
 
   private resetDefaults(): void {
@@ -340,23 +334,6 @@ export class PurchaseLimits {
     this.defaults.reset({
       pct: settings?.max_purchase_pct != null ? toPercent(settings.max_purchase_pct) : null,
       usd: settings?.max_purchase_usd ?? null,
-    });
-  }
-
-  private save(changes: SettingsChanges, note: string, done: () => void = () => undefined): void {
-    this.busy.set(true);
-    this.error.set(null);
-    this.saved.set(null);
-    this.store.update(changes).subscribe({
-      next: () => {
-        this.busy.set(false);
-        this.saved.set(note);
-        done();
-      },
-      error: (failure: unknown) => {
-        this.busy.set(false);
-        this.error.set(apiErrorFrom(failure));
-      },
     });
   }
 }

@@ -1,9 +1,7 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, TestRequest, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController, TestRequest } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
-import { provideRouter } from '@angular/router';
 
-import { parseTickers } from '../tickers';
+import { buttonNamed, fieldErrorTexts, setUpPageTesting, typeInto } from '../../shared/testing/dom';
 import { LIVE_REFUSED } from './alpaca-endpoint';
 import { toPercent } from './purchase-limits';
 import { TradingSettings } from './settings-store';
@@ -24,16 +22,6 @@ function stored(overrides: Partial<TradingSettings> = {}): TradingSettings {
 }
 
 const INVALID = { code: 'validation_failed', message: 'Settings are invalid; nothing was changed.' };
-
-describe('parseTickers', () => {
-  it('upper-cases, de-duplicates and refuses what is not a ticker', () => {
-    expect(parseTickers(' nvda, AMD ;brk.b, NVDA')).toEqual({ symbols: ['NVDA', 'AMD', 'BRK.B'], problems: [] });
-    expect(parseTickers('NOT A TICKER').problems).toEqual([
-      '"NOT A TICKER" is not a ticker: 1-5 letters, optionally a class suffix like .B (e.g. SPY, BRK.B).',
-    ]);
-    expect(parseTickers('$$$').symbols).toEqual([]);
-  });
-});
 
 describe('toPercent', () => {
   it('shows fractions as percentages without float noise', () => {
@@ -58,20 +46,12 @@ describe('SettingsPage', () => {
   }
 
   function type(selector: string, value: string): void {
-    const input = element.querySelector(selector) as HTMLInputElement;
-    input.value = value;
-    input.dispatchEvent(new Event('input'));
+    typeInto(element.querySelector<HTMLInputElement>(selector), value);
     fixture.detectChanges();
   }
 
   function button(name: string): HTMLButtonElement {
-    const found = [...element.querySelectorAll('button')].find(
-      (b) => b.textContent?.trim() === name || b.getAttribute('aria-label') === name,
-    );
-    if (!found) {
-      throw new Error(`no button named ${name}`);
-    }
-    return found;
+    return buttonNamed(element, name);
   }
 
   function click(name: string): void {
@@ -86,14 +66,11 @@ describe('SettingsPage', () => {
   }
 
   function fieldErrors(): string[] {
-    return [...element.querySelectorAll('.field-error')].map((p) => p.textContent?.trim() ?? '');
+    return fieldErrorTexts(element);
   }
 
   beforeEach(() => {
-    TestBed.configureTestingModule({
-      providers: [provideHttpClient(), provideHttpClientTesting(), provideRouter([])],
-    });
-    http = TestBed.inject(HttpTestingController);
+    http = setUpPageTesting();
   });
 
   afterEach(() => {

@@ -2,11 +2,9 @@ import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@a
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 
-import { ApiError, apiErrorFrom } from '../../core/api';
 import { ErrorBox } from '../../shared/error-box';
-import { fieldMessagesUnder, fieldNamesUnder } from '../field-errors';
-import { TICKER_RULE, parseTickers } from '../tickers';
-import { SettingsChanges, SettingsStore } from './settings-store';
+import { TICKER_RULE, fieldMessagesUnder, fieldNamesUnder, parseTickers } from '../../shared/form-rules';
+import { SettingsSave, SettingsStore } from './settings-store';
 
 /** The engine's limit (tc2/env/trading_settings.py MAX_SYMBOLS). */
 export const MAX_SYMBOLS = 500;
@@ -24,7 +22,7 @@ export const MAX_SYMBOLS = 500;
         @for (symbol of symbols(); track symbol) {
           <li class="chip">
             <span class="mono">{{ symbol }}</span>
-            <button type="button" class="secondary" [attr.aria-label]="'Remove ' + symbol" [disabled]="busy()"
+            <button type="button" class="secondary" [attr.aria-label]="'Remove ' + symbol" [disabled]="saving.busy()"
                     (click)="remove(symbol)">Remove</button>
           </li>
         }
@@ -35,7 +33,7 @@ export const MAX_SYMBOLS = 500;
           <input id="new-symbols" formControlName="symbols" autocomplete="off" spellcheck="false" autocapitalize="characters"
                  placeholder="e.g. NVDA, or NVDA, AMD" [attr.aria-invalid]="problems().length > 0"
                  aria-describedby="new-symbols-help new-symbols-errors" />
-          <button type="submit" [disabled]="busy()">Add</button>
+          <button type="submit" [disabled]="saving.busy()">Add</button>
         </div>
         <p id="new-symbols-help" class="muted small">{{ rule }}; separate several with commas.</p>
         <div id="new-symbols-errors">
@@ -44,8 +42,8 @@ export const MAX_SYMBOLS = 500;
           }
         </div>
       </form>
-      <tc2-error-box [error]="error()" [shownFields]="shownFields()" />
-      @if (saved(); as note) {
+      <tc2-error-box [error]="saving.error()" [shownFields]="shownFields()" />
+      @if (saving.saved(); as note) {
         <p role="status">{{ note }}</p>
       }
     </section>
@@ -66,14 +64,12 @@ export class SymbolUniverse {
   protected readonly symbols = computed(() => this.store.settings()?.symbols ?? []);
   /** Problems found before sending (nothing was sent) and the server's messages on symbols. */
   private readonly localProblems = signal<string[]>([]);
-  protected readonly error = signal<ApiError | null>(null);
+  protected readonly saving = new SettingsSave();
   protected readonly problems = computed(() => [
     ...this.localProblems(),
-    ...fieldMessagesUnder(this.error(), 'symbols'),
+    ...fieldMessagesUnder(this.saving.error(), 'symbols'),
   ]);
-  protected readonly shownFields = computed(() => fieldNamesUnder(this.error(), 'symbols'));
-  protected readonly busy = signal(false);
-  protected readonly saved = signal<string | null>(null);
+  protected readonly shownFields = computed(() => fieldNamesUnder(this.saving.error(), 'symbols'));
 
   constructor() {
     this.form.controls.symbols.valueChanges.pipe(takeUntilDestroyed()).subscribe(() => this.localProblems.set([]));
@@ -92,39 +88,22 @@ export class SymbolUniverse {
     if (current.length + fresh.length > MAX_SYMBOLS) {
       problems.push(`The universe holds at most ${MAX_SYMBOLS} symbols; it has ${current.length}.`);
     }
-    this.saved.set(null);
-    this.error.set(null);
+    this.saving.clear();
     this.localProblems.set(problems);
     if (problems.length) {
       return;
     }
-    this.save({ symbols: [...current, ...fresh] }, `Added ${fresh.join(', ')}.`, () => this.form.reset());
+    this.saving.save({ symbols: [...current, ...fresh] }, `Added ${fresh.join(', ')}.`, () => this.form.reset());
   }
 
   protected remove(symbol: string): void {
     const remaining = this.symbols().filter((s) => s !== symbol);
-    this.saved.set(null);
-    this.error.set(null);
+    this.saving.clear();
     if (!remaining.length) {
       this.localProblems.set([`${symbol} is the last symbol; the universe needs at least one.`]);
       return;
     }
     this.localProblems.set([]);
-    this.save({ symbols: remaining }, `Removed ${symbol}.`);
-  }
-
-  private save(changes: SettingsChanges, note: string, done: () => void = () => undefined): void {
-    this.busy.set(true);
-    this.store.update(changes).subscribe({
-      next: () => {
-        this.busy.set(false);
-        this.saved.set(note);
-        done();
-      },
-      error: (failure: unknown) => {
-        this.busy.set(false);
-        this.error.set(apiErrorFrom(failure));
-      },
-    });
+    this.saving.save({ symbols: remaining }, `Removed ${symbol}.`);
   }
 }

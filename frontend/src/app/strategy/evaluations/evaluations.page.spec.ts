@@ -1,12 +1,9 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
-import { Router, provideRouter, withComponentInputBinding } from '@angular/router';
-import { RouterTestingHarness } from '@angular/router/testing';
+import { Router } from '@angular/router';
 
-import { Chart } from '../../shared/chart';
-import { ChartStub } from '../testing/chart-stub';
-import { SMA_CROSS, evaluation, runDetail } from '../testing/run-fixtures';
+import { RunPageTester } from '../testing/run-page-tester';
+import { evaluation, runDetail } from '../testing/run-fixtures';
 import { EvaluationsPage } from './evaluations.page';
 
 const FIRST = '33333333-3333-4333-8333-333333333333';
@@ -25,61 +22,23 @@ function evaluateRun(id: string, result = evaluation()) {
 }
 
 describe('EvaluationsPage', () => {
+  let page: RunPageTester;
   let http: HttpTestingController;
-  let harness: RouterTestingHarness;
   let element: HTMLElement;
 
-  async function settle(): Promise<void> {
-    await harness.fixture.whenStable();
-    harness.detectChanges();
-  }
-
   async function open(url: string, runs: unknown[] = []): Promise<void> {
-    await harness.navigateByUrl(url, EvaluationsPage);
-    element = harness.routeNativeElement!;
-    http.expectOne('/api/strategy/list').flush({ strategies: [SMA_CROSS] });
-    http
-      .expectOne('/api/data/symbols')
-      .flush({ universe: ['SPY', 'QQQ'], on_file: ['QQQ', 'SPY'] });
-    http.expectOne((r) => r.url === '/api/strategy/runs').flush({ runs });
-    const dates = Array.from(
-      { length: 15 },
-      (_, i) => `2026-02-${String(i + 10).padStart(2, '0')}`,
-    );
-    http
-      .expectOne((r) => r.url === '/api/data/dates/SPY')
-      .flush({ symbol: 'SPY', resolution: '1m', dates });
-    await settle();
-  }
-
-  function type(selector: string, value: string): void {
-    const input = element.querySelector<HTMLInputElement>(selector)!;
-    input.value = value;
-    input.dispatchEvent(new Event('input'));
-  }
-
-  async function send(): Promise<void> {
-    element.querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
-    await settle();
+    element = await page.navigate(url);
+    page.answerLoads({
+      symbols: { universe: ['SPY', 'QQQ'], on_file: ['QQQ', 'SPY'] },
+      runs,
+      dates: Array.from({ length: 15 }, (_, i) => `2026-02-${String(i + 10).padStart(2, '0')}`),
+    });
+    await page.settle();
   }
 
   beforeEach(async () => {
-    TestBed.configureTestingModule({
-      providers: [
-        provideHttpClient(),
-        provideHttpClientTesting(),
-        provideRouter(
-          [{ path: 'strategy/evaluations', component: EvaluationsPage }],
-          withComponentInputBinding(),
-        ),
-      ],
-    });
-    TestBed.overrideComponent(EvaluationsPage, {
-      remove: { imports: [Chart] },
-      add: { imports: [ChartStub] },
-    });
-    http = TestBed.inject(HttpTestingController);
-    harness = await RouterTestingHarness.create();
+    page = await RunPageTester.create('strategy/evaluations', EvaluationsPage);
+    http = page.http;
   });
 
   afterEach(() => http.verify());
@@ -96,9 +55,9 @@ describe('EvaluationsPage', () => {
   it('refuses a range that ends before it starts, and no symbols, before sending', async () => {
     await open('/strategy/evaluations');
 
-    type('#eval-end', '2026-02-01');
+    page.type('#eval-end', '2026-02-01');
     element.querySelector<HTMLInputElement>('#eval-symbol-SPY')!.click();
-    await send();
+    await page.send();
 
     http.expectNone('/api/strategy/evaluate');
     expect(element.querySelector('#eval-end-error')?.textContent).toContain(
@@ -116,9 +75,9 @@ describe('EvaluationsPage', () => {
     http
       .expectOne((r) => r.url === '/api/data/dates/QQQ')
       .flush({ symbol: 'QQQ', resolution: '1m', dates: ['2026-02-24'] });
-    type('#eval-param-qty', '10');
+    page.type('#eval-param-qty', '10');
 
-    await send();
+    await page.send();
     const request = http.expectOne('/api/strategy/evaluate');
     expect(request.request.body).toEqual({
       strategy: 'SmaCrossStrategy',
@@ -143,7 +102,7 @@ describe('EvaluationsPage', () => {
       },
       { status: 422, statusText: 'Unprocessable Entity' },
     );
-    await settle();
+    await page.settle();
 
     expect(element.querySelector('#eval-symbols-error')?.textContent).toContain(
       'no 1m bars of QQQ on file',
@@ -156,7 +115,7 @@ describe('EvaluationsPage', () => {
   it('shows a finished evaluation: equity chart, metrics and per-day results', async () => {
     await open(`/strategy/evaluations?run=${FIRST}`);
     http.expectOne(`/api/strategy/runs/${FIRST}`).flush(evaluateRun(FIRST));
-    await settle();
+    await page.settle();
 
     expect(
       element.querySelector('[role="img"][aria-label="Equity and drawdown chart"]')?.textContent,
@@ -175,7 +134,7 @@ describe('EvaluationsPage', () => {
     await open(`/strategy/evaluations?run=${FIRST}&compare=${SECOND}`);
     http.expectOne(`/api/strategy/runs/${FIRST}`).flush(evaluateRun(FIRST));
     http.expectOne(`/api/strategy/runs/${SECOND}`).flush(evaluateRun(SECOND, better));
-    await settle();
+    await page.settle();
 
     const rows = Array.from(element.querySelectorAll('table[aria-label="Comparison"] tbody tr'));
     const net = rows.find((row) => row.textContent?.includes('Net profit'))!;
@@ -191,7 +150,7 @@ describe('EvaluationsPage', () => {
         '#eval-compare-heading ~ .row button, .compare-head button',
       )!
       .click();
-    await settle();
+    await page.settle();
     expect(TestBed.inject(Router).url).toBe(`/strategy/evaluations?run=${FIRST}`);
   });
 });

@@ -1,66 +1,30 @@
-import { provideHttpClient } from '@angular/common/http';
-import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
+import { HttpTestingController } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
-import { Router, provideRouter, withComponentInputBinding } from '@angular/router';
-import { RouterTestingHarness } from '@angular/router/testing';
+import { Router } from '@angular/router';
 
-import { Chart } from '../../shared/chart';
-import { ChartStub } from '../testing/chart-stub';
-import { SMA_CROSS, minuteBars, runDetail } from '../testing/run-fixtures';
+import { RunPageTester } from '../testing/run-page-tester';
+import { minuteBars, runDetail } from '../testing/run-fixtures';
 import { SimulationsPage } from './simulations.page';
 
 const RUN_ID = runDetail().id;
 
 describe('SimulationsPage', () => {
+  let page: RunPageTester;
   let http: HttpTestingController;
-  let harness: RouterTestingHarness;
   let element: HTMLElement;
 
   async function open(url: string): Promise<void> {
-    await harness.navigateByUrl(url, SimulationsPage);
-    element = harness.routeNativeElement!;
-    http.expectOne('/api/strategy/list').flush({ strategies: [SMA_CROSS] });
-    http.expectOne('/api/data/symbols').flush({ universe: ['SPY', 'QQQ'], on_file: ['SPY'] });
-    http.expectOne((r) => r.url === '/api/strategy/runs').flush({ runs: [] });
-    const dates = http.expectOne((r) => r.url === '/api/data/dates/SPY');
-    expect(dates.request.params.get('resolution')).toBe('1m');
-    dates.flush({ symbol: 'SPY', resolution: '1m', dates: ['2026-03-05', '2026-03-06'] });
-    await settle();
-  }
-
-  async function settle(): Promise<void> {
-    await harness.fixture.whenStable();
-    harness.detectChanges();
-  }
-
-  function type(selector: string, value: string): void {
-    const input = element.querySelector<HTMLInputElement>(selector)!;
-    input.value = value;
-    input.dispatchEvent(new Event('input'));
-  }
-
-  async function send(): Promise<void> {
-    element.querySelector<HTMLButtonElement>('button[type="submit"]')!.click();
-    await settle();
+    element = await page.navigate(url);
+    page.answerLoads({
+      symbols: { universe: ['SPY', 'QQQ'], on_file: ['SPY'] },
+      dates: ['2026-03-05', '2026-03-06'],
+    });
+    await page.settle();
   }
 
   beforeEach(async () => {
-    TestBed.configureTestingModule({
-      providers: [
-        provideHttpClient(),
-        provideHttpClientTesting(),
-        provideRouter(
-          [{ path: 'strategy/simulations', component: SimulationsPage }],
-          withComponentInputBinding(),
-        ),
-      ],
-    });
-    TestBed.overrideComponent(SimulationsPage, {
-      remove: { imports: [Chart] },
-      add: { imports: [ChartStub] },
-    });
-    http = TestBed.inject(HttpTestingController);
-    harness = await RouterTestingHarness.create();
+    page = await RunPageTester.create('strategy/simulations', SimulationsPage);
+    http = page.http;
   });
 
   afterEach(() => http.verify());
@@ -83,8 +47,8 @@ describe('SimulationsPage', () => {
   it('refuses an out-of-bounds parameter before sending and says why next to it', async () => {
     await open('/strategy/simulations');
 
-    type('#sim-param-qty', '0');
-    await send();
+    page.type('#sim-param-qty', '0');
+    await page.send();
 
     http.expectNone('/api/strategy/simulate_day');
     const qty = element.querySelector<HTMLInputElement>('#sim-param-qty')!;
@@ -98,9 +62,9 @@ describe('SimulationsPage', () => {
   it('refuses a warm-up beyond the limit and a start time outside regular hours', async () => {
     await open('/strategy/simulations');
 
-    type('#sim-warmup', '11');
-    type('#sim-start-time', '18:00');
-    await send();
+    page.type('#sim-warmup', '11');
+    page.type('#sim-start-time', '18:00');
+    await page.send();
 
     http.expectNone('/api/strategy/simulate_day');
     expect(element.querySelector('#sim-warmup-error')?.textContent).toContain(
@@ -113,9 +77,9 @@ describe('SimulationsPage', () => {
 
   it("shows a 422's field messages next to their inputs and the sentence above", async () => {
     await open('/strategy/simulations');
-    type('#sim-param-qty', '10');
+    page.type('#sim-param-qty', '10');
 
-    await send();
+    await page.send();
     const request = http.expectOne('/api/strategy/simulate_day');
     expect(request.request.body).toEqual({
       strategy: 'SmaCrossStrategy',
@@ -144,7 +108,7 @@ describe('SimulationsPage', () => {
       },
       { status: 422, statusText: 'Unprocessable Entity' },
     );
-    await settle();
+    await page.settle();
 
     expect(element.querySelector('#sim-day-error')?.textContent).toContain(
       'no 1m bars of SPY on file for 2026-03-06',
@@ -163,25 +127,25 @@ describe('SimulationsPage', () => {
 
   it('sends a valid request, keeps the run in the URL and shows its chart, metrics and orders', async () => {
     await open('/strategy/simulations');
-    type('#sim-param-qty', '10');
-    type('#sim-start-time', '10:00');
+    page.type('#sim-param-qty', '10');
+    page.type('#sim-start-time', '10:00');
 
-    await send();
+    await page.send();
     const request = http.expectOne('/api/strategy/simulate_day');
     expect(request.request.body).toMatchObject({ start_time: '10:00', params: { qty: 10 } });
     const { result: _result, ...queued } = runDetail({ status: 'queued', result: null });
     request.flush(queued, { status: 202, statusText: 'Accepted' });
-    await settle();
+    await page.settle();
 
     expect(TestBed.inject(Router).url).toBe(`/strategy/simulations?run=${RUN_ID}`);
     // Queued when sent, done by the time the page asks (it only follows unfinished runs).
     http.expectOne(`/api/strategy/runs/${RUN_ID}`).flush(runDetail());
-    await settle();
+    await page.settle();
     const bars = http.expectOne((r) => r.url === '/api/data/bars/SPY');
     expect(bars.request.params.get('day')).toBe('2026-03-06');
     expect(bars.request.params.get('resolution')).toBe('1m');
     bars.flush(minuteBars(5));
-    await settle();
+    await page.settle();
 
     expect(element.querySelector('[role="img"][aria-label="Price chart"]')?.textContent).toContain(
       '5 candles, 2 markers',
@@ -201,20 +165,18 @@ describe('SimulationsPage', () => {
   });
 
   it('reopens a run from the URL, and lists past runs to reopen', async () => {
-    await harness.navigateByUrl(`/strategy/simulations?run=${RUN_ID}`, SimulationsPage);
-    element = harness.routeNativeElement!;
-    http.expectOne('/api/strategy/list').flush({ strategies: [SMA_CROSS] });
-    http.expectOne('/api/data/symbols').flush({ universe: ['SPY'], on_file: ['SPY'] });
+    element = await page.navigate(`/strategy/simulations?run=${RUN_ID}`);
     const { result: _result, ...summary } = runDetail();
-    http.expectOne((r) => r.url === '/api/strategy/runs').flush({ runs: [summary] });
-    http
-      .expectOne((r) => r.url === '/api/data/dates/SPY')
-      .flush({ symbol: 'SPY', resolution: '1m', dates: ['2026-03-06'] });
-    await settle();
+    page.answerLoads({
+      symbols: { universe: ['SPY'], on_file: ['SPY'] },
+      runs: [summary],
+      dates: ['2026-03-06'],
+    });
+    await page.settle();
     http.expectOne(`/api/strategy/runs/${RUN_ID}`).flush(runDetail());
-    await settle();
+    await page.settle();
     http.expectOne((r) => r.url === '/api/data/bars/SPY').flush(minuteBars(5));
-    await settle();
+    await page.settle();
 
     expect(element.querySelector('#sim-run-heading')?.textContent).toContain(
       'SmaCrossStrategy on SPY, 2026-03-06',
@@ -229,9 +191,9 @@ describe('SimulationsPage', () => {
   it("copies the open run's whole request into the form", async () => {
     await open(`/strategy/simulations?run=${RUN_ID}`);
     http.expectOne(`/api/strategy/runs/${RUN_ID}`).flush(runDetail());
-    await settle();
+    await page.settle();
     http.expectOne((r) => r.url === '/api/data/bars/SPY').flush(minuteBars(5));
-    await settle();
+    await page.settle();
 
     const button = Array.from(element.querySelectorAll('button')).find(
       (b) => b.textContent?.trim() === 'Use these settings',
@@ -263,7 +225,7 @@ describe('SimulationsPage', () => {
       finished_at: '2026-03-07T10:00:02Z',
       requested_by: 'admin',
     });
-    await settle();
+    await page.settle();
 
     const value = (selector: string) => element.querySelector<HTMLInputElement>(selector)!.value;
     expect(value('#sim-day')).toBe('2026-03-05');

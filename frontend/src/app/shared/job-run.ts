@@ -5,12 +5,20 @@ import { Observable, Subscription, catchError, switchMap, throwError } from 'rxj
 import { ApiError, FINISHED_JOB_STATUSES, Job, apiErrorFrom } from '../core/api';
 import { JobsService } from '../core/jobs.service';
 
+/** What a page does when its job run ends, or when sending it fails. */
+export interface JobRunHooks {
+  /** Runs once with the job's last state, whatever its status. */
+  finished?: (job: Job) => void;
+  /** The request (or following the job) failed: ``error`` holds why. */
+  failed?: (error: ApiError) => void;
+}
+
 /**
  * One page action that starts a job (a 202 answer): submit it, follow the job until it ends and
  * expose its state as signals for ``<tc2-job-progress>`` and ``<tc2-error-box>``.
  *
  * When the server refuses a second identical job (409 naming the job already queued or running),
- * that job is followed instead, with a note saying so.
+ * that job is followed instead, with a note saying so. Build it in a field initializer (it injects).
  */
 export class JobRun {
   private readonly jobs = inject(JobsService);
@@ -27,8 +35,13 @@ export class JobRun {
   });
   private readonly sending = signal(false);
 
-  /** ``finished`` runs once with the job's last state, whatever its status. */
-  constructor(private readonly finished: (job: Job) => void = () => undefined) {}
+  constructor(private readonly hooks: JobRunHooks = {}) {}
+
+  /** Forget the last error and note (the job's progress stays). */
+  clear(): void {
+    this.error.set(null);
+    this.note.set(null);
+  }
 
   submit(request: Observable<Job>): void {
     this.following?.unsubscribe();
@@ -57,13 +70,15 @@ export class JobRun {
       .subscribe({
         next: (job) => this.job.set(job),
         error: (failure: unknown) => {
+          const error = apiErrorFrom(failure);
           this.sending.set(false);
-          this.error.set(apiErrorFrom(failure));
+          this.error.set(error);
+          this.hooks.failed?.(error);
         },
         complete: () => {
           const job = this.job();
           if (job && FINISHED_JOB_STATUSES.has(job.status)) {
-            this.finished(job);
+            this.hooks.finished?.(job);
           }
         },
       });
