@@ -148,13 +148,17 @@ class ModelJudge:
     def verdict(self, symbol: str, data: ModelData) -> SymbolScore:
         """The combined verdict on ``symbol`` (a missing or failing model fails it)."""
         fixed = self._fixed_grades(symbol, data)
-        if any(grade.grade is Grade.FAIL for grade in fixed):
+        if any(grade.grade is Grade.FAIL for grade in fixed):  # as failed_for_day
             # Failed already on what is fixed for the day: the models that read the day's
             # bars cannot save it, so they are not asked (at every 30-second check).
             return self.weighting.score(symbol, fixed, [grade.model for grade in fixed])
         return self.weighting.score(
             symbol, [*fixed, *self._grades_of_today(symbol, data)], self.names
         )
+
+    def failed_for_day(self, symbol: str, data: ModelData) -> bool:
+        """True when a grade fixed for the day fails ``symbol``: no later check today passes it."""
+        return any(grade.grade is Grade.FAIL for grade in self._fixed_grades(symbol, data))
 
     def _fixed_grades(self, symbol: str, data: ModelData) -> list[ModelGrade]:
         """The grades fixed for the day: forgetful models and spot models that do not read it,

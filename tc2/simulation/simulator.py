@@ -477,8 +477,18 @@ class _Run:
                     self.env.note("viable", scores=viable)
                     self.start(t)
                     return t
+                if self._models_rule_out_the_day():
+                    return None  # what failed is fixed for the day: later checks cannot differ
                 t += VIABILITY_INTERVAL_S
         return None
+
+    def _models_rule_out_the_day(self) -> bool:
+        """Every symbol failed on grades fixed for the day (forgetful models, spot models that
+        do not read the day), so no later viability check today can find one viable."""
+        if self.judge is None or self.model_data is None:
+            return False
+        data = self.model_data(self.env.now_t)
+        return all(self.judge.failed_for_day(symbol, data) for symbol in self.strategy.symbols)
 
     def never_viable(self) -> None:
         self.env.note(NEVER_VIABLE)

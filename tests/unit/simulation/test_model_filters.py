@@ -15,8 +15,14 @@ from tc2.data.bars import Resolution
 from tc2.data.store import PriceStore, price_store_for
 from tc2.env import EnvType, ExecEnv, MarketCalendar
 from tc2.env.clock import EpochClock
+from tc2.env.market_calendar import new_york_epoch
 from tc2.errors import ConfigurationError
-from tc2.simulation.simulator import DayRequest, SimulationSettings, StrategySimulator
+from tc2.simulation.simulator import (
+    NEVER_VIABLE,
+    DayRequest,
+    SimulationSettings,
+    StrategySimulator,
+)
 from tc2.strategy.base import ActiveWindow, Strategy
 from tc2.strategy.env import Bar
 from tests.unit.analysis.test_daily_models import minute_day
@@ -79,6 +85,16 @@ class ModelFilterTests:
         (failure,) = [entry for entry in timeline if entry["message"] == "models fail"]
         assert failure["symbol"] == "XYZ"
         assert failure["data"] == {"failures": ["VOLATILITY: average day spread 0.500% < 0.8%"]}
+
+    def test_a_failure_fixed_for_the_day_ends_the_viability_checks_at_once(
+        self, tmp_path: Path
+    ) -> None:
+        timeline, _ = _simulate(_store(tmp_path, history_spread=0.5, day_spread=5.0))
+
+        # VOLATILITY is graded from the sessions before the day: the 10:00 check's failure
+        # stands all day, so no further 30-second check is made.
+        (never,) = [entry for entry in timeline if entry["message"] == NEVER_VIABLE]
+        assert never["t"] == new_york_epoch(DAY, time(10))
 
     def test_no_history_at_all_fails_with_the_reason(self, tmp_path: Path) -> None:
         store = price_store_for(EnvType.SIMULATION, data_dir=tmp_path)
