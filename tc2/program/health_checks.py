@@ -33,7 +33,6 @@ Nightly, between 18:00 and 06:00 New York, the program's refresher submits every
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 import re
@@ -44,7 +43,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as wall_time
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -78,6 +76,7 @@ from tc2.program.jobs import (
     JobCanceled,
     JobInterrupted,
     Progress,
+    live_store_from_environ,
     reject_unknown_params,
     require_object,
 )
@@ -1224,7 +1223,7 @@ def _day_param(
     except CalendarRangeError as error:
         errors["day_date"] = [str(error)]
         return None
-    live = _live_store_from_environ()
+    live = live_store_from_environ()
     if symbol is not None and not live.dates_on_file(symbol, day, day, Resolution.SECOND):
         errors["day_date"] = [
             DAY_NOT_ON_FILE_MESSAGE.format(resolution="1s", symbol=symbol, day=day)
@@ -1324,7 +1323,7 @@ def _run_check(
         endpoint = AlpacaEndpoint(params.get("alpaca_endpoint") or AlpacaEndpoint.PAPER.value)
         probe = alpaca_probe_from_environ(os.environ, endpoint)
         return check_alpaca(probe=probe, endpoint=endpoint)
-    store = _live_store_from_environ()
+    store = live_store_from_environ()
     if check is HealthCheckType.DATA:
         return check_data(store=store, calendar=calendar, symbol=symbol, progress=progress)
     if check is HealthCheckType.DIP45:
@@ -1340,17 +1339,6 @@ def _run_check(
         symbol=symbol,
         day=date.fromisoformat(day) if day else None,
     )
-
-
-def _live_store_from_environ() -> PriceStore:
-    config = RuntimeConfig.from_environ()
-    return _live_store(config.data_dir, config.price_store)
-
-
-@functools.lru_cache(maxsize=4)
-def _live_store(data_dir: Path, url: str) -> PriceStore:
-    # One per process and location: a MongoDB store holds a client worth reusing.
-    return price_store_for(EnvType.LIVE, data_dir=data_dir, url=url)
 
 
 # --- The nightly schedule ---------------------------------------------------------------------

@@ -9,14 +9,19 @@ worker is shutting down, so work stops at its next progress point.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Protocol
 
+from tc2.data.store import PriceStore, price_store_for
+from tc2.env import EnvType
+from tc2.env.config import RuntimeConfig
 from tc2.env.trading_settings import SYMBOL_PATTERN
 from tc2.errors import TC2Error, ValidationFailed
 
@@ -144,3 +149,15 @@ def date_param(value: Any, field: str, errors: dict[str, list[str]]) -> date | N
     except ValueError:
         errors[field] = [f"is not a real date: {value!r}"]
         return None
+
+
+def live_store_from_environ() -> PriceStore:
+    """The LIVE price store the environment configures, as job functions read it."""
+    config = RuntimeConfig.from_environ()
+    return _live_store(config.data_dir, config.price_store)
+
+
+@functools.lru_cache(maxsize=4)
+def _live_store(data_dir: Path, url: str) -> PriceStore:
+    # One per process and location: a MongoDB store holds a client worth reusing.
+    return price_store_for(EnvType.LIVE, data_dir=data_dir, url=url)

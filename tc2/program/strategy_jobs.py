@@ -10,15 +10,12 @@ the trade fingerprint that identical inputs always reproduce.
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date, time
-from pathlib import Path
 from typing import Any
 
-from tc2.data.store import PriceStore, price_store_for
 from tc2.env import CalendarRangeError, EnvType, EpochClock, ExecEnv, MarketCalendar
 from tc2.env.config import RuntimeConfig
 from tc2.env.trading_settings import SYMBOL_PATTERN
@@ -29,6 +26,7 @@ from tc2.logs import LogFeed, feed_logger
 from tc2.program.jobs import (
     Progress,
     date_param,
+    live_store_from_environ,
     reject_unknown_params,
     require_object,
     symbols_param,
@@ -120,7 +118,7 @@ def parse_simulate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
         and "day" not in errors
     ):
         symbols = _resolved_symbols(strategy_class, [symbol], "symbol", errors)
-        store = _live_store_from_environ()
+        store = live_store_from_environ()
         resolution = strategy_class.resolution.value
         for name in symbols:
             if not store.dates_on_file(name, day, day, strategy_class.resolution):
@@ -183,7 +181,7 @@ def parse_evaluate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
         and end
         and not _any(errors, "start", "end")
     ):
-        store = _live_store_from_environ()
+        store = live_store_from_environ()
         for name in _resolved_symbols(strategy_class, symbols, "symbols", errors):
             if not store.dates_on_file(name, start, end, strategy_class.resolution):
                 errors.setdefault("symbols", []).append(
@@ -238,7 +236,7 @@ def simulate_day(*, params: Mapping[str, Any], progress: Progress) -> dict[str, 
     day = date.fromisoformat(params["day"])
     progress(0, f"simulating {params['strategy']} on {params['symbol']} {day}")
     simulator = StrategySimulator(
-        store=_live_store_from_environ(),
+        store=live_store_from_environ(),
         calendar=calendar,
         exec_env=ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=calendar),
     )
@@ -319,17 +317,6 @@ def _settings(params: Mapping[str, Any]) -> SimulationSettings:
 
 def _store_location(config: RuntimeConfig) -> StoreLocation:
     return StoreLocation(data_dir=config.data_dir, url=config.price_store, env_type=EnvType.LIVE)
-
-
-def _live_store_from_environ() -> PriceStore:
-    config = RuntimeConfig.from_environ()
-    return _live_store(config.data_dir, config.price_store)
-
-
-@functools.lru_cache(maxsize=4)
-def _live_store(data_dir: Path, url: str) -> PriceStore:
-    # One per process and location: a MongoDB store holds a client worth reusing.
-    return price_store_for(EnvType.LIVE, data_dir=data_dir, url=url)
 
 
 def _strategy(value: Any, errors: dict[str, list[str]]) -> type[Strategy] | None:

@@ -34,14 +34,18 @@ from tc2.analysis.breakout import Breakout1Model
 from tc2.analysis.spot import ModelData
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.session_cache import SessionCache
-from tc2.data.store import price_store_for
-from tc2.env import EnvType, MarketCalendar
-from tc2.env.config import RuntimeConfig
+from tc2.env import MarketCalendar
 from tc2.env.market_calendar import NEW_YORK, new_york_epoch
 from tc2.env.trading_settings import SYMBOL_PATTERN
 from tc2.errors import ValidationFailed
 from tc2.logs import LogFeed, feed_logger
-from tc2.program.jobs import Progress, date_param, reject_unknown_params, require_object
+from tc2.program.jobs import (
+    Progress,
+    date_param,
+    live_store_from_environ,
+    reject_unknown_params,
+    require_object,
+)
 
 DEFAULT_PRICE_DAYS = 90
 DEFAULT_SPREAD_DAYS = 60
@@ -300,21 +304,18 @@ def parse_visual_params(raw: Mapping[str, Any]) -> dict[str, Any]:
             errors.setdefault(name, []).append(f"{kind} needs {name}")
     parsed: dict[str, Any] = {"visual_type": kind}
     if "symbol" in NEEDS[kind] and params.get("symbol"):
-        symbol = str(params["symbol"]).strip().upper()
-        if not SYMBOL_PATTERN.fullmatch(symbol):
-            errors["symbol"] = [f"not a ticker: {params['symbol']!r}"]
-        parsed["symbol"] = symbol
+        parsed["symbol"] = visual_symbol_param(params["symbol"], errors)
     if params.get("day") is not None:
         day = date_param(params.get("day"), "day", errors)
         parsed["day"] = day.isoformat() if day is not None else None
     default_days = DEFAULT_SPREAD_DAYS if kind == "DAY_SPREAD" else DEFAULT_PRICE_DAYS
     parsed["days"] = _count(params.get("days", default_days), "days", MAX_DAYS, errors)
-    parsed["time"] = _wall_time(params.get("time"), errors)
+    parsed["time"] = wall_time_param(params.get("time"), errors)
     parsed["limit"] = _count(params.get("limit", DEFAULT_RUN_HISTORY), "limit", MAX_DAYS, errors)
     if kind == "RUN_HISTORY":
-        if params.get("mode") not in (*RUN_MODES, None, ""):  # a missing one is named above
-            errors["mode"] = [f"must be one of {', '.join(RUN_MODES)}, was {params.get('mode')!r}"]
         parsed["mode"] = params.get("mode")
+        if parsed["mode"] not in (None, ""):  # a missing one is named above
+            run_mode_param(parsed["mode"], errors)
     for name in ("record", "evaluation", "runs"):
         if name in NEEDS[kind]:
             parsed[name] = params.get(name)
@@ -362,9 +363,7 @@ def _generate(kind: VisualType, params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _live_sessions() -> SessionCache:
-    config = RuntimeConfig.from_environ()
-    store = price_store_for(EnvType.LIVE, data_dir=config.data_dir, url=config.price_store)
-    return SessionCache(store, MarketCalendar.xnys())
+    return SessionCache(live_store_from_environ(), MarketCalendar.xnys())
 
 
 def _latest_day(sessions: SessionCache, symbol: str) -> date:
@@ -393,7 +392,25 @@ def _count(value: Any, field: str, most: int, errors: dict[str, list[str]]) -> i
     return value
 
 
-def _wall_time(value: Any, errors: dict[str, list[str]]) -> str | None:
+def visual_symbol_param(value: Any, errors: dict[str, list[str]]) -> str | None:
+    """A visual's ticker, any case (``spy`` is SPY); on error, ``errors['symbol']`` says why."""
+    symbol = str(value).strip().upper()
+    if not SYMBOL_PATTERN.fullmatch(symbol):
+        errors["symbol"] = [f"not a ticker: {value!r}"]
+        return None
+    return symbol
+
+
+def run_mode_param(value: Any, errors: dict[str, list[str]]) -> str | None:
+    """RUN_HISTORY's mode; on error, ``errors['mode']`` says why."""
+    if value not in RUN_MODES:
+        errors["mode"] = [f"must be one of {', '.join(RUN_MODES)}, was {value!r}"]
+        return None
+    return str(value)
+
+
+def wall_time_param(value: Any, errors: dict[str, list[str]]) -> str | None:
+    """An ``HH:MM`` New York time, or None when absent; on error, ``errors['time']`` says why."""
     if value is None:
         return None
     try:

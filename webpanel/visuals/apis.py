@@ -9,11 +9,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tc2.program.visuals import RUN_MODES
 from webpanel.core.schema import ERROR_RESPONSES
 from webpanel.jobs.apis import JobSerializer
 from webpanel.visuals.selectors import (
     REQUEST_FIELDS,
-    RUN_MODES,
     VISUAL_TYPE_NAMES,
     visual_result_get,
     visual_result_list,

@@ -11,15 +11,19 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import time
 from typing import Any
 
 from django.db.models import QuerySet
 
-from tc2.env.trading_settings import SYMBOL_PATTERN
 from tc2.errors import ValidationFailed
 from tc2.program.jobs import date_param
-from tc2.program.visuals import DEFAULT_SETUP_TIME, RUN_MODES, VisualType
+from tc2.program.visuals import (
+    DEFAULT_SETUP_TIME,
+    VisualType,
+    run_mode_param,
+    visual_symbol_param,
+    wall_time_param,
+)
 from webpanel.jobs.models import JobStatus
 from webpanel.strategy.models import RunKind, StrategyRun
 from webpanel.visuals.models import VisualResult
@@ -248,34 +252,9 @@ def _invalid(errors: dict[str, list[str]]) -> ValidationFailed:
     return ValidationFailed(INVALID_VISUAL_MESSAGE, errors)
 
 
-def _symbol(value: Any, errors: dict[str, list[str]]) -> str | None:
-    symbol = str(value).strip().upper()
-    if not SYMBOL_PATTERN.fullmatch(symbol):
-        errors["symbol"] = [f"not a ticker: {value!r}"]
-        return None
-    return symbol
-
-
 def _day(value: Any, errors: dict[str, list[str]]) -> str | None:
     day = date_param(value, "day", errors)
     return day.isoformat() if day is not None else None
-
-
-def _time(value: Any, errors: dict[str, list[str]]) -> str | None:
-    if value is None:
-        return None
-    try:
-        return time.fromisoformat(str(value)).strftime("%H:%M")
-    except ValueError:
-        errors["time"] = [f"must be HH:MM New York time, was {value!r}"]
-        return None
-
-
-def _mode(value: Any, errors: dict[str, list[str]]) -> str | None:
-    if value not in RUN_MODES:
-        errors["mode"] = [f"must be one of {', '.join(RUN_MODES)}, was {value!r}"]
-        return None
-    return str(value)
 
 
 def _run_id(value: Any, errors: dict[str, list[str]]) -> str | None:
@@ -287,9 +266,9 @@ def _run_id(value: Any, errors: dict[str, list[str]]) -> str | None:
 
 
 _KEY_CHECKS: dict[str, Callable[[Any, dict[str, list[str]]], str | None]] = {
-    "symbol": _symbol,
+    "symbol": visual_symbol_param,
     "day": _day,
-    "time": _time,
-    "mode": _mode,
+    "time": wall_time_param,
+    "mode": run_mode_param,
     "run_id": _run_id,
 }
