@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -24,6 +24,7 @@ import numpy.typing as npt
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.resample import resample
 from tc2.env import MarketCalendar
+from tc2.env.market_calendar import CalendarRangeError
 
 MARKET_SYMBOL = "SPY"
 ANCHOR_DAY = date(2026, 1, 2)  # prices are the profiles' base prices on this session
@@ -65,6 +66,11 @@ def profile_for(symbol: str) -> SymbolProfile:
 class SyntheticMarket:
     """Bars for any symbol and session, reproducible from ``seed``.
 
+    Every price is a pure function of (seed, symbol, day): the daily walks step once per weekday
+    (a holiday's step lands in the next session's move, like news over a long weekend) with
+    draws keyed by the weekday itself, so neither the calendar's extent nor the day the bars
+    are made changes any of them.
+
     Parameters
     ----------
     seed
@@ -76,13 +82,6 @@ class SyntheticMarket:
     def __init__(self, *, seed: int, calendar: MarketCalendar) -> None:
         self.seed = seed
         self.calendar = calendar
-        self._sessions = calendar.sessions_in_range(calendar.start, calendar.end)
-        self._index = {day: i for i, day in enumerate(self._sessions)}
-        self._anchor = (
-            self._index[calendar.next_session(ANCHOR_DAY)]
-            if ANCHOR_DAY not in self._index
-            else self._index[ANCHOR_DAY]
-        )
 
     def day_bars(self, *, symbol: str, day: date, resolution: Resolution) -> SymbolDay:
         """The session's regular-hours bars at 1s or 1m (1m is resampled from the 1s bars)."""
@@ -94,22 +93,30 @@ class SyntheticMarket:
     # -- daily level -----------------------------------------------------------------------
 
     def _log_close(self, symbol: str, day: date) -> tuple[float, float]:
-        """Log of the previous close and of this session's close."""
-        i = self._index[day]
-        closes = _market_log_closes(self.seed, len(self._sessions), self._anchor)
+        """Log of the previous session's close and of this session's close."""
+        previous = self._previous_session(day)
+        return self._log_level(symbol, previous), self._log_level(symbol, day)
+
+    def _previous_session(self, day: date) -> date:
+        if day > self.calendar.start and self.calendar.is_session(day):
+            try:
+                return self.calendar.previous_session(day)
+            except CalendarRangeError:
+                pass
+        return _weekday_date(_weekday_index(day) - 1)
+
+    def _log_level(self, symbol: str, day: date) -> float:
+        """The symbol's log close on ``day`` (a weekday), from the walks."""
+        market = _walk_value(self.seed, MARKET_SYMBOL, day)
         profile = profile_for(symbol)
         if symbol == MARKET_SYMBOL:
-            return float(closes[i - 1]), float(closes[i])
+            return market
+        base = float(np.log(profile.base_price))
+        anchor_market = float(np.log(PROFILES[MARKET_SYMBOL].base_price))
         if profile.leverage is not None:
-            base = np.log(profile.base_price)
-            return (
-                float(base + profile.leverage * (closes[i - 1] - closes[self._anchor])),
-                float(base + profile.leverage * (closes[i] - closes[self._anchor])),
-            )
-        own = _own_log_closes(self.seed, symbol, len(self._sessions), self._anchor)
-        base = np.log(profile.base_price)
-        level = base + profile.beta * (closes - closes[self._anchor]) + own
-        return float(level[i - 1]), float(level[i])
+            return base + profile.leverage * (market - anchor_market)
+        own = _walk_value(self.seed, symbol, day)
+        return base + profile.beta * (market - anchor_market) + own
 
     # -- intraday --------------------------------------------------------------------------
 
@@ -196,28 +203,104 @@ def _rng(seed: int, symbol: str, day: date, purpose: str) -> np.random.Generator
     return np.random.default_rng(np.random.SeedSequence(key))
 
 
-@lru_cache(maxsize=8)
-def _market_log_closes(seed: int, sessions: int, anchor: int) -> npt.NDArray[np.float64]:
-    """SPY's log closes for every session, anchored at the profile's base price."""
-    profile = PROFILES[MARKET_SYMBOL]
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
-    # Clustered daily volatility: a mean-reverting (AR(1)) log-volatility.
-    shocks = rng.normal(0.0, 0.08, sessions)
-    log_vol = np.empty(sessions)
-    previous = 0.0
-    for i, shock in enumerate(shocks):
-        previous = 0.98 * previous + shock
-        log_vol[i] = previous
-    vol = profile.daily_vol * np.exp(log_vol - 0.5 * log_vol.var())
-    returns = rng.normal(0.0002, 1.0, sessions) * vol
-    level = np.cumsum(returns)
-    return np.asarray(np.log(profile.base_price) + level - level[anchor], dtype=np.float64)
+# -- the daily walks: pure functions of (seed, symbol, weekday) ------------------------------
+
+VOL_PERSISTENCE = 0.97  # AR(1) coefficient of the market's daily log-volatility
+VOL_SHOCK = 0.15  # with the persistence: |returns| autocorrelate ~0.28 at lag 1, like SPY's
+VOL_MEMORY = 400  # weekdays of shocks kept (0.97**400 < 1e-5)
+VOL_VARIANCE = VOL_SHOCK**2 / (1 - VOL_PERSISTENCE**2)  # stationary variance: no sample statistic
+MARKET_DRIFT = 0.0002  # per weekday, in units of that day's volatility
+WALK_CHUNK = 2048  # weekdays computed at a time, either side of the anchor
+_MONDAY = date(1970, 1, 5)  # weekday index 0
+_MASK64 = (1 << 64) - 1
 
 
-@lru_cache(maxsize=64)
-def _own_log_closes(seed: int, symbol: str, sessions: int, anchor: int) -> npt.NDArray[np.float64]:
-    """A symbol's own (non-market) log moves, zero at the anchor."""
-    profile = profile_for(symbol)
-    rng = np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(symbol.encode()), 2]))
-    level = np.cumsum(rng.normal(0.0, profile.daily_vol, sessions))
-    return np.asarray(level - level[anchor], dtype=np.float64)
+def _weekday_index(day: date) -> int:
+    """Count of weekdays from ``_MONDAY``; a weekend day counts as the Friday before it."""
+    days = (day - _MONDAY).days
+    return (days // 7) * 5 + min(days % 7, 4)
+
+
+def _weekday_date(index: int) -> date:
+    weeks, weekday = divmod(index, 5)
+    return _MONDAY + timedelta(days=weeks * 7 + weekday)
+
+
+ANCHOR_INDEX = _weekday_index(ANCHOR_DAY)
+
+
+def _splitmix64(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    with np.errstate(over="ignore"):
+        x = x + np.uint64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def _keyed_normals(key: tuple[int, ...], indices: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """Standard normal draws, each a pure function of ``key`` and its own index (Box-Muller)."""
+    mixed = 0
+    for part in key:
+        mixed = int(_splitmix64(np.array([(mixed ^ part) & _MASK64], dtype=np.uint64))[0])
+    base = indices.astype(np.uint64) * np.uint64(2) ^ np.uint64(mixed)
+    first = _splitmix64(base)
+    second = _splitmix64(base ^ np.uint64(1))
+    scale = 1.0 / float(1 << 53)
+    u1 = ((first >> np.uint64(11)).astype(np.float64) + 1.0) * scale  # in (0, 1]
+    u2 = (second >> np.uint64(11)).astype(np.float64) * scale
+    return np.asarray(np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2), dtype=np.float64)
+
+
+def _walk_key(seed: int, symbol: str) -> tuple[int, ...]:
+    return (seed, zlib.crc32(symbol.encode()), 2)
+
+
+def _walk_steps(seed: int, symbol: str, indices: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    """Each weekday's log move: SPY's with clustered volatility, another symbol's own noise."""
+    if symbol != MARKET_SYMBOL:
+        return profile_for(symbol).daily_vol * _keyed_normals(_walk_key(seed, symbol), indices)
+    # Clustered volatility: an AR(1) log-volatility, as a weighted sum of the last VOL_MEMORY
+    # weekdays' shocks, so each weekday's value needs nothing but its own past.
+    history = np.arange(indices[0] - VOL_MEMORY + 1, indices[-1] + 1, dtype=np.int64)
+    shocks = VOL_SHOCK * _keyed_normals((seed, 1, 1), history)
+    weights = VOL_PERSISTENCE ** np.arange(VOL_MEMORY - 1, -1, -1, dtype=np.float64)
+    windows = np.lib.stride_tricks.sliding_window_view(shocks, VOL_MEMORY)
+    log_vol = (windows * weights).sum(axis=1)
+    vol = PROFILES[MARKET_SYMBOL].daily_vol * np.exp(log_vol - 0.5 * VOL_VARIANCE)
+    draws = _keyed_normals((seed, 1, 2), indices)
+    return np.asarray((MARKET_DRIFT + draws) * vol, dtype=np.float64)
+
+
+@lru_cache(maxsize=256)
+def _walk_chunk(seed: int, symbol: str, chunk: int) -> npt.NDArray[np.float64]:
+    """Walk levels, relative to the anchor, over one chunk of weekdays away from it.
+
+    Chunk 0 holds weekdays anchor..anchor+WALK_CHUNK-1 (level 0 at the anchor); chunk -1 the
+    WALK_CHUNK weekdays before the anchor, and so on. Sums always run outward from the anchor,
+    so a level never depends on how far the chunks reach.
+    """
+    if chunk >= 0:
+        first = ANCHOR_INDEX + chunk * WALK_CHUNK
+        indices = np.arange(first, first + WALK_CHUNK, dtype=np.int64)
+        steps = _walk_steps(seed, symbol, indices)
+        start = 0.0 if chunk == 0 else float(_walk_chunk(seed, symbol, chunk - 1)[-1])
+        # The anchor's own step is not taken: level 0 on the anchor day.
+        steps[0] = 0.0 if chunk == 0 else steps[0]
+        return np.asarray(start + np.cumsum(steps), dtype=np.float64)
+    last = ANCHOR_INDEX + (chunk + 1) * WALK_CHUNK  # exclusive; the chunk ends the day before
+    indices = np.arange(last - WALK_CHUNK, last + 1, dtype=np.int64)
+    steps = _walk_steps(seed, symbol, indices)
+    start = 0.0 if chunk == -1 else float(_walk_chunk(seed, symbol, chunk + 1)[0])
+    # Level(i) = Level(i+1) - step(i+1), summed backwards from the chunk's end.
+    backwards = start - np.cumsum(steps[:0:-1])
+    return np.asarray(backwards[::-1], dtype=np.float64)
+
+
+def _walk_value(seed: int, symbol: str, day: date) -> float:
+    """The walk's log level on ``day``: log base price (SPY) or 0 (own noise) on the anchor."""
+    offset = _weekday_index(day) - ANCHOR_INDEX
+    chunk, position = divmod(offset, WALK_CHUNK)
+    level = float(_walk_chunk(seed, symbol, chunk)[position])
+    if symbol == MARKET_SYMBOL:
+        return float(np.log(PROFILES[MARKET_SYMBOL].base_price)) + level
+    return level

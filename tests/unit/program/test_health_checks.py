@@ -38,14 +38,14 @@ from tc2.simulation.simulator import (
 
 CALENDAR = MarketCalendar.xnys()
 SESSIONS = CALENDAR.sessions_in_range(date(2026, 1, 5), date(2026, 3, 6))  # 43 sessions
-LAST = SESSIONS[-1]  # CycleStrategy trades SPY on it (seed 42)
+LAST = SESSIONS[-1]  # CycleStrategy trades SPY on it (seed 1)
 SECOND_DAYS = SESSIONS[-6:]
 NOW = datetime(2026, 3, 9, 15, 0, tzinfo=UTC)  # Monday: the last completed is LAST
 
 
 @pytest.fixture(scope="module")
 def market() -> SyntheticMarket:
-    return SyntheticMarket(seed=42, calendar=CALENDAR)
+    return SyntheticMarket(seed=1, calendar=CALENDAR)
 
 
 @pytest.fixture(scope="module")
