@@ -10,7 +10,7 @@ from typing import NoReturn
 import pytest
 from mongo_server import MongoServer, MongoServerUnavailable, start_mongo_server
 
-from tc2.data.store import price_store_for
+from tc2.data.price_stores import price_store_for
 from tc2.env import EnvType
 from tc2.program.checks import (
     HealthStatus,

@@ -11,8 +11,9 @@ from typing import Any
 from django.conf import settings
 
 from tc2.data.bars import Resolution
+from tc2.data.price_stores import price_store_for
 from tc2.data.resample import regular_hours
-from tc2.data.store import DayNotOnFile, PriceStore, price_store_for
+from tc2.data.store import DayNotOnFile, PriceStore
 from tc2.data.validation import validate_day
 from tc2.env import EnvType, MarketCalendar
 from tc2.env.trading_settings import SYMBOL_PATTERN

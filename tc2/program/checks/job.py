@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from tc2.data.price_stores import price_store_for
 from tc2.data.providers import history_provider_from_environ
-from tc2.data.store import price_store_for
 from tc2.env import EnvType, MarketCalendar
 from tc2.env.clock import LiveClock
 from tc2.env.config import RuntimeConfig

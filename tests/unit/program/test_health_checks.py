@@ -19,8 +19,9 @@ from tc2.analysis.daily_models import VolatilityModel
 from tc2.analysis.model_state import MemoryModelStateStore
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.file_store import FilePriceStore
+from tc2.data.price_stores import price_store_for
 from tc2.data.providers import HistoryProvider, ProviderError
-from tc2.data.store import PriceStore, price_store_for
+from tc2.data.store import PriceStore
 from tc2.data.synthetic import SyntheticMarket
 from tc2.data.validation import validate_day
 from tc2.env import NEW_YORK, EnvType, MarketCalendar
