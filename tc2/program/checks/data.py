@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from tc2.data.bars import Resolution
 from tc2.data.store import PriceStore
 from tc2.data.validation import (
     HEALTH_DAYS,
     HEALTH_MAX_GAP_S,
     HEALTH_VALID_SHARE,
-    DayValidity,
     data_health,
-    validate_day,
+    recent_validity,
 )
 from tc2.env import MarketCalendar
-from tc2.errors import TC2Error
 from tc2.program.checks.report import Figure, HealthCheckType, HealthReport, no_progress, verdict
 from tc2.program.jobs import Progress
 
@@ -42,14 +38,12 @@ def check_data(
     figures: dict[str, Figure] = {}
     for index, resolution in enumerate(DATA_RESOLUTIONS):
         progress(100 * index / len(DATA_RESOLUTIONS), f"{symbol} {resolution.value}")
-        days = store.dates_on_file(symbol, resolution=resolution)[-HEALTH_DAYS:]
-        health = data_health(
-            symbol, [_validity(store, calendar, symbol, d, resolution) for d in days]
-        )
+        validities = recent_validity(store, calendar, symbol, resolution, HEALTH_DAYS)
+        health = data_health(symbol, validities)
         figures[f"days_checked_{resolution.value}"] = health.days_checked
         figures[f"days_good_{resolution.value}"] = health.days_good
         where = {"resolution": resolution.value, "symbol": symbol}
-        if not days:
+        if not validities:
             problems.append(DATA_NOTHING.format(**where))
             continue
         bad_days = [f"{resolution.value} {message}" for message in health.messages]
@@ -65,19 +59,3 @@ def check_data(
             )
             problems.extend(bad_days)
     return verdict(check, problems, notes, figures, symbol)
-
-
-def _validity(
-    store: PriceStore, calendar: MarketCalendar, symbol: str, day: date, resolution: Resolution
-) -> DayValidity:
-    try:
-        return validate_day(store.load_day(symbol, day, resolution), calendar)
-    except TC2Error as error:  # an unreadable day is a bad day, with the reason
-        return DayValidity(
-            symbol=symbol,
-            day=day,
-            resolution=resolution,
-            reasons=(f"unreadable: {error}",),
-            bars=0,
-            longest_gap_s=0,
-        )
