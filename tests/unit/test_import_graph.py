@@ -1,4 +1,4 @@
-"""The engine's modules import each other without cycles.
+"""The engine's modules import each other without cycles, and its packages one way.
 
 Every ``import`` in ``tc2/`` counts, wherever it stands (a function's body, a ``TYPE_CHECKING``
 block): an import deferred into a function to dodge a cycle is still a cycle in the design. An
@@ -135,6 +135,43 @@ def test_the_engine_has_no_import_cycle():
     found = [describe(component, graph) for component in cycles(graph)]
 
     assert found == [], "import cycles in tc2: " + " | ".join(found)
+
+
+# The engine's packages from the bottom up; a package imports only from the levels below it
+# (env and logs stand side by side, on the one error hierarchy).
+LAYERS = (
+    ("errors",),
+    ("env", "logs"),
+    ("data",),
+    ("analysis",),
+    ("execution",),
+    ("strategy",),
+    ("simulation",),
+    ("optimize",),
+    ("program",),
+)
+
+
+def test_the_engine_imports_flow_one_way():
+    level = {package: index for index, layer in enumerate(LAYERS) for package in layer}
+    graph = import_graph()
+
+    def package(module: str) -> str:
+        return module.split(".")[1] if "." in module else ""
+
+    upward = sorted(
+        f"{source} -> {target}"
+        for source, targets in graph.items()
+        for target in targets
+        if package(source) in level
+        and package(target) in level
+        and package(source) != package(target)
+        and level[package(target)] >= level[package(source)]
+    )
+    unplaced = sorted({package(m) for m in graph} - set(level) - {""})
+
+    assert upward == [], "imports against the engine's direction: " + "; ".join(upward)
+    assert unplaced == [], f"packages of tc2 with no place in LAYERS: {unplaced}"
 
 
 def test_the_graph_sees_deferred_relative_and_from_imports(tmp_path: Path):
