@@ -37,7 +37,8 @@ from bench.peers.backtrader_sma import SmaCrossParams, run_backtrader_sma
 from bench.peers.spy_minutes import Columns, load_spy_minutes, tile_bars
 from bench.report import emit
 from tc2.data.bars import Resolution
-from tc2.data.store import BarSeries, price_store_for
+from tc2.data.price_stores import price_store_for
+from tc2.data.store import BarSeries
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, MarketCalendar
 from tc2.execution.orders import trade_fingerprint

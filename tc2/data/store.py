@@ -1,9 +1,10 @@
 """The price store: where 1-second and 1-minute bars are kept, one symbol-day at a time.
 
-``PriceStore`` is the one interface every backend implements (``FilePriceStore`` today, MongoDB
-next). Its public methods check their arguments here, once, and hand the backend only valid
-requests, so every backend rejects the same bad input with the same message. A store belongs to
-one namespace (an ``EnvType`` value): a simulation's store can never read or overwrite LIVE bars.
+``PriceStore`` is the one interface every backend implements (``FilePriceStore`` and
+``MongoPriceStore``; ``price_stores.price_store_for`` picks one). Its public methods check their
+arguments here, once, and hand the backend only valid requests, so every backend rejects the same
+bad input with the same message. A store belongs to one namespace (an ``EnvType`` value): a
+simulation's store can never read or overwrite LIVE bars.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,10 +27,9 @@ from tc2.data.bars import (
     Resolution,
     SymbolDay,
 )
-from tc2.env.env_type import EnvType
 from tc2.env.market_calendar import NEW_YORK
 from tc2.env.trading_settings import SYMBOL_PATTERN
-from tc2.errors import ConfigurationError, DataError
+from tc2.errors import DataError
 
 # Bar columns by name, as backends read and write them.
 Columns = dict[str, npt.NDArray[Any]]
@@ -38,9 +37,6 @@ Columns = dict[str, npt.NDArray[Any]]
 # Daily bars are stored too: imported daily files (Yahoo) and swing strategies use them.
 STORED_RESOLUTIONS = (Resolution.SECOND, Resolution.MINUTE, Resolution.DAY)
 """The resolutions a store keeps; the others are made from these by resampling."""
-
-FILES_STORE = "files"
-"""``TC2_PRICE_STORE`` value (or empty) selecting the embedded columnar-file store."""
 
 BAD_SYMBOL_MESSAGE = "{symbol!r} is not a ticker: 1-5 uppercase letters, optional .X class suffix"
 NOT_STORED_MESSAGE = "resolution {resolution} is not stored; stored resolutions are 1s, 1m and 1d"
@@ -50,7 +46,6 @@ WRONG_DAY_MESSAGE = (
     "bars of {symbol} labelled {day} run from {first} to {last} (New York); "
     "every bar must fall on that date"
 )
-UNKNOWN_STORE_MESSAGE = "TC2_PRICE_STORE must be empty, 'files' or a mongodb:// URL, was {url}"
 
 
 DayFilter = Callable[[date], bool]
@@ -370,45 +365,6 @@ class PriceStore(ABC):
                 resolution=resolution.value, symbol=symbol, day=day, namespace=self._namespace
             )
         )
-
-
-def price_store_for(env_type: EnvType, *, data_dir: Path, url: str = FILES_STORE) -> PriceStore:
-    """Return the price store of one environment type, chosen by ``TC2_PRICE_STORE``.
-
-    Parameters
-    ----------
-    env_type
-        Its value is the store's namespace, so a simulation never touches LIVE bars.
-    data_dir
-        ``TC2_DATA_DIR``; the file store lives under ``<data_dir>/prices/<namespace>/``.
-    url
-        ``TC2_PRICE_STORE``: empty or ``"files"`` for the embedded columnar-file store, or a
-        ``mongodb://``/``mongodb+srv://`` URL for MongoDB (collection ``bars_<namespace>`` in
-        the URL's database, ``tc2`` when it names none).
-
-    Raises
-    ------
-    ConfigurationError
-        If ``url`` names a store that is not available or is not a usable MongoDB URL; the
-        message never repeats a URL, which may hold a password.
-    """
-    if url.strip() in ("", FILES_STORE):
-        # Imported here: file_store imports this module for PriceStore.
-        from tc2.data.file_store import FilePriceStore
-
-        return FilePriceStore(data_dir / "prices", env_type.value)
-    if url.strip().startswith(("mongodb://", "mongodb+srv://")):
-        # Imported here for the same reason, and so the files store never loads pymongo.
-        from tc2.data.mongo_store import MongoPriceStore
-
-        return MongoPriceStore(url.strip(), env_type.value)
-    raise ConfigurationError(UNKNOWN_STORE_MESSAGE.format(url=_without_credentials(url)))
-
-
-def _without_credentials(url: str) -> str:
-    # A database URL may carry a password, and error messages end up in logs.
-    scheme, separator, _ = url.partition("://")
-    return f"a {scheme}:// URL" if separator else repr(url)
 
 
 def _check_symbol(symbol: str) -> None:

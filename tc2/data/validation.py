@@ -3,12 +3,20 @@
 Defaults follow the original (tc2-inventory §4): at least 1,140 one-second bars (3 per minute
 over 380 minutes) or 380 one-minute bars in regular hours; every price (and volume) >= 1; for
 1-second bars, at most 127 minutes with fewer than 3 bars; fewer than 6 gaps of >= 160 s. The
-DATA health rule (§10): >= 90 % of the last 40 days on file valid, each with no gap over 45 s.
-An invalid day always says why; nothing downstream uses a day without asking.
+counts are TC2's for a full 390-minute session; a shorter one (an early close at 13:00: 210
+minutes) needs the same share of its own length, from the market calendar (``for_session``).
+The DATA health rule (§10): >= 90 % of the last 40 days on file valid, each with no gap over
+45 s. An invalid day always says why; nothing downstream uses a day without asking.
+
+This module is the one place the rule is declared: the collector (what it saves and logs), the
+Data page (``GET /api/data/status``) and the DATA health check all judge a day with
+``validate_day`` and read a symbol's recent days with ``recent_validity``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,12 +25,21 @@ import numpy as np
 
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.resample import regular_hours, session_bounds
+from tc2.data.store import PriceStore
 from tc2.env import MarketCalendar
+from tc2.errors import TC2Error
+
+FULL_SESSION_MINUTES = 390
+"""A regular session, 9:30 to 16:00 New York: the length the policies' counts are written for."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ValidationPolicy:
-    """The rules a regular-hours day must pass; one policy per stored resolution."""
+    """The rules a regular-hours day must pass; one policy per stored resolution.
+
+    ``min_bars`` and ``max_sparse_minutes`` are for a full session (``FULL_SESSION_MINUTES``);
+    ``for_session`` scales them to a shorter one.
+    """
 
     min_bars: int
     min_price: float = 1.0
@@ -37,6 +54,21 @@ class ValidationPolicy:
     def __post_init__(self) -> None:
         if self.min_bars < 1 or self.max_gap_s < 1 or self.gap_graces < 0:
             raise ValueError(f"invalid validation policy: {self}")
+
+    def for_session(self, minutes: int) -> ValidationPolicy:
+        """The policy for a session of ``minutes``: the counts scaled to its share of a full one.
+
+        A 210-minute early close needs ceil(380 x 210 / 390) = 205 minute bars and may have
+        floor(127 x 210 / 390) = 68 sparse minutes; gaps and prices are judged as on any day.
+        """
+        if minutes >= FULL_SESSION_MINUTES:
+            return self
+        share = minutes / FULL_SESSION_MINUTES
+        return dataclasses.replace(
+            self,
+            min_bars=max(1, math.ceil(self.min_bars * share)),
+            max_sparse_minutes=math.floor(self.max_sparse_minutes * share),
+        )
 
 
 SECOND_POLICY = ValidationPolicy(
@@ -67,12 +99,18 @@ class DayValidity:
 def validate_day(
     bars: SymbolDay, calendar: MarketCalendar, policy: ValidationPolicy | None = None
 ) -> DayValidity:
-    """Check the regular-hours part of ``bars``; every failed rule adds a reason."""
-    policy = policy or DEFAULT_POLICIES[bars.resolution]
+    """Check the regular-hours part of ``bars``; every failed rule adds a reason.
+
+    ``policy`` (default: the resolution's) is scaled to the session's real length, which the
+    calendar gives (an early close is a shorter session, not a day with bars missing).
+    """
+    open_s, close_s = session_bounds(bars, calendar)
+    minutes = (close_s - open_s) // 60
+    policy = (policy or DEFAULT_POLICIES[bars.resolution]).for_session(minutes)
     rth = regular_hours(bars, calendar)
     gaps = _gaps(rth, calendar)
     reasons = [
-        *_count_reasons(rth, policy),
+        *_count_reasons(rth, policy, minutes),
         *_price_reasons(rth, policy),
         *_density_reasons(rth, policy, calendar),
         *_gap_reasons(gaps, policy),
@@ -87,9 +125,12 @@ def validate_day(
     )
 
 
-def _count_reasons(rth: SymbolDay, policy: ValidationPolicy) -> list[str]:
+def _count_reasons(rth: SymbolDay, policy: ValidationPolicy, minutes: int) -> list[str]:
     if len(rth) < policy.min_bars:
-        return [f"{len(rth)} regular-hours bars, fewer than {policy.min_bars}"]
+        return [
+            f"{len(rth)} regular-hours bars, fewer than {policy.min_bars} "
+            f"for a {minutes}-minute session"
+        ]
     return []
 
 
@@ -135,6 +176,38 @@ def _gap_reasons(gaps: np.ndarray, policy: ValidationPolicy) -> list[str]:
             f"allowed; longest {int(gaps.max())} s)"
         ]
     return []
+
+
+def recent_validity(
+    store: PriceStore,
+    calendar: MarketCalendar,
+    symbol: str,
+    resolution: Resolution,
+    days: int = HEALTH_DAYS,
+) -> list[DayValidity]:
+    """The validity of ``symbol``'s ``days`` most recent days on file, oldest first.
+
+    What the Data page lists and the DATA check judges. A day that cannot be read is an invalid
+    day, with the reason.
+    """
+    on_file = store.dates_on_file(symbol, resolution=resolution)[-days:]
+    return [_validity(store, calendar, symbol, day, resolution) for day in on_file]
+
+
+def _validity(
+    store: PriceStore, calendar: MarketCalendar, symbol: str, day: date, resolution: Resolution
+) -> DayValidity:
+    try:
+        return validate_day(store.load_day(symbol, day, resolution), calendar)
+    except TC2Error as error:  # an unreadable day is a bad day, with the reason
+        return DayValidity(
+            symbol=symbol,
+            day=day,
+            resolution=resolution,
+            reasons=(f"unreadable: {error}",),
+            bars=0,
+            longest_gap_s=0,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -32,8 +32,8 @@ from tc2.data.collection import (
     RedisAttemptCounter,
     completed_sessions,
 )
+from tc2.data.price_stores import price_store_for
 from tc2.data.providers import NoDataForDay, history_provider_from_environ
-from tc2.data.store import price_store_for
 from tc2.data.stream_cache import StreamCache
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import NEW_YORK, EnvType, ExecEnv

@@ -22,7 +22,7 @@ from tc2.data.collection import (
     RedisAttemptCounter,
     completed_sessions,
 )
-from tc2.data.store import price_store_for
+from tc2.data.price_stores import price_store_for
 from tc2.env import EnvType, ExecEnv
 from tc2.env.config import RuntimeConfig
 from tc2.env.trading_settings import SYMBOL_PATTERN

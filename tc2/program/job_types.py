@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tc2.program.checks import parse_health_check_params
 from tc2.program.data_jobs import parse_heal_params, parse_import_params, parse_range_params
-from tc2.program.health_checks import parse_health_check_params
 from tc2.program.jobs import JobPolicy, JobRegistry, JobType
 from tc2.program.strategy_jobs import parse_evaluate_params, parse_simulate_params
 from tc2.program.visuals import parse_visual_params
@@ -61,7 +61,7 @@ JOB_TYPES = JobRegistry(
         ),
         JobType(
             name="health_check",
-            run="tc2.program.health_checks:perform_health_check",
+            run="tc2.program.checks.job:perform_health_check",
             parse_params=parse_health_check_params,
             # The nightly refresher submits every check at once; only a repeat is refused.
             policy=JobPolicy.ONE_PER_PARAMS,

@@ -19,7 +19,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
-from tc2.data.store import PriceStore, price_store_for
+from tc2.data.price_stores import price_store_for
+from tc2.data.store import PriceStore
 from tc2.env import EnvType
 from tc2.env.config import RuntimeConfig
 from tc2.env.trading_settings import SYMBOL_PATTERN

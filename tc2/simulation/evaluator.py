@@ -27,7 +27,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from tc2.data.store import PriceStore, price_store_for
+from tc2.data.price_stores import price_store_for
+from tc2.data.store import PriceStore
 from tc2.env.clock import EpochClock
 from tc2.env.env_type import EnvType
 from tc2.env.exec_env import ExecEnv

@@ -10,10 +10,14 @@ from typing import NoReturn
 import pytest
 from mongo_server import MongoServer, MongoServerUnavailable, start_mongo_server
 
-from tc2.data.store import price_store_for
+from tc2.data.price_stores import price_store_for
 from tc2.env import EnvType
-from tc2.program import health_checks as hc
-from tc2.program.health_checks import HealthStatus
+from tc2.program.checks import (
+    HealthStatus,
+    check_store,
+    parse_health_check_params,
+    perform_health_check,
+)
 
 
 def _skip_or_fail(reason: str) -> NoReturn:
@@ -37,7 +41,7 @@ def test_the_store_check_passes_on_mongodb_and_leaves_the_sandbox_empty(
 ):
     store = price_store_for(EnvType.HEALTH_CHECKING, data_dir=tmp_path, url=f"{mongo.url}tc2health")
 
-    report = hc.check_store(store=store)
+    report = check_store(store=store)
 
     assert report.status is HealthStatus.PASSED, report.messages
     assert report.figures["namespace"] == "health_checking"
@@ -51,8 +55,8 @@ def test_the_job_checks_the_configured_store(
     monkeypatch.setenv("TC2_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TC2_PRICE_STORE", f"{mongo.url}tc2health")
 
-    result = hc.perform_health_check(
-        params=hc.parse_health_check_params({"check_type": "STORE"}),
+    result = perform_health_check(
+        params=parse_health_check_params({"check_type": "STORE"}),
         progress=lambda percent, message="": None,
     )
 
@@ -73,7 +77,7 @@ def test_an_unreachable_mongodb_fails_with_the_drivers_reason(tmp_path: Path):
         url="mongodb://127.0.0.1:9/tc2?serverSelectionTimeoutMS=300",
     )
 
-    report = hc.check_store(store=store)
+    report = check_store(store=store)
 
     assert report.status is HealthStatus.FAILED
     assert report.messages[0].startswith("dropping leftovers failed: ServerSelectionTimeoutError: ")

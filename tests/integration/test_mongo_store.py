@@ -26,7 +26,8 @@ from pymongo.errors import DuplicateKeyError
 
 from tc2.data import mongo_store
 from tc2.data.mongo_store import FORMAT_VERSION, MongoPriceStore
-from tc2.data.store import DayNotOnFile, PriceStore, price_store_for
+from tc2.data.price_stores import price_store_for
+from tc2.data.store import DayNotOnFile, PriceStore
 from tc2.env import EnvType
 from tc2.errors import ConfigurationError, DataError
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tc2.data.store import price_store_for
+from tc2.data.price_stores import price_store_for
 from tc2.env import EnvType, EpochClock, ExecEnv, MarketCalendar
 from tc2.simulation.simulator import DayRequest, StrategySimulator
 from tc2.strategy.builtin.sma_cross import SmaCrossStrategy

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tc2.data.bars import Resolution, SymbolDay
-from tc2.data.collection import completed_sessions
+from tc2.data.collection import DayCollector, Outcome, completed_sessions
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import MarketCalendar
 from webpanel.data.selectors import live_store
@@ -243,3 +243,99 @@ class CollectionJobTests:
         response = admin_api.post("/api/data/heal", {}, format="json")
         assert response.status_code == 202
         assert response.json()["params"]["symbols"] == ["SPY", "QQQ", "TXN", "SPXL", "SPXS"]
+
+
+# The week of Thanksgiving 2025: 11-27 is a holiday and 11-28 closes at 13:00 (210 minutes).
+THANKSGIVING_WEEK = (date(2025, 11, 24), date(2025, 12, 1))
+EARLY_CLOSE = date(2025, 11, 28)
+
+
+class _GivenBars:
+    """A history source that hands out the bars it was given (what a provider returned)."""
+
+    def __init__(self, bars: SymbolDay) -> None:
+        self.bars = bars
+
+    def day_bars(self, *, symbol: str, day: date, resolution: Resolution) -> SymbolDay:
+        return self.bars
+
+
+def _status_row(api: Any, resolution: str, symbol: str = "SPY") -> dict[str, Any]:
+    rows = api.get(f"/api/data/status?resolution={resolution}").json()["symbols"]
+    return next(row for row in rows if row["symbol"] == symbol)
+
+
+def _data_check(api: Any, work_queue: Callable[[], None]) -> dict[str, Any]:
+    job = api.post("/api/health_checks/perform?check_type=DATA&symbol=SPY").json()
+    work_queue()
+    done = api.get(f"/api/jobs/{job['id']}").json()
+    assert done["status"] == "succeeded", done
+    return dict(done["result"])
+
+
+class EarlyCloseTests:
+    """An early close is a valid day, and the collector, the Data page and DATA say the same."""
+
+    def test_a_patch_keeps_the_early_close_and_every_reporter_calls_it_valid(
+        self,
+        admin_api: Any,
+        calendar: MarketCalendar,
+        work_queue: Callable[[], None],
+    ):
+        sessions = calendar.sessions_in_range(*THANKSGIVING_WEEK)
+        assert EARLY_CLOSE in sessions and len(sessions) == 5
+
+        job = admin_api.post(
+            "/api/data/patch",
+            {
+                "symbols": ["SPY"],
+                "start_date": THANKSGIVING_WEEK[0].isoformat(),
+                "end_date": THANKSGIVING_WEEK[1].isoformat(),
+            },
+            format="json",
+        ).json()
+        work_queue()
+        patched = admin_api.get(f"/api/jobs/{job['id']}").json()
+
+        assert patched["status"] == "succeeded", patched
+        assert (patched["result"]["saved"], patched["result"]["invalid"]) == (10, 0), patched
+        assert patched["result"]["problems"] == []
+        for resolution in ("1m", "1s"):
+            row = _status_row(admin_api, resolution)
+            assert (row["sessions_on_file"], row["valid"], row["invalid"]) == (5, 5, []), row
+        report = _data_check(admin_api, work_queue)
+        assert report["status"] == "PASSED", report
+        assert report["figures"]["days_good_1m"] == report["figures"]["days_checked_1m"] == 5
+
+    def test_a_short_day_too_short_for_its_session_is_named_alike_by_all_three(
+        self, admin_api: Any, calendar: MarketCalendar, work_queue: Callable[[], None]
+    ):
+        market = SyntheticMarket(seed=42, calendar=calendar)
+        sessions = calendar.sessions_in_range(*THANKSGIVING_WEEK)
+        full = {
+            day: market.day_bars(symbol="SPY", day=day, resolution=Resolution.MINUTE)
+            for day in sessions
+        }
+        open_s = int(calendar.session_open(EARLY_CLOSE).timestamp())
+        short = full[EARLY_CLOSE].select(full[EARLY_CLOSE].t < open_s + 150 * 60)
+        store = live_store()
+        store.save_days([*(bars for day, bars in full.items() if day != EARLY_CLOSE), short])
+        expected = ["150 regular-hours bars, fewer than 205 for a 210-minute session"]
+
+        # The collector: what it would log of these bars, had a provider returned them.
+        collector = DayCollector(store=store, source=_GivenBars(short), calendar=calendar)
+        (outcome,) = collector.collect_day("SPY", EARLY_CLOSE, [Resolution.MINUTE], force=True)
+        assert outcome.outcome is Outcome.INVALID and list(outcome.reasons) == expected
+        # The full days are valid to it: they stay on file untouched.
+        on_file = [collector.valid_on_file("SPY", day, Resolution.MINUTE) for day in sessions]
+        assert on_file == [day != EARLY_CLOSE for day in sessions]
+
+        # The Data page.
+        row = _status_row(admin_api, "1m")
+        assert row["valid"] == 4
+        assert row["invalid"] == [{"day": EARLY_CLOSE.isoformat(), "reasons": expected}]
+
+        # The DATA check: 4 of 5 good is under 90 %, and the bad day says the same.
+        report = _data_check(admin_api, work_queue)
+        assert report["figures"]["days_good_1m"] == 4
+        assert f"1m {EARLY_CLOSE}: {expected[0]}" in report["debug_messages"]

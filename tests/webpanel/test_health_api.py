@@ -11,7 +11,7 @@ import pytest
 from tc2.data.bars import Resolution
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import NEW_YORK, MarketCalendar
-from tc2.program.health_checks import NO_ALPACA_KEYS_MESSAGE
+from tc2.program.checks.alpaca import NO_ALPACA_KEYS_MESSAGE
 from tc2.simulation.simulator import DAY_NOT_ON_FILE_MESSAGE
 from webpanel.data.selectors import live_store
 from webpanel.health.models import HealthCheckResult

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -155,6 +156,8 @@ class SimulateCommandTests:
         assert DAY_NOT_ON_FILE_MESSAGE.format(
             resolution="1s", symbol="SPY", day="2026-03-09"
         ) in str(raised.value)
+        # ... and where it looked: the data directory `make run` shares with the CLI.
+        assert f"the data directory {settings.TC2_CONFIG.data_dir} " in str(raised.value)
 
     def test_params_that_are_not_json_are_refused(self, seeded: None):
         with pytest.raises(CommandError, match="--params must be a JSON object"):
@@ -180,6 +183,28 @@ class SimulateCommandTests:
         assert done.returncode == 1
         assert "2026-03-07 is not a trading session" in done.stderr
         assert done.stdout == ""
+
+    def test_before_setup_it_names_the_data_directory_and_writes_no_secret_key(
+        self, tmp_path: Path
+    ):
+        fresh = tmp_path / "never-set-up"
+        env = {**os.environ, "TC2_DATA_DIR": str(fresh), "TC2_ENV_FILE": ""}
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+        env.pop("TC2_SECRET_KEY", None)
+
+        done = subprocess.run(
+            [sys.executable, "manage.py", "simulate", *SIMULATE_CYCLE[:4], "--day", "2026-03-09"],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+        assert done.returncode == 1
+        assert "no 1s bars of SPY on file for 2026-03-09" in done.stderr
+        assert f"the data directory {fresh} " in done.stderr
+        assert not (fresh / "secret_key").exists()
 
 
 class EvaluateCommandTests:

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from webpanel.settings.env import load_secret_key
 from webpanel.users.services import AdminBootstrap, admin_bootstrap
 
 
@@ -20,8 +21,14 @@ class PlatformSetup:
 
 
 def platform_setup() -> PlatformSetup:
-    """Apply pending migrations and make sure the admin account exists."""
+    """Make the secret key (unless TC2_SECRET_KEY is set), apply pending migrations and make
+    sure the admin account exists."""
     settings.TC2_CONFIG.logs_dir.mkdir(parents=True, exist_ok=True)
+    load_secret_key(
+        from_env=os.environ.get("TC2_SECRET_KEY", "").strip(),
+        key_file=settings.TC2_CONFIG.secret_key_file,
+        create=True,
+    )
     executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     if pending:

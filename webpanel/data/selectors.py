@@ -11,15 +11,14 @@ from typing import Any
 from django.conf import settings
 
 from tc2.data.bars import Resolution
+from tc2.data.price_stores import price_store_for
 from tc2.data.resample import regular_hours
-from tc2.data.store import DayNotOnFile, PriceStore, price_store_for
-from tc2.data.validation import validate_day
+from tc2.data.store import DayNotOnFile, PriceStore
+from tc2.data.validation import HEALTH_DAYS, recent_validity
 from tc2.env import EnvType, MarketCalendar
 from tc2.env.trading_settings import SYMBOL_PATTERN
 from webpanel.configuration.selectors import trading_settings_get
 from webpanel.core.errors import BadRequest, NotFound
-
-STATUS_DAYS = 40
 
 
 def live_store() -> PriceStore:
@@ -96,26 +95,27 @@ def data_bars(*, symbol: str, day: date, resolution: Resolution, rth: bool) -> d
 
 
 def data_status(*, resolution: Resolution) -> dict[str, Any]:
-    """Per symbol: sessions on file (of the last STATUS_DAYS), valid, invalid with reasons."""
+    """Per symbol: sessions on file, and of the last HEALTH_DAYS the valid and the invalid with
+    reasons, judged as the collector and the DATA health check judge them (``recent_validity``)."""
     store = live_store()
     calendar = MarketCalendar.xnys()
     symbols = sorted(set(trading_settings_get().settings.symbols) | set(store.symbols(resolution)))
     report = []
     for symbol in symbols:
-        days = store.dates_on_file(symbol, None, None, resolution)[-STATUS_DAYS:]
-        invalid = []
-        for day in days:
-            validity = validate_day(store.load_day(symbol, day, resolution), calendar)
-            if not validity.valid:
-                invalid.append({"day": day.isoformat(), "reasons": list(validity.reasons)})
+        validities = recent_validity(store, calendar, symbol, resolution, HEALTH_DAYS)
+        invalid = [
+            {"day": v.day.isoformat(), "reasons": list(v.reasons)}
+            for v in validities
+            if not v.valid
+        ]
         report.append(
             {
                 "symbol": symbol,
                 "sessions_on_file": len(store.dates_on_file(symbol, None, None, resolution)),
-                "checked": len(days),
-                "valid": len(days) - len(invalid),
+                "checked": len(validities),
+                "valid": len(validities) - len(invalid),
                 "invalid": invalid,
-                "last_day": days[-1].isoformat() if days else None,
+                "last_day": validities[-1].day.isoformat() if validities else None,
             }
         )
     return {"resolution": resolution.value, "symbols": report}

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from tc2.program.health_checks import CHECK_DESCRIPTIONS, HealthCheckType, health_check_key
+from tc2.program.checks import CHECK_DESCRIPTIONS, HealthCheckType, health_check_key
 from webpanel.configuration.selectors import trading_settings_get
 from webpanel.health.models import HealthCheckResult
 

@@ -10,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from tc2.errors import ValidationFailed
 from tc2.logs import LogFeed, feed_logger
-from tc2.program.health_checks import HealthCheckType, nightly_checks, nightly_window_start
+from tc2.program.checks import HealthCheckType, nightly_checks, nightly_window_start
 from webpanel.configuration.selectors import trading_settings_get
 from webpanel.core.errors import Conflict, ServiceUnavailable
 from webpanel.health.models import HealthCheckResult

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import timedelta
 
 from tc2.env.config import PROJECT_DIR, RuntimeConfig, env_flag, env_int
@@ -17,10 +18,18 @@ if TC2_CONFIG.data_dir.stat().st_uid == os.getuid():  # a mounted volume may bel
     TC2_CONFIG.data_dir.chmod(0o700)
 
 BASE_DIR = PROJECT_DIR
-SECRET_KEY = load_secret_key(
-    from_env=os.environ.get("TC2_SECRET_KEY", "").strip(),
-    key_file=TC2_CONFIG.secret_key_file,
-)
+try:
+    SECRET_KEY = load_secret_key(
+        from_env=os.environ.get("TC2_SECRET_KEY", "").strip(),
+        key_file=TC2_CONFIG.secret_key_file,
+    )
+    TC2_SECRET_KEY_KEPT = True
+except FileNotFoundError:
+    # Not set up yet: a command run before `setup` signs nothing that must outlive it, so it gets
+    # a key of its own and writes none into the data directory (or the checkout). The web server,
+    # which signs tokens every worker must accept, refuses to start on such a key (wsgi.py).
+    SECRET_KEY = secrets.token_urlsafe(50)
+    TC2_SECRET_KEY_KEPT = False
 DEBUG = env_flag(os.environ, "TC2_DEBUG")
 ALLOWED_HOSTS = csv_list(os.environ.get("TC2_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"))
 

@@ -58,17 +58,25 @@ def _sqlite(path: Path) -> dict[str, Any]:
     }
 
 
-def load_secret_key(*, from_env: str, key_file: Path) -> str:
-    """Return TC2_SECRET_KEY, else the key kept in ``key_file``, creating it (mode 0600) once.
+def load_secret_key(*, from_env: str, key_file: Path, create: bool = False) -> str:
+    """Return TC2_SECRET_KEY, else the key kept in ``key_file``; ``create`` makes that file
+    (mode 0600) once when it is missing.
 
-    Creation uses O_EXCL so two processes starting together agree on one key.
+    Creation uses O_EXCL so two processes starting together agree on one key. Only ``setup``
+    creates it (``make run`` and compose's backend run it before the web server starts).
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no key yet and ``create`` is false.
     """
     if from_env:
         return from_env
     try:
         return _read_key(key_file)
     except FileNotFoundError:
-        pass
+        if not create:
+            raise
     key_file.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

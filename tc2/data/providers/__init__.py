@@ -2,7 +2,9 @@
 
 ``history_provider_from_environ`` picks the provider the environment configures, or None when
 no provider is configured (the caller then uses the synthetic market).
-``live_stream_from_environ`` picks the live bar stream (``stream.py``) by the same rules.
+``live_stream_from_environ`` picks the live bar stream (``stream.py``) by the same rules. The
+factories live here, above the providers and streams they build, so no implementation module
+imports another's factory and none imports this package.
 """
 
 from __future__ import annotations
@@ -10,7 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tc2.data.providers.alpaca import AlpacaProvider
-from tc2.data.providers.alpaca_stream import AlpacaStream
+from tc2.data.providers.alpaca_stream import (
+    ALPACA_STREAM_URL_VARIABLE,
+    DEFAULT_ALPACA_STREAM_URL,
+    AlpacaStream,
+)
 from tc2.data.providers.backoff import DEFAULT_BACKOFF, Backoff, RateLimited, TransientFailure
 from tc2.data.providers.base import (
     HISTORY_RESOLUTIONS,
@@ -20,8 +26,12 @@ from tc2.data.providers.base import (
     ProviderUnavailable,
 )
 from tc2.data.providers.polygon import DEFAULT_BASE_URL, PolygonProvider
-from tc2.data.providers.polygon_stream import PolygonStream
-from tc2.data.providers.stream import LiveBarStream, StreamBar, live_stream_from_environ
+from tc2.data.providers.polygon_stream import (
+    DEFAULT_POLYGON_STREAM_URL,
+    POLYGON_STREAM_URL_VARIABLE,
+    PolygonStream,
+)
+from tc2.data.providers.stream import LiveBarStream, StreamBar
 from tc2.data.providers.trades import seconds_from_trades
 from tc2.env import MarketCalendar
 from tc2.errors import ConfigurationError
@@ -108,6 +118,54 @@ def history_provider_from_environ(
             base_url=_url(env, POLYGON_URL_VARIABLE) or DEFAULT_BASE_URL,
             backoff=backoff,
             calendar=calendar,
+        )
+    return None
+
+
+def live_stream_from_environ(
+    environ: Mapping[str, str], *, backoff: Backoff = DEFAULT_BACKOFF
+) -> LiveBarStream | None:
+    """Return the live stream the environment configures, or None when none is.
+
+    The rules of ``history_provider_from_environ``: ``TC2_DATA_PROVIDER=alpaca`` needs
+    ``ALPACA_API_KEY_ID`` and ``ALPACA_API_SECRET_KEY`` (``ALPACA_STREAM_URL`` optional, default
+    ``wss://stream.data.alpaca.markets/v2/iex``; ``.../v2/sip`` for the SIP feed); ``polygon``
+    needs ``POLYGON_API_KEY`` (``POLYGON_STREAM_URL`` optional, default
+    ``wss://socket.polygon.io``; the ``/stocks`` cluster path is added); ``synthetic`` means no
+    stream. Empty or unset: Polygon when ``POLYGON_API_KEY`` is set, else None. Blank values
+    count as unset.
+
+    Parameters
+    ----------
+    environ
+        The environment, such as ``os.environ``.
+    backoff
+        Passed to the stream.
+
+    Returns
+    -------
+    LiveBarStream | None
+        The stream, or None when none is configured.
+
+    Raises
+    ------
+    ConfigurationError
+        If ``TC2_DATA_PROVIDER`` is unknown, the chosen provider's keys are missing (the message
+        names the variables, never their values) or a stream URL is not a ws(s):// URL.
+    """
+    name, env = configured_provider(environ)
+    if name == "alpaca":
+        return AlpacaStream(
+            env[ALPACA_KEY_VARIABLES[0]],
+            env[ALPACA_KEY_VARIABLES[1]],
+            url=env.get(ALPACA_STREAM_URL_VARIABLE) or DEFAULT_ALPACA_STREAM_URL,
+            backoff=backoff,
+        )
+    if name == "polygon":
+        return PolygonStream(
+            env[POLYGON_KEY_VARIABLE],
+            url=env.get(POLYGON_STREAM_URL_VARIABLE) or DEFAULT_POLYGON_STREAM_URL,
+            backoff=backoff,
         )
     return None
 

@@ -12,7 +12,8 @@ from tc2.analysis.forgetful import Feeding
 from tc2.analysis.grades import Grade
 from tc2.analysis.model_state import MemoryModelStateStore
 from tc2.data.bars import Resolution
-from tc2.data.store import PriceStore, price_store_for
+from tc2.data.price_stores import price_store_for
+from tc2.data.store import PriceStore
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, MarketCalendar
 from tests.unit.analysis.test_daily_models import minute_day

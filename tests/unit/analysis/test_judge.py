@@ -11,8 +11,9 @@ from tc2.analysis.grades import Grade
 from tc2.analysis.judge import ModelJudge
 from tc2.analysis.spot import ModelData
 from tc2.data.bars import Resolution
+from tc2.data.price_stores import price_store_for
 from tc2.data.session_cache import SessionCache
-from tc2.data.store import PriceStore, price_store_for
+from tc2.data.store import PriceStore
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, MarketCalendar
 from tc2.env.market_calendar import new_york_epoch

@@ -23,7 +23,8 @@ from tc2.analysis.market_models import (
 )
 from tc2.analysis.spot import ModelData
 from tc2.data.bars import FloatArray, IntArray, Resolution, SymbolDay
-from tc2.data.store import BarSeries, PriceStore, price_store_for
+from tc2.data.price_stores import price_store_for
+from tc2.data.store import BarSeries, PriceStore
 from tc2.env import EnvType, MarketCalendar
 from tc2.env.market_calendar import new_york_epoch
 

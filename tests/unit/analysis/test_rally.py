@@ -17,7 +17,8 @@ from tc2.analysis.learned import NotTrained, TrainedLearnedModel, majority_share
 from tc2.analysis.rally import RallyModel, opening_features, rally_classes, rally_strength
 from tc2.analysis.spot import InsufficientData, ModelData
 from tc2.data.bars import Resolution, SymbolDay
-from tc2.data.store import PriceStore, price_store_for
+from tc2.data.price_stores import price_store_for
+from tc2.data.store import PriceStore
 from tc2.env import EnvType, MarketCalendar
 from tc2.env.market_calendar import new_york_epoch
 from tc2.errors import LookAheadError

@@ -12,7 +12,8 @@ import pytest
 from tc2.analysis.grades import Grade
 from tc2.analysis.spot import InsufficientData, ModelData, SpotModel
 from tc2.data.bars import Resolution, SymbolDay
-from tc2.data.store import PriceStore, price_store_for
+from tc2.data.price_stores import price_store_for
+from tc2.data.store import PriceStore
 from tc2.env import EnvType, MarketCalendar
 from tc2.env.market_calendar import new_york_epoch
 

@@ -20,7 +20,8 @@ from tc2.analysis.spot_models import (
     Volume50Model,
 )
 from tc2.data.bars import FloatArray, Resolution, SymbolDay
-from tc2.data.store import PriceStore, price_store_for
+from tc2.data.price_stores import price_store_for
+from tc2.data.store import PriceStore
 from tc2.env import EnvType, MarketCalendar
 from tc2.env.market_calendar import new_york_epoch
 

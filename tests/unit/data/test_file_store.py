@@ -26,7 +26,8 @@ from store_contract import (
 )
 
 from tc2.data.file_store import FilePriceStore
-from tc2.data.store import PriceStore, price_store_for
+from tc2.data.price_stores import price_store_for
+from tc2.data.store import PriceStore
 from tc2.env import EnvType
 from tc2.errors import ConfigurationError, DataError
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from tc2.data.bars import Resolution
+from tc2.data.price_stores import price_store_for
 from tc2.data.session_cache import SessionCache
-from tc2.data.store import PriceStore, price_store_for
+from tc2.data.store import PriceStore
 from tc2.env import EnvType, MarketCalendar
 from tests.unit.analysis.test_daily_models import minute_day
 

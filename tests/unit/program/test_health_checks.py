@@ -19,16 +19,43 @@ from tc2.analysis.daily_models import VolatilityModel
 from tc2.analysis.model_state import MemoryModelStateStore
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.file_store import FilePriceStore
+from tc2.data.price_stores import price_store_for
 from tc2.data.providers import HistoryProvider, ProviderError
-from tc2.data.store import PriceStore, price_store_for
+from tc2.data.store import PriceStore
 from tc2.data.synthetic import SyntheticMarket
 from tc2.data.validation import validate_day
 from tc2.env import NEW_YORK, EnvType, MarketCalendar
 from tc2.env.market_calendar import new_york_epoch
 from tc2.env.trading_settings import AlpacaEndpoint
 from tc2.errors import ValidationFailed
-from tc2.program import health_checks as hc
-from tc2.program.health_checks import HealthCheckType, HealthStatus
+from tc2.program.checks import (
+    AlpacaAccountProbe,
+    HealthCheckType,
+    HealthStatus,
+    alpaca_probe_from_environ,
+    check_alpaca,
+    check_data,
+    check_dip45,
+    check_model_feeding,
+    check_provider,
+    check_sim_output,
+    check_sim_timings,
+    check_store,
+    health_check_key,
+    nightly_checks,
+    nightly_window_start,
+    parse_health_check_params,
+    perform_health_check,
+    realism_problems,
+)
+from tc2.program.checks import job as checks_job
+from tc2.program.checks.alpaca import NO_ALPACA_KEYS_MESSAGE
+from tc2.program.checks.cycle import MECHANICS_SETTINGS, MODEL_FILTERS_OFF_NOTE, simulate_cycle
+from tc2.program.checks.model_feeding import FEEDING_DAYS
+from tc2.program.checks.params import INVALID_REQUEST_MESSAGE
+from tc2.program.checks.provider import NO_PROVIDER_MESSAGE
+from tc2.program.checks.sim_timings import SIM_TIMING_DAYS, SIM_TIMING_LIMIT_S
+from tc2.program.checks.store import MAX_AVERAGE_LOAD_MS, STORE_SYMBOL
 from tc2.program.jobs import JobCanceled
 from tc2.simulation.simulator import (
     DAY_NOT_ON_FILE_MESSAGE,
@@ -96,7 +123,7 @@ class _CorruptingStore(FilePriceStore):
 
     def _load_day(self, symbol: str, day: date, resolution: Resolution) -> SymbolDay:
         bars = super()._load_day(symbol, day, resolution)
-        if symbol != hc.STORE_SYMBOL:
+        if symbol != STORE_SYMBOL:
             return bars
         return dataclasses.replace(bars, c=bars.o)
 
@@ -117,24 +144,24 @@ class StoreCheckTests:
     def test_passes_on_the_file_store_and_leaves_the_sandbox_empty(self, tmp_path: Path):
         sandbox = price_store_for(EnvType.HEALTH_CHECKING, data_dir=tmp_path)
 
-        report = hc.check_store(store=sandbox)
+        report = check_store(store=sandbox)
 
         assert report.status is HealthStatus.PASSED, report.messages
         assert report.figures["namespace"] == "health_checking"
-        assert 0 < float(report.figures["average_load_ms"]) <= hc.MAX_AVERAGE_LOAD_MS
+        assert 0 < float(report.figures["average_load_ms"]) <= MAX_AVERAGE_LOAD_MS
         assert sandbox.symbols() == []
         assert not (tmp_path / "prices" / "live").exists()  # nothing outside the sandbox
 
     def test_a_store_returning_other_bars_than_it_saved_fails_naming_day_and_column(
         self, tmp_path: Path
     ):
-        report = hc.check_store(store=_CorruptingStore(tmp_path, "health_checking"))
+        report = check_store(store=_CorruptingStore(tmp_path, "health_checking"))
 
         assert report.status is HealthStatus.FAILED
         assert report.messages[0] == "load_day of DUMMY 2020-01-06: c differ from what was saved"
 
     def test_a_removal_that_ignores_the_symbol_fails(self, tmp_path: Path):
-        report = hc.check_store(store=_CarelessRemoveStore(tmp_path, "health_checking"))
+        report = check_store(store=_CarelessRemoveStore(tmp_path, "health_checking"))
 
         assert report.status is HealthStatus.FAILED
         assert report.messages[0] == ("remove_before reported 2 symbol-days removed, expected 1")
@@ -143,7 +170,7 @@ class StoreCheckTests:
         )
 
     def test_a_store_that_cannot_write_fails_with_the_error(self, tmp_path: Path):
-        report = hc.check_store(store=_FullDiskStore(tmp_path, "health_checking"))
+        report = check_store(store=_FullDiskStore(tmp_path, "health_checking"))
 
         assert report.status is HealthStatus.FAILED
         assert report.messages[0] == "save_days failed: OSError: No space left on device"
@@ -151,7 +178,7 @@ class StoreCheckTests:
     def test_loads_slower_than_the_limit_fail_with_the_average(self, tmp_path: Path):
         sandbox = price_store_for(EnvType.HEALTH_CHECKING, data_dir=tmp_path)
 
-        report = hc.check_store(store=sandbox, max_average_load_ms=0.0)
+        report = check_store(store=sandbox, max_average_load_ms=0.0)
 
         assert report.status is HealthStatus.FAILED
         assert re.fullmatch(r"average load_day [0-9.]+ ms > 0 ms", report.messages[0])
@@ -185,13 +212,13 @@ class _SyntheticProvider(HistoryProvider):
 
 class ProviderCheckTests:
     def test_is_skipped_with_the_reason_when_no_provider_is_configured(self):
-        report = hc.check_provider(provider=None, calendar=CALENDAR, now=NOW)
+        report = check_provider(provider=None, calendar=CALENDAR, now=NOW)
 
         assert report.status is HealthStatus.SKIPPED
-        assert report.messages == (hc.NO_PROVIDER_MESSAGE,)
+        assert report.messages == (NO_PROVIDER_MESSAGE,)
 
     def test_passes_when_the_last_session_arrives_valid(self, market: SyntheticMarket):
-        report = hc.check_provider(provider=_SyntheticProvider(market), calendar=CALENDAR, now=NOW)
+        report = check_provider(provider=_SyntheticProvider(market), calendar=CALENDAR, now=NOW)
 
         assert report.status is HealthStatus.PASSED, report.messages
         assert report.figures["day"] == LAST.isoformat()
@@ -203,7 +230,7 @@ class ProviderCheckTests:
     def test_a_refused_request_fails_with_the_providers_message(self, market: SyntheticMarket):
         provider = _SyntheticProvider(market, refuse_seconds=True)
 
-        report = hc.check_provider(provider=provider, calendar=CALENDAR, now=NOW)
+        report = check_provider(provider=provider, calendar=CALENDAR, now=NOW)
 
         assert report.status is HealthStatus.FAILED
         assert report.messages[0] == (
@@ -216,7 +243,7 @@ class ProviderCheckTests:
         bars = provider.day_bars(symbol="SPY", day=LAST, resolution=Resolution.MINUTE)
         reasons = validate_day(bars, CALENDAR).reasons
 
-        report = hc.check_provider(provider=provider, calendar=CALENDAR, now=NOW)
+        report = check_provider(provider=provider, calendar=CALENDAR, now=NOW)
 
         assert report.status is HealthStatus.FAILED
         assert report.messages[0] == (
@@ -224,7 +251,7 @@ class ProviderCheckTests:
         )
 
     def test_slow_fetching_fails(self, market: SyntheticMarket):
-        report = hc.check_provider(
+        report = check_provider(
             provider=_SyntheticProvider(market), calendar=CALENDAR, now=NOW, max_total_s=0.0
         )
 
@@ -239,7 +266,7 @@ class ProviderCheckTests:
 
 class DataCheckTests:
     def test_passes_when_the_recent_days_are_valid(self, good: PriceStore):
-        report = hc.check_data(store=good, calendar=CALENDAR, symbol="SPY")
+        report = check_data(store=good, calendar=CALENDAR, symbol="SPY")
 
         assert report.status is HealthStatus.PASSED, report.messages
         assert report.figures == {
@@ -272,7 +299,7 @@ class DataCheckTests:
     ):
         holed = self._seed(broken, market, holes=5)
 
-        report = hc.check_data(store=broken, calendar=CALENDAR, symbol="BRKN")
+        report = check_data(store=broken, calendar=CALENDAR, symbol="BRKN")
 
         assert report.status is HealthStatus.FAILED
         assert report.messages[0] == (
@@ -287,13 +314,13 @@ class DataCheckTests:
     def test_a_few_bad_days_pass_and_are_listed(self, broken: PriceStore, market: SyntheticMarket):
         holed = self._seed(broken, market, holes=4)
 
-        report = hc.check_data(store=broken, calendar=CALENDAR, symbol="BRKN")
+        report = check_data(store=broken, calendar=CALENDAR, symbol="BRKN")
 
         assert report.status is HealthStatus.PASSED
         assert f"1m {holed[3]}: longest gap 300 s > 45 s" in report.messages
 
     def test_fails_when_nothing_is_on_file(self, broken: PriceStore):
-        report = hc.check_data(store=broken, calendar=CALENDAR, symbol="NONE")
+        report = check_data(store=broken, calendar=CALENDAR, symbol="NONE")
 
         assert report.status is HealthStatus.FAILED
         assert report.messages == ("1s: no days of NONE on file", "1m: no days of NONE on file")
@@ -304,7 +331,7 @@ class DataCheckTests:
 
 class Dip45CheckTests:
     def test_passes_on_recent_sessions_and_reports_the_models_grade(self, good: PriceStore):
-        report = hc.check_dip45(store=good, calendar=CALENDAR, symbol="SPY")
+        report = check_dip45(store=good, calendar=CALENDAR, symbol="SPY")
 
         assert report.status is HealthStatus.PASSED, report.messages
         assert report.figures["days"] == len(SESSIONS)
@@ -316,7 +343,7 @@ class Dip45CheckTests:
     ):
         broken.save_days(renamed(minutes(market, day), "BRKN") for day in SESSIONS[-10:])
 
-        report = hc.check_dip45(store=broken, calendar=CALENDAR, symbol="BRKN")
+        report = check_dip45(store=broken, calendar=CALENDAR, symbol="BRKN")
 
         assert report.status is HealthStatus.FAILED
         assert report.messages == (
@@ -335,7 +362,7 @@ class Dip45CheckTests:
             for day in days
         )
 
-        report = hc.check_dip45(store=broken, calendar=CALENDAR, symbol="BRKN")
+        report = check_dip45(store=broken, calendar=CALENDAR, symbol="BRKN")
 
         assert report.status is HealthStatus.FAILED
         shown = ", ".join(day.isoformat() for day in holed[:5])
@@ -355,7 +382,7 @@ class Dip45CheckTests:
             for day in days
         )
 
-        report = hc.check_dip45(store=broken, calendar=CALENDAR, symbol="BRKN")
+        report = check_dip45(store=broken, calendar=CALENDAR, symbol="BRKN")
 
         assert report.status is HealthStatus.FAILED
         assert report.messages[0] == (
@@ -386,10 +413,10 @@ class _RestlessVolatility(VolatilityModel):
 
 class ModelFeedingCheckTests:
     def test_batch_nightly_and_fold_agree_on_good_data(self, good: PriceStore):
-        report = hc.check_model_feeding(store=good, calendar=CALENDAR, symbol="SPY")
+        report = check_model_feeding(store=good, calendar=CALENDAR, symbol="SPY")
 
         assert report.status is HealthStatus.PASSED, report.messages
-        assert report.figures["days"] == hc.FEEDING_DAYS
+        assert report.figures["days"] == FEEDING_DAYS
         assert report.figures["models"] == 3
         assert isinstance(report.figures["DIP_45_value"], float)
 
@@ -399,30 +426,30 @@ class ModelFeedingCheckTests:
         days = [day for day in SESSIONS[-20:] if day != SESSIONS[-10]]
         broken.save_days(renamed(minutes(market, day), "GAPS") for day in days)
 
-        report = hc.check_model_feeding(store=broken, calendar=CALENDAR, symbol="GAPS")
+        report = check_model_feeding(store=broken, calendar=CALENDAR, symbol="GAPS")
 
         assert report.status is HealthStatus.PASSED, report.messages
 
     def test_fails_without_minute_bars(self, broken: PriceStore):
-        report = hc.check_model_feeding(store=broken, calendar=CALENDAR, symbol="NONE")
+        report = check_model_feeding(store=broken, calendar=CALENDAR, symbol="NONE")
 
         assert report.status is HealthStatus.FAILED
         assert report.messages == ("no minute bars of NONE on file: nothing to feed the models",)
 
     def test_a_state_store_that_loses_snapshots_fails_the_revert(self, good: PriceStore):
-        report = hc.check_model_feeding(
+        report = check_model_feeding(
             store=good, calendar=CALENDAR, symbol="SPY", state_store=_SnapshotLosingStore
         )
 
         assert report.status is HealthStatus.FAILED
-        second = good.dates_on_file("SPY", resolution=Resolution.MINUTE)[-hc.FEEDING_DAYS + 1]
+        second = good.dates_on_file("SPY", resolution=Resolution.MINUTE)[-FEEDING_DAYS + 1]
         assert report.messages[0].startswith(
             f"VOLATILITY on {second}: revert_to_snapshot after a partial day gave None, "
             "the state before it was RollingState("
         )
 
     def test_a_model_with_hidden_state_fails_naming_it(self, good: PriceStore):
-        report = hc.check_model_feeding(
+        report = check_model_feeding(
             store=good, calendar=CALENDAR, symbol="SPY", models=(_RestlessVolatility,), days=5
         )
 
@@ -436,26 +463,24 @@ class ModelFeedingCheckTests:
 
 class SimTimingsCheckTests:
     def test_passes_and_reports_the_time_of_each_day(self, good: PriceStore):
-        report = hc.check_sim_timings(store=good, calendar=CALENDAR, symbol="SPY")
+        report = check_sim_timings(store=good, calendar=CALENDAR, symbol="SPY")
 
         assert report.status is HealthStatus.PASSED, report.messages
-        assert report.figures["days"] == hc.SIM_TIMING_DAYS
-        assert 0 < float(report.figures["average_s"]) <= hc.SIM_TIMING_LIMIT_S
+        assert report.figures["days"] == SIM_TIMING_DAYS
+        assert 0 < float(report.figures["average_s"]) <= SIM_TIMING_LIMIT_S
         assert report.messages[0].startswith("average ")
         assert [m[:10] for m in report.messages[1:6]] == [d.isoformat() for d in SECOND_DAYS[-5:]]
-        assert report.messages[-1] == hc.MODEL_FILTERS_OFF_NOTE
+        assert report.messages[-1] == MODEL_FILTERS_OFF_NOTE
 
     def test_fails_over_the_limit_with_the_actual_average(self, good: PriceStore):
-        report = hc.check_sim_timings(
-            store=good, calendar=CALENDAR, symbol="SPY", days=1, limit_s=0.0
-        )
+        report = check_sim_timings(store=good, calendar=CALENDAR, symbol="SPY", days=1, limit_s=0.0)
 
         assert report.status is HealthStatus.FAILED
         pattern = r"average [0-9.]+ s per simulated day > the 0 s limit"
         assert re.fullmatch(pattern, report.messages[0])
 
     def test_fails_without_one_second_bars(self, good: PriceStore):
-        report = hc.check_sim_timings(store=good, calendar=CALENDAR, symbol="QQQ")
+        report = check_sim_timings(store=good, calendar=CALENDAR, symbol="QQQ")
 
         assert report.status is HealthStatus.FAILED
         assert report.messages == ("no 1s bars of QQQ on file: nothing to simulate",)
@@ -463,7 +488,7 @@ class SimTimingsCheckTests:
 
 class SimOutputCheckTests:
     def test_the_last_day_on_file_is_realistic(self, good: PriceStore):
-        report = hc.check_sim_output(store=good, calendar=CALENDAR, symbol="SPY")
+        report = check_sim_output(store=good, calendar=CALENDAR, symbol="SPY")
 
         assert report.status is HealthStatus.PASSED, report.messages
         assert report.figures["day"] == LAST.isoformat()
@@ -472,7 +497,7 @@ class SimOutputCheckTests:
 
     def test_fills_at_the_orders_own_price_beyond_the_bar_fail(self, good: PriceStore):
         # TC2's original fill rule fills a limit buy at its limit even above the bar's high.
-        report = hc.check_sim_output(
+        report = check_sim_output(
             store=good,
             calendar=CALENDAR,
             symbol="SPY",
@@ -488,7 +513,7 @@ class SimOutputCheckTests:
         )
 
     def test_slippage_pushing_fills_outside_the_bar_fails(self, good: PriceStore):
-        report = hc.check_sim_output(
+        report = check_sim_output(
             store=good,
             calendar=CALENDAR,
             symbol="SPY",
@@ -500,7 +525,7 @@ class SimOutputCheckTests:
         assert "outside its bar's range" in report.messages[0]
 
     def test_fails_without_one_second_bars(self, good: PriceStore):
-        report = hc.check_sim_output(store=good, calendar=CALENDAR, symbol="QQQ")
+        report = check_sim_output(store=good, calendar=CALENDAR, symbol="QQQ")
 
         assert report.status is HealthStatus.FAILED
         assert report.messages == ("no 1s bars of QQQ on file: nothing to simulate",)
@@ -509,8 +534,8 @@ class SimOutputCheckTests:
 @pytest.fixture(scope="module")
 def traded(good: PriceStore) -> tuple[Any, dict[str, SymbolDay], list[tuple[int, int]], int]:
     """A realistic record of a day CycleStrategy traded, its bars, windows and close."""
-    record, bars = hc._simulate_cycle(good, CALENDAR, "SPY", LAST, hc.MECHANICS_SETTINGS)
-    assert record.fill_log and not hc.realism_problems(
+    record, bars = simulate_cycle(good, CALENDAR, "SPY", LAST, MECHANICS_SETTINGS)
+    assert record.fill_log and not realism_problems(
         record=record, bars=bars, windows=_windows(LAST), close_t=_close(LAST)
     )
     return record, bars, _windows(LAST), _close(LAST)
@@ -537,7 +562,7 @@ class RealismTests:
         moved = dataclasses.replace(fill, price=high + 1)
         changed = dataclasses.replace(record, fill_log=(moved, *record.fill_log[1:]))
 
-        problems = hc.realism_problems(record=changed, bars=bars, windows=windows, close_t=close_t)
+        problems = realism_problems(record=changed, bars=bars, windows=windows, close_t=close_t)
 
         assert problems[0] == (
             f"fill of order {fill.client_order_id} (SPY {fill.side.value} {fill.qty}) at "
@@ -550,7 +575,7 @@ class RealismTests:
         fill = dataclasses.replace(record.fill_log[0], t=record.fill_log[0].t + 86_400)
         changed = dataclasses.replace(record, fill_log=(fill, *record.fill_log[1:]))
 
-        problems = hc.realism_problems(record=changed, bars=bars, windows=windows, close_t=close_t)
+        problems = realism_problems(record=changed, bars=bars, windows=windows, close_t=close_t)
 
         assert problems[0] == (
             f"fill of order {fill.client_order_id} (SPY) at t={fill.t}: no bar of the day starts "
@@ -564,7 +589,7 @@ class RealismTests:
         late = dataclasses.replace(rest[-1], submitted_t=close_t + 1)
         changed = dataclasses.replace(record, order_log=(early, *rest[:-1], late))
 
-        problems = hc.realism_problems(record=changed, bars=bars, windows=windows, close_t=close_t)
+        problems = realism_problems(record=changed, bars=bars, windows=windows, close_t=close_t)
 
         assert (
             f"order {early.client_order_id} submitted at {_at(early.submitted_t)}, before the "
@@ -574,7 +599,7 @@ class RealismTests:
             f"order {late.client_order_id} submitted at {_at(close_t + 1)}, after the close"
         ) in problems
         entry = dataclasses.replace(first, submitted_t=windows[0][1] + 60)
-        problems = hc.realism_problems(
+        problems = realism_problems(
             record=dataclasses.replace(record, order_log=(entry, *rest)),
             bars=bars,
             windows=windows,
@@ -589,7 +614,7 @@ class RealismTests:
         record, bars, windows, close_t = traded
         changed = dataclasses.replace(record, started_t=windows[0][0] - 600, order_log=())
 
-        problems = hc.realism_problems(record=changed, bars=bars, windows=windows, close_t=close_t)
+        problems = realism_problems(record=changed, bars=bars, windows=windows, close_t=close_t)
 
         assert problems == [
             "the strategy started at 10:20:00, outside its active windows (10:30-11:00)",
@@ -600,7 +625,7 @@ class RealismTests:
         buy = record.fill_log[0]
         changed = dataclasses.replace(record, starting_cash=100.0)
 
-        problems = hc.realism_problems(record=changed, bars=bars, windows=windows, close_t=close_t)
+        problems = realism_problems(record=changed, bars=bars, windows=windows, close_t=close_t)
 
         cash = 100.0 - buy.qty * buy.price - buy.fee
         assert problems == [
@@ -611,7 +636,7 @@ class RealismTests:
         record, bars, windows, close_t = traded
         changed = dataclasses.replace(record, positions=[{"symbol": "SPY", "qty": 9}])
 
-        problems = hc.realism_problems(record=changed, bars=bars, windows=windows, close_t=close_t)
+        problems = realism_problems(record=changed, bars=bars, windows=windows, close_t=close_t)
 
         assert problems == ["9 shares of SPY still held after the close"]
 
@@ -680,20 +705,20 @@ def alpaca_server() -> Iterator[str]:
 
 class AlpacaCheckTests:
     def test_is_skipped_with_the_reason_without_keys(self):
-        report = hc.check_alpaca(probe=None)
+        report = check_alpaca(probe=None)
 
         assert report.status is HealthStatus.SKIPPED
-        assert report.messages == (hc.NO_ALPACA_KEYS_MESSAGE,)
-        assert hc.alpaca_probe_from_environ({}, AlpacaEndpoint.PAPER) is None
+        assert report.messages == (NO_ALPACA_KEYS_MESSAGE,)
+        assert alpaca_probe_from_environ({}, AlpacaEndpoint.PAPER) is None
         assert (
-            hc.alpaca_probe_from_environ(
+            alpaca_probe_from_environ(
                 {"ALPACA_API_KEY_ID": "key", "ALPACA_API_SECRET_KEY": " "}, AlpacaEndpoint.PAPER
             )
             is None
         )
 
     def test_an_active_account_passes_with_its_figures(self):
-        report = hc.check_alpaca(probe=_FakeProbe(ACCOUNT))
+        report = check_alpaca(probe=_FakeProbe(ACCOUNT))
 
         assert report.status is HealthStatus.PASSED
         assert report.figures["equity"] == 100000.5
@@ -702,7 +727,7 @@ class AlpacaCheckTests:
     def test_an_inactive_or_blocked_account_fails(self):
         account = {**ACCOUNT, "status": "ACCOUNT_CLOSED", "trading_blocked": True}
 
-        report = hc.check_alpaca(probe=_FakeProbe(account))
+        report = check_alpaca(probe=_FakeProbe(account))
 
         assert report.status is HealthStatus.FAILED
         assert report.messages[:2] == (
@@ -711,7 +736,7 @@ class AlpacaCheckTests:
         )
 
     def test_the_probe_reads_the_account_over_http(self, alpaca_server: str):
-        probe = hc.alpaca_probe_from_environ(
+        probe = alpaca_probe_from_environ(
             {
                 "ALPACA_API_KEY_ID": "key",
                 "ALPACA_API_SECRET_KEY": "secret",
@@ -720,15 +745,15 @@ class AlpacaCheckTests:
             AlpacaEndpoint.PAPER,
         )
 
-        report = hc.check_alpaca(probe=probe)
+        report = check_alpaca(probe=probe)
 
         assert report.status is HealthStatus.PASSED, report.messages
         assert report.figures["open_orders"] == 0
 
     def test_refused_keys_fail_with_the_status_and_never_show_the_secret(self, alpaca_server: str):
-        probe = hc.AlpacaAccountProbe(key_id="key", secret_key="wrong", base_url=alpaca_server)
+        probe = AlpacaAccountProbe(key_id="key", secret_key="wrong", base_url=alpaca_server)
 
-        report = hc.check_alpaca(probe=probe, endpoint=AlpacaEndpoint.LIVE)
+        report = check_alpaca(probe=probe, endpoint=AlpacaEndpoint.LIVE)
 
         assert report.status is HealthStatus.FAILED
         assert report.messages[0] == (
@@ -738,11 +763,11 @@ class AlpacaCheckTests:
         assert "wrong" not in json.dumps(report.to_dict())
 
     def test_an_unreachable_server_fails(self):
-        probe = hc.AlpacaAccountProbe(
+        probe = AlpacaAccountProbe(
             key_id="key", secret_key="secret", base_url="http://127.0.0.1:9", timeout_s=2
         )
 
-        report = hc.check_alpaca(probe=probe)
+        report = check_alpaca(probe=probe)
 
         assert report.status is HealthStatus.FAILED
         assert report.messages[0] == (
@@ -770,23 +795,23 @@ def environ(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Path:
 
 def _fields(raw: dict[str, Any]) -> dict[str, list[str]]:
     with pytest.raises(ValidationFailed) as caught:
-        hc.parse_health_check_params(raw)
-    assert caught.value.message == hc.INVALID_REQUEST_MESSAGE
+        parse_health_check_params(raw)
+    assert caught.value.message == INVALID_REQUEST_MESSAGE
     return caught.value.field_errors
 
 
 class ParamsTests:
     def test_requests_are_normalised(self, environ: Path):
-        assert hc.parse_health_check_params({"check_type": "MONGO"}) == {
+        assert parse_health_check_params({"check_type": "MONGO"}) == {
             "check_type": "STORE",
             "symbol": None,
             "day_date": None,
         }
-        assert hc.parse_health_check_params(
+        assert parse_health_check_params(
             {"check_type": "simulation_output", "symbol": "SPY", "day_date": "2026/03/06"}
         ) == {"check_type": "SIM_OUTPUT", "symbol": "SPY", "day_date": "2026-03-06"}
-        assert hc.parse_health_check_params({"check_type": "ALPACA"})["alpaca_endpoint"] == "paper"
-        assert hc.parse_health_check_params({"check_type": "DATA", "symbol": "SPY"}) == {
+        assert parse_health_check_params({"check_type": "ALPACA"})["alpaca_endpoint"] == "paper"
+        assert parse_health_check_params({"check_type": "DATA", "symbol": "SPY"}) == {
             "check_type": "DATA",
             "symbol": "SPY",
             "day_date": None,
@@ -862,16 +887,16 @@ class ParamsTests:
 
     def test_not_an_object_is_refused(self):
         with pytest.raises(ValidationFailed):
-            hc.parse_health_check_params([1])
+            parse_health_check_params([1])
 
     def test_the_key_of_a_stored_result(self):
-        assert hc.health_check_key({"check_type": "polygon"}) == (HealthCheckType.PROVIDER, None)
-        assert hc.health_check_key({"check_type": "DATA", "symbol": "SPY"}) == (
+        assert health_check_key({"check_type": "polygon"}) == (HealthCheckType.PROVIDER, None)
+        assert health_check_key({"check_type": "DATA", "symbol": "SPY"}) == (
             HealthCheckType.DATA,
             "SPY",
         )
         with pytest.raises(ValidationFailed) as caught:
-            hc.health_check_key({"check_type": "DATA"})
+            health_check_key({"check_type": "DATA"})
         assert list(caught.value.field_errors) == ["symbol"]
 
 
@@ -885,9 +910,9 @@ def _progress(calls: list[tuple[float, str]]) -> Callable[..., None]:
 class JobTests:
     def test_a_check_runs_as_a_job_and_returns_its_report(self, environ: Path):
         calls: list[tuple[float, str]] = []
-        params = hc.parse_health_check_params({"check_type": "DATA", "symbol": "SPY"})
+        params = parse_health_check_params({"check_type": "DATA", "symbol": "SPY"})
 
-        result = hc.perform_health_check(params=params, progress=_progress(calls))
+        result = perform_health_check(params=params, progress=_progress(calls))
 
         assert result["status"] == "PASSED" and result["check_type"] == "DATA"
         assert result["symbol"] == "SPY" and result["params"] == params
@@ -904,9 +929,7 @@ class JobTests:
             else {"check_type": check}
         )
 
-        result = hc.perform_health_check(
-            params=hc.parse_health_check_params(raw), progress=_progress([])
-        )
+        result = perform_health_check(params=parse_health_check_params(raw), progress=_progress([]))
 
         expected = "SKIPPED" if check in ("PROVIDER", "ALPACA") else "PASSED"
         assert result["status"] == expected, result["debug_messages"]
@@ -916,8 +939,8 @@ class JobTests:
     ):
         monkeypatch.setenv("TC2_DATA_PROVIDER", "polygon")
 
-        result = hc.perform_health_check(
-            params=hc.parse_health_check_params({"check_type": "PROVIDER"}),
+        result = perform_health_check(
+            params=parse_health_check_params({"check_type": "PROVIDER"}),
             progress=_progress([]),
         )
 
@@ -933,9 +956,9 @@ class JobTests:
         def explode(**kwargs: Any) -> None:
             raise RuntimeError("boom")
 
-        monkeypatch.setattr(hc, "check_dip45", explode)
+        monkeypatch.setattr(checks_job, "check_dip45", explode)
 
-        result = hc.perform_health_check(
+        result = perform_health_check(
             params={"check_type": "DIP45", "symbol": "SPY", "day_date": None},
             progress=_progress([]),
         )
@@ -949,7 +972,7 @@ class JobTests:
                 raise JobCanceled("canceled by the user")
 
         with pytest.raises(JobCanceled):
-            hc.perform_health_check(
+            perform_health_check(
                 params={"check_type": "SIM_TIMINGS", "symbol": "SPY", "day_date": None},
                 progress=cancel,
             )
@@ -974,13 +997,13 @@ class NightlyScheduleTests:
         ],
     )
     def test_the_window_runs_from_18_to_06_new_york(self, now: datetime, night: datetime | None):
-        assert hc.nightly_window_start(now.astimezone(UTC)) == night
+        assert nightly_window_start(now.astimezone(UTC)) == night
 
     def test_every_check_once_and_symbol_checks_per_symbol(self, environ: Path):
-        requests = hc.nightly_checks(["SPY", "QQQ"])
+        requests = nightly_checks(["SPY", "QQQ"])
 
         assert len(requests) == 3 + 5 * 2
         assert {"check_type": "STORE"} in requests
         assert {"check_type": "SIM_OUTPUT", "symbol": "QQQ"} in requests
         for request in requests:
-            hc.parse_health_check_params(request)  # every one is a valid job
+            parse_health_check_params(request)  # every one is a valid job

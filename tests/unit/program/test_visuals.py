@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tc2.data.bars import Resolution, SymbolDay
+from tc2.data.price_stores import price_store_for
 from tc2.data.session_cache import SessionCache
-from tc2.data.store import price_store_for
 from tc2.env import EnvType, MarketCalendar
 from tc2.env.market_calendar import new_york_epoch
 from tc2.errors import ValidationFailed

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tc2.data.bars import Resolution
-from tc2.data.store import price_store_for
+from tc2.data.price_stores import price_store_for
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, MarketCalendar
 from tc2.errors import ConfigurationError, ValidationFailed

@@ -12,7 +12,8 @@ from typing import ClassVar
 import pytest
 
 from tc2.data.bars import Resolution
-from tc2.data.store import PriceStore, price_store_for
+from tc2.data.price_stores import price_store_for
+from tc2.data.store import PriceStore
 from tc2.env import EnvType, ExecEnv, MarketCalendar
 from tc2.env.clock import EpochClock
 from tc2.env.market_calendar import new_york_epoch

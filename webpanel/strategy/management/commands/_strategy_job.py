@@ -6,10 +6,14 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from tc2.errors import TC2Error, ValidationFailed
 from webpanel.data.management.progress import ProgressBar
+
+ON_FILE = " on file"
+DATA_DIRECTORY_NOTE = "bars are read from the data directory {data_dir} (TC2_DATA_DIR moves it)"
 
 
 def json_params(raw: str | None) -> Any:
@@ -58,6 +62,10 @@ def describe_validation(error: ValidationFailed) -> str:
     lines = [error.message]
     for field, messages in error.field_errors.items():
         lines.extend(f"  {field}: {message}" for message in messages)
+    if any(ON_FILE in message for messages in error.field_errors.values() for message in messages):
+        # The CLI reads the data directory of `make run` unless TC2_DATA_DIR says otherwise: name
+        # it, so a day "not on file" that the panel shows points at the directory mix-up.
+        lines.append(DATA_DIRECTORY_NOTE.format(data_dir=settings.TC2_CONFIG.data_dir))
     return "\n".join(lines)
 
 
