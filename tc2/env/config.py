@@ -164,6 +164,11 @@ class RuntimeConfig:
         return self.data_dir / "logs"
 
     @property
+    def strategies_dir(self) -> Path:
+        """Strategy files staff added (uploaded through the API or the panel)."""
+        return self.data_dir / "strategies"
+
+    @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "tc2.sqlite3"
 

@@ -21,24 +21,28 @@ JOB_TYPES = JobRegistry(
         ),
         JobType(
             name="data_recollect",
+            shared_state=True,
             run="tc2.program.data_jobs:recollect",
             parse_params=parse_range_params,
             description="Delete, then collect again, sessions of the given symbols.",
         ),
         JobType(
             name="data_patch",
+            shared_state=True,
             run="tc2.program.data_jobs:patch",
             parse_params=parse_range_params,
             description="Collect missing or invalid sessions of the given symbols.",
         ),
         JobType(
             name="data_heal",
+            shared_state=True,
             run="tc2.program.data_jobs:heal",
             parse_params=parse_heal_params,
             description="Patch the last 30 sessions, skipping days that failed 3 times.",
         ),
         JobType(
             name="data_import",
+            shared_state=True,
             run="tc2.program.data_jobs:import_bars",
             parse_params=parse_import_params,
             policy=JobPolicy.UNLIMITED,

@@ -68,6 +68,9 @@ class JobType:
         params are what is stored and what the function receives.
     policy
         Concurrency policy (see JobPolicy).
+    shared_state
+        The job changes what every user shares (the bars on file); a web layer lets only its
+        administrators submit it.
     description
         One sentence for the API docs and the panel.
     """
@@ -76,6 +79,7 @@ class JobType:
     run: str
     parse_params: ParamsParser
     policy: JobPolicy = JobPolicy.ONE_PER_TYPE
+    shared_state: bool = False
     description: str = ""
 
     def execute(self, *, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:

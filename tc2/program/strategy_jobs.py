@@ -47,7 +47,7 @@ from tc2.simulation.simulator import (
     StrategySimulator,
 )
 from tc2.strategy.base import Strategy, resolve_symbols
-from tc2.strategy.registry import load_strategy
+from tc2.strategy.registry import load_strategy, registered_strategy
 
 MAX_WARMUP_DAYS = 10
 SIMULATE_KEYS = (
@@ -78,14 +78,15 @@ INVALID_EVALUATION_MESSAGE = "The evaluation request is invalid; nothing was run
 _log = feed_logger(LogFeed.SIMULATION, "jobs")
 
 
-def parse_simulate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
+def parse_simulate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) -> dict[str, Any]:
     """Validate and normalise a day simulation request.
 
     ``{strategy, symbol, day, params?, fill_model?, start_time?, warmup_days?,
-    starting_cash?, model_filters?}``; ``strategy`` is a built-in name or
-    ``path/to/file.py:ClassName``, ``day`` a session whose bars are on file (LIVE store, the
-    strategy's resolution) for every symbol the strategy trades, ``start_time`` New York
-    ``HH:MM``; ``model_filters`` false runs the strategy without its analysis models.
+    starting_cash?, model_filters?}``; ``strategy`` is a registered name (``allow_paths``, for
+    the command line only: or ``path/to/file.py:ClassName``, imported here), ``day`` a session
+    whose bars are on file (LIVE store, the strategy's resolution) for every symbol the
+    strategy trades, ``start_time`` New York ``HH:MM``; ``model_filters`` false runs the
+    strategy without its analysis models.
 
     Returns
     -------
@@ -100,7 +101,7 @@ def parse_simulate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
     params = require_object(raw)
     errors = reject_unknown_params(params, SIMULATE_KEYS)
     calendar = MarketCalendar.xnys()
-    strategy_class = _strategy(params.get("strategy"), errors)
+    strategy_class = _strategy(params.get("strategy"), errors, allow_paths=allow_paths)
     symbol = _symbol(params.get("symbol"), errors)
     day = date_param(params.get("day"), "day", errors)
     if day is not None:
@@ -141,11 +142,12 @@ def parse_simulate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def parse_evaluate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
+def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) -> dict[str, Any]:
     """Validate and normalise an evaluation request.
 
     ``{strategy, symbols, start, end, params?, fill_model?, warmup_days?, starting_cash?,
     model_filters?}`` (``model_filters`` false runs the strategy without its analysis models);
+    ``strategy`` as for ``parse_simulate_params``;
     ``symbols`` is a list of tickers, and each symbol the strategy trades needs bars on file
     (LIVE store, the strategy's resolution) somewhere in ``start``..``end``. Sessions missing
     inside the range are reported as skipped by the evaluation, not refused here.
@@ -163,7 +165,7 @@ def parse_evaluate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
     params = require_object(raw)
     errors = reject_unknown_params(params, EVALUATE_KEYS)
     calendar = MarketCalendar.xnys()
-    strategy_class = _strategy(params.get("strategy"), errors)
+    strategy_class = _strategy(params.get("strategy"), errors, allow_paths=allow_paths)
     symbols = symbols_param(params.get("symbols"), errors)
     start = date_param(params.get("start"), "start", errors)
     end = date_param(params.get("end"), "end", errors)
@@ -210,7 +212,7 @@ def parse_evaluate_params(raw: Mapping[str, Any]) -> dict[str, Any]:
     try:
         StrategyEvaluator(
             store=_store_location(RuntimeConfig.from_environ()), calendar=calendar, processes=1
-        ).check(_evaluation_request(normalised))
+        ).check(_evaluation_request(normalised), strategy_class=strategy_class)
     except ValidationFailed as error:
         raise ValidationFailed(INVALID_EVALUATION_MESSAGE, error.field_errors) from None
     except ConfigurationError as error:
@@ -319,14 +321,16 @@ def _store_location(config: RuntimeConfig) -> StoreLocation:
     return StoreLocation(data_dir=config.data_dir, url=config.price_store, env_type=EnvType.LIVE)
 
 
-def _strategy(value: Any, errors: dict[str, list[str]]) -> type[Strategy] | None:
+def _strategy(
+    value: Any, errors: dict[str, list[str]], *, allow_paths: bool
+) -> type[Strategy] | None:
     if not isinstance(value, str) or not value.strip():
-        errors["strategy"] = [
-            f"must name a built-in strategy or path/to/file.py:ClassName, was {value!r}"
-        ]
+        errors["strategy"] = [f"must name a registered strategy, was {value!r}"]
         return None
     try:
-        return load_strategy(value)
+        # Requests (allow_paths False) never import a strategy file: a library class is
+        # checked against its statically read stand-in, and a path is refused by rule.
+        return load_strategy(value) if allow_paths else registered_strategy(value.strip())
     except ConfigurationError as error:
         errors["strategy"] = [str(error)]
         return None

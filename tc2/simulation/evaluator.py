@@ -225,8 +225,13 @@ class StrategyEvaluator:
         self.calendar = calendar
         self.processes = max(1, processes if processes is not None else os.cpu_count() or 1)
 
-    def check(self, request: EvaluationRequest) -> tuple[type[Strategy], list[date]]:
+    def check(
+        self, request: EvaluationRequest, *, strategy_class: type[Strategy] | None = None
+    ) -> tuple[type[Strategy], list[date]]:
         """Validate ``request`` without simulating; return the strategy and the sessions.
+
+        ``strategy_class`` is checked instead of loading ``request.strategy`` (a web process
+        passes the stand-in of a strategy file it must not import).
 
         Raises
         ------
@@ -236,7 +241,7 @@ class StrategyEvaluator:
             If a parameter is unknown or out of bounds, the symbols are empty, ``end`` is
             before ``start`` or the range holds no session (or too many).
         """
-        strategy_class = load_strategy(request.strategy)
+        strategy_class = strategy_class or load_strategy(request.strategy)
         strategy_class.resolve_params(request.params)
         resolve_symbols(strategy_class, request.symbols)
         problems = range_problems(self.calendar, request.start, request.end)

@@ -1,14 +1,18 @@
-"""Finding strategies: built-ins by name, the user's own by file, without editing the package.
+"""Finding strategies: built-ins by name, the library's files by class name, any file by path.
 
-A reference is either a registry name (``SmaCrossStrategy``) or ``path/to/file.py:ClassName``;
-the file is loaded as a module of its own, and the class must subclass ``Strategy``.
+Two doors, for two kinds of caller:
+
+* ``registered_strategy`` (every API request, in the web process): only registered names, a
+  built-in or a class of a library file (``TC2_data/strategies/``), and for library classes a
+  stand-in read without running the file. A path is refused by rule before the file system is
+  touched, so the answer says nothing about which paths exist.
+* ``load_strategy`` (job workers, the command line): the real class, importing a library file
+  or ``path/to/file.py:ClassName``; the user on the machine owns what it runs.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-import zlib
+import re
 from pathlib import Path
 
 from tc2.errors import ConfigurationError
@@ -18,6 +22,7 @@ from tc2.strategy.builtin.cycle import CycleStrategy, ReCycleStrategy
 from tc2.strategy.builtin.long_short import LongShortStrategy
 from tc2.strategy.builtin.sma_cross import SmaCrossStrategy
 from tc2.strategy.builtin.swing import SwingStrategy
+from tc2.strategy.library import StrategyLibrary, load_strategy_file
 
 BUILTIN_STRATEGIES: dict[str, type[Strategy]] = {
     cls.strategy_id(): cls
@@ -35,52 +40,72 @@ BUILTIN_STRATEGIES: dict[str, type[Strategy]] = {
 UNKNOWN_STRATEGY_MESSAGE = (
     "unknown strategy {reference!r}: give a built-in name ({names}) or path/to/file.py:ClassName"
 )
+REGISTERED_NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+REGISTERED_NAME_RULE = (
+    "must be the name of a registered strategy: a built-in or a class of an uploaded strategy "
+    "file (GET /api/strategy/list); paths to files are not accepted here, upload the file instead"
+)
+UNREGISTERED_MESSAGE = "unknown strategy {name!r}; registered: {names}"
 
 
-def load_strategy(reference: str) -> type[Strategy]:
-    """Return the strategy class ``reference`` names.
+def strategy_library(directory: Path | None = None) -> StrategyLibrary:
+    """The strategy files staff added (default: ``TC2_DATA_DIR``'s), next to the built-ins."""
+    if directory is None:
+        return StrategyLibrary.from_environ(reserved_names=BUILTIN_STRATEGIES)
+    return StrategyLibrary(directory, reserved_names=BUILTIN_STRATEGIES)
+
+
+def registered_strategy(name: str, *, library: StrategyLibrary | None = None) -> type[Strategy]:
+    """Return the registered strategy ``name`` without running any strategy file.
+
+    A built-in is returned as it is; a library class as its stand-in (its declarations read
+    statically, none of its code). For every request from the API.
 
     Raises
     ------
     ConfigurationError
-        If no built-in has that name, the file is missing or fails to import, or the class is
+        ``REGISTERED_NAME_RULE`` for anything that is not a plain class name (a path, say),
+        whether or not such a file exists; ``UNREGISTERED_MESSAGE`` for an unknown name.
+    """
+    if not REGISTERED_NAME_PATTERN.fullmatch(name):
+        raise ConfigurationError(REGISTERED_NAME_RULE)
+    if name in BUILTIN_STRATEGIES:
+        return BUILTIN_STRATEGIES[name]
+    library = library or strategy_library()
+    declared = library.declared(name)
+    if declared is None:
+        names = [*sorted(BUILTIN_STRATEGIES), *_library_names(library)]
+        raise ConfigurationError(UNREGISTERED_MESSAGE.format(name=name, names=", ".join(names)))
+    return declared.stand_in
+
+
+def load_strategy(reference: str, *, library: StrategyLibrary | None = None) -> type[Strategy]:
+    """Return the strategy class ``reference`` names, importing its file if it has one.
+
+    ``reference`` is a built-in name, a library class name or ``path/to/file.py:ClassName``.
+    Runs strategy files: for job workers and the command line, never for an API request.
+
+    Raises
+    ------
+    ConfigurationError
+        If nothing has that name, the file is missing or fails to import, or the class is
         missing or not a ``Strategy``.
     """
     reference = reference.strip()
     if reference in BUILTIN_STRATEGIES:
         return BUILTIN_STRATEGIES[reference]
     path_text, colon, class_name = reference.rpartition(":")
-    if not colon or not path_text.endswith(".py") or not class_name:
-        raise ConfigurationError(
-            UNKNOWN_STRATEGY_MESSAGE.format(
-                reference=reference, names=", ".join(sorted(BUILTIN_STRATEGIES))
-            )
+    if colon and path_text.endswith(".py") and class_name:
+        return load_strategy_file(Path(path_text), class_name)
+    if REGISTERED_NAME_PATTERN.fullmatch(reference):
+        loaded = (library or strategy_library()).load(reference)
+        if loaded is not None:
+            return loaded
+    raise ConfigurationError(
+        UNKNOWN_STRATEGY_MESSAGE.format(
+            reference=reference, names=", ".join(sorted(BUILTIN_STRATEGIES))
         )
-    return _load_from_file(Path(path_text), class_name)
-
-
-def _load_from_file(path: Path, class_name: str) -> type[Strategy]:
-    path = path.expanduser().resolve()
-    if not path.is_file():
-        raise ConfigurationError(f"strategy file {path} does not exist")
-    module_name = f"tc2_user_strategy_{zlib.crc32(str(path).encode()):08x}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise ConfigurationError(f"strategy file {path} cannot be loaded as Python")
-    module = importlib.util.module_from_spec(spec)
-    # Registered before running so dataclasses and pickling inside the file can find it.
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    except Exception as error:
-        sys.modules.pop(module_name, None)
-        raise ConfigurationError(
-            f"strategy file {path} failed to import: {type(error).__name__}: {error}"
-        ) from error
-    found = getattr(module, class_name, None)
-    if not (isinstance(found, type) and issubclass(found, Strategy)):
-        raise ConfigurationError(f"{path} has no Strategy subclass named {class_name!r}")
-    return found
+    )
 
 
 def builtin_descriptions() -> list[dict[str, object]]:
@@ -91,3 +116,16 @@ def builtin_descriptions() -> list[dict[str, object]]:
             BUILTIN_STRATEGIES.values(), key=lambda c: (c.kind.value != "day", c.strategy_id())
         )
     ]
+
+
+def library_descriptions(library: StrategyLibrary | None = None) -> list[dict[str, object]]:
+    """``describe()`` of every library strategy (read statically), with its file, by file."""
+    return [
+        {**strategy.stand_in.describe(), "file": found.name}
+        for found in (library or strategy_library()).files()
+        for strategy in found.strategies
+    ]
+
+
+def _library_names(library: StrategyLibrary) -> list[str]:
+    return [strategy.name for found in library.files() for strategy in found.strategies]

@@ -29,6 +29,7 @@ from tc2.simulation.simulator import (
     StrategySimulator,
 )
 from tc2.strategy.builtin.cycle import CycleStrategy
+from tc2.strategy.registry import REGISTERED_NAME_RULE
 from webpanel.data.selectors import live_store
 from webpanel.jobs.models import Job
 from webpanel.jobs.queue import QUEUE_NAME
@@ -201,7 +202,7 @@ class SimulateDayTests:
         ("changes", "field", "message"),
         [
             ({"strategy": "NoSuchStrategy"}, "strategy", "unknown strategy 'NoSuchStrategy'"),
-            ({"strategy": "missing.py:Thing"}, "strategy", "does not exist"),
+            ({"strategy": "missing.py:Thing"}, "strategy", REGISTERED_NAME_RULE),
             ({"symbol": "spy"}, "symbol", "must be a ticker"),
             ({"day": NOT_ON_FILE.isoformat()}, "day", None),
             ({"day": SATURDAY.isoformat()}, "day", "2026-03-07 is not a trading session"),

@@ -27,6 +27,7 @@ from tc2.simulation.simulator import (
     StrategySimulator,
 )
 from tc2.strategy.builtin.cycle import CycleStrategy
+from tc2.strategy.registry import strategy_library
 from webpanel.data.selectors import live_store
 
 CALENDAR = MarketCalendar.xnys()
@@ -49,6 +50,13 @@ def _run(command: str, *args: str) -> str:
     out = StringIO()
     call_command(command, *args, stdout=out)
     return out.getvalue()
+
+
+def _with_strategy(arguments: tuple[str, ...], strategy: str) -> tuple[str, ...]:
+    return tuple(
+        strategy if previous == "--strategy" else argument
+        for previous, argument in zip(("", *arguments[:-1]), arguments, strict=True)
+    )
 
 
 def _printed_fingerprint(text: str) -> str:
@@ -105,6 +113,25 @@ class SimulateCommandTests:
         assert f"fills: {len(engine.fills)}," in summary
         assert f"profit: {engine.profit:,.2f} (fees {engine.fees:,.2f})" in summary
         assert f"stop: {engine.stop_reason}" in summary
+
+    def test_the_command_line_loads_a_path_and_a_library_file_the_api_refuses_paths(
+        self, seeded: None, tmp_path: Path
+    ):
+        # The user on the machine owns its files: the command line may run a path.
+        path = tmp_path / "my_cycle.py"
+        path.write_text(
+            "from tc2.strategy.builtin.cycle import CycleStrategy\n"
+            "class MyCycle(CycleStrategy):\n    pass\n"
+        )
+        by_path = json.loads(
+            _run("simulate", *_with_strategy(SIMULATE_CYCLE, f"{path}:MyCycle"), "--json")
+        )
+        strategy_library().add(name="my_cycle.py", content=path.read_bytes())
+        by_name = json.loads(_run("simulate", *_with_strategy(SIMULATE_CYCLE, "MyCycle"), "--json"))
+        builtin = json.loads(_run("simulate", *SIMULATE_CYCLE, "--json"))
+
+        assert by_path["strategy"] == by_name["strategy"] == "MyCycle"
+        assert by_path["fills"] == by_name["fills"] == builtin["fills"] != []
 
     def test_a_minute_strategy_with_params_and_another_fill_model(self, seeded: None):
         record = json.loads(

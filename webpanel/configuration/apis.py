@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from webpanel.configuration.selectors import trading_settings_get
 from webpanel.configuration.services import trading_settings_describe, trading_settings_update
+from webpanel.core.permissions import StaffForChanges
 from webpanel.core.schema import ERROR_RESPONSES
 
 
@@ -49,7 +50,9 @@ class SettingsOutputSerializer(SettingsInputSerializer):
 
 
 class SettingsApi(APIView):
-    """The trader's settings (symbol universe, Alpaca endpoint, purchase limits)."""
+    """The trader's settings (symbol universe, Alpaca endpoint, purchase limits); staff change."""
+
+    permission_classes = [StaffForChanges]
 
     @extend_schema(
         operation_id="settings_get",
@@ -64,7 +67,7 @@ class SettingsApi(APIView):
         request=SettingsInputSerializer,
         responses={
             200: SettingsOutputSerializer,
-            **ERROR_RESPONSES.only(400, 401, 422),
+            **ERROR_RESPONSES.only(400, 401, 403, 422),
         },
         tags=["settings"],
     )

@@ -22,6 +22,13 @@ class BadRequest(ApplicationError):
     """Malformed request (query parameters, path parts)."""
 
 
+class StaffOnly(ApplicationError):
+    """The signed-in user is not staff, and this changes what every user shares."""
+
+    status_code = 403
+    code = "permission_denied"  # as DRF's own refusals, so clients handle one code
+
+
 class NotFound(ApplicationError):
     status_code = 404
     code = "not_found"

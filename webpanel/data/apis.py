@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from webpanel.core.errors import BadRequest
+from webpanel.core.permissions import IsStaff
 from webpanel.core.schema import ERROR_RESPONSES
 from webpanel.data.selectors import (
     data_bars,
@@ -161,6 +162,7 @@ class DataStatusApi(APIView):
 class DataImportApi(APIView):
     """Upload a bar file; every row is checked first (422 lists bad rows), then a job saves it."""
 
+    permission_classes = [IsStaff]
     parser_classes = [MultiPartParser]
 
     class InputSerializer(serializers.Serializer):
@@ -178,7 +180,7 @@ class DataImportApi(APIView):
     @extend_schema(
         operation_id="data_import",
         request={"multipart/form-data": InputSerializer},
-        responses={202: JobSerializer, **ERROR_RESPONSES.only(400, 401, 409, 415, 422, 503)},
+        responses={202: JobSerializer, **ERROR_RESPONSES.only(400, 401, 403, 409, 415, 422, 503)},
         tags=["data"],
     )
     def post(self, request: Request) -> Response:
@@ -198,6 +200,8 @@ class DataImportApi(APIView):
 class DataRecollectApi(APIView):
     """Delete and collect again: ?symbol=&start_date= (to the last completed session)."""
 
+    permission_classes = [IsStaff]
+
     @extend_schema(
         operation_id="data_recollect",
         request=None,
@@ -206,7 +210,7 @@ class DataRecollectApi(APIView):
             OpenApiParameter("start_date", OpenApiTypes.DATE, required=True),
             OpenApiParameter("end_date", OpenApiTypes.DATE),
         ],
-        responses={202: JobSerializer, **ERROR_RESPONSES.only(400, 401, 409, 422, 503)},
+        responses={202: JobSerializer, **ERROR_RESPONSES.only(400, 401, 403, 409, 422, 503)},
         tags=["data"],
     )
     def post(self, request: Request) -> Response:
@@ -225,6 +229,8 @@ class DataRecollectApi(APIView):
 class DataPatchApi(APIView):
     """Collect missing or invalid sessions: {symbols, start_date[, end_date]}."""
 
+    permission_classes = [IsStaff]
+
     class InputSerializer(serializers.Serializer):
         symbols = serializers.ListField(child=serializers.CharField())
         start_date = serializers.DateField()
@@ -233,7 +239,7 @@ class DataPatchApi(APIView):
     @extend_schema(
         operation_id="data_patch",
         request=InputSerializer,
-        responses={202: JobSerializer, **ERROR_RESPONSES.only(400, 401, 409, 422, 503)},
+        responses={202: JobSerializer, **ERROR_RESPONSES.only(400, 401, 403, 409, 422, 503)},
         tags=["data"],
     )
     def post(self, request: Request) -> Response:
@@ -246,13 +252,15 @@ class DataPatchApi(APIView):
 class DataHealApi(APIView):
     """Patch the last 30 sessions of {symbols} (default: the universe), skipping hopeless days."""
 
+    permission_classes = [IsStaff]
+
     class InputSerializer(serializers.Serializer):
         symbols = serializers.ListField(child=serializers.CharField(), required=False)
 
     @extend_schema(
         operation_id="data_heal",
         request=InputSerializer,
-        responses={202: JobSerializer, **ERROR_RESPONSES.only(400, 401, 409, 422, 503)},
+        responses={202: JobSerializer, **ERROR_RESPONSES.only(400, 401, 403, 409, 422, 503)},
         tags=["data"],
     )
     def post(self, request: Request) -> Response:
@@ -269,13 +277,15 @@ class DataHealApi(APIView):
 class DataResetAttemptsApi(APIView):
     """Forget failed collection attempts, so heal tries every day again."""
 
+    permission_classes = [IsStaff]
+
     class OutputSerializer(serializers.Serializer):
         reset = serializers.IntegerField()
 
     @extend_schema(
         operation_id="data_reset_collection_attempts",
         request=None,
-        responses={200: OutputSerializer, **ERROR_RESPONSES.only(401)},
+        responses={200: OutputSerializer, **ERROR_RESPONSES.only(401, 403)},
         tags=["data"],
     )
     def post(self, request: Request) -> Response:

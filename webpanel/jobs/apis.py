@@ -50,7 +50,7 @@ def _job(job: Job, request: Request) -> dict[str, Any]:
 
 
 class JobListApi(APIView):
-    """Jobs, newest first; and submitting a new one."""
+    """Jobs, newest first; and submitting a new one (data jobs: staff only)."""
 
     class ListOutputSerializer(serializers.Serializer):
         jobs = JobSerializer(many=True)
@@ -83,7 +83,7 @@ class JobListApi(APIView):
     @extend_schema(
         operation_id="jobs_submit",
         request=InputSerializer,
-        responses={202: JobSerializer, **ERROR_RESPONSES.only(400, 401, 409, 422, 503)},
+        responses={202: JobSerializer, **ERROR_RESPONSES.only(400, 401, 403, 409, 422, 503)},
         tags=["jobs"],
     )
     def post(self, request: Request) -> Response:
@@ -108,12 +108,15 @@ class JobDetailApi(APIView):
 
 
 class JobCancelApi(APIView):
-    """Cancel: a queued job at once, a running one at its next progress point."""
+    """Cancel: a queued job at once, a running one at its next progress point.
+
+    A user cancels their own jobs; staff cancel any.
+    """
 
     @extend_schema(
         operation_id="jobs_cancel",
         request=None,
-        responses={202: JobSerializer, **ERROR_RESPONSES.only(401, 404, 409)},
+        responses={202: JobSerializer, **ERROR_RESPONSES.only(401, 403, 404, 409)},
         tags=["jobs"],
     )
     def post(self, request: Request, job_id: str) -> Response:

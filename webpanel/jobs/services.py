@@ -16,7 +16,8 @@ from tc2.errors import ValidationFailed
 from tc2.logs import LogFeed, feed_logger
 from tc2.program.job_types import JOB_TYPES
 from tc2.program.jobs import JobPolicy, JobType, UnknownJobType
-from webpanel.core.errors import Conflict, ServiceUnavailable
+from webpanel.core.errors import Conflict, ServiceUnavailable, StaffOnly
+from webpanel.core.permissions import is_staff
 from webpanel.jobs.models import ACTIVE_STATUSES, Job, JobStatus
 from webpanel.jobs.queue import enqueue_job
 from webpanel.jobs.selectors import job_get
@@ -33,6 +34,9 @@ def job_submit(*, job_type: str, params: Any, user: AbstractBaseUser | None) -> 
 
     Raises
     ------
+    StaffOnly
+        A user who is not staff asked for a job that changes shared state (403); checked
+        before the params, so nothing about them is told.
     ValidationFailed
         Unknown type or bad params (422); nothing is recorded.
     Conflict
@@ -42,6 +46,10 @@ def job_submit(*, job_type: str, params: Any, user: AbstractBaseUser | None) -> 
         transaction, raised when it commits.
     """
     kind = _job_type(job_type)
+    if kind.shared_state and user is not None and not is_staff(user):
+        raise StaffOnly(
+            f"Only staff can start {kind.name} jobs: they change the market data every user shares."
+        )
     parsed = kind.parse_params(params if params is not None else {})
     dedupe_key = _dedupe_key(kind, parsed)
     try:
@@ -69,9 +77,12 @@ def job_submit(*, job_type: str, params: Any, user: AbstractBaseUser | None) -> 
 def job_cancel(*, job_id: str, user: AbstractBaseUser) -> Job:
     """Cancel a queued job at once; ask a running job to stop at its next progress point.
 
-    Raises NotFound (404) for an unknown id and Conflict (409) for a job that already ended.
+    Raises NotFound (404) for an unknown id, StaffOnly (403) for another user's job when the
+    user is not staff, and Conflict (409) for a job that already ended.
     """
     job = job_get(job_id=job_id)
+    if job.requested_by_id != user.pk and not is_staff(user):
+        raise StaffOnly("Only staff can cancel another user's job (or a job the system started).")
     if job.status not in ACTIVE_STATUSES:
         raise Conflict(
             f"Job {job.id} already {job.status}; nothing to cancel.", {"status": job.status}

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from django.db import close_old_connections, transaction
 
+from tc2.errors import ValidationFailed
 from tc2.program.job_types import JOB_TYPES
 from tc2.program.jobs import JobCanceled, JobInterrupted
 from webpanel.jobs.models import JobStatus
@@ -83,11 +84,23 @@ def run_job(job_id: str) -> None:
             job_finish(
                 job_id=job_id,
                 status=JobStatus.FAILED,
-                error=f"{type(exc).__name__}: {exc}",
+                error=_error_text(exc),
                 traceback=traceback.format_exc(),
             )
     finally:
         close_old_connections()
+
+
+def _error_text(exc: Exception) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ValidationFailed):
+        # Checks only the worker can make (a strategy file's own rules) name their fields too.
+        text += "".join(
+            f"; {field}: {message}"
+            for field, messages in exc.field_errors.items()
+            for message in messages
+        )
+    return text
 
 
 def _succeed(*, job_id: str, job_type: str, result: Mapping[str, Any]) -> None:

@@ -7,13 +7,13 @@ import re
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tc2.logs import LogFeed
 from webpanel.core.errors import BadRequest
+from webpanel.core.permissions import IsStaff
 from webpanel.core.schema import ERROR_RESPONSES
 from webpanel.logs.selectors import log_feed_filenames, log_feed_tail, log_file_read
 from webpanel.logs.services import logs_clear
@@ -99,7 +99,7 @@ class LogFileApi(APIView):
 class LogsClearApi(APIView):
     """Delete every log file of every feed (staff only)."""
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [IsStaff]
 
     @extend_schema(
         operation_id="logs_clear",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from webpanel.core.permissions import IsStaff
 from webpanel.core.schema import ERROR_RESPONSES
 from webpanel.program.selectors import program_status_get
 from webpanel.program.services import program_restart_request
@@ -60,7 +60,7 @@ class ProgramStatusApi(APIView):
 class ProgramRestartApi(APIView):
     """Restart every component of the program in place; the web server keeps serving."""
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [IsStaff]
 
     class OutputSerializer(serializers.Serializer):
         status = serializers.CharField()

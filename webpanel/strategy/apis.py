@@ -1,4 +1,5 @@
-"""/api/strategy: the strategies there are; simulate a day or evaluate a range (202 with a job)."""
+"""/api/strategy: the strategies there are and the files staff added; simulate a day or evaluate a
+range (202 with a job)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,16 +17,29 @@ from rest_framework.views import APIView
 from tc2.execution.fill_models import FILL_MODELS
 from tc2.program.strategy_jobs import MAX_WARMUP_DAYS
 from webpanel.core.errors import BadRequest
+from webpanel.core.permissions import StaffForChanges
 from webpanel.core.schema import ERROR_RESPONSES
 from webpanel.jobs.models import JobStatus
 from webpanel.strategy.models import RunKind
 from webpanel.strategy.selectors import (
     MAX_LIST,
+    strategy_file_get,
+    strategy_file_list,
     strategy_list,
     strategy_run_get,
     strategy_run_list,
 )
-from webpanel.strategy.services import strategy_evaluate_submit, strategy_simulate_submit
+from webpanel.strategy.services import (
+    strategy_evaluate_submit,
+    strategy_file_add,
+    strategy_file_remove,
+    strategy_simulate_submit,
+)
+
+STRATEGY_NAME_HELP = (
+    "A registered strategy: a built-in or a class of an uploaded strategy file "
+    "(GET /api/strategy/list). Paths to files are refused (422)."
+)
 
 FILL_MODEL_NAMES = sorted(FILL_MODELS)
 
@@ -90,10 +105,15 @@ class StrategyDescriptionSerializer(serializers.Serializer):
     parameters = StrategyParameterSerializer(many=True)
     required_models = serializers.ListField(child=serializers.CharField())
     experimental = serializers.BooleanField(help_text="Not allowed to trade live.")
+    origin = serializers.ChoiceField(
+        choices=["builtin", "uploaded"], help_text="Built into TC2, or from a strategy file."
+    )
+    file = serializers.CharField(allow_null=True, help_text="The strategy file; null: built-in.")
 
 
 class StrategyListApi(APIView):
-    """Every built-in strategy, day strategies first: kind, docstring, windows, parameters."""
+    """Every registered strategy (built-ins, day first; then uploaded ones): kind, docstring,
+    windows, parameters."""
 
     class OutputSerializer(serializers.Serializer):
         strategies = StrategyDescriptionSerializer(many=True)
@@ -111,7 +131,7 @@ class StrategySimulateDayApi(APIView):
     """Simulate a strategy on one day of LIVE bars; 422 names every bad field, no job."""
 
     class InputSerializer(serializers.Serializer):
-        strategy = serializers.CharField(help_text="Built-in name or path/to/file.py:ClassName.")
+        strategy = serializers.CharField(help_text=STRATEGY_NAME_HELP)
         symbol = serializers.CharField()
         day = serializers.DateField(help_text="A session with the strategy's bars on file.")
         params = serializers.DictField(required=False, help_text="Strategy parameters by name.")
@@ -139,7 +159,7 @@ class StrategyEvaluateApi(APIView):
     """Evaluate a strategy on symbols over a date range; 422 names every bad field, no job."""
 
     class InputSerializer(serializers.Serializer):
-        strategy = serializers.CharField(help_text="Built-in name or path/to/file.py:ClassName.")
+        strategy = serializers.CharField(help_text=STRATEGY_NAME_HELP)
         symbols = serializers.ListField(child=serializers.CharField())
         start = serializers.DateField()
         end = serializers.DateField()
@@ -204,3 +224,81 @@ class StrategyRunDetailApi(APIView):
     )
     def get(self, request: Request, run_id: str) -> Response:
         return Response(self.OutputSerializer(strategy_run_get(run_id=run_id)).data)
+
+
+class StrategyFileSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The file name, e.g. my_strategy.py.")
+    size = serializers.IntegerField(help_text="Bytes.")
+    sha256 = serializers.CharField()
+    modified = serializers.DateTimeField(help_text="When it was stored (UTC).")
+    strategies = serializers.ListField(
+        child=serializers.CharField(), help_text="The strategy classes it registers."
+    )
+    problems = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Why a class could not be read or registered (files placed by hand).",
+    )
+
+
+class StrategyFileListApi(APIView):
+    """Strategy files staff added (read without running them); uploading one (staff only)."""
+
+    permission_classes = [StaffForChanges]
+    parser_classes = [MultiPartParser]
+
+    class ListOutputSerializer(serializers.Serializer):
+        files = StrategyFileSerializer(many=True)
+
+    class InputSerializer(serializers.Serializer):
+        file = serializers.FileField(
+            help_text="A Python file (<= 256 KB) with Strategy subclasses whose declarations "
+            "are literals, Parameter(...), ActiveWindow(...) and names from tc2; it is read, "
+            "not run, until a simulation asks for it."
+        )
+
+    @extend_schema(
+        operation_id="strategy_files_list",
+        responses={200: ListOutputSerializer, **ERROR_RESPONSES.only(401)},
+        tags=["strategy"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"files": strategy_file_list()})
+
+    @extend_schema(
+        operation_id="strategy_files_upload",
+        request={"multipart/form-data": InputSerializer},
+        responses={
+            201: StrategyFileSerializer,
+            **ERROR_RESPONSES.only(400, 401, 403, 409, 415, 422),
+        },
+        tags=["strategy"],
+    )
+    def post(self, request: Request) -> Response:
+        added = strategy_file_add(upload=request.FILES.get("file"), user=request.user)
+        return Response(added, status=201)
+
+
+class StrategyFileDetailApi(APIView):
+    """One strategy file with its source; removing it (staff only)."""
+
+    permission_classes = [StaffForChanges]
+
+    class OutputSerializer(StrategyFileSerializer):
+        source = serializers.CharField(help_text="The file's text.")
+
+    @extend_schema(
+        operation_id="strategy_files_get",
+        responses={200: OutputSerializer, **ERROR_RESPONSES.only(401, 404)},
+        tags=["strategy"],
+    )
+    def get(self, request: Request, name: str) -> Response:
+        return Response(strategy_file_get(name=name))
+
+    @extend_schema(
+        operation_id="strategy_files_remove",
+        responses={204: None, **ERROR_RESPONSES.only(401, 403, 404)},
+        tags=["strategy"],
+    )
+    def delete(self, request: Request, name: str) -> Response:
+        strategy_file_remove(name=name, user=request.user)
+        return Response(status=204)

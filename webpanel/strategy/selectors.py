@@ -1,4 +1,4 @@
-"""Read strategy runs, and the strategies there are."""
+"""Read strategy runs, the strategies there are, and the strategy files staff added."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from tc2.strategy.registry import builtin_descriptions
+from tc2.strategy.library import UnknownStrategyFile
+from tc2.strategy.registry import (
+    builtin_descriptions,
+    library_descriptions,
+    strategy_library,
+)
 from webpanel.core.errors import BadRequest, NotFound
 from webpanel.strategy.models import RunKind, StrategyRun
 
@@ -17,8 +22,29 @@ _JOB_PAYLOAD = ("job__params", "job__result", "job__traceback")
 
 
 def strategy_list() -> list[dict[str, Any]]:
-    """Every built-in strategy: id, kind (day, then swing), docstring, windows, parameters."""
-    return builtin_descriptions()
+    """Every registered strategy: the built-ins (day, then swing), then the uploaded ones by file;
+    id, kind, docstring, windows, parameters, and where it comes from.
+
+    Uploaded files are read without running them (their declarations, statically).
+    """
+    return [
+        *({**described, "origin": "builtin", "file": None} for described in builtin_descriptions()),
+        *({**described, "origin": "uploaded"} for described in library_descriptions()),
+    ]
+
+
+def strategy_file_list() -> list[dict[str, Any]]:
+    """The strategy files staff added, by name: size, sha256, strategies, problems."""
+    return [found.to_dict() for found in strategy_library().files()]
+
+
+def strategy_file_get(*, name: str) -> dict[str, Any]:
+    """One strategy file with its source. Raises NotFound."""
+    library = strategy_library()
+    try:
+        return {**library.file(name).to_dict(), "source": library.source(name)}
+    except UnknownStrategyFile as error:
+        raise NotFound(str(error)) from None
 
 
 def strategy_run_list(*, kind: str | None = None, limit: int = 50) -> QuerySet[StrategyRun]:

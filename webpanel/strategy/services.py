@@ -1,4 +1,5 @@
-"""Start strategy simulations and evaluations as jobs; keep each run's result with its request."""
+"""Start strategy simulations and evaluations as jobs; keep each run's result with its request;
+add and remove the strategy files staff upload."""
 
 from __future__ import annotations
 
@@ -7,14 +8,27 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from tc2.errors import ValidationFailed
+from tc2.logs import LogFeed, feed_logger
+from tc2.strategy.library import (
+    INVALID_FILE_MESSAGE,
+    MAX_FILE_BYTES,
+    StrategyFileConflict,
+    UnknownStrategyFile,
+)
+from tc2.strategy.registry import strategy_library
+from webpanel.core.errors import Conflict, NotFound
 from webpanel.jobs.services import job_submit
 from webpanel.strategy.models import RunKind, StrategyRun
 
 SIMULATE_JOB_TYPE = "strategy_simulate"
 EVALUATE_JOB_TYPE = "strategy_evaluate"
+
+_log = feed_logger(LogFeed.PROGRAM, "strategies")
 
 
 def strategy_simulate_submit(*, params: Mapping[str, Any], user: AbstractBaseUser) -> StrategyRun:
@@ -87,3 +101,48 @@ def _profit(kind: str, result: Mapping[str, Any]) -> float | None:
         return float(result["profit"])
     net = (result.get("tc2_metrics") or {}).get("net_profit")
     return None if net is None else float(net)
+
+
+def strategy_file_add(*, upload: UploadedFile | None, user: AbstractBaseUser) -> dict[str, Any]:
+    """Store an uploaded strategy file in the library; its classes become registered strategies.
+
+    The file is read, never run, here: the job worker runs it when a simulation asks for it.
+
+    Raises
+    ------
+    ValidationFailed
+        No file, too large, not UTF-8, a name that breaks the rule, a declaration that cannot
+        be read statically, or no strategy class (422); nothing is stored.
+    Conflict
+        The file name exists, or a class name is already registered (409).
+    """
+    if upload is None:
+        raise ValidationFailed(
+            INVALID_FILE_MESSAGE, {"file": ["a strategy file is required (multipart field 'file')"]}
+        )
+    if upload.size is not None and upload.size > MAX_FILE_BYTES:
+        raise ValidationFailed(
+            INVALID_FILE_MESSAGE, {"file": [f"is larger than {MAX_FILE_BYTES // 1024} KB"]}
+        )
+    name = (upload.name or "").rsplit("/", 1)[-1]
+    try:
+        added = strategy_library().add(name=name, content=upload.read(MAX_FILE_BYTES + 1))
+    except StrategyFileConflict as error:
+        raise Conflict(str(error)) from None
+    _log.info(
+        f"{user.get_username()} added strategy file {added.name} (sha256 {added.sha256}): "
+        f"{', '.join(strategy.name for strategy in added.strategies)}"
+    )
+    return added.to_dict()
+
+
+def strategy_file_remove(*, name: str, user: AbstractBaseUser) -> None:
+    """Delete a strategy file; its strategies are no longer registered (past runs stay).
+
+    Raises NotFound (404) for a name not in the library.
+    """
+    try:
+        removed = strategy_library().remove(name)
+    except UnknownStrategyFile as error:
+        raise NotFound(str(error)) from None
+    _log.info(f"{user.get_username()} removed strategy file {removed.name} ({removed.sha256})")

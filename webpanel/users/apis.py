@@ -12,12 +12,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
 from rest_framework_simplejwt.views import (
     TokenBlacklistView,
     TokenObtainPairView,
     TokenRefreshView,
 )
 
+from webpanel.core.permissions import is_staff
 from webpanel.core.schema import ERROR_RESPONSES
 from webpanel.users.services import login_failure_record, login_throttle_check
 
@@ -99,3 +101,24 @@ class TokenRevokeApi(TokenBlacklistView):
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().post(request, *args, **kwargs)
+
+
+class MeApi(APIView):
+    """Who is signed in, and whether they are staff (the panel shows staff controls by it)."""
+
+    class OutputSerializer(serializers.Serializer):
+        username = serializers.CharField()
+        is_staff = serializers.BooleanField(
+            help_text="Staff change shared state: settings, data, strategy files, the program, "
+            "the logs. Every signed-in user reads and runs research."
+        )
+
+    @extend_schema(
+        operation_id="me",
+        responses={200: OutputSerializer, **ERROR_RESPONSES.only(401)},
+        tags=["auth"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            {"username": request.user.get_username(), "is_staff": is_staff(request.user)}
+        )

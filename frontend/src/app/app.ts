@@ -3,6 +3,7 @@ import { ChangeDetectionStrategy, Component, effect, inject } from '@angular/cor
 import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 
 import { AuthService } from './core/auth.service';
+import { CurrentUser } from './core/current-user';
 import { JobsService } from './core/jobs.service';
 
 interface NavGroup {
@@ -20,6 +21,7 @@ interface NavGroup {
 export class App {
   protected readonly auth = inject(AuthService);
   protected readonly jobs = inject(JobsService);
+  protected readonly user = inject(CurrentUser);
   protected readonly nav: NavGroup[] = [
     {
       title: 'Runtime Control',
@@ -51,6 +53,9 @@ export class App {
     effect(() => {
       if (this.auth.signedIn()) {
         this.jobs.start();
+        this.user.load();
+      } else {
+        this.user.clear();
       }
     });
   }

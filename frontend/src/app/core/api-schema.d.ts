@@ -215,10 +215,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Jobs, newest first; and submitting a new one. */
+        /** @description Jobs, newest first; and submitting a new one (data jobs: staff only). */
         get: operations["jobs_list"];
         put?: never;
-        /** @description Jobs, newest first; and submitting a new one. */
+        /** @description Jobs, newest first; and submitting a new one (data jobs: staff only). */
         post: operations["jobs_submit"];
         delete?: never;
         options?: never;
@@ -252,7 +252,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Cancel: a queued job at once, a running one at its next progress point. */
+        /**
+         * @description Cancel: a queued job at once, a running one at its next progress point.
+         *
+         *     A user cancels their own jobs; staff cancel any.
+         */
         post: operations["jobs_cancel"];
         delete?: never;
         options?: never;
@@ -328,6 +332,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Who is signed in, and whether they are staff (the panel shows staff controls by it). */
+        get: operations["me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/program/restart": {
         parameters: {
             query?: never;
@@ -369,14 +390,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The trader's settings (symbol universe, Alpaca endpoint, purchase limits). */
+        /** @description The trader's settings (symbol universe, Alpaca endpoint, purchase limits); staff change. */
         get: operations["settings_get"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** @description The trader's settings (symbol universe, Alpaca endpoint, purchase limits). */
+        /** @description The trader's settings (symbol universe, Alpaca endpoint, purchase limits); staff change. */
         patch: operations["settings_update"];
         trace?: never;
     };
@@ -397,6 +418,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/strategy/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Strategy files staff added (read without running them); uploading one (staff only). */
+        get: operations["strategy_files_list"];
+        put?: never;
+        /** @description Strategy files staff added (read without running them); uploading one (staff only). */
+        post: operations["strategy_files_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/strategy/files/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description One strategy file with its source; removing it (staff only). */
+        get: operations["strategy_files_get"];
+        put?: never;
+        post?: never;
+        /** @description One strategy file with its source; removing it (staff only). */
+        delete: operations["strategy_files_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/strategy/list": {
         parameters: {
             query?: never;
@@ -404,7 +461,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Every built-in strategy, day strategies first: kind, docstring, windows, parameters. */
+        /**
+         * @description Every registered strategy (built-ins, day first; then uploaded ones): kind, docstring,
+         *     windows, parameters.
+         */
         get: operations["strategy_list"];
         put?: never;
         post?: never;
@@ -901,6 +961,17 @@ export interface components {
             total_lines: number;
             lines: string[];
         };
+        MeOutput: {
+            username: string;
+            /** @description Staff change shared state: settings, data, strategy files, the program, the logs. Every signed-in user reads and runs research. */
+            is_staff: boolean;
+        };
+        /**
+         * @description * `builtin` - builtin
+         *     * `uploaded` - uploaded
+         * @enum {string}
+         */
+        OriginEnum: "builtin" | "uploaded";
         /** @description Documents the PATCH body; the engine's TradingSettings does the validating. */
         PatchedSettingsInputRequest: {
             /** @description Symbol universe: 1-5 uppercase letters, optional .X class suffix, no repeats. */
@@ -1021,6 +1092,15 @@ export interface components {
             required_models: string[];
             /** @description Not allowed to trade live. */
             experimental: boolean;
+            /**
+             * @description Built into TC2, or from a strategy file.
+             *
+             *     * `builtin` - builtin
+             *     * `uploaded` - uploaded
+             */
+            origin: components["schemas"]["OriginEnum"];
+            /** @description The strategy file; null: built-in. */
+            file: string | null;
         };
         /**
          * @description * `day` - day
@@ -1029,7 +1109,7 @@ export interface components {
          */
         StrategyDescriptionKindEnum: "day" | "swing";
         StrategyEvaluateInputRequest: {
-            /** @description Built-in name or path/to/file.py:ClassName. */
+            /** @description A registered strategy: a built-in or a class of an uploaded strategy file (GET /api/strategy/list). Paths to files are refused (422). */
             strategy: string;
             symbols: string[];
             /** Format: date */
@@ -1049,6 +1129,50 @@ export interface components {
             starting_cash?: number;
             /** @description false: run without the strategy's analysis models. */
             model_filters?: boolean;
+        };
+        StrategyFile: {
+            /** @description The file name, e.g. my_strategy.py. */
+            name: string;
+            /** @description Bytes. */
+            size: number;
+            sha256: string;
+            /**
+             * Format: date-time
+             * @description When it was stored (UTC).
+             */
+            modified: string;
+            /** @description The strategy classes it registers. */
+            strategies: string[];
+            /** @description Why a class could not be read or registered (files placed by hand). */
+            problems: string[];
+        };
+        StrategyFileDetailOutput: {
+            /** @description The file name, e.g. my_strategy.py. */
+            name: string;
+            /** @description Bytes. */
+            size: number;
+            sha256: string;
+            /**
+             * Format: date-time
+             * @description When it was stored (UTC).
+             */
+            modified: string;
+            /** @description The strategy classes it registers. */
+            strategies: string[];
+            /** @description Why a class could not be read or registered (files placed by hand). */
+            problems: string[];
+            /** @description The file's text. */
+            source: string;
+        };
+        StrategyFileListInputRequest: {
+            /**
+             * Format: binary
+             * @description A Python file (<= 256 KB) with Strategy subclasses whose declarations are literals, Parameter(...), ActiveWindow(...) and names from tc2; it is read, not run, until a simulation asks for it.
+             */
+            file: string;
+        };
+        StrategyFileListListOutput: {
+            files: components["schemas"]["StrategyFile"][];
         };
         StrategyListOutput: {
             strategies: components["schemas"]["StrategyDescription"][];
@@ -1198,7 +1322,7 @@ export interface components {
             runs: components["schemas"]["StrategyRun"][];
         };
         StrategySimulateDayInputRequest: {
-            /** @description Built-in name or path/to/file.py:ClassName. */
+            /** @description A registered strategy: a built-in or a class of an uploaded strategy file (GET /api/strategy/list). Paths to files are refused (422). */
             strategy: string;
             symbol: string;
             /**
@@ -1439,6 +1563,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Authenticated but not allowed (staff only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -1500,6 +1633,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed (staff only) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1584,6 +1726,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Authenticated but not allowed (staff only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -1652,6 +1803,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Authenticated but not allowed (staff only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -1700,6 +1860,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed (staff only) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1997,6 +2166,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Authenticated but not allowed (staff only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -2086,6 +2264,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed (staff only) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2288,6 +2475,34 @@ export interface operations {
             };
         };
     };
+    me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeOutput"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     program_restart: {
         parameters: {
             query?: never;
@@ -2438,6 +2653,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Authenticated but not allowed (staff only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Input failed validation; nothing was changed */
             422: {
                 headers: {
@@ -2499,6 +2723,197 @@ export interface operations {
             };
             /** @description A required service is unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    strategy_files_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyFileListListOutput"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    strategy_files_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["StrategyFileListInputRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyFile"];
+                };
+            };
+            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed (staff only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported content type (e.g. not multipart/form-data for an upload) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Input failed validation; nothing was changed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    strategy_files_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyFileDetailOutput"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    strategy_files_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed (staff only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

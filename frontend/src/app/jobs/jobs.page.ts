@@ -5,6 +5,7 @@ import { RouterLink } from '@angular/router';
 import { Subscription } from 'rxjs';
 
 import { ApiClient, ApiError, Job, apiErrorFrom } from '../core/api';
+import { CurrentUser } from '../core/current-user';
 import { JobsService } from '../core/jobs.service';
 import { ErrorBox } from '../shared/error-box';
 import { JobProgress } from '../shared/job-progress';
@@ -36,7 +37,11 @@ import { JobProgress } from '../shared/job-progress';
           </details>
         }
         @if (job.status === 'queued' || job.status === 'running') {
-          <button type="button" class="danger" (click)="cancel(job)">Cancel job</button>
+          @if (mayCancel(job)) {
+            <button type="button" class="danger" (click)="cancel(job)">Cancel job</button>
+          } @else {
+            <p class="notice" role="note">Only staff can cancel another user's job (or one the system started).</p>
+          }
         }
       </section>
     }
@@ -63,6 +68,7 @@ import { JobProgress } from '../shared/job-progress';
 export class JobsPage {
   private readonly api = inject(ApiClient);
   private readonly jobs = inject(JobsService);
+  private readonly user = inject(CurrentUser);
   private readonly destroyRef = inject(DestroyRef);
   readonly jobId = input<string | undefined>();
   protected readonly selected = signal<Job | null>(null);
@@ -83,6 +89,11 @@ export class JobsPage {
           .subscribe({ next: (job) => this.selected.set(job), error: (e: unknown) => this.error.set(apiErrorFrom(e)) });
       }
     });
+  }
+
+  /** A user cancels their own jobs; staff cancel any (the server refuses the rest with 403). */
+  protected mayCancel(job: Job): boolean {
+    return this.user.isStaff() || (job.requested_by !== null && job.requested_by === this.user.me()?.username);
   }
 
   protected cancel(job: Job): void {

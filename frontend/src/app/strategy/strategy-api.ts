@@ -1,6 +1,7 @@
 /**
- * The Strategy Control pages' HTTP: strategies, runs, submitting simulations and evaluations,
- * and the bars and sessions on file the forms and the price chart need. Nothing else.
+ * The Strategy Control pages' HTTP: strategies and the strategy files staff add, runs,
+ * submitting simulations and evaluations, and the bars and sessions on file the forms and the
+ * price chart need. Nothing else.
  */
 import { Injectable, inject } from '@angular/core';
 import { Observable, catchError, forkJoin, map, of, throwError } from 'rxjs';
@@ -10,6 +11,8 @@ import { ApiClient, Schemas, apiErrorFrom } from '../core/api';
 export type StrategyDescription = Schemas['StrategyDescription'];
 export type StrategyParameter = Schemas['StrategyParameter'];
 export type StrategyRun = Schemas['StrategyRun'];
+export type StrategyFile = Schemas['StrategyFile'];
+export type StrategyFileDetail = Schemas['StrategyFileDetailOutput'];
 export type StrategyRunDetail = Schemas['StrategyRunDetailOutput'];
 export type RunKind = Schemas['StrategyRunKindEnum'];
 export type SimulateRequest = Schemas['StrategySimulateDayInputRequest'];
@@ -28,6 +31,28 @@ export class StrategyApi {
 
   strategies(): Observable<StrategyDescription[]> {
     return this.api.get('/api/strategy/list').pipe(map((body) => body.strategies));
+  }
+
+  /** The strategy files staff added, by name. */
+  files(): Observable<StrategyFile[]> {
+    return this.api.get('/api/strategy/files').pipe(map((body) => body.files));
+  }
+
+  /** One strategy file with its source. */
+  file(name: string): Observable<StrategyFileDetail> {
+    return this.api.get('/api/strategy/files/{name}', { path: { name } });
+  }
+
+  /** Add a strategy file (staff); the server reads it, it runs only in simulations. */
+  uploadFile(file: File): Observable<StrategyFile> {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    return this.api.post('/api/strategy/files', form);
+  }
+
+  /** Remove a strategy file (staff); its strategies are no longer registered. */
+  removeFile(name: string): Observable<null> {
+    return this.api.delete('/api/strategy/files/{name}', { path: { name } });
   }
 
   runs(kind: RunKind, limit = RUN_LIST_LIMIT): Observable<StrategyRun[]> {

@@ -1,3 +1,4 @@
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,7 +23,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--strategy", required=True, help="built-in name or path/to/file.py:ClassName"
+            "--strategy",
+            required=True,
+            help="a registered name (built-in or uploaded) or path/to/file.py:ClassName",
         )
         parser.add_argument("--symbols", required=True, help="comma-separated, e.g. SPY,QQQ")
         parser.add_argument("--start", required=True, help="YYYY-MM-DD")
@@ -52,7 +55,8 @@ class Command(BaseCommand):
         }
         run_strategy_job(
             self,
-            parse=parse_evaluate_params,
+            # The user on the machine owns its files: the command line may load a path.
+            parse=functools.partial(parse_evaluate_params, allow_paths=True),
             run=evaluate,
             params={name: value for name, value in params.items() if value is not None},
             as_json=options["json"],

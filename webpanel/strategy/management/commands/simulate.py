@@ -1,3 +1,4 @@
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--strategy", required=True, help="built-in name or path/to/file.py:ClassName"
+            "--strategy",
+            required=True,
+            help="a registered name (built-in or uploaded) or path/to/file.py:ClassName",
         )
         parser.add_argument("--symbol", required=True)
         parser.add_argument("--day", required=True, help="YYYY-MM-DD, a session on file")
@@ -51,7 +54,8 @@ class Command(BaseCommand):
         }
         run_strategy_job(
             self,
-            parse=parse_simulate_params,
+            # The user on the machine owns its files: the command line may load a path.
+            parse=functools.partial(parse_simulate_params, allow_paths=True),
             run=simulate_day,
             params={name: value for name, value in params.items() if value is not None},
             as_json=options["json"],

@@ -2,6 +2,7 @@ import { HttpTestingController, TestRequest } from '@angular/common/http/testing
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 
 import { buttonNamed, setUpPageTesting } from '../../shared/testing/dom';
+import { signInAs } from '../../shared/testing/roles';
 import { ConsolePage, TAIL_POLL_MS } from './console.page';
 import { filterLogLines, toLogLines } from './log-lines';
 
@@ -76,6 +77,7 @@ describe('ConsolePage', () => {
   beforeEach(() => {
     vi.useFakeTimers();
     http = setUpPageTesting();
+    signInAs('staff');
   });
 
   afterEach(() => {
@@ -239,5 +241,15 @@ describe('ConsolePage', () => {
     render();
 
     expect(element.querySelector('.error-box')?.textContent).toContain('Only administrators may clear the logs.');
+  });
+
+  it('shows a viewer the logs with clearing disabled and the reason', () => {
+    signInAs('user');
+    start();
+    flushFilenames('program', ['2026-11-21_0']);
+    flushTail('program', 0, [INFO], 1);
+
+    expect(button('Clear all logs').disabled).toBe(true);
+    expect(element.querySelector('.staff-only')?.textContent).toContain('Only staff can clear the logs');
   });
 });

@@ -17,7 +17,9 @@ import { Router } from '@angular/router';
 import { EMPTY, Observable, catchError, exhaustMap, merge, of, switchMap, tap, timer } from 'rxjs';
 
 import { ApiClient, ApiError, Schemas, apiErrorFrom } from '../../core/api';
+import { CurrentUser } from '../../core/current-user';
 import { ErrorBox } from '../../shared/error-box';
+import { StaffOnly } from '../../shared/staff-only';
 import { ConfirmStep } from '../confirm-step';
 import {
   LOG_FEEDS,
@@ -42,7 +44,7 @@ const AT_END_PX = 24;
  */
 @Component({
   selector: 'tc2-console-page',
-  imports: [DecimalPipe, ErrorBox, ConfirmStep],
+  imports: [DecimalPipe, ErrorBox, StaffOnly, ConfirmStep],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <h1>Console</h1>
@@ -122,9 +124,11 @@ const AT_END_PX = 24;
 
     <section class="card" aria-label="Clear logs">
       <h2>Clear logs</h2>
-      <p class="muted">Deletes every log file of every feed (administrators only). Processes keep logging into new files.</p>
+      <p class="muted">Deletes every log file of every feed. Processes keep logging into new files.</p>
+      <tc2-staff-only action="clear the logs" />
       <tc2-confirm-step label="Clear all logs" question="Delete every log file of every feed? This cannot be undone."
-                        confirmLabel="Delete all log files" [danger]="true" [disabled]="clearing()" (confirmed)="clearLogs()" />
+                        confirmLabel="Delete all log files" [danger]="true" [disabled]="clearing() || !user.isStaff()"
+                        (confirmed)="clearLogs()" />
       @if (cleared()) {
         <p role="status">All log files were deleted.</p>
       }
@@ -149,6 +153,7 @@ const AT_END_PX = 24;
 })
 export class ConsolePage {
   private readonly api = inject(ApiClient);
+  protected readonly user = inject(CurrentUser);
   private readonly router = inject(Router);
 
   /** ``?feed=`` (default program) and ``?file=`` (YYYY-MM-DD_n; none: the newest, live). */

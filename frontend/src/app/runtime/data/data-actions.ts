@@ -15,7 +15,9 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 
 import { ApiClient, ApiError, Job, Schemas, apiErrorFrom } from '../../core/api';
+import { CurrentUser } from '../../core/current-user';
 import { ErrorBox } from '../../shared/error-box';
+import { StaffOnly } from '../../shared/staff-only';
 import { JobRun } from '../../shared/job-run';
 import { FieldErrors, isDay, parseTickers, tickerProblem } from '../../shared/form-rules';
 import { DataJobStatus } from './data-job-status';
@@ -76,7 +78,7 @@ const SERVER_FIELDS: Record<string, string[]> = {
  */
 @Component({
   selector: 'tc2-data-actions',
-  imports: [NgTemplateOutlet, ReactiveFormsModule, ErrorBox, DataJobStatus],
+  imports: [NgTemplateOutlet, ReactiveFormsModule, ErrorBox, StaffOnly, DataJobStatus],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <!-- A form's date range: first and last day, with their messages. -->
@@ -103,6 +105,8 @@ const SERVER_FIELDS: Record<string, string[]> = {
         <option [value]="symbol"></option>
       }
     </datalist>
+    <tc2-staff-only action="heal, patch, recollect or import market data, or reset collection attempts" />
+    <fieldset class="plain" [disabled]="!user.isStaff()">
     <div class="grid">
       <section class="card" aria-labelledby="heal-title">
         <h2 id="heal-title">Heal</h2>
@@ -227,6 +231,7 @@ const SERVER_FIELDS: Record<string, string[]> = {
         <tc2-data-job-status [run]="importRun" [shownFields]="serverFieldsShown('import')" />
       </section>
     </div>
+    </fieldset>
   `,
   styles: `
     .card form > button, .card form > .confirm-box { margin-top: 0.75rem; }
@@ -241,6 +246,7 @@ const SERVER_FIELDS: Record<string, string[]> = {
 export class DataActions {
   private readonly api = inject(ApiClient);
   private readonly injector = inject(Injector);
+  protected readonly user = inject(CurrentUser);
 
   /** The symbol universe, offered while typing. */
   readonly universe = input<readonly string[]>([]);

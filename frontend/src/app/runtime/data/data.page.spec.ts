@@ -4,6 +4,7 @@ import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { Job, Schemas } from '../../core/api';
 import { stubCharts } from '../../shared/testing/chart-stub';
 import { buttonNamed, fieldErrorTexts, setUpPageTesting, typeInto } from '../../shared/testing/dom';
+import { signInAs } from '../../shared/testing/roles';
 import { isoDaysAgo } from './data-actions';
 import { DataPage } from './data.page';
 import { PriceCoverageChart } from './price-coverage-chart';
@@ -114,6 +115,7 @@ describe('DataPage', () => {
     vi.useFakeTimers();
     stubCharts(PriceCoverageChart);
     http = setUpPageTesting();
+    signInAs('staff');
   });
 
   afterEach(() => {
@@ -317,5 +319,18 @@ describe('DataPage', () => {
     render();
 
     expect(element.textContent).toContain('Forgot 3 failed attempt counts; heal tries every day again.');
+  });
+
+  it('shows a viewer the coverage but no data action, and says why', () => {
+    signInAs('user');
+    start();
+
+    const actions = element.querySelector('tc2-data-actions') as HTMLElement;
+    const controls = [...actions.querySelectorAll<HTMLElement>('input, button, select')];
+    expect(controls.length).toBeGreaterThan(5);
+    expect(controls.every((control) => control.matches(':disabled'))).toBe(true);
+    expect(actions.querySelector('.staff-only')?.textContent).toContain('Only staff can heal, patch, recollect or import');
+    expect(element.querySelector('[aria-label="Patch the invalid days of SPY"]')).toBeNull();
+    expect(element.querySelector('[aria-label="Show the chart of SPY"]')?.matches(':disabled')).toBe(false);
   });
 });

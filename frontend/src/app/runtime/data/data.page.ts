@@ -2,6 +2,7 @@ import { ChangeDetectionStrategy, Component, computed, inject, linkedSignal, sig
 import { Subscription } from 'rxjs';
 
 import { ApiClient, ApiError, Job, Schemas, apiErrorFrom } from '../../core/api';
+import { CurrentUser } from '../../core/current-user';
 import { ErrorBox } from '../../shared/error-box';
 import { DataActions } from './data-actions';
 import { PriceCoverageChart } from './price-coverage-chart';
@@ -88,7 +89,7 @@ const RESOLUTIONS: readonly { value: Resolution; label: string }[] = [
                 <td class="actions">
                   <button type="button" class="secondary" [attr.aria-label]="'Show the chart of ' + row.symbol"
                           [attr.aria-pressed]="row.symbol === chartSymbol()" (click)="chartSymbol.set(row.symbol)">Chart</button>
-                  @if (row.invalid.length) {
+                  @if (row.invalid.length && user.isStaff()) {
                     <button type="button" class="secondary" [attr.aria-label]="'Patch the invalid days of ' + row.symbol"
                             (click)="patchInvalid(row)">Patch these days</button>
                   }
@@ -140,6 +141,7 @@ const RESOLUTIONS: readonly { value: Resolution; label: string }[] = [
 })
 export class DataPage {
   private readonly api = inject(ApiClient);
+  protected readonly user = inject(CurrentUser);
 
   protected readonly resolutions = RESOLUTIONS;
   protected readonly resolution = signal<Resolution>('1m');

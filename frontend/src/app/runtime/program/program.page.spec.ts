@@ -3,6 +3,7 @@ import { ComponentFixture, TestBed } from '@angular/core/testing';
 
 import { Schemas } from '../../core/api';
 import { buttonNamed, setUpPageTesting } from '../../shared/testing/dom';
+import { signInAs } from '../../shared/testing/roles';
 import { formatDuration } from './durations';
 import { PROGRAM_POLL_MS, ProgramPage } from './program.page';
 
@@ -82,6 +83,7 @@ describe('ProgramPage', () => {
     vi.useFakeTimers();
     vi.setSystemTime(NOW * 1000);
     http = setUpPageTesting();
+    signInAs('staff');
   });
 
   afterEach(() => {
@@ -175,5 +177,13 @@ describe('ProgramPage', () => {
     fixture.detectChanges();
 
     expect(element.querySelector('.error-box')?.textContent).toContain('cannot be reached');
+  });
+
+  it('shows a viewer the status with the restart disabled and the reason', () => {
+    signInAs('user');
+    start(status());
+
+    expect(button('Restart program').disabled).toBe(true);
+    expect(element.querySelector('.staff-only')?.textContent).toContain('Only staff can restart the program');
   });
 });

@@ -5,7 +5,9 @@ import { RouterLink } from '@angular/router';
 import { EMPTY, catchError, exhaustMap, timer } from 'rxjs';
 
 import { ApiClient, ApiError, Schemas, apiErrorFrom } from '../../core/api';
+import { CurrentUser } from '../../core/current-user';
 import { ErrorBox } from '../../shared/error-box';
+import { StaffOnly } from '../../shared/staff-only';
 import { ConfirmStep } from '../confirm-step';
 import { formatDuration } from './durations';
 
@@ -32,7 +34,7 @@ const STATE_TONE: Record<string, 'good' | 'busy' | 'bad'> = {
  */
 @Component({
   selector: 'tc2-program-page',
-  imports: [DatePipe, RouterLink, ErrorBox, ConfirmStep],
+  imports: [DatePipe, RouterLink, ErrorBox, StaffOnly, ConfirmStep],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <h1>Program</h1>
@@ -70,9 +72,10 @@ const STATE_TONE: Record<string, 'good' | 'busy' | 'bad'> = {
             question="Stop and start every component again? Running jobs may be interrupted; the web panel stays up."
             confirmLabel="Restart now"
             [danger]="true"
-            [disabled]="s.state === 'stopped' || restarting()"
+            [disabled]="s.state === 'stopped' || restarting() || !user.isStaff()"
             (confirmed)="restart()"
           />
+          <tc2-staff-only action="restart the program" />
           @if (restartNote(); as note) {
             <p role="status">{{ note }}</p>
           }
@@ -148,6 +151,7 @@ const STATE_TONE: Record<string, 'good' | 'busy' | 'bad'> = {
 })
 export class ProgramPage {
   private readonly api = inject(ApiClient);
+  protected readonly user = inject(CurrentUser);
 
   protected readonly status = signal<ProgramStatus | null>(null);
   protected readonly error = signal<ApiError | null>(null);

@@ -2,6 +2,7 @@ import { HttpTestingController, TestRequest } from '@angular/common/http/testing
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 
 import { buttonNamed, fieldErrorTexts, setUpPageTesting, typeInto } from '../../shared/testing/dom';
+import { signInAs } from '../../shared/testing/roles';
 import { LIVE_REFUSED } from './alpaca-endpoint';
 import { toPercent } from './purchase-limits';
 import { TradingSettings } from './settings-store';
@@ -71,6 +72,7 @@ describe('SettingsPage', () => {
 
   beforeEach(() => {
     http = setUpPageTesting();
+    signInAs('staff');
   });
 
   afterEach(() => {
@@ -272,5 +274,25 @@ describe('SettingsPage', () => {
     fixture.detectChanges();
     http.expectOne('/api/strategy/list').flush({ strategies: [] });
     expect(element.querySelectorAll('.chip').length).toBe(3);
+  });
+
+  it('shows a viewer the settings with every control disabled and says why', () => {
+    signInAs('user');
+    start();
+
+    const controls = [...element.querySelectorAll<HTMLElement>('input, button, select')];
+    expect(controls.length).toBeGreaterThan(5);
+    expect(controls.every((control) => control.matches(':disabled'))).toBe(true);
+    expect(element.querySelector('.staff-only')?.textContent).toContain(
+      'Only staff can change the settings; you can read them: you are signed in as trader, without staff rights.',
+    );
+    expect([...element.querySelectorAll('.chip .mono')].map((s) => s.textContent)).toEqual(['SPY', 'QQQ', 'TXN']);
+  });
+
+  it('enables the controls and shows no note for staff', () => {
+    start();
+
+    expect(button('Add').matches(':disabled')).toBe(false);
+    expect(element.querySelector('.staff-only')).toBeNull();
   });
 });

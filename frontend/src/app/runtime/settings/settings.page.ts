@@ -1,7 +1,9 @@
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 
+import { CurrentUser } from '../../core/current-user';
 import { ErrorBox } from '../../shared/error-box';
+import { StaffOnly } from '../../shared/staff-only';
 import { AlpacaEndpointSetting } from './alpaca-endpoint';
 import { PurchaseLimits } from './purchase-limits';
 import { SettingsStore } from './settings-store';
@@ -10,7 +12,7 @@ import { SymbolUniverse } from './symbol-universe';
 /** The trader's settings: symbol universe, Alpaca endpoint, maximum purchase per strategy. */
 @Component({
   selector: 'tc2-settings-page',
-  imports: [DatePipe, ErrorBox, SymbolUniverse, AlpacaEndpointSetting, PurchaseLimits],
+  imports: [DatePipe, ErrorBox, StaffOnly, SymbolUniverse, AlpacaEndpointSetting, PurchaseLimits],
   providers: [SettingsStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -28,9 +30,13 @@ import { SymbolUniverse } from './symbol-universe';
         }
         Every change is checked by the server; a refused change leaves everything as it was.
       </p>
-      <tc2-symbol-universe />
-      <tc2-alpaca-endpoint />
-      <tc2-purchase-limits />
+      <tc2-staff-only action="change the settings; you can read them" />
+      <!-- A disabled fieldset disables every control inside it: the settings stay readable. -->
+      <fieldset class="plain" [disabled]="!user.isStaff()">
+        <tc2-symbol-universe />
+        <tc2-alpaca-endpoint />
+        <tc2-purchase-limits />
+      </fieldset>
     } @else if (!store.loadError()) {
       <p class="muted">Loading the settings…</p>
     }
@@ -38,6 +44,7 @@ import { SymbolUniverse } from './symbol-universe';
 })
 export class SettingsPage {
   protected readonly store = inject(SettingsStore);
+  protected readonly user = inject(CurrentUser);
 
   constructor() {
     this.store.load();

@@ -4,15 +4,16 @@ import { RouterLink } from '@angular/router';
 import { ApiError, apiErrorFrom } from '../../core/api';
 import { ErrorBox } from '../../shared/error-box';
 import { StrategyApi, StrategyDescription } from '../strategy-api';
+import { StrategyFiles } from './strategy-files';
 
 /**
- * Every built-in strategy: what it does (its docstring), when it trades, on which bars and
+ * Every registered strategy (built-in or from a strategy file staff added): what it does (its docstring), when it trades, on which bars and
  * symbols, which models it needs, and its parameters with defaults and bounds; each links to
- * a simulation or an evaluation of it.
+ * a simulation or an evaluation of it. Below, the strategy files themselves (StrategyFiles).
  */
 @Component({
   selector: 'tc2-strategies-page',
-  imports: [RouterLink, ErrorBox],
+  imports: [RouterLink, ErrorBox, StrategyFiles],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <h1>Strategies</h1>
@@ -38,6 +39,9 @@ import { StrategyApi, StrategyDescription } from '../strategy-api';
             <h2 [id]="anchor(strategy) + '-name'">{{ strategy.id }}</h2>
             <span class="badge">{{ strategy.kind }} strategy</span>
             <span class="badge">{{ strategy.resolution }} bars</span>
+            @if (strategy.origin === 'uploaded') {
+              <span class="badge uploaded" title="From a strategy file staff added">from {{ strategy.file }}</span>
+            }
             @if (strategy.experimental) {
               <span class="badge experimental" title="Not allowed to trade live">experimental</span>
             }
@@ -124,6 +128,7 @@ import { StrategyApi, StrategyDescription } from '../strategy-api';
         <p class="muted">No strategies are installed.</p>
       }
     }
+    <tc2-strategy-files (changed)="load()" />
   `,
   styles: `
     .toc {
@@ -191,6 +196,10 @@ export class StrategiesPage {
   protected readonly error = signal<ApiError | null>(null);
 
   constructor() {
+    this.load();
+  }
+
+  protected load(): void {
     this.api.strategies().subscribe({
       next: (list) => this.strategies.set(list),
       error: (e: unknown) => this.error.set(apiErrorFrom(e)),

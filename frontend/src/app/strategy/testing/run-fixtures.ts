@@ -19,6 +19,8 @@ export const SMA_CROSS: StrategyDescription = {
   ],
   required_models: [],
   experimental: true,
+  origin: 'builtin',
+  file: null,
 };
 
 export function minuteBars(count = 5, start = OPEN_T): Bars {
