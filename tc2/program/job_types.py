@@ -38,6 +38,14 @@ JOB_TYPES = JobRegistry(
             description="Patch the last 30 sessions, skipping days that failed 3 times.",
         ),
         JobType(
+            name="data_catch_up",
+            run="tc2.program.data_jobs:catch_up",
+            parse_params=parse_heal_params,
+            # Started by each settings change that adds symbols; different symbols run together.
+            policy=JobPolicy.ONE_PER_PARAMS,
+            description="Collect the history of symbols added to the universe; feed the models.",
+        ),
+        JobType(
             name="data_import",
             run="tc2.program.data_jobs:import_bars",
             parse_params=parse_import_params,
