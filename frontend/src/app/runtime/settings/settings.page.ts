@@ -1,16 +1,17 @@
-import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 
 import { ErrorBox } from '../../shared/error-box';
+import { marketDateTime } from '../../shared/format';
 import { AlpacaEndpointSetting } from './alpaca-endpoint';
 import { PurchaseLimits } from './purchase-limits';
+import { SettingsDelivery } from './settings-delivery';
 import { SettingsStore } from './settings-store';
 import { SymbolUniverse } from './symbol-universe';
 
 /** The trader's settings: symbol universe, Alpaca endpoint, maximum purchase per strategy. */
 @Component({
   selector: 'tc2-settings-page',
-  imports: [DatePipe, ErrorBox, SymbolUniverse, AlpacaEndpointSetting, PurchaseLimits],
+  imports: [ErrorBox, SettingsDelivery, SymbolUniverse, AlpacaEndpointSetting, PurchaseLimits],
   providers: [SettingsStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -22,12 +23,14 @@ import { SymbolUniverse } from './symbol-universe';
     @if (store.settings(); as settings) {
       <p class="muted">
         @if (settings.updated_at) {
-          Last changed {{ settings.updated_at | date: 'medium' }} by {{ settings.updated_by ?? 'unknown' }}.
+          Last changed {{ time(settings.updated_at) }} by {{ settings.updated_by ?? 'unknown' }}.
         } @else {
           The defaults; nothing was changed yet.
         }
-        Every change is checked by the server; a refused change leaves everything as it was.
+        Every change is checked by the server; a refused change leaves everything as it was. A
+        saved change reaches the running program within seconds, without a restart.
       </p>
+      <tc2-settings-delivery />
       <tc2-symbol-universe />
       <tc2-alpaca-endpoint />
       <tc2-purchase-limits />
@@ -38,6 +41,7 @@ import { SymbolUniverse } from './symbol-universe';
 })
 export class SettingsPage {
   protected readonly store = inject(SettingsStore);
+  protected readonly time = marketDateTime;
 
   constructor() {
     this.store.load();
