@@ -13,6 +13,7 @@ import {
   percentInputToFraction,
   percentPoints,
   price,
+  setting,
   signedMoney,
   whole,
 } from './format';
@@ -83,6 +84,15 @@ describe('format: numbers', () => {
   });
 });
 
+describe('format: settings', () => {
+  it('shows settings and strategy parameters stored as fractions in percent', () => {
+    expect(setting(0.0016, 'min_reward_pct')).toBe('0.16 %');
+    expect(setting(0.2, 'max_purchase_pct')).toBe('20.00 %');
+    expect(setting({ max_stop_pct: 0.006, max_buy_seconds: 120 })).toBe('Max stop 0.60 % · Max buy seconds 120');
+    expect(setting(6000, 'max_purchase_usd')).toBe('$6,000.00');
+  });
+});
+
 describe('format: labels and figures', () => {
   it('turns internal names into labels', () => {
     expect(label('days_over_1_4_pct')).toBe('Days over 1.4 %');
@@ -105,7 +115,8 @@ describe('format: labels and figures', () => {
   });
 
   it('picks the unit from the figure’s name', () => {
-    expect(figure(1.4, 'days_over_1_4_pct')).toBe('1.40 %');
+    expect(figure(1.4, 'median_dip_pct')).toBe('1.40 %');
+    expect(figure(3, 'days_over_1_4_pct')).toBe('3');
     expect(figure(-12.8, 'total_profit')).toBe('-$12.80');
     expect(figure(1234567, 'volume')).toBe('1,234,567');
     expect(figure(0.123456, 'score')).toBe('0.1235');

@@ -5,12 +5,16 @@
  *   (``2026-12-07``); the browser's own time only where a page asks for it (``localDateTime``);
  * - money: dollars with 2 decimals (``$30,000.00``), prices with 2 decimals;
  * - percentages: a stored fraction (``0.0016``) reads ``0.16 %``; a figure already in percent
- *   (``mean_pct``) reads ``1.25 %``;
+ *   (``mean_pct``) reads ``1.25 %``. Names alone cannot tell them apart: settings and strategy
+ *   parameters keep ``*_pct`` as fractions (``setting``), what checks and visuals measured keeps
+ *   ``*_pct`` in percent (``figure``);
  * - volumes and counts: whole numbers with thousands separators;
  * - names: internal names (``days_over_1_4_pct``, ``PRICE_GRAPH``, ``strategy_simulate``) become
  *   labels for a person (``Days over 1.4 %``, ``Price graph``, ``Simulation``);
  * - structured values: ``Key value · Key value``, never JSON.
  */
+
+import type { Schemas } from '../core/api';
 
 export const NONE = '—';
 export const MARKET_ZONE = 'America/New_York';
@@ -189,15 +193,8 @@ export function percentInputToFraction(text: string): number | null {
 
 // --- names -----------------------------------------------------------------------------------
 
-/** Internal names whose label is not just their words. */
-const LABELS: Record<string, string> = {
-  // visual types
-  PRICE_GRAPH: 'Price graph',
-  SINGLE_RUN: 'Single run',
-  RUN_HISTORY: 'Run history',
-  BREAKOUT1_SETUP: 'Breakout1 setup',
-  EQUITY_CURVE: 'Equity curve',
-  // job types
+/** Every job type's label (the type checker names a new type missing here). */
+export const JOB_TYPE_LABELS: Record<Schemas['JobListInputTypeEnum'], string> = {
   worker_check: 'Worker check',
   data_recollect: 'Recollect data',
   data_patch: 'Patch data',
@@ -208,6 +205,17 @@ const LABELS: Record<string, string> = {
   strategy_evaluate: 'Evaluation',
   health_check: 'Health check',
   visual_generate: 'Visual',
+};
+
+/** Internal names whose label is not just their words. */
+const LABELS: Record<string, string> = {
+  ...JOB_TYPE_LABELS,
+  // visual types
+  PRICE_GRAPH: 'Price graph',
+  SINGLE_RUN: 'Single run',
+  RUN_HISTORY: 'Run history',
+  BREAKOUT1_SETUP: 'Breakout1 setup',
+  EQUITY_CURVE: 'Equity curve',
   // parameters and figures
   day_date: 'day',
   start_date: 'from',
@@ -297,6 +305,9 @@ function numberFigure(value: number, name: string): string {
   if (looksLikeEpochSeconds(value) && (isTimeName(name) || name === '')) {
     return marketDateTime(value);
   }
+  if (/^(days|count|bars|sessions|trades|runs)_/.test(name)) {
+    return whole(value); // days_over_1_4_pct counts days
+  }
   if (/(^|_)(pct|percent)$/.test(name)) {
     return percentPoints(value);
   }
@@ -316,7 +327,10 @@ function numberFigure(value: number, name: string): string {
 }
 
 /** A structured value as ``Key value · Key value`` (nested ones in parentheses). */
-export function describe(data: Record<string, unknown> | null | undefined): string {
+export function describe(
+  data: Record<string, unknown> | null | undefined,
+  show: (value: unknown, name: string) => string = figure,
+): string {
   if (!data) {
     return '';
   }
@@ -324,9 +338,30 @@ export function describe(data: Record<string, unknown> | null | undefined): stri
     .map(([key, value]) => {
       const shown =
         value !== null && typeof value === 'object' && !Array.isArray(value)
-          ? `(${describe(value as Record<string, unknown>)})`
-          : figure(value, key);
-      return `${label(key)} ${shown}`;
+          ? `(${describe(value as Record<string, unknown>, show)})`
+          : show(value, key);
+      const name = label(key);
+      // "Max stop 0.60 %", not "Max stop % 0.60 %".
+      return `${name.endsWith(' %') && shown.endsWith(' %') ? name.slice(0, -2) : name} ${shown}`;
     })
     .join(' · ');
+}
+
+/** Whether a setting or strategy parameter of this name is stored as a fraction shown in percent. */
+export function isFractionSetting(name: string): boolean {
+  return /(^|_)pct$/.test(name);
+}
+
+/**
+ * A setting or strategy parameter: ``*_pct`` fractions as percentages (``max_stop_pct`` 0.006 →
+ * ``0.60 %``), structured ones as ``Key value`` pairs, the rest as ``figure`` writes them.
+ */
+export function setting(value: unknown, name = ''): string {
+  if (typeof value === 'number' && isFractionSetting(name)) {
+    return percent(value);
+  }
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    return describe(value as Record<string, unknown>, setting);
+  }
+  return figure(value, name);
 }
