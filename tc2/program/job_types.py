@@ -56,8 +56,9 @@ JOB_TYPES = JobRegistry(
             name="strategy_simulate",
             run="tc2.program.strategy_jobs:simulate_day",
             parse_params=parse_simulate_params,
-            # A trader runs several at once; identical requests give identical records anyway.
-            policy=JobPolicy.UNLIMITED,
+            # A trader runs several at once; a repeat of one still running is refused (409),
+            # as it would only give an identical record.
+            policy=JobPolicy.ONE_PER_PARAMS,
             description="Simulate a strategy on one day of LIVE bars; the run record.",
         ),
         JobType(
