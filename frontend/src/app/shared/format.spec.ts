@@ -98,6 +98,7 @@ describe('format: labels and figures', () => {
     expect(label('days_over_1_4_pct')).toBe('Days over 1.4 %');
     expect(label('PRICE_GRAPH')).toBe('Price graph');
     expect(label('BREAKOUT1_SETUP')).toBe('Breakout1 setup');
+    expect(label('BRK.B')).toBe('BRK.B');
     expect(label('strategy_simulate')).toBe('Simulation');
     expect(label('open_t')).toBe('Open time');
     expect(label('average_load_ms')).toBe('Average load (ms)');

@@ -240,6 +240,9 @@ const UNIT_WORDS: Record<string, string> = { pct: '%', ms: '(ms)', s: '(s)', usd
  * ``Simulation``.
  */
 export function label(name: string): string {
+  if (/^[A-Z]{1,5}(\.[A-Z])?$/.test(name)) {
+    return name; // a ticker (SPY, BRK.B) stays as it is
+  }
   const known = LABELS[name];
   if (known) {
     return known.charAt(0).toUpperCase() + known.slice(1);
@@ -365,3 +368,25 @@ export function setting(value: unknown, name = ''): string {
   }
   return figure(value, name);
 }
+
+/** Every helper, for templates: ``protected readonly fmt = fmt;`` then ``{{ fmt.money(x) }}``. */
+export const fmt = {
+  marketDateTime,
+  marketDate,
+  marketClock,
+  localDateTime,
+  duration,
+  money,
+  signedMoney,
+  price,
+  percent,
+  percentPoints,
+  ratio,
+  whole,
+  decimal,
+  label,
+  figure,
+  describe,
+  setting,
+  zone: MARKET_ZONE_LABEL,
+} as const;

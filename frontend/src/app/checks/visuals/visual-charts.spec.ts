@@ -9,12 +9,12 @@ import {
   breakoutSetupChart,
   daySpreadBars,
   equityCurveChart,
-  newYorkClock,
   runHistoryChart,
   runHistoryRows,
   singleRunCharts,
   stepFigures,
 } from './visual-charts';
+import { marketClock } from '../../shared/format';
 import {
   Breakout1SetupVisual,
   DaySpreadVisual,
@@ -107,7 +107,7 @@ describe('singleRunCharts', () => {
   });
 
   it('reads order and timeline times as New York wall-clock time', () => {
-    expect(newYorkClock(MON_10_00 + 5)).toBe('10:00:05');
+    expect(marketClock(MON_10_00 + 5)).toBe('10:00:05');
   });
 });
 

@@ -114,19 +114,6 @@ export function singleRunCharts(visual: SingleRunVisual): { symbol: string; spec
   }));
 }
 
-const NEW_YORK_CLOCK = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'America/New_York',
-  hourCycle: 'h23',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
-
-/** Epoch seconds as New York wall-clock time, HH:MM:SS. */
-export function newYorkClock(epochSeconds: number): string {
-  return NEW_YORK_CLOCK.format(new Date(epochSeconds * 1000));
-}
-
 // --- BREAKOUT1_SETUP -----------------------------------------------------------------------
 
 /** The day's minute candles up to the moment, with the model's resistance and support lines. */

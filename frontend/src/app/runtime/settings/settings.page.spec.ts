@@ -275,8 +275,8 @@ describe('SettingsPage', () => {
       [...row.querySelectorAll('th, td')].slice(0, 3).map((cell) => cell.textContent?.replace(/\s+/g, ' ').trim()),
     );
     expect(rows).toEqual([
-      ['breakout1', '20 % default', '$2,500.00 override'],
-      ['swing_momentum', '20 % default', '$6,000.00 default'],
+      ['breakout1', '20.00 % default', '$2,500.00 override'],
+      ['swing_momentum', '20.00 % default', '$6,000.00 default'],
     ]);
     expect((element.querySelector('#default-pct') as HTMLInputElement).value).toBe('20');
   });
