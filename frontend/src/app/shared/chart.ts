@@ -35,6 +35,8 @@ export interface ChartLine {
   data: LineData<Time>[];
   color?: string;
   pane?: number;
+  /** Points only, no line between them (separate events such as runs). */
+  points?: boolean;
 }
 
 export interface ChartHistogram {
@@ -50,6 +52,24 @@ export interface ChartSpec {
   markers?: SeriesMarker<Time>[];
   lines?: ChartLine[];
   histograms?: ChartHistogram[];
+}
+
+/** Share of the pane kept free above and below the data. */
+const PRICE_MARGIN = 0.12;
+/** Share of the visible bars added as empty room on the left, where the attribution logo sits. */
+const LOGO_ROOM = 0.08;
+
+/**
+ * lightweight-charts draws its attribution logo in the bottom-left corner (its licence asks for
+ * the attribution); the first bars and their markers would sit under it, so the view starts a
+ * little before the data.
+ */
+function leaveRoomForTheLogo(chart: IChartApi): void {
+  const range = chart.timeScale().getVisibleLogicalRange();
+  if (range) {
+    const room = Math.max(2, (range.to - range.from) * LOGO_ROOM);
+    chart.timeScale().setVisibleLogicalRange({ from: range.from - room, to: range.to });
+  }
 }
 
 export const BUY_COLOR = '#26a69a';
@@ -116,6 +136,9 @@ export class Chart implements OnDestroy {
         autoSize: true,
         layout: { background: { color: '#131722' }, textColor: '#d1d4dc', fontFamily: 'inherit' },
         grid: { vertLines: { color: '#1f2430' }, horzLines: { color: '#1f2430' } },
+        // Room above and below the data, so the highest and lowest prices and the markers beside
+        // them stay inside the pane instead of being cut at its edge.
+        rightPriceScale: { scaleMargins: { top: PRICE_MARGIN, bottom: PRICE_MARGIN } },
         timeScale: { timeVisible: true, secondsVisible: false },
       });
       this.chart = chart;
@@ -134,7 +157,14 @@ export class Chart implements OnDestroy {
       for (const line of spec.lines ?? []) {
         const series = chart.addSeries(
           LineSeries,
-          { title: line.title, color: line.color ?? '#2962ff', lineWidth: 2 },
+          {
+            title: line.title,
+            color: line.color ?? '#2962ff',
+            lineWidth: 2,
+            lineVisible: !line.points,
+            pointMarkersVisible: line.points ?? false,
+            pointMarkersRadius: line.points ? 4 : undefined,
+          },
           line.pane ?? 0,
         );
         series.setData(line.data);
@@ -153,6 +183,7 @@ export class Chart implements OnDestroy {
         createSeriesMarkers(marked, sorted);
       }
       chart.timeScale().fitContent();
+      leaveRoomForTheLogo(chart);
       this.failure.set(null);
     } catch (error) {
       // jsdom (unit tests) has no canvas; a browser that fails says why instead of a blank box.
