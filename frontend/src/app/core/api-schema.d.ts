@@ -457,7 +457,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Simulate a strategy on one day of LIVE bars; 422 names every bad field, no job. */
+        /**
+         * @description Simulate a strategy on one day of LIVE bars; 422 names every bad field, no job; 409 while an
+         *     identical simulation is queued or running.
+         */
         post: operations["strategy_simulate_day"];
         delete?: never;
         options?: never;
@@ -2717,6 +2720,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -44,6 +44,8 @@ export interface ChartHistogram {
   data: HistogramData<Time>[];
   color?: string;
   pane?: number;
+  /** Whole numbers on its scale (share volumes). */
+  volume?: boolean;
 }
 
 export interface ChartSpec {
@@ -56,22 +58,6 @@ export interface ChartSpec {
 
 /** Share of the pane kept free above and below the data. */
 const PRICE_MARGIN = 0.12;
-/** Share of the visible bars added as empty room on the left, where the attribution logo sits. */
-const LOGO_ROOM = 0.08;
-
-/**
- * lightweight-charts draws its attribution logo in the bottom-left corner (its licence asks for
- * the attribution); the first bars and their markers would sit under it, so the view starts a
- * little before the data.
- */
-function leaveRoomForTheLogo(chart: IChartApi): void {
-  const range = chart.timeScale().getVisibleLogicalRange();
-  if (range) {
-    const room = Math.max(2, (range.to - range.from) * LOGO_ROOM);
-    chart.timeScale().setVisibleLogicalRange({ from: range.from - room, to: range.to });
-  }
-}
-
 export const BUY_COLOR = '#26a69a';
 export const SELL_COLOR = '#ef5350';
 
@@ -106,6 +92,12 @@ export function newYorkTime(instant: string | number | Date): Time {
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div #host class="chart" role="img" [attr.aria-label]="label()" [style.height.px]="height()"></div>
+    <!-- The library's licence asks for this notice and link; given here, the logo it would draw
+         in the chart's corner (under the first bars and their markers) is left out. -->
+    <p class="chart-credit muted small">
+      <a href="https://www.tradingview.com/" target="_blank" rel="noopener noreferrer">TradingView Lightweight Charts™</a>
+      Copyright © 2025 TradingView, Inc.
+    </p>
     @if (failure()) {
       <p class="muted">Chart unavailable: {{ failure() }}</p>
     }
@@ -134,7 +126,12 @@ export class Chart implements OnDestroy {
     try {
       const chart = createChart(this.host().nativeElement, {
         autoSize: true,
-        layout: { background: { color: '#131722' }, textColor: '#d1d4dc', fontFamily: 'inherit' },
+        layout: {
+          background: { color: '#131722' },
+          textColor: '#d1d4dc',
+          fontFamily: 'inherit',
+          attributionLogo: false, // the notice and link are below the chart instead
+        },
         grid: { vertLines: { color: '#1f2430' }, horzLines: { color: '#1f2430' } },
         // Room above and below the data, so the highest and lowest prices and the markers beside
         // them stay inside the pane instead of being cut at its edge.
@@ -173,7 +170,11 @@ export class Chart implements OnDestroy {
       for (const histogram of spec.histograms ?? []) {
         const series = chart.addSeries(
           HistogramSeries,
-          { title: histogram.title, color: histogram.color ?? '#5d606b' },
+          {
+            title: histogram.title,
+            color: histogram.color ?? '#5d606b',
+            ...(histogram.volume ? { priceFormat: { type: 'volume' as const } } : {}),
+          },
           histogram.pane ?? 0,
         );
         series.setData(histogram.data);
@@ -183,7 +184,6 @@ export class Chart implements OnDestroy {
         createSeriesMarkers(marked, sorted);
       }
       chart.timeScale().fitContent();
-      leaveRoomForTheLogo(chart);
       this.failure.set(null);
     } catch (error) {
       // jsdom (unit tests) has no canvas; a browser that fails says why instead of a blank box.
