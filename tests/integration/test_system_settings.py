@@ -51,9 +51,7 @@ def test_an_added_symbol_reaches_the_components_and_its_history_is_collected(
     symbols = [*before["symbols"], NEW_SYMBOL]
 
     started = time.monotonic()
-    status, _, changed = system.request(
-        "PATCH", "/api/settings", {"symbols": symbols}, token=token
-    )
+    status, _, changed = system.request("PATCH", "/api/settings", {"symbols": symbols}, token=token)
     assert status == 200, changed
     version = changed["delivery"]["version"]
 
