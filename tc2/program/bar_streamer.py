@@ -11,6 +11,10 @@ would make the supervisor restart it in a loop. When the stream gives up reconne
 the keys or the subscription (``ProviderError``), or the configuration or the symbols are wrong,
 the error is logged and it idles: the same keys would get the same answer, and they change only
 with a restart. Anything else ends the component, and the supervisor restarts it.
+
+It follows the settings (``SymbolUniverse``): when the symbols change it ends the stream and
+starts it again on the new symbols within ``HEARTBEAT_S`` or so, and an idle streamer that
+stopped on an error tries again with them.
 """
 
 from __future__ import annotations
@@ -34,11 +38,14 @@ from tc2.data.providers.stream import check_symbols
 from tc2.data.stream_cache import StreamCache
 from tc2.env import ExecEnv
 from tc2.env.exec_env import DEFAULT_NAMESPACE
+from tc2.env.settings_channel import SettingsWatcher, SymbolUniverse
 from tc2.errors import ConfigurationError
 from tc2.logs import LogFeed, feed_logger
 
 HEARTBEAT_S = 2.0
 """Most seconds between two heartbeats."""
+STOP_POLL_S = 0.25
+"""Most seconds between a stop request and the stream being told to stop."""
 RETRY_AFTER_S = 30.0
 """Seconds between a stream giving up and the next start."""
 REPORT_EVERY_S = 600.0
@@ -47,7 +54,9 @@ LOST_LOGGED_EVERY_S = 60.0
 """Most one line per this many seconds about bars Redis would not take."""
 
 NO_STREAM_MESSAGE = "no live stream configured; streaming idles"
-IDLE_AFTER_ERROR_MESSAGE = "{error}; streaming idles until the program restarts"
+IDLE_AFTER_ERROR_MESSAGE = (
+    "{error}; streaming idles until the symbols change or the program restarts"
+)
 
 _log = feed_logger(LogFeed.DATA, "streamer")
 
@@ -55,31 +64,35 @@ _log = feed_logger(LogFeed.DATA, "streamer")
 def run_bar_streamer(context: Any) -> None:
     """Component target. Options: redis_url, symbols, namespace (optional, for tests)."""
     options = context.options
-    try:
-        symbols = check_symbols(list(options.get("symbols") or ()))
-        stream = live_stream_from_environ(os.environ)
-    except (ConfigurationError, ValueError) as exc:
-        _log.error(IDLE_AFTER_ERROR_MESSAGE.format(error=exc))
-        _idle(context)
-        return
-    if stream is None:
-        _log.info(NO_STREAM_MESSAGE)
-        _idle(context)
-        return
     with ExecEnv.live(
         options["redis_url"], namespace=options.get("namespace", DEFAULT_NAMESPACE)
     ) as env:
+        universe = SymbolUniverse(
+            SettingsWatcher(env, context.name), options.get("symbols") or (), log=_log
+        )
+        universe.refresh()
         tally = _Tally(StreamCache(env))
         while not context.should_stop():
-            error = _stream_once(context, stream, symbols, tally)
+            try:
+                symbols = check_symbols(list(universe.symbols))
+                stream = live_stream_from_environ(os.environ)
+            except (ConfigurationError, ValueError) as exc:
+                _log.error(IDLE_AFTER_ERROR_MESSAGE.format(error=exc))
+                _idle(context, universe, until_symbols_change=True)
+                continue
+            if stream is None:
+                _log.info(NO_STREAM_MESSAGE)
+                _idle(context, universe)
+                return
+            error = _stream_once(context, stream, symbols, tally, universe)
             if error is None:
                 continue
             if isinstance(error, ProviderUnavailable):
                 _log.warning(f"{error}; streaming again in {RETRY_AFTER_S:g} s")
-                _idle(context, RETRY_AFTER_S)
+                _idle(context, universe, RETRY_AFTER_S)
             elif isinstance(error, ProviderError):
                 _log.error(IDLE_AFTER_ERROR_MESSAGE.format(error=error))
-                _idle(context)
+                _idle(context, universe, until_symbols_change=True)
             else:
                 raise error
         tally.report()
@@ -124,32 +137,56 @@ class _Tally:
 
 
 def _stream_once(
-    context: Any, stream: LiveBarStream, symbols: Sequence[str], tally: _Tally
+    context: Any,
+    stream: LiveBarStream,
+    symbols: Sequence[str],
+    tally: _Tally,
+    universe: SymbolUniverse,
 ) -> Exception | None:
-    """Run the stream on a thread until it ends, heart-beating; return what it raised."""
+    """Run the stream on a thread until it ends, heart-beating; return what it raised.
+
+    A change of symbols ends it (None: the caller starts it again on the new symbols).
+    """
     failure: list[Exception] = []
+    stop = threading.Event()
 
     def target() -> None:
         try:
-            stream.run(symbols=symbols, on_bar=tally.on_bar, stop=context.stop_event)
+            stream.run(symbols=symbols, on_bar=tally.on_bar, stop=stop)
         except Exception as exc:
             failure.append(exc)
 
     thread = threading.Thread(target=target, name=f"tc2-{stream.name}-stream", daemon=True)
     thread.start()
+    next_settings_poll = time.monotonic() + HEARTBEAT_S
     while thread.is_alive():
         context.heartbeat()
         tally.report(every_s=REPORT_EVERY_S)
-        thread.join(HEARTBEAT_S)
+        if context.should_stop():
+            stop.set()
+        elif time.monotonic() >= next_settings_poll:
+            next_settings_poll = time.monotonic() + HEARTBEAT_S
+            if universe.refresh():
+                stop.set()
+        thread.join(min(HEARTBEAT_S, STOP_POLL_S))
     context.heartbeat()
     return failure[0] if failure else None
 
 
-def _idle(context: Any, seconds: float | None = None) -> None:
-    """Heart-beat until asked to stop, or for ``seconds``."""
+def _idle(
+    context: Any,
+    universe: SymbolUniverse,
+    seconds: float | None = None,
+    *,
+    until_symbols_change: bool = False,
+) -> None:
+    """Heart-beat (and follow the settings) until asked to stop, or for ``seconds``, or (with
+    ``until_symbols_change``) until the symbols change."""
     deadline = None if seconds is None else time.monotonic() + seconds
     while True:
         context.heartbeat()
+        if universe.refresh() and until_symbols_change:
+            return
         chunk = HEARTBEAT_S if deadline is None else min(HEARTBEAT_S, deadline - time.monotonic())
         if chunk <= 0 or context.wait(chunk):
             return

@@ -5,7 +5,9 @@ market, which is how ``make run`` seeds an empty store) are verified and any mis
 day is collected. Then it signals ``data_loaded`` (components that trade wait for it) and
 collects each session 15 minutes after its close (16:15 New York, 13:15 on early-close days).
 After each collection the analysis models are fed the symbol-days that are on file and valid
-(``ModelFeeder``, state in the env's Redis), in date order.
+(``ModelFeeder``, state in the env's Redis), in date order. A settings change (a symbol added or
+removed) is applied within seconds, between two steps of its work (``SymbolUniverse``); the
+history of an added symbol is collected by the ``data_catch_up`` job its change starts.
 Source: a market-data provider when keys are configured, else the seeded synthetic market.
 """
 
@@ -37,13 +39,15 @@ from tc2.data.providers import NoDataForDay, history_provider_from_environ
 from tc2.data.stream_cache import StreamCache
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import NEW_YORK, EnvType, ExecEnv
+from tc2.env.market_calendar import MarketCalendar
+from tc2.env.settings_channel import SettingsWatcher, SymbolUniverse
 from tc2.logs import LogFeed, feed_logger
 
 DATA_LOADED = "data_loaded"
 COLLECT_AFTER_CLOSE = timedelta(minutes=15)
 # What collection fetches and keeps complete (daily bars come from imports or resampling).
 COLLECTED_RESOLUTIONS = (Resolution.SECOND, Resolution.MINUTE)
-WAIT_CHUNK_S = 5.0
+WAIT_CHUNK_S = 2.0  # also how often a settings change is looked for
 LEARNED_MODELS_DIR = "models"  # under the data dir: fitted learned models and their records
 
 _log = feed_logger(LogFeed.DATA, "collector")
@@ -55,6 +59,14 @@ def data_source(seed: int, env: ExecEnv) -> tuple[HistorySource, str]:
     if provider is not None:
         return provider, provider.name
     return SyntheticMarket(seed=seed, calendar=env.calendar), f"synthetic market (seed {seed})"
+
+
+def catch_up_sessions(
+    calendar: MarketCalendar, now: Any, *, synthetic: bool, seed_sessions: int
+) -> list[date]:
+    """The sessions a symbol's history needs: the seeded ones from the synthetic market, else
+    the last CATCH_UP_SESSIONS (what the start-up catch-up and the ``data_catch_up`` job fill)."""
+    return completed_sessions(calendar, now, seed_sessions if synthetic else CATCH_UP_SESSIONS)
 
 
 def run_data_collector(context: Any) -> None:
@@ -74,23 +86,25 @@ def run_data_collector(context: Any) -> None:
         calendar=env.calendar,
         learned_dir=Path(options["data_dir"]) / LEARNED_MODELS_DIR,
     )
-    symbols: Sequence[str] = options["symbols"]
-    synthetic = isinstance(source, SyntheticMarket)
-    sessions = int(options.get("seed_sessions", SEED_SESSIONS)) if synthetic else CATCH_UP_SESSIONS
-    outcomes = catch_up(
-        context,
-        collector,
-        symbols,
-        completed_sessions(env.calendar, env.clock.now(), sessions),
-        source_name,
+    universe = SymbolUniverse(SettingsWatcher(env, context.name), options["symbols"], log=_log)
+    # Restarted after a settings change, the options are older than the published settings.
+    universe.refresh()
+    symbols = universe.symbols
+    days = catch_up_sessions(
+        env.calendar,
+        env.clock.now(),
+        synthetic=isinstance(source, SyntheticMarket),
+        seed_sessions=int(options.get("seed_sessions", SEED_SESSIONS)),
     )
+    outcomes = catch_up(context, collector, symbols, days, source_name, universe=universe)
     feed_models(feeder, outcomes)
     retrain_models(feeder, symbols, outcomes)
     context.signal(DATA_LOADED)
     while not context.should_stop():
         due = next_collection_time(env)
-        if _wait_until(context, due):
+        if _wait_until(context, due, universe=universe):
             return
+        symbols = universe.symbols
         day = completed_sessions(env.calendar, env.clock.now(), 1)[0]
         _log.info(f"Nightly collection of {day} from {source_name}")
         started = time.monotonic()
@@ -107,6 +121,8 @@ def catch_up(
     symbols: Sequence[str],
     days: Sequence[date],
     source_name: str,
+    *,
+    universe: SymbolUniverse | None = None,
 ) -> list[DayOutcome]:
     _log.info(
         f"Catch-up: verifying {len(days)} sessions ({days[0]} to {days[-1]}) of "
@@ -117,6 +133,8 @@ def catch_up(
 
     def progress(percent: float, message: str) -> None:
         context.heartbeat()
+        if universe is not None:
+            universe.refresh()  # an added symbol's history is its job's; this one goes on
         if percent - reported[0] >= 25:
             reported[0] = int(percent)
             _log.info(f"Catch-up {percent:.0f}% ({message})")
@@ -212,10 +230,12 @@ def next_collection_time(env: ExecEnv) -> float:
     return (calendar.session_close(day) + COLLECT_AFTER_CLOSE).timestamp()
 
 
-def _wait_until(context: Any, due: float) -> bool:
-    """Heart-beat while waiting; True if asked to stop first."""
+def _wait_until(context: Any, due: float, *, universe: SymbolUniverse | None = None) -> bool:
+    """Heart-beat (and follow the settings) while waiting; True if asked to stop first."""
     while time.time() < due:
         context.heartbeat()
+        if universe is not None:
+            universe.refresh()
         if context.wait(min(WAIT_CHUNK_S, max(0.0, due - time.time()))):
             return True
     return False

@@ -13,6 +13,8 @@ from typing import Any
 
 import redis
 
+from tc2.analysis.feeder import ModelFeeder
+from tc2.analysis.model_state import RedisModelStateStore
 from tc2.data.bar_files import BarFileFormat, BarLabel, read_bar_file
 from tc2.data.bars import Resolution
 from tc2.data.collection import (
@@ -23,12 +25,19 @@ from tc2.data.collection import (
     completed_sessions,
 )
 from tc2.data.price_stores import price_store_for
+from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, ExecEnv
 from tc2.env.config import RuntimeConfig
 from tc2.env.trading_settings import SYMBOL_PATTERN
 from tc2.errors import ValidationFailed
 from tc2.logs import LogFeed, feed_logger
-from tc2.program.data_collector import COLLECTED_RESOLUTIONS, data_source
+from tc2.program.data_collector import (
+    COLLECTED_RESOLUTIONS,
+    LEARNED_MODELS_DIR,
+    catch_up_sessions,
+    data_source,
+    feed_models,
+)
 from tc2.program.jobs import (
     Progress,
     date_param,
@@ -156,6 +165,37 @@ def heal(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
         else (lambda symbol, day: attempts.count(symbol, day) >= HEAL_MAX_ATTEMPTS),
     )
     return {"sessions": len(days), **_summary(outcomes)}
+
+
+def catch_up(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
+    """Collect the history symbols new to the universe need (the window the collector's start-up
+    catch-up fills), then feed the models their days, as the collector would have."""
+    config = RuntimeConfig.from_environ()
+    collector, env, _ = _collector()
+    days = catch_up_sessions(
+        env.calendar,
+        env.clock.now(),
+        synthetic=isinstance(collector.source, SyntheticMarket),
+        seed_sessions=config.seed_sessions,
+    )
+    outcomes = collector.collect_range(
+        params["symbols"], days, COLLECTED_RESOLUTIONS, progress=progress
+    )
+    progress(99, "feeding the models")
+    feeder = ModelFeeder(
+        model_store=RedisModelStateStore(env),
+        price_store=collector.store,
+        calendar=env.calendar,
+        learned_dir=config.data_dir / LEARNED_MODELS_DIR,
+    )
+    feed_models(feeder, outcomes)
+    return {
+        "symbols": list(params["symbols"]),
+        "first_day": days[0].isoformat(),
+        "last_day": days[-1].isoformat(),
+        "sessions": len(days),
+        **_summary(outcomes),
+    }
 
 
 def parse_import_params(raw: Mapping[str, Any]) -> dict[str, Any]:

@@ -41,6 +41,14 @@ JOB_TYPES = JobRegistry(
             description="Patch the last 30 sessions, skipping days that failed 3 times.",
         ),
         JobType(
+            name="data_catch_up",
+            run="tc2.program.data_jobs:catch_up",
+            parse_params=parse_heal_params,
+            # Started by each settings change that adds symbols; different symbols run together.
+            policy=JobPolicy.ONE_PER_PARAMS,
+            description="Collect the history of symbols added to the universe; feed the models.",
+        ),
+        JobType(
             name="data_import",
             shared_state=True,
             run="tc2.program.data_jobs:import_bars",
@@ -52,8 +60,9 @@ JOB_TYPES = JobRegistry(
             name="strategy_simulate",
             run="tc2.program.strategy_jobs:simulate_day",
             parse_params=parse_simulate_params,
-            # A trader runs several at once; identical requests give identical records anyway.
-            policy=JobPolicy.UNLIMITED,
+            # A trader runs several at once; a repeat of one still running is refused (409),
+            # as it would only give an identical record.
+            policy=JobPolicy.ONE_PER_PARAMS,
             description="Simulate a strategy on one day of LIVE bars; the run record.",
         ),
         JobType(

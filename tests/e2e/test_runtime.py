@@ -14,6 +14,7 @@ START_UP_LINE = "TC2Program starting (pid"
 RUNNING_LINE = "TC2Program running; components:"
 LIVE_REFUSED = "Live trading is not enabled on this server"
 JOB_TIMEOUT_MS = 90_000  # a heal job on a 2-core CI machine
+REACH_PROGRAM_MS = 10_000  # a settings change reaches the collector and streamer within 10 s
 
 
 def open_page(page: Page, name: str) -> None:
@@ -84,11 +85,17 @@ def test_settings_refuses_a_bad_symbol_and_adds_a_good_one(
     symbol_input.fill("aapl")
     add.click()
 
-    expect(page.get_by_role("status").filter(has_text="Added AAPL.")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Added AAPL;")).to_be_visible()
     expect(universe.get_by_role("listitem").filter(has_text="AAPL")).to_have_count(1)
     expect(symbol_input).to_have_value("")
     token = server.system.token(server.password, server.username)
     assert "AAPL" in server.system.request("GET", "/api/settings", token=token)[2]["symbols"]
+    # The change reaches the running program without a restart, and AAPL's history is collected.
+    expect(page.get_by_test_id("settings-delivery")).to_contain_text(
+        "In use by the running program", timeout=REACH_PROGRAM_MS
+    )
+    history = page.get_by_role("status", name="Job data_catch_up succeeded")
+    expect(history).to_be_visible(timeout=JOB_TIMEOUT_MS)
 
     # Put the universe back as it was for the other tests.
     page.get_by_role("button", name="Remove AAPL").click()
@@ -99,12 +106,15 @@ def test_settings_refuses_live_trading_the_server_does_not_allow(logged_in_page:
     page = logged_in_page
     open_page(page, "Settings")
 
-    page.get_by_label("Live — real money").check()
+    page.get_by_label("Live — real money").click()
 
     refusal = page.get_by_role("alert").filter(has_text=LIVE_REFUSED)
     expect(refusal).to_be_visible()
     expect(page.get_by_role("button", name=re.compile("Switch to live"))).to_have_count(0)
     expect(page.get_by_test_id("current-endpoint")).to_have_text("paper")
+    # The choice goes back to the endpoint in use.
+    expect(page.get_by_label("Paper — simulated money")).to_be_checked()
+    expect(page.get_by_label("Live — real money")).not_to_be_checked()
 
 
 def test_program_lists_its_running_components(logged_in_page: Page):

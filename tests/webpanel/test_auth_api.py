@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -81,16 +84,80 @@ class TokenObtainTests:
         assert statuses == [200] * 12
 
 
+def _refresh(api: Any, refresh: str) -> Any:
+    return api.post("/api/token/refresh", {"refresh": refresh}, format="json")
+
+
+def _after_the_grace(monkeypatch: pytest.MonkeyPatch) -> None:
+    from webpanel.users import services
+
+    later = time.time() + settings.TC2_REFRESH_GRACE_S + 1
+    monkeypatch.setattr(services, "_now", lambda: later)
+
+
 class TokenRefreshTests:
-    def test_refresh_rotates_and_blacklists_the_old_refresh_token(self, api: Any, admin_user: Any):
+    def test_refresh_rotates_and_blacklists_the_old_refresh_token(
+        self, api: Any, admin_user: Any, monkeypatch: pytest.MonkeyPatch
+    ):
         first = _login(api).json()
-        rotated = api.post("/api/token/refresh", {"refresh": first["refresh"]}, format="json")
+        rotated = _refresh(api, first["refresh"])
         assert rotated.status_code == 200
         assert set(rotated.json()) == {"access", "refresh"}
         assert rotated.json()["refresh"] != first["refresh"]
-        reused = api.post("/api/token/refresh", {"refresh": first["refresh"]}, format="json")
+        _after_the_grace(monkeypatch)
+        reused = _refresh(api, first["refresh"])
         assert reused.status_code == 401
         assert reused.json()["error"]["code"] == "token_not_valid"
+
+    def test_old_token_within_the_grace_gets_the_same_new_pair(self, api: Any, admin_user: Any):
+        first = _login(api).json()
+        rotated = _refresh(api, first["refresh"]).json()
+
+        again = _refresh(api, first["refresh"])
+
+        assert again.status_code == 200
+        assert again.json() == rotated
+        assert _refresh(api, rotated["refresh"]).status_code == 200  # the pair stays usable
+
+    def test_grace_does_not_outlive_a_sign_out(self, api: Any, admin_user: Any):
+        first = _login(api).json()
+        rotated = _refresh(api, first["refresh"]).json()
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {rotated['access']}")
+        revoked = api.post("/api/token/revoke", {"refresh": rotated["refresh"]}, format="json")
+        assert revoked.status_code == 200
+        api.credentials()
+
+        again = _refresh(api, first["refresh"])
+
+        assert again.status_code == 401
+        assert again.json()["error"]["code"] == "token_not_valid"
+
+    def test_grace_does_not_outlive_a_password_reset(self, api: Any, admin_user: Any):
+        from webpanel.users.services import admin_password_reset
+
+        first = _login(api).json()
+        assert _refresh(api, first["refresh"]).status_code == 200
+        admin_password_reset(username="admin")
+
+        assert _refresh(api, first["refresh"]).status_code == 401
+
+    @pytest.mark.django_db(transaction=True)
+    def test_three_tabs_refreshing_at_once_all_get_one_pair(self, api: Any, admin_user: Any):
+        from rest_framework.test import APIClient
+
+        refresh = _login(api).json()["refresh"]
+        start = threading.Barrier(3)
+
+        def tab() -> tuple[int, Any]:
+            start.wait()
+            response = _refresh(APIClient(), refresh)
+            return response.status_code, response.json()
+
+        with ThreadPoolExecutor(3) as pool:
+            answers = list(pool.map(lambda _: tab(), range(3)))
+
+        assert [status for status, _ in answers] == [200, 200, 200]
+        assert answers[0][1] == answers[1][1] == answers[2][1]
 
     def test_access_token_is_not_a_refresh_token(self, api: Any, admin_user: Any):
         body = _login(api).json()

@@ -138,3 +138,102 @@ class SettingsPatchTests:
     ):
         admin_api.patch("/api/settings", {"symbols": DEFAULTS["symbols"]}, format="json")
         assert not [line for line in log_lines("program") if "changed symbols" in line]
+
+
+def _program_running(private_redis: Any, components: list[str]) -> None:
+    """Publish a program status as a running TC2Program does."""
+    import json
+    import time
+
+    from tc2.program.program import status_key
+    from webpanel.program.selectors import program_env
+
+    status = {
+        "state": "running",
+        "components": [{"name": name} for name in components],
+        "updated_at": time.time(),
+    }
+    private_redis.set(status_key(program_env()), json.dumps(status), ex=60)
+
+
+def _acknowledge(component: str) -> int:
+    """Do what a running component's SettingsWatcher does within seconds; return the version."""
+    from tc2.env.settings_channel import SettingsWatcher
+    from webpanel.program.selectors import program_env
+
+    watcher = SettingsWatcher(program_env(), component)
+    published = watcher.poll()
+    assert published is not None
+    watcher.acknowledge(published)
+    return published.version
+
+
+class SettingsDeliveryTests:
+    def test_a_change_is_published_to_the_program(self, admin_api: Any):
+        from tc2.env.settings_channel import settings_published
+        from webpanel.program.selectors import program_env
+
+        body = admin_api.patch("/api/settings", {"max_purchase_pct": 0.1}, format="json").json()
+
+        published = settings_published(program_env())
+        assert published is not None
+        assert published.settings.max_purchase_pct == 0.1
+        assert body["delivery"]["version"] == published.version
+        assert body["delivery"]["state"] == "program_stopped"
+        assert body["history_jobs"] == []  # no symbol added, nothing to collect
+
+    def test_the_page_learns_when_every_running_component_applied_it(
+        self, admin_api: Any, private_redis: Any
+    ):
+        _program_running(private_redis, ["job-worker-1", "data-collector", "bar-streamer"])
+        admin_api.patch("/api/settings", {"symbols": ["SPY"]}, format="json")
+
+        pending = admin_api.get("/api/settings").json()["delivery"]
+        version = _acknowledge("data-collector")
+        half = admin_api.get("/api/settings").json()["delivery"]
+        _acknowledge("bar-streamer")
+        done = admin_api.get("/api/settings").json()["delivery"]
+
+        assert pending["state"] == "pending"
+        assert pending["components"] == {"data-collector": None, "bar-streamer": None}
+        assert half["state"] == "pending" and "bar-streamer" in half["message"]
+        assert done == {
+            "state": "applied",
+            "version": version,
+            "components": {"data-collector": version, "bar-streamer": version},
+            "message": "The running program uses these settings.",
+        }
+
+    @pytest.mark.django_db(transaction=True)
+    def test_an_added_symbol_gets_a_history_job_that_collects_it(
+        self, admin_api: Any, work_queue: Callable[[], None], monkeypatch: pytest.MonkeyPatch
+    ):
+        monkeypatch.setenv("TC2_SEED_SESSIONS", "2")
+        response = admin_api.patch(
+            "/api/settings", {"symbols": [*DEFAULTS["symbols"], "AAPL"]}, format="json"
+        )
+
+        [job] = response.json()["history_jobs"]
+        assert (job["type"], job["params"], job["status"]) == (
+            "data_catch_up",
+            {"symbols": ["AAPL"]},
+            "queued",
+        )
+        work_queue()
+        done = admin_api.get(f"/api/jobs/{job['id']}").json()
+        assert done["status"] == "succeeded", done
+        assert done["result"]["saved"] == 4  # 2 sessions x (1s, 1m)
+        assert len(admin_api.get("/api/data/dates/AAPL").json()["dates"]) == 2
+
+    def test_without_redis_the_change_is_saved_and_says_delivery_is_unknown(
+        self, admin_api: Any, settings: Any, tmp_path: Any
+    ):
+        settings.TC2_CONFIG = dataclasses.replace(
+            settings.TC2_CONFIG, redis_url=f"unix://{tmp_path}/no-redis.sock"
+        )
+
+        response = admin_api.patch("/api/settings", {"max_purchase_usd": 5000}, format="json")
+
+        assert response.status_code == 200
+        assert response.json()["max_purchase_usd"] == 5000
+        assert response.json()["delivery"]["state"] == "unknown"

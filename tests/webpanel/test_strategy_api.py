@@ -252,6 +252,24 @@ class SimulateDayTests:
             "extra",
         }
 
+    def test_a_repeat_while_an_identical_one_is_queued_is_409_naming_that_job(
+        self, admin_api: Any, seeded: None
+    ):
+        first = _simulate(admin_api)
+        assert first.status_code == 202, first.json()
+
+        repeat = _simulate(admin_api)
+        other = _simulate(admin_api, symbol="QQQ")
+
+        assert repeat.status_code == 409
+        assert repeat.json()["error"]["details"] == {
+            "job_id": first.json()["job_id"],
+            "status": "queued",
+        }
+        assert other.status_code == 202  # a different simulation runs alongside
+        assert admin_api.get("/api/strategy/runs").json()["runs"][0]["symbols"] == ["QQQ"]
+        assert len(admin_api.get("/api/strategy/runs").json()["runs"]) == 2  # no row for the 409
+
     def test_a_body_that_is_not_an_object_is_400(self, admin_api: Any):
         response = admin_api.post("/api/strategy/simulate_day", ["SPY"], format="json")
         assert response.status_code == 400

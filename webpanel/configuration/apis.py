@@ -12,6 +12,7 @@ from webpanel.configuration.selectors import trading_settings_get
 from webpanel.configuration.services import trading_settings_describe, trading_settings_update
 from webpanel.core.permissions import StaffForChanges
 from webpanel.core.schema import ERROR_RESPONSES
+from webpanel.jobs.apis import JobSerializer
 
 
 class LimitsOverrideSerializer(serializers.Serializer):
@@ -43,10 +44,35 @@ class SettingsInputSerializer(serializers.Serializer):
     )
 
 
+class SettingsDeliverySerializer(serializers.Serializer):
+    state = serializers.ChoiceField(
+        choices=["applied", "pending", "program_stopped", "unknown"],
+        help_text=(
+            "applied: the running program uses these settings; pending: its components apply "
+            "them within seconds; program_stopped: used when it starts; unknown: Redis is down."
+        ),
+    )
+    version = serializers.IntegerField(
+        allow_null=True, help_text="The version published to the program."
+    )
+    components = serializers.DictField(
+        child=serializers.IntegerField(allow_null=True),
+        help_text="Per running component that follows the settings: the version it applied.",
+    )
+    message = serializers.CharField(help_text="The state in a sentence.")
+
+
 class SettingsOutputSerializer(SettingsInputSerializer):
     live_trading_allowed = serializers.BooleanField(help_text="TC2_ALLOW_LIVE on this deployment.")
     updated_at = serializers.DateTimeField(allow_null=True)
     updated_by = serializers.CharField(allow_null=True)
+    delivery = SettingsDeliverySerializer()
+
+
+class SettingsUpdateOutputSerializer(SettingsOutputSerializer):
+    history_jobs = JobSerializer(
+        many=True, help_text="The data_catch_up jobs collecting the history of added symbols."
+    )
 
 
 class SettingsApi(APIView):
@@ -66,11 +92,12 @@ class SettingsApi(APIView):
         operation_id="settings_update",
         request=SettingsInputSerializer,
         responses={
-            200: SettingsOutputSerializer,
+            200: SettingsUpdateOutputSerializer,
             **ERROR_RESPONSES.only(400, 401, 403, 422),
         },
         tags=["settings"],
     )
     def patch(self, request: Request) -> Response:
-        stored = trading_settings_update(changes=request.data, user=request.user)
-        return Response(trading_settings_describe(stored))
+        update = trading_settings_update(changes=request.data, user=request.user)
+        jobs = JobSerializer(update.history_jobs, many=True, context={"request": request}).data
+        return Response({**trading_settings_describe(update.stored), "history_jobs": jobs})

@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 
 from tc2.env import ExecEnv
 from tc2.env.config import env_int
+from tc2.env.settings_channel import settings_publish
 from tc2.logs import LogFeed, feed_logger
 from tc2.program.components import ComponentExit, ComponentKind, ComponentSpec
 from tc2.program.data_collector import DATA_LOADED
@@ -20,7 +21,12 @@ from tc2.program.program import RESTART_COMMAND, TC2Program, commands_key
 from webpanel.configuration.selectors import trading_settings_get
 from webpanel.core.errors import ServiceUnavailable
 from webpanel.jobs.janitor import forget_worker
-from webpanel.program.selectors import program_env, program_status_get
+from webpanel.program.selectors import (
+    BAR_STREAMER,
+    DATA_COLLECTOR,
+    program_env,
+    program_status_get,
+)
 
 JOB_WORKER_PREFIX = "job-worker-"
 JOB_WORKER_TARGET = "webpanel.jobs.worker:run_job_worker"
@@ -52,7 +58,7 @@ def program_components() -> list[ComponentSpec]:
     )
     config = settings.TC2_CONFIG
     collector = ComponentSpec(
-        name="data-collector",
+        name=DATA_COLLECTOR,
         kind=ComponentKind.PROCESS,
         target="tc2.program.data_collector:run_data_collector",
         # A provider's rate-limit backoff may wait up to 240 s inside one request.
@@ -67,7 +73,7 @@ def program_components() -> list[ComponentSpec]:
         },
     )
     streamer = ComponentSpec(
-        name="bar-streamer",
+        name=BAR_STREAMER,
         kind=ComponentKind.PROCESS,
         target="tc2.program.bar_streamer:run_bar_streamer",
         heartbeat_timeout_s=30.0,
@@ -105,6 +111,8 @@ def program_run(*, stop: threading.Event) -> None:
     trading = trading_settings_get().settings
     env = ExecEnv.live(settings.TC2_CONFIG.effective_redis_url)
     try:
+        # What Redis holds may be older (saved while no program or no Redis ran).
+        settings_publish(env, trading)
         TC2Program(
             env=env,
             symbols=trading.symbols,

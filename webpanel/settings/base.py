@@ -122,6 +122,9 @@ TC2_ADMIN_USER = os.environ.get("TC2_ADMIN_USER", "").strip() or "admin"
 # Failed logins allowed per client per window before /api/token answers 429.
 TC2_LOGIN_FAILURE_LIMIT = 10
 TC2_LOGIN_FAILURE_WINDOW_S = 60
+# Seconds a just-rotated refresh token still gets the pair it was exchanged for (tabs that
+# refresh at the same moment), unless that pair was revoked meanwhile.
+TC2_REFRESH_GRACE_S = 30
 
 LOGGING = {
     "version": 1,

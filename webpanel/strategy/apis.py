@@ -128,7 +128,8 @@ class StrategyListApi(APIView):
 
 
 class StrategySimulateDayApi(APIView):
-    """Simulate a strategy on one day of LIVE bars; 422 names every bad field, no job."""
+    """Simulate a strategy on one day of LIVE bars; 422 names every bad field, no job; 409 while an
+    identical simulation is queued or running."""
 
     class InputSerializer(serializers.Serializer):
         strategy = serializers.CharField(help_text=STRATEGY_NAME_HELP)
@@ -148,7 +149,7 @@ class StrategySimulateDayApi(APIView):
     @extend_schema(
         operation_id="strategy_simulate_day",
         request=InputSerializer,
-        responses={202: StrategyRunSerializer, **ERROR_RESPONSES.only(400, 401, 422, 503)},
+        responses={202: StrategyRunSerializer, **ERROR_RESPONSES.only(400, 401, 409, 422, 503)},
         tags=["strategy"],
     )
     def post(self, request: Request) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
@@ -21,7 +22,7 @@ from rest_framework_simplejwt.views import (
 
 from webpanel.core.permissions import is_staff
 from webpanel.core.schema import ERROR_RESPONSES
-from webpanel.users.services import login_failure_record, login_throttle_check
+from webpanel.users.services import login_failure_record, login_throttle_check, token_refresh
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -33,6 +34,15 @@ class TokenPairSerializer(serializers.Serializer):
 
 class TokenRevokeSerializer(serializers.Serializer):
     refresh = serializers.CharField(help_text="The refresh token to revoke.")
+
+
+class TokenRefreshInputSerializer(serializers.Serializer):
+    refresh = serializers.CharField(
+        help_text=(
+            f"The refresh token; sent again within {settings.TC2_REFRESH_GRACE_S} s of its "
+            "rotation, it gets the same new pair."
+        )
+    )
 
 
 class TokenObtainApi(TokenObtainPairView):
@@ -62,13 +72,18 @@ class TokenObtainApi(TokenObtainPairView):
 
 
 class TokenRefreshApi(TokenRefreshView):
-    """Exchange a refresh token for a new pair; the old refresh token stops working."""
+    """Exchange a refresh token for a new pair; the old refresh token stops working.
+
+    Sent again within ``TC2_REFRESH_GRACE_S`` of its rotation (another tab of the same browser),
+    the old token gets the same new pair rather than a 401.
+    """
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
     @extend_schema(
         operation_id="token_refresh",
+        request=TokenRefreshInputSerializer,
         auth=[],
         responses={
             200: OpenApiResponse(TokenPairSerializer, description="New access and refresh token"),
@@ -77,7 +92,9 @@ class TokenRefreshApi(TokenRefreshView):
         tags=["auth"],
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().post(request, *args, **kwargs)
+        serializer = TokenRefreshInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(token_refresh(refresh=serializer.validated_data["refresh"]))
 
 
 class TokenRevokeApi(TokenBlacklistView):

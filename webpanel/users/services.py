@@ -1,9 +1,12 @@
-"""Users: the admin account bootstrap and failed-login throttling."""
+"""Users: the admin account bootstrap, failed-login throttling and token refresh."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -11,7 +14,11 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import transaction
 from rest_framework.exceptions import Throttled
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import UntypedToken
 
 from tc2.logs import LogFeed, feed_logger
 
@@ -20,6 +27,8 @@ _api_log = feed_logger(LogFeed.API, "auth")
 
 # Long enough to resist guessing, short enough to type once from the terminal.
 GENERATED_PASSWORD_BYTES = 18
+# Concurrent refreshes of one token wait this long at most for the first to finish.
+REFRESH_LOCK_WAIT_S = 5.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,3 +126,70 @@ def _failure_key(client: str) -> str:
 
 def _window_key(client: str) -> str:
     return f"login-failures-window:{client}"
+
+
+def token_refresh(*, refresh: str) -> dict[str, str]:
+    """Exchange a refresh token for a new pair; the old one is blacklisted (rotation).
+
+    Tabs of one browser share one refresh token and may send it at the same moment. The
+    requests for one token are serialised, and for ``TC2_REFRESH_GRACE_S`` after a rotation the
+    old token gets the same new pair again instead of a 401 that would sign every tab out. The
+    pair is not handed out again once its refresh token is revoked (sign-out, password reset).
+
+    Raises
+    ------
+    InvalidToken
+        The token is malformed, expired, revoked, or was rotated longer ago than the grace.
+    """
+    digest = hashlib.sha256(refresh.encode()).hexdigest()
+    with _refresh_lock(digest):
+        rotated = cache.get(_rotated_key(digest))
+        if rotated is not None and _still_usable(rotated):
+            _api_log.info("Refresh token reused within the grace window; same pair returned")
+            return {"access": rotated["access"], "refresh": rotated["refresh"]}
+        serializer = TokenRefreshSerializer(data={"refresh": refresh})
+        try:
+            serializer.is_valid(raise_exception=True)
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+        pair = {"access": serializer.validated_data["access"]}
+        pair["refresh"] = serializer.validated_data["refresh"]
+        grace = settings.TC2_REFRESH_GRACE_S
+        if grace > 0:
+            cache.set(_rotated_key(digest), {**pair, "at": _now()}, timeout=grace + 1)
+        return pair
+
+
+def _still_usable(rotated: dict[str, object]) -> bool:
+    at = rotated.get("at")
+    if not isinstance(at, float) or _now() - at > settings.TC2_REFRESH_GRACE_S:
+        return False
+    try:
+        jti = UntypedToken(str(rotated["refresh"]))[jwt_settings.JTI_CLAIM]
+    except TokenError:
+        return False
+    return not BlacklistedToken.objects.filter(token__jti=jti).exists()
+
+
+@contextmanager
+def _refresh_lock(digest: str) -> Iterator[None]:
+    # cache.add is atomic (SET NX on Redis); a holder that died frees it with the timeout.
+    key = f"token-refresh-lock:{digest}"
+    deadline = time.monotonic() + REFRESH_LOCK_WAIT_S
+    acquired = cache.add(key, 1, timeout=int(REFRESH_LOCK_WAIT_S) + 1)
+    while not acquired and time.monotonic() < deadline:
+        time.sleep(0.02)
+        acquired = cache.add(key, 1, timeout=int(REFRESH_LOCK_WAIT_S) + 1)
+    try:
+        yield
+    finally:
+        if acquired:
+            cache.delete(key)
+
+
+def _rotated_key(digest: str) -> str:
+    return f"token-rotated:{digest}"
+
+
+def _now() -> float:
+    return time.time()

@@ -30,6 +30,8 @@ from tc2.data.providers.alpaca_stream import DEFAULT_ALPACA_STREAM_URL
 from tc2.data.providers.polygon_stream import DEFAULT_POLYGON_STREAM_URL
 from tc2.data.stream_cache import StreamCache
 from tc2.env import ExecEnv
+from tc2.env.settings_channel import settings_applied, settings_publish
+from tc2.env.trading_settings import TradingSettings
 from tc2.errors import ConfigurationError, DataError
 from tc2.program import bar_streamer
 from tc2.program.components import ComponentContext, ComponentKind
@@ -847,5 +849,43 @@ class BarStreamerTests:
 
         [error] = streamer_log.messages("ERROR")
         assert "auth_failed" in error
-        assert error.endswith("streaming idles until the program restarts")
+        assert error.endswith("streaming idles until the symbols change or the program restarts")
         assert len(server.sessions) == 1
+
+    def test_a_settings_change_restarts_the_stream_on_the_new_symbols(
+        self,
+        streamer_log: LogRecorder,
+        clean_environ: pytest.MonkeyPatch,
+        redis_url: str,
+        redis_namespace: str,
+    ) -> None:
+        def script(session: Session) -> None:
+            polygon_handshake(session)
+            session.hold()
+
+        with (
+            stream_server(script) as server,
+            ExecEnv.live(redis_url, namespace=redis_namespace) as env,
+        ):
+            clean_environ.setenv("POLYGON_API_KEY", POLYGON_KEY)
+            clean_environ.setenv("POLYGON_STREAM_URL", server.url)
+            settings_publish(env, TradingSettings(symbols=("SPY",)))
+            component = _Component(
+                {"redis_url": redis_url, "symbols": ["SPY"], "namespace": redis_namespace}
+            )
+            wait_until(lambda: len(server.sessions) == 1, what="the first stream")
+
+            version = settings_publish(env, TradingSettings(symbols=("SPY", "AAPL")))
+
+            wait_until(lambda: len(server.sessions) == 2, what="a stream on the new symbols")
+            wait_until(lambda: len(server.sessions[1].received) >= 2, what="its subscription")
+            applied = settings_applied(env, ["bar-streamer"])
+            component.stop()
+
+        subscriptions = [session.received[1]["params"] for session in server.sessions]
+        assert "AAPL" not in subscriptions[0] and "AAPL" in subscriptions[1]
+        assert server.sessions[0].closed_by_client.is_set()
+        assert applied == {"bar-streamer": version}
+        assert f"Settings version {version} applied: symbols SPY, AAPL (added AAPL)" in (
+            streamer_log.messages("INFO")
+        )

@@ -1,20 +1,12 @@
 /** Figures (what a check measured, a run's performance) as the checks pages show them. */
+import { figure, label } from '../shared/format';
 
-/** A figure as the page shows it. */
-export function figureText(value: unknown): string {
-  if (value === null || value === undefined || value === '') {
-    return '—';
-  }
-  if (typeof value === 'boolean') {
-    return value ? 'yes' : 'no';
-  }
-  if (typeof value === 'number') {
-    return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toLocaleString('en-US', { maximumFractionDigits: 4 });
-  }
-  return typeof value === 'string' ? value : JSON.stringify(value);
+/** A figure as the page shows it, its ``name`` choosing the unit (times in ET, ``*_pct``, …). */
+export function figureText(value: unknown, name = ''): string {
+  return figure(value, name);
 }
 
-/** A figure's name for a person: ``average_load_ms`` → ``average load ms``. */
+/** A figure's name for a person: ``days_over_1_4_pct`` → ``Days over 1.4 %``. */
 export function figureName(name: string): string {
-  return name.replace(/_/g, ' ');
+  return label(name);
 }

@@ -517,7 +517,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Simulate a strategy on one day of LIVE bars; 422 names every bad field, no job. */
+        /**
+         * @description Simulate a strategy on one day of LIVE bars; 422 names every bad field, no job; 409 while an
+         *     identical simulation is queued or running.
+         */
         post: operations["strategy_simulate_day"];
         delete?: never;
         options?: never;
@@ -551,7 +554,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Exchange a refresh token for a new pair; the old refresh token stops working. */
+        /**
+         * @description Exchange a refresh token for a new pair; the old refresh token stops working.
+         *
+         *     Sent again within ``TC2_REFRESH_GRACE_S`` of its rotation (another tab of the same browser),
+         *     the old token gets the same new pair rather than a 401.
+         */
         post: operations["token_refresh"];
         delete?: never;
         options?: never;
@@ -889,7 +897,8 @@ export interface components {
             };
         };
         /**
-         * @description * `data_heal` - data_heal
+         * @description * `data_catch_up` - data_catch_up
+         *     * `data_heal` - data_heal
          *     * `data_import` - data_import
          *     * `data_patch` - data_patch
          *     * `data_recollect` - data_recollect
@@ -900,7 +909,7 @@ export interface components {
          *     * `worker_check` - worker_check
          * @enum {string}
          */
-        JobListInputTypeEnum: "data_heal" | "data_import" | "data_patch" | "data_recollect" | "health_check" | "strategy_evaluate" | "strategy_simulate" | "visual_generate" | "worker_check";
+        JobListInputTypeEnum: "data_catch_up" | "data_heal" | "data_import" | "data_patch" | "data_recollect" | "health_check" | "strategy_evaluate" | "strategy_simulate" | "visual_generate" | "worker_check";
         JobListListOutput: {
             jobs: components["schemas"]["Job"][];
         };
@@ -1040,6 +1049,33 @@ export interface components {
          * @enum {string}
          */
         ResolutionEnum: "1m" | "1s";
+        SettingsDelivery: {
+            /**
+             * @description applied: the running program uses these settings; pending: its components apply them within seconds; program_stopped: used when it starts; unknown: Redis is down.
+             *
+             *     * `applied` - applied
+             *     * `pending` - pending
+             *     * `program_stopped` - program_stopped
+             *     * `unknown` - unknown
+             */
+            state: components["schemas"]["SettingsDeliveryStateEnum"];
+            /** @description The version published to the program. */
+            version: number | null;
+            /** @description Per running component that follows the settings: the version it applied. */
+            components: {
+                [key: string]: number | null;
+            };
+            /** @description The state in a sentence. */
+            message: string;
+        };
+        /**
+         * @description * `applied` - applied
+         *     * `pending` - pending
+         *     * `program_stopped` - program_stopped
+         *     * `unknown` - unknown
+         * @enum {string}
+         */
+        SettingsDeliveryStateEnum: "applied" | "pending" | "program_stopped" | "unknown";
         /** @description Documents the PATCH body; the engine's TradingSettings does the validating. */
         SettingsOutput: {
             /** @description Symbol universe: 1-5 uppercase letters, optional .X class suffix, no repeats. */
@@ -1070,6 +1106,41 @@ export interface components {
             /** Format: date-time */
             updated_at: string | null;
             updated_by: string | null;
+            delivery: components["schemas"]["SettingsDelivery"];
+        };
+        /** @description Documents the PATCH body; the engine's TradingSettings does the validating. */
+        SettingsUpdateOutput: {
+            /** @description Symbol universe: 1-5 uppercase letters, optional .X class suffix, no repeats. */
+            symbols?: string[];
+            /**
+             * @description 'live' needs TC2_ALLOW_LIVE=1.
+             *
+             *     * `paper` - paper
+             *     * `live` - live
+             */
+            alpaca_endpoint?: components["schemas"]["AlpacaEndpointEnum"];
+            /**
+             * Format: double
+             * @description Default per-strategy limit, fraction of equity in (0, 1].
+             */
+            max_purchase_pct?: number;
+            /**
+             * Format: double
+             * @description Default per-strategy limit in dollars, > 0.
+             */
+            max_purchase_usd?: number;
+            /** @description Per-strategy overrides, merged by strategy id; null removes an override. */
+            strategy_limits?: {
+                [key: string]: components["schemas"]["LimitsOverride"] | null;
+            };
+            /** @description TC2_ALLOW_LIVE on this deployment. */
+            live_trading_allowed: boolean;
+            /** Format: date-time */
+            updated_at: string | null;
+            updated_by: string | null;
+            delivery: components["schemas"]["SettingsDelivery"];
+            /** @description The data_catch_up jobs collecting the history of added symbols. */
+            history_jobs: components["schemas"]["Job"][];
         };
         StrategyDescription: {
             /** @description The name to simulate it by. */
@@ -1369,7 +1440,8 @@ export interface components {
             /** @description Exchange at /api/token/refresh; valid 7 days, single use (rotated). */
             refresh: string;
         };
-        TokenRefreshRequest: {
+        TokenRefreshInputRequest: {
+            /** @description The refresh token; sent again within 30 s of its rotation, it gets the same new pair. */
             refresh: string;
         };
         TokenRevokeRequest: {
@@ -2632,7 +2704,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SettingsOutput"];
+                    "application/json": components["schemas"]["SettingsUpdateOutput"];
                 };
             };
             /** @description Malformed request (bad query parameter or body that is not JSON) */
@@ -3070,6 +3142,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Input failed validation; nothing was changed */
             422: {
                 headers: {
@@ -3149,7 +3230,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TokenRefreshRequest"];
+                "application/json": components["schemas"]["TokenRefreshInputRequest"];
             };
         };
         responses: {

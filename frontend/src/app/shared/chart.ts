@@ -35,6 +35,8 @@ export interface ChartLine {
   data: LineData<Time>[];
   color?: string;
   pane?: number;
+  /** Points only, no line between them (separate events such as runs). */
+  points?: boolean;
 }
 
 export interface ChartHistogram {
@@ -42,6 +44,8 @@ export interface ChartHistogram {
   data: HistogramData<Time>[];
   color?: string;
   pane?: number;
+  /** Whole numbers on its scale (share volumes). */
+  volume?: boolean;
 }
 
 export interface ChartSpec {
@@ -52,6 +56,8 @@ export interface ChartSpec {
   histograms?: ChartHistogram[];
 }
 
+/** Share of the pane kept free above and below the data. */
+const PRICE_MARGIN = 0.12;
 export const BUY_COLOR = '#26a69a';
 export const SELL_COLOR = '#ef5350';
 
@@ -86,6 +92,12 @@ export function newYorkTime(instant: string | number | Date): Time {
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div #host class="chart" role="img" [attr.aria-label]="label()" [style.height.px]="height()"></div>
+    <!-- The library's licence asks for this notice and link; given here, the logo it would draw
+         in the chart's corner (under the first bars and their markers) is left out. -->
+    <p class="chart-credit muted small">
+      <a href="https://www.tradingview.com/" target="_blank" rel="noopener noreferrer">TradingView Lightweight Charts™</a>
+      Copyright © 2025 TradingView, Inc.
+    </p>
     @if (failure()) {
       <p class="muted">Chart unavailable: {{ failure() }}</p>
     }
@@ -114,8 +126,16 @@ export class Chart implements OnDestroy {
     try {
       const chart = createChart(this.host().nativeElement, {
         autoSize: true,
-        layout: { background: { color: '#131722' }, textColor: '#d1d4dc', fontFamily: 'inherit' },
+        layout: {
+          background: { color: '#131722' },
+          textColor: '#d1d4dc',
+          fontFamily: 'inherit',
+          attributionLogo: false, // the notice and link are below the chart instead
+        },
         grid: { vertLines: { color: '#1f2430' }, horzLines: { color: '#1f2430' } },
+        // Room above and below the data, so the highest and lowest prices and the markers beside
+        // them stay inside the pane instead of being cut at its edge.
+        rightPriceScale: { scaleMargins: { top: PRICE_MARGIN, bottom: PRICE_MARGIN } },
         timeScale: { timeVisible: true, secondsVisible: false },
       });
       this.chart = chart;
@@ -134,7 +154,14 @@ export class Chart implements OnDestroy {
       for (const line of spec.lines ?? []) {
         const series = chart.addSeries(
           LineSeries,
-          { title: line.title, color: line.color ?? '#2962ff', lineWidth: 2 },
+          {
+            title: line.title,
+            color: line.color ?? '#2962ff',
+            lineWidth: 2,
+            lineVisible: !line.points,
+            pointMarkersVisible: line.points ?? false,
+            pointMarkersRadius: line.points ? 4 : undefined,
+          },
           line.pane ?? 0,
         );
         series.setData(line.data);
@@ -143,7 +170,11 @@ export class Chart implements OnDestroy {
       for (const histogram of spec.histograms ?? []) {
         const series = chart.addSeries(
           HistogramSeries,
-          { title: histogram.title, color: histogram.color ?? '#5d606b' },
+          {
+            title: histogram.title,
+            color: histogram.color ?? '#5d606b',
+            ...(histogram.volume ? { priceFormat: { type: 'volume' as const } } : {}),
+          },
           histogram.pane ?? 0,
         );
         series.setData(histogram.data);

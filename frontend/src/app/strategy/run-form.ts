@@ -16,6 +16,7 @@ import {
   wallTimeProblem,
   wholeNumberProblem,
 } from '../shared/form-rules';
+import { isFractionSetting, percent } from '../shared/format';
 import { FillModel, StrategyParameter } from './strategy-api';
 
 /** tc2/program/strategy_jobs.py MAX_WARMUP_DAYS. */
@@ -48,12 +49,15 @@ export function parameterProblem(parameter: StrategyParameter, value: unknown): 
   const { low, high } = parameter;
   const outside = (low !== null && value < low) || (high !== null && value > high);
   if (outside) {
+    // A fraction is typed in percent; its bounds are named in percent too.
+    const shown = (x: number) =>
+      parameter.type === 'float' && isFractionSetting(parameter.name) ? percent(x) : String(x);
     if (low !== null && high !== null) {
-      return `must be from ${low} to ${high}, was ${value}`;
+      return `must be from ${shown(low)} to ${shown(high)}, was ${shown(value)}`;
     }
     return low !== null
-      ? `must be at least ${low}, was ${value}`
-      : `must be at most ${high}, was ${value}`;
+      ? `must be at least ${shown(low)}, was ${shown(value)}`
+      : `must be at most ${shown(high!)}, was ${shown(value)}`;
   }
   return '';
 }

@@ -1,8 +1,8 @@
-import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, input, output } from '@angular/core';
 
 import { JobProgress } from '../shared/job-progress';
 import { OpenedRun } from './run-follower';
+import { fmt } from '../shared/format';
 
 /**
  * The open run's heading and state: its job's progress while it runs (with a cancel button),
@@ -11,7 +11,7 @@ import { OpenedRun } from './run-follower';
  */
 @Component({
   selector: 'tc2-run-header',
-  imports: [DatePipe, JobProgress],
+  imports: [JobProgress],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     @let open = opened();
@@ -47,11 +47,11 @@ import { OpenedRun } from './run-follower';
       <dl class="facts">
         <dt>Requested</dt>
         <dd>
-          {{ open.run.created_at | date: 'medium'
+          {{ fmt.marketDateTime(open.run.created_at)
           }}{{ open.run.requested_by ? ' by ' + open.run.requested_by : '' }}
         </dd>
         <dt>Finished</dt>
-        <dd>{{ open.run.finished_at ? (open.run.finished_at | date: 'medium') : '—' }}</dd>
+        <dd>{{ fmt.marketDateTime(open.run.finished_at) }}</dd>
         <dt>Fill model</dt>
         <dd>{{ open.run.fill_model }}</dd>
         @if (open.run.fingerprint) {
@@ -81,6 +81,7 @@ import { OpenedRun } from './run-follower';
   `,
 })
 export class RunHeader {
+  protected readonly fmt = fmt;
   readonly opened = input.required<OpenedRun>();
   readonly title = input.required<string>();
   readonly headingId = input('run-heading');

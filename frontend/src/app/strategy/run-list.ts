@@ -1,9 +1,9 @@
-import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, input, output } from '@angular/core';
 import { RouterLink } from '@angular/router';
 
 import { signedDollars, toneOf } from './run-figures';
 import { StrategyRun } from './strategy-api';
+import { fmt } from '../shared/format';
 
 /**
  * Past runs of one kind, newest first: each opens on its page (``?run=<id>``), so a reload or
@@ -12,7 +12,7 @@ import { StrategyRun } from './strategy-api';
  */
 @Component({
   selector: 'tc2-run-list',
-  imports: [DatePipe, RouterLink],
+  imports: [RouterLink],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <section class="card" [attr.aria-labelledby]="headingId()">
@@ -47,7 +47,7 @@ import { StrategyRun } from './strategy-api';
                     [queryParams]="{ run: run.id }"
                     [attr.aria-label]="'Open ' + describe(run)"
                   >
-                    {{ run.created_at | date: 'MMM d, HH:mm:ss' }}
+                    {{ fmt.marketDateTime(run.created_at) }}
                   </a>
                 </td>
                 <td>{{ run.strategy }}</td>
@@ -103,6 +103,7 @@ import { StrategyRun } from './strategy-api';
   `,
 })
 export class RunList {
+  protected readonly fmt = fmt;
   readonly runs = input.required<readonly StrategyRun[]>();
   readonly kind = input.required<'simulate' | 'evaluate'>();
   readonly title = input('Past runs');

@@ -226,7 +226,14 @@ export class RunPage {
       },
       error: (e: unknown) => {
         this.busy.set(false);
-        this.error.set(apiErrorFrom(e));
+        const error = apiErrorFrom(e);
+        this.error.set(error);
+        // 409: the same run is still queued or running; open it rather than leave the user guessing.
+        const running = error.status === 409 ? this.runs().find((r) => r.job_id === error.details['job_id']) : undefined;
+        if (running) {
+          void this.router.navigate([], { queryParams: { run: running.id } });
+          return;
+        }
         this.focusFirstInvalid();
       },
     });

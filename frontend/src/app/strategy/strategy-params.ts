@@ -3,6 +3,8 @@ import { ReactiveFormsModule } from '@angular/forms';
 
 import { ApiError } from '../core/api';
 import { describedBy } from '../shared/form-rules';
+import { isFractionSetting, percent } from '../shared/format';
+import { PercentInput } from '../shared/percent-input';
 import { ParameterValue, ParametersForm, fieldMessages } from './run-form';
 import { StrategyParameter } from './strategy-api';
 
@@ -13,7 +15,7 @@ import { StrategyParameter } from './strategy-api';
  */
 @Component({
   selector: 'tc2-strategy-params',
-  imports: [ReactiveFormsModule],
+  imports: [ReactiveFormsModule, PercentInput],
   changeDetection: ChangeDetectionStrategy.OnPush,
   styleUrl: './run-page.css',
   template: `
@@ -38,6 +40,20 @@ import { StrategyParameter } from './strategy-api';
                 />
                 {{ parameter.name }}
               </label>
+            } @else if (inPercent(parameter)) {
+              <label [for]="id">{{ parameter.name }} <span class="muted">(%)</span></label>
+              <div class="percent">
+                <input
+                  tc2Percent
+                  type="text"
+                  inputmode="decimal"
+                  [id]="id"
+                  [formControlName]="parameter.name"
+                  [attr.aria-invalid]="messages.length > 0"
+                  [attr.aria-describedby]="describedBy(id, messages)"
+                />
+                <span aria-hidden="true">%</span>
+              </div>
             } @else {
               <label [for]="id">{{ parameter.name }}</label>
               <input
@@ -85,6 +101,15 @@ import { StrategyParameter } from './strategy-api';
     .param input[type='number'] {
       width: 100%;
     }
+    .percent {
+      display: flex;
+      align-items: center;
+      gap: 0.3rem;
+    }
+    .percent input {
+      flex: 1;
+      min-width: 0;
+    }
     .param label {
       overflow-wrap: anywhere;
     }
@@ -110,7 +135,15 @@ export class StrategyParams {
     );
   }
 
+  /** Fractions (``*_pct``) are read and typed in percent; the form keeps the fraction. */
+  protected inPercent(parameter: StrategyParameter): boolean {
+    return parameter.type === 'float' && isFractionSetting(parameter.name);
+  }
+
   protected hintOf(parameter: StrategyParameter): string {
+    if (this.inPercent(parameter)) {
+      return parameterHint(parameter);
+    }
     const bounds =
       parameter.low !== null && parameter.high !== null
         ? `, ${parameter.low} to ${parameter.high}`
@@ -129,6 +162,21 @@ export class StrategyParams {
       this.form().controls[parameter.name]?.reset(parameter.default as ParameterValue);
     }
   }
+}
+
+/** A percent parameter's hint: ``percent, default 0.15 %, 0.00 % to 5.00 % — …``. */
+export function parameterHint(parameter: StrategyParameter): string {
+  const value = (x: unknown) => (typeof x === 'number' ? percent(x) : String(x));
+  const { low, high } = parameter;
+  const bounds =
+    low !== null && high !== null
+      ? `, ${value(low)} to ${value(high)}`
+      : low !== null
+        ? `, at least ${value(low)}`
+        : high !== null
+          ? `, at most ${value(high)}`
+          : '';
+  return `percent, default ${value(parameter.default)}${bounds}${parameter.description ? ' — ' + parameter.description : ''}`;
 }
 
 /** The API fields this component shows next to its inputs (for ``tc2-error-box``'s shownFields). */

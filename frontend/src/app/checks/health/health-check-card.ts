@@ -1,4 +1,3 @@
-import { DatePipe, DecimalPipe } from '@angular/common';
 import {
   ChangeDetectionStrategy,
   Component,
@@ -24,6 +23,7 @@ import { FieldErrors, checkSymbol, describedBy, focusFirstInvalid, messagesFor }
 import { figureName, figureText } from '../figures';
 import { healthCheckRequest } from './health-check-request';
 import { HealthCheckResult, HealthCheckType, HealthChecksApi } from './health-checks-api';
+import { fmt } from '../../shared/format';
 
 /** What a card asks the page to keep in the URL: the check and the symbol and day it shows. */
 export interface HealthCheckChoice {
@@ -40,7 +40,7 @@ type ResultState = 'loading' | 'shown' | 'never' | 'unavailable';
  */
 @Component({
   selector: 'tc2-health-check-card',
-  imports: [DatePipe, DecimalPipe, ReactiveFormsModule, ErrorBox, JobProgress],
+  imports: [ReactiveFormsModule, ErrorBox, JobProgress],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <section class="card check" [class.selected]="selected()" [id]="'check-' + name()" [attr.aria-label]="name()">
@@ -118,9 +118,9 @@ type ResultState = 'loading' | 'shown' | 'never' | 'unavailable';
             <dd>{{ r.params['day_date'] }}</dd>
           }
           <dt>Last run</dt>
-          <dd>{{ r.last_updated | date: 'medium' }}</dd>
+          <dd>{{ fmt.marketDateTime(r.last_updated) }}</dd>
           <dt>Took</dt>
-          <dd>{{ r.duration_s === null ? '—' : (r.duration_s | number: '1.0-2') + ' s' }}</dd>
+          <dd>{{ fmt.duration(r.duration_s) }}</dd>
         </dl>
         @if (r.debug_messages.length) {
           <h3>Messages</h3>
@@ -172,6 +172,7 @@ type ResultState = 'loading' | 'shown' | 'never' | 'unavailable';
   `,
 })
 export class HealthCheckCard implements OnInit {
+  protected readonly fmt = fmt;
   private readonly api = inject(HealthChecksApi);
   private readonly destroyRef = inject(DestroyRef);
   private readonly injector = inject(Injector);
@@ -211,7 +212,7 @@ export class HealthCheckCard implements OnInit {
   protected readonly clientErrors = signal<FieldErrors>({});
   protected readonly runLabel = computed(() => `Run ${this.name()}${this.state() === 'never' ? '' : ' again'}`);
   protected readonly figures = computed(() =>
-    Object.entries(this.result()?.figures ?? {}).map(([name, value]) => ({ name: figureName(name), value: figureText(value) })),
+    Object.entries(this.result()?.figures ?? {}).map(([name, value]) => ({ name: figureName(name), value: figureText(value, name) })),
   );
   protected readonly otherSymbols = computed(() =>
     this.check().takes_symbol ? this.known().filter((r) => r.symbol && r.symbol !== this.shownSymbol()) : [],

@@ -69,7 +69,8 @@ describe('HealthPage', () => {
     expect(store.querySelector('.badge.status-PASSED')?.textContent?.trim()).toBe('PASSED');
     expect(store.textContent).toContain("namespace 'health_checking'");
     const figures = store.querySelector('[aria-label="STORE figures"]')!.textContent!;
-    expect(figures).toContain('bars per day');
+    expect(figures).toContain('Bars per day');
+    expect(figures).toContain('Average load (ms)');
     expect(figures).toContain('1,140');
     expect(store.querySelector('button[type="submit"]')!.textContent!.trim()).toBe('Run STORE again');
   });

@@ -9,12 +9,12 @@ import {
   breakoutSetupChart,
   daySpreadBars,
   equityCurveChart,
-  newYorkClock,
   runHistoryChart,
   runHistoryRows,
   singleRunCharts,
   stepFigures,
 } from './visual-charts';
+import { marketClock } from '../../shared/format';
 import {
   Breakout1SetupVisual,
   DaySpreadVisual,
@@ -88,6 +88,13 @@ describe('singleRunCharts', () => {
     timeline: [{ t: MON_10_00 + 5, symbol: null, message: 'start', data: null }],
   };
 
+  it('puts the symbols that traded first', () => {
+    const untraded = { candles: visual.charts['XYZ'].candles, markers: [] };
+    const charts = singleRunCharts({ ...visual, charts: { AAA: untraded, XYZ: visual.charts['XYZ'] } });
+
+    expect(charts.map((chart) => chart.symbol)).toEqual(['XYZ', 'AAA']);
+  });
+
   it('puts candles and fill markers on New York time', () => {
     const [chart] = singleRunCharts(visual);
 
@@ -107,7 +114,7 @@ describe('singleRunCharts', () => {
   });
 
   it('reads order and timeline times as New York wall-clock time', () => {
-    expect(newYorkClock(MON_10_00 + 5)).toBe('10:00:05');
+    expect(marketClock(MON_10_00 + 5)).toBe('10:00:05');
   });
 });
 
@@ -161,10 +168,11 @@ describe('runHistoryChart', () => {
     total_profit: 9.0,
   };
 
-  it('draws one profit line per strategy', () => {
+  it('draws one series of points per strategy, no line interpolated between runs', () => {
     const spec = runHistoryChart(visual);
 
     expect(spec.lines!.map((line) => line.title)).toEqual(['A', 'B']);
+    expect(spec.lines!.every((line) => line.points === true)).toBe(true);
     expect(spec.lines![1].data).toEqual([
       { time: '2024-03-03', value: 2.0 },
       { time: '2024-03-05', value: 4.0 },

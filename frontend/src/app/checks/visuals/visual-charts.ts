@@ -44,6 +44,8 @@ export function runHistoryChart(visual: RunHistoryVisual): ChartSpec {
     return {
       title: series.strategy,
       color: STRATEGY_COLORS[index % STRATEGY_COLORS.length],
+      // Runs are separate events: a point each, no line suggesting values between them.
+      points: true,
       data: [...byDay.entries()]
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([day, profit]) => ({ time: day as Time, value: round(profit, 2) })),
@@ -101,9 +103,12 @@ export function daySpreadBars(visual: DaySpreadVisual): SpreadBar[] {
 
 // --- SINGLE_RUN ----------------------------------------------------------------------------
 
-/** Each symbol's minute candles with a buy or sell marker per fill. */
+/** Each symbol's minute candles with a buy or sell marker per fill; the traded symbols first. */
 export function singleRunCharts(visual: SingleRunVisual): { symbol: string; spec: ChartSpec }[] {
-  return Object.entries(visual.charts).map(([symbol, chart]) => ({
+  const charts = Object.entries(visual.charts).sort(
+    ([, a], [, b]) => Number(b.markers.length > 0) - Number(a.markers.length > 0),
+  );
+  return charts.map(([symbol, chart]) => ({
     symbol,
     spec: {
       candles: intraday(chart.candles),
@@ -112,19 +117,6 @@ export function singleRunCharts(visual: SingleRunVisual): { symbol: string; spec
       ),
     },
   }));
-}
-
-const NEW_YORK_CLOCK = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'America/New_York',
-  hourCycle: 'h23',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
-
-/** Epoch seconds as New York wall-clock time, HH:MM:SS. */
-export function newYorkClock(epochSeconds: number): string {
-  return NEW_YORK_CLOCK.format(new Date(epochSeconds * 1000));
 }
 
 // --- BREAKOUT1_SETUP -----------------------------------------------------------------------

@@ -1,15 +1,14 @@
-import { DecimalPipe, JsonPipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
 import { RouterLink } from '@angular/router';
 
 import { Chart } from '../../shared/chart';
 import { CoverageLegend, coverageSummary, priceGraphChart } from '../../shared/price-graph';
+import { fmt } from '../../shared/format';
 import { figureName, figureText } from '../figures';
 import {
   breakoutSetupChart,
   daySpreadBars,
   equityCurveChart,
-  newYorkClock,
   runHistoryChart,
   runHistoryRows,
   singleRunCharts,
@@ -20,7 +19,7 @@ import { Visual } from './visual-json';
 /** One visual's JSON drawn for its type: the chart, and the figures and tables that go with it. */
 @Component({
   selector: 'tc2-visual-view',
-  imports: [Chart, CoverageLegend, DecimalPipe, JsonPipe, RouterLink],
+  imports: [Chart, CoverageLegend, RouterLink],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     @if (priceGraph(); as p) {
@@ -29,7 +28,7 @@ import { Visual } from './visual-json';
         <dt>Sessions</dt>
         <dd>{{ p.summary.sessions }} ({{ p.summary.withData }} with data, {{ p.summary.fullyCovered }} fully covered)</dd>
         <dt>Mean coverage</dt>
-        <dd>{{ p.summary.meanCoverage === null ? '—' : p.summary.meanCoverage + ' %' }}</dd>
+        <dd>{{ fmt.percentPoints(p.summary.meanCoverage) }}</dd>
         <dt>Missing sessions</dt>
         <dd>
           @if (p.summary.missingDays.length === 0) {
@@ -58,7 +57,7 @@ import { Visual } from './visual-json';
         <dd>{{ h.visual.runs }}</dd>
         <dt>Total profit</dt>
         <dd [class.positive]="h.visual.total_profit > 0" [class.negative]="h.visual.total_profit < 0">
-          {{ h.visual.total_profit | number: '1.2-2' }}
+          {{ fmt.money(h.visual.total_profit) }}
         </dd>
       </dl>
       @if (h.rows.length) {
@@ -73,7 +72,7 @@ import { Visual } from './visual-json';
               <tr>
                 <td>{{ row.day }}</td>
                 <td>{{ row.strategy }}</td>
-                <td class="num" [class.positive]="row.profit > 0" [class.negative]="row.profit < 0">{{ row.profit | number: '1.2-2' }}</td>
+                <td class="num" [class.positive]="row.profit > 0" [class.negative]="row.profit < 0">{{ fmt.money(row.profit) }}</td>
                 <td>
                   <a [routerLink]="[]" [queryParams]="{ visual_type: 'SINGLE_RUN', run_id: row.runId }">
                     Open run {{ row.runId.slice(0, 8) }}<span class="visually-hidden"> of {{ row.strategy }} on {{ row.day }}</span>
@@ -95,9 +94,9 @@ import { Visual } from './visual-json';
         <dt>Sessions with data</dt>
         <dd>{{ d.visual.days }}</dd>
         <dt>Mean spread</dt>
-        <dd>{{ d.visual.mean_pct === null ? '—' : (d.visual.mean_pct | number: '1.2-2') + ' %' }}</dd>
+        <dd>{{ fmt.percentPoints(d.visual.mean_pct) }}</dd>
         <dt>Median spread</dt>
-        <dd>{{ d.visual.median_pct === null ? '—' : (d.visual.median_pct | number: '1.2-2') + ' %' }}</dd>
+        <dd>{{ fmt.percentPoints(d.visual.median_pct) }}</dd>
       </dl>
       @if (d.bars.length) {
         <table class="spread" [attr.aria-label]="'DAY_SPREAD of ' + d.visual.symbol + ': sessions per day spread'">
@@ -126,7 +125,7 @@ import { Visual } from './visual-json';
         <dt>Day</dt>
         <dd>{{ r.visual.day }}</dd>
         <dt>Profit</dt>
-        <dd [class.positive]="r.visual.profit > 0" [class.negative]="r.visual.profit < 0">{{ r.visual.profit | number: '1.2-2' }}</dd>
+        <dd [class.positive]="r.visual.profit > 0" [class.negative]="r.visual.profit < 0">{{ fmt.money(r.visual.profit) }}</dd>
         <dt>Fingerprint</dt>
         <dd class="mono small">{{ r.visual.fingerprint }}</dd>
       </dl>
@@ -139,7 +138,7 @@ import { Visual } from './visual-json';
         <table>
           <thead>
             <tr>
-              <th scope="col">Submitted</th><th scope="col">Order</th><th scope="col">Symbol</th><th scope="col">Side</th>
+              <th scope="col">Submitted (ET)</th><th scope="col">Order</th><th scope="col">Symbol</th><th scope="col">Side</th>
               <th scope="col">Type</th><th scope="col" class="num">Qty</th><th scope="col" class="num">Limit</th>
               <th scope="col" class="num">Stop</th><th scope="col">Status</th><th scope="col" class="num">Filled</th>
               <th scope="col" class="num">Avg price</th><th scope="col">Reason</th>
@@ -154,11 +153,11 @@ import { Visual } from './visual-json';
                 <td [class.positive]="order.side === 'buy'" [class.negative]="order.side === 'sell'">{{ order.side }}</td>
                 <td>{{ order.type }}</td>
                 <td class="num">{{ order.qty }}</td>
-                <td class="num">{{ order.limit_price === null ? '—' : (order.limit_price | number: '1.2-4') }}</td>
-                <td class="num">{{ order.stop_price === null ? '—' : (order.stop_price | number: '1.2-4') }}</td>
+                <td class="num">{{ fmt.price(order.limit_price) }}</td>
+                <td class="num">{{ fmt.price(order.stop_price) }}</td>
                 <td>{{ order.status }}</td>
                 <td class="num">{{ order.filled_qty }}</td>
-                <td class="num">{{ order.average_fill_price === null ? '—' : (order.average_fill_price | number: '1.2-4') }}</td>
+                <td class="num">{{ fmt.price(order.average_fill_price) }}</td>
                 <td>{{ order.reason }}</td>
               </tr>
             } @empty {
@@ -172,7 +171,7 @@ import { Visual } from './visual-json';
         <div class="scroll">
           <table>
             <thead>
-              <tr><th scope="col">Time</th><th scope="col">Symbol</th><th scope="col">Decision</th><th scope="col">Data</th></tr>
+              <tr><th scope="col">Time (ET)</th><th scope="col">Symbol</th><th scope="col">Decision</th><th scope="col">Data</th></tr>
             </thead>
             <tbody>
               @for (entry of r.visual.timeline; track $index) {
@@ -180,7 +179,7 @@ import { Visual } from './visual-json';
                   <td class="mono">{{ clock(entry.t) }}</td>
                   <td>{{ entry.symbol || '—' }}</td>
                   <td>{{ entry.message }}</td>
-                  <td class="mono small">{{ entry.data ? (entry.data | json) : '' }}</td>
+                  <td class="small">{{ entry.data ? fmt.describe(entry.data) : '' }}</td>
                 </tr>
               } @empty {
                 <tr><td colspan="4" class="muted">The strategy recorded no decisions.</td></tr>
@@ -197,7 +196,7 @@ import { Visual } from './visual-json';
         <dt>Symbol</dt>
         <dd>{{ b.visual.symbol }}</dd>
         <dt>Moment</dt>
-        <dd>{{ b.visual.day }} {{ b.visual.at }} New York</dd>
+        <dd>{{ b.visual.day }} {{ b.visual.at }} ET</dd>
         <dt>Grade</dt>
         <dd><span class="badge" [class]="'badge ' + (b.visual.grade === 'PASS' ? 'status-PASSED' : 'status-FAILED')">{{ b.visual.grade }}</span> {{ b.visual.reason }}</dd>
         <dt>Status</dt>
@@ -209,7 +208,7 @@ import { Visual } from './visual-json';
           @for (step of b.steps; track $index) {
             <li>
               <span class="badge" [class]="'badge ' + (step.passed ? 'status-PASSED' : 'status-FAILED')">{{ step.passed ? 'passed' : 'failed' }}</span>
-              {{ step.name }}
+              {{ fmt.label(step.name) }}
               @for (figure of step.figures; track figure.name) {
                 <span class="muted small"> · {{ figure.name }} {{ figure.value }}</span>
               }
@@ -279,7 +278,7 @@ export class VisualView {
           steps: visual.steps.map((step) => ({
             name: step.step,
             passed: step.passed,
-            figures: stepFigures(step).map((f) => ({ name: figureName(f.name), value: figureText(f.value) })),
+            figures: stepFigures(step).map((f) => ({ name: figureName(f.name), value: figureText(f.value, f.name) })),
           })),
         }
       : null;
@@ -292,13 +291,15 @@ export class VisualView {
           spec: equityCurveChart(visual),
           performance: Object.entries(visual.performance ?? {}).map(([name, value]) => ({
             name: figureName(name),
-            value: figureText(value),
+            value: figureText(value, name),
           })),
         }
       : null;
   });
 
+  protected readonly fmt = fmt;
+
   protected clock(epochSeconds: number): string {
-    return newYorkClock(epochSeconds);
+    return fmt.marketClock(epochSeconds);
   }
 }

@@ -83,7 +83,7 @@ describe('VisualsPage', () => {
     stored().flush(null, { status: 204, statusText: 'No Content' });
     await fixture.whenStable();
 
-    expect(text()).toContain('No RUN_HISTORY for simulated has been generated yet');
+    expect(text()).toContain('No Run history for simulated has been generated yet');
   });
 
   it('asks for nothing stored until the request names a visual', async () => {

@@ -1,4 +1,3 @@
-import { DatePipe, JsonPipe } from '@angular/common';
 import {
   ChangeDetectionStrategy,
   Component,
@@ -47,6 +46,7 @@ import {
   VisualTypeName,
   VisualsApi,
 } from './visuals-api';
+import { fmt } from '../../shared/format';
 
 type ShownState = 'idle' | 'loading' | 'never' | 'shown';
 
@@ -59,7 +59,7 @@ const DEFAULT_TYPE: VisualTypeName = 'PRICE_GRAPH';
  */
 @Component({
   selector: 'tc2-visuals-page',
-  imports: [DatePipe, JsonPipe, ReactiveFormsModule, RouterLink, ErrorBox, JobProgress, VisualView],
+  imports: [ReactiveFormsModule, RouterLink, ErrorBox, JobProgress, VisualView],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <h1>Visuals</h1>
@@ -166,15 +166,15 @@ const DEFAULT_TYPE: VisualTypeName = 'PRICE_GRAPH';
           <p class="muted" role="status">Loading the stored visual…</p>
         }
         @case ('never') {
-          <p class="muted" role="status">No {{ asked()?.visual_type }} {{ askedLabel() }} has been generated yet: generate it.</p>
+          <p class="muted" role="status">No {{ fmt.label(asked()?.visual_type ?? '') }} {{ askedLabel() }} has been generated yet: generate it.</p>
         }
         @case ('shown') {
           @if (shown(); as result) {
             <h2>
-              {{ result.visual_type }} <small class="muted">{{ result.key }}</small>
+              {{ fmt.label(result.visual_type) }} <small class="muted">{{ result.key }}</small>
             </h2>
             <p class="muted generated">
-              Generated at <time [attr.datetime]="result.last_updated">{{ result.last_updated | date: 'medium' }}</time>
+              Generated at <time [attr.datetime]="result.last_updated">{{ fmt.marketDateTime(result.last_updated) }}</time>
               @if (generation.busy()) {
                 · a new one is being generated
               }
@@ -182,7 +182,7 @@ const DEFAULT_TYPE: VisualTypeName = 'PRICE_GRAPH';
             @if (knownVisual()) {
               <tc2-visual-view [visual]="visualOf(result)" />
             } @else {
-              <pre>{{ result.visual | json }}</pre>
+              <p class="muted">This panel cannot draw a {{ fmt.label(result.visual_type) }} visual yet; the API serves its data (GET /api/visuals/get).</p>
             }
           }
         }
@@ -196,16 +196,16 @@ const DEFAULT_TYPE: VisualTypeName = 'PRICE_GRAPH';
       <h2>Stored visuals</h2>
       <table>
         <thead>
-          <tr><th scope="col">Visual</th><th scope="col">Shows</th><th scope="col">Generated</th></tr>
+          <tr><th scope="col">Visual</th><th scope="col">Shows</th><th scope="col">Generated (ET)</th></tr>
         </thead>
         <tbody>
           @for (stored of storedVisuals(); track stored.visual_type + stored.key) {
             <tr>
               <td>
-                <a [routerLink]="[]" [queryParams]="storedParams(stored)">{{ stored.visual_type }}</a>
+                <a [routerLink]="[]" [queryParams]="storedParams(stored)">{{ fmt.label(stored.visual_type) }}</a>
               </td>
               <td class="mono">{{ stored.key }}</td>
-              <td>{{ stored.last_updated | date: 'medium' }}</td>
+              <td>{{ fmt.marketDateTime(stored.last_updated) }}</td>
             </tr>
           } @empty {
             <tr><td colspan="3" class="muted">No visual has been generated yet.</td></tr>
@@ -224,6 +224,7 @@ const DEFAULT_TYPE: VisualTypeName = 'PRICE_GRAPH';
   `,
 })
 export class VisualsPage {
+  protected readonly fmt = fmt;
   private readonly api = inject(VisualsApi);
   private readonly router = inject(Router);
   private readonly route = inject(ActivatedRoute);

@@ -145,7 +145,7 @@ describe('DataPage', () => {
     expect(stub?.textContent).toContain('2 candles');
     expect(chart.textContent).toContain('1 without data');
     expect(chart.textContent).toContain('2026-11-18');
-    expect(chart.textContent).toContain('2026-11-20 95.4 %');
+    expect(chart.textContent).toContain('2026-11-20 95.38 %');
   });
 
   it('charts another symbol on request', () => {

@@ -1,4 +1,3 @@
-import { DatePipe, DecimalPipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal, untracked } from '@angular/core';
 import { Subscription } from 'rxjs';
 
@@ -8,6 +7,7 @@ import { ErrorBox } from '../../shared/error-box';
 import { JobProgress } from '../../shared/job-progress';
 import { JobRun } from '../../shared/job-run';
 import { CoverageLegend, PriceGraph, asPriceGraph, partialSessions, priceGraphChart } from '../../shared/price-graph';
+import { fmt } from '../../shared/format';
 
 /**
  * One symbol's PRICE_GRAPH visual: daily candles over per-session coverage. The stored visual is
@@ -16,13 +16,13 @@ import { CoverageLegend, PriceGraph, asPriceGraph, partialSessions, priceGraphCh
  */
 @Component({
   selector: 'tc2-price-coverage-chart',
-  imports: [Chart, CoverageLegend, ErrorBox, JobProgress, DatePipe, DecimalPipe],
+  imports: [Chart, CoverageLegend, ErrorBox, JobProgress],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <div class="chart-head">
       <h3>{{ symbol() }}: daily prices and coverage</h3>
       @if (generatedAt(); as at) {
-        <span class="muted small">generated {{ at | date: 'medium' }}</span>
+        <span class="muted small">generated {{ fmt.marketDateTime(at) }}</span>
       }
       <button type="button" class="secondary" [disabled]="generation.busy()" (click)="generate()">Regenerate chart</button>
     </div>
@@ -49,7 +49,7 @@ import { CoverageLegend, PriceGraph, asPriceGraph, partialSessions, priceGraphCh
         @if (partial().length) {
           ; {{ partial().length }} incomplete, worst:
           @for (point of partial().slice(0, 5); track point.time) {
-            <span class="mono small">{{ point.time }} {{ point.value | number: '1.0-1' }} %</span>{{ $last ? '' : ',' }}
+            <span class="mono small">{{ point.time }} {{ fmt.percentPoints(point.value) }}</span>{{ $last ? '' : ',' }}
           }
         }
       </p>
@@ -71,6 +71,7 @@ import { CoverageLegend, PriceGraph, asPriceGraph, partialSessions, priceGraphCh
   `,
 })
 export class PriceCoverageChart {
+  protected readonly fmt = fmt;
   private readonly api = inject(ApiClient);
 
   readonly symbol = input.required<string>();

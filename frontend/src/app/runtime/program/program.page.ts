@@ -1,4 +1,3 @@
-import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { RouterLink } from '@angular/router';
@@ -10,6 +9,7 @@ import { ErrorBox } from '../../shared/error-box';
 import { StaffOnly } from '../../shared/staff-only';
 import { ConfirmStep } from '../confirm-step';
 import { formatDuration } from './durations';
+import { fmt } from '../../shared/format';
 
 /** How often the program's status is read (it publishes every 2 s). */
 export const PROGRAM_POLL_MS = 3_000;
@@ -34,7 +34,7 @@ const STATE_TONE: Record<string, 'good' | 'busy' | 'bad'> = {
  */
 @Component({
   selector: 'tc2-program-page',
-  imports: [DatePipe, RouterLink, ErrorBox, StaffOnly, ConfirmStep],
+  imports: [RouterLink, ErrorBox, StaffOnly, ConfirmStep],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <h1>Program</h1>
@@ -59,7 +59,7 @@ const STATE_TONE: Record<string, 'good' | 'busy' | 'bad'> = {
         } @else {
           <dl class="facts">
             <dt>Process</dt><dd>pid {{ s.pid ?? '—' }} on {{ s.host ?? '—' }}</dd>
-            <dt>Started</dt><dd>{{ s.started_at ? (s.started_at * 1000 | date: 'medium') : '—' }}</dd>
+            <dt>Started</dt><dd>{{ fmt.marketDateTime(s.started_at) }}</dd>
             <dt>Uptime</dt><dd>{{ uptime(s.started_at ?? null) }}</dd>
             <dt>Lock owner</dt><dd><code>{{ s.lock_owner ?? 'none' }}</code></dd>
             <dt>Start conditions met</dt><dd>{{ s.conditions?.length ? s.conditions!.join(', ') : 'none yet' }}</dd>
@@ -150,6 +150,7 @@ const STATE_TONE: Record<string, 'good' | 'busy' | 'bad'> = {
   `,
 })
 export class ProgramPage {
+  protected readonly fmt = fmt;
   private readonly api = inject(ApiClient);
   protected readonly user = inject(CurrentUser);
 
@@ -208,7 +209,7 @@ export class ProgramPage {
       next: () => {
         this.restarting.set(false);
         this.restartNote.set(
-          `Restart requested at ${new Date().toLocaleTimeString()}; the components below stop and start again in a few seconds.`,
+          `Restart requested at ${fmt.marketClock(new Date())} ET; the components below stop and start again in a few seconds.`,
         );
       },
       error: (failure: unknown) => {

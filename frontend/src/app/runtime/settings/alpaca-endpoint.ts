@@ -1,4 +1,13 @@
-import { ChangeDetectionStrategy, Component, computed, inject, linkedSignal, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  ElementRef,
+  computed,
+  inject,
+  linkedSignal,
+  signal,
+  viewChild,
+} from '@angular/core';
 
 import { Schemas } from '../../core/api';
 import { ErrorBox } from '../../shared/error-box';
@@ -14,7 +23,8 @@ export const LIVE_REFUSED =
 /**
  * Paper or live: choosing the other endpoint asks for an explicit confirmation (for live, also a
  * tick acknowledging real money). When the server does not allow live trading, choosing live shows
- * that refusal at once and sends nothing; should the server refuse anyway, its message shows too.
+ * that refusal at once, sends nothing and puts the choice back on the endpoint in use; should the
+ * server refuse anyway, its message shows and the choice goes back too.
  */
 @Component({
   selector: 'tc2-alpaca-endpoint',
@@ -34,23 +44,23 @@ export const LIVE_REFUSED =
       <fieldset>
         <legend>Send orders to</legend>
         <div class="choice">
-          <input type="radio" id="endpoint-paper" name="alpaca-endpoint" value="paper" [checked]="chosen() === 'paper'"
+          <input #paper type="radio" id="endpoint-paper" name="alpaca-endpoint" value="paper" [checked]="chosen() === 'paper'"
                  (change)="choose('paper')" />
           <label for="endpoint-paper">Paper — simulated money</label>
         </div>
         <div class="choice">
-          <input type="radio" id="endpoint-live" name="alpaca-endpoint" value="live" [checked]="chosen() === 'live'"
+          <input #live type="radio" id="endpoint-live" name="alpaca-endpoint" value="live" [checked]="chosen() === 'live'"
                  (change)="choose('live')" />
           <label for="endpoint-live">Live — real money</label>
         </div>
       </fieldset>
+      @if (refusal()) {
+        <div class="error-box" role="alert">
+          <strong>{{ refused }}</strong> Nothing was changed; orders still go to the {{ current() }} endpoint.
+          <div class="keep"><button type="button" class="secondary" (click)="refusal.set(false)">Dismiss</button></div>
+        </div>
+      }
       @if (chosen() !== current()) {
-        @if (chosen() === 'live' && !allowed()) {
-          <div class="error-box" role="alert">
-            <strong>{{ refused }}</strong> Nothing was changed.
-            <div class="keep"><button type="button" class="secondary" (click)="choose(current())">Keep {{ current() }}</button></div>
-          </div>
-        } @else {
           <div class="confirm-box" role="group" aria-label="Confirm the endpoint change">
             @if (chosen() === 'live') {
               <p><strong>Switch to LIVE trading?</strong> From now on every order TC2 places goes to Alpaca's live endpoint and spends real money.</p>
@@ -65,7 +75,6 @@ export const LIVE_REFUSED =
               <button type="button" class="secondary" (click)="choose(current())">Cancel</button>
             </div>
           </div>
-        }
       }
       @for (message of endpointMessages(); track $index) {
         <p class="field-error" role="alert">{{ message }}</p>
@@ -96,14 +105,26 @@ export class AlpacaEndpointSetting {
   protected readonly allowed = computed(() => this.store.settings()?.live_trading_allowed ?? false);
   protected readonly chosen = linkedSignal<Endpoint>(() => this.current());
   protected readonly acknowledged = signal(false);
+  /** Live was chosen on a server that does not allow it. */
+  protected readonly refusal = signal(false);
   protected readonly saving = new SettingsSave();
+  private readonly paperRadio = viewChild.required<ElementRef<HTMLInputElement>>('paper');
+  private readonly liveRadio = viewChild.required<ElementRef<HTMLInputElement>>('live');
   protected readonly endpointMessages = computed(() => fieldMessagesUnder(this.saving.error(), 'alpaca_endpoint'));
   protected readonly shownFields = computed(() => fieldNamesUnder(this.saving.error(), 'alpaca_endpoint'));
 
   protected choose(endpoint: Endpoint): void {
-    this.chosen.set(endpoint);
     this.acknowledged.set(false);
     this.saving.clear();
+    this.refusal.set(endpoint === 'live' && !this.allowed() && this.current() !== 'live');
+    this.chosen.set(this.refusal() ? this.current() : endpoint);
+    this.showChosen();
+  }
+
+  /** The radios show what is chosen, also when the browser ticked one the page refused. */
+  private showChosen(): void {
+    this.paperRadio().nativeElement.checked = this.chosen() === 'paper';
+    this.liveRadio().nativeElement.checked = this.chosen() === 'live';
   }
 
   protected apply(): void {
@@ -115,6 +136,11 @@ export class AlpacaEndpointSetting {
       { alpaca_endpoint: endpoint },
       (settings) => `Orders now go to the ${settings.alpaca_endpoint ?? endpoint} endpoint.`,
       () => this.acknowledged.set(false),
+      () => {
+        this.chosen.set(this.current());
+        this.acknowledged.set(false);
+        this.showChosen();
+      },
     );
   }
 }

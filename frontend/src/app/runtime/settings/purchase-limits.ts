@@ -1,4 +1,3 @@
-import { CurrencyPipe, DecimalPipe } from '@angular/common';
 import {
   ChangeDetectionStrategy,
   Component,
@@ -22,6 +21,7 @@ import {
   requiredProblem,
 } from '../../shared/form-rules';
 import { SettingsSave, SettingsStore } from './settings-store';
+import { fmt } from '../../shared/format';
 
 /** The engine's rule for strategy ids (tc2/env/trading_settings.py STRATEGY_ID_PATTERN). */
 export const STRATEGY_ID_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -73,7 +73,7 @@ interface StrategyLimitRow {
  */
 @Component({
   selector: 'tc2-purchase-limits',
-  imports: [ReactiveFormsModule, ErrorBox, DecimalPipe, CurrencyPipe],
+  imports: [ReactiveFormsModule, ErrorBox],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <section class="card" aria-labelledby="limits-title">
@@ -128,8 +128,8 @@ interface StrategyLimitRow {
             @for (row of rows(); track row.id) {
               <tr>
                 <th scope="row" class="mono">{{ row.id }}</th>
-                <td class="num">{{ row.pct | number: '1.0-4' }} % <span class="muted small">{{ row.overridden.pct ? 'override' : 'default' }}</span></td>
-                <td class="num">{{ row.usd | currency: 'USD' }} <span class="muted small">{{ row.overridden.usd ? 'override' : 'default' }}</span></td>
+                <td class="num">{{ fmt.percentPoints(row.pct) }} <span class="muted small">{{ row.overridden.pct ? 'override' : 'default' }}</span></td>
+                <td class="num">{{ fmt.money(row.usd) }} <span class="muted small">{{ row.overridden.usd ? 'override' : 'default' }}</span></td>
                 <td class="actions">
                   <button type="button" class="secondary" [attr.aria-label]="'Edit the limits of ' + row.id" (click)="edit(row.id)">Edit</button>
                   @if (row.overridden.pct || row.overridden.usd) {
@@ -198,6 +198,7 @@ interface StrategyLimitRow {
   `,
 })
 export class PurchaseLimits {
+  protected readonly fmt = fmt;
   private readonly store = inject(SettingsStore);
   private readonly api = inject(ApiClient);
 

@@ -1,10 +1,15 @@
-import { Injectable, inject, signal } from '@angular/core';
-import { Observable, tap } from 'rxjs';
+import { DestroyRef, Injectable, inject, signal } from '@angular/core';
+import { Observable, Subscription, switchMap, take, takeWhile, tap, timer } from 'rxjs';
 
-import { ApiClient, ApiError, Schemas, apiErrorFrom } from '../../core/api';
+import { ApiClient, ApiError, Job, Schemas, apiErrorFrom } from '../../core/api';
 
 export type TradingSettings = Schemas['SettingsOutput'];
 export type SettingsChanges = Schemas['PatchedSettingsInputRequest'];
+export type SettingsDelivery = Schemas['SettingsDelivery'];
+
+/** How often, and how long, the page asks whether a change has reached the program. */
+export const DELIVERY_POLL_MS = 1_000;
+export const DELIVERY_POLL_LIMIT = 30;
 
 /**
  * The Settings page's state: the trading settings as last read or saved. Each section sends its
@@ -14,21 +19,55 @@ export type SettingsChanges = Schemas['PatchedSettingsInputRequest'];
 @Injectable()
 export class SettingsStore {
   private readonly api = inject(ApiClient);
+  private readonly destroyRef = inject(DestroyRef);
+  private watching: Subscription | null = null;
 
   readonly settings = signal<TradingSettings | null>(null);
   readonly loadError = signal<ApiError | null>(null);
+  /** The jobs collecting the history of the symbols the last change added. */
+  readonly historyJobs = signal<Job[]>([]);
+
+  constructor() {
+    this.destroyRef.onDestroy(() => this.watching?.unsubscribe());
+  }
 
   load(): void {
     this.loadError.set(null);
     this.api.get('/api/settings').subscribe({
-      next: (settings) => this.settings.set(settings),
+      next: (settings) => this.show(settings),
       error: (failure: unknown) => this.loadError.set(apiErrorFrom(failure)),
     });
   }
 
-  /** PATCH ``changes``; on success the stored settings replace the shown ones. */
+  /**
+   * PATCH ``changes``; on success the stored settings replace the shown ones, and the page
+   * follows the change until the running program has applied it.
+   */
   update(changes: SettingsChanges): Observable<TradingSettings> {
-    return this.api.patch('/api/settings', changes).pipe(tap((settings) => this.settings.set(settings)));
+    return this.api.patch('/api/settings', changes).pipe(
+      tap((update) => {
+        if (update.history_jobs?.length) {
+          this.historyJobs.set(update.history_jobs);
+        }
+        this.show(update);
+      }),
+    );
+  }
+
+  private show(settings: TradingSettings): void {
+    this.settings.set(settings);
+    this.watching?.unsubscribe();
+    if (settings.delivery.state !== 'pending') {
+      return;
+    }
+    // Components look for a new version every few seconds; ask until one of them is late.
+    this.watching = timer(DELIVERY_POLL_MS, DELIVERY_POLL_MS)
+      .pipe(
+        take(DELIVERY_POLL_LIMIT),
+        switchMap(() => this.api.get('/api/settings')),
+        takeWhile((latest) => latest.delivery.state === 'pending', true),
+      )
+      .subscribe({ next: (latest) => this.settings.set(latest), error: () => undefined });
   }
 }
 
@@ -49,11 +88,15 @@ export class SettingsSave {
     this.saved.set(null);
   }
 
-  /** Send ``changes``; ``note`` says what was saved, then ``done`` runs with the stored settings. */
+  /**
+   * Send ``changes``; ``note`` says what was saved, then ``done`` runs with the stored settings
+   * (or ``failed`` after a refusal).
+   */
   save(
     changes: SettingsChanges,
     note: string | ((settings: TradingSettings) => string),
     done: (settings: TradingSettings) => void = () => undefined,
+    failed: () => void = () => undefined,
   ): void {
     this.busy.set(true);
     this.clear();
@@ -66,6 +109,7 @@ export class SettingsSave {
       error: (failure: unknown) => {
         this.busy.set(false);
         this.error.set(apiErrorFrom(failure));
+        failed();
       },
     });
   }

@@ -18,9 +18,13 @@ function stored(overrides: Partial<TradingSettings> = {}): TradingSettings {
     live_trading_allowed: false,
     updated_at: null,
     updated_by: null,
+    delivery: { state: 'applied', version: 1, components: { 'data-collector': 1, 'bar-streamer': 1 }, message: 'The running program uses these settings.' },
     ...overrides,
   };
 }
+
+const PENDING = { state: 'pending', version: 2, components: { 'data-collector': 1, 'bar-streamer': 2 }, message: 'Waiting for data-collector to apply them.' } as const;
+const APPLIED = { state: 'applied', version: 2, components: { 'data-collector': 2, 'bar-streamer': 2 }, message: 'The running program uses these settings.' } as const;
 
 const INVALID = { code: 'validation_failed', message: 'Settings are invalid; nothing was changed.' };
 
@@ -68,6 +72,10 @@ describe('SettingsPage', () => {
 
   function fieldErrors(): string[] {
     return fieldErrorTexts(element);
+  }
+
+  function delivery(): string {
+    return element.querySelector('[data-testid="settings-delivery"]')?.textContent?.replace(/\s+/g, ' ') ?? '';
   }
 
   beforeEach(() => {
@@ -122,7 +130,7 @@ describe('SettingsPage', () => {
     fixture.detectChanges();
 
     expect([...element.querySelectorAll('.chip .mono')].map((s) => s.textContent)).toContain('BRK.B');
-    expect(element.querySelector('[role="status"]')?.textContent).toContain('Added NVDA, BRK.B.');
+    expect(element.querySelector('[role="status"]')?.textContent).toContain('Added NVDA, BRK.B; collecting their history now.');
     expect((element.querySelector('#new-symbols') as HTMLInputElement).value).toBe('');
   });
 
@@ -167,8 +175,11 @@ describe('SettingsPage', () => {
     expect(element.querySelector('.error-box')?.textContent).toContain(LIVE_REFUSED);
     expect([...element.querySelectorAll('button')].some((b) => b.textContent?.includes('Switch to live'))).toBe(false);
     http.expectNone('/api/settings');
-    click('Keep paper');
+    // The choice goes back to the endpoint in use while the refusal stays in view.
     expect((element.querySelector('#endpoint-paper') as HTMLInputElement).checked).toBe(true);
+    expect(live.checked).toBe(false);
+    click('Dismiss');
+    expect(element.querySelector('.error-box')).toBeNull();
   });
 
   it('switches to live only after an explicit confirmation', () => {
@@ -208,6 +219,55 @@ describe('SettingsPage', () => {
     fixture.detectChanges();
 
     expect(fieldErrors()).toContain('live trading is disabled on this deployment; set TC2_ALLOW_LIVE=1 to allow it');
+    expect((element.querySelector('#endpoint-paper') as HTMLInputElement).checked).toBe(true);
+    expect((element.querySelector('#endpoint-live') as HTMLInputElement).checked).toBe(false);
+  });
+
+  it('says when a saved change has reached the running program', async () => {
+    vi.useFakeTimers();
+    try {
+      start();
+      expect(delivery()).toContain('In use by the running program.');
+
+      type('#new-symbols', 'nvda');
+      click('Add');
+      patch().flush({ ...stored({ symbols: ['SPY', 'QQQ', 'TXN', 'NVDA'], delivery: PENDING }), history_jobs: [] });
+      fixture.detectChanges();
+      expect(delivery()).toContain('On its way to the running program');
+      expect(delivery()).toContain('Waiting for data-collector');
+
+      await vi.advanceTimersByTimeAsync(1_000);
+      http.expectOne('/api/settings').flush(stored({ symbols: ['SPY', 'QQQ', 'TXN', 'NVDA'], delivery: APPLIED }));
+      fixture.detectChanges();
+      expect(delivery()).toContain('In use by the running program.');
+      await vi.advanceTimersByTimeAsync(5_000);
+      http.expectNone('/api/settings'); // it stops asking once the change has arrived
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('shows the job collecting the history of an added symbol', () => {
+    start();
+    type('#new-symbols', 'NVDA');
+    click('Add');
+    const job = {
+      id: 'j1', type: 'data_catch_up', params: { symbols: ['NVDA'] }, status: 'queued', progress: 0,
+      progress_message: '', result: null, error: '', cancel_requested: false, worker: '',
+      created_at: '2026-12-07T14:30:00Z', started_at: null, finished_at: null, requested_by: 'admin',
+    } as const;
+    patch().flush({ ...stored({ symbols: ['SPY', 'QQQ', 'TXN', 'NVDA'] }), history_jobs: [job] });
+    fixture.detectChanges();
+
+    expect(element.textContent).toContain('Added NVDA; collecting its history now.');
+    expect(element.textContent).toContain('Collecting the history of NVDA');
+    expect(element.querySelector('[aria-label="Job data_catch_up queued"]')).not.toBeNull();
+    http.match('/api/jobs/j1').forEach((request) => request.flush({ ...job, status: 'succeeded', progress: 100 }));
+  });
+
+  it('says the program picks up the settings when it starts, while it is stopped', () => {
+    start(stored({ delivery: { state: 'program_stopped', version: 3, components: {}, message: 'TC2Program is not running; it uses these settings when it starts.' } }));
+    expect(delivery()).toContain('it uses these settings when it starts');
   });
 
   it('lists every strategy with the limit that applies to it', () => {
@@ -217,8 +277,8 @@ describe('SettingsPage', () => {
       [...row.querySelectorAll('th, td')].slice(0, 3).map((cell) => cell.textContent?.replace(/\s+/g, ' ').trim()),
     );
     expect(rows).toEqual([
-      ['breakout1', '20 % default', '$2,500.00 override'],
-      ['swing_momentum', '20 % default', '$6,000.00 default'],
+      ['breakout1', '20.00 % default', '$2,500.00 override'],
+      ['swing_momentum', '20.00 % default', '$6,000.00 default'],
     ]);
     expect((element.querySelector('#default-pct') as HTMLInputElement).value).toBe('20');
   });

@@ -1,18 +1,19 @@
-import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
 
 import { CurrentUser } from '../../core/current-user';
 import { ErrorBox } from '../../shared/error-box';
 import { StaffOnly } from '../../shared/staff-only';
+import { marketDateTime } from '../../shared/format';
 import { AlpacaEndpointSetting } from './alpaca-endpoint';
 import { PurchaseLimits } from './purchase-limits';
+import { SettingsDelivery } from './settings-delivery';
 import { SettingsStore } from './settings-store';
 import { SymbolUniverse } from './symbol-universe';
 
 /** The trader's settings: symbol universe, Alpaca endpoint, maximum purchase per strategy. */
 @Component({
   selector: 'tc2-settings-page',
-  imports: [DatePipe, ErrorBox, StaffOnly, SymbolUniverse, AlpacaEndpointSetting, PurchaseLimits],
+  imports: [ErrorBox, StaffOnly, SettingsDelivery, SymbolUniverse, AlpacaEndpointSetting, PurchaseLimits],
   providers: [SettingsStore],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
@@ -24,12 +25,14 @@ import { SymbolUniverse } from './symbol-universe';
     @if (store.settings(); as settings) {
       <p class="muted">
         @if (settings.updated_at) {
-          Last changed {{ settings.updated_at | date: 'medium' }} by {{ settings.updated_by ?? 'unknown' }}.
+          Last changed {{ time(settings.updated_at) }} by {{ settings.updated_by ?? 'unknown' }}.
         } @else {
           The defaults; nothing was changed yet.
         }
-        Every change is checked by the server; a refused change leaves everything as it was.
+        Every change is checked by the server; a refused change leaves everything as it was. A
+        saved change reaches the running program within seconds, without a restart.
       </p>
+      <tc2-settings-delivery />
       <tc2-staff-only action="change the settings; you can read them" />
       <!-- A disabled fieldset disables every control inside it: the settings stay readable. -->
       <fieldset class="plain" [disabled]="!user.isStaff()">
@@ -45,6 +48,7 @@ import { SymbolUniverse } from './symbol-universe';
 export class SettingsPage {
   protected readonly store = inject(SettingsStore);
   protected readonly user = inject(CurrentUser);
+  protected readonly time = marketDateTime;
 
   constructor() {
     this.store.load();

@@ -93,7 +93,11 @@ export class SymbolUniverse {
     if (problems.length) {
       return;
     }
-    this.saving.save({ symbols: [...current, ...fresh] }, `Added ${fresh.join(', ')}.`, () => this.form.reset());
+    this.saving.save(
+      { symbols: [...current, ...fresh] },
+      `Added ${fresh.join(', ')}; collecting ${fresh.length === 1 ? 'its' : 'their'} history now.`,
+      () => this.form.reset(),
+    );
   }
 
   protected remove(symbol: string): void {

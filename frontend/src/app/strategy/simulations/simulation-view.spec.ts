@@ -111,8 +111,8 @@ describe('simulation view', () => {
 
   it('writes the decisions in New York time with their figures', () => {
     expect(timelineRows(runRecord())).toEqual([
-      { time: '09:30:00', symbol: 'all', message: 'viable', details: 'scores (SPY 1)' },
-      { time: '09:30:30', symbol: 'SPY', message: 'bid', details: 'price 601.2 · qty 10' },
+      { time: '09:30:00', symbol: 'all', message: 'viable', details: 'Scores (SPY 1)' },
+      { time: '09:30:30', symbol: 'SPY', message: 'bid', details: 'Price 601.20 · Quantity 10' },
     ]);
   });
 });

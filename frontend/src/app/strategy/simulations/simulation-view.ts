@@ -145,7 +145,7 @@ export function simulationChart(
   return {
     candles,
     markers: onCandles(fillMarkers(record.fills, symbol), candles),
-    histograms: [{ title: 'Volume', data: volumes(days), pane: 1 }],
+    histograms: [{ title: 'Volume', data: volumes(days), pane: 1, volume: true }],
   };
 }
 

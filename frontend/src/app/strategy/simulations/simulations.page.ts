@@ -124,13 +124,22 @@ export class SimulationsPage {
   protected readonly chartError = signal<ApiError | null>(null);
 
   protected readonly record = computed(() => asRunRecord(this.page.opened()?.run.result));
-  /** The symbol charted: the first of the run's, unless another of them was chosen. */
-  protected readonly chartSymbol = linkedSignal<ReturnType<typeof asRunRecord>, string>({
-    source: this.record,
-    computation: (record, previous) =>
-      record && !record.symbols.includes(previous?.value ?? '')
-        ? firstChartSymbol(record)
-        : (previous?.value ?? ''),
+  /**
+   * The symbol charted: a newly opened run opens on the first symbol it traded (LongShort trades
+   * one of its two); another of its symbols stays chosen while the same run is open.
+   */
+  protected readonly chartSymbol = linkedSignal<
+    { runId: string | null; record: ReturnType<typeof asRunRecord> },
+    string
+  >({
+    source: () => ({ runId: this.page.opened()?.run.id ?? null, record: this.record() }),
+    computation: ({ runId, record }, previous) => {
+      if (!record) {
+        return previous?.value ?? '';
+      }
+      const sameRun = previous !== undefined && previous.source.runId === runId;
+      return sameRun && record.symbols.includes(previous.value) ? previous.value : firstChartSymbol(record);
+    },
   });
   protected readonly metrics = computed(() => {
     const record = this.record();

@@ -3,7 +3,8 @@ import { RouterLink } from '@angular/router';
 
 import { ApiError, apiErrorFrom } from '../../core/api';
 import { ErrorBox } from '../../shared/error-box';
-import { StrategyApi, StrategyDescription } from '../strategy-api';
+import { isFractionSetting, percent } from '../../shared/format';
+import { StrategyApi, StrategyDescription, StrategyParameter } from '../strategy-api';
 import { StrategyFiles } from './strategy-files';
 
 /**
@@ -111,9 +112,9 @@ import { StrategyFiles } from './strategy-files';
                         <code>{{ parameter.name }}</code>
                       </th>
                       <td>{{ parameter.type }}</td>
-                      <td class="num">{{ parameter.default }}</td>
-                      <td class="num">{{ parameter.low ?? '—' }}</td>
-                      <td class="num">{{ parameter.high ?? '—' }}</td>
+                      <td class="num">{{ shown(parameter, parameter.default) }}</td>
+                      <td class="num">{{ shown(parameter, parameter.low) }}</td>
+                      <td class="num">{{ shown(parameter, parameter.high) }}</td>
                       <td>{{ parameter.description || '—' }}</td>
                     </tr>
                   }
@@ -191,6 +192,16 @@ import { StrategyFiles } from './strategy-files';
   `,
 })
 export class StrategiesPage {
+  /** A parameter's value as the forms show it: fractions (``*_pct``) in percent. */
+  protected shown(parameter: StrategyParameter, value: unknown): string {
+    if (value === null || value === undefined) {
+      return '—';
+    }
+    return parameter.type === 'float' && typeof value === 'number' && isFractionSetting(parameter.name)
+      ? percent(value)
+      : String(value);
+  }
+
   private readonly api = inject(StrategyApi);
   protected readonly strategies = signal<StrategyDescription[] | null>(null);
   protected readonly error = signal<ApiError | null>(null);
