@@ -3,6 +3,7 @@ import { ComponentFixture, TestBed } from '@angular/core/testing';
 
 import { Job } from '../core/api';
 import { buttonNamed, setUpPageTesting } from '../shared/testing/dom';
+import { signInAs } from '../shared/testing/roles';
 import { jobSubject, parameterRows, resultRows } from './job-subject';
 import { JobsPage } from './jobs.page';
 
@@ -113,6 +114,7 @@ describe('JobsPage', () => {
   });
 
   it('cancels a job that has not ended', () => {
+    signInAs('staff');
     list([job({ status: 'running', progress: 40, result: null, finished_at: null })]);
 
     buttonNamed(element, 'Cancel Simulation breakout1 · SPY · 2026-12-04').click();
@@ -120,6 +122,13 @@ describe('JobsPage', () => {
     list([job({ status: 'canceled' })]);
 
     expect(cells()[0][2]).toBe('canceled');
+    expect(element.querySelectorAll('tbody button').length).toBe(0);
+  });
+
+  it("offers a viewer no cancel for another user's job", () => {
+    signInAs('user');
+    list([job({ status: 'running', progress: 40, result: null, finished_at: null })]);
+
     expect(element.querySelectorAll('tbody button').length).toBe(0);
   });
 });
