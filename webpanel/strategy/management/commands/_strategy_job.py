@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from tc2.errors import TC2Error, ValidationFailed
+from tc2.simulation.records import NotViable
+from tc2.simulation.records import describe_not_viable as describe_reasons
 from webpanel.data.management.progress import ProgressBar
 
 
@@ -59,6 +61,13 @@ def describe_validation(error: ValidationFailed) -> str:
     for field, messages in error.field_errors.items():
         lines.extend(f"  {field}: {message}" for message in messages)
     return "\n".join(lines)
+
+
+def describe_not_viable(reasons: Sequence[Mapping[str, str]]) -> str:
+    """A result's ``not_viable`` list in one line, as the engine words it."""
+    return describe_reasons(
+        [NotViable(symbol=r["symbol"], model=r["model"], reason=r["reason"]) for r in reasons]
+    )
 
 
 def number(value: Any, spec: str = ",.2f") -> str:
