@@ -28,6 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -53,6 +54,8 @@ CYCLE_SYMBOLS = ("SPY", "QQQ")
 WARM_UP_BARS = 20_000
 MODEL_HISTORY_SESSIONS = 100
 TC2_REPEATS = 5
+# The peer's parameters, fixed share count included (TC2's default sizes by purchase limits).
+PEER_PARAMS = asdict(SmaCrossParams())
 
 
 def warm_up_both_engines(arrays: Columns, settings: SimulationSettings) -> None:
@@ -60,7 +63,9 @@ def warm_up_both_engines(arrays: Columns, settings: SimulationSettings) -> None:
     imports done and the allocator warm in both, instead of charging that to whichever is first."""
     t, o, h, l, c, v = (array[:WARM_UP_BARS] for array in arrays)  # noqa: E741
     bars = BarSeries(symbol="SPY", resolution=Resolution.MINUTE, t=t, o=o, h=h, l=l, c=c, v=v)
-    replay(strategy_class=SmaCrossStrategy, bars={"SPY": bars}, settings=settings)
+    replay(
+        strategy_class=SmaCrossStrategy, bars={"SPY": bars}, params=PEER_PARAMS, settings=settings
+    )
     run_backtrader_sma(
         t=t, o=o, h=h, l=l, c=c, v=v, symbol="SPY", params=SmaCrossParams(), cash=CASH
     )
@@ -76,7 +81,12 @@ def sma_cross_against_backtrader(min_bars: int) -> None:
     timings = []
     for _ in range(TC2_REPEATS):
         started = time.perf_counter()
-        record = replay(strategy_class=SmaCrossStrategy, bars={"SPY": bars}, settings=settings)
+        record = replay(
+            strategy_class=SmaCrossStrategy,
+            bars={"SPY": bars},
+            params=PEER_PARAMS,
+            settings=settings,
+        )
         timings.append(time.perf_counter() - started)
     tc2_seconds = statistics.median(timings)
     ours = record.fill_rows()

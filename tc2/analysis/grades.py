@@ -90,12 +90,18 @@ def failed(model: str, symbol: str, reason: str) -> ModelGrade:
 
 @dataclass(frozen=True, slots=True)
 class SymbolScore:
-    """The combined verdict on a symbol: whether it passed, its score, and each failure."""
+    """The combined verdict on a symbol: whether it passed, its score, and each failure as
+    (model, reason)."""
 
     symbol: str
     passed: bool
     score: float | None
-    failures: tuple[str, ...] = ()
+    failed_models: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        """Each failure as ``"MODEL: reason"``."""
+        return tuple(f"{model}: {reason}" for model, reason in self.failed_models)
 
 
 class ModelWeightingSystem:
@@ -123,13 +129,15 @@ class ModelWeightingSystem:
     ) -> SymbolScore:
         """Judge ``symbol`` from its ``grades``; every model in ``required`` must have answered."""
         by_model = {grade.model: grade for grade in grades if grade.symbol == symbol}
-        failures = [f"{name}: no grade" for name in required if name not in by_model] + [
-            f"{grade.model}: {grade.reason or 'FAIL'}"
+        failures = [(name, "no grade") for name in required if name not in by_model] + [
+            (grade.model, grade.reason or "FAIL")
             for grade in by_model.values()
             if grade.grade is Grade.FAIL
         ]
         if failures:
-            return SymbolScore(symbol=symbol, passed=False, score=None, failures=tuple(failures))
+            return SymbolScore(
+                symbol=symbol, passed=False, score=None, failed_models=tuple(failures)
+            )
         weighted = [
             grade.grade.score * self.weights[grade.model]
             for grade in by_model.values()

@@ -18,10 +18,12 @@ from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.store import DayNotOnFile, PriceStore
 from tc2.data.validation import DEFAULT_POLICIES, ValidationPolicy, validate_day
 from tc2.env import NEW_YORK, ExecEnv, MarketCalendar
+from tc2.env.config import DEFAULT_SEED_MINUTE_SESSIONS, DEFAULT_SEED_SESSIONS
 from tc2.errors import DataError
 
 CATCH_UP_SESSIONS = 30  # TC2 verifies the last 30 sessions at start-up
-SEED_SESSIONS = 60  # an empty embedded store gets 60 synthetic sessions
+SEED_SESSIONS = DEFAULT_SEED_SESSIONS  # an empty embedded store gets 60 synthetic sessions
+SEED_MINUTE_SESSIONS = DEFAULT_SEED_MINUTE_SESSIONS  # and a year of them at minutes
 
 ProgressCallback = Callable[[float, str], None]
 

@@ -4,7 +4,10 @@ Same seed, symbol and day give the same bars, whatever order days are asked for.
 session closes follow a daily random walk from an anchor date, with volatility clustering; the
 intraday path is a random walk with clustered volatility bridged from the open (after an
 overnight gap) to that close, with an occasional sharp dip and recovery. Volume is U-shaped over
-the session and rises with the size of moves. SPY drives the market: other symbols move with it
+the session and rises with the size of moves; each day's volume is scaled by a day factor that
+varies from day to day and rises with the size of the day's move, as real daily volume does
+(without it every day traded the same shares, and a rule such as VOLUME_50's "1.25 x the
+50-session average" could never hold). SPY drives the market: other symbols move with it
 (a beta) plus their own noise, and the leveraged ETFs multiply its log moves (SPXL +3x,
 SPXS -3x), so their daily moves track SPY's the way the real funds do.
 
@@ -30,6 +33,11 @@ MARKET_SYMBOL = "SPY"
 ANCHOR_DAY = date(2026, 1, 2)  # prices are the profiles' base prices on this session
 OVERNIGHT_SHARE = 0.25  # part of a day's variance that happens between sessions
 DIP_PROBABILITY = 0.08  # chance per session of a sharp dip and partial recovery
+# Day volume factor exp(DAY_VOLUME_SIGMA z + DAY_VOLUME_MOVE (|move| / daily vol - 0.8)): daily
+# volumes vary by about 30 % (SPY's coefficient of variation) and a 2-sigma day trades ~20 %
+# more than a typical one; 0.8 is the mean |z|, so a typical day keeps the base volume.
+DAY_VOLUME_SIGMA = 0.25
+DAY_VOLUME_MOVE = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +90,17 @@ class SyntheticMarket:
     def __init__(self, *, seed: int, calendar: MarketCalendar) -> None:
         self.seed = seed
         self.calendar = calendar
+        # The last day's 1-second bars: collection asks for a day at 1s and then at 1m, and
+        # the 1m bars are resampled from the same seconds.
+        self._last: tuple[str, date, SymbolDay] | None = None
 
     def day_bars(self, *, symbol: str, day: date, resolution: Resolution) -> SymbolDay:
         """The session's regular-hours bars at 1s or 1m (1m is resampled from the 1s bars)."""
-        seconds = self._seconds(symbol, day)
+        if self._last is not None and self._last[:2] == (symbol, day):
+            seconds = self._last[2]
+        else:
+            seconds = self._seconds(symbol, day)
+            self._last = (symbol, day, seconds)
         if resolution is Resolution.SECOND:
             return seconds
         return resample(seconds, resolution, self.calendar)
@@ -136,9 +151,11 @@ class SyntheticMarket:
         moves = np.abs(np.diff(path, prepend=path[0]))
         u_shape = 1.0 + 2.5 * (np.linspace(-1, 1, n) ** 4)
         expected = 2.0 * profile.liquidity * u_shape * (1 + 2000 * moves)
-        # Trades per second, then shares: round lots of 100 plus odd lots.
+        # Trades per second, then shares: round lots of 100 plus odd lots, times the day's
+        # factor (applied last, so which seconds trade, and every price, stay as they were).
         trades = rng.poisson(expected)
-        volume = (trades * 100 + rng.integers(0, 100, n) * (trades > 0)).astype(np.float64)
+        shares = trades * 100 + rng.integers(0, 100, n) * (trades > 0)
+        volume = np.round(shares * self._day_volume_factor(symbol, day))
         # Illiquid seconds trade nothing: no bar, as in real 1-second data.
         traded = volume > 0
         spread = price * 0.00005 * (1 + rng.exponential(1.0, n))
@@ -161,16 +178,25 @@ class SyntheticMarket:
             vw=np.round(price[keep], 4),
         )
 
+    def _day_volume_factor(self, symbol: str, day: date) -> float:
+        """How much more (or less) than usual the whole day trades: noise plus its move."""
+        prev, close = self._log_close(symbol, day)
+        profile = profile_for(symbol)
+        base_vol = (
+            PROFILES[MARKET_SYMBOL].daily_vol * abs(profile.leverage)
+            if profile.leverage is not None
+            else _day_vol(symbol, profile)
+        )
+        surprise = abs(close - prev) / base_vol - 0.8
+        noise = _rng(self.seed, symbol, day, "day volume").normal()
+        return float(np.exp(DAY_VOLUME_SIGMA * noise + DAY_VOLUME_MOVE * surprise))
+
     def _log_path(self, symbol: str, day: date, n: int) -> npt.NDArray[np.float64]:
         """Log prices second by second from the open (after the gap) to the day's close."""
         prev, close = self._log_close(symbol, day)
         profile = profile_for(symbol)
         rng = _rng(self.seed, symbol, day, "path")
-        day_vol = (
-            profile.daily_vol
-            if symbol == MARKET_SYMBOL
-            else np.hypot(profile.daily_vol, 0.011 * profile.beta)
-        )
+        day_vol = _day_vol(symbol, profile)
         gap = rng.normal(0.0, day_vol * np.sqrt(OVERNIGHT_SHARE))
         open_level = prev + gap
         # Clustered volatility: a slowly varying log-volatility multiplies each second's move.
@@ -185,6 +211,13 @@ class SyntheticMarket:
         ramp = np.arange(1, n + 1) / n
         path = open_level + walk - ramp * (walk[-1] - (close - open_level))
         return np.asarray(path, dtype=np.float64)
+
+
+def _day_vol(symbol: str, profile: SymbolProfile) -> float:
+    """A symbol's typical daily volatility: the market's, or its beta share of it and its own."""
+    if symbol == MARKET_SYMBOL:
+        return profile.daily_vol
+    return float(np.hypot(profile.daily_vol, PROFILES[MARKET_SYMBOL].daily_vol * profile.beta))
 
 
 def _dip(rng: np.random.Generator, n: int, day_vol: float) -> npt.NDArray[np.float64]:

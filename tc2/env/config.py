@@ -87,6 +87,12 @@ def load_env_file() -> None:
             os.environ.setdefault(key, value)
 
 
+DEFAULT_SEED_SESSIONS = 60  # of 1-second and 1-minute bars: what simulations replay
+# Of minute bars: a year, the longest history an analysis model reads (RALLY learns from 250
+# sessions; PROFITABILITY needs 100, HIGH_96_PCT 75), so strategies trade from the first start.
+DEFAULT_SEED_MINUTE_SESSIONS = 250
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RuntimeConfig:
     """Where TC2 keeps its state and how it reaches its services.
@@ -104,7 +110,11 @@ class RuntimeConfig:
     synthetic_seed
         ``TC2_SYNTHETIC_SEED``: the synthetic market's seed when no provider keys are set.
     seed_sessions
-        ``TC2_SEED_SESSIONS``: sessions the start-up catch-up fills from the synthetic market.
+        ``TC2_SEED_SESSIONS``: sessions the start-up catch-up fills from the synthetic market,
+        at 1 s and 1 m.
+    seed_minute_sessions
+        ``TC2_SEED_MINUTE_SESSIONS``: sessions it fills at 1 m (the analysis models' history);
+        the older ones of these get minute bars only. At most ``seed_sessions`` does nothing.
     sim_processes
         ``TC2_SIM_PROCESSES``: worker processes of one strategy evaluation; None (unset or 0)
         uses every core.
@@ -115,7 +125,8 @@ class RuntimeConfig:
     allow_live: bool
     price_store: str = "files"
     synthetic_seed: int = 42
-    seed_sessions: int = 60
+    seed_sessions: int = DEFAULT_SEED_SESSIONS
+    seed_minute_sessions: int = DEFAULT_SEED_MINUTE_SESSIONS
     sim_processes: int | None = None
 
     @classmethod
@@ -131,7 +142,12 @@ class RuntimeConfig:
             allow_live=env_flag(env, "TC2_ALLOW_LIVE"),
             price_store=env.get("TC2_PRICE_STORE", "").strip() or "files",
             synthetic_seed=env_int(env, "TC2_SYNTHETIC_SEED", default=42),
-            seed_sessions=env_int(env, "TC2_SEED_SESSIONS", default=60, minimum=1),
+            seed_sessions=env_int(
+                env, "TC2_SEED_SESSIONS", default=DEFAULT_SEED_SESSIONS, minimum=1
+            ),
+            seed_minute_sessions=env_int(
+                env, "TC2_SEED_MINUTE_SESSIONS", default=DEFAULT_SEED_MINUTE_SESSIONS, minimum=0
+            ),
             sim_processes=env_int(env, "TC2_SIM_PROCESSES", default=0) or None,
         )
 

@@ -1,8 +1,10 @@
 """The data collector: a program component that keeps the price store complete.
 
-At start it catches up: the last 30 completed sessions (60 when the source is the synthetic
-market, which is how ``make run`` seeds an empty store) are verified and any missing or invalid
-day is collected. Then it signals ``data_loaded`` (components that trade wait for it) and
+At start it catches up: the last 30 completed sessions are verified and any missing or invalid
+day is collected. When the source is the synthetic market (how ``make run`` seeds an empty
+store) that is the last 60 sessions at 1 s and 1 m, and minute bars for the year before them
+(``seed_plan``): the history the analysis models read, so strategies can trade from the first
+start. Then it signals ``data_loaded`` (components that trade wait for it) and
 collects each session 15 minutes after its close (16:15 New York, 13:15 on early-close days).
 After each collection the analysis models are fed the symbol-days that are on file and valid
 (``ModelFeeder``, state in the env's Redis), in date order. A settings change (a symbol added or
@@ -16,7 +18,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Sequence
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +29,13 @@ from tc2.analysis.model_state import RedisModelStateStore
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.collection import (
     CATCH_UP_SESSIONS,
+    SEED_MINUTE_SESSIONS,
     SEED_SESSIONS,
     DayCollector,
     DayOutcome,
     HistorySource,
     Outcome,
+    ProgressCallback,
     RedisAttemptCounter,
     completed_sessions,
 )
@@ -38,8 +43,7 @@ from tc2.data.price_stores import price_store_for
 from tc2.data.providers import NoDataForDay, history_provider_from_environ
 from tc2.data.stream_cache import StreamCache
 from tc2.data.synthetic import SyntheticMarket
-from tc2.env import NEW_YORK, EnvType, ExecEnv
-from tc2.env.market_calendar import MarketCalendar
+from tc2.env import NEW_YORK, EnvType, ExecEnv, MarketCalendar
 from tc2.env.settings_channel import SettingsWatcher, SymbolUniverse
 from tc2.logs import LogFeed, feed_logger
 
@@ -53,6 +57,58 @@ LEARNED_MODELS_DIR = "models"  # under the data dir: fitted learned models and t
 _log = feed_logger(LogFeed.DATA, "collector")
 
 
+@dataclass(frozen=True, slots=True)
+class CatchUpPart:
+    """Sessions to make present and valid at the given resolutions."""
+
+    days: tuple[date, ...]
+    resolutions: tuple[Resolution, ...]
+
+
+def seed_plan(
+    calendar: MarketCalendar,
+    now: datetime,
+    *,
+    sessions: int = SEED_SESSIONS,
+    minute_sessions: int = SEED_MINUTE_SESSIONS,
+) -> list[CatchUpPart]:
+    """What seeding from the synthetic market fills: the last ``sessions`` completed sessions
+    at every collected resolution and, before them, the rest of the last ``minute_sessions`` at
+    1 m only. Minute bars for models are cheap (a few MB a year); 1-second bars are what a
+    simulation replays, so only the recent sessions get them."""
+    recent = completed_sessions(calendar, now, sessions)
+    parts = []
+    if minute_sessions > sessions:
+        history = completed_sessions(calendar, now, minute_sessions)[: minute_sessions - sessions]
+        parts.append(CatchUpPart(tuple(history), (Resolution.MINUTE,)))
+    parts.append(CatchUpPart(tuple(recent), COLLECTED_RESOLUTIONS))
+    return parts
+
+
+def collect_plan(
+    collector: DayCollector,
+    symbols: Sequence[str],
+    plan: Sequence[CatchUpPart],
+    progress: ProgressCallback | None = None,
+) -> list[DayOutcome]:
+    """``collect_range`` for each part of ``plan``, with one progress for the whole."""
+    total = sum(len(part.days) for part in plan) * max(1, len(symbols))
+    outcomes: list[DayOutcome] = []
+    done = 0
+    for part in plan:
+        share = len(part.days) * len(symbols)
+
+        def report(percent: float, message: str, before: int = done, share: int = share) -> None:
+            if progress is not None:
+                progress(100 * (before + share * percent / 100) / total, message)
+
+        outcomes.extend(
+            collector.collect_range(symbols, part.days, part.resolutions, progress=report)
+        )
+        done += share
+    return outcomes
+
+
 def data_source(seed: int, env: ExecEnv) -> tuple[HistorySource, str]:
     """The configured provider, or the synthetic market when no provider keys are set."""
     provider = history_provider_from_environ(os.environ)
@@ -61,16 +117,30 @@ def data_source(seed: int, env: ExecEnv) -> tuple[HistorySource, str]:
     return SyntheticMarket(seed=seed, calendar=env.calendar), f"synthetic market (seed {seed})"
 
 
-def catch_up_sessions(
-    calendar: MarketCalendar, now: Any, *, synthetic: bool, seed_sessions: int
-) -> list[date]:
-    """The sessions a symbol's history needs: the seeded ones from the synthetic market, else
-    the last CATCH_UP_SESSIONS (what the start-up catch-up and the ``data_catch_up`` job fill)."""
-    return completed_sessions(calendar, now, seed_sessions if synthetic else CATCH_UP_SESSIONS)
+def catch_up_plan(
+    calendar: MarketCalendar,
+    now: datetime,
+    *,
+    synthetic: bool,
+    seed_sessions: int = SEED_SESSIONS,
+    seed_minute_sessions: int = SEED_MINUTE_SESSIONS,
+) -> list[CatchUpPart]:
+    """The history a symbol needs (what the start-up catch-up and the ``data_catch_up`` job
+    fill): ``seed_plan`` from the synthetic market, else the last CATCH_UP_SESSIONS."""
+    if synthetic:
+        return seed_plan(
+            calendar, now, sessions=seed_sessions, minute_sessions=seed_minute_sessions
+        )
+    return [
+        CatchUpPart(
+            tuple(completed_sessions(calendar, now, CATCH_UP_SESSIONS)), COLLECTED_RESOLUTIONS
+        )
+    ]
 
 
 def run_data_collector(context: Any) -> None:
-    """Component target. Options: data_dir, store_url, redis_url, symbols, seed, seed_sessions."""
+    """Component target. Options: data_dir, store_url, redis_url, symbols, seed, seed_sessions,
+    seed_minute_sessions."""
     options = context.options
     env = ExecEnv.live(options["redis_url"])
     store = price_store_for(
@@ -90,13 +160,14 @@ def run_data_collector(context: Any) -> None:
     # Restarted after a settings change, the options are older than the published settings.
     universe.refresh()
     symbols = universe.symbols
-    days = catch_up_sessions(
+    plan = catch_up_plan(
         env.calendar,
         env.clock.now(),
         synthetic=isinstance(source, SyntheticMarket),
         seed_sessions=int(options.get("seed_sessions", SEED_SESSIONS)),
+        seed_minute_sessions=int(options.get("seed_minute_sessions", SEED_MINUTE_SESSIONS)),
     )
-    outcomes = catch_up(context, collector, symbols, days, source_name, universe=universe)
+    outcomes = catch_up(context, collector, symbols, plan, source_name, universe=universe)
     feed_models(feeder, outcomes)
     retrain_models(feeder, symbols, outcomes)
     context.signal(DATA_LOADED)
@@ -119,15 +190,17 @@ def catch_up(
     context: Any,
     collector: DayCollector,
     symbols: Sequence[str],
-    days: Sequence[date],
+    plan: Sequence[CatchUpPart],
     source_name: str,
     *,
     universe: SymbolUniverse | None = None,
 ) -> list[DayOutcome]:
-    _log.info(
-        f"Catch-up: verifying {len(days)} sessions ({days[0]} to {days[-1]}) of "
-        f"{', '.join(symbols)} from {source_name}"
+    described = ", ".join(
+        f"{len(part.days)} sessions ({part.days[0]} to {part.days[-1]}) at "
+        f"{'+'.join(resolution.value for resolution in part.resolutions)}"
+        for part in plan
     )
+    _log.info(f"Catch-up: verifying {described} of {', '.join(symbols)} from {source_name}")
     started = time.monotonic()
     reported = [0]
 
@@ -139,7 +212,7 @@ def catch_up(
             reported[0] = int(percent)
             _log.info(f"Catch-up {percent:.0f}% ({message})")
 
-    outcomes = collector.collect_range(symbols, days, COLLECTED_RESOLUTIONS, progress=progress)
+    outcomes = collect_plan(collector, symbols, plan, progress)
     _summarise(outcomes, started=started)
     return outcomes
 

@@ -34,7 +34,8 @@ from tc2.logs import LogFeed, feed_logger
 from tc2.program.data_collector import (
     COLLECTED_RESOLUTIONS,
     LEARNED_MODELS_DIR,
-    catch_up_sessions,
+    catch_up_plan,
+    collect_plan,
     data_source,
     feed_models,
 )
@@ -172,15 +173,15 @@ def catch_up(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]
     catch-up fills), then feed the models their days, as the collector would have."""
     config = RuntimeConfig.from_environ()
     collector, env, _ = _collector()
-    days = catch_up_sessions(
+    plan = catch_up_plan(
         env.calendar,
         env.clock.now(),
         synthetic=isinstance(collector.source, SyntheticMarket),
         seed_sessions=config.seed_sessions,
+        seed_minute_sessions=config.seed_minute_sessions,
     )
-    outcomes = collector.collect_range(
-        params["symbols"], days, COLLECTED_RESOLUTIONS, progress=progress
-    )
+    days = sorted({day for part in plan for day in part.days})
+    outcomes = collect_plan(collector, params["symbols"], plan, progress)
     progress(99, "feeding the models")
     feeder = ModelFeeder(
         model_store=RedisModelStateStore(env),

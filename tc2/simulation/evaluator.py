@@ -44,7 +44,7 @@ from tc2.simulation.metrics import (
     performance_metrics,
     tc2_metrics,
 )
-from tc2.simulation.records import fingerprint_of
+from tc2.simulation.records import NotViable, fingerprint_of
 from tc2.simulation.simulator import (
     DEFAULT_WARMUP_DAYS,
     NO_SESSION_MESSAGE,
@@ -106,6 +106,7 @@ class EvaluatedDay:
     exposure_seconds: float = 0.0
     session_seconds: float = 0.0
     stop_reason: str = ""
+    not_viable: tuple[NotViable, ...] = ()  # why a day that was not viable was not, by model
     fingerprint: str = ""
     skipped: str | None = None
 
@@ -137,6 +138,7 @@ class EvaluatedDay:
             "exposure_seconds": self.exposure_seconds,
             "session_seconds": self.session_seconds,
             "stop_reason": self.stop_reason,
+            "not_viable": [reason.to_dict() for reason in self.not_viable],
             "fingerprint": self.fingerprint,
             "skipped": self.skipped,
         }
@@ -460,6 +462,7 @@ def _simulate_chunk(
                 piece.symbols,
                 fills=record.fill_log,
                 stop_reason=record.stop_reason,
+                not_viable=record.not_viable,
             )
         )
     return rows
@@ -491,13 +494,19 @@ def _simulate_swing(
             piece.symbols,
             fills=fills_by_day.get(outcome.day, []),
             stop_reason=span.record.stop_reason,
+            not_viable=span.not_viable.get(outcome.day, ()),
         )
         for outcome in span.days
     ]
 
 
 def _row(
-    outcome: DayOutcome, symbols: tuple[str, ...], *, fills: Sequence[Fill], stop_reason: str
+    outcome: DayOutcome,
+    symbols: tuple[str, ...],
+    *,
+    fills: Sequence[Fill],
+    stop_reason: str,
+    not_viable: tuple[NotViable, ...],
 ) -> EvaluatedDay:
     return EvaluatedDay(
         day=outcome.day,
@@ -513,6 +522,7 @@ def _row(
         exposure_seconds=outcome.exposure_seconds,
         session_seconds=outcome.session_seconds,
         stop_reason=stop_reason,
+        not_viable=not_viable,
         fingerprint=fingerprint_of(fills),
     )
 

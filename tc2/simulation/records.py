@@ -18,6 +18,35 @@ from tc2.execution.orders import (
 from tc2.simulation.metrics import DayOutcome
 
 
+@dataclass(frozen=True, slots=True)
+class NotViable:
+    """Why a symbol was not viable at a check: the model that failed it and the model's reason.
+
+    ``model`` is a model name, or ``IS_VIABLE`` when the strategy's own ``is_viable`` said no.
+    """
+
+    symbol: str
+    model: str
+    reason: str
+
+    def describe(self) -> str:
+        """``SPY VOLATILITY: average day spread ...``; a reason naming its model says it once."""
+        if self.reason.startswith(f"{self.model} "):
+            return f"{self.symbol} {self.reason}"
+        return f"{self.symbol} {self.model}: {self.reason}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"symbol": self.symbol, "model": self.model, "reason": self.reason}
+
+
+IS_VIABLE = "is_viable"  # the "model" of a NotViable that the strategy's own check gave
+
+
+def describe_not_viable(reasons: Sequence[NotViable]) -> str:
+    """The reasons in one line: ``SPY PROFITABILITY: needs ...; QQQ VOLATILITY: ...``."""
+    return "; ".join(reason.describe() for reason in reasons)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunRecord:
     """One run of one strategy: its setup, every order and fill, its P&L and its decisions.
@@ -42,6 +71,9 @@ class RunRecord:
     started_t: int | None
     ended_t: int
     stop_reason: str
+    # Why each symbol was not viable at the last check of a run that never started (empty
+    # once it started): what made the day a non-trading day, model by model.
+    not_viable: tuple[NotViable, ...]
     order_log: tuple[Order, ...]  # final states; ``orders`` gives them as JSON-ready dicts
     fill_log: tuple[Fill, ...]  # ``fills`` gives them as JSON-ready dicts
     positions: list[dict[str, Any]]
@@ -111,6 +143,7 @@ class RunRecord:
             "started_t": self.started_t,
             "ended_t": self.ended_t,
             "stop_reason": self.stop_reason,
+            "not_viable": [reason.to_dict() for reason in self.not_viable],
             "entry_attempts": self.entry_attempts,
             "round_trips": len(self.trade_pnls),
             "trade_pnls": list(self.trade_pnls),

@@ -35,7 +35,14 @@ from tc2.execution.orders import Fill, OrderRequest, OrderType, Side
 from tc2.execution.virtual_account import DEFAULT_STARTING_CASH, VirtualAccount
 from tc2.simulation.kernel import Feed, ReplayKernel, SimulationEnv
 from tc2.simulation.metrics import DayOutcome
-from tc2.simulation.records import RunRecord, fingerprint_of, round_trip_pnls
+from tc2.simulation.records import (
+    IS_VIABLE,
+    NotViable,
+    RunRecord,
+    describe_not_viable,
+    fingerprint_of,
+    round_trip_pnls,
+)
 from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols
 
 VIABILITY_INTERVAL_S = 30  # TC2 re-scored symbols every 30 s of virtual time
@@ -116,10 +123,12 @@ class SpanRequest:
 
 @dataclass(frozen=True, slots=True)
 class SpanResult:
-    """A span's run record and what each of its sessions contributed."""
+    """A span's run record, what each of its sessions contributed and, for each session before
+    the strategy started, why its symbols were not viable (``not_viable``, by day)."""
 
     record: RunRecord
     days: tuple[DayOutcome, ...]
+    not_viable: Mapping[date, tuple[NotViable, ...]]
 
 
 class StrategySimulator:
@@ -243,7 +252,12 @@ class StrategySimulator:
             day=sessions[0],
             models=self.models,
         )
-        days = [self._span_day(run, strategy_class, day) for day in sessions]
+        days = []
+        not_viable: dict[date, tuple[NotViable, ...]] = {}
+        for day in sessions:
+            days.append(self._span_day(run, strategy_class, day))
+            if not days[-1].viable and run.started_t is None:
+                not_viable[day] = run.not_viable()
         if run.started_t is None:
             run.never_viable()
         last_close = int(self.calendar.session_close(sessions[-1]).timestamp())
@@ -253,7 +267,7 @@ class StrategySimulator:
             end_day=sessions[-1],
             flatten=False,
         )
-        return SpanResult(record=record, days=tuple(days))
+        return SpanResult(record=record, days=tuple(days), not_viable=not_viable)
 
     def _span_day(self, run: _Run, strategy_class: type[Strategy], day: date) -> DayOutcome:
         open_t = int(self.calendar.session_open(day).timestamp())
@@ -263,6 +277,7 @@ class StrategySimulator:
             run.kernel.advance_to(open_t)
         viable_today = run.started_t is not None and run.strategy.running
         if run.started_t is None:
+            run.begin_day()
             self._gate(run, day)
             windows = self._windows(strategy_class, day, None, open_t, close_t)
             viable_today = run.start_when_viable(windows) is not None
@@ -460,7 +475,9 @@ class _Run:
         self.kernel = ReplayKernel(strategy=self.strategy, env=self.env)
         self.judge: ModelJudge | None = None
         self.model_data: Callable[[int], ModelData] | None = None
-        self._judged: set[str] = set()  # symbols whose model failures are in the timeline
+        self._judged: set[str] = set()  # symbols whose model failures are in the day's timeline
+        # Why each symbol was not viable at the day's latest check, by (symbol, model).
+        self._not_viable: dict[tuple[str, str], str] = {}
         self.became_viable_t: int | None = None
         self.started_t: int | None = None
 
@@ -490,10 +507,24 @@ class _Run:
         data = self.model_data(self.env.now_t)
         return all(self.judge.failed_for_day(symbol, data) for symbol in self.strategy.symbols)
 
+    def begin_day(self) -> None:
+        """A new session's viability checks: forget the last one's reasons."""
+        self._judged.clear()
+        self._not_viable.clear()
+
+    def not_viable(self) -> tuple[NotViable, ...]:
+        """Why each symbol was not viable at the latest check of the day, model by model."""
+        return tuple(
+            NotViable(symbol=symbol, model=model, reason=reason)
+            for (symbol, model), reason in self._not_viable.items()
+        )
+
     def never_viable(self) -> None:
-        self.env.note(NEVER_VIABLE)
+        reasons = self.not_viable()
+        why = f"{NEVER_VIABLE}: {describe_not_viable(reasons)}" if reasons else NEVER_VIABLE
+        self.env.note(NEVER_VIABLE, reasons=[reason.to_dict() for reason in reasons])
         self.strategy.running = False
-        self.strategy.stop_reason = NEVER_VIABLE
+        self.strategy.stop_reason = why
 
     def snapshot(self) -> _Snapshot:
         """Where the run stands now, to measure what one session adds."""
@@ -533,23 +564,32 @@ class _Run:
         )
 
     def _viable_symbols(self) -> dict[str, float]:
+        """The viable symbols and their scores; why the others are not goes to ``not_viable``."""
         scores = {}
+        reasons: dict[tuple[str, str], str] = {}
         for symbol in self.strategy.symbols:
-            if not self._models_pass(symbol):
+            failed = self._model_failures(symbol)
+            if failed:
+                reasons.update(((symbol, model), reason) for model, reason in failed)
                 continue
             score = self.kernel.call("is_viable", self.strategy.is_viable, symbol)
             if score is True or (not isinstance(score, bool) and score and float(score) > 0):
                 scores[symbol] = float(score)
+            else:
+                said = "no" if isinstance(score, bool) or not score else f"score {score}"
+                reasons[(symbol, IS_VIABLE)] = f"{self.strategy.strategy_id()} said {said}"
+        self._not_viable = reasons
         return scores
 
-    def _models_pass(self, symbol: str) -> bool:
+    def _model_failures(self, symbol: str) -> tuple[tuple[str, str], ...]:
+        """Each (model, reason) that fails ``symbol`` now; empty when its models pass it."""
         if self.judge is None or self.model_data is None:
-            return True
+            return ()
         verdict = self.judge.verdict(symbol, self.model_data(self.env.now_t))
         if not verdict.passed and symbol not in self._judged:
-            self._judged.add(symbol)  # once per run: the reasons rarely change in 30 s
+            self._judged.add(symbol)  # once per day: the reasons rarely change in 30 s
             self.env.note("models fail", symbol=symbol, failures=list(verdict.failures))
-        return verdict.passed
+        return verdict.failed_models
 
     def start(self, t: int) -> None:
         self.started_t = t
@@ -636,6 +676,7 @@ class _Run:
             started_t=self.started_t,
             ended_t=end_t,
             stop_reason=strategy.stop_reason or "the session ended",
+            not_viable=self.not_viable() if self.started_t is None else (),
             order_log=tuple(account.orders),
             fill_log=tuple(fills),
             positions=[

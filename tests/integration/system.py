@@ -97,8 +97,10 @@ def launch(data_dir: Path, *, extra_env: dict[str, str] | None = None) -> Runnin
             "TC2_DATA_DIR": str(data_dir),
             "TC2_PORT": str(port),
             "TC2_ENV_FILE": "",
-            # Two synthetic sessions keep each launch light; one test checks the full default.
+            # Two synthetic sessions keep each launch light; one test checks the full default
+            # (and test_seeded_defaults_trade.py the default minute history, in-process).
             "TC2_SEED_SESSIONS": "2",
+            "TC2_SEED_MINUTE_SESSIONS": "0",
             **(extra_env or {}),
         }
     )

@@ -332,6 +332,29 @@ class ModelFilterApiTests:
             "PROFITABILITY needs 100 sessions of SPY" in reason
             for reason in failure["data"]["failures"]
         )
+        (profitability,) = [r for r in record["not_viable"] if r["model"] == "PROFITABILITY"]
+        assert profitability["symbol"] == "SPY"
+        assert profitability["reason"].startswith("PROFITABILITY needs 100 sessions of SPY")
+        assert profitability["reason"] in record["stop_reason"]
+
+    def test_each_day_of_an_evaluation_the_models_rule_out_names_the_model_and_why(
+        self,
+        admin_api: Any,
+        seeded: None,
+        one_process: None,
+        work_queue: Callable[[], None],
+    ):
+        accepted = _evaluate(admin_api, model_filters=True).json()
+        work_queue()
+
+        days = admin_api.get(f"/api/strategy/runs/{accepted['id']}").json()["result"]["days"]
+        assert len(days) == 10
+        for day in days:
+            assert day["viable"] is False and day["fills"] == 0
+            (symbol,) = day["symbols"]
+            (reason,) = [r for r in day["not_viable"] if r["model"] == "PROFITABILITY"]
+            assert reason["symbol"] == symbol
+            assert reason["reason"].startswith(f"PROFITABILITY needs 100 sessions of {symbol}")
 
     def test_model_filters_must_be_a_boolean(self, admin_api: Any, seeded: None):
         response = _simulate(admin_api, model_filters="yes")

@@ -29,6 +29,7 @@ from tc2.simulation.simulator import (
 from tc2.strategy.builtin.cycle import CycleStrategy
 from tc2.strategy.registry import strategy_library
 from webpanel.data.selectors import live_store
+from webpanel.strategy.management.commands._strategy_job import describe_not_viable
 
 CALENDAR = MarketCalendar.xnys()
 START, DAY = date(2026, 3, 2), date(2026, 3, 6)  # CycleStrategy trades SPY on DAY (seed 3)
@@ -175,6 +176,19 @@ class SimulateCommandTests:
         assert "fill_model: fill model must be one of" in message
         assert "strategy" not in message.split("\n", 1)[1]  # the strategy itself is fine
 
+    def test_a_day_the_models_rule_out_names_each_model_and_its_reason(self, seeded: None):
+        # With the filters on, five sessions are too few for PROFITABILITY's 100.
+        summary = _run("simulate", *SIMULATE_CYCLE[:-1])
+        record = json.loads(_run("simulate", *SIMULATE_CYCLE[:-1], "--json"))
+
+        reasons = record["not_viable"]
+        assert record["viable"] is False and record["fills"] == []
+        assert {"symbol": "SPY", "model": "PROFITABILITY"}.items() <= reasons[-1].items()
+        assert "PROFITABILITY needs 100 sessions of SPY" in reasons[-1]["reason"]
+        assert f"never started: not viable: {describe_not_viable(reasons)}" in summary
+        assert f"SPY PROFITABILITY needs 100 sessions of SPY before {DAY}" in summary
+        assert describe_not_viable(reasons) in record["stop_reason"]
+
     def test_a_day_without_bars_names_what_to_do(self, seeded: None):
         with pytest.raises(CommandError) as raised:
             _run(
@@ -267,6 +281,21 @@ class EvaluateCommandTests:
         summary = _run("evaluate", *EVALUATE_CYCLE)
         assert "symbol-days: 10 (9 simulated, 1 skipped)" in summary
         assert "skipped 2026-03-04 QQQ: no 1s bars of QQQ on file for 2026-03-04" in summary
+
+    def test_days_the_models_rule_out_are_listed_with_each_model_and_reason(
+        self, seeded: None, monkeypatch: pytest.MonkeyPatch
+    ):
+        monkeypatch.setenv("TC2_SIM_PROCESSES", "1")
+        summary = _run("evaluate", *EVALUATE_CYCLE[:-1])
+        evaluation = json.loads(_run("evaluate", *EVALUATE_CYCLE[:-1], "--json"))
+
+        days = evaluation["days"]
+        assert len(days) == 10 and not any(day["viable"] for day in days)
+        for day in days:
+            assert any(reason["model"] == "PROFITABILITY" for reason in day["not_viable"])
+            line = f"not viable {day['day']}: {describe_not_viable(day['not_viable'])}"
+            assert line in summary
+        assert "SPY PROFITABILITY needs 100 sessions of SPY before 2026-03-02" in summary
 
     def test_end_before_start_and_bad_params_are_refused_before_running(self, seeded: None):
         with pytest.raises(CommandError) as raised:

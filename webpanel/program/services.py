@@ -70,6 +70,7 @@ def program_components() -> list[ComponentSpec]:
             "symbols": list(trading_settings_get().settings.symbols),
             "seed": config.synthetic_seed,
             "seed_sessions": config.seed_sessions,
+            "seed_minute_sessions": config.seed_minute_sessions,
         },
     )
     streamer = ComponentSpec(

@@ -11,13 +11,17 @@ from tc2.execution.orders import Order, OrderStatus, Side, TimeInForce
 from tc2.strategy.base import ActiveWindow, Params, Strategy, StrategyKind
 from tc2.strategy.env import Bar
 from tc2.strategy.parameters import Parameter
+from tc2.strategy.sizing import PURCHASE_PARAMETERS, purchase_budget, purchase_problems
 
 
 class SmaCrossStrategy(Strategy):
     """Moving-average crossover with limit entries and stop exits, one position at a time.
 
     When the fast SMA of closes turns above the slow one (by more than ``band``), a flat
-    strategy bids a limit buy ``entry_offset`` below the close. A fill gets a protective stop
+    strategy bids a limit buy ``entry_offset`` below the close, for ``qty`` shares or, with
+    ``qty`` 0 (the default), ``min(max_purchase_pct x cash, max_purchase_usd)`` worth of whole
+    shares (no entry below ``min_purchase_usd``). An entry the cash cannot pay for is not
+    placed (the timeline says why) and the next cross tries again. A fill gets a protective stop
     ``stop_loss`` below the fill price. When the fast SMA turns below the slow one, an unfilled
     entry is canceled and a held position's stop moves up to ``exit_offset`` below the close.
     Orders are good until canceled; the strategy sleeps between crosses and order events. The
@@ -63,14 +67,25 @@ class SmaCrossStrategy(Strategy):
             high=0.05,
             description="exit stop this fraction below the close on a cross down",
         ),
-        Parameter(name="qty", type=int, default=100, low=1, high=1_000_000, description="shares"),
+        # 0 by default: a fixed share count fits one price range, not the $20 to $600 of the
+        # default universe with $30,000; the peer comparisons set it (backtrader's FixedSize).
+        Parameter(
+            name="qty",
+            type=int,
+            default=0,
+            low=0,
+            high=1_000_000,
+            description="shares per entry; 0: size each entry by the purchase limits",
+        ),
+        *PURCHASE_PARAMETERS,
     )
 
     @classmethod
     def parameter_problems(cls, p: Params) -> dict[str, list[str]]:
+        problems = purchase_problems(p)
         if p.fast >= p.slow:
-            return {"params.fast": [f"fast must be < slow ({p.slow}), was {p.fast}"]}
-        return {}
+            problems["params.fast"] = [f"fast must be < slow ({p.slow}), was {p.fast}"]
+        return problems
 
     def on_start(self) -> None:
         self._entry: Order | None = None
@@ -106,12 +121,10 @@ class SmaCrossStrategy(Strategy):
         env = self.env
         if env.fired(symbol, self._cross_up):
             if self._idle(symbol):
-                self._entry = self.buy(
-                    symbol,
-                    int(self.p.qty),
-                    limit=bar.c * (1 - self.p.entry_offset),
-                    time_in_force=TimeInForce.GTC,
-                )
+                limit = bar.c * (1 - self.p.entry_offset)
+                qty = self._entry_qty(symbol, limit)
+                if qty:
+                    self._entry = self.buy(symbol, qty, limit=limit, time_in_force=TimeInForce.GTC)
         elif env.fired(symbol, self._cross_down):
             account = env.account
             if self._entry is not None:
@@ -128,6 +141,30 @@ class SmaCrossStrategy(Strategy):
                     time_in_force=TimeInForce.GTC,
                 )
         self.env.sleep()
+
+    def _entry_qty(self, symbol: str, limit: float) -> int:
+        """Shares to bid for at ``limit``; 0 (noted in the timeline) when cash cannot pay."""
+        account = self.env.account
+        if self.p.qty:
+            qty = int(self.p.qty)
+            if qty * limit > account.buying_power:
+                self.env.note(
+                    f"no entry: {qty} shares at {limit:.2f} need ${qty * limit:,.2f}, buying "
+                    f"power is ${account.buying_power:,.2f}",
+                    symbol=symbol,
+                )
+                return 0
+            return qty
+        budget = min(purchase_budget(self.p, account.cash), account.buying_power)
+        qty = int(budget // limit)
+        if budget < self.p.min_purchase_usd or qty < 1:
+            self.env.note(
+                f"no entry: budget ${budget:,.2f} buys no share at {limit:.2f} (minimum "
+                f"purchase ${self.p.min_purchase_usd:,.2f})",
+                symbol=symbol,
+            )
+            return 0
+        return qty
 
     def _idle(self, symbol: str) -> bool:
         """Flat with no order working."""

@@ -95,3 +95,28 @@ class SyntheticMarketTests:
         moves = np.abs(np.diff(np.log(closes)))
         # Large moves follow large moves: absolute returns are autocorrelated.
         assert np.corrcoef(moves[:-1], moves[1:])[0, 1] > 0.1
+
+
+class DailyVolumeTests:
+    """Real daily volume varies by about 30 % and is highest on big-move days; a market whose
+    every day trades alike never lets a volume rule (VOLUME_50) pass."""
+
+    @pytest.mark.parametrize("symbol", ["SPY", "TXN", "SPXS"])
+    def test_daily_volume_varies_and_rises_with_the_days_move(
+        self, market: SyntheticMarket, calendar: MarketCalendar, symbol: str
+    ):
+        days = calendar.sessions_in_range(date(2026, 1, 5), date(2026, 6, 30))
+        closes, volumes = [], []
+        for day in days:
+            bars = market.day_bars(symbol=symbol, day=day, resolution=Resolution.MINUTE)
+            closes.append(float(bars.c[-1]))
+            volumes.append(float(bars.v.sum()))
+        volume = np.array(volumes[1:])
+        moves = np.abs(np.diff(np.log(closes)))
+
+        assert 0.2 < volume.std() / volume.mean() < 0.5
+        assert np.corrcoef(moves, np.log(volume))[0, 1] > 0.2
+        # Days trading 1.25 x their 50-session average happen, but not every day.
+        means = np.convolve(volume, np.ones(50) / 50, mode="valid")[:-1]
+        heavy = volume[50:] >= 1.25 * means
+        assert 0.03 < heavy.mean() < 0.4

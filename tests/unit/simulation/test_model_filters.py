@@ -18,13 +18,15 @@ from tc2.env import EnvType, ExecEnv, MarketCalendar
 from tc2.env.clock import EpochClock
 from tc2.env.market_calendar import new_york_epoch
 from tc2.errors import ConfigurationError
+from tc2.simulation.evaluator import EvaluationRequest, StoreLocation, StrategyEvaluator
+from tc2.simulation.records import IS_VIABLE, NotViable, RunRecord
 from tc2.simulation.simulator import (
     NEVER_VIABLE,
     DayRequest,
     SimulationSettings,
     StrategySimulator,
 )
-from tc2.strategy.base import ActiveWindow, Strategy
+from tc2.strategy.base import ActiveWindow, Strategy, StrategyKind
 from tc2.strategy.env import Bar
 from tests.unit.analysis.test_daily_models import minute_day
 
@@ -53,12 +55,30 @@ def _store(tmp_path: Path, *, history_spread: float, day_spread: float) -> Price
     return store
 
 
-def _simulate(
+class VolatileSwing(VolatileOnly):
+    """VolatileOnly held overnight: evaluated as one continuous span."""
+
+    kind = StrategyKind.SWING
+
+
+class NeverWilling(VolatileOnly):
+    """Its own check always says no."""
+
+    required_models: ClassVar[tuple[str, ...]] = ()
+
+    def is_viable(self, symbol: str) -> bool:
+        return False
+
+
+CALM_REASON = "average day spread 0.500% < 0.8%"
+
+
+def _record(
     store: PriceStore, strategy: type[Strategy] = VolatileOnly, **settings: bool
-) -> tuple[list[dict[str, object]], int]:
+) -> RunRecord:
     env = ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=CALENDAR)
     simulator = StrategySimulator(store=store, calendar=CALENDAR, exec_env=env)
-    record = simulator.simulate_day(
+    return simulator.simulate_day(
         DayRequest(
             strategy_class=strategy,
             symbols=("XYZ",),
@@ -67,8 +87,27 @@ def _simulate(
             settings=SimulationSettings(**settings),
         )
     )
-    timeline = list(record.timeline)
-    return timeline, len(record.fills)
+
+
+def _simulate(
+    store: PriceStore, strategy: type[Strategy] = VolatileOnly, **settings: bool
+) -> tuple[list[dict[str, object]], int]:
+    record = _record(store, strategy, **settings)
+    return list(record.timeline), len(record.fills)
+
+
+def _evaluate_day(tmp_path: Path, strategy: type[Strategy]) -> dict[str, object]:
+    evaluator = StrategyEvaluator(
+        store=StoreLocation(data_dir=tmp_path, env_type=EnvType.SIMULATION),
+        calendar=CALENDAR,
+        processes=1,
+    )
+    reference = f"{Path(__file__)}:{strategy.__name__}"
+    evaluation = evaluator.evaluate(
+        EvaluationRequest(strategy=reference, symbols=("XYZ",), start=DAY, end=DAY, warmup_days=0)
+    )
+    (row,) = evaluation.to_dict()["days"]
+    return dict(row)
 
 
 class ModelFilterTests:
@@ -120,3 +159,46 @@ class ModelFilterTests:
 
         with pytest.raises(ConfigurationError, match="NO_SUCH_MODEL"):
             _simulate(_store(tmp_path, history_spread=1.0, day_spread=0.0), Unknown)
+
+
+class NotViableReasonTests:
+    """A day that did not trade because of a model names the model and its reason everywhere."""
+
+    def test_the_run_record_names_the_failing_model_and_its_reason(self, tmp_path: Path) -> None:
+        record = _record(_store(tmp_path, history_spread=0.5, day_spread=5.0))
+
+        assert record.not_viable == (NotViable("XYZ", "VOLATILITY", CALM_REASON),)
+        assert record.stop_reason == f"{NEVER_VIABLE}: XYZ VOLATILITY: {CALM_REASON}"
+        assert record.to_dict()["not_viable"] == [
+            {"symbol": "XYZ", "model": "VOLATILITY", "reason": CALM_REASON}
+        ]
+
+    def test_a_run_that_started_has_no_reasons(self, tmp_path: Path) -> None:
+        record = _record(_store(tmp_path, history_spread=1.0, day_spread=0.0))
+
+        assert record.viable and record.not_viable == ()
+
+    def test_the_strategys_own_check_is_named_when_it_says_no(self, tmp_path: Path) -> None:
+        record = _record(_store(tmp_path, history_spread=1.0, day_spread=0.0), NeverWilling)
+
+        assert record.not_viable == (NotViable("XYZ", IS_VIABLE, "NeverWilling said no"),)
+
+    @pytest.mark.parametrize("strategy", [VolatileOnly, VolatileSwing])
+    def test_the_evaluation_row_of_the_day_names_them(
+        self, tmp_path: Path, strategy: type[Strategy]
+    ) -> None:
+        _store(tmp_path, history_spread=0.5, day_spread=5.0)
+
+        row = _evaluate_day(tmp_path, strategy)
+
+        assert row["viable"] is False and row["fills"] == 0
+        assert row["not_viable"] == [
+            {"symbol": "XYZ", "model": "VOLATILITY", "reason": CALM_REASON}
+        ]
+
+    def test_a_viable_evaluation_row_has_none(self, tmp_path: Path) -> None:
+        _store(tmp_path, history_spread=1.0, day_spread=0.0)
+
+        row = _evaluate_day(tmp_path, VolatileSwing)
+
+        assert row["viable"] is True and row["not_viable"] == []

@@ -86,6 +86,7 @@ class PeerReproductionTests:
         realistic = replay(
             strategy_class=SmaCrossStrategy,
             bars=_spy_bars(spy_minutes),
+            params=asdict(params),
             settings=SimulationSettings(fill_model="realistic", starting_cash=CASH),
         )
 

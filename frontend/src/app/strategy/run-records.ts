@@ -42,6 +42,16 @@ export interface TimelineEntry {
   data: unknown;
 }
 
+/**
+ * Why a symbol was not viable on a day: the model that failed it (``is_viable`` when the
+ * strategy's own check said no) and the model's reason.
+ */
+export interface NotViableReason {
+  symbol: string;
+  model: string;
+  reason: string;
+}
+
 export interface RunRecord {
   strategy: string;
   params: Record<string, unknown>;
@@ -60,6 +70,8 @@ export interface RunRecord {
   started_t: number | null;
   ended_t: number;
   stop_reason: string;
+  /** Why a run that never started was not viable; absent in runs recorded before it was kept. */
+  not_viable?: NotViableReason[];
   entry_attempts: number;
   round_trips: number;
   trade_pnls: number[];
@@ -112,6 +124,8 @@ export interface EvaluatedDay {
   exposure_seconds: number;
   session_seconds: number;
   stop_reason: string;
+  /** Why a day that was not viable was not; absent in runs recorded before it was kept. */
+  not_viable?: NotViableReason[];
   fingerprint: string;
   /** Why the day was not simulated; null when it was. */
   skipped: string | null;

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from tc2.errors import TC2Error, ValidationFailed
+from tc2.simulation.records import NotViable
+from tc2.simulation.records import describe_not_viable as describe_reasons
 from webpanel.data.management.progress import ProgressBar
 
 ON_FILE = " on file"
@@ -67,6 +69,13 @@ def describe_validation(error: ValidationFailed) -> str:
         # it, so a day "not on file" that the panel shows points at the directory mix-up.
         lines.append(DATA_DIRECTORY_NOTE.format(data_dir=settings.TC2_CONFIG.data_dir))
     return "\n".join(lines)
+
+
+def describe_not_viable(reasons: Sequence[Mapping[str, str]]) -> str:
+    """A result's ``not_viable`` list in one line, as the engine words it."""
+    return describe_reasons(
+        [NotViable(symbol=r["symbol"], model=r["model"], reason=r["reason"]) for r in reasons]
+    )
 
 
 def number(value: Any, spec: str = ",.2f") -> str:

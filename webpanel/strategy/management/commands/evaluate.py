@@ -6,12 +6,14 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from tc2.program.strategy_jobs import evaluate, parse_evaluate_params
 from webpanel.strategy.management.commands._strategy_job import (
+    describe_not_viable,
     json_params,
     number,
     run_strategy_job,
 )
 
 SKIPPED_SHOWN = 10
+NOT_VIABLE_SHOWN = 10
 
 
 class Command(BaseCommand):
@@ -88,5 +90,10 @@ def summary(evaluation: Mapping[str, Any]) -> list[str]:
         lines.append(f"  skipped {day['day']} {','.join(day['symbols'])}: {day['skipped']}")
     if len(skipped) > SKIPPED_SHOWN:
         lines.append(f"  ... and {len(skipped) - SKIPPED_SHOWN} more skipped")
+    not_viable = [day for day in days if day["not_viable"]]
+    for day in not_viable[:NOT_VIABLE_SHOWN]:
+        lines.append(f"  not viable {day['day']}: {describe_not_viable(day['not_viable'])}")
+    if len(not_viable) > NOT_VIABLE_SHOWN:
+        lines.append(f"  ... and {len(not_viable) - NOT_VIABLE_SHOWN} more not viable")
     lines.append(f"fingerprint: {evaluation['fingerprint']}")
     return lines

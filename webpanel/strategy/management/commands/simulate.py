@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from tc2.env import NEW_YORK
 from tc2.program.strategy_jobs import parse_simulate_params, simulate_day
 from webpanel.strategy.management.commands._strategy_job import (
+    describe_not_viable,
     json_params,
     number,
     run_strategy_job,
@@ -74,7 +75,9 @@ def summary(record: Mapping[str, Any]) -> list[str]:
     return [
         f"{record['strategy']} ({record['kind']}, {record['resolution']} bars) on "
         f"{', '.join(record['symbols'])}, {record['day']}, fill model {record['fill_model']}",
-        f"  {start}; stop: {record['stop_reason']}",
+        f"  {start}; stop: {record['stop_reason']}"
+        if not record["not_viable"]
+        else f"  {start}: not viable: {describe_not_viable(record['not_viable'])}",
         f"  fills: {len(record['fills'])}, round trips: {record['round_trips']}, "
         f"entry attempts: {record['entry_attempts']}",
         f"  profit: {number(record['profit'])} (fees {number(record['fees'])}), equity "

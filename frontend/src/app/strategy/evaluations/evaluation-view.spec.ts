@@ -50,6 +50,35 @@ describe('evaluation view', () => {
     });
   });
 
+  it('names the model and its reason on a day that was not viable', () => {
+    const days = evaluation().days;
+    const notViable = {
+      ...days[0],
+      viable: false,
+      entered: false,
+      fills: 0,
+      stop_reason: 'never became viable in its active windows',
+      not_viable: [
+        { symbol: 'SPY', model: 'VOLATILITY', reason: 'average day spread 0.500% < 0.8%' },
+        {
+          symbol: 'SPY',
+          model: 'PROFITABILITY',
+          reason: 'PROFITABILITY needs 100 sessions of SPY before 2026-03-02, found 48',
+        },
+      ],
+    };
+
+    const rows = dayRows(evaluation({ days: [notViable, ...days.slice(1)] }));
+
+    expect(rows[0]).toMatchObject({
+      viable: 'no',
+      outcome:
+        'not viable: SPY VOLATILITY: average day spread 0.500% < 0.8%; ' +
+        'SPY PROFITABILITY needs 100 sessions of SPY before 2026-03-02, found 48',
+    });
+    expect(rows[1].outcome).toBe('the session ended');
+  });
+
   it('compares two evaluations and marks the better one per figure', () => {
     const better = evaluation({
       params: { fast: 12, qty: 10 },

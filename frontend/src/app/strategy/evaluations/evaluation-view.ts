@@ -3,7 +3,7 @@
  * and two evaluations side by side. Pure functions of the evaluation records.
  */
 import { ChartSpec, SELL_COLOR } from '../../shared/chart';
-import { EvaluatedDay, EvaluationRecord } from '../run-records';
+import { EvaluatedDay, EvaluationRecord, NotViableReason } from '../run-records';
 import {
   MetricRow,
   NONE,
@@ -252,7 +252,16 @@ export interface DayRow {
   skipped: boolean;
 }
 
-/** Each symbol-day of the evaluation (skipped ones say why). */
+/** The reasons in one line, worded as the engine's ``describe_not_viable``. */
+export function describeNotViable(reasons: readonly NotViableReason[]): string {
+  return reasons
+    .map(({ symbol, model, reason }) =>
+      reason.startsWith(`${model} `) ? `${symbol} ${reason}` : `${symbol} ${model}: ${reason}`,
+    )
+    .join('; ');
+}
+
+/** Each symbol-day of the evaluation (skipped ones and days that were not viable say why). */
 export function dayRows(evaluation: EvaluationRecord): DayRow[] {
   return evaluation.days.map((day: EvaluatedDay) => ({
     day: day.day,
@@ -269,7 +278,11 @@ export function dayRows(evaluation: EvaluationRecord): DayRow[] {
       day.skipped || !day.session_seconds
         ? NONE
         : percent(day.exposure_seconds / day.session_seconds),
-    outcome: day.skipped ? `skipped: ${day.skipped}` : day.stop_reason,
+    outcome: day.skipped
+      ? `skipped: ${day.skipped}`
+      : day.not_viable?.length
+        ? `not viable: ${describeNotViable(day.not_viable)}`
+        : day.stop_reason,
     skipped: !!day.skipped,
   }));
 }
