@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from tc2.data.collection import DayCollector, Outcome
-from tc2.data.store import price_store_for
+from tc2.data.price_stores import price_store_for
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, MarketCalendar
 from tc2.env.config import RuntimeConfig
