@@ -42,7 +42,9 @@ const INLINE_DAYS = 6;
       @if (c.sessions.length) {
         <tc2-chart [spec]="spec()!" [label]="symbol() + ' daily candles and data coverage per session'" [height]="420" />
         <tc2-coverage-legend />
-        <p class="legend small muted"><span class="swatch" [style.background]="invalidColor"></span> invalid (one of the last {{ figures()!.checked }} sessions checked)</p>
+        @if (c.checked) {
+          <p class="legend small muted"><span class="swatch" [style.background]="invalidColor"></span> invalid (one of the last {{ c.checked }} sessions checked)</p>
+        }
       }
       @if (figures(); as f) {
         <ul class="figures" aria-label="Coverage figures">
