@@ -128,13 +128,38 @@ def test_program_lists_its_running_components(logged_in_page: Page):
     expect(page.get_by_role("button", name="Restart program")).to_be_enabled()
 
 
-def test_data_shows_coverage_and_a_heal_job_to_its_end(logged_in_page: Page):
+def test_data_shows_coverage_and_a_heal_job_to_its_end(logged_in_page: Page, server: PanelServer):
     page = logged_in_page
+    system = server.system
+    token = system.token(server.password, server.username)
+    seeded = system.request("GET", "/api/data/dates/SPY?resolution=1m", token=token)[2]["dates"]
+    assert seeded, "the launch seeds sessions"
+    span = seeded[0] if len(seeded) == 1 else f"{seeded[0]} to {seeded[-1]}"
+    count = len(seeded)
     open_page(page, "Data")
 
     spy = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name="SPY", exact=True))
     expect(spy).to_be_visible()
-    expect(spy.get_by_role("cell").first).not_to_have_text("0")
+    cells = spy.get_by_role("cell")
+    expect(cells.nth(0)).to_have_text(str(count))
+    expect(cells.nth(1)).to_have_text(span)
+    expect(cells.nth(2)).to_have_text("0")
+    expect(cells.nth(3)).to_have_text(f"{count} / {count}")
+    # The chart's default window is the seeded sessions, and it gives the table's figures.
+    chart = page.locator("tc2-price-coverage-chart")
+    expect(chart.get_by_role("heading", name="SPY: daily prices and coverage")).to_be_visible()
+    expect(chart).to_contain_text(
+        f"Window: {span} (New York session dates): {count} "
+        f"{'session' if count == 1 else 'sessions'}, every session on file"
+    )
+    figures = chart.get_by_role("list", name="Coverage figures")
+    expect(figures).to_contain_text(f"{count} {'session' if count == 1 else 'sessions'} on file")
+    expect(figures).to_contain_text(f"({span})")
+    expect(figures).to_contain_text("none without data between the first and the last")
+    expect(figures).to_contain_text(f"of the last {count} checked: {count} valid, none invalid")
+    expect(
+        chart.get_by_role("img", name="SPY daily candles and data coverage per session")
+    ).to_be_visible()
 
     page.get_by_label("Symbols (empty: the whole universe)").fill("SPY")
     page.get_by_role("button", name="Heal", exact=True).click()

@@ -41,6 +41,7 @@ ROLES: dict[tuple[str, str], str] = {
     ("data-dates", "get"): USER,
     ("data-bars", "get"): USER,
     ("data-status", "get"): USER,
+    ("data-coverage", "get"): USER,
     ("data-import", "post"): STAFF,
     ("data-recollect", "post"): STAFF,
     ("data-patch", "post"): STAFF,

@@ -17,6 +17,7 @@ from webpanel.core.permissions import IsStaff
 from webpanel.core.schema import ERROR_RESPONSES
 from webpanel.data.selectors import (
     data_bars,
+    data_coverage,
     data_dates,
     data_status,
     data_symbols,
@@ -134,14 +135,26 @@ class InvalidDaySerializer(serializers.Serializer):
 class SymbolCoverageSerializer(serializers.Serializer):
     symbol = serializers.CharField()
     sessions_on_file = serializers.IntegerField()
-    checked = serializers.IntegerField(help_text="The last sessions on file that were validated.")
+    first_day = serializers.DateField(
+        allow_null=True, help_text="The first session on file (New York date)."
+    )
+    last_day = serializers.DateField(
+        allow_null=True, help_text="The last session on file (New York date)."
+    )
+    missing_days = serializers.ListField(
+        child=serializers.DateField(),
+        help_text="Sessions between the first and the last on file with no data.",
+    )
+    checked = serializers.IntegerField(
+        help_text="The last sessions on file that were validated (at most 40; none for 1d)."
+    )
     valid = serializers.IntegerField()
     invalid = InvalidDaySerializer(many=True)
-    last_day = serializers.DateField(allow_null=True)
 
 
 class DataStatusApi(APIView):
-    """Per symbol: sessions on file; of the last 40, how many are valid, the rest with reasons."""
+    """Per symbol: sessions on file, the first and last, the sessions missing between them; of
+    the last 40 on file, how many are valid, the rest with reasons."""
 
     class OutputSerializer(serializers.Serializer):
         resolution = serializers.CharField()
@@ -156,6 +169,53 @@ class DataStatusApi(APIView):
     def get(self, request: Request) -> Response:
         return Response(
             data_status(resolution=parse_resolution(request.query_params.get("resolution")))
+        )
+
+
+class DailyCandleSerializer(serializers.Serializer):
+    open = serializers.FloatField()
+    high = serializers.FloatField()
+    low = serializers.FloatField()
+    close = serializers.FloatField()
+    volume = serializers.FloatField()
+
+
+class SessionCoverageSerializer(serializers.Serializer):
+    day = serializers.DateField(help_text="New York session date.")
+    on_file = serializers.BooleanField()
+    session_minutes = serializers.IntegerField(help_text="210 on an early close, else 390.")
+    covered_minutes = serializers.IntegerField(
+        help_text="Minutes of the regular session with at least one bar."
+    )
+    coverage_pct = serializers.FloatField(help_text="covered_minutes of session_minutes, in %.")
+    valid = serializers.BooleanField(
+        allow_null=True, help_text="Null when not one of the last 40 sessions on file checked."
+    )
+    candle = DailyCandleSerializer(allow_null=True, help_text="Regular hours; null without bars.")
+
+
+class DataCoverageApi(APIView):
+    """A symbol's price and coverage chart: its status row (the figures /api/data/status gives)
+    and each session from the first on file to the last (the latest 1000)."""
+
+    class OutputSerializer(SymbolCoverageSerializer):
+        resolution = serializers.CharField()
+        window_start = serializers.DateField(allow_null=True)
+        window_end = serializers.DateField(allow_null=True)
+        sessions = SessionCoverageSerializer(many=True)
+
+    @extend_schema(
+        operation_id="data_coverage",
+        parameters=[RESOLUTION],
+        responses={200: OutputSerializer, **ERROR_RESPONSES.only(400, 401)},
+        tags=["data"],
+    )
+    def get(self, request: Request, symbol: str) -> Response:
+        return Response(
+            data_coverage(
+                symbol=parse_symbol(symbol),
+                resolution=parse_resolution(request.query_params.get("resolution")),
+            )
         )
 
 

@@ -11,10 +11,10 @@ from typing import Any
 from django.conf import settings
 
 from tc2.data.bars import Resolution
+from tc2.data.coverage import CoverageSummary, SessionCoverage, coverage_summary, symbol_coverage
 from tc2.data.price_stores import price_store_for
 from tc2.data.resample import regular_hours
 from tc2.data.store import DayNotOnFile, PriceStore
-from tc2.data.validation import HEALTH_DAYS, recent_validity
 from tc2.env import EnvType, MarketCalendar
 from tc2.env.trading_settings import SYMBOL_PATTERN
 from webpanel.configuration.selectors import trading_settings_get
@@ -95,27 +95,65 @@ def data_bars(*, symbol: str, day: date, resolution: Resolution, rth: bool) -> d
 
 
 def data_status(*, resolution: Resolution) -> dict[str, Any]:
-    """Per symbol: sessions on file, and of the last HEALTH_DAYS the valid and the invalid with
-    reasons, judged as the collector and the DATA health check judge them (``recent_validity``)."""
+    """Per symbol (the universe and any other on file), ``coverage_summary``'s figures."""
     store = live_store()
     calendar = MarketCalendar.xnys()
     symbols = sorted(set(trading_settings_get().settings.symbols) | set(store.symbols(resolution)))
-    report = []
-    for symbol in symbols:
-        validities = recent_validity(store, calendar, symbol, resolution, HEALTH_DAYS)
-        invalid = [
-            {"day": v.day.isoformat(), "reasons": list(v.reasons)}
-            for v in validities
-            if not v.valid
-        ]
-        report.append(
-            {
-                "symbol": symbol,
-                "sessions_on_file": len(store.dates_on_file(symbol, None, None, resolution)),
-                "checked": len(validities),
-                "valid": len(validities) - len(invalid),
-                "invalid": invalid,
-                "last_day": validities[-1].day.isoformat() if validities else None,
-            }
-        )
-    return {"resolution": resolution.value, "symbols": report}
+    return {
+        "resolution": resolution.value,
+        "symbols": [
+            _summary_row(coverage_summary(store, calendar, symbol, resolution))
+            for symbol in symbols
+        ],
+    }
+
+
+def data_coverage(*, symbol: str, resolution: Resolution) -> dict[str, Any]:
+    """The Data page's chart of ``symbol``: its status row (the same figures as
+    ``data_status``'s) and, per session from the first on file to the last, the daily candle
+    and the share of the session's minutes with a bar."""
+    coverage = symbol_coverage(live_store(), MarketCalendar.xnys(), symbol, resolution)
+    window = coverage.window
+    return {
+        "resolution": resolution.value,
+        **_summary_row(coverage.summary),
+        "window_start": window[0].isoformat() if window else None,
+        "window_end": window[1].isoformat() if window else None,
+        "sessions": [_session_row(session) for session in coverage.sessions],
+    }
+
+
+def _summary_row(summary: CoverageSummary) -> dict[str, Any]:
+    invalid = summary.invalid
+    return {
+        "symbol": summary.symbol,
+        "sessions_on_file": len(summary.on_file),
+        "first_day": summary.first_day.isoformat() if summary.first_day else None,
+        "last_day": summary.last_day.isoformat() if summary.last_day else None,
+        "missing_days": [day.isoformat() for day in summary.missing],
+        "checked": len(summary.recent),
+        "valid": len(summary.recent) - len(invalid),
+        "invalid": [{"day": v.day.isoformat(), "reasons": list(v.reasons)} for v in invalid],
+    }
+
+
+def _session_row(session: SessionCoverage) -> dict[str, Any]:
+    candle = session.candle
+    validity = session.validity
+    return {
+        "day": session.day.isoformat(),
+        "on_file": session.on_file,
+        "session_minutes": session.session_minutes,
+        "covered_minutes": session.covered_minutes,
+        "coverage_pct": session.coverage_pct,
+        "valid": None if validity is None else validity.valid,
+        "candle": None
+        if candle is None
+        else {
+            "open": candle.open,
+            "high": candle.high,
+            "low": candle.low,
+            "close": candle.close,
+            "volume": candle.volume,
+        },
+    }

@@ -2,6 +2,7 @@ from django.urls import path
 
 from webpanel.data.apis import (
     DataBarsApi,
+    DataCoverageApi,
     DataDatesApi,
     DataHealApi,
     DataImportApi,
@@ -16,6 +17,7 @@ urlpatterns = [
     path("data/symbols", DataSymbolsApi.as_view(), name="data-symbols"),
     path("data/dates/<str:symbol>", DataDatesApi.as_view(), name="data-dates"),
     path("data/bars/<str:symbol>", DataBarsApi.as_view(), name="data-bars"),
+    path("data/coverage/<str:symbol>", DataCoverageApi.as_view(), name="data-coverage"),
     path("data/status", DataStatusApi.as_view(), name="data-status"),
     path("data/import", DataImportApi.as_view(), name="data-import"),
     path("data/recollect", DataRecollectApi.as_view(), name="data-recollect"),

@@ -21,6 +21,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/data/coverage/{symbol}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A symbol's price and coverage chart: its status row (the figures /api/data/status gives)
+         *     and each session from the first on file to the last (the latest 1000).
+         */
+        get: operations["data_coverage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/data/dates/{symbol}": {
         parameters: {
             query?: never;
@@ -130,7 +150,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Per symbol: sessions on file; of the last 40, how many are valid, the rest with reasons. */
+        /**
+         * @description Per symbol: sessions on file, the first and last, the sessions missing between them; of
+         *     the last 40 on file, how many are valid, the rest with reasons.
+         */
         get: operations["data_status"];
         put?: never;
         post?: never;
@@ -717,6 +740,18 @@ export interface components {
          * @enum {string}
          */
         ComponentStateEnum: "waiting" | "starting" | "running" | "backing-off" | "stopped";
+        DailyCandle: {
+            /** Format: double */
+            open: number;
+            /** Format: double */
+            high: number;
+            /** Format: double */
+            low: number;
+            /** Format: double */
+            close: number;
+            /** Format: double */
+            volume: number;
+        };
         DataBarsOutput: {
             symbol: string;
             /** Format: date */
@@ -730,6 +765,32 @@ export interface components {
             l: number[];
             c: number[];
             v: number[];
+        };
+        DataCoverageOutput: {
+            symbol: string;
+            sessions_on_file: number;
+            /**
+             * Format: date
+             * @description The first session on file (New York date).
+             */
+            first_day: string | null;
+            /**
+             * Format: date
+             * @description The last session on file (New York date).
+             */
+            last_day: string | null;
+            /** @description Sessions between the first and the last on file with no data. */
+            missing_days: string[];
+            /** @description The last sessions on file that were validated (at most 40; none for 1d). */
+            checked: number;
+            valid: number;
+            invalid: components["schemas"]["InvalidDay"][];
+            resolution: string;
+            /** Format: date */
+            window_start: string | null;
+            /** Format: date */
+            window_end: string | null;
+            sessions: components["schemas"]["SessionCoverage"][];
         };
         DataDatesOutput: {
             symbol: string;
@@ -1049,6 +1110,27 @@ export interface components {
          * @enum {string}
          */
         ResolutionEnum: "1m" | "1s";
+        SessionCoverage: {
+            /**
+             * Format: date
+             * @description New York session date.
+             */
+            day: string;
+            on_file: boolean;
+            /** @description 210 on an early close, else 390. */
+            session_minutes: number;
+            /** @description Minutes of the regular session with at least one bar. */
+            covered_minutes: number;
+            /**
+             * Format: double
+             * @description covered_minutes of session_minutes, in %.
+             */
+            coverage_pct: number;
+            /** @description Null when not one of the last 40 sessions on file checked. */
+            valid: boolean | null;
+            /** @description Regular hours; null without bars. */
+            candle: components["schemas"]["DailyCandle"] | null;
+        };
         SettingsDelivery: {
             /**
              * @description applied: the running program uses these settings; pending: its components apply them within seconds; program_stopped: used when it starts; unknown: Redis is down.
@@ -1423,12 +1505,22 @@ export interface components {
         SymbolCoverage: {
             symbol: string;
             sessions_on_file: number;
-            /** @description The last sessions on file that were validated. */
+            /**
+             * Format: date
+             * @description The first session on file (New York date).
+             */
+            first_day: string | null;
+            /**
+             * Format: date
+             * @description The last session on file (New York date).
+             */
+            last_day: string | null;
+            /** @description Sessions between the first and the last on file with no data. */
+            missing_days: string[];
+            /** @description The last sessions on file that were validated (at most 40; none for 1d). */
             checked: number;
             valid: number;
             invalid: components["schemas"]["InvalidDay"][];
-            /** Format: date */
-            last_day: string | null;
         };
         TokenObtainPairRequest: {
             username: string;
@@ -1544,6 +1636,47 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    data_coverage: {
+        parameters: {
+            query?: {
+                resolution?: "1d" | "1m" | "1s";
+            };
+            header?: never;
+            path: {
+                symbol: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataCoverageOutput"];
+                };
+            };
+            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

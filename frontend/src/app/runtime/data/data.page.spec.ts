@@ -9,37 +9,55 @@ import { isoDaysAgo } from './data-actions';
 import { DataPage } from './data.page';
 import { PriceCoverageChart } from './price-coverage-chart';
 
-const STATUS: Schemas['DataStatusOutput'] = {
-  resolution: '1m',
-  symbols: [
-    {
-      symbol: 'SPY',
-      sessions_on_file: 120,
-      checked: 40,
-      valid: 38,
-      invalid: [
-        { day: '2026-11-18', reasons: ['fewer than 380 bars (100)'] },
-        { day: '2026-11-12', reasons: ['prices do not move'] },
-      ],
-      last_day: '2026-11-20',
-    },
-    { symbol: 'QQQ', sessions_on_file: 0, checked: 0, valid: 0, invalid: [], last_day: null },
+const SPY_ROW: Schemas['SymbolCoverage'] = {
+  symbol: 'SPY',
+  sessions_on_file: 6,
+  first_day: '2026-11-12',
+  last_day: '2026-11-20',
+  missing_days: ['2026-11-17'],
+  checked: 6,
+  valid: 4,
+  invalid: [
+    { day: '2026-11-12', reasons: ['prices do not move'] },
+    { day: '2026-11-18', reasons: ['fewer than 380 bars (100)'] },
   ],
 };
 
-const GRAPH = {
-  visual_type: 'PRICE_GRAPH',
-  symbol: 'SPY',
-  candles: [
-    { time: '2026-11-19', open: 500, high: 505, low: 498, close: 504, volume: 1e6 },
-    { time: '2026-11-20', open: 504, high: 506, low: 501, close: 502, volume: 1e6 },
+const STATUS: Schemas['DataStatusOutput'] = {
+  resolution: '1m',
+  symbols: [
+    SPY_ROW,
+    { symbol: 'QQQ', sessions_on_file: 0, first_day: null, last_day: null, missing_days: [], checked: 0, valid: 0, invalid: [] },
   ],
-  coverage: [
-    { time: '2026-11-18', value: 0, minutes: 0, session_minutes: 390, missing: true },
-    { time: '2026-11-19', value: 100, minutes: 390, session_minutes: 390, missing: false },
-    { time: '2026-11-20', value: 95.38, minutes: 372, session_minutes: 390, missing: false },
+};
+
+function session(day: string, covered: number, valid: boolean | null): Schemas['SessionCoverage'] {
+  return {
+    day,
+    on_file: covered > 0,
+    session_minutes: 390,
+    covered_minutes: covered,
+    coverage_pct: Math.round((10_000 * covered) / 390) / 100,
+    valid,
+    candle: covered > 0 ? { open: 500, high: 505, low: 498, close: 504, volume: 1e6 } : null,
+  };
+}
+
+/** The chart of SPY: the same row as the table's, and its window's sessions. */
+const COVERAGE: Schemas['DataCoverageOutput'] = {
+  ...SPY_ROW,
+  resolution: '1m',
+  window_start: '2026-11-12',
+  window_end: '2026-11-20',
+  sessions: [
+    session('2026-11-12', 390, false),
+    session('2026-11-13', 390, true),
+    session('2026-11-16', 390, true),
+    session('2026-11-17', 0, null),
+    session('2026-11-18', 100, false),
+    session('2026-11-19', 372, true),
+    session('2026-11-20', 390, true),
   ],
-  missing_days: ['2026-11-18'],
 };
 
 function job(overrides: Partial<Job> = {}): Job {
@@ -71,20 +89,24 @@ describe('DataPage', () => {
     fixture.detectChanges();
   }
 
-  function start(graph: object | null = { visual_type: 'PRICE_GRAPH', key: 'SPY', visual: GRAPH, params: {}, last_updated: '2026-11-21T14:00:00Z', job_id: null }): void {
+  function start(coverage: Schemas['DataCoverageOutput'] = COVERAGE): void {
     fixture = TestBed.createComponent(DataPage);
     element = fixture.nativeElement;
     render();
     http.expectOne('/api/data/symbols').flush({ universe: ['SPY', 'QQQ'], on_file: ['SPY'] });
     http.expectOne('/api/data/status?resolution=1m').flush(STATUS);
     render();
-    const visual = http.expectOne('/api/visuals/get?visual_type=PRICE_GRAPH&symbol=SPY');
-    if (graph === null) {
-      visual.flush(null, { status: 204, statusText: 'No Content' });
-    } else {
-      visual.flush(graph);
-    }
+    http.expectOne('/api/data/coverage/SPY?resolution=1m').flush(coverage);
     render();
+  }
+
+  function cells(symbol: string): string[] {
+    const row = [...element.querySelectorAll('tbody tr')].find((tr) => tr.querySelector('th')?.textContent?.trim().startsWith(symbol));
+    return [...(row?.querySelectorAll('td') ?? [])].map((td) => td.textContent!.replace(/\s+/g, ' ').trim());
+  }
+
+  function chartText(): string {
+    return (element.querySelector('tc2-price-coverage-chart') as HTMLElement).textContent!.replace(/\s+/g, ' ');
   }
 
   function type(selector: string, value: string): void {
@@ -124,69 +146,92 @@ describe('DataPage', () => {
     vi.useRealTimers();
   });
 
-  it('shows coverage per symbol with the invalid days and their reasons', () => {
+  it('shows coverage per symbol: sessions on file, first to last, without data, validity and why', () => {
     start();
 
+    expect(cells('SPY').slice(0, 4)).toEqual(['6', '2026-11-12 to 2026-11-20', '1', '4 / 6']);
     const spy = element.querySelector('tbody tr') as HTMLElement;
-    expect(spy.textContent).toContain('120');
-    expect(spy.textContent).toContain('38 / 40');
     expect(spy.textContent).toContain('2 invalid days');
     expect(spy.textContent).toContain('2026-11-18: fewer than 380 bars (100)');
-    expect(element.querySelectorAll('tbody tr')[1].textContent).toContain('no data on file');
+    expect(cells('QQQ').slice(0, 4)).toEqual(['0', '—', '0', '—']);
+    expect(cells('QQQ')[4]).toBe('no data on file');
   });
 
-  it('charts the first symbol with its missing and incomplete sessions', () => {
+  it('charts the sessions on file, from the first to the last, and labels the window', () => {
     start();
 
-    const chart = element.querySelector('tc2-price-coverage-chart') as HTMLElement;
-    expect(chart.textContent).toContain('SPY: daily prices and coverage');
-    const stub = chart.querySelector('[role="img"]');
+    expect(chartText()).toContain('SPY: daily prices and coverage (1-minute bars)');
+    expect(chartText()).toContain('Window: 2026-11-12 to 2026-11-20 (New York session dates): 7 sessions, every session on file');
+    const stub = element.querySelector('tc2-price-coverage-chart [role="img"]');
     expect(stub?.getAttribute('aria-label')).toBe('SPY daily candles and data coverage per session');
-    expect(stub?.textContent).toContain('2 candles');
-    expect(chart.textContent).toContain('1 without data');
-    expect(chart.textContent).toContain('2026-11-18');
-    expect(chart.textContent).toContain('2026-11-20 95.38 %');
+    expect(stub?.textContent).toContain('6 candles');
+    expect(chartText()).toContain('2026-11-18 25.64 %');
+  });
+
+  it('gives the same figures under the chart as in the table', () => {
+    start();
+
+    const [onFile, span, without, valid] = cells('SPY');
+    const figures = (element.querySelector('[aria-label="Coverage figures"]') as HTMLElement).textContent!.replace(/\s+/g, ' ');
+    expect(figures).toContain(`${onFile} sessions on file (${span})`);
+    expect(figures).toContain(`${without} without data between the first and the last (2026-11-17)`);
+    const [good, checked] = valid.split(' / ');
+    expect(figures).toContain(`of the last ${checked} checked: ${good} valid, 2 invalid (2026-11-12, 2026-11-18)`);
+  });
+
+  it('reads the table and the chart again, at the new bar size, when the bar size changes', () => {
+    start();
+
+    const select = element.querySelector('#coverage-resolution') as HTMLSelectElement;
+    select.value = '1s';
+    select.dispatchEvent(new Event('change'));
+    render();
+
+    http.expectOne('/api/data/symbols').flush({ universe: ['SPY', 'QQQ'], on_file: ['SPY'] });
+    http.expectOne('/api/data/status?resolution=1s').flush({ ...STATUS, resolution: '1s' });
+    render();
+    http.expectOne('/api/data/coverage/SPY?resolution=1s').flush({ ...COVERAGE, resolution: '1s' });
+    render();
+    expect(chartText()).toContain('SPY: daily prices and coverage (1-second bars)');
+  });
+
+  it('says so when daily bars are on file but not checked', () => {
+    start();
+    const select = element.querySelector('#coverage-resolution') as HTMLSelectElement;
+    select.value = '1d';
+    select.dispatchEvent(new Event('change'));
+    render();
+    const daily = { ...SPY_ROW, missing_days: [], checked: 0, valid: 0, invalid: [] };
+    http.expectOne('/api/data/symbols').flush({ universe: ['SPY'], on_file: ['SPY'] });
+    http.expectOne('/api/data/status?resolution=1d').flush({ resolution: '1d', symbols: [daily] });
+    render();
+    http.expectOne('/api/data/coverage/SPY?resolution=1d').flush({ ...COVERAGE, ...daily, resolution: '1d', sessions: [] });
+    render();
+
+    expect(cells('SPY')[3]).toBe('—');
+    expect(cells('SPY')[4]).toBe('not checked: the rules are for intraday bars');
+    expect(chartText()).toContain('daily bars are not checked by the intraday rules');
   });
 
   it('charts another symbol on request', () => {
     start();
 
     click('Show the chart of QQQ');
-    http.expectOne('/api/visuals/get?visual_type=PRICE_GRAPH&symbol=QQQ').flush({
-      visual_type: 'PRICE_GRAPH',
-      key: 'QQQ',
-      visual: { ...GRAPH, symbol: 'QQQ', missing_days: [] },
-      params: {},
-      last_updated: '2026-11-21T14:00:00Z',
-      job_id: null,
+    http.expectOne('/api/data/coverage/QQQ?resolution=1m').flush({
+      ...STATUS.symbols[1],
+      resolution: '1m',
+      window_start: null,
+      window_end: null,
+      sessions: [],
     });
     render();
 
-    expect(element.querySelector('tc2-price-coverage-chart')?.textContent).toContain('QQQ: daily prices and coverage');
+    expect(chartText()).toContain('QQQ: daily prices and coverage');
+    expect(chartText()).toContain('Window: No sessions on file');
+    expect(element.querySelector('tc2-price-coverage-chart [role="img"]')).toBeNull();
   });
 
-  it('generates a chart that was never made, showing the job until it is ready', () => {
-    start(null);
-
-    const generate = http.expectOne('/api/visuals/generate?visual_type=PRICE_GRAPH&symbol=SPY');
-    expect(generate.request.method).toBe('POST');
-    const queued = job({ type: 'visual_generate', params: { visual_type: 'PRICE_GRAPH', symbol: 'SPY' } });
-    generate.flush(queued, { status: 202, statusText: 'Accepted' });
-    render();
-    vi.advanceTimersByTime(0);
-    http.expectOne(`/api/jobs/${queued.id}`).flush({ ...queued, status: 'running', progress: 40 });
-    render();
-    expect(element.querySelector('tc2-price-coverage-chart progress')?.getAttribute('value')).toBe('40');
-
-    poll(queued.id, { ...queued, status: 'succeeded', progress: 100 });
-    http
-      .expectOne('/api/visuals/get?visual_type=PRICE_GRAPH&symbol=SPY')
-      .flush({ visual_type: 'PRICE_GRAPH', key: 'SPY', visual: GRAPH, params: {}, last_updated: '2026-11-21T15:00:00Z', job_id: queued.id });
-    render();
-    expect(element.querySelector('tc2-price-coverage-chart')?.textContent).toContain('1 without data');
-  });
-
-  it('heals the universe, shows the progress, then reads the coverage again', () => {
+  it('heals the universe, shows the progress, then reads the table and the chart again', () => {
     start();
 
     click('Heal');
@@ -209,8 +254,8 @@ describe('DataPage', () => {
     expect(element.textContent).toContain('Done: 30 sessions per symbol; 2 saved, 58 already on file, 0 invalid, 0 failed.');
     http.expectOne('/api/data/symbols').flush({ universe: ['SPY', 'QQQ'], on_file: ['SPY'] });
     http.expectOne('/api/data/status?resolution=1m').flush(STATUS);
-    // The charted symbol was healed: its chart is made again.
-    http.expectOne('/api/visuals/generate?visual_type=PRICE_GRAPH&symbol=SPY').flush(job({ type: 'visual_generate' }), { status: 202, statusText: 'Accepted' });
+    render();
+    http.expectOne('/api/data/coverage/SPY?resolution=1m').flush(COVERAGE);
   });
 
   it('follows the job already running when the server refuses a second one', () => {

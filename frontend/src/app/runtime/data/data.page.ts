@@ -1,14 +1,13 @@
 import { ChangeDetectionStrategy, Component, computed, inject, linkedSignal, signal, viewChild } from '@angular/core';
 import { Subscription } from 'rxjs';
 
-import { ApiClient, ApiError, Job, Schemas, apiErrorFrom } from '../../core/api';
+import { ApiClient, ApiError, apiErrorFrom } from '../../core/api';
 import { CurrentUser } from '../../core/current-user';
 import { ErrorBox } from '../../shared/error-box';
+import { fmt } from '../../shared/format';
 import { DataActions } from './data-actions';
-import { PriceCoverageChart } from './price-coverage-chart';
-
-type Resolution = '1m' | '1s' | '1d';
-type SymbolCoverage = Schemas['SymbolCoverage'];
+import { SymbolCoverage, coverageFigures } from './coverage';
+import { PriceCoverageChart, Resolution } from './price-coverage-chart';
 
 const RESOLUTIONS: readonly { value: Resolution; label: string }[] = [
   { value: '1m', label: '1 minute' },
@@ -17,9 +16,12 @@ const RESOLUTIONS: readonly { value: Resolution; label: string }[] = [
 ];
 
 /**
- * Market data on file: coverage per symbol (sessions on file; of the last 40, which are valid, and
- * why the others are not), a price and coverage chart per symbol, and the data jobs (heal, patch,
- * recollect, import) with their progress. A finished job refreshes the coverage and the chart.
+ * Market data on file: coverage per symbol (sessions on file, first to last, those missing between
+ * them; of the last 40, which are valid, and why the others are not), a price and coverage chart of
+ * one symbol over every session on file, and the data jobs (heal, patch, recollect, import) with
+ * their progress. The table and the chart give the same figures (one server source, read by
+ * ``coverageFigures``), at the same bar size, and are read together: on load, on Refresh, on a
+ * change of bar size and when a data job finishes.
  */
 @Component({
   selector: 'tc2-data-page',
@@ -50,14 +52,16 @@ const RESOLUTIONS: readonly { value: Resolution; label: string }[] = [
             <tr>
               <th scope="col">Symbol</th>
               <th scope="col" class="num">Sessions on file</th>
-              <th scope="col">Last session</th>
+              <th scope="col">First to last session (New York)</th>
+              <th scope="col" class="num">Without data</th>
               <th scope="col" class="num">Valid (of the last checked)</th>
               <th scope="col">Invalid days and why</th>
               <th scope="col">Actions</th>
             </tr>
           </thead>
           <tbody>
-            @for (row of rows(); track row.symbol) {
+            @for (row of rows(); track row.symbol; let i = $index) {
+              @let f = figures()[i];
               <tr [class.selected]="row.symbol === chartSymbol()">
                 <th scope="row" class="mono">
                   {{ row.symbol }}
@@ -65,10 +69,15 @@ const RESOLUTIONS: readonly { value: Resolution; label: string }[] = [
                     <span class="badge" title="On file but not in the symbol universe">not in universe</span>
                   }
                 </th>
-                <td class="num">{{ row.sessions_on_file }}</td>
-                <td class="mono">{{ row.last_day ?? '—' }}</td>
-                <td class="num" [class.negative]="row.invalid.length > 0" [class.positive]="row.checked > 0 && row.invalid.length === 0">
-                  {{ row.valid }} / {{ row.checked }}
+                <td class="num">{{ fmt.whole(f.sessionsOnFile) }}</td>
+                <td class="mono">{{ f.span }}</td>
+                <td class="num" [class.negative]="f.missingDays.length > 0" [attr.title]="f.missingDays.join(', ') || null">{{ f.missingDays.length }}</td>
+                <td class="num" [class.negative]="f.invalidDays.length > 0" [class.positive]="f.checked > 0 && f.invalidDays.length === 0">
+                  @if (f.checked) {
+                    {{ f.valid }} / {{ f.checked }}
+                  } @else {
+                    —
+                  }
                 </td>
                 <td>
                   @if (row.invalid.length) {
@@ -80,8 +89,10 @@ const RESOLUTIONS: readonly { value: Resolution; label: string }[] = [
                         }
                       </ul>
                     </details>
-                  } @else if (row.checked) {
+                  } @else if (f.checked) {
                     <span class="muted">none</span>
+                  } @else if (f.sessionsOnFile) {
+                    <span class="muted">not checked: the rules are for intraday bars</span>
                   } @else {
                     <span class="muted">no data on file</span>
                   }
@@ -97,7 +108,7 @@ const RESOLUTIONS: readonly { value: Resolution; label: string }[] = [
               </tr>
             } @empty {
               @if (!loading()) {
-                <tr><td colspan="6" class="muted">No symbols: add some on the Settings page.</td></tr>
+                <tr><td colspan="7" class="muted">No symbols: add some on the Settings page.</td></tr>
               }
             }
           </tbody>
@@ -118,13 +129,13 @@ const RESOLUTIONS: readonly { value: Resolution; label: string }[] = [
         </div>
       </div>
       @if (chartSymbol(); as symbol) {
-        <tc2-price-coverage-chart [symbol]="symbol" [regenerate]="chartRefresh()" />
+        <tc2-price-coverage-chart [symbol]="symbol" [resolution]="resolution()" [refresh]="reads()" />
       } @else {
         <p class="muted">No symbol to chart yet.</p>
       }
     </section>
 
-    <tc2-data-actions [universe]="universe()" (dataChanged)="afterDataJob($event)" />
+    <tc2-data-actions [universe]="universe()" (dataChanged)="afterDataJob()" />
   `,
   styles: `
     .head { display: flex; gap: 0.75rem; align-items: center; flex-wrap: wrap; margin-bottom: 0.75rem; }
@@ -143,9 +154,12 @@ export class DataPage {
   private readonly api = inject(ApiClient);
   protected readonly user = inject(CurrentUser);
 
+  protected readonly fmt = fmt;
   protected readonly resolutions = RESOLUTIONS;
   protected readonly resolution = signal<Resolution>('1m');
   protected readonly rows = signal<SymbolCoverage[]>([]);
+  /** Each row's figures, as the chart's caption reads its own. */
+  protected readonly figures = computed(() => this.rows().map(coverageFigures));
   protected readonly universe = signal<string[]>([]);
   protected readonly loading = signal(false);
   protected readonly error = signal<ApiError | null>(null);
@@ -159,7 +173,8 @@ export class DataPage {
     computation: (symbols, previous) =>
       previous?.value && symbols.includes(previous.value) ? previous.value : (symbols[0] ?? null),
   });
-  protected readonly chartRefresh = signal(0);
+  /** Counts the reads of the table: the chart reads its coverage again with each. */
+  protected readonly reads = signal(0);
   private readonly actions = viewChild.required(DataActions);
   private loadingSubscription: Subscription | null = null;
 
@@ -171,6 +186,7 @@ export class DataPage {
     this.loadingSubscription?.unsubscribe();
     this.loading.set(true);
     this.error.set(null);
+    this.reads.update((n) => n + 1);
     this.api.get('/api/data/symbols').subscribe({
       next: (symbols) => this.universe.set(symbols.universe),
       error: (failure: unknown) => this.error.set(apiErrorFrom(failure)),
@@ -197,16 +213,8 @@ export class DataPage {
     this.actions().preparePatch(row.symbol, days[0], days[days.length - 1]);
   }
 
-  /** A data job finished: read the coverage again, and redraw the chart if it is of a symbol it touched. */
-  protected afterDataJob(job: Job): void {
+  /** A data job finished: read the coverage table and the chart again. */
+  protected afterDataJob(): void {
     this.load();
-    const params = job.params as { symbols?: unknown; symbol?: unknown };
-    const touched = [
-      ...(Array.isArray(params.symbols) ? params.symbols : []),
-      ...(typeof params.symbol === 'string' ? [params.symbol] : []),
-    ];
-    if (this.chartSymbol() !== null && touched.includes(this.chartSymbol())) {
-      this.chartRefresh.update((n) => n + 1);
-    }
   }
 }
