@@ -159,7 +159,7 @@ class DataImportTests:
         ("fields", "field"),
         [
             ({"format": "csv"}, "file"),  # a NinjaTrader file read as CSV: no header
-            ({"format": "ninjatrader", "timezone": "Mars/Base"}, "options"),
+            ({"format": "ninjatrader", "timezone": "Mars/Base"}, "timezone"),
         ],
     )
     def test_unsupported_options_are_422(

@@ -11,12 +11,15 @@ from django.db import transaction
 
 from tc2.errors import ValidationFailed
 from tc2.logs import LogFeed, feed_logger
+from tc2.strategy.registry import BUILTIN_STRATEGIES
 from webpanel.configuration.models import SettingsDocument
 from webpanel.configuration.selectors import (
     TRADING_KEY,
     StoredTradingSettings,
     trading_settings_get,
 )
+
+UNKNOWN_STRATEGY_LIMITS_MESSAGE = "no strategy is named {strategy!r}; known: {known}"
 
 _log = feed_logger(LogFeed.PROGRAM, "settings")
 
@@ -27,6 +30,7 @@ def trading_settings_update(
     """Apply a partial update. Raises ValidationFailed (422) with field errors; nothing changes."""
     if not isinstance(changes, Mapping):
         raise ValidationFailed("Settings must be a JSON object.", {"": ["expected an object"]})
+    _check_strategies_exist(changes)
     with transaction.atomic():
         # Lock the row (where the database can) so two concurrent PATCHes cannot lose an update.
         SettingsDocument.objects.select_for_update().filter(key=TRADING_KEY).first()
@@ -41,6 +45,23 @@ def trading_settings_update(
         if before[name] != after[name]:
             _log.info(f"{user.get_username()} changed {name}: {before[name]} -> {after[name]}")
     return trading_settings_get()
+
+
+def _check_strategies_exist(changes: Mapping[str, Any]) -> None:
+    """Limits may be set only for a strategy there is (removing a stale one stays possible)."""
+    limits = changes.get("strategy_limits")
+    if not isinstance(limits, Mapping):
+        return  # not an object: the engine's parser names that
+    known = sorted(BUILTIN_STRATEGIES)
+    errors = {
+        f"strategy_limits.{strategy_id}": [
+            UNKNOWN_STRATEGY_LIMITS_MESSAGE.format(strategy=strategy_id, known=", ".join(known))
+        ]
+        for strategy_id, entry in limits.items()
+        if entry is not None and strategy_id not in known
+    }
+    if errors:
+        raise ValidationFailed("Settings are invalid; nothing was changed.", errors)
 
 
 def trading_settings_describe(stored: StoredTradingSettings) -> dict[str, Any]:

@@ -12,8 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tc2.program.data_jobs import HEAL_PARAMS, IMPORT_PARAMS, RANGE_PARAMS, RECOLLECT_QUERY
 from webpanel.core.errors import BadRequest
-from webpanel.core.schema import ERROR_RESPONSES
+from webpanel.core.schema import ERROR_RESPONSES, params_serializer, query_parameters
 from webpanel.data.selectors import (
     data_bars,
     data_dates,
@@ -163,17 +164,8 @@ class DataImportApi(APIView):
 
     parser_classes = [MultiPartParser]
 
-    class InputSerializer(serializers.Serializer):
-        file = serializers.FileField()
-        format = serializers.ChoiceField(choices=["ninjatrader", "csv", "yahoo"])
-        symbol = serializers.CharField()
-        timezone = serializers.CharField(
-            required=False, help_text="Zone of naive CSV times; default UTC."
-        )
-        label = serializers.ChoiceField(
-            choices=["start", "end"], required=False, help_text="CSV times mark bar start or end."
-        )
-        resolution = serializers.ChoiceField(choices=["1m", "1s"], required=False)
+    class InputSerializer(params_serializer(IMPORT_PARAMS, qualname="DataImportApi.Options")):
+        file = serializers.FileField(help_text="The bar file, UTF-8 text, at most 200 MB.")
 
     @extend_schema(
         operation_id="data_import",
@@ -182,15 +174,9 @@ class DataImportApi(APIView):
         tags=["data"],
     )
     def post(self, request: Request) -> Response:
-        form = request.data
+        options = {name: request.data.get(name) for name in request.data if name != "file"}
         job = data_import_submit(
-            upload=request.FILES.get("file"),
-            file_format=str(form.get("format", "")),
-            symbol=parse_symbol(str(form.get("symbol", ""))),
-            timezone=str(form.get("timezone", "")),
-            label=str(form.get("label", "")),
-            resolution=str(form.get("resolution", "")),
-            user=request.user,
+            upload=request.FILES.get("file"), options=options, user=request.user
         )
         return _accepted(job, request)
 
@@ -201,11 +187,7 @@ class DataRecollectApi(APIView):
     @extend_schema(
         operation_id="data_recollect",
         request=None,
-        parameters=[
-            OpenApiParameter("symbol", OpenApiTypes.STR, required=True),
-            OpenApiParameter("start_date", OpenApiTypes.DATE, required=True),
-            OpenApiParameter("end_date", OpenApiTypes.DATE),
-        ],
+        parameters=query_parameters(RECOLLECT_QUERY),
         responses={202: JobSerializer, **ERROR_RESPONSES.only(400, 401, 409, 422, 503)},
         tags=["data"],
     )
@@ -217,18 +199,19 @@ class DataRecollectApi(APIView):
         }
         if query.get("end_date"):
             params["end_date"] = query.get("end_date")
-        return _accepted(
-            data_job_submit(job_type="data_recollect", params=params, user=request.user), request
+        job = data_job_submit(
+            job_type="data_recollect",
+            params=params,
+            user=request.user,
+            renamed={"symbols": "symbol"},
         )
+        return _accepted(job, request)
 
 
 class DataPatchApi(APIView):
     """Collect missing or invalid sessions: {symbols, start_date[, end_date]}."""
 
-    class InputSerializer(serializers.Serializer):
-        symbols = serializers.ListField(child=serializers.CharField())
-        start_date = serializers.DateField()
-        end_date = serializers.DateField(required=False)
+    InputSerializer = params_serializer(RANGE_PARAMS, qualname="DataPatchApi.InputSerializer")
 
     @extend_schema(
         operation_id="data_patch",
@@ -246,8 +229,7 @@ class DataPatchApi(APIView):
 class DataHealApi(APIView):
     """Patch the last 30 sessions of {symbols} (default: the universe), skipping hopeless days."""
 
-    class InputSerializer(serializers.Serializer):
-        symbols = serializers.ListField(child=serializers.CharField(), required=False)
+    InputSerializer = params_serializer(HEAL_PARAMS, qualname="DataHealApi.InputSerializer")
 
     @extend_schema(
         operation_id="data_heal",

@@ -12,10 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tc2.execution.fill_models import FILL_MODELS
-from tc2.program.strategy_jobs import MAX_WARMUP_DAYS
+from tc2.program.strategy_jobs import EVALUATE_PARAMS, SIMULATE_PARAMS
 from webpanel.core.errors import BadRequest
-from webpanel.core.schema import ERROR_RESPONSES
+from webpanel.core.schema import ERROR_RESPONSES, params_serializer
 from webpanel.jobs.models import JobStatus
 from webpanel.strategy.models import RunKind
 from webpanel.strategy.selectors import (
@@ -25,8 +24,6 @@ from webpanel.strategy.selectors import (
     strategy_run_list,
 )
 from webpanel.strategy.services import strategy_evaluate_submit, strategy_simulate_submit
-
-FILL_MODEL_NAMES = sorted(FILL_MODELS)
 
 
 class StrategyRunSerializer(serializers.Serializer):
@@ -110,20 +107,9 @@ class StrategyListApi(APIView):
 class StrategySimulateDayApi(APIView):
     """Simulate a strategy on one day of LIVE bars; 422 names every bad field, no job."""
 
-    class InputSerializer(serializers.Serializer):
-        strategy = serializers.CharField(help_text="Built-in name or path/to/file.py:ClassName.")
-        symbol = serializers.CharField()
-        day = serializers.DateField(help_text="A session with the strategy's bars on file.")
-        params = serializers.DictField(required=False, help_text="Strategy parameters by name.")
-        fill_model = serializers.ChoiceField(choices=FILL_MODEL_NAMES, required=False)
-        start_time = serializers.CharField(required=False, help_text="HH:MM New York")
-        warmup_days = serializers.IntegerField(
-            required=False, min_value=0, max_value=MAX_WARMUP_DAYS
-        )
-        starting_cash = serializers.FloatField(required=False)
-        model_filters = serializers.BooleanField(
-            required=False, help_text="false: run without the strategy's analysis models."
-        )
+    InputSerializer = params_serializer(
+        SIMULATE_PARAMS, qualname="StrategySimulateDayApi.InputSerializer"
+    )
 
     @extend_schema(
         operation_id="strategy_simulate_day",
@@ -138,20 +124,9 @@ class StrategySimulateDayApi(APIView):
 class StrategyEvaluateApi(APIView):
     """Evaluate a strategy on symbols over a date range; 422 names every bad field, no job."""
 
-    class InputSerializer(serializers.Serializer):
-        strategy = serializers.CharField(help_text="Built-in name or path/to/file.py:ClassName.")
-        symbols = serializers.ListField(child=serializers.CharField())
-        start = serializers.DateField()
-        end = serializers.DateField()
-        params = serializers.DictField(required=False, help_text="Strategy parameters by name.")
-        fill_model = serializers.ChoiceField(choices=FILL_MODEL_NAMES, required=False)
-        warmup_days = serializers.IntegerField(
-            required=False, min_value=0, max_value=MAX_WARMUP_DAYS
-        )
-        starting_cash = serializers.FloatField(required=False, help_text="Per symbol run.")
-        model_filters = serializers.BooleanField(
-            required=False, help_text="false: run without the strategy's analysis models."
-        )
+    InputSerializer = params_serializer(
+        EVALUATE_PARAMS, qualname="StrategyEvaluateApi.InputSerializer"
+    )
 
     @extend_schema(
         operation_id="strategy_evaluate",
