@@ -143,6 +143,6 @@ _SHAPES: dict[ParamKind, Callable[[], dict[str, Any]]] = {
     ParamKind.INTEGER: lambda: {"type": "integer"},
     ParamKind.NUMBER: lambda: {"type": "number"},
     ParamKind.BOOLEAN: lambda: {"type": "boolean"},
-    ParamKind.OBJECT: lambda: {"type": "object"},
+    ParamKind.OBJECT: lambda: {"type": "object", "additionalProperties": {}},
     ParamKind.CHOICE: lambda: {"type": "string"},
 }

@@ -669,29 +669,40 @@ export interface components {
             dates: string[];
         };
         DataHealInputRequest: {
+            /** @description Tickers (1-5 uppercase letters, optional .X class suffix (SPY, BRK.B)); default: the settings' universe. */
             symbols?: string[];
         };
         DataImportInputRequest: {
-            /** Format: binary */
-            file: string;
+            /** @description ninjatrader (YYYYMMDD HHMMSS;o;h;l;c;v, UTC, bar ends), csv (a header row: timestamp, open, high, low, close, volume) or yahoo (daily). */
             format: components["schemas"]["FormatEnum"];
+            /** @description The bars' ticker (1-5 uppercase letters, optional .X class suffix (SPY, BRK.B)). */
             symbol: string;
-            /** @description Zone of naive CSV times; default UTC. */
+            /** @description Zone of naive CSV times, e.g. America/New_York; default UTC. */
             timezone?: string;
-            /**
-             * @description CSV times mark bar start or end.
-             *
-             *     * `start` - start
-             *     * `end` - end
-             */
+            /** @description CSV times mark the bar's start (default) or end. */
             label?: components["schemas"]["LabelEnum"];
-            resolution?: components["schemas"]["ResolutionEnum"];
+            /** @description The bars' length, one the store keeps (default 1m; yahoo: 1d). */
+            resolution?: components["schemas"]["DataImportInputResolutionEnum"];
+            /**
+             * Format: binary
+             * @description The bar file, UTF-8 text, at most 200 MB.
+             */
+            file: string;
         };
+        /** @enum {string} */
+        DataImportInputResolutionEnum: "1s" | "1m" | "1d";
         DataPatchInputRequest: {
+            /** @description Tickers (1-5 uppercase letters, optional .X class suffix (SPY, BRK.B)); each one the data source has. */
             symbols: string[];
-            /** Format: date */
+            /**
+             * Format: date
+             * @description First day: a New York date YYYY-MM-DD inside the market calendar (1990-01-01 to 2 years after today).
+             */
             start_date: string;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description Last day (default: the last completed session): a New York date YYYY-MM-DD inside the market calendar (1990-01-01 to 2 years after today).
+             */
             end_date?: string;
         };
         DataResetAttemptsOutput: {
@@ -718,19 +729,9 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /**
-         * @description * `backtrader` - backtrader
-         *     * `realistic` - realistic
-         *     * `tc2` - tc2
-         * @enum {string}
-         */
+        /** @enum {string} */
         FillModelEnum: "backtrader" | "realistic" | "tc2";
-        /**
-         * @description * `ninjatrader` - ninjatrader
-         *     * `csv` - csv
-         *     * `yahoo` - yahoo
-         * @enum {string}
-         */
+        /** @enum {string} */
         FormatEnum: "ninjatrader" | "csv" | "yahoo";
         HealthCheckListOutput: {
             check_types: components["schemas"]["HealthCheckType"][];
@@ -853,11 +854,7 @@ export interface components {
          * @enum {string}
          */
         JobStatusEnum: "queued" | "running" | "succeeded" | "failed" | "canceled";
-        /**
-         * @description * `start` - start
-         *     * `end` - end
-         * @enum {string}
-         */
+        /** @enum {string} */
         LabelEnum: "start" | "end";
         LimitsOverride: {
             /**
@@ -963,12 +960,6 @@ export interface components {
          * @enum {string}
          */
         ProgramStatusOutputStateEnum: "starting" | "running" | "restarting" | "stopping" | "stopped";
-        /**
-         * @description * `1m` - 1m
-         *     * `1s` - 1s
-         * @enum {string}
-         */
-        ResolutionEnum: "1m" | "1s";
         /** @description Documents the PATCH body; the engine's TradingSettings does the validating. */
         SettingsOutput: {
             /** @description Symbol universe: 1-5 uppercase letters, optional .X class suffix, no repeats. */
@@ -1012,7 +1003,7 @@ export interface components {
              *     * `1s` - 1s
              *     * `1m` - 1m
              */
-            resolution: components["schemas"]["ResolutionEnum"];
+            resolution: components["schemas"]["StrategyDescriptionResolutionEnum"];
             active_windows: components["schemas"]["StrategyWindow"][];
             default_symbols: string[];
             /** @description Always trades its default symbols. */
@@ -1028,26 +1019,38 @@ export interface components {
          * @enum {string}
          */
         StrategyDescriptionKindEnum: "day" | "swing";
+        /**
+         * @description * `1s` - 1s
+         *     * `1m` - 1m
+         * @enum {string}
+         */
+        StrategyDescriptionResolutionEnum: "1s" | "1m";
         StrategyEvaluateInputRequest: {
             /** @description Built-in name or path/to/file.py:ClassName. */
             strategy: string;
+            /** @description 1-5 uppercase letters, optional .X class suffix (SPY, BRK.B) */
             symbols: string[];
-            /** Format: date */
+            /**
+             * Format: date
+             * @description a New York date YYYY-MM-DD inside the market calendar (1990-01-01 to 2 years after today).
+             */
             start: string;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description a New York date YYYY-MM-DD inside the market calendar (1990-01-01 to 2 years after today).
+             */
             end: string;
-            /** @description Strategy parameters by name. */
+            /** @description Strategy parameters by name (GET /api/strategy/list gives bounds). */
             params?: {
                 [key: string]: unknown;
             };
+            /** @description How orders fill (default realistic). */
             fill_model?: components["schemas"]["FillModelEnum"];
+            /** @description Earlier sessions visible to the strategy (default 1). */
             warmup_days?: number;
-            /**
-             * Format: double
-             * @description Per symbol run.
-             */
+            /** @description Dollars per symbol run (default 30,000). */
             starting_cash?: number;
-            /** @description false: run without the strategy's analysis models. */
+            /** @description false: run without the strategy's analysis models (default true). */
             model_filters?: boolean;
         };
         StrategyListOutput: {
@@ -1200,23 +1203,26 @@ export interface components {
         StrategySimulateDayInputRequest: {
             /** @description Built-in name or path/to/file.py:ClassName. */
             strategy: string;
+            /** @description 1-5 uppercase letters, optional .X class suffix (SPY, BRK.B). */
             symbol: string;
             /**
              * Format: date
-             * @description A session with the strategy's bars on file.
+             * @description A session with the strategy's bars on file: a New York date YYYY-MM-DD inside the market calendar (1990-01-01 to 2 years after today).
              */
             day: string;
-            /** @description Strategy parameters by name. */
+            /** @description Strategy parameters by name (GET /api/strategy/list gives bounds). */
             params?: {
                 [key: string]: unknown;
             };
+            /** @description How orders fill (default realistic). */
             fill_model?: components["schemas"]["FillModelEnum"];
-            /** @description HH:MM New York */
+            /** @description HH:MM New York: start no earlier. */
             start_time?: string;
+            /** @description Earlier sessions visible to the strategy (default 1). */
             warmup_days?: number;
-            /** Format: double */
+            /** @description Dollars (default 30,000). */
             starting_cash?: number;
-            /** @description false: run without the strategy's analysis models. */
+            /** @description false: run without the strategy's analysis models (default true). */
             model_filters?: boolean;
         };
         StrategyWindow: {
@@ -1328,7 +1334,7 @@ export interface operations {
                     "application/json": components["schemas"]["DataBarsOutput"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1348,6 +1354,15 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1380,7 +1395,7 @@ export interface operations {
                     "application/json": components["schemas"]["DataDatesOutput"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1391,6 +1406,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1421,7 +1445,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1441,6 +1465,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1489,7 +1522,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1509,6 +1542,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1566,7 +1608,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1586,6 +1628,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1616,8 +1667,11 @@ export interface operations {
     data_recollect: {
         parameters: {
             query: {
+                /** @description Last day (default: the last completed session): a New York date YYYY-MM-DD inside the market calendar (1990-01-01 to 2 years after today). */
                 end_date?: string;
+                /** @description First day: a New York date YYYY-MM-DD inside the market calendar (1990-01-01 to 2 years after today). */
                 start_date: string;
+                /** @description A ticker (1-5 uppercase letters, optional .X class suffix (SPY, BRK.B)) the data source has. */
                 symbol: string;
             };
             header?: never;
@@ -1634,7 +1688,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1654,6 +1708,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1698,8 +1761,26 @@ export interface operations {
                     "application/json": components["schemas"]["DataResetAttemptsOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1728,7 +1809,7 @@ export interface operations {
                     "application/json": components["schemas"]["DataStatusOutput"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1739,6 +1820,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1765,8 +1855,26 @@ export interface operations {
                     "application/json": components["schemas"]["DataSymbolsOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1805,8 +1913,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1842,8 +1968,26 @@ export interface operations {
                     "application/json": components["schemas"]["HealthCheckListOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1877,6 +2021,15 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -1888,6 +2041,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1938,7 +2100,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobListListOutput"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1949,6 +2111,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1979,7 +2150,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1999,6 +2170,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2045,6 +2225,15 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -2056,6 +2245,15 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2082,6 +2280,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
@@ -2111,6 +2318,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     logs_clear: {
@@ -2129,6 +2345,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -2140,6 +2365,15 @@ export interface operations {
             };
             /** @description Authenticated but not allowed (staff only) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2171,7 +2405,7 @@ export interface operations {
                     "application/json": components["schemas"]["LogFeedTailOutput"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2191,6 +2425,15 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2219,6 +2462,15 @@ export interface operations {
                     "application/json": components["schemas"]["LogFeedFilenamesOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -2230,6 +2482,15 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2259,7 +2520,7 @@ export interface operations {
                     "application/json": components["schemas"]["LogFileOutput"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2286,6 +2547,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     program_restart: {
@@ -2305,6 +2575,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramRestartOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -2316,6 +2595,15 @@ export interface operations {
             };
             /** @description Authenticated but not allowed (staff only) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2351,8 +2639,26 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramStatusOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2388,8 +2694,26 @@ export interface operations {
                     "application/json": components["schemas"]["SettingsOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2420,7 +2744,7 @@ export interface operations {
                     "application/json": components["schemas"]["SettingsOutput"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2431,6 +2755,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2470,7 +2803,7 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyRun"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2481,6 +2814,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2525,8 +2867,26 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyListOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2557,7 +2917,7 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyRunListOutput"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2568,6 +2928,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2596,6 +2965,15 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyRunDetailOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -2607,6 +2985,15 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2637,7 +3024,7 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyRun"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2648,6 +3035,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2696,8 +3092,26 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2747,8 +3161,26 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2787,8 +3219,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2824,6 +3274,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramRestartOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -2835,6 +3294,15 @@ export interface operations {
             };
             /** @description Authenticated but not allowed (staff only) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2890,6 +3358,15 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -2901,6 +3378,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2968,8 +3454,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3005,8 +3509,26 @@ export interface operations {
                     "application/json": components["schemas"]["VisualListOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3031,6 +3553,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthzOutput"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             503: {
