@@ -375,6 +375,8 @@ def _row(
         start = _bar_start(fields["timestamp"], file_format, resolution, zone, label, calendar)
     except (OverflowError, OSError):  # a time beyond what the platform's clock can hold
         raise ValueError(f"time {fields['timestamp']!r} is out of range") from None
+    if not 0 <= start < _EPOCH_LIMIT_S:
+        raise ValueError(f"time {fields['timestamp']!r} is not between 1970 and 2100")
     if resolution.stored and start % resolution.seconds:
         raise ValueError(f"time {fields['timestamp']!r} is not on a {resolution.value} boundary")
     return _Row(line=line, t=start, values=(o, h, low, c, v))

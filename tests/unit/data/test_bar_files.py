@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import io
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tc2.data.bar_files import BarFileError, BarFileFormat, BarLabel, read_bar_file
+from tc2.data.bar_files import (
+    MAX_PROBLEMS_KEPT,
+    BarFileError,
+    BarFileFormat,
+    BarLabel,
+    iter_bar_file,
+    read_bar_file,
+)
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.resample import regular_hours, resample
 from tc2.env import NEW_YORK, MarketCalendar
@@ -184,3 +192,94 @@ class YahooDailyTests:
         last = days[-1]
         assert last.resolution is Resolution.DAY
         assert (last.o[0], last.h[0], last.l[0], last.c[0]) == (30.87, 31.31, 28.69, 29.06)
+
+
+class StreamTests:
+    """Files are read as a stream: one session at a time, bounded lines, a bounded error."""
+
+    @staticmethod
+    def _minutes(calendar: MarketCalendar, day: date, count: int = 390) -> list[str]:
+        open_s = int(calendar.session_open(day).timestamp())
+        return [
+            f"{datetime.fromtimestamp(open_s + 60 * (i + 1), tz=UTC):%Y%m%d %H%M%S};1;2;0.5;1.5;10"
+            for i in range(count)
+        ]
+
+    def test_sessions_are_yielded_as_the_file_is_read(self, calendar: MarketCalendar):
+        first, second = date(2011, 3, 9), date(2011, 3, 10)
+        lines = self._minutes(calendar, first) + self._minutes(calendar, second)
+        stream = io.StringIO("\n".join(lines) + "\n")
+
+        days = iter_bar_file(
+            stream, file_format=BarFileFormat.NINJATRADER, symbol="SPY", calendar=calendar
+        )
+        day_one = next(days)
+
+        assert day_one.day == first and len(day_one) == 390
+        assert stream.tell() < len(stream.getvalue())  # the second session is not read yet
+        assert [d.day for d in days] == [second]
+
+    def test_an_over_long_line_is_a_bad_row_read_past_without_holding_it(
+        self, calendar: MarketCalendar
+    ):
+        class Reads(io.StringIO):
+            longest = 0
+
+            def readline(self, size: int | None = -1, /) -> str:
+                line = super().readline(size)
+                Reads.longest = max(Reads.longest, len(line))
+                return line
+
+        lines = self._minutes(calendar, date(2011, 3, 9), 3)
+        text = "\n".join([lines[0], "9" * 3_000_000, *lines[1:]]) + "\n"
+
+        with pytest.raises(BarFileError) as caught:
+            list(
+                iter_bar_file(
+                    Reads(text),
+                    file_format=BarFileFormat.NINJATRADER,
+                    symbol="SPY",
+                    calendar=calendar,
+                )
+            )
+
+        assert [str(p) for p in caught.value.problems] == ["line 2: longer than 4096 characters"]
+        assert Reads.longest <= 64 * 1024  # read in chunks, never whole
+
+    def test_a_file_of_bad_rows_keeps_the_first_thousand_and_counts_the_rest(
+        self, calendar: MarketCalendar
+    ):
+        text = "not a bar\n" * (MAX_PROBLEMS_KEPT + 500)
+
+        with pytest.raises(BarFileError) as caught:
+            read_bar_file(
+                text, file_format=BarFileFormat.NINJATRADER, symbol="SPY", calendar=calendar
+            )
+
+        assert len(caught.value.problems) == MAX_PROBLEMS_KEPT
+        assert caught.value.count == MAX_PROBLEMS_KEPT + 500
+        assert f"{MAX_PROBLEMS_KEPT + 500} bad rows" in str(caught.value)
+        assert "and 1480 more" in str(caught.value)
+
+    @pytest.mark.parametrize(
+        ("stamp", "reason"),
+        [
+            ("inf", "is not epoch seconds between 1970 and 2100"),
+            ("1e20", "is not epoch seconds between 1970 and 2100"),
+            ("0001-01-01T00:00:00", "is not between 1970 and 2100"),
+            ("1985-06-03T15:00:00", "outside the supported XNYS calendar range"),
+        ],
+    )
+    def test_times_no_calendar_holds_are_bad_rows(
+        self, calendar: MarketCalendar, stamp: str, reason: str
+    ):
+        with pytest.raises(BarFileError) as caught:
+            read_bar_file(
+                f"timestamp,o,h,l,c,v\n{stamp},1,1,1,1,1\n",
+                file_format=BarFileFormat.CSV,
+                symbol="SPY",
+                calendar=calendar,
+            )
+
+        (problem,) = caught.value.problems
+        assert problem.line == 2 and reason in problem.reason
