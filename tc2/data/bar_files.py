@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -22,7 +23,10 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
+import numpy.typing as npt
+import pandas as pd
 
+from tc2.data.bar_columns import EPOCH_LIMIT_S, parse_chunk
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.env import NEW_YORK, MarketCalendar
 from tc2.errors import ConfigurationError, DataError
@@ -55,17 +59,22 @@ class RowProblem:
 
 
 class BarFileError(DataError):
-    """The file has bad rows; nothing was imported. ``problems`` lists them in line order (the
-    first ``MAX_PROBLEMS_KEPT``); ``count`` is how many there were in all."""
+    """The file has bad rows; nothing was imported. ``problems`` lists them in line order;
+    ``count`` is how many were found. ``stopped``: the check stopped after
+    ``MAX_PROBLEMS_KEPT`` bad rows, so a few more may lie further on (fix these first)."""
 
-    def __init__(self, problems: list[RowProblem], *, count: int | None = None) -> None:
+    def __init__(
+        self, problems: list[RowProblem], *, count: int | None = None, stopped: bool = False
+    ) -> None:
         total = len(problems) if count is None else count
         shown = "; ".join(str(p) for p in problems[:MAX_PROBLEMS_IN_MESSAGE])
         more = total - min(len(problems), MAX_PROBLEMS_IN_MESSAGE)
         suffix = f"; and {more} more" if more > 0 else ""
-        super().__init__(f"{total} bad rows, nothing imported: {shown}{suffix}")
+        counted = f"{total} bad rows (the check stops there)" if stopped else f"{total} bad rows"
+        super().__init__(f"{counted}, nothing imported: {shown}{suffix}")
         self.problems = problems
         self.count = total
+        self.stopped = stopped
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -157,54 +166,85 @@ def iter_bar_file(
         zone=_zone(timezone),
         label=label,
     )
-    yield from reader.days(_Lines(stream, reader))
+    yield from reader.days(_Blocks(stream, reader))
     if reader.problems_seen:
         raise BarFileError(
-            sorted(reader.problems, key=lambda p: p.line), count=reader.problems_seen
+            sorted(reader.problems, key=lambda p: p.line),
+            count=reader.problems_seen,
+            stopped=reader.stopped,
         )
 
 
-class _Lines:
-    """The stream's lines with their numbers; an over-long line becomes a problem, read past in
-    chunks; undecodable bytes end the file with a problem."""
+class _Blocks:
+    """The stream's lines, a block at a time, with the number of each block's first line.
+
+    The stream is read ``READ_CHARS`` at a time and cut at newlines, so no line is ever held
+    whole beyond ``MAX_LINE_CHARS``: a longer one becomes a problem and is read past. Bytes that
+    are not UTF-8 end the file with a problem.
+    """
 
     def __init__(self, stream: io.TextIOBase | Iterable[str], reader: _Reader) -> None:
-        self._readline = getattr(stream, "readline", None)
-        self._iterator = None if self._readline is not None else iter(stream)
+        self._read = getattr(stream, "read", None)
+        self._iterator = None if self._read is not None else iter(stream)
         self._reader = reader
-        self.number = 0
+        self.number = 0  # lines handed out so far
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        partial = ""
+        too_long = False  # inside a line already reported as too long
         while True:
+            if self._reader.problems_seen >= MAX_PROBLEMS_KEPT:
+                self._reader.stopped = True  # enough to fix first; the rest is not read
+                return
             try:
-                line = self._next()
+                text = self._next()
             except UnicodeDecodeError:
                 self._reader.problem(self.number + 1, "not UTF-8 text; nothing after it was read")
                 return
-            if line is None:
+            if not text:
+                if partial and not too_long:
+                    yield self._block([partial])
                 return
-            self.number += 1
-            if len(line) > MAX_LINE_CHARS:
-                self._reader.problem(self.number, f"longer than {MAX_LINE_CHARS} characters")
-                self._skip_rest(line)
-                continue
-            yield line
+            lines = (partial + text).split("\n")
+            partial = lines.pop()
+            if too_long and lines:
+                lines.pop(0)  # the end of the over-long line
+                self.number += 1
+                too_long = False
+            for index, line in enumerate(lines):
+                if len(line) > MAX_LINE_CHARS:  # complete within one read: dropped, named
+                    self._reader.problem(
+                        self.number + 1 + index, f"longer than {MAX_LINE_CHARS} characters"
+                    )
+                    lines[index] = ""
+            if len(partial) > MAX_LINE_CHARS and not too_long:
+                too_long = True
+                yield self._block(lines)
+                self._reader.problem(self.number + 1, f"longer than {MAX_LINE_CHARS} characters")
+                lines = []
+            if too_long:
+                partial = ""
+            if lines:
+                yield self._block(lines)
 
-    def _next(self) -> str | None:
-        if self._readline is not None:
-            line = self._readline(MAX_LINE_CHARS + 1)
-            return line if line else None
-        return next(self._iterator, None) if self._iterator is not None else None
+    def _block(self, lines: list[str]) -> tuple[int, list[str]]:
+        first = self.number + 1
+        self.number += len(lines)
+        return first, lines
 
-    def _skip_rest(self, line: str) -> None:
-        while self._readline is not None and not line.endswith("\n"):
-            line = self._readline(64 * 1024)
-            if not line:
-                return
+    def _next(self) -> str:
+        if self._read is not None:
+            return str(self._read(READ_CHARS))
+        return "".join(itertools.islice(self._iterator or iter(()), 4096))
+
+
+READ_CHARS = 1024 * 1024
 
 
 class _Reader:
-    """The checks of one file as it streams by: rows, order, sessions."""
+    """The checks of one file as it streams by, a chunk of rows at a time: rows (as columns
+    when ``bar_columns`` can, else one by one), order, sessions; then one SymbolDay per
+    session. Reading stops after ``MAX_PROBLEMS_KEPT`` bad rows."""
 
     def __init__(
         self,
@@ -224,109 +264,194 @@ class _Reader:
         self.label = label
         self.problems: list[RowProblem] = []
         self.problems_seen = 0
+        self.stopped = False
+        self._rows = 0
+        self._last: tuple[int, int] | None = None  # (t, line) of the previous parsed row
+        self._sessions: dict[date, bool] = {}
+        self._reasons: dict[date, str] = {}
+        self._seen_days: set[date] = set()
+        self._day: date | None = None
+        self._pending: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = []
 
     def problem(self, line: int, reason: str) -> None:
+        if self.problems_seen >= MAX_PROBLEMS_KEPT:
+            self.stopped = True  # enough to fix first
+            return
         self.problems_seen += 1
-        if len(self.problems) < MAX_PROBLEMS_KEPT:
-            self.problems.append(RowProblem(line, reason))
+        self.problems.append(RowProblem(line, reason))
 
-    def days(self, lines: _Lines) -> Iterator[SymbolDay]:
-        yahoo = self.file_format is BarFileFormat.YAHOO
-        previous: _Row | None = None
-        seen_days: set[date] = set()
-        day: date | None = None
-        day_rows: list[_Row] = []
-        rows = 0
-        for line, fields in self._records(lines):
+    def days(self, blocks: _Blocks) -> Iterator[SymbolDay]:
+        for chunk in self._records(blocks):
+            t, values, numbers = self._parse(chunk)
+            self._rows += len(t)
+            yield from self._accept(t, values, numbers)
+            if self.problems_seen >= MAX_PROBLEMS_KEPT:
+                self.stopped = True
+                return
+        if not self._rows and not self.problems_seen:
+            self.problem(1, "the file holds no bars")
+        yield from self._flush()
+
+    def _parse(
+        self, chunk: list[tuple[int, list[str]]]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], list[int]]:
+        numbers = [line for line, _ in chunk]
+        if self.file_format is not BarFileFormat.YAHOO:
+            parsed = parse_chunk(
+                [fields for _, fields in chunk],
+                ninjatrader=self.file_format is BarFileFormat.NINJATRADER,
+                utc=self.zone.key == "UTC",
+                offset_s=self._offset_s(),
+                boundary_s=self.resolution.seconds if self.resolution.stored else 0,
+            )
+            if parsed is not None:
+                return parsed[0], parsed[1], numbers
+        good: list[_Row] = []
+        for line, fields in chunk:
             try:
-                row = _row(
-                    line,
-                    fields,
-                    self.file_format,
-                    self.resolution,
-                    self.zone,
-                    self.label,
-                    self.calendar,
+                good.append(
+                    _row(
+                        line,
+                        dict(zip(_NT_FIELDS, fields, strict=True)),
+                        self.file_format,
+                        self.resolution,
+                        self.zone,
+                        self.label,
+                        self.calendar,
+                    )
                 )
             except ValueError as exc:
                 self.problem(line, str(exc))
-                continue
-            rows += 1
-            if not yahoo and previous is not None and row.t <= previous.t:
-                what = "repeats" if row.t == previous.t else "goes back before"
-                self.problem(row.line, f"time {what} line {previous.line}")
-            previous = row
-            row_day = self._session(row)
-            if row_day is None:
-                continue
-            if yahoo:
-                if row_day in seen_days:
-                    self.problem(row.line, f"{row_day} repeats an earlier row")
+        t = np.array([row.t for row in good], dtype=np.int64)
+        values = np.array([row.values for row in good], dtype=np.float64).reshape(-1, 5)
+        return t, values, [row.line for row in good]
+
+    def _offset_s(self) -> int:
+        if self.file_format is BarFileFormat.NINJATRADER or self.label is BarLabel.END:
+            return self.resolution.seconds
+        return 0
+
+    def _accept(
+        self, t: npt.NDArray[np.int64], values: npt.NDArray[np.float64], lines: list[int]
+    ) -> Iterator[SymbolDay]:
+        if not len(t):
+            return
+        if self.file_format is not BarFileFormat.YAHOO:
+            self._check_order(t, lines)
+        days = _new_york_days(t)
+        keep = np.ones(len(t), dtype=bool)
+        for day in np.unique(days):
+            if not self._is_session(day.item(), np.flatnonzero(days == day), lines):
+                keep[days == day] = False
+        if self.file_format is BarFileFormat.YAHOO:  # a row per session: no repeats
+            for index in np.flatnonzero(keep):
+                day = days[index].item()
+                if day in self._seen_days:
+                    self.problem(lines[index], f"{day} repeats an earlier row")
                     continue
-                seen_days.add(row_day)
-            if row_day != day:
-                if day is not None and day_rows and not self.problems_seen:
-                    yield _symbol_day(self.symbol, day, self.resolution, day_rows)
-                day, day_rows = row_day, []
-            day_rows.append(row)
-        if not rows and not self.problems_seen:
-            self.problem(1, "the file holds no bars")
-        if day is not None and day_rows and not self.problems_seen:
-            yield _symbol_day(self.symbol, day, self.resolution, day_rows)
+                self._seen_days.add(day)
+        if self.problems_seen:
+            return  # nothing more is yielded; the rest of the file is only checked
+        # Sessions are contiguous in a file in time order (Yahoo: a row each).
+        changes = np.flatnonzero(days[1:] != days[:-1]) + 1
+        for start, end in zip(
+            np.concatenate(([0], changes)), np.concatenate((changes, [len(t)])), strict=True
+        ):
+            day = days[start].item()
+            if day != self._day:
+                yield from self._flush()
+                self._day = day
+            self._pending.append((t[start:end], values[start:end]))
 
-    def _session(self, row: _Row) -> date | None:
-        day = datetime.fromtimestamp(row.t, tz=NEW_YORK).date()
-        try:
-            if self.calendar.is_session(day):
-                return day
-        except ValueError as exc:  # outside the calendar's range
-            self.problem(row.line, str(exc))
-            return None
-        self.problem(row.line, f"{day} (New York) is not a trading session")
-        return None
+    def _check_order(self, t: npt.NDArray[np.int64], lines: list[int]) -> None:
+        previous_t = np.concatenate(([self._last[0] if self._last else -1], t[:-1]))
+        previous_line = [self._last[1] if self._last else 0, *lines[:-1]]
+        for index in np.flatnonzero(t <= previous_t):
+            what = "repeats" if t[index] == previous_t[index] else "goes back before"
+            self.problem(lines[index], f"time {what} line {previous_line[index]}")
+        self._last = (int(t[-1]), lines[-1])
 
-    def _records(self, lines: _Lines) -> Iterator[tuple[int, dict[str, str]]]:
-        if self.file_format is BarFileFormat.NINJATRADER:
-            for text_line in lines:
-                if text_line.strip():
-                    parts = text_line.strip().split(";")
-                    if len(parts) != 6:
-                        self.problem(
-                            lines.number, f"expected 6 ';'-separated fields, got {len(parts)}"
-                        )
-                        continue
-                    yield lines.number, dict(zip(_NT_FIELDS, parts, strict=True))
-            return
-        reader = csv.reader(iter(lines))
-        try:
-            header = next(reader, None)
-        except csv.Error as exc:
-            self.problem(lines.number, f"not CSV: {exc}")
-            return
-        columns = _header_columns(header or [], self.file_format)
-        if isinstance(columns, RowProblem):
-            self.problem(columns.line, columns.reason)
-            return
-        width = len(header or [])
-        while True:
+    def _is_session(self, day: date, rows: npt.NDArray[np.intp], lines: list[int]) -> bool:
+        known = self._sessions.get(day)
+        if known is None:
             try:
-                raw = next(reader, None)
-            except csv.Error as exc:
-                self.problem(lines.number, f"not CSV: {exc}")
-                continue
-            if raw is None:
-                return
-            if not any(cell.strip() for cell in raw):
-                continue
-            if len(raw) != width:
-                self.problem(lines.number, f"expected {width} fields, got {len(raw)}")
-                continue
-            yield lines.number, {name: raw[index].strip() for name, index in columns.items()}
+                known = self.calendar.is_session(day)
+                reason = f"{day} (New York) is not a trading session"
+            except ValueError as exc:  # outside the calendar's range
+                known, reason = False, str(exc)
+            self._sessions[day] = known
+            self._reasons[day] = reason
+        if not known:
+            for index in rows:
+                self.problem(lines[index], self._reasons[day])
+        return known
+
+    def _flush(self) -> Iterator[SymbolDay]:
+        if self._day is not None and self._pending and not self.problems_seen:
+            t = np.concatenate([part[0] for part in self._pending])
+            values = np.concatenate([part[1] for part in self._pending])
+            yield _symbol_day(self.symbol, self._day, self.resolution, t, values)
+        self._day, self._pending = None, []
+
+    def _records(self, blocks: _Blocks) -> Iterator[list[tuple[int, list[str]]]]:
+        """Blocks of (line number, the six fields: timestamp, o, h, l, c, v) records."""
+        indices: list[int] | None = None
+        width = 0
+        for first, lines in blocks:
+            records: list[tuple[int, list[str]]] = []
+            if self.file_format is BarFileFormat.NINJATRADER:
+                parts = [line.strip().split(";") for line in lines]
+                if all(len(fields) == 6 for fields in parts):  # the usual block: no per-line work
+                    yield list(zip(range(first, first + len(parts)), parts, strict=True))
+                    continue
+            for number, line in enumerate(lines, start=first):
+                if not line.strip():
+                    continue
+                if self.file_format is BarFileFormat.NINJATRADER:
+                    fields = line.strip().split(";")
+                    if len(fields) != 6:
+                        self.problem(number, f"expected 6 ';'-separated fields, got {len(fields)}")
+                        continue
+                    records.append((number, fields))
+                    continue
+                try:  # csv only where a quote needs it: splitting is much faster
+                    raw = next(csv.reader([line]), []) if '"' in line else line.split(",")
+                except csv.Error as exc:
+                    self.problem(number, f"not CSV: {exc}")
+                    continue
+                if indices is None:
+                    columns = _header_columns(raw, self.file_format)
+                    if isinstance(columns, RowProblem):
+                        self.problem(number, columns.reason)
+                        return
+                    indices = [columns[name] for name in _NT_FIELDS]
+                    width = len(raw)
+                    continue
+                if not any(cell.strip() for cell in raw):
+                    continue
+                if len(raw) != width:
+                    self.problem(number, f"expected {width} fields, got {len(raw)}")
+                    continue
+                records.append((number, [raw[index].strip() for index in indices]))
+            yield records
+        if indices is None and self.file_format is not BarFileFormat.NINJATRADER:
+            missing = _header_columns([], self.file_format)  # an empty file: no header
+            if isinstance(missing, RowProblem):
+                self.problem(1, missing.reason)
+
+
+CHUNK_ROWS = 20_000
+"""About the rows a block holds (``READ_CHARS`` of text), checked together as columns."""
+
+
+def _new_york_days(t: npt.NDArray[np.int64]) -> npt.NDArray[np.datetime64]:
+    """The New York date of each epoch second, as datetime64[D] (a bar's session day)."""
+    local = pd.to_datetime(t, unit="s", utc=True).tz_convert(NEW_YORK).tz_localize(None)
+    return np.asarray(local.values.astype("datetime64[D]"))
 
 
 _NT_FIELDS = ("timestamp", "o", "h", "l", "c", "v")
 _NT_PATTERN = "%Y%m%d %H%M%S"
-_EPOCH_LIMIT_S = 4_102_444_800  # 2100-01-01 UTC
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -375,7 +500,7 @@ def _row(
         start = _bar_start(fields["timestamp"], file_format, resolution, zone, label, calendar)
     except (OverflowError, OSError):  # a time beyond what the platform's clock can hold
         raise ValueError(f"time {fields['timestamp']!r} is out of range") from None
-    if not 0 <= start < _EPOCH_LIMIT_S:
+    if not 0 <= start < EPOCH_LIMIT_S:
         raise ValueError(f"time {fields['timestamp']!r} is not between 1970 and 2100")
     if resolution.stored and start % resolution.seconds:
         raise ValueError(f"time {fields['timestamp']!r} is not on a {resolution.value} boundary")
@@ -444,7 +569,7 @@ def _csv_datetime(raw: str, zone: ZoneInfo) -> datetime:
     except ValueError:
         seconds = None
     if seconds is not None:
-        if not math.isfinite(seconds) or not 0 <= seconds < _EPOCH_LIMIT_S:
+        if not math.isfinite(seconds) or not 0 <= seconds < EPOCH_LIMIT_S:
             raise ValueError(f"time {raw!r} is not epoch seconds between 1970 and 2100")
         return datetime.fromtimestamp(seconds, tz=UTC)
     try:
@@ -454,13 +579,18 @@ def _csv_datetime(raw: str, zone: ZoneInfo) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
-def _symbol_day(symbol: str, day: date, resolution: Resolution, rows: list[_Row]) -> SymbolDay:
-    values = np.array([row.values for row in rows], dtype=np.float64)
+def _symbol_day(
+    symbol: str,
+    day: date,
+    resolution: Resolution,
+    t: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+) -> SymbolDay:
     return SymbolDay(
         symbol=symbol,
         day=day,
         resolution=resolution,
-        t=np.array([row.t for row in rows], dtype=np.int64),
+        t=t,
         o=values[:, 0],
         h=values[:, 1],
         l=values[:, 2],

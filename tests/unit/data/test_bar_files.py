@@ -5,15 +5,20 @@ from __future__ import annotations
 import io
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 
+from tc2.data.bar_columns import parse_chunk
 from tc2.data.bar_files import (
+    _NT_FIELDS,
+    CHUNK_ROWS,
     MAX_PROBLEMS_KEPT,
     BarFileError,
     BarFileFormat,
     BarLabel,
+    _row,
     iter_bar_file,
     read_bar_file,
 )
@@ -206,8 +211,9 @@ class StreamTests:
         ]
 
     def test_sessions_are_yielded_as_the_file_is_read(self, calendar: MarketCalendar):
-        first, second = date(2011, 3, 9), date(2011, 3, 10)
-        lines = self._minutes(calendar, first) + self._minutes(calendar, second)
+        sessions = calendar.sessions_in_range(date(2011, 1, 3), date(2011, 12, 30))
+        lines = [line for day in sessions for line in self._minutes(calendar, day)]
+        assert len(lines) > 2 * CHUNK_ROWS
         stream = io.StringIO("\n".join(lines) + "\n")
 
         days = iter_bar_file(
@@ -215,9 +221,9 @@ class StreamTests:
         )
         day_one = next(days)
 
-        assert day_one.day == first and len(day_one) == 390
-        assert stream.tell() < len(stream.getvalue())  # the second session is not read yet
-        assert [d.day for d in days] == [second]
+        assert day_one.day == sessions[0] and len(day_one) == 390
+        assert stream.tell() < len(stream.getvalue()) / 2  # a block is read, not the file
+        assert [d.day for d in days] == sessions[1:]
 
     def test_an_over_long_line_is_a_bad_row_read_past_without_holding_it(
         self, calendar: MarketCalendar
@@ -246,20 +252,58 @@ class StreamTests:
         assert [str(p) for p in caught.value.problems] == ["line 2: longer than 4096 characters"]
         assert Reads.longest <= 64 * 1024  # read in chunks, never whole
 
-    def test_a_file_of_bad_rows_keeps_the_first_thousand_and_counts_the_rest(
-        self, calendar: MarketCalendar
-    ):
-        text = "not a bar\n" * (MAX_PROBLEMS_KEPT + 500)
+    def test_the_check_stops_after_a_thousand_bad_rows(self, calendar: MarketCalendar):
+        stream = io.StringIO("not a bar\n" * 400_000)
 
         with pytest.raises(BarFileError) as caught:
-            read_bar_file(
-                text, file_format=BarFileFormat.NINJATRADER, symbol="SPY", calendar=calendar
+            list(
+                iter_bar_file(
+                    stream, file_format=BarFileFormat.NINJATRADER, symbol="SPY", calendar=calendar
+                )
             )
 
+        assert caught.value.stopped and caught.value.count == len(caught.value.problems)
         assert len(caught.value.problems) == MAX_PROBLEMS_KEPT
-        assert caught.value.count == MAX_PROBLEMS_KEPT + 500
-        assert f"{MAX_PROBLEMS_KEPT + 500} bad rows" in str(caught.value)
-        assert "and 1480 more" in str(caught.value)
+        assert stream.tell() < len(stream.getvalue()) / 2  # the rest is not read
+        assert f"{MAX_PROBLEMS_KEPT} bad rows (the check stops there)" in str(caught.value)
+        assert "and 980 more" in str(caught.value)
+
+    def test_the_column_path_and_the_row_path_read_the_same_bars(self, calendar: MarketCalendar):
+        sessions = calendar.sessions_in_range(date(2011, 3, 7), date(2011, 3, 11))
+        rows = [line for day in sessions for line in self._minutes(calendar, day)]
+        good = "\n".join(rows) + "\n"
+        # A bad row anywhere sends its chunk through the row path, and names it.
+        bad = "\n".join([*rows[:-1], rows[-1].replace(";1.5;", ";x;")]) + "\n"
+
+        fast = read_bar_file(
+            good, file_format=BarFileFormat.NINJATRADER, symbol="SPY", calendar=calendar
+        )
+        with pytest.raises(BarFileError) as caught:
+            read_bar_file(
+                bad, file_format=BarFileFormat.NINJATRADER, symbol="SPY", calendar=calendar
+            )
+        slow = [
+            _row(
+                i,
+                dict(zip(_NT_FIELDS, r.split(";"), strict=True)),
+                BarFileFormat.NINJATRADER,
+                Resolution.MINUTE,
+                ZoneInfo("UTC"),
+                BarLabel.END,
+                calendar,
+            )
+            for i, r in enumerate(rows, start=1)
+        ]
+
+        assert [str(p) for p in caught.value.problems] == [
+            f"line {len(rows)}: c is not a number: 'x'"
+        ]
+        columns = parse_chunk(
+            [r.split(";") for r in rows], ninjatrader=True, utc=True, offset_s=60, boundary_s=60
+        )
+        assert columns is not None and columns[0].tolist() == [row.t for row in slow]
+        assert np.concatenate([d.t for d in fast]).tolist() == [row.t for row in slow]
+        assert np.concatenate([d.c for d in fast]).tolist() == [row.values[3] for row in slow]
 
     @pytest.mark.parametrize(
         ("stamp", "reason"),
