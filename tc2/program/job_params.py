@@ -125,16 +125,17 @@ class ParamSet:
         return schema
 
 
-def _ticker() -> dict[str, Any]:
+def ticker_schema() -> dict[str, Any]:
+    """A ticker's rule as JSON Schema (``SYMBOL_PATTERN``), for path and query parameters too."""
     return {"type": "string", "pattern": f"^{SYMBOL_PATTERN.pattern}$"}
 
 
 _SHAPES: dict[ParamKind, Callable[[], dict[str, Any]]] = {
     ParamKind.TEXT: lambda: {"type": "string", "minLength": 1},
-    ParamKind.TICKER: _ticker,
+    ParamKind.TICKER: ticker_schema,
     ParamKind.TICKERS: lambda: {
         "type": "array",
-        "items": _ticker(),
+        "items": ticker_schema(),
         "minItems": 1,
         "maxItems": MAX_SYMBOLS_PER_JOB,
     },

@@ -86,7 +86,9 @@ class DataReadTests:
             ("/api/data/bars/SPY?day=2026-11-20&rth=yes", 400),
             ("/api/data/bars/spy!?day=2026-11-20", 400),
             ("/api/data/dates/SPY?start=yesterday", 400),
-            ("/api/data/dates/SPY?start=2000-01-01&end=1999-01-01", 400),  # the fuzz found a 500
+            ("/api/data/dates/SPY?start=2000-01-01&end=1999-01-01", 422),  # the fuzz found a 500
+            ("/api/data/dates/SPY?start=", 400),
+            ("/api/data/status?resolution=", 400),
         ],
     )
     def test_bad_requests(self, admin_api: Any, seeded: list[date], url: str, status: int):

@@ -345,6 +345,7 @@ class ImportLeftoverTests:
         folder = settings.TC2_CONFIG.data_dir / "imports"
         (folder / "stray.upload").write_text("left by a crash")
 
-        assert imports_clean(grace_s=3600) == 0  # all too recent: an upload may be on its way
-        assert imports_clean(grace_s=0) == 2
+        assert imports_clean(grace_s=3600) == 1  # the canceled job's: its job has ended
+        assert _imports() == ["stray.upload"]  # too recent: an upload may be on its way
+        assert imports_clean(grace_s=0) == 1
         assert _imports() == []

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tc2.program.data_jobs import HEAL_PARAMS, IMPORT_PARAMS, RANGE_PARAMS, RECOLLECT_QUERY
+from tc2.program.job_params import TICKER_RULE, ticker_schema
 from webpanel.core.errors import BadRequest
 from webpanel.core.schema import ERROR_RESPONSES, params_serializer, query_parameters
 from webpanel.data.selectors import (
@@ -28,6 +29,9 @@ from webpanel.data.services import collection_attempts_reset, data_import_submit
 from webpanel.jobs.apis import JobSerializer
 
 RESOLUTION = OpenApiParameter("resolution", OpenApiTypes.STR, enum=["1m", "1s", "1d"])
+SYMBOL = OpenApiParameter(
+    "symbol", ticker_schema(), OpenApiParameter.PATH, description=f"A ticker: {TICKER_RULE}."
+)
 
 
 def _accepted(job: Any, request: Request) -> Response:
@@ -61,11 +65,12 @@ class DataDatesApi(APIView):
     @extend_schema(
         operation_id="data_dates",
         parameters=[
+            SYMBOL,
             OpenApiParameter("start", OpenApiTypes.DATE),
             OpenApiParameter("end", OpenApiTypes.DATE),
             RESOLUTION,
         ],
-        responses={200: OutputSerializer, **ERROR_RESPONSES.only(400, 401)},
+        responses={200: OutputSerializer, **ERROR_RESPONSES.only(400, 401, 422)},
         tags=["data"],
     )
     def get(self, request: Request, symbol: str) -> Response:
@@ -99,6 +104,7 @@ class DataBarsApi(APIView):
     @extend_schema(
         operation_id="data_bars",
         parameters=[
+            SYMBOL,
             OpenApiParameter("day", OpenApiTypes.DATE, required=True),
             RESOLUTION,
             OpenApiParameter(

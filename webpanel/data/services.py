@@ -119,19 +119,19 @@ def imports_clean(*, grace_s: float = ORPHAN_GRACE_S) -> int:
     entries = list(folder.iterdir())
     if not entries:
         return 0
-    owned = {
-        str(params.get("path"))
-        for params in Job.objects.filter(
-            type="data_import", status__in=ACTIVE_STATUSES
-        ).values_list("params", flat=True)
-        if isinstance(params, dict)
-    }
+    active: set[str] = set()
+    ended: set[str] = set()
+    for status, params in Job.objects.filter(type="data_import").values_list("status", "params"):
+        if isinstance(params, dict):
+            (active if status in ACTIVE_STATUSES else ended).add(str(params.get("path")))
     cutoff = time.time() - grace_s
     uploads = {_upload_of(entry) for entry in entries}
     cleaned = 0
     for upload in sorted(uploads):
-        if str(upload) in owned or _newest_mtime(upload) > cutoff:
+        if str(upload) in active:
             continue
+        if str(upload) not in ended and _newest_mtime(upload) > cutoff:
+            continue  # no job yet: being copied, or its job is being recorded
         restored = abandon_import(upload)
         upload.with_name(upload.name + ".part").unlink(missing_ok=True)
         cleaned += 1

@@ -148,7 +148,12 @@ class StrategyRunListApi(APIView):
         operation_id="strategy_runs_list",
         parameters=[
             OpenApiParameter("kind", OpenApiTypes.STR, enum=RunKind.values),
-            OpenApiParameter("limit", OpenApiTypes.INT, description=f"At most {MAX_LIST}."),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 0, "maximum": 9999},
+                description=f"How many, newest first (default 50; more than {MAX_LIST} give "
+                f"{MAX_LIST}).",
+            ),
         ],
         responses={200: OutputSerializer, **ERROR_RESPONSES.only(400, 401)},
         tags=["strategy"],

@@ -13,8 +13,8 @@ import pytest
 from tc2.data.bar_columns import parse_chunk
 from tc2.data.bar_files import (
     _NT_FIELDS,
-    CHUNK_ROWS,
     MAX_PROBLEMS_KEPT,
+    READ_CHARS,
     BarFileError,
     BarFileFormat,
     BarLabel,
@@ -213,7 +213,7 @@ class StreamTests:
     def test_sessions_are_yielded_as_the_file_is_read(self, calendar: MarketCalendar):
         sessions = calendar.sessions_in_range(date(2011, 1, 3), date(2011, 12, 30))
         lines = [line for day in sessions for line in self._minutes(calendar, day)]
-        assert len(lines) > 2 * CHUNK_ROWS
+        assert sum(len(line) + 1 for line in lines) > 4 * READ_CHARS
         stream = io.StringIO("\n".join(lines) + "\n")
 
         days = iter_bar_file(

@@ -1320,6 +1320,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description A ticker: 1-5 uppercase letters, optional .X class suffix (SPY, BRK.B). */
                 symbol: string;
             };
             cookie?: never;
@@ -1381,6 +1382,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description A ticker: 1-5 uppercase letters, optional .X class suffix (SPY, BRK.B). */
                 symbol: string;
             };
             cookie?: never;
@@ -1415,6 +1417,15 @@ export interface operations {
             };
             /** @description The request line is over 4 KB (query too long); answered by the web server */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Input failed validation; nothing was changed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2080,7 +2091,7 @@ export interface operations {
     jobs_list: {
         parameters: {
             query?: {
-                /** @description At most 500. */
+                /** @description How many, newest first (default 50; more than 500 give 500). */
                 limit?: number;
                 status?: "canceled" | "failed" | "queued" | "running" | "succeeded";
                 /** @description Only jobs of this type. */
@@ -2900,7 +2911,7 @@ export interface operations {
         parameters: {
             query?: {
                 kind?: "evaluate" | "simulate";
-                /** @description At most 500. */
+                /** @description How many, newest first (default 50; more than 500 give 500). */
                 limit?: number;
             };
             header?: never;
