@@ -157,3 +157,16 @@ class CommandFollowsTheDeclarationTests:
 
         assert set(params.names()) <= destinations
         assert {a.dest for a in parser._actions if a.required} == set(params.required())
+
+
+def test_the_panels_starting_cash_rule_is_the_declared_one():
+    """The panel checks starting_cash as the form is filled; its bound is the declared one."""
+    from pathlib import Path
+
+    from tc2.program.strategy_jobs import MAX_STARTING_CASH
+
+    run_form = Path(__file__).resolve().parents[2] / "frontend/src/app/strategy/run-form.ts"
+    (starting_cash,) = [p for p in SIMULATE_PARAMS if p.name == "starting_cash"]
+
+    assert starting_cash.maximum == MAX_STARTING_CASH
+    assert f"MAX_STARTING_CASH = {int(MAX_STARTING_CASH):_};" in run_form.read_text()

@@ -80,7 +80,7 @@ class JobListApi(APIView):
             raise BadRequest(f"limit must be an integer up to {MAX_LIST}, was {limit_raw!r}")
         jobs = job_list(
             job_type=request.query_params.get("type") or None,
-            status=request.query_params.get("status") or None,
+            status=request.query_params.get("status"),
             limit=int(limit_raw),
         )
         return Response({"jobs": [_job(job, request) for job in jobs]})

@@ -162,9 +162,7 @@ class StrategyRunListApi(APIView):
         limit_raw = request.query_params.get("limit", "50")
         if not re.fullmatch(r"[0-9]{1,4}", limit_raw):
             raise BadRequest(f"limit must be an integer up to {MAX_LIST}, was {limit_raw!r}")
-        runs = strategy_run_list(
-            kind=request.query_params.get("kind") or None, limit=int(limit_raw)
-        )
+        runs = strategy_run_list(kind=request.query_params.get("kind"), limit=int(limit_raw))
         return Response({"runs": StrategyRunSerializer(runs, many=True).data})
 
 
