@@ -1,10 +1,10 @@
 """Uploading a large bar file to the launched system: the web worker's peak RSS and the time.
 
-A ~200 MB NinjaTrader file of minute bars (the size that took a gunicorn worker to 2.9 GB when
-uploads were read whole) is generated, posted to ``/api/data/import`` streamed from disk, and
-checked by the web worker as a stream. Reported: the upload's size, the web workers' peak RSS
-(``VmHWM`` of each gunicorn worker, the highest), the request's duration (upload and check),
-and how long the import job took to save it all.
+A ~200 MB file of minute bars (the size that took a gunicorn worker to 2.9 GB when uploads were
+read whole), NinjaTrader and generic CSV, is generated, posted to ``/api/data/import`` streamed
+from disk, and checked by the web worker as a stream. Reported: the upload's size, the web
+workers' peak RSS (``VmHWM`` of each gunicorn worker, the highest), the request's duration
+(upload and check), and how long the import job took to save it all.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import secrets
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -26,25 +27,30 @@ from tests.integration.test_system_imports import (
     peak_rss_mb,
     upload,
     web_workers,
+    write_csv,
     write_ninjatrader,
 )
 
-FIRST, LAST = date(1993, 1, 4), date(2026, 10, 30)  # ~8,500 sessions: ~3.3 M bars, ~200 MB
+FIRST, LAST = date(1990, 1, 2), date(2026, 10, 30)  # ~9,270 sessions: ~3.6 M bars, ~200 MB
 
 
 def main() -> None:
+    sessions = MarketCalendar.xnys().sessions_in_range(FIRST, LAST)
+    _case("ninjatrader", lambda path: write_ninjatrader(path, sessions, price=200.0))
+    _case("csv", lambda path: write_csv(path, sessions, price=200.0))
+
+
+def _case(file_format: str, write: Callable[[Path], int]) -> None:
     password = secrets.token_urlsafe(18)
     with tempfile.TemporaryDirectory(prefix="tc2-bench-upload-") as tmp:
-        path = Path(tmp) / "spy-minutes.txt"
-        size = write_ninjatrader(
-            path, MarketCalendar.xnys().sessions_in_range(FIRST, LAST), price=200.0
-        )
+        path = Path(tmp) / f"spy-minutes.{file_format}"
+        size = write(path)
         with running_system(Path(tmp) / "data", admin_password=password) as system:
             token = system.token(password)
             workers = web_workers(system)
             before = max(peak_rss_mb(worker) for worker in workers)
             started = time.perf_counter()
-            status, body = upload(system, token, path, format="ninjatrader", symbol="SPY")
+            status, body = upload(system, token, path, format=file_format, symbol="SPY")
             request_s = time.perf_counter() - started
             assert status == 202, body
             peak = max(peak_rss_mb(worker) for worker in workers)
@@ -55,7 +61,7 @@ def main() -> None:
             imported_s = time.perf_counter() - started
             final = job(system, token, body["id"])
             assert done and final["status"] == "succeeded", final
-    case = f"{size / 2**20:.0f} MB NinjaTrader minute file, {final['result']['bars']:,} bars"
+    case = f"{size / 2**20:.0f} MB {file_format} minute file, {final['result']['bars']:,} bars"
     emit(bench="upload", case=case, metric="web_worker_peak_rss", value=round(peak), unit="MB")
     emit(
         bench="upload",

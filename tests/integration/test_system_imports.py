@@ -47,9 +47,22 @@ def write_ninjatrader(path: Path, days: list[date], *, price: float) -> int:
     return path.stat().st_size
 
 
-def _row(price: float, t: int) -> str:
+def write_csv(path: Path, days: list[date], *, price: float) -> int:
+    """A generic CSV minute file (a header, bar-start epoch seconds); its size."""
+    calendar = MarketCalendar.xnys()
+    with path.open("w") as file:
+        file.write("timestamp,open,high,low,close,volume\n")
+        for day in days:
+            open_s = int(calendar.session_open(day).timestamp())
+            close_s = int(calendar.session_close(day).timestamp())
+            file.writelines(f"{t},{_row(price, t, ',')}\n" for t in range(open_s, close_s, 60))
+    return path.stat().st_size
+
+
+def _row(price: float, t: int, separator: str = ";") -> str:
     level = price + (t % 89) / 100
-    return f"{level:.2f};{level + 1:.2f};{level - 1:.2f};{level:.2f};{100 + t % 50}"
+    values = (f"{level:.4f}", f"{level + 1:.4f}", f"{level - 1:.4f}", f"{level:.4f}")
+    return separator.join((*values, str(100_000 + t % 5000)))
 
 
 def _part(boundary: str, disposition: str, headers: str = "") -> bytes:
