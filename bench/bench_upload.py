@@ -31,7 +31,7 @@ from tests.integration.test_system_imports import (
     write_ninjatrader,
 )
 
-FIRST, LAST = date(1990, 1, 2), date(2026, 10, 30)  # ~9,270 sessions: ~3.6 M bars, ~200 MB
+FIRST, LAST = date(1991, 3, 1), date(2026, 10, 30)  # ~8,970 sessions: ~3.5 M bars, ~197 MB
 
 
 def main() -> None:
