@@ -1,8 +1,13 @@
 """Read bar files: NinjaTrader exports, generic CSV with a header, Yahoo daily CSV.
 
 A file is all or nothing: every row is checked, and if any is bad the import raises
-``BarFileError`` listing each bad row with its line number and reason, and nothing is returned.
-Rows are grouped into one ``SymbolDay`` per session (the New York date of the bar's start).
+``BarFileError`` listing each bad row with its line number and reason (the first
+``MAX_PROBLEMS_KEPT`` of them, and how many more), and nothing is returned. Rows are grouped
+into one ``SymbolDay`` per session (the New York date of the bar's start).
+
+Files are read as a stream (``iter_bar_file``): one session's rows at a time are held, never the
+file, so a 200 MB upload is checked and imported in a few MB. Lines longer than
+``MAX_LINE_CHARS`` are bad rows, read past in chunks without being held whole.
 """
 
 from __future__ import annotations
@@ -11,19 +16,26 @@ import csv
 import io
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
+import numpy.typing as npt
+import pandas as pd
 
+from tc2.data.bar_columns import EPOCH_LIMIT_S, parse_chunk
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.env import NEW_YORK, MarketCalendar
 from tc2.errors import ConfigurationError, DataError
 
 MAX_PROBLEMS_IN_MESSAGE = 20
+MAX_PROBLEMS_KEPT = 1000
+"""Bad rows listed in full; beyond these the error counts them."""
+MAX_LINE_CHARS = 4096
+"""A bar row is well under 200 characters; a longer line is a bad row, never held whole."""
 
 
 class BarFileFormat(StrEnum):
@@ -47,14 +59,22 @@ class RowProblem:
 
 
 class BarFileError(DataError):
-    """The file has bad rows; nothing was imported. ``problems`` lists every one."""
+    """The file has bad rows; nothing was imported. ``problems`` lists them in line order;
+    ``count`` is how many were found. ``stopped``: the check stopped after
+    ``MAX_PROBLEMS_KEPT`` bad rows, so a few more may lie further on (fix these first)."""
 
-    def __init__(self, problems: list[RowProblem]) -> None:
+    def __init__(
+        self, problems: list[RowProblem], *, count: int | None = None, stopped: bool = False
+    ) -> None:
+        total = len(problems) if count is None else count
         shown = "; ".join(str(p) for p in problems[:MAX_PROBLEMS_IN_MESSAGE])
-        more = len(problems) - MAX_PROBLEMS_IN_MESSAGE
+        more = total - min(len(problems), MAX_PROBLEMS_IN_MESSAGE)
         suffix = f"; and {more} more" if more > 0 else ""
-        super().__init__(f"{len(problems)} bad rows, nothing imported: {shown}{suffix}")
+        counted = f"{total} bad rows (the check stops there)" if stopped else f"{total} bad rows"
+        super().__init__(f"{counted}, nothing imported: {shown}{suffix}")
         self.problems = problems
+        self.count = total
+        self.stopped = stopped
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,27 +104,351 @@ def read_bar_file(
     timezone: str = "UTC",
     label: BarLabel = BarLabel.START,
 ) -> list[SymbolDay]:
-    """Parse ``text`` into one SymbolDay per session, or raise BarFileError listing bad rows.
+    """Parse ``text`` into one SymbolDay per session in date order, or raise BarFileError.
+
+    See ``iter_bar_file`` for the parameters; this reads a whole text at once.
+    """
+    days = list(
+        iter_bar_file(
+            io.StringIO(text),
+            file_format=file_format,
+            symbol=symbol,
+            calendar=calendar,
+            resolution=resolution,
+            timezone=timezone,
+            label=label,
+        )
+    )
+    return sorted(days, key=lambda day: day.day)
+
+
+def iter_bar_file(
+    stream: io.TextIOBase | Iterable[str],
+    *,
+    file_format: BarFileFormat,
+    symbol: str,
+    calendar: MarketCalendar,
+    resolution: Resolution = Resolution.MINUTE,
+    timezone: str = "UTC",
+    label: BarLabel = BarLabel.START,
+) -> Iterator[SymbolDay]:
+    """Yield one SymbolDay per session as the file is read; raise BarFileError at the end.
+
+    Sessions come in file order (Yahoo files, often newest first, in theirs). Once a bad row is
+    seen no more sessions are yielded, and the whole file is still read so the error lists
+    every bad row: a caller saving what it is given must undo it when this raises.
 
     Parameters
     ----------
+    stream
+        Text, read line by line (a file opened in text mode, or ``io.StringIO``).
     resolution
         The bars' length (NinjaTrader and CSV); Yahoo files are daily.
     timezone
         Zone of naive CSV timestamps (NinjaTrader is UTC; Yahoo dates are session dates).
     label
         Whether a CSV timestamp marks the bar's start or its end (NinjaTrader: end).
+
+    Raises
+    ------
+    BarFileError
+        Listing the bad rows; the file's sessions are not all yielded.
+    ConfigurationError
+        If ``timezone`` is unknown.
     """
     if file_format is BarFileFormat.YAHOO:
         resolution = Resolution.DAY
-    rows, problems = _parse(text, file_format, resolution, _zone(timezone), label, calendar)
-    if file_format is BarFileFormat.YAHOO:
-        rows.sort(key=lambda row: row.t)  # Yahoo exports newest first
-    problems += _order_problems(rows)
-    days = _group_by_session(rows, calendar, problems)
-    if problems:
-        raise BarFileError(sorted(problems, key=lambda p: p.line))
-    return [_symbol_day(symbol, day, resolution, day_rows) for day, day_rows in days.items()]
+    reader = _Reader(
+        file_format=file_format,
+        symbol=symbol,
+        calendar=calendar,
+        resolution=resolution,
+        zone=_zone(timezone),
+        label=label,
+    )
+    yield from reader.days(_Blocks(stream, reader))
+    if reader.problems_seen:
+        raise BarFileError(
+            sorted(reader.problems, key=lambda p: p.line),
+            count=reader.problems_seen,
+            stopped=reader.stopped,
+        )
+
+
+class _Blocks:
+    """The stream's lines, a block at a time, with the number of each block's first line.
+
+    The stream is read ``READ_CHARS`` at a time and cut at newlines, so no line is ever held
+    whole beyond ``MAX_LINE_CHARS``: a longer one becomes a problem and is read past. Bytes that
+    are not UTF-8 end the file with a problem.
+    """
+
+    def __init__(self, stream: io.TextIOBase | Iterable[str], reader: _Reader) -> None:
+        self._read = getattr(stream, "read", None)
+        self._iterator = None if self._read is not None else iter(stream)
+        self._reader = reader
+        self.number = 0  # lines handed out so far
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        partial = ""
+        too_long = False  # inside a line already reported as too long
+        while True:
+            if self._reader.problems_seen >= MAX_PROBLEMS_KEPT:
+                self._reader.stopped = True  # enough to fix first; the rest is not read
+                return
+            try:
+                text = self._next()
+            except UnicodeDecodeError:
+                self._reader.problem(self.number + 1, "not UTF-8 text; nothing after it was read")
+                return
+            if not text:
+                if partial and not too_long:
+                    yield self._block([partial])
+                return
+            lines = (partial + text).split("\n")
+            partial = lines.pop()
+            if too_long and lines:
+                lines.pop(0)  # the end of the over-long line
+                self.number += 1
+                too_long = False
+            for index, line in enumerate(lines):
+                if len(line) > MAX_LINE_CHARS:  # complete within one read: dropped, named
+                    self._reader.problem(
+                        self.number + 1 + index, f"longer than {MAX_LINE_CHARS} characters"
+                    )
+                    lines[index] = ""
+            if len(partial) > MAX_LINE_CHARS and not too_long:
+                too_long = True
+                yield self._block(lines)
+                self._reader.problem(self.number + 1, f"longer than {MAX_LINE_CHARS} characters")
+                lines = []
+            if too_long:
+                partial = ""
+            if lines:
+                yield self._block(lines)
+
+    def _block(self, lines: list[str]) -> tuple[int, list[str]]:
+        first = self.number + 1
+        self.number += len(lines)
+        return first, lines
+
+    def _next(self) -> str:
+        if self._read is not None:
+            return str(self._read(READ_CHARS))
+        return "".join(itertools.islice(self._iterator or iter(()), 4096))
+
+
+READ_CHARS = 128 * 1024
+"""Text read per block (~2,500 minute bars): the check holds ~4 MB, whatever the file's size."""
+
+
+class _Reader:
+    """The checks of one file as it streams by, a chunk of rows at a time: rows (as columns
+    when ``bar_columns`` can, else one by one), order, sessions; then one SymbolDay per
+    session. Reading stops after ``MAX_PROBLEMS_KEPT`` bad rows."""
+
+    def __init__(
+        self,
+        *,
+        file_format: BarFileFormat,
+        symbol: str,
+        calendar: MarketCalendar,
+        resolution: Resolution,
+        zone: ZoneInfo,
+        label: BarLabel,
+    ) -> None:
+        self.file_format = file_format
+        self.symbol = symbol
+        self.calendar = calendar
+        self.resolution = resolution
+        self.zone = zone
+        self.label = label
+        self.problems: list[RowProblem] = []
+        self.problems_seen = 0
+        self.stopped = False
+        self._rows = 0
+        self._last: tuple[int, int] | None = None  # (t, line) of the previous parsed row
+        self._sessions: dict[date, bool] = {}
+        self._reasons: dict[date, str] = {}
+        self._seen_days: set[date] = set()
+        self._day: date | None = None
+        self._pending: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = []
+
+    def problem(self, line: int, reason: str) -> None:
+        if self.problems_seen >= MAX_PROBLEMS_KEPT:
+            self.stopped = True  # enough to fix first
+            return
+        self.problems_seen += 1
+        self.problems.append(RowProblem(line, reason))
+
+    def days(self, blocks: _Blocks) -> Iterator[SymbolDay]:
+        for chunk in self._records(blocks):
+            t, values, numbers = self._parse(chunk)
+            self._rows += len(t)
+            yield from self._accept(t, values, numbers)
+            if self.problems_seen >= MAX_PROBLEMS_KEPT:
+                self.stopped = True
+                return
+        if not self._rows and not self.problems_seen:
+            self.problem(1, "the file holds no bars")
+        yield from self._flush()
+
+    def _parse(
+        self, chunk: list[tuple[int, list[str]]]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], list[int]]:
+        numbers = [line for line, _ in chunk]
+        if self.file_format is not BarFileFormat.YAHOO:
+            parsed = parse_chunk(
+                [fields for _, fields in chunk],
+                ninjatrader=self.file_format is BarFileFormat.NINJATRADER,
+                utc=self.zone.key == "UTC",
+                offset_s=self._offset_s(),
+                boundary_s=self.resolution.seconds if self.resolution.stored else 0,
+            )
+            if parsed is not None:
+                return parsed[0], parsed[1], numbers
+        good: list[_Row] = []
+        for line, fields in chunk:
+            try:
+                good.append(
+                    _row(
+                        line,
+                        dict(zip(_NT_FIELDS, fields, strict=True)),
+                        self.file_format,
+                        self.resolution,
+                        self.zone,
+                        self.label,
+                        self.calendar,
+                    )
+                )
+            except ValueError as exc:
+                self.problem(line, str(exc))
+        t = np.array([row.t for row in good], dtype=np.int64)
+        values = np.array([row.values for row in good], dtype=np.float64).reshape(-1, 5)
+        return t, values, [row.line for row in good]
+
+    def _offset_s(self) -> int:
+        if self.file_format is BarFileFormat.NINJATRADER or self.label is BarLabel.END:
+            return self.resolution.seconds
+        return 0
+
+    def _accept(
+        self, t: npt.NDArray[np.int64], values: npt.NDArray[np.float64], lines: list[int]
+    ) -> Iterator[SymbolDay]:
+        if not len(t):
+            return
+        if self.file_format is not BarFileFormat.YAHOO:
+            self._check_order(t, lines)
+        days = _new_york_days(t)
+        keep = np.ones(len(t), dtype=bool)
+        for day in np.unique(days):
+            if not self._is_session(day.item(), np.flatnonzero(days == day), lines):
+                keep[days == day] = False
+        if self.file_format is BarFileFormat.YAHOO:  # a row per session: no repeats
+            for index in np.flatnonzero(keep):
+                day = days[index].item()
+                if day in self._seen_days:
+                    self.problem(lines[index], f"{day} repeats an earlier row")
+                    continue
+                self._seen_days.add(day)
+        if self.problems_seen:
+            return  # nothing more is yielded; the rest of the file is only checked
+        # Sessions are contiguous in a file in time order (Yahoo: a row each).
+        changes = np.flatnonzero(days[1:] != days[:-1]) + 1
+        for start, end in zip(
+            np.concatenate(([0], changes)), np.concatenate((changes, [len(t)])), strict=True
+        ):
+            day = days[start].item()
+            if day != self._day:
+                yield from self._flush()
+                self._day = day
+            self._pending.append((t[start:end], values[start:end]))
+
+    def _check_order(self, t: npt.NDArray[np.int64], lines: list[int]) -> None:
+        previous_t = np.concatenate(([self._last[0] if self._last else -1], t[:-1]))
+        previous_line = [self._last[1] if self._last else 0, *lines[:-1]]
+        for index in np.flatnonzero(t <= previous_t):
+            what = "repeats" if t[index] == previous_t[index] else "goes back before"
+            self.problem(lines[index], f"time {what} line {previous_line[index]}")
+        self._last = (int(t[-1]), lines[-1])
+
+    def _is_session(self, day: date, rows: npt.NDArray[np.intp], lines: list[int]) -> bool:
+        known = self._sessions.get(day)
+        if known is None:
+            try:
+                known = self.calendar.is_session(day)
+                reason = f"{day} (New York) is not a trading session"
+            except ValueError as exc:  # outside the calendar's range
+                known, reason = False, str(exc)
+            self._sessions[day] = known
+            self._reasons[day] = reason
+        if not known:
+            for index in rows:
+                self.problem(lines[index], self._reasons[day])
+        return known
+
+    def _flush(self) -> Iterator[SymbolDay]:
+        if self._day is not None and self._pending and not self.problems_seen:
+            t = np.concatenate([part[0] for part in self._pending])
+            values = np.concatenate([part[1] for part in self._pending])
+            yield _symbol_day(self.symbol, self._day, self.resolution, t, values)
+        self._day, self._pending = None, []
+
+    def _records(self, blocks: _Blocks) -> Iterator[list[tuple[int, list[str]]]]:
+        """Blocks of (line number, the six fields: timestamp, o, h, l, c, v) records."""
+        indices: list[int] | None = None
+        width = 0
+        for first, lines in blocks:
+            records: list[tuple[int, list[str]]] = []
+            if self.file_format is BarFileFormat.NINJATRADER:
+                parts = [line.strip().split(";") for line in lines]
+                if all(len(fields) == 6 for fields in parts):  # the usual block: no per-line work
+                    yield list(zip(range(first, first + len(parts)), parts, strict=True))
+                    continue
+            for number, line in enumerate(lines, start=first):
+                if not line.strip():
+                    continue
+                if self.file_format is BarFileFormat.NINJATRADER:
+                    fields = line.strip().split(";")
+                    if len(fields) != 6:
+                        self.problem(number, f"expected 6 ';'-separated fields, got {len(fields)}")
+                        continue
+                    records.append((number, fields))
+                    continue
+                try:  # csv only where a quote needs it: splitting is much faster
+                    raw = next(csv.reader([line]), []) if '"' in line else line.split(",")
+                except csv.Error as exc:
+                    self.problem(number, f"not CSV: {exc}")
+                    continue
+                if indices is None:
+                    columns = _header_columns(raw, self.file_format)
+                    if isinstance(columns, RowProblem):
+                        self.problem(number, columns.reason)
+                        return
+                    indices = [columns[name] for name in _NT_FIELDS]
+                    width = len(raw)
+                    continue
+                if not any(cell.strip() for cell in raw):
+                    continue
+                if len(raw) != width:
+                    self.problem(number, f"expected {width} fields, got {len(raw)}")
+                    continue
+                records.append((number, [raw[index].strip() for index in indices]))
+            yield records
+        if indices is None and self.file_format is not BarFileFormat.NINJATRADER:
+            missing = _header_columns([], self.file_format)  # an empty file: no header
+            if isinstance(missing, RowProblem):
+                self.problem(1, missing.reason)
+
+
+def _new_york_days(t: npt.NDArray[np.int64]) -> npt.NDArray[np.datetime64]:
+    """The New York date of each epoch second, as datetime64[D] (a bar's session day)."""
+    local = pd.to_datetime(t, unit="s", utc=True).tz_convert(NEW_YORK).tz_localize(None)
+    return np.asarray(local.values.astype("datetime64[D]"))
+
+
+_NT_FIELDS = ("timestamp", "o", "h", "l", "c", "v")
+_NT_PATTERN = "%Y%m%d %H%M%S"
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -114,57 +458,6 @@ def _zone(name: str) -> ZoneInfo:
         raise ConfigurationError(
             f"unknown time zone {name!r}, e.g. UTC or America/New_York"
         ) from None
-
-
-def _parse(
-    text: str,
-    file_format: BarFileFormat,
-    resolution: Resolution,
-    zone: ZoneInfo,
-    label: BarLabel,
-    calendar: MarketCalendar,
-) -> tuple[list[_Row], list[RowProblem]]:
-    rows: list[_Row] = []
-    problems: list[RowProblem] = []
-    for line, fields in _records(text, file_format, problems):
-        try:
-            rows.append(_row(line, fields, file_format, resolution, zone, label, calendar))
-        except ValueError as exc:
-            problems.append(RowProblem(line, str(exc)))
-    if not rows and not problems:
-        problems.append(RowProblem(1, "the file holds no bars"))
-    return rows, problems
-
-
-def _records(
-    text: str, file_format: BarFileFormat, problems: list[RowProblem]
-) -> Iterator[tuple[int, dict[str, str]]]:
-    if file_format is BarFileFormat.NINJATRADER:
-        for line, text_line in enumerate(text.splitlines(), start=1):
-            if text_line.strip():
-                parts = text_line.strip().split(";")
-                if len(parts) != 6:
-                    problems.append(
-                        RowProblem(line, f"expected 6 ';'-separated fields, got {len(parts)}")
-                    )
-                    continue
-                yield line, dict(zip(("timestamp", "o", "h", "l", "c", "v"), parts, strict=True))
-        return
-    reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
-    columns = _header_columns(header or [], file_format)
-    if isinstance(columns, RowProblem):
-        problems.append(columns)
-        return
-    for line, raw in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in raw):
-            continue
-        if len(raw) != len(header or []):
-            problems.append(
-                RowProblem(line, f"expected {len(header or [])} fields, got {len(raw)}")
-            )
-            continue
-        yield line, {name: raw[index].strip() for name, index in columns.items()}
 
 
 def _header_columns(header: list[str], file_format: BarFileFormat) -> dict[str, int] | RowProblem:
@@ -200,7 +493,12 @@ def _row(
         raise ValueError(f"high/low do not bound open/close (o={o} h={h} l={low} c={c})")
     if v < 0:
         raise ValueError(f"volume must be >= 0, was {v}")
-    start = _bar_start(fields["timestamp"], file_format, resolution, zone, label, calendar)
+    try:
+        start = _bar_start(fields["timestamp"], file_format, resolution, zone, label, calendar)
+    except (OverflowError, OSError):  # a time beyond what the platform's clock can hold
+        raise ValueError(f"time {fields['timestamp']!r} is out of range") from None
+    if not 0 <= start < EPOCH_LIMIT_S:
+        raise ValueError(f"time {fields['timestamp']!r} is not between 1970 and 2100")
     if resolution.stored and start % resolution.seconds:
         raise ValueError(f"time {fields['timestamp']!r} is not on a {resolution.value} boundary")
     return _Row(line=line, t=start, values=(o, h, low, c, v))
@@ -230,7 +528,7 @@ def _bar_start(
             raise ValueError(f"{day} is not a trading session")
         return int(calendar.session_open(day).timestamp())
     if file_format is BarFileFormat.NINJATRADER:
-        moment = _datetime(raw, "%Y%m%d %H%M%S", UTC)
+        moment = _ninjatrader_time(raw)
         return int(moment.timestamp()) - resolution.seconds  # bar-end label
     moment = _csv_datetime(raw, zone)
     offset = resolution.seconds if label is BarLabel.END else 0
@@ -244,18 +542,33 @@ def _date(raw: str) -> date:
         raise ValueError(f"date is not YYYY-MM-DD: {raw!r}") from None
 
 
-def _datetime(raw: str, pattern: str, zone: tzinfo) -> datetime:
+def _ninjatrader_time(raw: str) -> datetime:
+    # A fixed layout read by slicing: strptime costs ~8 us a row, a third of a large import.
+    if len(raw) != 15 or raw[8] != " " or not (raw[:8] + raw[9:]).isdigit():
+        raise ValueError(f"time is not {_NT_PATTERN}: {raw!r}")
     try:
-        return datetime.strptime(raw, pattern).replace(tzinfo=zone)
+        return datetime(
+            int(raw[0:4]),
+            int(raw[4:6]),
+            int(raw[6:8]),
+            int(raw[9:11]),
+            int(raw[11:13]),
+            int(raw[13:15]),
+            tzinfo=UTC,
+        )
     except ValueError:
-        raise ValueError(f"time is not {pattern}: {raw!r}") from None
+        raise ValueError(f"time is not {_NT_PATTERN}: {raw!r}") from None
 
 
 def _csv_datetime(raw: str, zone: ZoneInfo) -> datetime:
     try:
-        return datetime.fromtimestamp(float(raw), tz=UTC)
+        seconds = float(raw)
     except ValueError:
-        pass
+        seconds = None
+    if seconds is not None:
+        if not math.isfinite(seconds) or not 0 <= seconds < EPOCH_LIMIT_S:
+            raise ValueError(f"time {raw!r} is not epoch seconds between 1970 and 2100")
+        return datetime.fromtimestamp(seconds, tz=UTC)
     try:
         moment = datetime.fromisoformat(raw)
     except ValueError:
@@ -263,35 +576,18 @@ def _csv_datetime(raw: str, zone: ZoneInfo) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
-def _order_problems(rows: list[_Row]) -> list[RowProblem]:
-    problems = []
-    for previous, row in itertools.pairwise(rows):
-        if row.t <= previous.t:
-            what = "repeats" if row.t == previous.t else "goes back before"
-            problems.append(RowProblem(row.line, f"time {what} line {previous.line}"))
-    return problems
-
-
-def _group_by_session(
-    rows: list[_Row], calendar: MarketCalendar, problems: list[RowProblem]
-) -> dict[date, list[_Row]]:
-    days: dict[date, list[_Row]] = {}
-    for row in rows:
-        day = datetime.fromtimestamp(row.t, tz=NEW_YORK).date()
-        if not calendar.is_session(day):
-            problems.append(RowProblem(row.line, f"{day} (New York) is not a trading session"))
-            continue
-        days.setdefault(day, []).append(row)
-    return days
-
-
-def _symbol_day(symbol: str, day: date, resolution: Resolution, rows: list[_Row]) -> SymbolDay:
-    values = np.array([row.values for row in rows], dtype=np.float64)
+def _symbol_day(
+    symbol: str,
+    day: date,
+    resolution: Resolution,
+    t: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+) -> SymbolDay:
     return SymbolDay(
         symbol=symbol,
         day=day,
         resolution=resolution,
-        t=np.array([row.t for row in rows], dtype=np.int64),
+        t=t,
         o=values[:, 0],
         h=values[:, 1],
         l=values[:, 2],

@@ -6,17 +6,20 @@ TC2_REDIS_URL and provider keys), so a worker on another machine collects into t
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import redis
 
 from tc2.analysis.feeder import ModelFeeder
 from tc2.analysis.model_state import RedisModelStateStore
-from tc2.data.bar_files import BarFileFormat, BarLabel, read_bar_file
-from tc2.data.bars import Resolution
+from tc2.data.bar_files import BarFileFormat, BarLabel, iter_bar_file
+from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.collection import (
     DayCollector,
     DayOutcome,
@@ -24,9 +27,12 @@ from tc2.data.collection import (
     RedisAttemptCounter,
     completed_sessions,
 )
+from tc2.data.import_journal import ImportJournal
 from tc2.data.price_stores import price_store_for
+from tc2.data.providers import Backoff, HistoryProvider, history_provider_from_environ
+from tc2.data.store import PriceStore
 from tc2.data.synthetic import SyntheticMarket
-from tc2.env import EnvType, ExecEnv
+from tc2.env import EnvType, ExecEnv, MarketCalendar
 from tc2.env.config import RuntimeConfig
 from tc2.env.trading_settings import SYMBOL_PATTERN
 from tc2.errors import ValidationFailed
@@ -39,9 +45,12 @@ from tc2.program.data_collector import (
     data_source,
     feed_models,
 )
+from tc2.program.job_params import DATE_RULE, TICKER_RULE, Param, ParamKind, ParamSet
 from tc2.program.jobs import (
+    JobContext,
     Progress,
     date_param,
+    live_store_from_environ,
     reject_unknown_params,
     require_object,
     symbols_param,
@@ -97,10 +106,63 @@ def _summary(outcomes: Sequence[DayOutcome]) -> dict[str, Any]:
     }
 
 
+SYMBOLS = Param(
+    name="symbols",
+    kind=ParamKind.TICKERS,
+    required=True,
+    description=f"Tickers ({TICKER_RULE}); each one the data source has.",
+)
+START_DATE = Param(
+    name="start_date", kind=ParamKind.DATE, required=True, description=f"First day: {DATE_RULE}."
+)
+END_DATE = Param(
+    name="end_date",
+    kind=ParamKind.DATE,
+    description=f"Last day (default: the last completed session): {DATE_RULE}.",
+)
+RANGE_PARAMS = ParamSet((SYMBOLS, START_DATE, END_DATE))
+RECOLLECT_QUERY = ParamSet(
+    (
+        Param(
+            name="symbol",
+            kind=ParamKind.TICKER,
+            required=True,
+            description=f"A ticker ({TICKER_RULE}) the data source has.",
+        ),
+        START_DATE,
+        END_DATE,
+    )
+)
+"""The recollect API's query: one symbol, as ``symbols`` of RANGE_PARAMS."""
+HEAL_PARAMS = ParamSet(
+    (
+        Param(
+            name="symbols",
+            kind=ParamKind.TICKERS,
+            description=f"Tickers ({TICKER_RULE}); default: the settings' universe.",
+        ),
+    )
+)
+INVALID_DATA_JOB_MESSAGE = "Invalid data job parameters."
+NOT_IN_UNIVERSE_MESSAGE = (
+    "not in the settings' symbol universe ({universe}), and the synthetic market has no other "
+    "symbols: {symbols}"
+)
+UNKNOWN_TO_PROVIDER_MESSAGE = "{provider} has no such ticker: {symbols}"
+# A lookup answers a web request: a few quick retries, never the collector's minutes of backoff.
+_LOOKUP_BACKOFF = Backoff(
+    rate_limit_initial_s=0.5,
+    rate_limit_max_total_s=2.0,
+    server_error_retries=1,
+    server_error_delay_s=0.5,
+)
+_KNOWN_TO_PROVIDER: set[tuple[str, str]] = set()
+
+
 def parse_range_params(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """``{symbols: [...], start_date: YYYY-MM-DD, end_date?: YYYY-MM-DD}``."""
+    """``{symbols: [...], start_date: YYYY-MM-DD, end_date?: YYYY-MM-DD}`` (``RANGE_PARAMS``)."""
     params = require_object(raw)
-    errors = reject_unknown_params(params, ("symbols", "start_date", "end_date"))
+    errors = RANGE_PARAMS.unknown(params)
     symbols = symbols_param(params.get("symbols"), errors)
     start = date_param(params.get("start_date"), "start_date", errors)
     end_date = params.get("end_date")
@@ -108,18 +170,58 @@ def parse_range_params(raw: Mapping[str, Any]) -> dict[str, Any]:
     if start and end and end < start:
         errors["end_date"] = [f"must not be before start_date {start}"]
     if errors:
-        raise ValidationFailed("Invalid data job parameters.", errors)
+        raise ValidationFailed(INVALID_DATA_JOB_MESSAGE, errors)
     return {"symbols": symbols, "start_date": str(start), "end_date": str(end) if end else None}
 
 
 def parse_heal_params(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """``{symbols: [...]}``: heal the last 30 sessions of each."""
+    """``{symbols: [...]}``: heal the last 30 sessions of each (``HEAL_PARAMS``; the API fills
+    in the universe when none are given)."""
     params = require_object(raw)
-    errors = reject_unknown_params(params, ("symbols",))
+    errors = HEAL_PARAMS.unknown(params)
     symbols = symbols_param(params.get("symbols"), errors)
     if errors:
         raise ValidationFailed("Invalid heal parameters.", errors)
     return {"symbols": symbols}
+
+
+def check_symbols_exist(params: Mapping[str, Any], context: JobContext) -> None:
+    """Refuse symbols the data source does not have, so no job makes up or asks for them.
+
+    On the synthetic market only the settings' universe exists (it would draw bars for any
+    name); a provider is asked (its asset lookup; known symbols are remembered per process).
+
+    Raises
+    ------
+    ValidationFailed
+        Naming the unknown symbols under ``symbols`` (422).
+    ProviderError
+        If the provider's lookup failed (the message says how).
+    """
+    symbols: list[str] = list(params["symbols"])
+    provider = history_provider_from_environ(os.environ, backoff=_LOOKUP_BACKOFF)
+    if provider is None:
+        unknown = [symbol for symbol in symbols if symbol not in context.universe]
+        message = NOT_IN_UNIVERSE_MESSAGE.format(
+            universe=", ".join(context.universe), symbols=", ".join(unknown)
+        )
+    else:
+        unknown = [symbol for symbol in symbols if not _known_to(provider, symbol)]
+        message = UNKNOWN_TO_PROVIDER_MESSAGE.format(
+            provider=provider.name.capitalize(), symbols=", ".join(unknown)
+        )
+    if unknown:
+        raise ValidationFailed(INVALID_DATA_JOB_MESSAGE, {"symbols": [message]})
+
+
+def _known_to(provider: HistoryProvider, symbol: str) -> bool:
+    key = (repr(provider), symbol)
+    if key in _KNOWN_TO_PROVIDER:
+        return True
+    known = provider.has_symbol(symbol)
+    if known:
+        _KNOWN_TO_PROVIDER.add(key)
+    return known
 
 
 def _sessions(env: ExecEnv, params: Mapping[str, Any]) -> list[date]:
@@ -199,52 +301,199 @@ def catch_up(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]
     }
 
 
-def parse_import_params(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Params of an upload already checked by the API: path, format, symbol, timezone, label,
-    resolution."""
-    params = require_object(raw)
-    errors = reject_unknown_params(
-        params, ("path", "format", "symbol", "timezone", "label", "resolution")
+IMPORT_FORMATS = tuple(f.value for f in BarFileFormat)
+IMPORT_RESOLUTIONS = (Resolution.SECOND.value, Resolution.MINUTE.value, Resolution.DAY.value)
+"""The resolutions the store keeps, so the ones an import may name."""
+IMPORT_PARAMS = ParamSet(
+    (
+        Param(
+            name="format",
+            kind=ParamKind.CHOICE,
+            choices=IMPORT_FORMATS,
+            required=True,
+            description="ninjatrader (YYYYMMDD HHMMSS;o;h;l;c;v, UTC, bar ends), csv (a header "
+            "row: timestamp, open, high, low, close, volume) or yahoo (daily).",
+        ),
+        Param(
+            name="symbol",
+            kind=ParamKind.TICKER,
+            required=True,
+            description=f"The bars' ticker ({TICKER_RULE}).",
+        ),
+        Param(
+            name="timezone",
+            kind=ParamKind.TEXT,
+            description="Zone of naive CSV times, e.g. America/New_York; default UTC.",
+        ),
+        Param(
+            name="label",
+            kind=ParamKind.CHOICE,
+            choices=tuple(b.value for b in BarLabel),
+            description="CSV times mark the bar's start (default) or end.",
+        ),
+        Param(
+            name="resolution",
+            kind=ParamKind.CHOICE,
+            choices=IMPORT_RESOLUTIONS,
+            description="The bars' length, one the store keeps (default 1m; yahoo: 1d).",
+        ),
     )
-    for name, allowed in (
-        ("format", [f.value for f in BarFileFormat]),
-        ("label", [b.value for b in BarLabel]),
-        ("resolution", [Resolution.SECOND.value, Resolution.MINUTE.value, Resolution.DAY.value]),
-    ):
-        if params.get(name) not in allowed:
-            errors[name] = [f"must be one of {', '.join(allowed)}"]
-    if not isinstance(params.get("symbol"), str) or not SYMBOL_PATTERN.fullmatch(params["symbol"]):
-        errors["symbol"] = ["must be a ticker symbol"]
+)
+"""An upload's options (the API's form fields beside ``file``); the job adds ``path``."""
+UPLOAD_SUFFIX = ".upload"
+JOURNAL_SUFFIX = ".journal"
+IMPORT_BATCH_DAYS = 21
+"""Sessions saved per batch: about a month, so each month file is written about once."""
+
+
+def parse_import_options(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate an upload's options (``IMPORT_PARAMS``), defaults filled in, before its bytes
+    are read.
+
+    Raises
+    ------
+    ValidationFailed
+        Naming every bad option, e.g. a resolution the store does not keep.
+    """
+    params = require_object(raw)
+    errors = IMPORT_PARAMS.unknown(params)
+    values = {name: params.get(name) or None for name in IMPORT_PARAMS.names()}
+    values["timezone"] = values["timezone"] or "UTC"
+    values["label"] = values["label"] or BarLabel.START.value
+    values["resolution"] = values["resolution"] or Resolution.MINUTE.value
+    if values["format"] == BarFileFormat.YAHOO.value:
+        values["resolution"] = Resolution.DAY.value  # Yahoo files are daily whatever was asked
+    for param in IMPORT_PARAMS:
+        if param.kind is ParamKind.CHOICE and values[param.name] not in param.choices:
+            errors[param.name] = [
+                f"must be one of {', '.join(param.choices)}, was {values[param.name]!r}"
+            ]
+    symbol = values["symbol"]
+    if not isinstance(symbol, str) or not SYMBOL_PATTERN.fullmatch(symbol):
+        errors["symbol"] = [f"must be a ticker ({TICKER_RULE}), was {symbol!r}"]
+    try:
+        ZoneInfo(str(values["timezone"]))
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = [
+            f"unknown time zone {values['timezone']!r}, e.g. UTC or America/New_York"
+        ]
+    if errors:
+        raise ValidationFailed("The import options are invalid; nothing was imported.", errors)
+    return values
+
+
+def parse_import_params(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Params of an upload already checked by the API: its options and the upload's ``path``."""
+    params = require_object(raw)
+    errors = reject_unknown_params(params, ("path", *IMPORT_PARAMS.names()))
     if not isinstance(params.get("path"), str):
         errors["path"] = ["required"]
     if errors:
         raise ValidationFailed("Invalid import parameters.", errors)
-    return {k: params[k] for k in ("path", "format", "symbol", "timezone", "label", "resolution")}
+    options = parse_import_options({k: v for k, v in params.items() if k != "path"})
+    return {"path": params["path"], **options}
 
 
 def import_bars(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
-    """Save the sessions of an uploaded bar file (all or nothing: the file was read whole)."""
-    config = RuntimeConfig.from_environ()
-    env = ExecEnv.live(config.effective_redis_url)
+    """Job function of ``data_import``: ``save_bar_file`` the upload, then remove it (whatever
+    the outcome: an upload never outlives its job)."""
     path = Path(params["path"])
-    progress(5, "reading")
-    days = read_bar_file(
-        path.read_text(),
-        file_format=BarFileFormat(params["format"]),
-        symbol=params["symbol"],
-        calendar=env.calendar,
-        resolution=Resolution(params["resolution"]),
-        timezone=params["timezone"],
-        label=BarLabel(params["label"]),
-    )
-    progress(50, f"saving {len(days)} sessions")
-    store = price_store_for(EnvType.LIVE, data_dir=config.data_dir, url=config.price_store)
-    store.save_days(days)
-    path.unlink(missing_ok=True)
-    return {
-        "symbol": params["symbol"],
-        "sessions": len(days),
-        "bars": sum(len(d) for d in days),
-        "first_day": days[0].day.isoformat(),
-        "last_day": days[-1].day.isoformat(),
-    }
+    try:
+        return save_bar_file(
+            path,
+            options=params,
+            store=live_store_from_environ(),
+            journal=ImportJournal(journal_folder(path)),
+            progress=progress,
+        )
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def save_bar_file(
+    path: Path,
+    *,
+    options: Mapping[str, Any],
+    store: PriceStore,
+    journal: ImportJournal,
+    progress: Progress,
+) -> dict[str, Any]:
+    """Save the sessions of a bar file, all or nothing; return what was saved.
+
+    The file is read as a stream and saved a batch of sessions at a time through ``journal``:
+    a bad row, a cancel or any failure puts every replaced symbol-day back as it was, and a
+    kill leaves the journal for ``abandon_import`` (the janitor) to do so.
+
+    Raises
+    ------
+    BarFileError
+        Listing the bad rows; the store is as it was.
+    """
+    counts = _ImportCounts()
+    try:
+        progress(0, "reading")
+        size = max(path.stat().st_size, 1)
+        with path.open("rb") as raw, _text(raw) as text:
+            batch: list[SymbolDay] = []
+            for day in iter_bar_file(
+                text,
+                file_format=BarFileFormat(options["format"]),
+                symbol=options["symbol"],
+                calendar=MarketCalendar.xnys(),
+                resolution=Resolution(options["resolution"]),
+                timezone=options["timezone"],
+                label=BarLabel(options["label"]),
+            ):
+                batch.append(day)
+                if len(batch) >= IMPORT_BATCH_DAYS:
+                    journal.save_days(store, batch)
+                    counts.add(batch)
+                    batch = []
+                    progress(min(99.0, 100.0 * raw.tell() / size), f"{counts.sessions} sessions")
+            journal.save_days(store, batch)
+            counts.add(batch)
+    except BaseException:
+        journal.roll_back(store)
+        raise
+    journal.commit()
+    return {"symbol": options["symbol"], **counts.summary()}
+
+
+class _ImportCounts:
+    """What was saved, without holding the bars."""
+
+    def __init__(self) -> None:
+        self.sessions = 0
+        self.bars = 0
+        self.days: list[date] = []
+
+    def add(self, batch: Sequence[SymbolDay]) -> None:
+        self.sessions += len(batch)
+        self.bars += sum(len(day) for day in batch)
+        self.days.extend(day.day for day in batch)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "sessions": self.sessions,
+            "bars": self.bars,
+            "first_day": min(self.days).isoformat(),
+            "last_day": max(self.days).isoformat(),
+        }
+
+
+def journal_folder(upload: Path) -> Path:
+    """Where an upload's import keeps its before-images."""
+    return upload.with_name(upload.name + JOURNAL_SUFFIX)
+
+
+def abandon_import(upload: Path) -> int:
+    """Undo whatever a killed import of ``upload`` saved and remove its files; return how many
+    symbol-days were put back. For the janitor, once no job is importing ``upload``."""
+    journal = ImportJournal(journal_folder(upload))
+    restored = journal.roll_back(live_store_from_environ()) if journal.folder.exists() else 0
+    upload.unlink(missing_ok=True)
+    return restored
+
+
+def _text(raw: BinaryIO) -> io.TextIOWrapper:
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline=None)

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from tc2.program.checks import parse_health_check_params
-from tc2.program.data_jobs import parse_heal_params, parse_import_params, parse_range_params
+from tc2.program.data_jobs import (
+    check_symbols_exist,
+    parse_heal_params,
+    parse_import_params,
+    parse_range_params,
+)
 from tc2.program.jobs import JobPolicy, JobRegistry, JobType
 from tc2.program.strategy_jobs import parse_evaluate_params, parse_simulate_params
 from tc2.program.visuals import parse_visual_params
@@ -25,6 +30,7 @@ JOB_TYPES = JobRegistry(
             run="tc2.program.data_jobs:recollect",
             parse_params=parse_range_params,
             description="Delete, then collect again, sessions of the given symbols.",
+            check_exists=check_symbols_exist,
         ),
         JobType(
             name="data_patch",
@@ -32,6 +38,7 @@ JOB_TYPES = JobRegistry(
             run="tc2.program.data_jobs:patch",
             parse_params=parse_range_params,
             description="Collect missing or invalid sessions of the given symbols.",
+            check_exists=check_symbols_exist,
         ),
         JobType(
             name="data_heal",
@@ -39,11 +46,14 @@ JOB_TYPES = JobRegistry(
             run="tc2.program.data_jobs:heal",
             parse_params=parse_heal_params,
             description="Patch the last 30 sessions, skipping days that failed 3 times.",
+            check_exists=check_symbols_exist,
         ),
         JobType(
             name="data_catch_up",
+            shared_state=True,
             run="tc2.program.data_jobs:catch_up",
             parse_params=parse_heal_params,
+            check_exists=check_symbols_exist,
             # Started by each settings change that adds symbols; different symbols run together.
             policy=JobPolicy.ONE_PER_PARAMS,
             description="Collect the history of symbols added to the universe; feed the models.",

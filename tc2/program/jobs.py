@@ -21,10 +21,12 @@ from typing import Any, Protocol
 
 from tc2.data.price_stores import price_store_for
 from tc2.data.store import PriceStore
-from tc2.env import EnvType
+from tc2.env import EnvType, MarketCalendar
 from tc2.env.config import RuntimeConfig
-from tc2.env.trading_settings import SYMBOL_PATTERN
+from tc2.env.market_calendar import OUT_OF_RANGE_MESSAGE
+from tc2.env.trading_settings import DEFAULT_SYMBOLS, SYMBOL_PATTERN
 from tc2.errors import TC2Error, ValidationFailed
+from tc2.program.job_params import MAX_SYMBOLS_PER_JOB, TICKER_RULE
 
 
 class Progress(Protocol):
@@ -53,6 +55,20 @@ ParamsParser = Callable[[Mapping[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class JobContext:
+    """What a request is checked against beyond its own shape, as the caller knows it.
+
+    ``universe`` is the settings' symbol universe: on the synthetic market the only symbols
+    that exist.
+    """
+
+    universe: tuple[str, ...] = DEFAULT_SYMBOLS
+
+
+ExistenceCheck = Callable[[Mapping[str, Any], JobContext], None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class JobType:
     """One kind of job.
 
@@ -73,6 +89,9 @@ class JobType:
         administrators submit it.
     description
         One sentence for the API docs and the panel.
+    check_exists
+        Checks the parsed params against what exists (``JobContext``); raises
+        ValidationFailed. None when the params name nothing that may be missing.
     """
 
     name: str
@@ -81,6 +100,14 @@ class JobType:
     policy: JobPolicy = JobPolicy.ONE_PER_TYPE
     shared_state: bool = False
     description: str = ""
+    check_exists: ExistenceCheck | None = None
+
+    def parse(self, raw: Mapping[str, Any], *, context: JobContext) -> dict[str, Any]:
+        """Parse ``raw`` whole, then check it against what exists; raise ValidationFailed."""
+        parsed = self.parse_params(raw)
+        if self.check_exists is not None:
+            self.check_exists(parsed, context)
+        return parsed
 
     def execute(self, *, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
         """Import and call the job function with already-parsed params."""
@@ -129,9 +156,6 @@ def require_object(params: Any) -> Mapping[str, Any]:
     return params
 
 
-MAX_SYMBOLS_PER_JOB = 100
-
-
 def symbols_param(value: Any, errors: dict[str, list[str]], *, field: str = "symbols") -> list[str]:
     """A job's list of 1-100 tickers, duplicates dropped; on error, ``errors[field]`` says why."""
     if not isinstance(value, list) or not 1 <= len(value) <= MAX_SYMBOLS_PER_JOB:
@@ -139,21 +163,31 @@ def symbols_param(value: Any, errors: dict[str, list[str]], *, field: str = "sym
         return []
     bad = [s for s in value if not isinstance(s, str) or not SYMBOL_PATTERN.fullmatch(s)]
     if bad:
-        errors[field] = [f"not tickers (1-5 uppercase letters, optional .X): {bad!r}"]
+        errors[field] = [f"not tickers ({TICKER_RULE}): {bad!r}"]
         return []
     return list(dict.fromkeys(value))
 
 
 def date_param(value: Any, field: str, errors: dict[str, list[str]]) -> date | None:
-    """A job's ``YYYY-MM-DD`` date; on error, ``errors[field]`` says why."""
+    """A job's ``YYYY-MM-DD`` date inside the market calendar; on error, ``errors[field]`` says
+    why (a date the calendar does not cover can name no session, so no job may take it)."""
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         errors[field] = [f"must be a date YYYY-MM-DD, was {value!r}"]
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         errors[field] = [f"is not a real date: {value!r}"]
         return None
+    calendar = MarketCalendar.xnys()
+    if not calendar.start <= day <= calendar.end:
+        errors[field] = [
+            OUT_OF_RANGE_MESSAGE.format(
+                name="day", value=day, start=calendar.start, end=calendar.end
+            )
+        ]
+        return None
+    return day
 
 
 def live_store_from_environ() -> PriceStore:

@@ -20,14 +20,14 @@ from tc2.env import CalendarRangeError, EnvType, EpochClock, ExecEnv, MarketCale
 from tc2.env.config import RuntimeConfig
 from tc2.env.trading_settings import SYMBOL_PATTERN
 from tc2.errors import ConfigurationError, ValidationFailed
-from tc2.execution.fill_models import DEFAULT_FILL_MODEL, fill_model_named
+from tc2.execution.fill_models import DEFAULT_FILL_MODEL, FILL_MODELS, fill_model_named
 from tc2.execution.virtual_account import DEFAULT_STARTING_CASH
 from tc2.logs import LogFeed, feed_logger
+from tc2.program.job_params import DATE_RULE, TICKER_RULE, Param, ParamKind, ParamSet
 from tc2.program.jobs import (
     Progress,
     date_param,
     live_store_from_environ,
-    reject_unknown_params,
     require_object,
     symbols_param,
 )
@@ -50,28 +50,90 @@ from tc2.strategy.base import Strategy, resolve_symbols
 from tc2.strategy.registry import load_strategy, registered_strategy
 
 MAX_WARMUP_DAYS = 10
-SIMULATE_KEYS = (
-    "strategy",
-    "symbol",
-    "day",
-    "params",
-    "fill_model",
-    "start_time",
-    "warmup_days",
-    "starting_cash",
-    "model_filters",
+MAX_STARTING_CASH = 1_000_000_000.0
+"""Dollars; far beyond any account, and far below where float sums lose whole cents."""
+
+_STRATEGY = Param(
+    name="strategy",
+    kind=ParamKind.TEXT,
+    required=True,
+    description="Built-in name or path/to/file.py:ClassName.",
 )
-EVALUATE_KEYS = (
-    "strategy",
-    "symbols",
-    "start",
-    "end",
-    "params",
-    "fill_model",
-    "warmup_days",
-    "starting_cash",
-    "model_filters",
+_PARAMS = Param(
+    name="params",
+    kind=ParamKind.OBJECT,
+    description="Strategy parameters by name (GET /api/strategy/list gives bounds).",
 )
+_FILL_MODEL = Param(
+    name="fill_model",
+    kind=ParamKind.CHOICE,
+    choices=tuple(sorted(FILL_MODELS)),
+    description=f"How orders fill (default {DEFAULT_FILL_MODEL}).",
+)
+_WARMUP_DAYS = Param(
+    name="warmup_days",
+    kind=ParamKind.INTEGER,
+    minimum=0,
+    maximum=MAX_WARMUP_DAYS,
+    description=f"Earlier sessions visible to the strategy (default {DEFAULT_WARMUP_DAYS}).",
+)
+_MODEL_FILTERS = Param(
+    name="model_filters",
+    kind=ParamKind.BOOLEAN,
+    description="false: run without the strategy's analysis models (default true).",
+)
+
+
+def _starting_cash_param(description: str) -> Param:
+    return Param(
+        name="starting_cash",
+        kind=ParamKind.NUMBER,
+        minimum=0,
+        exclusive_minimum=True,
+        maximum=MAX_STARTING_CASH,
+        description=description,
+    )
+
+
+SIMULATE_PARAMS = ParamSet(
+    (
+        _STRATEGY,
+        Param(name="symbol", kind=ParamKind.TICKER, required=True, description=f"{TICKER_RULE}."),
+        Param(
+            name="day",
+            kind=ParamKind.DATE,
+            required=True,
+            description=f"A session with the strategy's bars on file: {DATE_RULE}.",
+        ),
+        _PARAMS,
+        _FILL_MODEL,
+        Param(
+            name="start_time",
+            kind=ParamKind.TIME,
+            description="HH:MM New York: start no earlier.",
+        ),
+        _WARMUP_DAYS,
+        _starting_cash_param(f"Dollars (default {DEFAULT_STARTING_CASH:,.0f})."),
+        _MODEL_FILTERS,
+    )
+)
+"""A day simulation request, declared once: parser, API schema and CLI options follow it."""
+
+EVALUATE_PARAMS = ParamSet(
+    (
+        _STRATEGY,
+        Param(name="symbols", kind=ParamKind.TICKERS, required=True, description=TICKER_RULE),
+        Param(name="start", kind=ParamKind.DATE, required=True, description=f"{DATE_RULE}."),
+        Param(name="end", kind=ParamKind.DATE, required=True, description=f"{DATE_RULE}."),
+        _PARAMS,
+        _FILL_MODEL,
+        _WARMUP_DAYS,
+        _starting_cash_param(f"Dollars per symbol run (default {DEFAULT_STARTING_CASH:,.0f})."),
+        _MODEL_FILTERS,
+    )
+)
+"""An evaluation request, declared once: parser, API schema and CLI options follow it."""
+
 INVALID_SIMULATION_MESSAGE = "The simulation request is invalid; nothing was run."
 INVALID_EVALUATION_MESSAGE = "The evaluation request is invalid; nothing was run."
 
@@ -99,7 +161,7 @@ def parse_simulate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
         Naming every bad field (``params.<name>`` for strategy parameters).
     """
     params = require_object(raw)
-    errors = reject_unknown_params(params, SIMULATE_KEYS)
+    errors = SIMULATE_PARAMS.unknown(params)
     calendar = MarketCalendar.xnys()
     strategy_class = _strategy(params.get("strategy"), errors, allow_paths=allow_paths)
     symbol = _symbol(params.get("symbol"), errors)
@@ -163,7 +225,7 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
         Naming every bad field (``params.<name>`` for strategy parameters).
     """
     params = require_object(raw)
-    errors = reject_unknown_params(params, EVALUATE_KEYS)
+    errors = EVALUATE_PARAMS.unknown(params)
     calendar = MarketCalendar.xnys()
     strategy_class = _strategy(params.get("strategy"), errors, allow_paths=allow_paths)
     symbols = symbols_param(params.get("symbols"), errors)
@@ -408,9 +470,11 @@ def _starting_cash(value: Any, errors: dict[str, list[str]]) -> float:
         isinstance(value, bool)
         or not isinstance(value, int | float)
         or not math.isfinite(value)
-        or value <= 0
+        or not 0 < value <= MAX_STARTING_CASH
     ):
-        errors["starting_cash"] = [f"must be a number of dollars > 0, was {value!r}"]
+        errors["starting_cash"] = [
+            f"must be a number of dollars > 0 and at most {MAX_STARTING_CASH:,.0f}, was {value!r}"
+        ]
         return 0.0
     return float(value)
 

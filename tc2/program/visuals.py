@@ -46,6 +46,7 @@ from tc2.program.jobs import (
     reject_unknown_params,
     require_object,
 )
+from tc2.simulation.simulator import DAY_NOT_ON_FILE_MESSAGE
 
 DEFAULT_PRICE_DAYS = 90
 DEFAULT_SPREAD_DAYS = 60
@@ -76,6 +77,8 @@ NEEDS: dict[str, tuple[str, ...]] = {  # the params each visual requires
     "RUN_HISTORY": ("mode", "runs"),
 }
 INVALID_VISUAL_MESSAGE = "The visual request is invalid; nothing was generated."
+NO_BARS_MESSAGE = "no bars of {symbol} on file; collect or import them first"
+_CHARTED_RESOLUTIONS = (Resolution.MINUTE, Resolution.SECOND)
 
 _log = feed_logger(LogFeed.VISUALS, "visuals")
 
@@ -319,9 +322,28 @@ def parse_visual_params(raw: Mapping[str, Any]) -> dict[str, Any]:
     for name in ("record", "evaluation", "runs"):
         if name in NEEDS[kind]:
             parsed[name] = params.get(name)
+    if not errors and parsed.get("symbol"):
+        _check_on_file(parsed, errors)
     if errors:
         raise ValidationFailed(INVALID_VISUAL_MESSAGE, errors)
     return parsed
+
+
+def _check_on_file(parsed: Mapping[str, Any], errors: dict[str, list[str]]) -> None:
+    """A symbol's chart needs its bars on file: a visual of nothing is refused up front."""
+    store = live_store_from_environ()
+    symbol = parsed["symbol"]
+    if parsed["visual_type"] == VisualType.BREAKOUT1_SETUP.value:
+        day = date.fromisoformat(parsed["day"])
+        if not store.dates_on_file(symbol, day, day, Resolution.MINUTE):
+            errors["day"] = [
+                DAY_NOT_ON_FILE_MESSAGE.format(
+                    resolution=Resolution.MINUTE.value, symbol=symbol, day=day
+                )
+            ]
+        return
+    if not any(store.dates_on_file(symbol, None, None, r) for r in _CHARTED_RESOLUTIONS):
+        errors["symbol"] = [NO_BARS_MESSAGE.format(symbol=symbol)]
 
 
 def generate_visual(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:

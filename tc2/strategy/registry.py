@@ -127,5 +127,10 @@ def library_descriptions(library: StrategyLibrary | None = None) -> list[dict[st
     ]
 
 
+def registered_names(library: StrategyLibrary | None = None) -> list[str]:
+    """Every registered strategy's name, built-ins first (the library's read statically)."""
+    return [*BUILTIN_STRATEGIES, *_library_names(library or strategy_library())]
+
+
 def _library_names(library: StrategyLibrary) -> list[str]:
     return [strategy.name for found in library.files() for strategy in found.strategies]

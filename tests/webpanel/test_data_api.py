@@ -86,7 +86,9 @@ class DataReadTests:
             ("/api/data/bars/SPY?day=2026-11-20&rth=yes", 400),
             ("/api/data/bars/spy!?day=2026-11-20", 400),
             ("/api/data/dates/SPY?start=yesterday", 400),
-            ("/api/data/dates/SPY?start=2000-01-01&end=1999-01-01", 400),  # the fuzz found a 500
+            ("/api/data/dates/SPY?start=2000-01-01&end=1999-01-01", 422),  # the fuzz found a 500
+            ("/api/data/dates/SPY?start=", 400),
+            ("/api/data/status?resolution=", 400),
         ],
     )
     def test_bad_requests(self, admin_api: Any, seeded: list[date], url: str, status: int):
@@ -159,7 +161,7 @@ class DataImportTests:
         ("fields", "field"),
         [
             ({"format": "csv"}, "file"),  # a NinjaTrader file read as CSV: no header
-            ({"format": "ninjatrader", "timezone": "Mars/Base"}, "options"),
+            ({"format": "ninjatrader", "timezone": "Mars/Base"}, "timezone"),
         ],
     )
     def test_unsupported_options_are_422(

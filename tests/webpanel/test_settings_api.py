@@ -78,10 +78,13 @@ class SettingsPatchTests:
             ({"max_purchase_usd": -5}, "max_purchase_usd"),
             ({"alpaca_endpoint": "demo"}, "alpaca_endpoint"),
             (
-                {"strategy_limits": {"Cycle": {"max_purchase_pct": 2}}},
-                "strategy_limits.Cycle.max_purchase_pct",
+                {"strategy_limits": {"CycleStrategy": {"max_purchase_pct": 2}}},
+                "strategy_limits.CycleStrategy.max_purchase_pct",
             ),
-            ({"strategy_limits": {"Cycle": {"leverage": 2}}}, "strategy_limits.Cycle.leverage"),
+            (
+                {"strategy_limits": {"CycleStrategy": {"leverage": 2}}},
+                "strategy_limits.CycleStrategy.leverage",
+            ),
             ({"strategy_limits": {"9bad": {"max_purchase_pct": 0.1}}}, "strategy_limits.9bad"),
             ({"strategy_limits": []}, "strategy_limits"),
             ({"live_trading_allowed": True}, "live_trading_allowed"),

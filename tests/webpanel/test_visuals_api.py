@@ -438,7 +438,9 @@ class RunHistoryTests:
 
 
 class GenerateTests:
-    def test_each_visual_type_is_accepted_as_a_job(self, admin_api: Any, private_redis: Any):
+    def test_each_visual_type_is_accepted_as_a_job(
+        self, admin_api: Any, private_redis: Any, seeded: None
+    ):
         response = _generate(admin_api, visual_type="PRICE_GRAPH", symbol="SPY")
 
         assert response.status_code == 202, response.json()
@@ -524,7 +526,9 @@ class GenerateTests:
 
         assert set(response.json()["error"]["details"]["fields"]) == {"symbol", "days", "paper"}
 
-    def test_the_same_visual_twice_is_409_while_the_first_is_queued(self, admin_api: Any):
+    def test_the_same_visual_twice_is_409_while_the_first_is_queued(
+        self, admin_api: Any, seeded: None
+    ):
         first = _generate(admin_api, visual_type="PRICE_GRAPH", symbol="SPY").json()
 
         response = _generate(admin_api, visual_type="PRICE_GRAPH", symbol="SPY")
@@ -649,7 +653,23 @@ class _OnePass:
 class RefresherTests:
     @pytest.fixture(autouse=True)
     def _two_symbols(self, admin_api: Any) -> None:
-        admin_api.patch("/api/settings", {"symbols": ["SPY", "QQQ"]}, format="json")
+        admin_api.patch("/api/settings", {"symbols": ["SPY", "QQQ", "TXN"]}, format="json")
+        # SPY and QQQ have bars on file; TXN, in the universe too, has none yet.
+        minute = CALENDAR.sessions_in_range(SESSIONS[-3], SESSIONS[-1])
+        market = SyntheticMarket(seed=3, calendar=CALENDAR)
+        live_store().save_days(
+            market.day_bars(symbol=symbol, day=day, resolution=Resolution.MINUTE)
+            for symbol in ("SPY", "QQQ")
+            for day in minute
+        )
+
+    def test_a_symbol_without_bars_gets_no_price_graph_and_no_warning(
+        self, log_lines: Callable[[str], list[str]]
+    ):
+        queued = visuals_refresh_submit(now=timezone.now())
+
+        assert "TXN" not in [_subject(job) for job in queued]
+        assert not any("refused" in line for line in log_lines("visuals"))
 
     def test_price_graphs_and_the_run_history_are_queued_then_not_while_fresh(
         self,

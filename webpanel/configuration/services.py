@@ -18,7 +18,8 @@ from django.db import transaction
 from tc2.env.settings_channel import settings_publish
 from tc2.errors import ValidationFailed
 from tc2.logs import LogFeed, feed_logger
-from tc2.program.jobs import MAX_SYMBOLS_PER_JOB
+from tc2.program.job_params import MAX_SYMBOLS_PER_JOB
+from tc2.strategy.registry import registered_names
 from webpanel.configuration.models import SettingsDocument
 from webpanel.configuration.selectors import (
     TRADING_KEY,
@@ -29,6 +30,8 @@ from webpanel.core.errors import Conflict, ServiceUnavailable
 from webpanel.jobs.models import Job
 from webpanel.jobs.services import job_submit
 from webpanel.program.selectors import program_env, settings_delivery_get
+
+UNKNOWN_STRATEGY_LIMITS_MESSAGE = "no strategy is named {strategy!r}; known: {known}"
 
 _log = feed_logger(LogFeed.PROGRAM, "settings")
 
@@ -50,6 +53,7 @@ def trading_settings_update(
     """
     if not isinstance(changes, Mapping):
         raise ValidationFailed("Settings must be a JSON object.", {"": ["expected an object"]})
+    _check_strategies_exist(changes)
     with transaction.atomic():
         # Lock the row (where the database can) so two concurrent PATCHes cannot lose an update.
         SettingsDocument.objects.select_for_update().filter(key=TRADING_KEY).first()
@@ -94,6 +98,23 @@ def _collect_history(symbols: list[str], *, user: AbstractBaseUser) -> list[Job]
         except ServiceUnavailable as exc:  # the settings stay saved; heal or patch collects later
             _log.warning(f"History of {', '.join(batch)} not collected: {exc}")
     return jobs
+
+
+def _check_strategies_exist(changes: Mapping[str, Any]) -> None:
+    """Limits may be set only for a strategy there is (removing a stale one stays possible)."""
+    limits = changes.get("strategy_limits")
+    if not isinstance(limits, Mapping):
+        return  # not an object: the engine's parser names that
+    known = sorted(registered_names())
+    errors = {
+        f"strategy_limits.{strategy_id}": [
+            UNKNOWN_STRATEGY_LIMITS_MESSAGE.format(strategy=strategy_id, known=", ".join(known))
+        ]
+        for strategy_id, entry in limits.items()
+        if entry is not None and strategy_id not in known
+    }
+    if errors:
+        raise ValidationFailed("Settings are invalid; nothing was changed.", errors)
 
 
 def trading_settings_describe(stored: StoredTradingSettings) -> dict[str, Any]:

@@ -12,9 +12,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tc2.program.data_jobs import HEAL_PARAMS, IMPORT_PARAMS, RANGE_PARAMS, RECOLLECT_QUERY
+from tc2.program.job_params import TICKER_RULE, ticker_schema
 from webpanel.core.errors import BadRequest
 from webpanel.core.permissions import IsStaff
-from webpanel.core.schema import ERROR_RESPONSES
+from webpanel.core.schema import ERROR_RESPONSES, params_serializer, query_parameters
 from webpanel.data.selectors import (
     data_bars,
     data_coverage,
@@ -29,6 +31,9 @@ from webpanel.data.services import collection_attempts_reset, data_import_submit
 from webpanel.jobs.apis import JobSerializer
 
 RESOLUTION = OpenApiParameter("resolution", OpenApiTypes.STR, enum=["1m", "1s", "1d"])
+SYMBOL = OpenApiParameter(
+    "symbol", ticker_schema(), OpenApiParameter.PATH, description=f"A ticker: {TICKER_RULE}."
+)
 
 
 def _accepted(job: Any, request: Request) -> Response:
@@ -62,11 +67,12 @@ class DataDatesApi(APIView):
     @extend_schema(
         operation_id="data_dates",
         parameters=[
+            SYMBOL,
             OpenApiParameter("start", OpenApiTypes.DATE),
             OpenApiParameter("end", OpenApiTypes.DATE),
             RESOLUTION,
         ],
-        responses={200: OutputSerializer, **ERROR_RESPONSES.only(400, 401)},
+        responses={200: OutputSerializer, **ERROR_RESPONSES.only(400, 401, 422)},
         tags=["data"],
     )
     def get(self, request: Request, symbol: str) -> Response:
@@ -100,6 +106,7 @@ class DataBarsApi(APIView):
     @extend_schema(
         operation_id="data_bars",
         parameters=[
+            SYMBOL,
             OpenApiParameter("day", OpenApiTypes.DATE, required=True),
             RESOLUTION,
             OpenApiParameter(
@@ -225,17 +232,8 @@ class DataImportApi(APIView):
     permission_classes = [IsStaff]
     parser_classes = [MultiPartParser]
 
-    class InputSerializer(serializers.Serializer):
-        file = serializers.FileField()
-        format = serializers.ChoiceField(choices=["ninjatrader", "csv", "yahoo"])
-        symbol = serializers.CharField()
-        timezone = serializers.CharField(
-            required=False, help_text="Zone of naive CSV times; default UTC."
-        )
-        label = serializers.ChoiceField(
-            choices=["start", "end"], required=False, help_text="CSV times mark bar start or end."
-        )
-        resolution = serializers.ChoiceField(choices=["1m", "1s"], required=False)
+    class InputSerializer(params_serializer(IMPORT_PARAMS, qualname="DataImportApi.Options")):
+        file = serializers.FileField(help_text="The bar file, UTF-8 text, at most 200 MB.")
 
     @extend_schema(
         operation_id="data_import",
@@ -244,15 +242,9 @@ class DataImportApi(APIView):
         tags=["data"],
     )
     def post(self, request: Request) -> Response:
-        form = request.data
+        options = {name: request.data.get(name) for name in request.data if name != "file"}
         job = data_import_submit(
-            upload=request.FILES.get("file"),
-            file_format=str(form.get("format", "")),
-            symbol=parse_symbol(str(form.get("symbol", ""))),
-            timezone=str(form.get("timezone", "")),
-            label=str(form.get("label", "")),
-            resolution=str(form.get("resolution", "")),
-            user=request.user,
+            upload=request.FILES.get("file"), options=options, user=request.user
         )
         return _accepted(job, request)
 
@@ -265,11 +257,7 @@ class DataRecollectApi(APIView):
     @extend_schema(
         operation_id="data_recollect",
         request=None,
-        parameters=[
-            OpenApiParameter("symbol", OpenApiTypes.STR, required=True),
-            OpenApiParameter("start_date", OpenApiTypes.DATE, required=True),
-            OpenApiParameter("end_date", OpenApiTypes.DATE),
-        ],
+        parameters=query_parameters(RECOLLECT_QUERY),
         responses={202: JobSerializer, **ERROR_RESPONSES.only(400, 401, 403, 409, 422, 503)},
         tags=["data"],
     )
@@ -281,9 +269,13 @@ class DataRecollectApi(APIView):
         }
         if query.get("end_date"):
             params["end_date"] = query.get("end_date")
-        return _accepted(
-            data_job_submit(job_type="data_recollect", params=params, user=request.user), request
+        job = data_job_submit(
+            job_type="data_recollect",
+            params=params,
+            user=request.user,
+            renamed={"symbols": "symbol"},
         )
+        return _accepted(job, request)
 
 
 class DataPatchApi(APIView):
@@ -291,10 +283,7 @@ class DataPatchApi(APIView):
 
     permission_classes = [IsStaff]
 
-    class InputSerializer(serializers.Serializer):
-        symbols = serializers.ListField(child=serializers.CharField())
-        start_date = serializers.DateField()
-        end_date = serializers.DateField(required=False)
+    InputSerializer = params_serializer(RANGE_PARAMS, qualname="DataPatchApi.InputSerializer")
 
     @extend_schema(
         operation_id="data_patch",
@@ -314,8 +303,7 @@ class DataHealApi(APIView):
 
     permission_classes = [IsStaff]
 
-    class InputSerializer(serializers.Serializer):
-        symbols = serializers.ListField(child=serializers.CharField(), required=False)
+    InputSerializer = params_serializer(HEAL_PARAMS, qualname="DataHealApi.InputSerializer")
 
     @extend_schema(
         operation_id="data_heal",

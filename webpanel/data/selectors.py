@@ -17,6 +17,7 @@ from tc2.data.resample import regular_hours
 from tc2.data.store import DayNotOnFile, PriceStore
 from tc2.env import EnvType, MarketCalendar
 from tc2.env.trading_settings import SYMBOL_PATTERN
+from tc2.errors import ValidationFailed
 from webpanel.configuration.selectors import trading_settings_get
 from webpanel.core.errors import BadRequest, NotFound
 
@@ -39,7 +40,7 @@ def parse_symbol(raw: str) -> str:
 
 
 def parse_day(raw: str | None, name: str) -> date | None:
-    if raw is None or raw == "":
+    if raw is None:
         return None
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
         raise BadRequest(f"{name} must be YYYY-MM-DD, was {raw!r}")
@@ -50,7 +51,7 @@ def parse_day(raw: str | None, name: str) -> date | None:
 
 
 def parse_resolution(raw: str | None) -> Resolution:
-    value = raw or Resolution.MINUTE.value
+    value = Resolution.MINUTE.value if raw is None else raw
     if value not in (Resolution.SECOND.value, Resolution.MINUTE.value, Resolution.DAY.value):
         raise BadRequest(f"resolution must be 1s, 1m or 1d, was {value!r}")
     return Resolution(value)
@@ -67,7 +68,9 @@ def data_dates(
     *, symbol: str, start: date | None, end: date | None, resolution: Resolution
 ) -> dict[str, Any]:
     if start is not None and end is not None and end < start:
-        raise BadRequest(f"end must not be before start {start}, was {end}")
+        raise ValidationFailed(
+            "The date range is invalid.", {"end": [f"must not be before start {start}, was {end}"]}
+        )
     dates = live_store().dates_on_file(symbol, start, end, resolution)
     return {
         "symbol": symbol,

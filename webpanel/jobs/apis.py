@@ -64,7 +64,12 @@ class JobListApi(APIView):
         parameters=[
             OpenApiParameter("type", OpenApiTypes.STR, description="Only jobs of this type."),
             OpenApiParameter("status", OpenApiTypes.STR, enum=JobStatus.values),
-            OpenApiParameter("limit", OpenApiTypes.INT, description=f"At most {MAX_LIST}."),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 0, "maximum": 9999},
+                description=f"How many, newest first (default 50; more than {MAX_LIST} give "
+                f"{MAX_LIST}).",
+            ),
         ],
         responses={200: ListOutputSerializer, **ERROR_RESPONSES.only(400, 401)},
         tags=["jobs"],
@@ -75,7 +80,7 @@ class JobListApi(APIView):
             raise BadRequest(f"limit must be an integer up to {MAX_LIST}, was {limit_raw!r}")
         jobs = job_list(
             job_type=request.query_params.get("type") or None,
-            status=request.query_params.get("status") or None,
+            status=request.query_params.get("status"),
             limit=int(limit_raw),
         )
         return Response({"jobs": [_job(job, request) for job in jobs]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import close_old_connections
@@ -17,8 +18,19 @@ JANITOR_INTERVAL_S = 2.0
 _log = feed_logger(LogFeed.PROGRAM, "job-janitor")
 
 
+_TASKS: list[Callable[[], object]] = []
+
+
+def register_janitor_task(task: Callable[[], object]) -> None:
+    """Run ``task`` at the janitor's start and after each pass, once orphaned jobs are failed
+    (an app cleaning up after its jobs registers it from ``AppConfig.ready``)."""
+    if task not in _TASKS:
+        _TASKS.append(task)
+
+
 def run_job_janitor(context: Any) -> None:
-    """Component target: requeue lost queued jobs once, then fail orphaned running jobs forever."""
+    """Component target: requeue lost queued jobs once, then fail orphaned running jobs (and run
+    the registered clean-up tasks) forever."""
     connection = redis_connection()
     try:
         requeue_lost_jobs(connection)
@@ -26,6 +38,11 @@ def run_job_janitor(context: Any) -> None:
             jobs_fail_orphaned(
                 worker_alive=lambda worker: bool(connection.exists(worker_alive_key(worker)))
             )
+            for task in _TASKS:
+                try:
+                    task()
+                except Exception as error:  # one failing clean-up must not stop the janitor
+                    _log.warning(f"janitor task {task.__name__} failed: {error}")
             context.heartbeat()
             close_old_connections()
             context.wait(JANITOR_INTERVAL_S)

@@ -17,7 +17,7 @@ def job_list(
 ) -> QuerySet[Job]:
     """Newest first, optionally filtered by type and status."""
     jobs = Job.objects.select_related("requested_by")
-    if status:
+    if status is not None:  # given empty is not "any": the schema's enum has no ""
         if status not in JobStatus.values:
             raise BadRequest(
                 f"status must be one of {', '.join(JobStatus.values)}, was {status!r}",

@@ -15,7 +15,7 @@ from django.utils import timezone
 from tc2.errors import ValidationFailed
 from tc2.logs import LogFeed, feed_logger
 from tc2.program.job_types import JOB_TYPES
-from tc2.program.jobs import JobPolicy, JobType, UnknownJobType
+from tc2.program.jobs import JobContext, JobPolicy, JobType, UnknownJobType
 from webpanel.core.errors import Conflict, ServiceUnavailable, StaffOnly
 from webpanel.core.permissions import is_staff
 from webpanel.jobs.models import ACTIVE_STATUSES, Job, JobStatus
@@ -50,7 +50,7 @@ def job_submit(*, job_type: str, params: Any, user: AbstractBaseUser | None) -> 
         raise StaffOnly(
             f"Only staff can start {kind.name} jobs: they change the market data every user shares."
         )
-    parsed = kind.parse_params(params if params is not None else {})
+    parsed = kind.parse(params if params is not None else {}, context=job_context())
     dedupe_key = _dedupe_key(kind, parsed)
     try:
         with transaction.atomic():
@@ -72,6 +72,20 @@ def job_submit(*, job_type: str, params: Any, user: AbstractBaseUser | None) -> 
 
     transaction.on_commit(enqueue)  # outside a transaction: at once
     return job
+
+
+_CONTEXT_SOURCES: list[Callable[[], JobContext]] = []
+
+
+def register_job_context(source: Callable[[], JobContext]) -> None:
+    """Use ``source`` for what requests are checked against (the app owning the settings
+    registers it from its ``AppConfig.ready``, so this app imports no other)."""
+    _CONTEXT_SOURCES[:] = [source]
+
+
+def job_context() -> JobContext:
+    """What a request is checked against now (the defaults when no app registered a source)."""
+    return _CONTEXT_SOURCES[0]() if _CONTEXT_SOURCES else JobContext()
 
 
 def job_cancel(*, job_id: str, user: AbstractBaseUser) -> Job:

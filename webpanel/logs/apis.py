@@ -15,7 +15,12 @@ from tc2.logs import LogFeed
 from webpanel.core.errors import BadRequest
 from webpanel.core.permissions import IsStaff
 from webpanel.core.schema import ERROR_RESPONSES
-from webpanel.logs.selectors import log_feed_filenames, log_feed_tail, log_file_read
+from webpanel.logs.selectors import (
+    LOG_FILENAME_PATTERN,
+    log_feed_filenames,
+    log_feed_tail,
+    log_file_read,
+)
 from webpanel.logs.services import logs_clear
 
 FEED_PARAMETER = OpenApiParameter(
@@ -39,7 +44,7 @@ class LogFeedTailApi(APIView):
             FEED_PARAMETER,
             OpenApiParameter(
                 "since",
-                OpenApiTypes.INT,
+                {"type": "integer", "minimum": 0, "maximum": 999_999_999},
                 description="Return only lines after this line number (for tailing).",
             ),
         ],
@@ -81,7 +86,7 @@ class LogFileApi(APIView):
         parameters=[
             OpenApiParameter(
                 "filename",
-                OpenApiTypes.STR,
+                {"type": "string", "pattern": f"^{LOG_FILENAME_PATTERN.pattern}$"},
                 required=True,
                 description="<feed>/<YYYY-MM-DD>_<n>, e.g. program/2026-11-21_0",
             )

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
 
 from tc2.logs import InvalidLogFilename, LogFeed, LogFileNotFound, LogReader, UnknownLogFeed
 from webpanel.core.errors import BadRequest, NotFound
+
+# What the API documents a log file's name as: <feed>/<YYYY-MM-DD>_<n>[.txt].
+LOG_FILENAME_PATTERN = re.compile(
+    "("
+    + "|".join(feed.value for feed in LogFeed)
+    + r")/[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"_(0|[1-9][0-9]{0,8})(\.txt)?"
+)
 
 
 def log_reader() -> LogReader:
@@ -44,6 +53,8 @@ def log_file_read(*, filename: str) -> dict[str, Any]:
     try:
         feed, name = reader.parse_relative(filename)
     except InvalidLogFilename as exc:
+        if LOG_FILENAME_PATTERN.fullmatch(filename):  # the right shape: a date no file can have
+            raise NotFound(f"No log file {filename} ({exc})") from None
         raise BadRequest(str(exc), {"filename": filename}) from None
     try:
         lines = reader.read(feed, name)

@@ -139,7 +139,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["webpanel.core.parsers.Tc2JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "webpanel.core.schema.Tc2AutoSchema",
     "EXCEPTION_HANDLER": "webpanel.core.exception_handler.api_exception_handler",
     "UNAUTHENTICATED_USER": None,
@@ -176,4 +176,8 @@ SPECTACULAR_SETTINGS = {
         "StrategyRunKindEnum": "webpanel.strategy.models.RunKind",
     },
     "SCHEMA_PATH_PREFIX": "/api",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "webpanel.core.schema.add_transport_errors",
+    ],
 }

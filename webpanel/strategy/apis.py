@@ -14,11 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tc2.execution.fill_models import FILL_MODELS
-from tc2.program.strategy_jobs import MAX_WARMUP_DAYS
+from tc2.program.strategy_jobs import EVALUATE_PARAMS, SIMULATE_PARAMS
 from webpanel.core.errors import BadRequest
 from webpanel.core.permissions import StaffForChanges
-from webpanel.core.schema import ERROR_RESPONSES
+from webpanel.core.schema import ERROR_RESPONSES, params_serializer
 from webpanel.jobs.models import JobStatus
 from webpanel.strategy.models import RunKind
 from webpanel.strategy.selectors import (
@@ -40,8 +39,6 @@ STRATEGY_NAME_HELP = (
     "A registered strategy: a built-in or a class of an uploaded strategy file "
     "(GET /api/strategy/list). Paths to files are refused (422)."
 )
-
-FILL_MODEL_NAMES = sorted(FILL_MODELS)
 
 
 class StrategyRunSerializer(serializers.Serializer):
@@ -131,20 +128,9 @@ class StrategySimulateDayApi(APIView):
     """Simulate a strategy on one day of LIVE bars; 422 names every bad field, no job; 409 while an
     identical simulation is queued or running."""
 
-    class InputSerializer(serializers.Serializer):
-        strategy = serializers.CharField(help_text=STRATEGY_NAME_HELP)
-        symbol = serializers.CharField()
-        day = serializers.DateField(help_text="A session with the strategy's bars on file.")
-        params = serializers.DictField(required=False, help_text="Strategy parameters by name.")
-        fill_model = serializers.ChoiceField(choices=FILL_MODEL_NAMES, required=False)
-        start_time = serializers.CharField(required=False, help_text="HH:MM New York")
-        warmup_days = serializers.IntegerField(
-            required=False, min_value=0, max_value=MAX_WARMUP_DAYS
-        )
-        starting_cash = serializers.FloatField(required=False)
-        model_filters = serializers.BooleanField(
-            required=False, help_text="false: run without the strategy's analysis models."
-        )
+    InputSerializer = params_serializer(
+        SIMULATE_PARAMS, qualname="StrategySimulateDayApi.InputSerializer"
+    )
 
     @extend_schema(
         operation_id="strategy_simulate_day",
@@ -159,20 +145,9 @@ class StrategySimulateDayApi(APIView):
 class StrategyEvaluateApi(APIView):
     """Evaluate a strategy on symbols over a date range; 422 names every bad field, no job."""
 
-    class InputSerializer(serializers.Serializer):
-        strategy = serializers.CharField(help_text=STRATEGY_NAME_HELP)
-        symbols = serializers.ListField(child=serializers.CharField())
-        start = serializers.DateField()
-        end = serializers.DateField()
-        params = serializers.DictField(required=False, help_text="Strategy parameters by name.")
-        fill_model = serializers.ChoiceField(choices=FILL_MODEL_NAMES, required=False)
-        warmup_days = serializers.IntegerField(
-            required=False, min_value=0, max_value=MAX_WARMUP_DAYS
-        )
-        starting_cash = serializers.FloatField(required=False, help_text="Per symbol run.")
-        model_filters = serializers.BooleanField(
-            required=False, help_text="false: run without the strategy's analysis models."
-        )
+    InputSerializer = params_serializer(
+        EVALUATE_PARAMS, qualname="StrategyEvaluateApi.InputSerializer"
+    )
 
     @extend_schema(
         operation_id="strategy_evaluate",
@@ -194,7 +169,12 @@ class StrategyRunListApi(APIView):
         operation_id="strategy_runs_list",
         parameters=[
             OpenApiParameter("kind", OpenApiTypes.STR, enum=RunKind.values),
-            OpenApiParameter("limit", OpenApiTypes.INT, description=f"At most {MAX_LIST}."),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 0, "maximum": 9999},
+                description=f"How many, newest first (default 50; more than {MAX_LIST} give "
+                f"{MAX_LIST}).",
+            ),
         ],
         responses={200: OutputSerializer, **ERROR_RESPONSES.only(400, 401)},
         tags=["strategy"],
@@ -203,9 +183,7 @@ class StrategyRunListApi(APIView):
         limit_raw = request.query_params.get("limit", "50")
         if not re.fullmatch(r"[0-9]{1,4}", limit_raw):
             raise BadRequest(f"limit must be an integer up to {MAX_LIST}, was {limit_raw!r}")
-        runs = strategy_run_list(
-            kind=request.query_params.get("kind") or None, limit=int(limit_raw)
-        )
+        runs = strategy_run_list(kind=request.query_params.get("kind"), limit=int(limit_raw))
         return Response({"runs": StrategyRunSerializer(runs, many=True).data})
 
 

@@ -52,7 +52,7 @@ def strategy_run_list(*, kind: str | None = None, limit: int = 50) -> QuerySet[S
     runs = StrategyRun.objects.select_related("job", "job__requested_by").defer(
         "result", *_JOB_PAYLOAD
     )
-    if kind:
+    if kind is not None:  # given empty is not "any": the schema's enum has no ""
         if kind not in RunKind.values:
             raise BadRequest(
                 f"kind must be one of {', '.join(RunKind.values)}, was {kind!r}", {"kind": kind}

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from tc2.errors import ValidationFailed
 from tc2.logs import LogFeed, feed_logger
+from tc2.program.jobs import live_store_from_environ
 from tc2.program.visuals import DEFAULT_RUN_HISTORY, VisualType, parse_visual_params
 from webpanel.configuration.selectors import trading_settings_get
 from webpanel.core.errors import Conflict, ServiceUnavailable
@@ -140,9 +141,11 @@ def visuals_refresh_submit(*, now: datetime) -> list[Job]:
             Q(job__created_at__gte=cutoff) | Q(job__status__in=ACTIVE_STATUSES)
         ).values_list("visual_type", "key")
     )
+    on_file = set(live_store_from_environ().symbols())  # a chart of no bars is refused
     wanted = [
         ({"visual_type": VisualType.PRICE_GRAPH.value, "symbol": symbol}, symbol)
         for symbol in trading_settings_get().settings.symbols
+        if symbol in on_file
     ]
     wanted.append(
         (

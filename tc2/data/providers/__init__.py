@@ -42,6 +42,7 @@ POLYGON_KEY_VARIABLE = "POLYGON_API_KEY"
 POLYGON_URL_VARIABLE = "POLYGON_BASE_URL"
 ALPACA_KEY_VARIABLES = ("ALPACA_API_KEY_ID", "ALPACA_API_SECRET_KEY")
 ALPACA_URL_VARIABLE = "ALPACA_DATA_URL"
+ALPACA_TRADING_URL_VARIABLE = "ALPACA_TRADING_URL"
 
 UNKNOWN_PROVIDER_MESSAGE = "TC2_DATA_PROVIDER must be one of {choices} or empty, was {value!r}"
 MISSING_VARIABLES_MESSAGE = "TC2_DATA_PROVIDER={provider} needs {needed}; missing: {missing}"
@@ -109,6 +110,7 @@ def history_provider_from_environ(
             env[ALPACA_KEY_VARIABLES[0]],
             env[ALPACA_KEY_VARIABLES[1]],
             data_url=_url(env, ALPACA_URL_VARIABLE),
+            trading_url=_url(env, ALPACA_TRADING_URL_VARIABLE),
             backoff=backoff,
             calendar=calendar,
         )

@@ -49,6 +49,9 @@ if TYPE_CHECKING:
     from alpaca.data.historical.stock import StockHistoricalDataClient
 
 DEFAULT_DATA_URL = "https://data.alpaca.markets"
+DEFAULT_TRADING_URL = "https://paper-api.alpaca.markets"
+"""Where assets are looked up (the paper and live trading APIs list the same assets)."""
+_ASSET_PATH = "/v2/assets/{symbol}"
 PAGE_LIMIT = 10_000
 """Results per request, Alpaca's maximum."""
 MAX_PAGES = 10_000
@@ -78,6 +81,9 @@ class AlpacaProvider(HistoryProvider):
         Exchange calendar; ``MarketCalendar.xnys()`` when None.
     feed
         Alpaca data feed (``sip``, ``iex``, ...); None for the account's default.
+    trading_url
+        Scheme and host of the trading API, where ``has_symbol`` looks assets up; None for
+        Alpaca's paper API.
     timeout_s
         Connect and read timeout of each request, in seconds.
 
@@ -98,6 +104,7 @@ class AlpacaProvider(HistoryProvider):
         backoff: Backoff = DEFAULT_BACKOFF,
         calendar: MarketCalendar | None = None,
         feed: str | None = None,
+        trading_url: str | None = None,
         timeout_s: float = TIMEOUT_S,
     ) -> None:
         missing = [
@@ -108,6 +115,11 @@ class AlpacaProvider(HistoryProvider):
         url = data_url.strip().rstrip("/") if data_url else None
         if url is not None and not url.startswith(("http://", "https://")):
             raise ConfigurationError(BAD_DATA_URL_MESSAGE.format(url=data_url))
+        trading = trading_url.strip().rstrip("/") if trading_url else DEFAULT_TRADING_URL
+        if not trading.startswith(("http://", "https://")):
+            raise ConfigurationError(BAD_DATA_URL_MESSAGE.format(url=trading_url))
+        self._trading_url = trading
+        self._keys = {"APCA-API-KEY-ID": api_key, "APCA-API-SECRET-KEY": secret_key}
         alpaca = _alpaca()
         choices = [member.value for member in alpaca.DataFeed]
         if feed is not None and feed not in choices:
@@ -126,6 +138,7 @@ class AlpacaProvider(HistoryProvider):
         self._client._session.mount("http://", adapter)
         self._client._session.mount("https://", adapter)
         self._data_url = url or DEFAULT_DATA_URL
+        self._timeout_s = timeout_s
 
     @property
     def data_url(self) -> str:
@@ -134,6 +147,33 @@ class AlpacaProvider(HistoryProvider):
 
     def __repr__(self) -> str:
         return f"AlpacaProvider(data_url={self._data_url!r}, feed={self._feed!r})"
+
+    def _has_symbol(self, symbol: str) -> bool:
+        url = self._trading_url + _ASSET_PATH.format(symbol=symbol)
+        where = f"Alpaca GET {_ASSET_PATH}"
+
+        def attempt() -> bool:
+            try:
+                response = self._client._session.get(
+                    url, headers=self._keys, timeout=self._timeout_s
+                )
+            except requests.exceptions.RequestException as exc:
+                raise TransientFailure(f"network error ({type(exc).__name__})") from None
+            if response.status_code == 404:
+                return False
+            if response.status_code == 429:
+                raise RateLimited("HTTP 429")
+            if response.status_code >= 500:
+                raise TransientFailure(f"HTTP {response.status_code}")
+            if response.status_code != 200:
+                raise ProviderError(
+                    f"{where}: Alpaca refused the lookup (HTTP {response.status_code}): "
+                    f"{preview(response.text)}"
+                )
+            asset = decode_json_object(response.text, where=where)
+            return asset.get("symbol") == symbol
+
+        return self._backoff.run(attempt, what=where)
 
     def _minute_bars(self, symbol: str, day: date) -> SymbolDay:
         alpaca = _alpaca()

@@ -116,6 +116,24 @@ class HistoryProvider(ABC):
             return self._minute_bars(symbol, day)
         return self._second_bars(symbol, day, calendar)
 
+    def has_symbol(self, symbol: str) -> bool:
+        """Return whether the source knows ``symbol`` (its asset lookup; one request).
+
+        Raises
+        ------
+        ValueError
+            If ``symbol`` is not a ticker (no request is sent).
+        ProviderUnavailable
+            If the source kept rate-limiting or failing until the backoff gave up.
+        ProviderError
+            If the source refused the lookup or answered with a malformed response.
+        """
+        check_request(symbol=symbol, resolution=Resolution.MINUTE)
+        return self._has_symbol(symbol)
+
+    def _has_symbol(self, symbol: str) -> bool:
+        raise NotImplementedError(f"{type(self).__name__} has no asset lookup")
+
     @abstractmethod
     def _minute_bars(self, symbol: str, day: date) -> SymbolDay:
         """The session day's minute bars, regular and extended hours as the source has them."""

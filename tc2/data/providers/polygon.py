@@ -67,6 +67,7 @@ _STATUS_IN_REASON = re.compile(
     re.escape(ResponseError.SPECIFIC_ERROR).replace(re.escape("{status_code}"), r"(\d{3})")
 )
 _AGG_FIELDS = ("t", "o", "h", "l", "c", "v")
+_TICKER_PATH = "/v3/reference/tickers/{symbol}"
 
 MISSING_KEY_MESSAGE = "Polygon needs an API key (POLYGON_API_KEY); none was given"
 BAD_BASE_URL_MESSAGE = "Polygon base URL must start with http:// or https://, was {url!r}"
@@ -74,6 +75,10 @@ BAD_BASE_URL_MESSAGE = "Polygon base URL must start with http:// or https://, wa
 
 class _NotEntitled(ProviderError):
     """Polygon refused the request because the plan does not include the data."""
+
+
+class _NotFound(ProviderError):
+    """Polygon answered NOT_FOUND (for a ticker lookup: it has no such ticker)."""
 
 
 class PolygonProvider(HistoryProvider):
@@ -135,6 +140,18 @@ class PolygonProvider(HistoryProvider):
 
     def __repr__(self) -> str:
         return f"PolygonProvider(base_url={self._base_url!r})"
+
+    def _has_symbol(self, symbol: str) -> bool:
+        where = f"Polygon GET {_TICKER_PATH.format(symbol='{ticker}')}"
+        request = functools.partial(
+            self._client._get, path=_TICKER_PATH.format(symbol=symbol), params={}, raw=True
+        )
+        try:
+            payload = self._fetch(request, where=where)
+        except _NotFound:
+            return False
+        results = payload.get("results")
+        return isinstance(results, dict) and results.get("ticker") == symbol
 
     # -- the three requests ---------------------------------------------------------------
 
@@ -314,6 +331,8 @@ def _refusal(body: str, *, where: str) -> ProviderError:
     message = payload.get("message") or payload.get("error") or ""
     if status == "NOT_AUTHORIZED":
         return _NotEntitled(f"{where}: Polygon refused the request (NOT_AUTHORIZED): {message}")
+    if status == "NOT_FOUND":
+        return _NotFound(f"{where}: Polygon answered NOT_FOUND: {message}")
     return ProviderError(f"{where}: Polygon answered with an error ({status}): {message}")
 
 

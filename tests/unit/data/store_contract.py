@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tc2.data.bars import Resolution, SymbolDay
+from tc2.data.import_journal import ImportJournal
 from tc2.data.store import BarSeries, DayNotOnFile, PriceStore
 from tc2.errors import DataError
 
@@ -356,3 +358,46 @@ class PriceStoreContract:
             store.load_range("SPY", FEB_1, JAN_30, MINUTE)
         with pytest.raises(ValueError, match="start must be on or before end"):
             store.dates_on_file("SPY", FEB_1, JAN_30)
+
+    # All-or-nothing imports (tc2.data.import_journal), whichever store holds the bars
+
+    def test_an_import_journal_rolls_back_to_exactly_what_was_on_file(
+        self, store: PriceStore, tmp_path: Path
+    ) -> None:
+        kept = make_bars("SPY", JAN_30, seed=1)
+        neighbour = make_bars("QQQ", JAN_30, seed=2)
+        store.save_days([kept, neighbour])
+        journal = ImportJournal(tmp_path / "import.journal")
+
+        journal.save_days(store, [make_bars("SPY", JAN_30, seed=9), make_bars("SPY", JAN_31)])
+        journal.save_days(store, [make_bars("SPY", JAN_30, seed=10, bars=3)])  # twice: one image
+        restored = ImportJournal(tmp_path / "import.journal").roll_back(store)  # as a janitor
+
+        assert restored == 2
+        assert_same_bars(store.load_day("SPY", JAN_30, MINUTE), kept)
+        assert store.dates_on_file("SPY") == [JAN_30]  # the new day is gone again
+        assert_same_bars(store.load_day("QQQ", JAN_30, MINUTE), neighbour)
+        assert not (tmp_path / "import.journal").exists()
+
+    def test_a_committed_import_stands_and_a_repeated_roll_back_changes_nothing(
+        self, store: PriceStore, tmp_path: Path
+    ) -> None:
+        imported = make_bars("SPY", JAN_31, seed=3)
+        journal = ImportJournal(tmp_path / "import.journal")
+        journal.save_days(store, [imported])
+
+        journal.commit()
+
+        assert ImportJournal(tmp_path / "import.journal").roll_back(store) == 0
+        assert_same_bars(store.load_day("SPY", JAN_31, MINUTE), imported)
+
+    def test_a_manifest_line_cut_short_by_a_kill_is_skipped(
+        self, store: PriceStore, tmp_path: Path
+    ) -> None:
+        journal = ImportJournal(tmp_path / "import.journal")
+        journal.save_days(store, [make_bars("SPY", JAN_30)])
+        with (tmp_path / "import.journal" / "manifest").open("a") as manifest:
+            manifest.write("SPY,2025-01-3")  # the kill landed mid-line, before its save
+
+        assert ImportJournal(tmp_path / "import.journal").roll_back(store) == 1
+        assert store.dates_on_file("SPY") == []

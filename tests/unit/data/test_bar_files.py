@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import io
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 
-from tc2.data.bar_files import BarFileError, BarFileFormat, BarLabel, read_bar_file
+from tc2.data.bar_columns import parse_chunk
+from tc2.data.bar_files import (
+    _NT_FIELDS,
+    MAX_PROBLEMS_KEPT,
+    READ_CHARS,
+    BarFileError,
+    BarFileFormat,
+    BarLabel,
+    _row,
+    iter_bar_file,
+    read_bar_file,
+)
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.resample import regular_hours, resample
 from tc2.env import NEW_YORK, MarketCalendar
@@ -184,3 +197,133 @@ class YahooDailyTests:
         last = days[-1]
         assert last.resolution is Resolution.DAY
         assert (last.o[0], last.h[0], last.l[0], last.c[0]) == (30.87, 31.31, 28.69, 29.06)
+
+
+class StreamTests:
+    """Files are read as a stream: one session at a time, bounded lines, a bounded error."""
+
+    @staticmethod
+    def _minutes(calendar: MarketCalendar, day: date, count: int = 390) -> list[str]:
+        open_s = int(calendar.session_open(day).timestamp())
+        return [
+            f"{datetime.fromtimestamp(open_s + 60 * (i + 1), tz=UTC):%Y%m%d %H%M%S};1;2;0.5;1.5;10"
+            for i in range(count)
+        ]
+
+    def test_sessions_are_yielded_as_the_file_is_read(self, calendar: MarketCalendar):
+        sessions = calendar.sessions_in_range(date(2011, 1, 3), date(2011, 12, 30))
+        lines = [line for day in sessions for line in self._minutes(calendar, day)]
+        assert sum(len(line) + 1 for line in lines) > 4 * READ_CHARS
+        stream = io.StringIO("\n".join(lines) + "\n")
+
+        days = iter_bar_file(
+            stream, file_format=BarFileFormat.NINJATRADER, symbol="SPY", calendar=calendar
+        )
+        day_one = next(days)
+
+        assert day_one.day == sessions[0] and len(day_one) == 390
+        assert stream.tell() < len(stream.getvalue()) / 2  # a block is read, not the file
+        assert [d.day for d in days] == sessions[1:]
+
+    def test_an_over_long_line_is_a_bad_row_read_past_without_holding_it(
+        self, calendar: MarketCalendar
+    ):
+        class Reads(io.StringIO):
+            longest = 0
+
+            def readline(self, size: int | None = -1, /) -> str:
+                line = super().readline(size)
+                Reads.longest = max(Reads.longest, len(line))
+                return line
+
+        lines = self._minutes(calendar, date(2011, 3, 9), 3)
+        text = "\n".join([lines[0], "9" * 3_000_000, *lines[1:]]) + "\n"
+
+        with pytest.raises(BarFileError) as caught:
+            list(
+                iter_bar_file(
+                    Reads(text),
+                    file_format=BarFileFormat.NINJATRADER,
+                    symbol="SPY",
+                    calendar=calendar,
+                )
+            )
+
+        assert [str(p) for p in caught.value.problems] == ["line 2: longer than 4096 characters"]
+        assert Reads.longest <= 64 * 1024  # read in chunks, never whole
+
+    def test_the_check_stops_after_a_thousand_bad_rows(self, calendar: MarketCalendar):
+        stream = io.StringIO("not a bar\n" * 400_000)
+
+        with pytest.raises(BarFileError) as caught:
+            list(
+                iter_bar_file(
+                    stream, file_format=BarFileFormat.NINJATRADER, symbol="SPY", calendar=calendar
+                )
+            )
+
+        assert caught.value.stopped and caught.value.count == len(caught.value.problems)
+        assert len(caught.value.problems) == MAX_PROBLEMS_KEPT
+        assert stream.tell() < len(stream.getvalue()) / 2  # the rest is not read
+        assert f"{MAX_PROBLEMS_KEPT} bad rows (the check stops there)" in str(caught.value)
+        assert "and 980 more" in str(caught.value)
+
+    def test_the_column_path_and_the_row_path_read_the_same_bars(self, calendar: MarketCalendar):
+        sessions = calendar.sessions_in_range(date(2011, 3, 7), date(2011, 3, 11))
+        rows = [line for day in sessions for line in self._minutes(calendar, day)]
+        good = "\n".join(rows) + "\n"
+        # A bad row anywhere sends its chunk through the row path, and names it.
+        bad = "\n".join([*rows[:-1], rows[-1].replace(";1.5;", ";x;")]) + "\n"
+
+        fast = read_bar_file(
+            good, file_format=BarFileFormat.NINJATRADER, symbol="SPY", calendar=calendar
+        )
+        with pytest.raises(BarFileError) as caught:
+            read_bar_file(
+                bad, file_format=BarFileFormat.NINJATRADER, symbol="SPY", calendar=calendar
+            )
+        slow = [
+            _row(
+                i,
+                dict(zip(_NT_FIELDS, r.split(";"), strict=True)),
+                BarFileFormat.NINJATRADER,
+                Resolution.MINUTE,
+                ZoneInfo("UTC"),
+                BarLabel.END,
+                calendar,
+            )
+            for i, r in enumerate(rows, start=1)
+        ]
+
+        assert [str(p) for p in caught.value.problems] == [
+            f"line {len(rows)}: c is not a number: 'x'"
+        ]
+        columns = parse_chunk(
+            [r.split(";") for r in rows], ninjatrader=True, utc=True, offset_s=60, boundary_s=60
+        )
+        assert columns is not None and columns[0].tolist() == [row.t for row in slow]
+        assert np.concatenate([d.t for d in fast]).tolist() == [row.t for row in slow]
+        assert np.concatenate([d.c for d in fast]).tolist() == [row.values[3] for row in slow]
+
+    @pytest.mark.parametrize(
+        ("stamp", "reason"),
+        [
+            ("inf", "is not epoch seconds between 1970 and 2100"),
+            ("1e20", "is not epoch seconds between 1970 and 2100"),
+            ("0001-01-01T00:00:00", "is not between 1970 and 2100"),
+            ("1985-06-03T15:00:00", "outside the supported XNYS calendar range"),
+        ],
+    )
+    def test_times_no_calendar_holds_are_bad_rows(
+        self, calendar: MarketCalendar, stamp: str, reason: str
+    ):
+        with pytest.raises(BarFileError) as caught:
+            read_bar_file(
+                f"timestamp,o,h,l,c,v\n{stamp},1,1,1,1,1\n",
+                file_format=BarFileFormat.CSV,
+                symbol="SPY",
+                calendar=calendar,
+            )
+
+        (problem,) = caught.value.problems
+        assert problem.line == 2 and reason in problem.reason

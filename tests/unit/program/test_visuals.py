@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, time
 from pathlib import Path
 
@@ -224,6 +225,39 @@ class Breakout1SetupTests:
 
 
 class ParseVisualParamsTests:
+    @pytest.fixture(autouse=True)
+    def _live_store(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        # The parser checks the LIVE store the environment names: SPY has minute bars of MON.
+        monkeypatch.setenv("TC2_DATA_DIR", str(tmp_path))
+        monkeypatch.delenv("TC2_PRICE_STORE", raising=False)
+        store = price_store_for(EnvType.LIVE, data_dir=tmp_path)
+        store.save_day(dataclasses.replace(minute_day(MON, price=100.0, spread=1.0), symbol="SPY"))
+
+    def test_a_symbol_or_a_day_without_bars_on_file_is_refused(self) -> None:
+        with pytest.raises(ValidationFailed) as no_symbol:
+            parse_visual_params({"visual_type": "PRICE_GRAPH", "symbol": "FOO"})
+        with pytest.raises(ValidationFailed) as no_day:
+            parse_visual_params(
+                {"visual_type": "BREAKOUT1_SETUP", "symbol": "SPY", "day": str(TUE)}
+            )
+
+        assert no_symbol.value.field_errors == {
+            "symbol": ["no bars of FOO on file; collect or import them first"]
+        }
+        assert no_day.value.field_errors == {
+            "day": [f"no 1m bars of SPY on file for {TUE}; collect or import them first"]
+        }
+        assert parse_visual_params(
+            {"visual_type": "BREAKOUT1_SETUP", "symbol": "SPY", "day": str(MON)}
+        )["day"] == str(MON)
+
+    @pytest.mark.parametrize("day", ["1900-01-01", "2099-01-01", "0001-01-01"])
+    def test_a_day_outside_the_market_calendar_is_refused(self, day: str) -> None:
+        with pytest.raises(ValidationFailed) as caught:
+            parse_visual_params({"visual_type": "PRICE_GRAPH", "symbol": "SPY", "day": day})
+
+        assert "outside the supported XNYS calendar range" in caught.value.field_errors["day"][0]
+
     def test_defaults_are_filled_in(self) -> None:
         parsed = parse_visual_params({"visual_type": "PRICE_GRAPH", "symbol": "spy"})
 

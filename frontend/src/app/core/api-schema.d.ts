@@ -798,29 +798,40 @@ export interface components {
             dates: string[];
         };
         DataHealInputRequest: {
+            /** @description Tickers (1-5 uppercase letters, optional .X class suffix (SPY, BRK.B)); default: the settings' universe. */
             symbols?: string[];
         };
         DataImportInputRequest: {
-            /** Format: binary */
-            file: string;
+            /** @description ninjatrader (YYYYMMDD HHMMSS;o;h;l;c;v, UTC, bar ends), csv (a header row: timestamp, open, high, low, close, volume) or yahoo (daily). */
             format: components["schemas"]["FormatEnum"];
+            /** @description The bars' ticker (1-5 uppercase letters, optional .X class suffix (SPY, BRK.B)). */
             symbol: string;
-            /** @description Zone of naive CSV times; default UTC. */
+            /** @description Zone of naive CSV times, e.g. America/New_York; default UTC. */
             timezone?: string;
-            /**
-             * @description CSV times mark bar start or end.
-             *
-             *     * `start` - start
-             *     * `end` - end
-             */
+            /** @description CSV times mark the bar's start (default) or end. */
             label?: components["schemas"]["LabelEnum"];
-            resolution?: components["schemas"]["ResolutionEnum"];
+            /** @description The bars' length, one the store keeps (default 1m; yahoo: 1d). */
+            resolution?: components["schemas"]["DataImportInputResolutionEnum"];
+            /**
+             * Format: binary
+             * @description The bar file, UTF-8 text, at most 200 MB.
+             */
+            file: string;
         };
+        /** @enum {string} */
+        DataImportInputResolutionEnum: "1s" | "1m" | "1d";
         DataPatchInputRequest: {
+            /** @description Tickers (1-5 uppercase letters, optional .X class suffix (SPY, BRK.B)); each one the data source has. */
             symbols: string[];
-            /** Format: date */
+            /**
+             * Format: date
+             * @description First day: a New York date YYYY-MM-DD inside the market calendar (1990-01-01 to 2 years after today).
+             */
             start_date: string;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description Last day (default: the last completed session): a New York date YYYY-MM-DD inside the market calendar (1990-01-01 to 2 years after today).
+             */
             end_date?: string;
         };
         DataResetAttemptsOutput: {
@@ -847,19 +858,9 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /**
-         * @description * `backtrader` - backtrader
-         *     * `realistic` - realistic
-         *     * `tc2` - tc2
-         * @enum {string}
-         */
+        /** @enum {string} */
         FillModelEnum: "backtrader" | "realistic" | "tc2";
-        /**
-         * @description * `ninjatrader` - ninjatrader
-         *     * `csv` - csv
-         *     * `yahoo` - yahoo
-         * @enum {string}
-         */
+        /** @enum {string} */
         FormatEnum: "ninjatrader" | "csv" | "yahoo";
         HealthCheckListOutput: {
             check_types: components["schemas"]["HealthCheckType"][];
@@ -983,11 +984,7 @@ export interface components {
          * @enum {string}
          */
         JobStatusEnum: "queued" | "running" | "succeeded" | "failed" | "canceled";
-        /**
-         * @description * `start` - start
-         *     * `end` - end
-         * @enum {string}
-         */
+        /** @enum {string} */
         LabelEnum: "start" | "end";
         LimitsOverride: {
             /**
@@ -1104,12 +1101,6 @@ export interface components {
          * @enum {string}
          */
         ProgramStatusOutputStateEnum: "starting" | "running" | "restarting" | "stopping" | "stopped";
-        /**
-         * @description * `1m` - 1m
-         *     * `1s` - 1s
-         * @enum {string}
-         */
-        ResolutionEnum: "1m" | "1s";
         SessionCoverage: {
             /**
              * Format: date
@@ -1236,7 +1227,7 @@ export interface components {
              *     * `1s` - 1s
              *     * `1m` - 1m
              */
-            resolution: components["schemas"]["ResolutionEnum"];
+            resolution: components["schemas"]["StrategyDescriptionResolutionEnum"];
             active_windows: components["schemas"]["StrategyWindow"][];
             default_symbols: string[];
             /** @description Always trades its default symbols. */
@@ -1261,26 +1252,38 @@ export interface components {
          * @enum {string}
          */
         StrategyDescriptionKindEnum: "day" | "swing";
+        /**
+         * @description * `1s` - 1s
+         *     * `1m` - 1m
+         * @enum {string}
+         */
+        StrategyDescriptionResolutionEnum: "1s" | "1m";
         StrategyEvaluateInputRequest: {
-            /** @description A registered strategy: a built-in or a class of an uploaded strategy file (GET /api/strategy/list). Paths to files are refused (422). */
+            /** @description Built-in name or path/to/file.py:ClassName. */
             strategy: string;
+            /** @description 1-5 uppercase letters, optional .X class suffix (SPY, BRK.B) */
             symbols: string[];
-            /** Format: date */
+            /**
+             * Format: date
+             * @description a New York date YYYY-MM-DD inside the market calendar (1990-01-01 to 2 years after today).
+             */
             start: string;
-            /** Format: date */
+            /**
+             * Format: date
+             * @description a New York date YYYY-MM-DD inside the market calendar (1990-01-01 to 2 years after today).
+             */
             end: string;
-            /** @description Strategy parameters by name. */
+            /** @description Strategy parameters by name (GET /api/strategy/list gives bounds). */
             params?: {
                 [key: string]: unknown;
             };
+            /** @description How orders fill (default realistic). */
             fill_model?: components["schemas"]["FillModelEnum"];
+            /** @description Earlier sessions visible to the strategy (default 1). */
             warmup_days?: number;
-            /**
-             * Format: double
-             * @description Per symbol run.
-             */
+            /** @description Dollars per symbol run (default 30,000). */
             starting_cash?: number;
-            /** @description false: run without the strategy's analysis models. */
+            /** @description false: run without the strategy's analysis models (default true). */
             model_filters?: boolean;
         };
         StrategyFile: {
@@ -1475,25 +1478,28 @@ export interface components {
             runs: components["schemas"]["StrategyRun"][];
         };
         StrategySimulateDayInputRequest: {
-            /** @description A registered strategy: a built-in or a class of an uploaded strategy file (GET /api/strategy/list). Paths to files are refused (422). */
+            /** @description Built-in name or path/to/file.py:ClassName. */
             strategy: string;
+            /** @description 1-5 uppercase letters, optional .X class suffix (SPY, BRK.B). */
             symbol: string;
             /**
              * Format: date
-             * @description A session with the strategy's bars on file.
+             * @description A session with the strategy's bars on file: a New York date YYYY-MM-DD inside the market calendar (1990-01-01 to 2 years after today).
              */
             day: string;
-            /** @description Strategy parameters by name. */
+            /** @description Strategy parameters by name (GET /api/strategy/list gives bounds). */
             params?: {
                 [key: string]: unknown;
             };
+            /** @description How orders fill (default realistic). */
             fill_model?: components["schemas"]["FillModelEnum"];
-            /** @description HH:MM New York */
+            /** @description HH:MM New York: start no earlier. */
             start_time?: string;
+            /** @description Earlier sessions visible to the strategy (default 1). */
             warmup_days?: number;
-            /** Format: double */
+            /** @description Dollars (default 30,000). */
             starting_cash?: number;
-            /** @description false: run without the strategy's analysis models. */
+            /** @description false: run without the strategy's analysis models (default true). */
             model_filters?: boolean;
         };
         StrategyWindow: {
@@ -1602,6 +1608,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description A ticker: 1-5 uppercase letters, optional .X class suffix (SPY, BRK.B). */
                 symbol: string;
             };
             cookie?: never;
@@ -1616,7 +1623,7 @@ export interface operations {
                     "application/json": components["schemas"]["DataBarsOutput"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1636,6 +1643,15 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1666,7 +1682,7 @@ export interface operations {
                     "application/json": components["schemas"]["DataCoverageOutput"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1677,6 +1693,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1695,6 +1720,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description A ticker: 1-5 uppercase letters, optional .X class suffix (SPY, BRK.B). */
                 symbol: string;
             };
             cookie?: never;
@@ -1709,7 +1735,7 @@ export interface operations {
                     "application/json": components["schemas"]["DataDatesOutput"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1720,6 +1746,24 @@ export interface operations {
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Input failed validation; nothing was changed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1750,7 +1794,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1779,6 +1823,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1827,7 +1880,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1856,6 +1909,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1913,7 +1975,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1942,6 +2004,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1972,8 +2043,11 @@ export interface operations {
     data_recollect: {
         parameters: {
             query: {
+                /** @description Last day (default: the last completed session): a New York date YYYY-MM-DD inside the market calendar (1990-01-01 to 2 years after today). */
                 end_date?: string;
+                /** @description First day: a New York date YYYY-MM-DD inside the market calendar (1990-01-01 to 2 years after today). */
                 start_date: string;
+                /** @description A ticker (1-5 uppercase letters, optional .X class suffix (SPY, BRK.B)) the data source has. */
                 symbol: string;
             };
             header?: never;
@@ -1990,7 +2064,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2019,6 +2093,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2063,6 +2146,15 @@ export interface operations {
                     "application/json": components["schemas"]["DataResetAttemptsOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -2074,6 +2166,15 @@ export interface operations {
             };
             /** @description Authenticated but not allowed (staff only) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2102,7 +2203,7 @@ export interface operations {
                     "application/json": components["schemas"]["DataStatusOutput"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2113,6 +2214,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2139,8 +2249,26 @@ export interface operations {
                     "application/json": components["schemas"]["DataSymbolsOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2179,8 +2307,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2216,8 +2362,26 @@ export interface operations {
                     "application/json": components["schemas"]["HealthCheckListOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2251,6 +2415,15 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -2262,6 +2435,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2292,7 +2474,7 @@ export interface operations {
     jobs_list: {
         parameters: {
             query?: {
-                /** @description At most 500. */
+                /** @description How many, newest first (default 50; more than 500 give 500). */
                 limit?: number;
                 status?: "canceled" | "failed" | "queued" | "running" | "succeeded";
                 /** @description Only jobs of this type. */
@@ -2312,7 +2494,7 @@ export interface operations {
                     "application/json": components["schemas"]["JobListListOutput"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2323,6 +2505,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2353,7 +2544,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2382,6 +2573,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2428,6 +2628,15 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -2439,6 +2648,15 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2465,6 +2683,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
@@ -2503,6 +2730,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     logs_clear: {
@@ -2521,6 +2757,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -2532,6 +2777,15 @@ export interface operations {
             };
             /** @description Authenticated but not allowed (staff only) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2563,7 +2817,7 @@ export interface operations {
                     "application/json": components["schemas"]["LogFeedTailOutput"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2583,6 +2837,15 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2611,6 +2874,15 @@ export interface operations {
                     "application/json": components["schemas"]["LogFeedFilenamesOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -2622,6 +2894,15 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2651,7 +2932,7 @@ export interface operations {
                     "application/json": components["schemas"]["LogFileOutput"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2678,6 +2959,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     me: {
@@ -2697,8 +2987,26 @@ export interface operations {
                     "application/json": components["schemas"]["MeOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2725,6 +3033,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramRestartOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -2736,6 +3053,15 @@ export interface operations {
             };
             /** @description Authenticated but not allowed (staff only) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2771,8 +3097,26 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramStatusOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2808,8 +3152,26 @@ export interface operations {
                     "application/json": components["schemas"]["SettingsOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2840,7 +3202,7 @@ export interface operations {
                     "application/json": components["schemas"]["SettingsUpdateOutput"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2860,6 +3222,15 @@ export interface operations {
             };
             /** @description Authenticated but not allowed (staff only) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2899,7 +3270,7 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyRun"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2910,6 +3281,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2954,8 +3334,26 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyFileListListOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2986,7 +3384,7 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyFile"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3015,6 +3413,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3061,6 +3468,15 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyFileDetailOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -3072,6 +3488,15 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3098,6 +3523,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
@@ -3126,6 +3560,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     strategy_list: {
@@ -3145,8 +3588,26 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyListOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3160,7 +3621,7 @@ export interface operations {
         parameters: {
             query?: {
                 kind?: "evaluate" | "simulate";
-                /** @description At most 500. */
+                /** @description How many, newest first (default 50; more than 500 give 500). */
                 limit?: number;
             };
             header?: never;
@@ -3177,7 +3638,7 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyRunListOutput"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3188,6 +3649,15 @@ export interface operations {
             };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3216,6 +3686,15 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyRunDetailOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -3227,6 +3706,15 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3257,7 +3745,7 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyRun"];
                 };
             };
-            /** @description Malformed request (bad query parameter or body that is not JSON) */
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3277,6 +3765,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3325,8 +3822,26 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3376,8 +3891,26 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3416,8 +3949,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3453,6 +4004,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProgramRestartOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -3464,6 +4024,15 @@ export interface operations {
             };
             /** @description Authenticated but not allowed (staff only) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3519,6 +4088,15 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
                 headers: {
@@ -3530,6 +4108,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3597,8 +4184,26 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3634,8 +4239,26 @@ export interface operations {
                     "application/json": components["schemas"]["VisualListOutput"];
                 };
             };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Missing, expired or invalid token, or wrong credentials */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3660,6 +4283,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthzOutput"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             503: {

@@ -75,7 +75,11 @@ describe('the other fields', () => {
   it('checks warm-up days, starting cash and the start time', () => {
     expect(warmupProblem(1)).toBe('');
     expect(warmupProblem(11)).toBe('must be a whole number from 0 to 10, was 11');
-    expect(cashProblem(0)).toBe('must be a number of dollars above 0, was 0');
+    expect(cashProblem(0)).toBe('must be a number of dollars > 0 and at most 1,000,000,000, was 0');
+    expect(cashProblem(1e308)).toBe(
+      'must be a number of dollars > 0 and at most 1,000,000,000, was 1e+308',
+    );
+    expect(cashProblem(1_000_000_000)).toBe('');
     expect(startTimeProblem('')).toBe('');
     expect(startTimeProblem('10:15')).toBe('');
     expect(startTimeProblem('17:00')).toBe(

@@ -25,6 +25,8 @@ export const MAX_WARMUP_DAYS = 10;
 export const DEFAULT_WARMUP_DAYS = 1;
 /** tc2/execution/virtual_account.py DEFAULT_STARTING_CASH. */
 export const DEFAULT_STARTING_CASH = 30_000;
+/** tc2/program/strategy_jobs.py MAX_STARTING_CASH (the schema's maximum of starting_cash). */
+export const MAX_STARTING_CASH = 1_000_000_000;
 /** Regular trading hours, New York. */
 export const SESSION_OPEN = '09:30';
 export const SESSION_CLOSE = '16:00';
@@ -90,10 +92,14 @@ export function warmupProblem(value: unknown): string {
   return wholeNumberProblem(value, 0, MAX_WARMUP_DAYS);
 }
 
+/** The API's rule and message for starting_cash, so the form and a 422 say the same. */
 export function cashProblem(value: unknown): string {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0
+  return typeof value === 'number' &&
+    Number.isFinite(value) &&
+    value > 0 &&
+    value <= MAX_STARTING_CASH
     ? ''
-    : `must be a number of dollars above 0, was ${shown(value)}`;
+    : `must be a number of dollars > 0 and at most ${MAX_STARTING_CASH.toLocaleString('en-US')}, was ${shown(value)}`;
 }
 
 /** An optional New York start time within regular hours (blank: the strategy's own windows). */

@@ -9,8 +9,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tc2.errors import ValidationFailed
-from tc2.program.data_jobs import parse_range_params
+from tc2.program.data_jobs import check_symbols_exist, parse_range_params
 from webpanel.data.management.progress import ProgressBar
+from webpanel.jobs.services import job_context
 
 
 def run_data_job(
@@ -23,8 +24,10 @@ def run_data_job(
 ) -> None:
     try:
         parsed = parse(params)
+        # The same rule as the API: no symbol the data source does not have.
+        check_symbols_exist(parsed, job_context())
     except ValidationFailed as exc:
-        raise CommandError(f"{exc.message} {exc.field_errors}") from None
+        raise CommandError(describe_validation(exc)) from None
     bar = ProgressBar(enabled=not as_json)
     result = run(params=parsed, progress=bar)
     bar.done()
@@ -40,6 +43,14 @@ def run_data_job(
             f"  {problem['symbol']} {problem['day']} {problem['resolution']} "
             f"{problem['outcome']}: {'; '.join(problem['reasons'])}"
         )
+
+
+def describe_validation(error: ValidationFailed) -> str:
+    """A refusal as lines: the message, then each bad field's reasons."""
+    lines = [error.message]
+    for field, messages in error.field_errors.items():
+        lines.extend(f"  {field}: {message}" for message in messages)
+    return "\n".join(lines)
 
 
 class RangeJobCommand(BaseCommand):

@@ -1,60 +1,72 @@
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tc2.data.bar_files import BarFileError, BarFileFormat, BarLabel, read_bar_file
-from tc2.data.bars import Resolution
-from tc2.env import MarketCalendar
+from tc2.data.bar_files import BarFileError
+from tc2.data.import_journal import ImportJournal
+from tc2.errors import ValidationFailed
+from tc2.program.data_jobs import (
+    IMPORT_FORMATS,
+    IMPORT_RESOLUTIONS,
+    JOURNAL_SUFFIX,
+    parse_import_options,
+    save_bar_file,
+)
+from webpanel.data.management.commands._data_job import describe_validation
 from webpanel.data.management.progress import ProgressBar
 from webpanel.data.selectors import live_store
+from webpanel.data.services import IMPORTS_FOLDER
 
 
 class Command(BaseCommand):
-    help = "Import a bar file (all or nothing: any bad row imports nothing and is reported)."
+    help = (
+        "Import a bar file (all or nothing: any bad row imports nothing and is reported; "
+        "a killed import is undone by the program's janitor)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--symbol", required=True)
-        parser.add_argument("--format", required=True, choices=[f.value for f in BarFileFormat])
+        parser.add_argument("--format", required=True, choices=IMPORT_FORMATS)
         parser.add_argument("--timezone", default="UTC", help="zone of naive CSV times")
-        parser.add_argument("--label", default="start", choices=[b.value for b in BarLabel])
-        parser.add_argument("--resolution", default="1m", choices=["1s", "1m"])
+        parser.add_argument("--label", default="start", choices=["start", "end"])
+        parser.add_argument("--resolution", default="1m", choices=IMPORT_RESOLUTIONS)
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        bar = ProgressBar(enabled=not options["json"])
-        bar(5, "reading")
         try:
-            days = read_bar_file(
-                options["file"].read_text(),
-                file_format=BarFileFormat(options["format"]),
-                symbol=options["symbol"],
-                calendar=MarketCalendar.xnys(),
-                resolution=Resolution(options["resolution"]),
-                timezone=options["timezone"],
-                label=BarLabel(options["label"]),
+            checked = parse_import_options(
+                {name: options[name] for name in ("symbol", "format", "timezone", "label")}
+                | {"resolution": options["resolution"]}
+            )
+        except ValidationFailed as exc:
+            raise CommandError(describe_validation(exc)) from None
+        # The journal lives where the janitor looks, so a killed import is undone at next start.
+        journal = (
+            settings.TC2_CONFIG.data_dir / IMPORTS_FOLDER / f"{uuid.uuid4().hex}{JOURNAL_SUFFIX}"
+        )
+        bar = ProgressBar(enabled=not options["json"])
+        try:
+            summary = save_bar_file(
+                options["file"],
+                options=checked,
+                store=live_store(),
+                journal=ImportJournal(journal),
+                progress=bar,
             )
         except BarFileError as exc:
-            bar.done()
             lines = "\n".join(f"  {problem}" for problem in exc.problems)
-            raise CommandError(
-                f"{len(exc.problems)} bad rows, nothing imported:\n{lines}"
-            ) from None
+            more = exc.count - len(exc.problems)
+            tail = f"\n  and {more} more" if more > 0 else ""
+            raise CommandError(f"{exc.count} bad rows, nothing imported:\n{lines}{tail}") from None
         except OSError as exc:
             raise CommandError(f"cannot read {options['file']}: {exc}") from None
-        bar(50, f"saving {len(days)} sessions")
-        live_store().save_days(days)
-        bar(100, "done")
-        bar.done()
-        summary = {
-            "symbol": options["symbol"],
-            "sessions": len(days),
-            "bars": sum(len(d) for d in days),
-            "first_day": days[0].day.isoformat(),
-            "last_day": days[-1].day.isoformat(),
-        }
+        finally:
+            bar.done()
         self.stdout.write(
             json.dumps(summary)
             if options["json"]

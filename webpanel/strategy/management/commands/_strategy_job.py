@@ -7,9 +7,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tc2.errors import TC2Error, ValidationFailed
+from tc2.program.job_params import ParamKind, ParamSet
 from tc2.simulation.records import NotViable
 from tc2.simulation.records import describe_not_viable as describe_reasons
 from webpanel.data.management.progress import ProgressBar
@@ -28,6 +29,58 @@ def json_params(raw: str | None) -> Any:
         raise CommandError(
             f"--params must be a JSON object such as '{{\"qty\": 10}}', was {raw!r}: {exc}"
         ) from None
+
+
+def add_param_arguments(parser: CommandParser, params: ParamSet) -> None:
+    """One option per declared parameter (``--warmup-days``), typed and explained as declared;
+    lists are comma-separated, objects JSON, and a boolean that defaults to true is
+    ``--no-<name>``."""
+    for param in params:
+        flag = "--" + param.name.replace("_", "-")
+        if param.kind is ParamKind.BOOLEAN:
+            parser.add_argument(
+                "--no-" + param.name.replace("_", "-"),
+                dest=param.name,
+                action="store_const",
+                const=False,
+                help=param.description,
+            )
+            continue
+        parser.add_argument(
+            flag,
+            dest=param.name,
+            required=param.required,
+            # Values are checked by the request's parser, which names every bad one at once.
+            type=_OPTION_TYPES.get(param.kind, str),
+            help=param.description
+            + (f" One of {', '.join(param.choices)}." if param.choices else "")
+            + _OPTION_FORMS.get(param.kind, ""),
+        )
+
+
+def param_values(options: Mapping[str, Any], params: ParamSet) -> dict[str, Any]:
+    """The declared parameters the command line gave, in the request's shape."""
+    values: dict[str, Any] = {}
+    for param in params:
+        value = options.get(param.name)
+        if value is None:
+            continue
+        if param.kind is ParamKind.TICKERS:
+            value = [symbol.strip() for symbol in str(value).split(",") if symbol.strip()]
+        elif param.kind is ParamKind.OBJECT:
+            value = json_params(str(value))
+        values[param.name] = value
+    return values
+
+
+_OPTION_TYPES: dict[ParamKind, Callable[[str], Any]] = {
+    ParamKind.INTEGER: int,
+    ParamKind.NUMBER: float,
+}
+_OPTION_FORMS = {
+    ParamKind.TICKERS: " Comma-separated, e.g. SPY,QQQ.",
+    ParamKind.OBJECT: " As JSON, e.g. '{\"qty\": 10}'.",
+}
 
 
 def run_strategy_job(
