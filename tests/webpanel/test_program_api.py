@@ -24,6 +24,24 @@ class ProgramStatusTests:
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "service_unavailable"
 
+    def test_any_route_meeting_redis_down_answers_503_with_the_contract(
+        self, admin_api: Any, settings: Any
+    ):
+        # What every route needing Redis answers while the embedded Redis restarts (no route
+        # catches the error itself: the API's exception handler maps it).
+        import dataclasses
+
+        settings.TC2_CONFIG = dataclasses.replace(
+            settings.TC2_CONFIG, redis_url="unix:///nonexistent/redis.sock"
+        )
+        response = admin_api.post("/api/data/reset_collection_attempts")
+        assert response.status_code == 503
+        assert response["Retry-After"] == "2"
+        error = response.json()["error"]
+        assert error["code"] == "service_unavailable" and "Redis is unavailable" in error["message"]
+        assert error["details"] == {}
+        assert "nonexistent" not in error["message"]  # no paths or addresses in the answer
+
 
 class ProgramRestartTests:
     @pytest.mark.parametrize("path", ["/api/program/restart", "/api/update"])
