@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from typing import Any
@@ -10,31 +11,41 @@ import redis
 from django.conf import settings
 
 from tc2.env import EnvType, ExecEnv, LiveClock, MarketCalendar
-from tc2.program.lock import ProgramLock
-from tc2.program.program import LOCK_TTL_S, STATUS_TTL_S, lock_key, status_key
+from tc2.program.lock import LockOwner
+from tc2.program.program import STATUS_TTL_S, lock_key, status_key
 from webpanel.core.errors import ServiceUnavailable
 
 
 def program_env() -> ExecEnv:
-    """A LIVE env for reading the program's keys (the calendar is loaded once per process)."""
-    return ExecEnv(
+    """The process's LIVE env for the program's keys; do not close it.
+
+    One per process (and Redis URL): every request and thread shares its client, a thread-safe
+    connection pool. Connecting per request (socket, handshake) was most of the status route's
+    time under load. The calendar is loaded once with it.
+    """
+    return _program_env(settings.TC2_CONFIG.effective_redis_url)
+
+
+@functools.lru_cache(maxsize=4)
+def _program_env(redis_url: str) -> ExecEnv:
+    env = ExecEnv(
         env_type=EnvType.LIVE,
         clock=LiveClock(),
         calendar=MarketCalendar.xnys(),
-        redis_url=settings.TC2_CONFIG.effective_redis_url,
+        redis_url=redis_url,
     )
+    _ = env.redis  # made now (it connects on first use), so threads never race to make it
+    return env
 
 
 def program_status_get() -> dict[str, Any]:
     """The program's last published status, or ``state: stopped`` when none is fresh."""
     env = program_env()
     try:
-        raw = env.redis.get(status_key(env))
-        owner = ProgramLock(env.redis, lock_key(env), ttl_s=LOCK_TTL_S).owner()
+        raw, raw_owner = env.redis.mget([status_key(env), lock_key(env)])
     except redis.RedisError as exc:
-        raise ServiceUnavailable(f"Redis is unavailable: {exc}") from exc
-    finally:
-        env.close()
+        raise ServiceUnavailable(f"Redis is unavailable ({type(exc).__name__})") from exc
+    owner = None if raw_owner is None else LockOwner.from_json(raw_owner)
     lock_owner = owner.describe() if owner else None
     if raw is None:
         return {"state": "stopped", "lock_owner": lock_owner, "components": []}
