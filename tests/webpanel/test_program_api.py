@@ -53,3 +53,31 @@ class ProgramRestartTests:
         response = admin_api.post(path)
         assert response.status_code == 503
         assert "not running" in response.json()["error"]["message"]
+
+
+class ProgramStatusUnderLoadTests:
+    def test_the_status_is_read_from_redis_at_most_twice_a_second_per_process(
+        self, admin_api: Any, private_redis: Any, monkeypatch: pytest.MonkeyPatch
+    ):
+        import json
+        import time
+
+        from tc2.program.program import status_key
+        from webpanel.program import selectors
+
+        published = {"state": "running", "components": [], "updated_at": time.time()}
+        private_redis.set(status_key(selectors.program_env()), json.dumps(published))
+        reads: list[object] = []
+        mget = private_redis.__class__.mget
+        monkeypatch.setattr(
+            private_redis.__class__, "mget", lambda self, *a, **k: reads.append(a) or mget(self, *a)
+        )
+        clock = [1000.0]
+        monkeypatch.setattr(selectors, "_monotonic", lambda: clock[0])
+
+        answers = [admin_api.get("/api/program/status").json() for _ in range(5)]
+        clock[0] += selectors.STATUS_READ_EVERY_S
+        answers.append(admin_api.get("/api/program/status").json())
+
+        assert [a["state"] for a in answers] == ["running"] * 6
+        assert len(reads) == 2
