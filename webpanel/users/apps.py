@@ -11,9 +11,10 @@ class UsersConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.db.models.signals import post_delete, post_save
 
-        from webpanel.users.authentication import forget_user
-
         def changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+            # Imported here: every process sets Django up, few of them authenticate requests.
+            from webpanel.users.authentication import forget_user
+
             forget_user(instance)
 
         user_model = get_user_model()
