@@ -122,6 +122,7 @@ format: $(DEV_STAMP)  ## Apply ruff's fixes and formatting
 	$(PY) -m ruff format .
 
 bench: $(DEV_STAMP)  ## Benchmarks: one JSON line per figure
+	scripts/install-wrk.sh
 	$(PY) bench/run.py
 
 clean:  ## Remove the virtualenv and caches (keeps TC2_data/)

@@ -29,7 +29,8 @@ import json
 import os
 import re
 import secrets
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,6 +47,9 @@ from tc2.env.trading_settings import SYMBOL_PATTERN
 from tc2.errors import DataError
 
 LOCK_NAME = ".lock"
+# Month files kept open per process (see _open_month); each maps its file, using no memory
+# until read.
+MONTH_CACHE_SIZE = 64
 MONTH_SUFFIX = ".arrow"
 TEMP_SUFFIX = ".tmp"
 METADATA_KEY = b"tc2.price_month"
@@ -82,6 +86,10 @@ class _Month:
         stop = entry.start + entry.rows
         names = REQUIRED_FIELDS + tuple(n for n in OPTIONAL_FIELDS if n in entry.optional)
         return {name: self.columns[name][entry.start : stop] for name in names}
+
+
+_MONTHS: OrderedDict[str, tuple[tuple[int, int, int, int], _Month]] = OrderedDict()
+_MONTHS_LOCK = threading.Lock()
 
 
 class FilePriceStore(PriceStore):
@@ -134,7 +142,7 @@ class FilePriceStore(PriceStore):
     def _merge_month(self, folder: Path, key: MonthKey, new_days: dict[date, SymbolDay]) -> None:
         path = folder / _month_name(key)
         merged = {day: bars.columns() for day, bars in new_days.items()}
-        month = _open_month(path)
+        month = _read_month(path)
         if month is not None:
             for entry in month.days:
                 if entry.day not in merged:
@@ -173,7 +181,7 @@ class FilePriceStore(PriceStore):
     def _filter_month(self, folder: Path, key: MonthKey, keep: DayFilter) -> int:
         """Rewrite one month file without the days ``keep`` rejects; return how many went."""
         path = folder / _month_name(key)
-        month = _open_month(path)
+        month = _read_month(path)
         if month is None:
             return 0
         kept = {entry.day: month.day_columns(entry) for entry in month.days if keep(entry.day)}
@@ -182,6 +190,7 @@ class FilePriceStore(PriceStore):
             self._write_month(folder, key, kept)
         elif removed:
             path.unlink()
+            _forget_month(path)
             _fsync_folder(folder)
         return removed
 
@@ -197,6 +206,7 @@ class FilePriceStore(PriceStore):
                 sink.flush()
                 os.fsync(sink.fileno())
             temp.replace(path)
+            _forget_month(path)
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
@@ -314,9 +324,10 @@ def _remove_folder(folder: Path) -> int:
     removed = 0
     for key in _month_keys(folder):
         path = folder / _month_name(key)
-        month = _open_month(path)
+        month = _read_month(path)
         removed += 0 if month is None else len(month.days)
         path.unlink(missing_ok=True)
+        _forget_month(path)
     # The lock file goes last, while still held; see _locked for how waiters cope.
     (folder / LOCK_NAME).unlink(missing_ok=True)
     with contextlib.suppress(OSError):
@@ -370,6 +381,46 @@ def _subfolders(folder: Path) -> list[Path]:
 
 
 def _open_month(path: Path) -> _Month | None:
+    """The month file at ``path`` as read, from the cache while the file is unchanged.
+
+    Opening a month file (map, Arrow footer, metadata) was most of the time of serving one day's
+    bars; a reader process now does it once per version of each file. A version is told by the
+    file's inode, times and size: every write replaces the file by a new one (``os.replace``),
+    and this process's own writes drop their entry at once.
+
+    Raises
+    ------
+    DataError
+        If the file is not a month file this version wrote.
+    """
+    name = str(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    version = (info.st_ino, info.st_mtime_ns, info.st_ctime_ns, info.st_size)
+    with _MONTHS_LOCK:
+        cached = _MONTHS.get(name)
+        if cached is not None and cached[0] == version:
+            _MONTHS.move_to_end(name)
+            return cached[1]
+    # Replaced after the stat? Then the next stat differs from `version` and reads it again.
+    month = _read_month(path)
+    if month is not None:
+        with _MONTHS_LOCK:
+            _MONTHS[name] = (version, month)
+            _MONTHS.move_to_end(name)
+            while len(_MONTHS) > MONTH_CACHE_SIZE:
+                _MONTHS.popitem(last=False)
+    return month
+
+
+def _forget_month(path: Path) -> None:
+    with _MONTHS_LOCK:
+        _MONTHS.pop(str(path), None)
+
+
+def _read_month(path: Path) -> _Month | None:
     """Map a month file and read its days and columns; None if there is no such file.
 
     The returned arrays keep the mapping alive after the file object is closed, and keep

@@ -14,6 +14,7 @@ import redis
 from tc2.env.clock import Clock, LiveClock, SimClock
 from tc2.env.env_type import EnvType
 from tc2.env.market_calendar import MarketCalendar
+from tc2.env.redis_client import redis_client
 from tc2.errors import ConfigurationError
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
@@ -126,7 +127,7 @@ class ExecEnv:
         if self._redis_url is None:
             raise ConfigurationError(NO_REDIS_MESSAGE.format(env_type=self.env_type.value))
         if self._redis is None:
-            self._redis = redis.Redis.from_url(self._redis_url)
+            self._redis = redis_client(self._redis_url)
         return self._redis
 
     def key(self, *parts: str) -> str:

@@ -39,10 +39,15 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
-# Rewrite the value and expiry only while the stored owner's token is ours.
+# Rewrite the value and expiry only while the stored owner's token is ours, or take the key back
+# when it is gone: Redis restarted without it, or it expired while Redis was unreachable; no other
+# program holds it then.
 _RENEW = """
 local value = redis.call('GET', KEYS[1])
-if not value then return 0 end
+if not value then
+    redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+    return 1
+end
 local ok, owner = pcall(cjson.decode, value)
 if not ok or type(owner) ~= 'table' or owner['token'] ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
@@ -224,7 +229,8 @@ class ProgramLock:
         -------
         bool
             False if we do not hold the lock (never acquired, released, or taken over after we
-            failed to renew in time): the caller must stop.
+            failed to renew in time): the caller must stop. A lock key that vanished (Redis
+            restarted without it, or it expired while Redis was away) is taken back: True.
 
         Raises
         ------

@@ -18,6 +18,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import redis
+
 from tc2.env import NEW_YORK, ExecEnv
 from tc2.logs import FeedLogger, LogFeed, feed_logger
 from tc2.program.components import ComponentExit, ComponentKind, ComponentSpec, ComponentStatus
@@ -104,6 +106,7 @@ class TC2Program:
         self.started_at = env.clock.timestamp()
         self.owner: LockOwner | None = None
         self._status_lock = threading.Lock()
+        self._redis_lost_at: float | None = None
         publisher = ComponentSpec(
             name="status-publisher",
             kind=ComponentKind.THREAD,
@@ -152,12 +155,30 @@ class TC2Program:
         next_renewal = time.monotonic() + self.lock.renew_interval_s
         while not stop.wait(TICK_S):
             self.supervisor.tick()
-            if time.monotonic() >= next_renewal:
-                if not self.lock.renew():
-                    self.log.error("Lost the program lock (another program took it); stopping")
-                    return
-                next_renewal = time.monotonic() + self.lock.renew_interval_s
-            self._obey_commands()
+            try:
+                if time.monotonic() >= next_renewal:
+                    if not self.lock.renew():
+                        self.log.error("Lost the program lock (another program took it); stopping")
+                        return
+                    next_renewal = time.monotonic() + self.lock.renew_interval_s
+                self._obey_commands()
+            except redis.RedisError as exc:
+                self._redis_away(exc)
+            else:
+                self._redis_back()
+
+    def _redis_away(self, exc: redis.RedisError) -> None:
+        # Redis crashed or restarts: the components keep running and reconnect on their own;
+        # the lock is renewed (or taken back, see ProgramLock.renew) once Redis answers again.
+        if self._redis_lost_at is None:
+            self._redis_lost_at = time.monotonic()
+            self.log.warning(f"Redis unavailable ({exc}); components keep running, retrying")
+
+    def _redis_back(self) -> None:
+        if self._redis_lost_at is not None:
+            away_s = time.monotonic() - self._redis_lost_at
+            self._redis_lost_at = None
+            self.log.info(f"Redis is back after {away_s:.1f} s")
 
     def _obey_commands(self) -> None:
         raw = self.env.redis.lpop(commands_key(self.env))

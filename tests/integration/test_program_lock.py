@@ -153,6 +153,19 @@ class ProgramLockTests:
         assert lock.renew() is False
         assert lock.owner() == other
 
+    def test_renew_takes_back_a_lock_whose_key_vanished(
+        self, client: redis.Redis, key: str
+    ) -> None:
+        # What a Redis restart that lost the key (or let it expire while down) looks like.
+        lock = ProgramLock(client, key, ttl_s=TTL_S)
+        owner = lock.acquire()
+        client.delete(key)
+
+        assert lock.renew() is True
+        held = lock.owner()
+        assert held is not None and held.token == owner.token
+        assert 0 < client.pttl(key) <= TTL_S * 1000
+
     def test_release_never_deletes_another_owners_lock(self, client: redis.Redis, key: str) -> None:
         lock = ProgramLock(client, key, ttl_s=TTL_S)
         lock.acquire()

@@ -252,6 +252,16 @@ def test_redis_keeps_an_append_only_file(services: dict[str, dict[str, Any]]) ->
     assert command[0] == "redis-server"
     assert "--appendonly" in command
     assert command[command.index("--appendonly") + 1] == "yes"
+    assert command[command.index("--appendfsync") + 1] == "everysec"
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_every_service_comes_back_after_a_crash(
+    services: dict[str, dict[str, Any]], name: str
+) -> None:
+    # The compose profile's answer to a kill -9 (Redis included): the container restarts and
+    # the TC2 processes reconnect to it.
+    assert services[name].get("restart") == "unless-stopped"
 
 
 def test_mongo_root_user_comes_from_env(services: dict[str, dict[str, Any]]) -> None:

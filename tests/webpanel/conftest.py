@@ -197,7 +197,12 @@ def _clear_cache() -> None:
     # Login throttling counts live in the cache; every test starts with a clean slate.
     from django.core.cache import cache
 
+    from webpanel.program.selectors import forget_status_reads
+    from webpanel.users.authentication import forget_all_users
+
     cache.clear()
+    forget_all_users()  # user ids come again after each test's rollback
+    forget_status_reads()  # each test's Redis starts empty
 
 
 @pytest.fixture

@@ -24,6 +24,24 @@ class ProgramStatusTests:
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "service_unavailable"
 
+    def test_any_route_meeting_redis_down_answers_503_with_the_contract(
+        self, admin_api: Any, settings: Any
+    ):
+        # What every route needing Redis answers while the embedded Redis restarts (no route
+        # catches the error itself: the API's exception handler maps it).
+        import dataclasses
+
+        settings.TC2_CONFIG = dataclasses.replace(
+            settings.TC2_CONFIG, redis_url="unix:///nonexistent/redis.sock"
+        )
+        response = admin_api.post("/api/data/reset_collection_attempts")
+        assert response.status_code == 503
+        assert response["Retry-After"] == "2"
+        error = response.json()["error"]
+        assert error["code"] == "service_unavailable" and "Redis is unavailable" in error["message"]
+        assert error["details"] == {}
+        assert "nonexistent" not in error["message"]  # no paths or addresses in the answer
+
 
 class ProgramRestartTests:
     @pytest.mark.parametrize("path", ["/api/program/restart", "/api/update"])
@@ -35,3 +53,31 @@ class ProgramRestartTests:
         response = admin_api.post(path)
         assert response.status_code == 503
         assert "not running" in response.json()["error"]["message"]
+
+
+class ProgramStatusUnderLoadTests:
+    def test_the_status_is_read_from_redis_at_most_twice_a_second_per_process(
+        self, admin_api: Any, private_redis: Any, monkeypatch: pytest.MonkeyPatch
+    ):
+        import json
+        import time
+
+        from tc2.program.program import status_key
+        from webpanel.program import selectors
+
+        published = {"state": "running", "components": [], "updated_at": time.time()}
+        private_redis.set(status_key(selectors.program_env()), json.dumps(published))
+        reads: list[object] = []
+        mget = private_redis.__class__.mget
+        monkeypatch.setattr(
+            private_redis.__class__, "mget", lambda self, *a, **k: reads.append(a) or mget(self, *a)
+        )
+        clock = [1000.0]
+        monkeypatch.setattr(selectors, "_monotonic", lambda: clock[0])
+
+        answers = [admin_api.get("/api/program/status").json() for _ in range(5)]
+        clock[0] += selectors.STATUS_READ_EVERY_S
+        answers.append(admin_api.get("/api/program/status").json())
+
+        assert [a["state"] for a in answers] == ["running"] * 6
+        assert len(reads) == 2

@@ -71,7 +71,7 @@ ROLES: dict[tuple[str, str], str] = {
     **{("api-not-found", method): PUBLIC for method in ("get", "post", "put", "patch", "delete")},
 }
 
-STAFF_JOB_TYPES = {"data_recollect", "data_patch", "data_heal", "data_import"}
+STAFF_JOB_TYPES = {"data_catch_up", "data_recollect", "data_patch", "data_heal", "data_import"}
 
 # Path arguments for routes that take some, and URLs for the regular-expression routes.
 _KWARGS = {

@@ -76,14 +76,12 @@ def trading_settings_update(
 
 
 def _publish(stored: StoredTradingSettings) -> None:
-    env = program_env()
+    env = program_env()  # the process's shared env: not closed
     try:
         version = settings_publish(env, stored.settings)
     except redis.RedisError as exc:  # saved all the same; the program reads them when it starts
         _log.warning(f"Settings saved but not delivered to the running program: {exc}")
         return
-    finally:
-        env.close()
     _log.info(f"Settings version {version} published to the program")
 
 

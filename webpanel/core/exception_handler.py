@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
@@ -44,6 +45,16 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return Response(error_body("configuration_error", str(exc)), status=503)
     if isinstance(exc, TC2Error):
         return Response(error_body("engine_error", str(exc)), status=409)
+    if isinstance(exc, redis.RedisError):
+        # Redis is restarting (the launcher or compose brings it back within seconds).
+        return Response(
+            error_body(
+                "service_unavailable",
+                f"Redis is unavailable ({type(exc).__name__}); try again in a few seconds.",
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "2"},
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

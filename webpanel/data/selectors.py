@@ -93,7 +93,8 @@ def data_bars(*, symbol: str, day: date, resolution: Resolution, rth: bool) -> d
         "resolution": resolution.value,
         "rth": rth,
         "count": len(bars),
-        **{name: column.tolist() for name, column in bars.columns().items()},
+        # Arrays, not lists: the API's renderer encodes them without a Python float each.
+        **bars.columns(),
     }
 
 

@@ -180,10 +180,6 @@ def data_job_submit(
 
 
 def collection_attempts_reset(*, user: AbstractBaseUser) -> int:
-    env = program_env()
-    try:
-        cleared = RedisAttemptCounter(env).reset_all()
-    finally:
-        env.close()
+    cleared = RedisAttemptCounter(program_env()).reset_all()
     feed_logger(LogFeed.DATA, "collector").info(f"{user.get_username()} reset collection attempts")
     return cleared

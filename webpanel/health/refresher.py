@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from tc2.logs import LogFeed, feed_logger
+from webpanel.core.errors import ServiceUnavailable
 from webpanel.health.services import health_checks_nightly_submit
 
 REFRESH_INTERVAL_S = 60.0
@@ -28,7 +30,8 @@ def run_health_refresher(context: Any) -> None:
         while not context.should_stop():
             try:
                 health_checks_nightly_submit(now=timezone.now())
-            except DatabaseError as error:  # the database is back by the next pass, or not
+            # The database or the job queue (Redis) is back by the next pass, or not.
+            except (DatabaseError, ServiceUnavailable, redis.RedisError) as error:
                 _log.warning(f"could not queue the nightly health checks: {error}")
             finally:
                 close_old_connections()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
+import redis
 from django.db import close_old_connections
 from rq.job import Job as RqJob
 
 from tc2.logs import LogFeed, feed_logger
 from webpanel.jobs.models import Job, JobStatus
-from webpanel.jobs.queue import enqueue_job, redis_connection, worker_alive_key
+from webpanel.jobs.queue import WORKER_TTL_S, enqueue_job, redis_connection, worker_alive_key
 from webpanel.jobs.services import jobs_fail_orphaned
 
 JANITOR_INTERVAL_S = 2.0
@@ -29,15 +31,39 @@ def register_janitor_task(task: Callable[[], object]) -> None:
 
 
 def run_job_janitor(context: Any) -> None:
-    """Component target: requeue lost queued jobs once, then fail orphaned running jobs (and run
-    the registered clean-up tasks) forever."""
+    """Component target: fail orphaned running jobs, queue again the queued jobs Redis lost,
+    and run the registered clean-up tasks.
+
+    Lost jobs are looked for at start and whenever Redis restarted (a new ``run_id``): a kill -9
+    loses the writes of its last second. While Redis is away the janitor waits, keeping its
+    heartbeat (a worker's liveness cannot be judged then).
+    """
     connection = redis_connection()
+    redis_run: str | None = None
+    judge_workers_from = 0.0
+    away = False
     try:
-        requeue_lost_jobs(connection)
         while not context.should_stop():
-            jobs_fail_orphaned(
-                worker_alive=lambda worker: bool(connection.exists(worker_alive_key(worker)))
-            )
+            try:
+                run_id = str(connection.info("server").get("run_id", ""))
+                if run_id != redis_run:
+                    requeue_lost_jobs(connection)
+                    if redis_run is not None:
+                        # Liveness keys may have expired during the outage: give every worker one
+                        # full expiry to write its key again before judging it dead.
+                        judge_workers_from = time.monotonic() + WORKER_TTL_S
+                        _log.info("Redis restarted; lost queued jobs were looked for")
+                    redis_run = run_id
+                if time.monotonic() >= judge_workers_from:
+                    jobs_fail_orphaned(
+                        worker_alive=lambda w: bool(connection.exists(worker_alive_key(w)))
+                    )
+            except redis.RedisError as exc:
+                if not away:
+                    _log.warning(f"Redis unavailable ({exc}); job checks wait for it")
+                away = True
+            else:
+                away = False
             for task in _TASKS:
                 try:
                     task()

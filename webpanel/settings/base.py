@@ -135,10 +135,10 @@ LOGGING = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "webpanel.users.authentication.CachedUserJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["webpanel.core.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["webpanel.core.parsers.Tc2JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "webpanel.core.schema.Tc2AutoSchema",
     "EXCEPTION_HANDLER": "webpanel.core.exception_handler.api_exception_handler",

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from tc2.logs import LogFeed, feed_logger
+from webpanel.core.errors import ServiceUnavailable
 from webpanel.visuals.services import REFRESH_INTERVAL, visuals_refresh_submit
 
 CHECK_INTERVAL_S = 60.0
@@ -30,7 +32,8 @@ def run_visuals_refresher(context: Any) -> None:
         while not context.should_stop():
             try:
                 visuals_refresh_submit(now=timezone.now())
-            except DatabaseError as error:  # the database is back by the next pass, or not
+            # The database or the job queue (Redis) is back by the next pass, or not.
+            except (DatabaseError, ServiceUnavailable, redis.RedisError) as error:
                 _log.warning(f"could not queue the visual refresh: {error}")
             finally:
                 close_old_connections()

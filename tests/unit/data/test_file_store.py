@@ -27,7 +27,7 @@ from store_contract import (
 
 from tc2.data.file_store import FilePriceStore
 from tc2.data.price_stores import price_store_for
-from tc2.data.store import PriceStore
+from tc2.data.store import DayNotOnFile, PriceStore
 from tc2.env import EnvType
 from tc2.errors import ConfigurationError, DataError
 
@@ -130,6 +130,56 @@ class FileLayoutTests:
 
         with pytest.raises(DataError, match=r"2024-01\.arrow is not a readable TC2 price file"):
             store.load_day("SPY", JAN_30, MINUTE)
+
+
+class MonthCacheTests:
+    """Readers keep month files open per process while the files stay unchanged."""
+
+    def test_a_month_file_is_read_once_while_unchanged(
+        self, store: PriceStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from tc2.data import file_store
+
+        store.save_days([make_bars("SPY", JAN_30), make_bars("SPY", JAN_31)])
+        reads: list[Path] = []
+        read_month = file_store._read_month
+
+        def counting(path: Path) -> object:
+            reads.append(path)
+            return read_month(path)
+
+        monkeypatch.setattr(file_store, "_read_month", counting)
+        for _ in range(3):
+            store.load_day("SPY", JAN_30, MINUTE)
+            store.load_day("SPY", JAN_31, MINUTE)
+
+        assert len(reads) <= 1
+
+    def test_a_file_replaced_by_another_process_is_read_again(
+        self, store: PriceStore, prices: Path
+    ) -> None:
+        store.save_day(make_bars("SPY", JAN_30))
+        path = month_file(prices, "simulation", "1m", "SPY", "2024-01")
+        only_jan_30 = path.read_bytes()
+        store.save_day(make_bars("SPY", JAN_31))
+        assert_same_bars(store.load_day("SPY", JAN_31, MINUTE), make_bars("SPY", JAN_31))
+
+        # What another process's write looks like here: a new file renamed over the old one.
+        replacement = path.with_name("elsewhere.tmp")
+        replacement.write_bytes(only_jan_30)
+        replacement.replace(path)
+
+        assert store.dates_on_file("SPY", resolution=MINUTE) == [JAN_30]
+        with pytest.raises(DayNotOnFile):
+            store.load_day("SPY", JAN_31, MINUTE)
+
+    def test_this_processs_writes_are_seen_at_once(self, store: PriceStore) -> None:
+        store.save_day(make_bars("SPY", JAN_30, seed=1))
+        store.load_day("SPY", JAN_30, MINUTE)
+
+        store.save_day(make_bars("SPY", JAN_30, seed=2))
+
+        assert_same_bars(store.load_day("SPY", JAN_30, MINUTE), make_bars("SPY", JAN_30, seed=2))
 
 
 class PriceStoreForTests:
