@@ -212,6 +212,7 @@ class SettingsDeliveryTests:
         self, admin_api: Any, work_queue: Callable[[], None], monkeypatch: pytest.MonkeyPatch
     ):
         monkeypatch.setenv("TC2_SEED_SESSIONS", "2")
+        monkeypatch.setenv("TC2_SEED_MINUTE_SESSIONS", "0")  # no minute-only history
         response = admin_api.patch(
             "/api/settings", {"symbols": [*DEFAULTS["symbols"], "AAPL"]}, format="json"
         )
