@@ -22,6 +22,7 @@ import shlex
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,6 +66,7 @@ NOT_RUN = {
     ),
 }
 
+HEREDOC = re.compile(r"cat > ([\w.-]+) <<'(\w+)'")
 PLACEHOLDER = re.compile(r"…|<[a-z][a-z ]*>")
 README_HOST = "localhost:9000"
 
@@ -103,8 +105,18 @@ def commands(block: Block) -> list[str]:
     """The block's commands: continuation lines joined, blank and comment lines dropped."""
     found: list[str] = []
     pending = ""
+    heredoc: list[str] = []  # a file the reader writes: `cat > name <<'END'` ... `END`
     for raw in block.text.splitlines():
         line = raw.rstrip()
+        if heredoc:
+            heredoc.append(raw)
+            if line == HEREDOC.fullmatch(heredoc[0]).group(2):  # type: ignore[union-attr]
+                found.append("\n".join(heredoc))
+                heredoc = []
+            continue
+        if HEREDOC.fullmatch(line):
+            heredoc = [line]
+            continue
         if line.endswith("\\"):
             pending += line[:-1].rstrip() + " "
             continue
@@ -113,6 +125,7 @@ def commands(block: Block) -> list[str]:
         if line and not line.startswith("#"):
             found.append(line)
     assert not pending, f"README.md:{block.line}: a command ends with a continuation"
+    assert not heredoc, f"README.md:{block.line}: a here-document is never closed"
     return found
 
 
@@ -129,6 +142,7 @@ class Reader:
 
     system: RunningSystem
     environ: dict[str, str]
+    workdir: Path  # the reader's own directory: files the README writes, curl's uploads
     last_json: Any = None
     token: str | None = None
     job_id: str | None = None
@@ -141,6 +155,11 @@ class Reader:
         if re.fullmatch(r"export TOKEN=…(\s+#.*)?", command):
             assert isinstance(self.last_json, dict) and "access" in self.last_json, self.last_json
             self.token = str(self.last_json["access"])
+            self.ran.append(command)
+            return
+        if (written := HEREDOC.match(command)) is not None:
+            body = command.split("\n")[1:-1]
+            (self.workdir / written.group(1)).write_text("\n".join(body) + "\n")
             self.ran.append(command)
             return
         command = self._fill_in(command)
@@ -173,6 +192,7 @@ class Reader:
         written = command.replace("curl ", "curl -w '\\n%{http_code}' ", 1)
         done = subprocess.run(
             ["bash", "-c", written],
+            cwd=self.workdir,
             env={**self.environ, "TOKEN": self.token or ""},
             capture_output=True,
             text=True,
@@ -230,7 +250,7 @@ def test_every_block_listed_as_not_run_is_in_the_readme():
     assert sorted(set(NOT_RUN) - first_lines) == []
 
 
-def test_the_readme_shell_examples_run_as_printed(system: RunningSystem):
+def test_the_readme_shell_examples_run_as_printed(system: RunningSystem, tmp_path: Path):
     checkout_state = _tracked_and_ignored_files()
     environ = {
         key: value
@@ -238,7 +258,9 @@ def test_the_readme_shell_examples_run_as_printed(system: RunningSystem):
         if not key.startswith("TC2_") and key != "DJANGO_SETTINGS_MODULE"
     }
     environ.update({"TC2_DATA_DIR": str(system.data_dir), "TC2_ENV_FILE": ""})
-    reader = Reader(system=system, environ=environ)
+    workdir = tmp_path / "reader"
+    workdir.mkdir()
+    reader = Reader(system=system, environ=environ, workdir=workdir)
     runnable = [
         command
         for block in shell_blocks()

@@ -213,7 +213,7 @@ class DataCoverageApi(APIView):
 
     @extend_schema(
         operation_id="data_coverage",
-        parameters=[RESOLUTION],
+        parameters=[SYMBOL, RESOLUTION],
         responses={200: OutputSerializer, **ERROR_RESPONSES.only(400, 401)},
         tags=["data"],
     )

@@ -1668,6 +1668,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description A ticker: 1-5 uppercase letters, optional .X class suffix (SPY, BRK.B). */
                 symbol: string;
             };
             cookie?: never;
