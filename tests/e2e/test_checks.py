@@ -31,7 +31,7 @@ def test_health_check_store_runs_again_and_shows_its_result(logged_in_page: Page
     )
     expect(store.get_by_text("PASSED", exact=True)).to_be_visible()
     figures = store.get_by_label("STORE figures")
-    expect(figures).to_contain_text("average load ms")
+    expect(figures).to_contain_text("Average load (ms)")
     expect(figures).to_contain_text("health_checking")
     expect(store.get_by_role("button", name="Run STORE again")).to_be_enabled()
 
@@ -62,7 +62,7 @@ def test_visuals_generates_a_price_graph_of_a_seeded_symbol(logged_in_page: Page
     expect(shown).to_contain_text(re.compile(r"\b[1-9]\d* with data"))  # the seeded sessions
     stored = page.get_by_role("region", name="Stored visuals")
     expect(
-        stored.get_by_role("row").filter(has_text="PRICE_GRAPH").filter(has_text="SPY")
+        stored.get_by_role("row").filter(has_text="Price graph").filter(has_text="SPY")
     ).to_be_visible()
 
     # A reload shows the stored visual again without generating it.

@@ -43,7 +43,9 @@ def test_the_strategies_page_lists_each_strategy_with_its_parameters(logged_in_p
     qty = parameters.get_by_role("row").filter(
         has=page.get_by_role("rowheader", name="qty", exact=True)
     )
-    expect(qty.get_by_role("cell")).to_have_text(["int", "100", "1", "1000000", "shares"])
+    expect(qty.get_by_role("cell")).to_have_text(
+        ["int", "0", "0", "1000000", "shares per entry; 0: size each entry by the purchase limits"]
+    )
     for other in ("Breakout1Strategy", "CycleStrategy", "LongShortStrategy", "SwingStrategy"):
         expect(page.get_by_role("table", name=f"Parameters of {other}")).to_be_visible()
 
@@ -65,9 +67,9 @@ def test_a_simulation_shows_the_day_with_buy_and_sell_markers_and_the_metrics(
     qty = form.get_by_label("qty", exact=True)
 
     # Out of bounds: named beside the input, nothing is sent.
-    qty.fill("0")
+    qty.fill("-1")
     form.get_by_role("button", name="Run simulation").click()
-    expect(form.get_by_text("must be from 1 to 1000000, was 0")).to_be_visible()
+    expect(form.get_by_text("must be from 0 to 1000000, was -1")).to_be_visible()
     expect(qty).to_have_attribute("aria-invalid", "true")
     expect(qty).to_be_focused()
     expect(page).to_have_url(re.compile(r"/strategy/simulations$"))
