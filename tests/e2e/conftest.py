@@ -25,7 +25,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from tests.e2e.panel import expect_signed_in, sign_in
-from tests.integration.system import RunningSystem, running_system, wait_for
+from tests.integration.system import RunningSystem, running_system
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
@@ -95,11 +95,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, panel_build: Path) -> Itera
     ) as system:
         token = system.token(ADMIN_PASSWORD, ADMIN_USERNAME)
 
-        def data_loaded() -> bool:
-            status = system.request("GET", "/api/program/status", token=token)[2]
-            return "data_loaded" in status.get("conditions", [])
-
-        assert wait_for(data_loaded, timeout=120), system.output()
+        system.wait_for_data_loaded(token)
         yield PanelServer(
             base_url=system.base,
             username=ADMIN_USERNAME,

@@ -68,6 +68,18 @@ class RunningSystem:
         assert status == 200, body
         return str(body["access"])
 
+    def wait_for_data_loaded(self, token: str, timeout: float = 120) -> dict[str, Any]:
+        """The program status once the collector signalled ``data_loaded``; fail with the output
+        when it does not within ``timeout`` seconds."""
+
+        def loaded() -> dict[str, Any] | None:
+            status = self.request("GET", "/api/program/status", token=token)[2]
+            return status if "data_loaded" in status.get("conditions", []) else None
+
+        status = wait_for(loaded, timeout=timeout)
+        assert status, self.output()
+        return dict(status)
+
     def stop(self, signum: int = signal.SIGTERM) -> tuple[int, float]:
         """Signal the launcher; return its exit code and how long it took to stop."""
         started = time.monotonic()

@@ -37,12 +37,7 @@ def token(system: RunningSystem) -> str:
 
 @pytest.fixture(scope="module")
 def loaded(system: RunningSystem, token: str) -> dict[str, Any]:
-    def data_loaded() -> dict[str, Any] | None:
-        status = system.request("GET", "/api/program/status", token=token)[2]
-        return status if "data_loaded" in status.get("conditions", []) else None
-
-    status = wait_for(data_loaded, timeout=120)
-    assert status, system.request("GET", "/api/program/status", token=token)[2]
+    status = system.wait_for_data_loaded(token)
     return dict(status)
 
 

@@ -35,11 +35,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSystem]:
 def token(system: RunningSystem) -> str:
     token = system.token(PASSWORD)
 
-    def data_loaded() -> bool:
-        status = system.request("GET", "/api/program/status", token=token)[2]
-        return "data_loaded" in status.get("conditions", [])
-
-    assert wait_for(data_loaded, timeout=120), system.output()
+    system.wait_for_data_loaded(token)
     return token
 
 

@@ -40,11 +40,7 @@ def token(system: RunningSystem) -> str:
 
 @pytest.fixture(scope="module")
 def day(system: RunningSystem, token: str) -> str:
-    def data_loaded() -> bool:
-        status = system.request("GET", "/api/program/status", token=token)[2]
-        return "data_loaded" in status.get("conditions", [])
-
-    assert wait_for(data_loaded, timeout=120), system.output()
+    system.wait_for_data_loaded(token)
     dates = system.request("GET", "/api/data/dates/SPY", token=token)[2]["dates"]
     assert dates, "the program seeds two sessions"
     return str(dates[-1])
