@@ -52,6 +52,11 @@ def _submit(system: RunningSystem, token: str, **params: Any) -> dict[str, Any]:
     return dict(body)
 
 
+# A new `runworker` process starts Django and imports the engine first (10-25 s on a loaded
+# 2-core machine): the waits for its first job allow for that, not the 15 s default.
+WORKER_START_S = 60.0
+
+
 def _runworker(system: RunningSystem) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TC2_")}
     env.update({"TC2_DATA_DIR": str(system.data_dir), "TC2_ENV_FILE": ""})
@@ -72,7 +77,8 @@ def test_a_job_waits_for_a_worker_and_runworker_runs_it(system: RunningSystem, t
     worker = _runworker(system)
     try:
         done = wait_for(
-            lambda: (j := _job(system, token, job["id"]))["status"] == "succeeded" and j
+            lambda: (j := _job(system, token, job["id"]))["status"] == "succeeded" and j,
+            timeout=WORKER_START_S,
         )
         assert done, _job(system, token, job["id"])
         worker_children = {child.pid for child in psutil.Process(worker.pid).children()}
@@ -90,7 +96,8 @@ def test_a_killed_outside_worker_has_its_job_failed_by_the_janitor(
     try:
         job = _submit(system, token, steps=400, step_seconds=0.1, label="remote-victim")
         running = wait_for(
-            lambda: (j := _job(system, token, job["id"]))["status"] == "running" and j
+            lambda: (j := _job(system, token, job["id"]))["status"] == "running" and j,
+            timeout=WORKER_START_S,
         )
         assert running, _job(system, token, job["id"])
         os.kill(int(running["worker"].rsplit(":", 1)[1]), signal.SIGKILL)
