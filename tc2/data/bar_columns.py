@@ -91,6 +91,11 @@ def _ninjatrader_seconds(stamps: Sequence[str]) -> IntArray | None:
     digits = np.delete(codes, 8, axis=1)
     if not bool(np.all((digits >= 0) & (digits <= 9))):
         return None
+    return _digits_seconds(digits)
+
+
+def _digits_seconds(digits: IntArray) -> IntArray | None:
+    """Epoch seconds of rows of 14 digits, YYYYMMDDHHMMSS (UTC)."""
     return _civil_seconds(
         year=_number(digits[:, 0:4]),
         month=_number(digits[:, 4:6]),
@@ -124,14 +129,7 @@ def _csv_seconds(stamps: Sequence[str], *, utc: bool) -> IntArray | None:
     digits = np.delete(codes, [4, 7, 10, 13, 16], axis=1)
     if not bool(np.all((digits >= 0) & (digits <= 9))):
         return None
-    return _civil_seconds(
-        year=_number(digits[:, 0:4]),
-        month=_number(digits[:, 4:6]),
-        day=_number(digits[:, 6:8]),
-        hour=_number(digits[:, 8:10]),
-        minute=_number(digits[:, 10:12]),
-        second=_number(digits[:, 12:14]),
-    )
+    return _digits_seconds(digits)
 
 
 def _codes(stamps: Sequence[str], length: int) -> IntArray:

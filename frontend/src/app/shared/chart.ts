@@ -30,6 +30,8 @@ import {
   createSeriesMarkers,
 } from 'lightweight-charts';
 
+import { newYorkParts } from './format';
+
 export interface ChartLine {
   title: string;
   data: LineData<Time>[];
@@ -68,21 +70,10 @@ export function tradeMarker(time: Time, side: 'buy' | 'sell', text: string): Ser
     : { time, position: 'aboveBar', color: SELL_COLOR, shape: 'arrowDown', text };
 }
 
-const NEW_YORK_PARTS = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/New_York',
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
-
 /** An instant (ISO string, Date or epoch seconds) as chart seconds that read as New York time. */
 export function newYorkTime(instant: string | number | Date): Time {
   const date = typeof instant === 'number' ? new Date(instant * 1000) : new Date(instant);
-  const parts = Object.fromEntries(NEW_YORK_PARTS.formatToParts(date).map((p) => [p.type, p.value]));
+  const parts = newYorkParts(date);
   const wall = Date.UTC(+parts['year'], +parts['month'] - 1, +parts['day'], +parts['hour'], +parts['minute'], +parts['second']);
   return (wall / 1000) as Time;
 }

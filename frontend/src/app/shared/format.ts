@@ -32,8 +32,8 @@ const WHOLE = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const FIGURE = new Intl.NumberFormat('en-US', { maximumFractionDigits: 4 });
 const PERCENT_INPUT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 6, useGrouping: false });
 
-const NEW_YORK_PARTS = new Intl.DateTimeFormat('en-US', {
-  timeZone: MARKET_ZONE,
+/** Every part of a wall-clock instant, 24-hour, numeric. */
+const CLOCK_PARTS: Intl.DateTimeFormatOptions = {
   hourCycle: 'h23',
   year: 'numeric',
   month: '2-digit',
@@ -41,16 +41,9 @@ const NEW_YORK_PARTS = new Intl.DateTimeFormat('en-US', {
   hour: '2-digit',
   minute: '2-digit',
   second: '2-digit',
-});
-const LOCAL_PARTS = new Intl.DateTimeFormat('en-US', {
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
+};
+const NEW_YORK_PARTS = new Intl.DateTimeFormat('en-US', { ...CLOCK_PARTS, timeZone: MARKET_ZONE });
+const LOCAL_PARTS = new Intl.DateTimeFormat('en-US', CLOCK_PARTS);
 
 /** An instant: an ISO string, a Date, or epoch seconds. */
 export type Instant = string | number | Date;
@@ -69,6 +62,11 @@ function toDate(instant: Instant | null | undefined): Date | null {
 
 function parts(format: Intl.DateTimeFormat, date: Date): Record<string, string> {
   return Object.fromEntries(format.formatToParts(date).map((part) => [part.type, part.value]));
+}
+
+/** The New York wall-clock parts (year … second, numeric strings) of ``date``. */
+export function newYorkParts(date: Date): Record<string, string> {
+  return parts(NEW_YORK_PARTS, date);
 }
 
 // --- time ------------------------------------------------------------------------------------
