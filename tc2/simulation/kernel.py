@@ -233,11 +233,6 @@ class ReplayPort:
         finally:
             ACTIVE_PORT.reset(active)
 
-    def set_time(self, t: int) -> None:
-        self.clock.set(t)
-        # The env keeps only a copy of the time: moving it cannot move what the engine shows.
-        self.env._now_t = t
-
     def _feed(self, symbol: str) -> Feed:
         feed = self.feeds.get(symbol)
         if feed is None:
@@ -372,13 +367,16 @@ class ReplayKernel:
         self.port = port
         self.account = port.account
         self.feeds = list(port.feeds.values())
+        self.clock = port.clock
+        self.env = port.env
         self.events = 0
         self._exposed_since: int | None = None
         self.exposure_seconds = 0.0
 
     def advance_to(self, t: int) -> None:
         """Make every bar ended by ``t`` visible and move the clock (no fills, no hooks)."""
-        self.port.set_time(t)
+        self.clock.set(t)
+        self.env._now_t = t  # what the strategy reads; the port gates on its own clock
         self.account.set_time(t)
         for feed in self.feeds:
             cursor = bisect.bisect_right(feed.t_end_list, t, feed.cursor)

@@ -114,7 +114,10 @@ class BrokerAccount(Account):
         return _port(self._token).account.positions()
 
     def position_qty(self, symbol: str) -> int:
-        return _port(self._token).account.position_qty(symbol)
+        port = ACTIVE_PORT.get()  # _port inlined: asked before every order
+        if port is None or port.token is not self._token:
+            raise StrategyError(OUTSIDE_HOOKS_MESSAGE)
+        return port.account.position_qty(symbol)
 
     @property
     def cash(self) -> float:
@@ -191,7 +194,10 @@ class SimulationEnv(StrategyEnv):
         return _port(self._token).indicator(symbol, series)
 
     def fired(self, symbol: str, signal: Signal) -> bool:
-        return _port(self._token).fired(symbol, signal)
+        port = ACTIVE_PORT.get()  # _port inlined: strategies ask this at every wake-up
+        if port is None or port.token is not self._token:
+            raise StrategyError(OUTSIDE_HOOKS_MESSAGE)
+        return port.fired(symbol, signal)
 
     def sleep(
         self,
@@ -201,7 +207,10 @@ class SimulationEnv(StrategyEnv):
         below: float | None = None,
         symbol: str | None = None,
     ) -> None:
-        _port(self._token).sleep(until_t=until_t, above=above, below=below, symbol=symbol)
+        port = ACTIVE_PORT.get()  # _port inlined: strategies call this at every wake-up
+        if port is None or port.token is not self._token:
+            raise StrategyError(OUTSIDE_HOOKS_MESSAGE)
+        port.sleep(until_t=until_t, above=above, below=below, symbol=symbol)
 
     def wake_on(self, symbol: str, signal: Signal) -> None:
         _port(self._token).wake_on(symbol, signal)
