@@ -69,10 +69,15 @@ def evaluate_on_prefix(
         If the spec does not return one value per bar.
     """
     values = _values(spec, bars)
-    if previous is None and len(bars) >= 2:
-        shorter = bars_head(bars, len(bars) - 1)
-        previous = PrefixValues(spec, len(shorter), _values(spec, shorter))
-    if previous is not None and previous.count:
+    if previous is None:
+        # First use: compare with a few shorter prefixes (all bars but the last, half, a
+        # quarter), so a spec asked once is checked too.
+        for count in sorted({len(bars) - 1, len(bars) // 2, len(bars) // 4} - {0}, reverse=True):
+            if count > 0:
+                shorter = bars_head(bars, count)
+                earlier = PrefixValues(spec, count, _values(spec, shorter))
+                _check_unchanged(spec, bars, earlier, values, now_t)
+    elif previous.count:
         _check_unchanged(spec, bars, previous, values, now_t)
     return PrefixValues(spec, len(bars), values)
 
