@@ -14,6 +14,7 @@ nearly all of them, which shows the guard can fail.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
 import random
@@ -83,10 +84,8 @@ class Peeker(Strategy):
         self.coin = random.Random(self.env.trading_day.toordinal())
         self.holding = False
         self.arrays = _arrays_reachable_from(self.env)
-        try:
+        with contextlib.suppress(LookAheadError):
             self.env.wake_on("SPY", OpenRisesNext())
-        except LookAheadError:
-            pass
 
     def on_bar(self, symbol: str, bar: Bar) -> None:
         if self.holding:
@@ -177,7 +176,7 @@ def _arrays_reachable_from(root: object) -> list[tuple[np.ndarray, np.ndarray]]:
         seen.add(id(obj))
         if isinstance(obj, MarketCalendar):
             continue
-        if hasattr(obj, "t") and hasattr(obj, "o") and isinstance(getattr(obj, "t"), np.ndarray):
+        if hasattr(obj, "t") and hasattr(obj, "o") and isinstance(obj.t, np.ndarray):
             series.append(obj)
         stack.extend(gc.get_referents(obj))
     return [(s.t.base if s.t.base is not None else s.t, s.o) for s in series]
