@@ -13,7 +13,8 @@ import gc
 import sys
 import types
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,10 +22,16 @@ import numpy as np
 import pytest
 from numpy.lib.stride_tricks import as_strided
 
+from tc2.analysis.judge import ModelJudge
 from tc2.analysis.signals import CrossAbove, Price, Series, Signal, Sma
+from tc2.analysis.spot import ModelData
 from tc2.data.bars import FloatArray, Resolution
+from tc2.data.price_stores import price_store_for
 from tc2.data.search import BoolArray
+from tc2.data.session_cache import SessionCache
 from tc2.data.store import BarSeries
+from tc2.data.synthetic import SyntheticMarket
+from tc2.env import EnvType
 from tc2.env.market_calendar import MarketCalendar
 from tc2.errors import LookAheadError, StrategyError
 from tc2.execution.account import Account
@@ -527,3 +534,44 @@ def test_what_is_not_sealed_is_documented() -> None:
     guide = (ROOT / "docs" / "STRATEGIES.md").read_text(encoding="utf-8")
     for channel in ("gc.get_objects", "sys._getframe", "tc2.simulation", "store's files", "ctypes"):
         assert channel in guide, f"docs/STRATEGIES.md must say {channel} is outside the seal"
+
+
+class ModelTests:
+    """Analysis models judge from bars up to the moment they are asked, as the env asks them."""
+
+    DAY = date(2026, 3, 10)
+
+    def _grade_at(self, now_t: int, *, changed_after: int | None, folder: Path) -> object:
+        """MOMENTUM's output at ``now_t``, the bars ending after ``changed_after`` (if given)
+        scaled up by a growing factor."""
+        calendar = MarketCalendar.xnys()
+        market = SyntheticMarket(seed=11, calendar=calendar)
+        bars = market.day_bars(symbol="XYZ", day=self.DAY, resolution=Resolution.MINUTE)
+        if changed_after is not None:
+            later = bars.t + 60 > changed_after
+            scale = np.where(later, 1.0 + np.linspace(0.0, 0.3, len(bars.t)), 1.0)
+            bars = replace(
+                bars, o=bars.o * scale, h=bars.h * scale, l=bars.l * scale, c=bars.c * scale
+            )
+        store = price_store_for(EnvType.LIVE, data_dir=folder)
+        store.save_days([bars])
+        sessions = SessionCache(store, calendar)
+        judge = ModelJudge(names=["MOMENTUM"], sessions=sessions)
+        judge.prepare(["XYZ"], self.DAY)
+        data = ModelData(
+            store=store, calendar=calendar, day=self.DAY, now_t=now_t, sessions=sessions
+        )
+        grade = judge.grade("MOMENTUM", "XYZ", data)
+        assert grade is not None
+        return grade.output
+
+    def test_a_grade_now_is_the_same_whatever_the_later_bars_are(self, tmp_path: Path) -> None:
+        open_t = int(MarketCalendar.xnys().session_open(self.DAY).timestamp())
+        now_t = open_t + 60 * 90
+        original = self._grade_at(now_t, changed_after=None, folder=tmp_path / "a")
+        changed = self._grade_at(now_t, changed_after=now_t, folder=tmp_path / "b")
+        assert original == changed
+        # The control: an hour on, the changed bars have ended and the model reads them.
+        later_t = now_t + 60 * 60
+        original = self._grade_at(later_t, changed_after=None, folder=tmp_path / "c")
+        assert original != self._grade_at(later_t, changed_after=now_t, folder=tmp_path / "d")
