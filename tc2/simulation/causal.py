@@ -31,19 +31,30 @@ CHANGED_MESSAGE = (
 BAD_RESULT_MESSAGE = (
     "{spec} returned {got} for {count} bars of {symbol}; it must return one value per bar"
 )
+ENGINE_NUMBERS = (float, int, np.float64)
 # Causal code run on a longer input may round the last bits differently (a sum in another order).
 RELATIVE_TOLERANCE = 1e-9
 ABSOLUTE_TOLERANCE = 1e-12
 
 
 def computed_by_engine(spec: object) -> bool:
-    """Whether ``spec`` is one of the engine's own causal specs (exact types, not subclasses)."""
+    """Whether ``spec`` is one of the engine's own causal specs, safe to run on the whole run.
+
+    Exact types only, fields included: a subclass overrides ``compute``, and a field of a type of
+    the user's (a ``band`` whose ``__rmul__`` keeps the array it is multiplied with) would be
+    handed the engine's arrays. Anything else is user code, evaluated on the prefix.
+    """
     kind = type(spec)
-    if kind is Price or kind is Sma:
-        return True
-    if kind is CrossAbove or kind is CrossBelow:
-        cross: CrossAbove | CrossBelow = spec  # type: ignore[assignment]
-        return computed_by_engine(cross.fast) and computed_by_engine(cross.slow)
+    if isinstance(spec, Price) and kind is Price:
+        return type(spec.column) is str
+    if isinstance(spec, Sma) and kind is Sma:
+        return type(spec.period) is int and type(spec.column) is str
+    if isinstance(spec, CrossAbove | CrossBelow) and kind in (CrossAbove, CrossBelow):
+        return (
+            type(spec.band) in ENGINE_NUMBERS
+            and computed_by_engine(spec.fast)
+            and computed_by_engine(spec.slow)
+        )
     return False
 
 

@@ -575,3 +575,48 @@ class ModelTests:
         later_t = now_t + 60 * 60
         original = self._grade_at(later_t, changed_after=None, folder=tmp_path / "c")
         assert original != self._grade_at(later_t, changed_after=now_t, folder=tmp_path / "d")
+
+
+class Keeper:
+    """A number-like band that keeps whatever array it is multiplied with."""
+
+    __array_ufunc__ = None  # numpy then defers ``array * keeper`` to ``__rmul__``
+    kept: ClassVar[list[np.ndarray]] = []
+
+    def __le__(self, other: object) -> bool:
+        return False
+
+    def __ge__(self, other: object) -> bool:
+        return True
+
+    def __lt__(self, other: object) -> bool:
+        return True
+
+    def __radd__(self, other: object) -> Keeper:
+        return self
+
+    def __rsub__(self, other: object) -> Keeper:
+        return self
+
+    def __rmul__(self, other: np.ndarray) -> np.ndarray:
+        Keeper.kept.append(np.array(other, copy=True))
+        return np.asarray(other)
+
+    def __hash__(self) -> int:
+        return 0
+
+
+class HostileFieldTests:
+    def test_an_engine_spec_with_a_field_of_the_users_type_runs_as_user_code(self) -> None:
+        Keeper.kept = []
+        band: Any = Keeper()
+        signal = CrossAbove(Price(), Sma(3), band=band)
+
+        class Asker(ProbeStrategy):
+            def on_bar(self, symbol: str, bar: Bar) -> None:
+                if bar.t == MARKET.t[PROBE_AT]:
+                    self.env.fired("XYZ", signal)
+
+        replay(strategy_class=Asker, bars={"XYZ": MARKET}, settings=SETTINGS)
+        assert Keeper.kept, "the hostile band was never asked"
+        assert all(len(kept) <= PROBE_AT + 1 for kept in Keeper.kept)
