@@ -530,6 +530,26 @@ class OwnSma(Series):
         return out
 
 
+def test_the_interpreters_own_introspection_is_outside_the_seal() -> None:
+    # Stated, not hidden: from strategy code, gc.get_objects() and the call stack still find the
+    # engine (docs/STRATEGIES.md, "Not sealed"). If this ever fails, the seal grew: update the
+    # guide.
+    def probe(strategy: ProbeStrategy) -> tuple[bool, bool]:
+        # The kernel freezes the objects that exist when a run starts (a speed measure), which
+        # hides them from gc.get_objects(); any code can thaw them.
+        gc.unfreeze()
+        by_gc = any(isinstance(obj, kernel.Feed) for obj in gc.get_objects())
+        gc.freeze()
+        frame = sys._getframe()
+        by_stack = False
+        while frame is not None:
+            by_stack |= any(isinstance(v, kernel.ReplayKernel) for v in frame.f_locals.values())
+            frame = frame.f_back  # type: ignore[assignment]
+        return by_gc, by_stack
+
+    assert _probe(probe) == (True, True)
+
+
 def test_what_is_not_sealed_is_documented() -> None:
     guide = (ROOT / "docs" / "STRATEGIES.md").read_text(encoding="utf-8")
     for channel in ("gc.get_objects", "sys._getframe", "tc2.simulation", "store's files", "ctypes"):
