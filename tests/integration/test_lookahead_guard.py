@@ -6,7 +6,7 @@ as a user would. ``Peeker`` buys one share at the end of bar *i* (filled at bar 
 backtrader fills) and sells it at the end of bar *i+1* (filled at *i+2*'s open) whenever it
 believes the open will rise, trying every public path to the bars after now first: the arrays
 behind ``env.bars`` and strides past them, user indicators and signals that read ahead, the open
-bar and later ones, moving the env's clocks, the account, and every array reachable from its env.
+bar and later ones, moving the env's clock, the account, and every array reachable from its env.
 Whatever it fails to learn, it flips a seeded coin. Its winning round trips must stay within a
 binomial bound of 50 %; the same strategy handed the future by this test (``FUTURE``) must win
 nearly all of them, which shows the guard can fail.
