@@ -58,5 +58,6 @@ class LookAheadError(StrategyError):
     """Code asked for data from after its clock (look-ahead); the run was stopped, fix the code.
 
     Raised by every clock-gated data access: a bar that has not ended yet, a bar after now, a
-    model trained on the simulated day or later.
+    model trained on the simulated day or later, a user-defined indicator or signal whose value
+    at a bar changed once later bars arrived (the message names it).
     """

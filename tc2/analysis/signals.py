@@ -5,7 +5,9 @@ array (it would see the future); it hands the engine a spec such as
 ``CrossAbove(Sma(10), Sma(30), band=0.0001)``. The engine computes the whole array with
 ``compute`` (causal functions only), finds the next bar where it fires with a search, and shows
 the strategy only values of bars that have ended. Specs are frozen and hashable, so each is
-computed once per symbol and run.
+computed once per symbol and run. A strategy may write its own ``Series`` or ``Signal``; the
+simulator never hands such user code a bar that has not ended, and refuses one whose past values
+change as bars arrive (``tc2.simulation.causal``).
 """
 
 from __future__ import annotations

@@ -25,23 +25,23 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from tc2.analysis.models import TrainedModel
+from tc2.analysis.grades import ModelGrade
 from tc2.analysis.signals import Memo, Series, Signal
 from tc2.data.bars import Resolution
 from tc2.data.search import first_index
 from tc2.data.store import BarSeries
 from tc2.env.clock import EpochClock
-from tc2.env.exec_env import ExecEnv
 from tc2.errors import DataError, LookAheadError, StrategyError, TC2Error
 from tc2.execution.virtual_account import VirtualAccount
+from tc2.simulation.causal import PrefixValues, computed_by_engine, evaluate_on_prefix
+from tc2.simulation.sealed_env import ACTIVE_PORT, SimulationEnv
 from tc2.strategy.base import Strategy
-from tc2.strategy.env import Bar, StrategyEnv
+from tc2.strategy.env import Bar
 
 FUTURE_BARS_MESSAGE = (
     "look-ahead: asked for bars of {symbol} up to {end_t}, but the time is {now_t}; "
@@ -61,6 +61,13 @@ MIN_FILL_SEARCH = 1024
 IntArray = npt.NDArray[np.int64]
 SignalEntry = tuple[Signal, npt.NDArray[np.bool_], list[int]]
 """A signal, whether it fires per bar, and the sorted bar indices where it fires."""
+USER_SIGNAL: npt.NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
+"""In place of the per-bar array of a user signal, which is asked at each bar instead."""
+
+
+def _empty_columns(capacity: int) -> tuple[np.ndarray, ...]:
+    """t, o, h, l, c, v columns of ``capacity`` rows not shown yet (zeros and NaN)."""
+    return (np.zeros(capacity, dtype=np.int64), *(np.full(capacity, np.nan) for _ in range(5)))
 
 
 class Feed:
@@ -76,11 +83,14 @@ class Feed:
         "memo",
         "n",
         "o",
+        "seen_columns",
+        "seen_count",
         "signals",
         "symbol",
         "t",
         "t_end",
         "t_end_list",
+        "user",
         "v",
     )
 
@@ -101,6 +111,11 @@ class Feed:
         # Keyed by identity: hashing a nested spec on every event costs more than the event.
         self.signals: dict[int, SignalEntry] = {}
         self.memo: Memo = {}  # indicator and signal arrays of these bars, computed once
+        # The bars the strategy has been shown, copied out of the run's arrays as they end, so
+        # no array it is given (nor its ``.base``) holds a later bar; grown by doubling.
+        self.seen_columns: tuple[np.ndarray, ...] = _empty_columns(0)
+        self.seen_count = 0
+        self.user: dict[int, PrefixValues] = {}  # user specs by identity: values on the prefix
 
     def __len__(self) -> int:
         return self.n
@@ -115,18 +130,46 @@ class Feed:
             float(self.v[j]),
         )
 
-    def slice(self, start: int, stop: int) -> BarSeries:
-        b = self.bars
+    def seen(self, start: int, stop: int) -> BarSeries:
+        """Bars ``start``..``stop`` (ended ones), as read-only views of the copy shown so far."""
+        if stop > self.seen_count:
+            self._show_up_to(stop)
+        t, o, h, l, c, v = self.seen_columns  # noqa: E741
         return BarSeries(
             symbol=self.symbol,
-            resolution=b.resolution,
-            t=b.t[start:stop],
-            o=b.o[start:stop],
-            h=b.h[start:stop],
-            l=b.l[start:stop],
-            c=b.c[start:stop],
-            v=b.v[start:stop],
+            resolution=self.bars.resolution,
+            t=t[start:stop],
+            o=o[start:stop],
+            h=h[start:stop],
+            l=l[start:stop],
+            c=c[start:stop],
+            v=v[start:stop],
         )
+
+    def _show_up_to(self, stop: int) -> None:
+        shown = self.seen_count
+        columns = self.seen_columns
+        if stop > columns[0].shape[0]:
+            capacity = max(64, 1 << (stop - 1).bit_length())
+            grown = _empty_columns(capacity)
+            for new, old in zip(grown, columns, strict=True):
+                new[:shown] = old[:shown]
+            columns = self.seen_columns = grown
+        sources = (self.t, self.o, self.h, self.l, self.c, self.v)
+        for column, source in zip(columns, sources, strict=True):
+            column[shown:stop] = source[shown:stop]
+        self.seen_count = stop
+
+    def user_values(self, spec: Series | Signal, now_t: int) -> np.ndarray:
+        """A user spec's values on the bars ended so far, checked for look-ahead (``causal``)."""
+        known = self.user.get(id(spec))
+        if known is not None and known.count == self.cursor:
+            return known.values
+        # The entry keeps the spec, so its id cannot be reused while cached.
+        known = self.user[id(spec)] = evaluate_on_prefix(
+            spec, self.seen(0, self.cursor), known, now_t=now_t
+        )
+        return known.values
 
     def signal(self, signal: Signal) -> SignalEntry:
         """The signal, where it fires per bar, and the sorted indices where it fires."""
@@ -148,36 +191,47 @@ class _Wake:
     below: dict[str, float] | None = None
 
 
-class SimulationEnv(StrategyEnv):
-    """``StrategyEnv`` over recorded bars, gated by the kernel's clock."""
+class ReplayPort:
+    """The engine's side of a strategy's ``SimulationEnv``: feeds, account, clock, wake-ups.
+
+    The strategy never holds this object (``tc2.simulation.sealed_env`` says why); its env and
+    account reach it through ``ACTIVE_PORT`` while a hook runs, and what it hands back is the
+    past only.
+    """
 
     def __init__(
         self,
         *,
-        exec_env: ExecEnv,
+        env: SimulationEnv,
+        token: object,
         account: VirtualAccount,
         clock: EpochClock,
         feeds: Mapping[str, Feed],
         resolution: Resolution,
-        trading_day: date,
-        models: Mapping[tuple[str, str], TrainedModel] | None = None,
     ) -> None:
-        super().__init__(exec_env=exec_env, account=account, resolution=resolution, models=models)
-        self.virtual_account = account  # the same account, typed for the kernel's calls
+        self.env = env
+        self.token = token
+        self.account = account
         self.clock = clock
         self.feeds = dict(feeds)
         self.step = resolution.seconds
-        self._trading_day = trading_day
         self.wake = _Wake()
         self.wake_signals: dict[str, list[SignalEntry]] = {}
+        # Set by the simulator when the run's analysis models judge: (model, symbol) -> grade.
+        self.grader: Callable[[str, str], ModelGrade | None] | None = None
 
     @property
     def now_t(self) -> int:
         return self.clock.t
 
-    @property
-    def trading_day(self) -> date:
-        return self._trading_day
+    @contextmanager
+    def published(self) -> Iterator[None]:
+        """Let the strategy's env and account answer while strategy code runs outside a hook."""
+        active = ACTIVE_PORT.set(self)
+        try:
+            yield
+        finally:
+            ACTIVE_PORT.reset(active)
 
     def _feed(self, symbol: str) -> Feed:
         feed = self.feeds.get(symbol)
@@ -191,10 +245,10 @@ class SimulationEnv(StrategyEnv):
         feed = self._feed(symbol)
         return feed.bar(feed.cursor - 1) if feed.cursor else None
 
-    def bars(self, symbol: str, count: int | None = None) -> BarSeries:
+    def bars(self, symbol: str, count: int | None) -> BarSeries:
         feed = self._feed(symbol)
         start = 0 if count is None else max(feed.cursor - count, 0)
-        return feed.slice(start, feed.cursor)
+        return feed.seen(start, feed.cursor)
 
     def bars_between(self, symbol: str, start_t: int, end_t: int) -> BarSeries:
         feed = self._feed(symbol)
@@ -202,9 +256,10 @@ class SimulationEnv(StrategyEnv):
             raise LookAheadError(
                 FUTURE_BARS_MESSAGE.format(symbol=symbol, end_t=end_t, now_t=self.clock.t)
             )
-        start = int(np.searchsorted(feed.t, start_t, "left"))
-        stop = int(np.searchsorted(feed.t_end, end_t, "right"))
-        return feed.slice(start, max(start, stop))
+        seen_t = feed.t[: feed.cursor]
+        start = int(np.searchsorted(seen_t, start_t, "left"))
+        stop = int(np.searchsorted(seen_t, end_t - self.step, "right"))
+        return feed.seen(start, max(start, stop))
 
     def bar_at(self, symbol: str, t: int) -> Bar | None:
         feed = self._feed(symbol)
@@ -212,28 +267,38 @@ class SimulationEnv(StrategyEnv):
             raise LookAheadError(
                 OPEN_BAR_MESSAGE.format(symbol=symbol, t=t, end_t=t + self.step, now_t=self.clock.t)
             )
-        j = int(np.searchsorted(feed.t, t, "left"))
-        return feed.bar(j) if j < len(feed) and feed.t[j] == t else None
+        j = int(np.searchsorted(feed.t[: feed.cursor], t, "left"))
+        return feed.bar(j) if j < feed.cursor and feed.t[j] == t else None
 
     def indicator(self, symbol: str, series: Series) -> float:
         feed = self._feed(symbol)
+        if not feed.cursor:
+            return math.nan
+        if not computed_by_engine(series):
+            return float(feed.user_values(series, self.clock.t)[feed.cursor - 1])
         values = feed.memo.get(series)
         if values is None:
             values = feed.memo[series] = series.compute(feed.bars)
-        return float(values[feed.cursor - 1]) if feed.cursor else math.nan
+        return float(values[feed.cursor - 1])
 
     def fired(self, symbol: str, signal: Signal) -> bool:
         feed = self.feeds.get(symbol) or self._feed(symbol)
-        entry = feed.signals.get(id(signal)) or feed.signal(signal)
-        return bool(entry[1][feed.cursor - 1]) if feed.cursor else False
+        if not feed.cursor:
+            return False
+        entry = feed.signals.get(id(signal))
+        if entry is None:
+            if not computed_by_engine(signal):
+                return bool(feed.user_values(signal, self.clock.t)[feed.cursor - 1])
+            entry = feed.signal(signal)
+        return bool(entry[1][feed.cursor - 1])
 
     def sleep(
         self,
         *,
-        until_t: int | None = None,
-        above: float | None = None,
-        below: float | None = None,
-        symbol: str | None = None,
+        until_t: int | None,
+        above: float | None,
+        below: float | None,
+        symbol: str | None,
     ) -> None:
         wake = self.wake
         wake.slept = True
@@ -254,10 +319,21 @@ class SimulationEnv(StrategyEnv):
             wake.below[symbol] = max(below, wake.below.get(symbol, -NEVER))
 
     def wake_on(self, symbol: str, signal: Signal) -> None:
-        entry = self._feed(symbol).signal(signal)
+        feed = self._feed(symbol)
+        if computed_by_engine(signal):
+            entry = feed.signal(signal)
+        else:
+            # User code never sees later bars, so it cannot say in advance where it fires:
+            # the kernel asks it at the end of every bar (``USER_SIGNAL`` marks the entry).
+            if feed.cursor:
+                feed.user_values(signal, self.clock.t)  # refuse look-ahead at once
+            entry = (signal, USER_SIGNAL, [])
         signals = self.wake_signals.setdefault(symbol, [])
         if all(existing[0] is not signal for existing in signals):
             signals.append(entry)
+
+    def model_grade(self, name: str, symbol: str) -> ModelGrade | None:
+        return self.grader(name, symbol) if self.grader is not None else None
 
 
 @contextmanager
@@ -276,28 +352,31 @@ def _collecting_young_objects_only() -> Iterator[None]:
 
 
 class ReplayKernel:
-    """Runs a strategy in a ``SimulationEnv`` from ``start_t`` until it stops or ``stop_t``.
+    """Runs a strategy from ``start_t`` until it stops or ``stop_t``.
 
     Parameters
     ----------
     strategy
-        The strategy, built on ``env``.
-    env
-        Its simulation env (feeds, account, clock).
+        The strategy, built on the ``SimulationEnv`` of ``port``.
+    port
+        The engine's side of that env (feeds, account, clock).
     """
 
-    def __init__(self, *, strategy: Strategy, env: SimulationEnv) -> None:
+    def __init__(self, *, strategy: Strategy, port: ReplayPort) -> None:
         self.strategy = strategy
-        self.env = env
-        self.account = env.virtual_account
-        self.feeds = list(env.feeds.values())
+        self.port = port
+        self.account = port.account
+        self.feeds = list(port.feeds.values())
+        self.clock = port.clock
+        self.env = port.env
         self.events = 0
         self._exposed_since: int | None = None
         self.exposure_seconds = 0.0
 
     def advance_to(self, t: int) -> None:
         """Make every bar ended by ``t`` visible and move the clock (no fills, no hooks)."""
-        self.env.clock.set(t)
+        self.clock.set(t)
+        self.env._now_t = t  # what the strategy reads; the port gates on its own clock
         self.account.set_time(t)
         for feed in self.feeds:
             cursor = bisect.bisect_right(feed.t_end_list, t, feed.cursor)
@@ -306,7 +385,11 @@ class ReplayKernel:
                 self.account.mark(feed.symbol, float(feed.c[cursor - 1]))
 
     def call(self, hook: str, function: Callable[..., Any], *args: Any) -> Any:
-        """Call strategy code through the guard: crashes become ``StrategyError``."""
+        """Call strategy code through the guard: crashes become ``StrategyError``.
+
+        Only here is the run's port published, so the strategy's env answers during its hooks.
+        """
+        active = ACTIVE_PORT.set(self.port)
         try:
             return function(*args)
         except TC2Error:
@@ -318,6 +401,8 @@ class ReplayKernel:
                     strategy=self.strategy.strategy_id(), hook=hook, error=detail
                 )
             ) from error
+        finally:
+            ACTIVE_PORT.reset(active)
 
     def run(self, *, stop_t: int) -> None:
         """Replay events until the strategy stops or the clock reaches ``stop_t``."""
@@ -340,13 +425,13 @@ class ReplayKernel:
                 at_bar.append((feed, j))
                 account.execute_bar(feed.symbol, j)
         self._track_exposure(t)
-        env = self.env
+        port = self.port
         strategy = self.strategy
         updates = account.drain_updates()
         if updates:
             # An order event is a wake-up: what the strategy sleeps on from here decides
             # whether this bar also reaches on_bar.
-            env.wake = _Wake()
+            port.wake = _Wake()
             for order in updates:
                 self.call("on_order_update", strategy.on_order_update, order)
                 if not strategy.running:
@@ -354,27 +439,34 @@ class ReplayKernel:
         woken = [(feed, j) for feed, j in at_bar if self._wakes(feed, j, t)]
         if not woken:
             return
-        env.wake = _Wake()
+        port.wake = _Wake()
         for feed, j in woken:
             self.call("on_bar", strategy.on_bar, feed.symbol, feed.bar(j))
             if not strategy.running:
                 return
 
     def _wakes(self, feed: Feed, j: int, t: int) -> bool:
-        wake = self.env.wake
+        wake = self.port.wake
         if not wake.slept or t >= wake.until_t:
             return True
         symbol = feed.symbol
-        for _, fired, _ in self.env.wake_signals.get(symbol, ()):
-            if fired[j]:
+        for signal, fired, _ in self.port.wake_signals.get(symbol, ()):
+            if fired is USER_SIGNAL:
+                # Asked at the end of bar j (the cursor is j + 1), through the guard.
+                if self.call("a wake_on signal", self._user_fired, feed, signal):
+                    return True
+            elif fired[j]:
                 return True
         if wake.above is not None and feed.h[j] >= wake.above.get(symbol, NEVER):
             return True
         return wake.below is not None and feed.l[j] <= wake.below.get(symbol, -NEVER)
 
+    def _user_fired(self, feed: Feed, signal: Signal) -> bool:
+        return bool(feed.user_values(signal, self.port.clock.t)[feed.cursor - 1])
+
     def _next_event_t(self) -> float:
         best = NEVER
-        wake = self.env.wake
+        wake = self.port.wake
         next_fill_index = self.account.next_fill_index
         for feed in self.feeds:
             k = feed.cursor
@@ -398,7 +490,9 @@ class ReplayKernel:
         best = n
         if wake.until_t != NEVER:
             best = bisect.bisect_left(feed.t_end_list, wake.until_t, k, best)
-        for _, _, events in self.env.wake_signals.get(feed.symbol, ()):
+        for _, fired, events in self.port.wake_signals.get(feed.symbol, ()):
+            if fired is USER_SIGNAL:
+                return k
             p = bisect.bisect_left(events, k)
             if p < len(events) and events[p] < best:
                 best = events[p]

@@ -33,7 +33,7 @@ from tc2.errors import ConfigurationError, DataError, ValidationFailed
 from tc2.execution.fill_models import DEFAULT_FILL_MODEL, fill_model_named
 from tc2.execution.orders import Fill, OrderRequest, OrderType, Side
 from tc2.execution.virtual_account import DEFAULT_STARTING_CASH, VirtualAccount
-from tc2.simulation.kernel import Feed, ReplayKernel, SimulationEnv
+from tc2.simulation.kernel import Feed, ReplayKernel, ReplayPort
 from tc2.simulation.metrics import DayOutcome
 from tc2.simulation.records import (
     IS_VIABLE,
@@ -43,6 +43,7 @@ from tc2.simulation.records import (
     fingerprint_of,
     round_trip_pnls,
 )
+from tc2.simulation.sealed_env import SimulationEnv
 from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols
 
 VIABILITY_INTERVAL_S = 30  # TC2 re-scored symbols every 30 s of virtual time
@@ -316,8 +317,8 @@ class StrategySimulator:
             )
 
         run.model_data = model_data
-        env = run.env
-        env.grader = lambda name, symbol: judge.grade(name, symbol, model_data(env.now_t))
+        port = run.port
+        port.grader = lambda name, symbol: judge.grade(name, symbol, model_data(port.now_t))
 
     def _span_bars(
         self,
@@ -461,18 +462,28 @@ class _Run:
             feeds[symbol] = Feed(symbol, series, resolution.seconds)
             self.account.attach(symbol, series)
         start_t = min((int(series.t[0]) for series in bars.values() if len(series)), default=0)
+        # The strategy holds the env; only the engine holds the port (sealed_env says why).
+        token = object()
         self.env = SimulationEnv(
+            token=token,
             exec_env=exec_env,
+            resolution=resolution,
+            trading_day=day,
+            start_t=start_t,
+            models=models,
+        )
+        self.port = ReplayPort(
+            env=self.env,
+            token=token,
             account=self.account,
             clock=EpochClock(start_t),
             feeds=feeds,
             resolution=resolution,
-            trading_day=day,
-            models=models,
         )
-        self.strategy = strategy_class(env=self.env, symbols=symbols, params=params)
+        with self.port.published():  # a strategy's __init__ may read its env
+            self.strategy = strategy_class(env=self.env, symbols=symbols, params=params)
         _check_models(self.strategy, models, day)
-        self.kernel = ReplayKernel(strategy=self.strategy, env=self.env)
+        self.kernel = ReplayKernel(strategy=self.strategy, port=self.port)
         self.judge: ModelJudge | None = None
         self.model_data: Callable[[int], ModelData] | None = None
         self._judged: set[str] = set()  # symbols whose model failures are in the day's timeline

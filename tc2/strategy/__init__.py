@@ -14,8 +14,10 @@ contract does.
 
 What strategies use from other packages: orders (``tc2.execution.orders``: ``OrderRequest``,
 ``Side``, ``OrderType``, ``TimeInForce``), signal and series specs for ``env.wake_on`` /
-``env.indicator`` (``tc2.analysis.signals``), ``Resolution`` (``tc2.data.bars``) and the errors
-(``tc2.errors``: ``StrategyError``, ``LookAheadError``).
+``env.indicator`` (``tc2.analysis.signals``, or your own ``Series``/``Signal``, evaluated on the
+bars seen so far), ``Resolution`` (``tc2.data.bars``) and the errors (``tc2.errors``:
+``StrategyError``, ``LookAheadError``). docs/STRATEGIES.md says what a strategy can and cannot
+reach in a simulation.
 
 Not part of this API: how the engine finds strategies (``tc2.strategy.registry``: built-ins by
 name, files by ``path.py:Class``) and the built-ins themselves (``tc2.strategy.builtin``), which

@@ -2,14 +2,16 @@
 
 A strategy gets its time, bars, indicators, models and account from here and nowhere else. Data
 is clock-gated: only bars that have ended by ``now`` are visible, and asking for a later one
-raises ``LookAheadError``. The simulator implements the abstract part over recorded bars; the
+raises ``LookAheadError``. What it returns holds the past only (no view reaching later bars), and
+nothing a strategy can reach from it leads to the engine's data (``docs/STRATEGIES.md``: what is
+sealed and what is not). The simulator implements the abstract part over recorded bars; the
 live trader implements it over the stream cache, so strategy code runs unchanged in both.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
@@ -80,8 +82,6 @@ class StrategyEnv(ABC):
         self.timeline: list[Decision] = []
         self.timeline_dropped = 0
         self.entry_attempts = 0
-        # Set by the engine when the run's analysis models judge: (model, symbol) -> grade now.
-        self.grader: Callable[[str, str], ModelGrade | None] | None = None
 
     # Time.
 
@@ -179,8 +179,8 @@ class StrategyEnv(ABC):
     def model_grade(self, name: str, symbol: str) -> ModelGrade | None:
         """What analysis model ``name`` says of ``symbol`` now (its output holds the figures);
         None when the run has no analysis models (filters off) or the strategy did not
-        require that one."""
-        return self.grader(name, symbol) if self.grader is not None else None
+        require that one. This base answers None; an engine whose runs judge overrides it."""
+        return None
 
     def submit(self, request: OrderRequest) -> Order:
         """Place an order through the account, counting entries (orders that open a position).
