@@ -13,6 +13,7 @@ from tc2.execution.orders import (
     Order,
     fill_rows,
     fill_to_dict,
+    round_qty,
     trade_fingerprint,
 )
 from tc2.simulation.metrics import DayOutcome
@@ -166,7 +167,7 @@ def round_trip_pnls(fills: Iterable[Fill]) -> tuple[float, ...]:
     A fill that flips a position (long to short) closes one round trip and opens the next; its
     fee is split by shares between them.
     """
-    held: dict[str, int] = {}
+    held: dict[str, float] = {}
     running: dict[str, float] = {}
     pnls: list[float] = []
     for fill in fills:
@@ -179,7 +180,7 @@ def round_trip_pnls(fills: Iterable[Fill]) -> tuple[float, ...]:
                 continue
             cash = -fill.side.sign * shares * fill.price - fill.fee * shares / fill.qty
             running[fill.symbol] = running.get(fill.symbol, 0.0) + cash
-            qty += fill.side.sign * shares
+            qty = round_qty(qty + fill.side.sign * shares)
             if closes and qty == 0:
                 pnls.append(running.pop(fill.symbol))
         held[fill.symbol] = qty

@@ -31,7 +31,7 @@ from tc2.env.exec_env import ExecEnv
 from tc2.env.market_calendar import NEW_YORK, MarketCalendar, new_york_epoch
 from tc2.errors import ConfigurationError, DataError, ValidationFailed
 from tc2.execution.fill_models import DEFAULT_FILL_MODEL, fill_model_named
-from tc2.execution.orders import Fill, OrderRequest, OrderType, Side
+from tc2.execution.orders import Fill, OrderRequest, OrderType, Side, round_qty
 from tc2.execution.virtual_account import DEFAULT_STARTING_CASH, VirtualAccount
 from tc2.simulation.kernel import Feed, ReplayKernel, SimulationEnv
 from tc2.simulation.metrics import DayOutcome
@@ -710,12 +710,12 @@ class _Snapshot:
 
 def _opens_a_position(fills: Sequence[Fill], start: int) -> bool:
     """Whether a fill from index ``start`` on opened or added to a position."""
-    held: dict[str, int] = {}
+    held: dict[str, float] = {}
     for index, fill in enumerate(fills):
         qty = held.get(fill.symbol, 0)
         if index >= start and (qty == 0 or (qty > 0) == (fill.side.sign > 0)):
             return True
-        held[fill.symbol] = qty + fill.side.sign * fill.qty
+        held[fill.symbol] = round_qty(qty + fill.side.sign * fill.qty)
     return False
 
 
