@@ -64,6 +64,10 @@ class RunRecord:
     kind: str
     resolution: str
     fill_model: str
+    allow_short: bool
+    # What happened to the positions still open at the end: flattened_at_close (a day
+    # strategy), closed_at_last_close (close_at_end) or marked_to_market (left open).
+    end_of_run: str
     starting_cash: float
     ending_equity: float
     fees: float
@@ -135,6 +139,8 @@ class RunRecord:
             "kind": self.kind,
             "resolution": self.resolution,
             "fill_model": self.fill_model,
+            "allow_short": self.allow_short,
+            "end_of_run": self.end_of_run,
             "starting_cash": self.starting_cash,
             "ending_equity": self.ending_equity,
             "profit": self.profit,
