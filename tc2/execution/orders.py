@@ -177,8 +177,12 @@ def format_qty(qty: float) -> str:
 
 
 def round_qty(qty: float) -> float:
-    """A sum of quantities without float residue (whole shares stay ints)."""
-    return qty if isinstance(qty, int) else round(qty, QTY_DECIMALS)
+    """A sum of quantities without float residue; whole shares come back as ints (so a position
+    that held fractions and is whole again reads ``10``, not ``10.0``)."""
+    if isinstance(qty, int):
+        return qty
+    rounded = round(qty, QTY_DECIMALS)
+    return int(rounded) if rounded.is_integer() else rounded
 
 
 _PRICES_NEEDED = {  # order type -> (needs a limit price, needs a stop price)
