@@ -410,10 +410,12 @@ class VirtualAccount(Account):
                 f"{price:.4f} (at least 1e-9 share)"
             )
         opening = self._opening_qty(order)
-        if order.side is Side.SELL and opening and (order.is_fractional or not self.allow_short):
+        # A whole-share sell beyond a fractional long would open a fractional short too.
+        fractional = order.is_fractional or not float(opening).is_integer()
+        if order.side is Side.SELL and opening and (fractional or not self.allow_short):
             held = max(self.position_qty(order.symbol), 0)
             reserved = self._pending_qty(order.symbol, Side.SELL)
-            rule = FRACTIONAL_SHORT_RULE if order.is_fractional else SHORT_DISABLED_RULE
+            rule = FRACTIONAL_SHORT_RULE if fractional else SHORT_DISABLED_RULE
             return (
                 f"insufficient shares to sell {self._describe(order, price)}: holding "
                 f"{format_qty(held)}, {format_qty(reserved)} already reserved by open sell "

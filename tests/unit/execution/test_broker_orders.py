@@ -198,6 +198,18 @@ class NotionalRulesTests:
             "fractional shares cannot be sold short",
         )
 
+    def test_a_whole_share_sell_beyond_a_fractional_long_is_refused(self) -> None:
+        # Holding 10.5 shares, selling 20 would leave 9.5 short: a fractional short.
+        market = Market([flat(50.0), flat(50.0), flat(50.0)], account=shorting())
+        market.play()
+        market.submit(notional(525.0))
+        market.play()
+
+        assert_rejected(
+            market, sell(20), "holding 10.5", "9.5 shares would be sold short", "long only"
+        )
+        assert market.submit(sell(10)).status is OrderStatus.NEW  # within the long: fine
+
     def test_shares_for_never_overflows(self) -> None:
         assert shares_for(1e300, 50.0) == 1e300 / 50.0  # no 9th decimal to round there
         assert shares_for(1_000.0, 3.0) == 333.333333333
