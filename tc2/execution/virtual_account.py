@@ -528,7 +528,13 @@ class VirtualAccount(Account):
             for order in orders:
                 price = self._reference_price(order)
                 if order is not excluding and price is not None:
-                    reserved += max(order.remaining_qty - self._closable(order), 0) * price
+                    closable = self._closable(order)
+                    opening = order.remaining_qty - closable
+                    if opening > 0:
+                        # A close-and-reverse order reserves its opening part less what its
+                        # closing part frees (never below nothing: it frees nothing early).
+                        freed = self._freed_by(order, closable) if closable else 0.0
+                        reserved += max(opening * price - freed, 0.0)
         return (self._cash + net) * self.margin - gross - reserved
 
     def _affordable(self, order: Order, qty: float, price: float) -> float:

@@ -257,6 +257,8 @@ class CloseAndReverseTests:
             "its 100 closing shares free $5,000.00",
         )
         order = market.submit(sell(200))
+        # While it waits, it reserves its opening part less what its closing part frees.
+        assert account.buying_power == 0.0
         market.play()
 
         # Assert: reversed; equity unchanged at the same price, and buying power 0 again.
