@@ -103,9 +103,15 @@ class OrderRequest:
     client_order_id: str | None = None
 
     def __post_init__(self) -> None:
-        _check_request(self)
-        if isinstance(self.qty, float) and self.qty.is_integer():
-            object.__setattr__(self, "qty", int(self.qty))  # 100.0 shares are whole shares
+        qty: object = self.qty  # checked here, whatever a caller passed
+        # Whole shares, the common case, in one test; the rest by the rules below.
+        if not (type(qty) is int and qty > 0 and self.notional is None):
+            _check_size(self)
+            if isinstance(qty, float) and qty.is_integer():
+                object.__setattr__(self, "qty", int(qty))  # 100.0 shares are whole shares
+        needs_limit, needs_stop = _PRICES_NEEDED[self.type]
+        _check_price(self, "limit_price", self.limit_price, needs_limit)
+        _check_price(self, "stop_price", self.stop_price, needs_stop)
 
     @property
     def is_fractional(self) -> bool:
@@ -113,7 +119,7 @@ class OrderRequest:
         return self.notional is not None or not _is_whole(self.qty)
 
 
-def _check_request(request: OrderRequest) -> None:
+def _check_size(request: OrderRequest) -> None:
     qty, notional = request.qty, request.notional
     if (qty is None) == (notional is None):
         raise ExecutionError(
@@ -128,9 +134,6 @@ def _check_request(request: OrderRequest) -> None:
         )
     if request.is_fractional:
         _check_fractional(request)
-    needs_limit, needs_stop = _PRICES_NEEDED[request.type]
-    _check_price(request, "limit_price", request.limit_price, needs_limit)
-    _check_price(request, "stop_price", request.stop_price, needs_stop)
 
 
 def _check_fractional(request: OrderRequest) -> None:
@@ -250,7 +253,9 @@ class Order:
 
     @property
     def remaining_qty(self) -> float:
-        return round_qty(self.qty - self.filled_qty)
+        remaining = self.qty - self.filled_qty
+        # Whole shares (ints) skip the rounding call: this runs for every order check.
+        return remaining if type(remaining) is int else round_qty(remaining)
 
     @property
     def is_fractional(self) -> bool:

@@ -410,17 +410,11 @@ class VirtualAccount(Account):
                 f"{price:.4f} (at least 1e-9 share)"
             )
         opening = self._opening_qty(order)
-        # A whole-share sell beyond a fractional long would open a fractional short too.
-        fractional = order.is_fractional or not float(opening).is_integer()
-        if order.side is Side.SELL and opening and (fractional or not self.allow_short):
-            held = max(self.position_qty(order.symbol), 0)
-            reserved = self._pending_qty(order.symbol, Side.SELL)
-            rule = FRACTIONAL_SHORT_RULE if fractional else SHORT_DISABLED_RULE
-            return (
-                f"insufficient shares to sell {self._describe(order, price)}: holding "
-                f"{format_qty(held)}, {format_qty(reserved)} already reserved by open sell "
-                f"orders, so {format_qty(opening)} shares would be sold short; {rule}"
-            )
+        if order.side is Side.SELL and opening:
+            # A whole-share sell beyond a fractional long would open a fractional short too.
+            fractional = order.is_fractional or not float(opening).is_integer()
+            if fractional or not self.allow_short:
+                return self._short_refusal(order, price, opening, fractional)
         if not opening:
             return ""  # closing shares needs no buying power
         needed = opening * price
@@ -439,6 +433,16 @@ class VirtualAccount(Account):
                 f"${max(available, 0.0):,.2f}{closes}"
             )
         return ""
+
+    def _short_refusal(self, order: Order, price: float, opening: float, fractional: bool) -> str:
+        held = max(self.position_qty(order.symbol), 0)
+        reserved = self._pending_qty(order.symbol, Side.SELL)
+        rule = FRACTIONAL_SHORT_RULE if fractional else SHORT_DISABLED_RULE
+        return (
+            f"insufficient shares to sell {self._describe(order, price)}: holding "
+            f"{format_qty(held)}, {format_qty(reserved)} already reserved by open sell "
+            f"orders, so {format_qty(opening)} shares would be sold short; {rule}"
+        )
 
     def _describe(self, order: Order, price: float) -> str:
         """``100 SPY at 50.0000``, or ``$5,000.00 of SPY (~99.8 shares at 50.1000)``."""
