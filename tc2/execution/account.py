@@ -27,7 +27,8 @@ class Account(ABC):
         ------
         OrderRejected
             If the account refuses it (not enough buying power or shares, short sale not
-            allowed, duplicate client order id); the order carries the reason.
+            allowed, fractional shares sold short, duplicate client order id); the order
+            carries the reason, naming the rule and the figures.
         """
 
     @abstractmethod
@@ -45,7 +46,7 @@ class Account(ABC):
         self,
         client_order_id: str,
         *,
-        qty: int | None = None,
+        qty: float | None = None,
         limit_price: float | None = None,
         stop_price: float | None = None,
     ) -> Order:
@@ -81,8 +82,9 @@ class Account(ABC):
         """Return the non-flat positions by symbol."""
 
     @abstractmethod
-    def position_qty(self, symbol: str) -> int:
-        """Return the shares held in ``symbol``: > 0 long, < 0 short, 0 flat."""
+    def position_qty(self, symbol: str) -> float:
+        """Return the shares held in ``symbol``: > 0 long, < 0 short, 0 flat (an int unless
+        fractional orders filled)."""
 
     @property
     @abstractmethod

@@ -57,7 +57,7 @@ class FeeSchedule:
             self.sec_fee_per_million or self.finra_taf_per_share or self.commission_per_share
         )
 
-    def fee(self, *, side: Side, qty: int, price: float) -> float:
+    def fee(self, *, side: Side, qty: float, price: float) -> float:
         """Return the dollars one fill of ``qty`` shares at ``price`` costs."""
         if self.is_free:
             return 0.0

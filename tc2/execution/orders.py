@@ -1,7 +1,14 @@
 """Orders, fills and positions: the records every account, real or virtual, speaks in.
 
 An ``Order`` is mutable (its status and fills change as the market moves); a ``Fill`` is an
-immutable record of one execution. Quantities are whole shares; prices are floats in dollars.
+immutable record of one execution. Prices are floats in dollars.
+
+Quantities are whole shares (Python ints) unless an order asks for fractional ones, as Alpaca's
+fractional trading allows (its rules, mirrored here and checked on construction): an order gives
+either ``qty`` or ``notional`` (dollars), never both; a fractional ``qty`` or any ``notional``
+is for market orders with day time-in-force only; both take at most 9 decimals; a notional is at
+least $1. A notional order is sized at its fill price (``notional / price``, rounded down to
+9 decimals, so it never costs more than asked), and fractional shares are never sold short.
 """
 
 from __future__ import annotations
@@ -13,6 +20,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from tc2.errors import ExecutionError
+
+QTY_DECIMALS = 9  # Alpaca takes qty and notional with up to 9 decimals
+MIN_NOTIONAL = 1.0  # Alpaca's smallest fractional order, dollars
+FRACTIONAL_RULE = "fractional shares and notional orders are market orders with day time-in-force"
 
 
 class Side(StrEnum):
@@ -69,16 +80,22 @@ class OrderRejected(ExecutionError):
 class OrderRequest:
     """What a strategy asks for; the account checks it and turns it into an ``Order``.
 
+    ``qty`` shares, or ``notional`` dollars' worth sized at the fill price (see the module
+    docstring for the fractional rules).
+
     Raises
     ------
     ExecutionError
-        If the quantity is not a positive whole number, or the prices the type needs are
-        missing, not positive or given where the type takes none.
+        If neither or both of ``qty`` and ``notional`` are given, the quantity is not a positive
+        number (a fraction only where the fractional rules allow it), the notional is not a finite
+        number of dollars >= $1, or the prices the type needs are missing, not positive or given
+        where the type takes none.
     """
 
     symbol: str
     side: Side
-    qty: int
+    qty: float | None = None
+    notional: float | None = None
     type: OrderType = OrderType.MARKET
     limit_price: float | None = None
     stop_price: float | None = None
@@ -86,16 +103,89 @@ class OrderRequest:
     client_order_id: str | None = None
 
     def __post_init__(self) -> None:
-        _check_request(self)
+        qty: object = self.qty  # checked here, whatever a caller passed
+        # Whole shares, the common case, in one test; the rest by the rules below.
+        if not (type(qty) is int and qty > 0 and self.notional is None):
+            _check_size(self)
+            if isinstance(qty, float) and qty.is_integer():
+                object.__setattr__(self, "qty", int(qty))  # 100.0 shares are whole shares
+        needs_limit, needs_stop = _PRICES_NEEDED[self.type]
+        _check_price(self, "limit_price", self.limit_price, needs_limit)
+        _check_price(self, "stop_price", self.stop_price, needs_stop)
+
+    @property
+    def is_fractional(self) -> bool:
+        """Sized in dollars or in fractions of a share (Alpaca's fractional trading)."""
+        return self.notional is not None or not _is_whole(self.qty)
 
 
-def _check_request(request: OrderRequest) -> None:
-    qty = request.qty
-    if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0:
-        raise ExecutionError(f"qty must be a whole number of shares > 0, was {qty!r}")
-    needs_limit, needs_stop = _PRICES_NEEDED[request.type]
-    _check_price(request, "limit_price", request.limit_price, needs_limit)
-    _check_price(request, "stop_price", request.stop_price, needs_stop)
+def _check_size(request: OrderRequest) -> None:
+    qty, notional = request.qty, request.notional
+    if (qty is None) == (notional is None):
+        raise ExecutionError(
+            f"an order gives either qty (shares) or notional (dollars), not both or neither; "
+            f"was qty={qty!r}, notional={notional!r}"
+        )
+    if qty is not None and not _is_number(qty, minimum=0.0, inclusive=False):
+        raise ExecutionError(f"qty must be a number of shares > 0, was {qty!r}")
+    if notional is not None and not _is_number(notional, minimum=MIN_NOTIONAL, inclusive=True):
+        raise ExecutionError(
+            f"notional must be a finite number of dollars >= {MIN_NOTIONAL:.2f}, was {notional!r}"
+        )
+    if request.is_fractional:
+        _check_fractional(request)
+
+
+def _check_fractional(request: OrderRequest) -> None:
+    name, value = (
+        ("notional", request.notional) if request.notional is not None else ("qty", request.qty)
+    )
+    if request.type is not OrderType.MARKET or request.time_in_force is not TimeInForce.DAY:
+        raise ExecutionError(
+            f"{FRACTIONAL_RULE}; {name}={value!r} was given to a {request.type.value} "
+            f"{request.time_in_force.value} order"
+        )
+    assert value is not None  # a fractional request has one of the two
+    if round(value, QTY_DECIMALS) != value:
+        raise ExecutionError(f"{name} takes at most {QTY_DECIMALS} decimals, was {value!r}")
+
+
+def _is_number(value: object, *, minimum: float, inclusive: bool) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if not math.isfinite(value):
+        return False
+    return value >= minimum if inclusive else value > minimum
+
+
+def _is_whole(qty: float | None) -> bool:
+    return isinstance(qty, int) or (qty is not None and float(qty).is_integer())
+
+
+def shares_for(notional: float, price: float) -> float:
+    """Shares ``notional`` dollars buy at ``price``: rounded down to 9 decimals (never more
+    than the notional)."""
+    shares: float = notional / price
+    scale = 10**QTY_DECIMALS
+    if shares * scale < 2**53:  # beyond that a float has no 9th decimal to round
+        shares = math.floor(shares * scale + 1e-6) / scale
+    return shares
+
+
+def format_qty(qty: float) -> str:
+    """``100`` for whole shares, ``33.333333333`` for a fraction (no float noise, no ``.0``)."""
+    if float(qty).is_integer():
+        return str(int(qty))
+    return f"{qty:.{QTY_DECIMALS}f}".rstrip("0")
+
+
+def round_qty(qty: float) -> float:
+    """A sum of quantities without float residue; whole shares come back as ints (so a position
+    that held fractions and is whole again reads ``10``, not ``10.0``)."""
+    if isinstance(qty, int):
+        return qty
+    rounded = round(qty, QTY_DECIMALS)
+    return int(rounded) if rounded.is_integer() else rounded
 
 
 _PRICES_NEEDED = {  # order type -> (needs a limit price, needs a stop price)
@@ -120,12 +210,13 @@ class Fill:
     """One execution: ``qty`` shares at ``price`` during the bar starting at ``t``.
 
     ``fee`` is what the execution cost (regulatory fees on sells), in dollars, never negative.
+    ``qty`` is a whole number (an int) except for fractional orders.
     """
 
     client_order_id: str
     symbol: str
     side: Side
-    qty: int
+    qty: float
     price: float
     t: int  # start of the bar the fill happened in, epoch seconds UTC
     fee: float = 0.0
@@ -137,12 +228,16 @@ class Fill:
 
 @dataclass(slots=True, kw_only=True)
 class Order:
-    """An order as the account tracks it: the request, its status and its fills so far."""
+    """An order as the account tracks it: the request, its status and its fills so far.
+
+    A notional order's ``qty`` is an estimate at the latest price until its first fill sizes it
+    at the fill price (``notional / price``); ``notional`` is None for an order in shares.
+    """
 
     client_order_id: str
     symbol: str
     side: Side
-    qty: int
+    qty: float
     type: OrderType
     limit_price: float | None
     stop_price: float | None
@@ -151,13 +246,20 @@ class Order:
     status: OrderStatus = OrderStatus.NEW
     reason: str = ""
     fills: list[Fill] = field(default_factory=list)
-    filled_qty: int = 0
+    filled_qty: float = 0
     filled_notional: float = 0.0  # sum of qty x price over the fills, kept as they come
     stop_triggered: bool = False  # a stop-limit whose stop was reached now works as a limit
+    notional: float | None = None  # dollars, for an order sized at its fill price
 
     @property
-    def remaining_qty(self) -> int:
-        return self.qty - self.filled_qty
+    def remaining_qty(self) -> float:
+        remaining = self.qty - self.filled_qty
+        # Whole shares (ints) skip the rounding call: this runs for every order check.
+        return remaining if type(remaining) is int else round_qty(remaining)
+
+    @property
+    def is_fractional(self) -> bool:
+        return self.notional is not None or not _is_whole(self.qty)
 
     @property
     def is_open(self) -> bool:
@@ -176,6 +278,7 @@ class Order:
             "symbol": self.symbol,
             "side": self.side.value,
             "qty": self.qty,
+            "notional": self.notional,
             "type": self.type.value,
             "limit_price": self.limit_price,
             "stop_price": self.stop_price,
@@ -201,7 +304,7 @@ def fill_to_dict(fill: Fill) -> dict[str, object]:
     }
 
 
-FingerprintRow = tuple[int, str, str, int, float]
+FingerprintRow = tuple[int, str, str, float, float]
 """(t, symbol, side, qty, price): what identifies a fill across engines."""
 
 
@@ -210,11 +313,13 @@ def trade_fingerprint(rows: Iterable[FingerprintRow]) -> str:
 
     Prices go in by ``repr``, the shortest string that round-trips the float, so two runs match
     only when every fill is bit-identical. Peers (backtrader) produce the same rows, so equal
-    digests mean equal fills.
+    digests mean equal fills. Whole quantities go in as integers (as they always have, so
+    fingerprints of whole-share runs did not change), fractional ones by ``repr``.
     """
     digest = hashlib.sha256()
     for t, symbol, side, qty, price in rows:
-        digest.update(f"{int(t)}|{symbol}|{side}|{int(qty)}|{float(price)!r}\n".encode())
+        shares = int(qty) if float(qty).is_integer() else repr(float(qty))
+        digest.update(f"{int(t)}|{symbol}|{side}|{shares}|{float(price)!r}\n".encode())
     return digest.hexdigest()
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tc2.execution.orders import round_qty
+
 
 @dataclass(slots=True)
 class Position:
-    """Shares held in one symbol: ``qty`` > 0 long, < 0 short.
+    """Shares held in one symbol: ``qty`` > 0 long, < 0 short (a float only after fractional
+    fills, kept to 9 decimals so a position sold whole comes back to exactly 0).
 
     ``average_price`` is the average entry price of the shares still held (average-cost method);
     ``realized_pnl`` is the gross profit of the shares closed so far, before fees, which are kept
@@ -15,7 +18,7 @@ class Position:
     """
 
     symbol: str
-    qty: int = 0
+    qty: float = 0
     average_price: float = 0.0
     realized_pnl: float = 0.0
     fees: float = 0.0
@@ -32,15 +35,15 @@ class Position:
         """Profit of the shares held if they were closed at ``mark_price``."""
         return (mark_price - self.average_price) * self.qty
 
-    def apply_fill(self, *, signed_qty: int, price: float, fee: float) -> int:
+    def apply_fill(self, *, signed_qty: float, price: float, fee: float) -> float:
         """Add a fill (``signed_qty`` > 0 bought, < 0 sold); return how many shares it closed."""
         self.fees += fee
-        closed = 0
+        closed: float = 0
         if self.qty and (self.qty > 0) != (signed_qty > 0):
             closed = min(abs(self.qty), abs(signed_qty))
             direction = 1 if self.qty > 0 else -1
             self.realized_pnl += (price - self.average_price) * closed * direction
-        new_qty = self.qty + signed_qty
+        new_qty = round_qty(self.qty + signed_qty)
         if new_qty == 0:
             self.average_price = 0.0
         elif self.qty == 0 or (new_qty > 0) != (self.qty > 0):

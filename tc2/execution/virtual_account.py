@@ -8,9 +8,16 @@ Market-driven changes (fills, expiries, refusals at fill time) are queued for th
 
 Checks, all with a reason on the rejected order and nothing changed:
 - buying power: a buy reserves ``qty x price`` (limit or stop price; the latest price for market
-  orders) against ``equity x margin - gross position value - reservations``;
+  orders; a notional order its notional) against
+  ``equity x margin - gross position value - reservations``. Only the part of an order that
+  opens or grows a position needs it: an order that closes a position and opens the opposite
+  one (a sell of 200 while holding 100: close-and-reverse, in one order and one fill) counts
+  the value of the shares it closes as freed (they leave the gross position value when it
+  fills), so only its opening part must fit. Other open closing orders free nothing until they
+  fill, as at Alpaca;
 - shares: a sell beyond the long shares not already reserved by other sells is a short sale,
-  refused unless ``allow_short`` (and then it needs buying power like a buy);
+  refused unless ``allow_short`` (and then it needs buying power like a buy); fractional
+  shares (a notional or fractional order) are never sold short, as at Alpaca;
 - at fill time a buy that the cash can no longer pay for (the price gapped past its reservation)
   is cut to what it can pay, and refused when that is nothing: cash never goes negative in a
   cash account (``margin`` 1).
@@ -36,12 +43,19 @@ from tc2.execution.orders import (
     OrderType,
     Side,
     TimeInForce,
+    format_qty,
+    round_qty,
+    shares_for,
 )
 from tc2.execution.positions import Position
 
 DEFAULT_STARTING_CASH = 30_000.0  # TC2's StrategySimulator.VIRTUAL_BALANCE
 NO_BARS_MESSAGE = "no bars of {symbol} in this simulation; the strategy must declare its symbols"
 NO_PRICE_MESSAGE = "no price of {symbol} yet to value a market order; wait for its first bar"
+SHORT_DISABLED_RULE = "short selling is disabled (allow_short is off)"
+FRACTIONAL_SHORT_RULE = (
+    "fractional shares cannot be sold short (Alpaca's fractional trading is long only)"
+)
 
 
 class VirtualAccount(Account):
@@ -167,12 +181,16 @@ class VirtualAccount(Account):
         model = self.fill_model
         if len(due) > 1:
             due.sort(key=lambda order: model.path_position(order, o, h, l, c))
-        capacity = model.capacity(float(bars.v[j]))
+        capacity: float | None = model.capacity(float(bars.v[j]))
         for order in due:
             execution = model.execution(order, o, h, l, c)
             if execution.stop_triggered:
                 order.stop_triggered = True
-            qty = order.remaining_qty if capacity is None else min(capacity, order.remaining_qty)
+            if order.notional is not None and not order.filled_qty and execution.price:
+                self._size_notional(order, execution.price)
+            qty: float = (
+                order.remaining_qty if capacity is None else min(capacity, order.remaining_qty)
+            )
             if execution.price is not None and qty > 0:
                 qty = self._affordable(order, qty, execution.price)
                 if qty > 0:
@@ -266,7 +284,7 @@ class VirtualAccount(Account):
         self,
         client_order_id: str,
         *,
-        qty: int | None = None,
+        qty: float | None = None,
         limit_price: float | None = None,
         stop_price: float | None = None,
     ) -> Order:
@@ -275,10 +293,13 @@ class VirtualAccount(Account):
             raise ExecutionError(
                 f"order {client_order_id} is {original.status.value}, not open; cannot replace it"
             )
+        # A notional order not filled yet stays one: its size is set by its fill price.
+        by_notional = original.notional is not None and not original.filled_qty and qty is None
         request = OrderRequest(
             symbol=original.symbol,
             side=original.side,
-            qty=original.remaining_qty if qty is None else qty,
+            qty=None if by_notional else original.remaining_qty if qty is None else qty,
+            notional=original.notional if by_notional else None,
             type=original.type,
             limit_price=original.limit_price if limit_price is None else limit_price,
             stop_price=original.stop_price if stop_price is None else stop_price,
@@ -319,7 +340,7 @@ class VirtualAccount(Account):
     def positions(self) -> Mapping[str, Position]:
         return {s: p for s, p in self._positions.items() if p.qty}
 
-    def position_qty(self, symbol: str) -> int:
+    def position_qty(self, symbol: str) -> float:
         position = self._positions.get(symbol)
         return position.qty if position is not None else 0
 
@@ -349,11 +370,19 @@ class VirtualAccount(Account):
             while client_order_id in self._orders:  # the strategy chose this id itself
                 sequence += 1
                 client_order_id = f"{self._id_prefix}-{sequence:06d}"
+        qty = request.qty
+        if request.notional is not None:
+            # An estimate at the latest price until the fill sizes it (what buying power and
+            # the share checks count meanwhile); 0 without a price, which the checks refuse.
+            mark = self._marks.get(request.symbol)
+            qty = shares_for(request.notional, mark) if mark else 0
+        assert qty is not None  # OrderRequest: qty or notional
         order = Order(
             client_order_id=client_order_id,
             symbol=request.symbol,
             side=request.side,
-            qty=request.qty,
+            qty=qty,
+            notional=request.notional,
             type=request.type,
             limit_price=request.limit_price,
             stop_price=request.stop_price,
@@ -375,24 +404,68 @@ class VirtualAccount(Account):
         price = self._reference_price(order)
         if price is None:
             return NO_PRICE_MESSAGE.format(symbol=order.symbol)
-        opening = self._opening_qty(order)
-        if order.side is Side.SELL and opening and not self.allow_short:
-            held = max(self.position_qty(order.symbol), 0)
-            reserved = self._pending_qty(order.symbol, Side.SELL)
+        if order.qty <= 0:  # a notional too small for a billionth of a share at this price
             return (
-                f"insufficient shares to sell {order.qty} {order.symbol}: holding {held}, "
-                f"{reserved} already reserved by open sell orders; short selling is disabled"
+                f"notional ${order.notional:,.2f} buys no share of {order.symbol} at "
+                f"{price:.4f} (at least 1e-9 share)"
             )
+        opening = self._opening_qty(order)
+        if order.side is Side.SELL and opening:
+            # A whole-share sell beyond a fractional long would open a fractional short too.
+            fractional = order.is_fractional or not float(opening).is_integer()
+            if fractional or not self.allow_short:
+                return self._short_refusal(order, price, opening, fractional)
         if not opening:
             return ""  # closing shares needs no buying power
         needed = opening * price
-        available = self._buying_power(excluding=None)
+        freed = self._freed_by(order, order.remaining_qty - opening)
+        available = self._buying_power(excluding=None) + freed
         if needed > available + 1e-9:
+            closes = (
+                f" (its {format_qty(order.remaining_qty - opening)} closing shares free "
+                f"${freed:,.2f})"
+                if freed
+                else ""
+            )
             return (
-                f"insufficient buying power for {order.side.value} {order.qty} {order.symbol} "
-                f"at {price:.4f}: needs ${needed:,.2f}, has ${max(available, 0.0):,.2f}"
+                f"insufficient buying power for {order.side.value} {self._describe(order, price)}"
+                f": its {format_qty(opening)} opening shares need ${needed:,.2f}, has "
+                f"${max(available, 0.0):,.2f}{closes}"
             )
         return ""
+
+    def _short_refusal(self, order: Order, price: float, opening: float, fractional: bool) -> str:
+        held = max(self.position_qty(order.symbol), 0)
+        reserved = self._pending_qty(order.symbol, Side.SELL)
+        rule = FRACTIONAL_SHORT_RULE if fractional else SHORT_DISABLED_RULE
+        return (
+            f"insufficient shares to sell {self._describe(order, price)}: holding "
+            f"{format_qty(held)}, {format_qty(reserved)} already reserved by open sell "
+            f"orders, so {format_qty(opening)} shares would be sold short; {rule}"
+        )
+
+    def _describe(self, order: Order, price: float) -> str:
+        """``100 SPY at 50.0000``, or ``$5,000.00 of SPY (~99.8 shares at 50.1000)``."""
+        if order.notional is not None:
+            shares = format_qty(order.qty)
+            return f"${order.notional:,.2f} of {order.symbol} (~{shares} shares at {price:.4f})"
+        return f"{format_qty(order.qty)} {order.symbol} at {price:.4f}"
+
+    def _freed_by(self, order: Order, closing: float) -> float:
+        """Buying power the ``closing`` shares of ``order`` free when they fill: their value in
+        the gross position, at the price ``_holdings`` marks it."""
+        if closing <= 0:
+            return 0.0
+        position = self._positions[order.symbol]
+        return closing * self._marks.get(order.symbol, position.average_price)
+
+    def _size_notional(self, order: Order, price: float) -> None:
+        """Size a notional order at its first fill price; a sell never beyond the long held."""
+        assert order.notional is not None
+        qty = shares_for(order.notional, price)
+        if order.side is Side.SELL:
+            qty = min(qty, self._closable(order))
+        order.qty = qty
 
     def _accept(self, order: Order) -> None:
         bars = self._bars[order.symbol]
@@ -426,21 +499,21 @@ class VirtualAccount(Account):
             return order.stop_price
         return self._marks.get(order.symbol)
 
-    def _pending_qty(self, symbol: str, side: Side) -> int:
-        pending = 0
+    def _pending_qty(self, symbol: str, side: Side) -> float:
+        pending: float = 0
         for order in self._open.get(symbol, ()):  # a loop: cheaper than sum() on a few orders
             if order.side is side:
                 pending += order.qty - order.filled_qty
-        return pending
+        return round_qty(pending)
 
-    def _closable(self, order: Order) -> int:
+    def _closable(self, order: Order) -> float:
         """Shares of the position that ``order``'s side closes (a sell closes a long)."""
         return max(self.position_qty(order.symbol) * -order.side.sign, 0)
 
-    def _opening_qty(self, order: Order) -> int:
+    def _opening_qty(self, order: Order) -> float:
         """Shares of a new ``order`` that open or grow a position, after other open orders."""
         closable = self._closable(order) - self._pending_qty(order.symbol, order.side)
-        return order.remaining_qty - min(order.remaining_qty, max(closable, 0))
+        return round_qty(order.remaining_qty - min(order.remaining_qty, max(closable, 0)))
 
     def _holdings(self) -> tuple[float, float]:
         """The positions marked to the latest prices: net value (longs - shorts) and gross."""
@@ -459,16 +532,25 @@ class VirtualAccount(Account):
             for order in orders:
                 price = self._reference_price(order)
                 if order is not excluding and price is not None:
-                    reserved += max(order.remaining_qty - self._closable(order), 0) * price
+                    closable = self._closable(order)
+                    opening = order.remaining_qty - closable
+                    if opening > 0:
+                        # A close-and-reverse order reserves its opening part less what its
+                        # closing part frees (never below nothing: it frees nothing early).
+                        freed = self._freed_by(order, closable) if closable else 0.0
+                        reserved += max(opening * price - freed, 0.0)
         return (self._cash + net) * self.margin - gross - reserved
 
-    def _affordable(self, order: Order, qty: int, price: float) -> int:
+    def _affordable(self, order: Order, qty: float, price: float) -> float:
         closing = min(qty, self._closable(order))
         if closing == qty:
             return qty
-        available = self._buying_power(excluding=order)
+        # What the closing part frees counts, as at submission (close-and-reverse).
+        available = self._buying_power(excluding=order) + self._freed_by(order, closing)
         if (qty - closing) * price <= available + 1e-9:
             return qty
+        if order.is_fractional:
+            return round_qty(closing + max(shares_for(max(available, 0.0), price), 0.0))
         return closing + max(int(available // price), 0)
 
     def _refuse_at_fill(self, order: Order, price: float) -> None:
@@ -480,7 +562,7 @@ class VirtualAccount(Account):
         )
         self._updates.append(order)
 
-    def _fill(self, order: Order, qty: int, price: float, t: int) -> None:
+    def _fill(self, order: Order, qty: float, price: float, t: int) -> None:
         fee = self.fill_model.fees.fee(side=order.side, qty=qty, price=price)
         sign = order.side.sign
         fill = Fill(
@@ -493,7 +575,7 @@ class VirtualAccount(Account):
             fee=fee,
         )
         order.fills.append(fill)
-        order.filled_qty += qty
+        order.filled_qty = round_qty(order.filled_qty + qty)
         order.filled_notional += fill.notional
         self._fills.append(fill)
         position = self._positions.get(order.symbol)
@@ -511,7 +593,7 @@ class VirtualAccount(Account):
         self._updates.append(order)
 
     def _count_day_trade(
-        self, order: Order, position: Position, was_flat: bool, closed: int, t: int
+        self, order: Order, position: Position, was_flat: bool, closed: float, t: int
     ) -> None:
         day = self._new_york_day(t)
         if closed and self._opened_on.get(order.symbol) == day:

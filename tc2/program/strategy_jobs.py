@@ -52,6 +52,8 @@ from tc2.strategy.registry import load_strategy, registered_strategy
 MAX_WARMUP_DAYS = 10
 MAX_STARTING_CASH = 1_000_000_000.0
 """Dollars; far beyond any account, and far below where float sums lose whole cents."""
+MAX_RISK_FREE_RATE = 0.2
+"""20 % a year: above any Treasury bill yield since 1981's peak (~17 %); beyond it is a typo."""
 
 _STRATEGY = Param(
     name="strategy",
@@ -81,6 +83,33 @@ _MODEL_FILTERS = Param(
     name="model_filters",
     kind=ParamKind.BOOLEAN,
     description="false: run without the strategy's analysis models (default true).",
+)
+_ALLOW_SHORT = Param(
+    name="allow_short",
+    kind=ParamKind.BOOLEAN,
+    description=(
+        "true: sells beyond the shares held open short positions (they need buying power); "
+        "false (default): they are refused."
+    ),
+)
+_CLOSE_AT_END = Param(
+    name="close_at_end",
+    kind=ParamKind.BOOLEAN,
+    description=(
+        "Swing strategies: true closes the positions still open at the last bar's close, with "
+        "fees; false (default) marks them to market there. Day strategies are flattened at "
+        "every close either way."
+    ),
+)
+_RISK_FREE_RATE = Param(
+    name="risk_free_rate",
+    kind=ParamKind.NUMBER,
+    minimum=0,
+    maximum=MAX_RISK_FREE_RATE,
+    description=(
+        "Annual risk-free rate as a fraction (0.04 = 4 %) for the Sharpe and Sortino ratios, "
+        "which use daily returns in excess of rate / 252 (default 0)."
+    ),
 )
 
 
@@ -115,6 +144,8 @@ SIMULATE_PARAMS = ParamSet(
         _WARMUP_DAYS,
         _starting_cash_param(f"Dollars (default {DEFAULT_STARTING_CASH:,.0f})."),
         _MODEL_FILTERS,
+        _ALLOW_SHORT,
+        _CLOSE_AT_END,
     )
 )
 """A day simulation request, declared once: parser, API schema and CLI options follow it."""
@@ -130,6 +161,9 @@ EVALUATE_PARAMS = ParamSet(
         _WARMUP_DAYS,
         _starting_cash_param(f"Dollars per symbol run (default {DEFAULT_STARTING_CASH:,.0f})."),
         _MODEL_FILTERS,
+        _ALLOW_SHORT,
+        _CLOSE_AT_END,
+        _RISK_FREE_RATE,
     )
 )
 """An evaluation request, declared once: parser, API schema and CLI options follow it."""
@@ -144,8 +178,9 @@ def parse_simulate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     """Validate and normalise a day simulation request.
 
     ``{strategy, symbol, day, params?, fill_model?, start_time?, warmup_days?,
-    starting_cash?, model_filters?}``; ``strategy`` is a registered name (``allow_paths``, for
-    the command line only: or ``path/to/file.py:ClassName``, imported here), ``day`` a session
+    starting_cash?, model_filters?, allow_short?, close_at_end?}``; ``strategy`` is a
+    registered name (``allow_paths``, for the command line only: or ``path/to/file.py:ClassName``,
+    imported here), ``day`` a session
     whose bars are on file (LIVE store, the strategy's resolution) for every symbol the
     strategy trades, ``start_time`` New York ``HH:MM``; ``model_filters`` false runs the
     strategy without its analysis models.
@@ -173,7 +208,9 @@ def parse_simulate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     starting_cash = _starting_cash(params.get("starting_cash", DEFAULT_STARTING_CASH), errors)
     start_time = _start_time(params.get("start_time"), errors)
     warmup_days = _warmup_days(params.get("warmup_days", DEFAULT_WARMUP_DAYS), errors)
-    model_filters = _model_filters(params.get("model_filters", True), errors)
+    model_filters = _boolean(params, "model_filters", True, errors)
+    allow_short = _boolean(params, "allow_short", False, errors)
+    close_at_end = _boolean(params, "close_at_end", False, errors)
     if (
         strategy_class is not None
         and symbol is not None
@@ -201,6 +238,8 @@ def parse_simulate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
         "warmup_days": warmup_days,
         "starting_cash": starting_cash,
         "model_filters": model_filters,
+        "allow_short": allow_short,
+        "close_at_end": close_at_end,
     }
 
 
@@ -208,7 +247,8 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     """Validate and normalise an evaluation request.
 
     ``{strategy, symbols, start, end, params?, fill_model?, warmup_days?, starting_cash?,
-    model_filters?}`` (``model_filters`` false runs the strategy without its analysis models);
+    model_filters?, allow_short?, close_at_end?, risk_free_rate?}`` (``model_filters`` false
+    runs the strategy without its analysis models; ``risk_free_rate`` is annual, in [0, 0.2]);
     ``strategy`` as for ``parse_simulate_params``;
     ``symbols`` is a list of tickers, and each symbol the strategy trades needs bars on file
     (LIVE store, the strategy's resolution) somewhere in ``start``..``end``. Sessions missing
@@ -237,7 +277,10 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     fill_model = _fill_model(params.get("fill_model", DEFAULT_FILL_MODEL), errors)
     starting_cash = _starting_cash(params.get("starting_cash", DEFAULT_STARTING_CASH), errors)
     warmup_days = _warmup_days(params.get("warmup_days", DEFAULT_WARMUP_DAYS), errors)
-    model_filters = _model_filters(params.get("model_filters", True), errors)
+    model_filters = _boolean(params, "model_filters", True, errors)
+    allow_short = _boolean(params, "allow_short", False, errors)
+    close_at_end = _boolean(params, "close_at_end", False, errors)
+    risk_free_rate = _risk_free_rate(params.get("risk_free_rate", 0.0), errors)
     if (
         strategy_class is not None
         and symbols
@@ -269,6 +312,9 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
         "warmup_days": warmup_days,
         "starting_cash": starting_cash,
         "model_filters": model_filters,
+        "allow_short": allow_short,
+        "close_at_end": close_at_end,
+        "risk_free_rate": risk_free_rate,
     }
     # The evaluator's own check last: whatever rule it adds is refused here too, up front.
     try:
@@ -368,6 +414,7 @@ def _evaluation_request(params: Mapping[str, Any]) -> EvaluationRequest:
         params=params["params"],
         settings=_settings(params),
         warmup_days=params["warmup_days"],
+        risk_free_rate=float(params.get("risk_free_rate", 0.0)),
     )
 
 
@@ -376,6 +423,8 @@ def _settings(params: Mapping[str, Any]) -> SimulationSettings:
         fill_model=params["fill_model"],
         starting_cash=float(params["starting_cash"]),
         model_filters=bool(params.get("model_filters", True)),
+        allow_short=bool(params.get("allow_short", False)),
+        close_at_end=bool(params.get("close_at_end", False)),
     )
 
 
@@ -479,11 +528,29 @@ def _starting_cash(value: Any, errors: dict[str, list[str]]) -> float:
     return float(value)
 
 
-def _model_filters(value: Any, errors: dict[str, list[str]]) -> bool:
+def _boolean(
+    params: Mapping[str, Any], name: str, default: bool, errors: dict[str, list[str]]
+) -> bool:
+    value = params.get(name, default)
     if not isinstance(value, bool):
-        errors["model_filters"] = [f"must be true or false, was {value!r}"]
-        return True
+        errors[name] = [f"must be true or false, was {value!r}"]
+        return default
     return value
+
+
+def _risk_free_rate(value: Any, errors: dict[str, list[str]]) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 <= value <= MAX_RISK_FREE_RATE
+    ):
+        errors["risk_free_rate"] = [
+            f"must be an annual rate from 0 to {MAX_RISK_FREE_RATE} (a fraction: 0.04 is 4 %), "
+            f"was {value!r}"
+        ]
+        return 0.0
+    return float(value)
 
 
 def _start_time(value: Any, errors: dict[str, list[str]]) -> str | None:

@@ -49,9 +49,11 @@ from tc2.simulation.simulator import (
     DEFAULT_WARMUP_DAYS,
     NO_SESSION_MESSAGE,
     DayRequest,
+    EndOfRun,
     SimulationSettings,
     SpanRequest,
     StrategySimulator,
+    end_of_run,
 )
 from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols
 from tc2.strategy.registry import load_strategy
@@ -87,6 +89,7 @@ class EvaluationRequest:
     params: Mapping[str, Any] | None = None
     settings: SimulationSettings = SimulationSettings()
     warmup_days: int = DEFAULT_WARMUP_DAYS
+    risk_free_rate: float = 0.0  # annual, for the Sharpe and Sortino ratios
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,6 +165,9 @@ class Evaluation:
     equity: EquityCurve | None
     fingerprint: str
     elapsed_seconds: float = field(compare=False)  # wall clock: not part of the result proper
+    allow_short: bool = False
+    end_of_run: str = EndOfRun.FLATTENED.value  # what became of positions open at the end
+    risk_free_rate: float = 0.0  # annual, as the Sharpe and Sortino ratios used it
 
     @property
     def skipped(self) -> list[EvaluatedDay]:
@@ -176,6 +182,9 @@ class Evaluation:
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "fill_model": self.fill_model,
+            "allow_short": self.allow_short,
+            "end_of_run": self.end_of_run,
+            "risk_free_rate": self.risk_free_rate,
             "initial_equity": self.initial_equity,
             "tc2_metrics": _as_dict(self.tc2),
             "performance": _as_dict(self.performance) if self.performance else None,
@@ -286,7 +295,11 @@ class StrategyEvaluator:
             days=tuple(rows),
             tc2=tc2_metrics([row.outcome() for row in simulated]),
             performance=(
-                performance_metrics(outcomes=portfolio, initial_equity=initial_equity)
+                performance_metrics(
+                    outcomes=portfolio,
+                    initial_equity=initial_equity,
+                    risk_free_rate=request.risk_free_rate,
+                )
                 if portfolio
                 else None
             ),
@@ -297,6 +310,9 @@ class StrategyEvaluator:
             ),
             fingerprint=_fingerprint(rows),
             elapsed_seconds=time.perf_counter() - began,
+            allow_short=request.settings.allow_short,
+            end_of_run=end_of_run(strategy_class.kind, request.settings.close_at_end).value,
+            risk_free_rate=request.risk_free_rate,
         )
 
     def _chunks(

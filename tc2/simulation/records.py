@@ -13,6 +13,7 @@ from tc2.execution.orders import (
     Order,
     fill_rows,
     fill_to_dict,
+    round_qty,
     trade_fingerprint,
 )
 from tc2.simulation.metrics import DayOutcome
@@ -63,6 +64,10 @@ class RunRecord:
     kind: str
     resolution: str
     fill_model: str
+    allow_short: bool
+    # What happened to the positions still open at the end: flattened_at_close (a day
+    # strategy), closed_at_last_close (close_at_end) or marked_to_market (left open).
+    end_of_run: str
     starting_cash: float
     ending_equity: float
     fees: float
@@ -134,6 +139,8 @@ class RunRecord:
             "kind": self.kind,
             "resolution": self.resolution,
             "fill_model": self.fill_model,
+            "allow_short": self.allow_short,
+            "end_of_run": self.end_of_run,
             "starting_cash": self.starting_cash,
             "ending_equity": self.ending_equity,
             "profit": self.profit,
@@ -166,7 +173,7 @@ def round_trip_pnls(fills: Iterable[Fill]) -> tuple[float, ...]:
     A fill that flips a position (long to short) closes one round trip and opens the next; its
     fee is split by shares between them.
     """
-    held: dict[str, int] = {}
+    held: dict[str, float] = {}
     running: dict[str, float] = {}
     pnls: list[float] = []
     for fill in fills:
@@ -179,7 +186,7 @@ def round_trip_pnls(fills: Iterable[Fill]) -> tuple[float, ...]:
                 continue
             cash = -fill.side.sign * shares * fill.price - fill.fee * shares / fill.qty
             running[fill.symbol] = running.get(fill.symbol, 0.0) + cash
-            qty += fill.side.sign * shares
+            qty = round_qty(qty + fill.side.sign * shares)
             if closes and qty == 0:
                 pnls.append(running.pop(fill.symbol))
         held[fill.symbol] = qty

@@ -5,7 +5,9 @@ as visible history), checks the strategy's required models were trained before t
 fast-forwards to the first active window (or ``start_time``), asks ``is_viable`` every 30 s of
 virtual time until a symbol is viable or the windows end, then runs the strategy until it stops
 or the close. A day strategy is then flattened: market orders fill on the following bars
-through the fill model, and whatever is left at the close is closed at the last close. The
+through the fill model, and whatever is left at the close is closed at the last close. A swing
+strategy's positions still open when the run ends are marked to market at the last close, or,
+with ``close_at_end``, closed there with fees; the record's ``end_of_run`` says which. The
 result is a ``RunRecord``.
 
 ``replay`` runs a strategy over bars given directly, as one continuous series (benchmarks, peer
@@ -17,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from enum import StrEnum
 from typing import Any
 
 from tc2.analysis.judge import ModelJudge, known_models
@@ -31,7 +34,7 @@ from tc2.env.exec_env import ExecEnv
 from tc2.env.market_calendar import NEW_YORK, MarketCalendar, new_york_epoch
 from tc2.errors import ConfigurationError, DataError, ValidationFailed
 from tc2.execution.fill_models import DEFAULT_FILL_MODEL, fill_model_named
-from tc2.execution.orders import Fill, OrderRequest, OrderType, Side
+from tc2.execution.orders import Fill, OrderRequest, OrderType, Side, round_qty
 from tc2.execution.virtual_account import DEFAULT_STARTING_CASH, VirtualAccount
 from tc2.simulation.kernel import Feed, ReplayKernel, ReplayPort
 from tc2.simulation.metrics import DayOutcome
@@ -62,9 +65,28 @@ RANGE_NOT_ON_FILE_MESSAGE = (
 )
 
 
+class EndOfRun(StrEnum):
+    """What happened to the positions still open when a run ended."""
+
+    FLATTENED = "flattened_at_close"  # a day strategy: market orders, then the last close
+    CLOSED = "closed_at_last_close"  # close_at_end: sold or covered at the last close, with fees
+    MARKED = "marked_to_market"  # left open and valued at the last close (no exit fees)
+
+
+CLOSED_AT_END = "closed at the run's last close (close_at_end)"
+
+
+def end_of_run(kind: StrategyKind, close_at_end: bool) -> EndOfRun:
+    """What a run of a ``kind`` strategy does with the positions it holds at its end."""
+    if kind is StrategyKind.DAY:
+        return EndOfRun.FLATTENED
+    return EndOfRun.CLOSED if close_at_end else EndOfRun.MARKED
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SimulationSettings:
-    """How the virtual account behaves: fill model, money, margin, shorting.
+    """How the virtual account behaves: fill model, money, margin, shorting, and what happens
+    to the positions a swing run still holds at its end (``close_at_end``).
 
     Raises
     ------
@@ -81,6 +103,7 @@ class SimulationSettings:
     # Whether the strategy's required analysis models gate its start. Off only to test a
     # strategy's mechanics on hand-built days that have no history to warm models from.
     model_filters: bool = True
+    close_at_end: bool = False
 
     def __post_init__(self) -> None:
         self.new_account()  # validates every field once, at the edge
@@ -256,7 +279,7 @@ class StrategySimulator:
         days = []
         not_viable: dict[date, tuple[NotViable, ...]] = {}
         for day in sessions:
-            days.append(self._span_day(run, strategy_class, day))
+            days.append(self._span_day(run, strategy_class, day, last=day == sessions[-1]))
             if not days[-1].viable and run.started_t is None:
                 not_viable[day] = run.not_viable()
         if run.started_t is None:
@@ -270,7 +293,9 @@ class StrategySimulator:
         )
         return SpanResult(record=record, days=tuple(days), not_viable=not_viable)
 
-    def _span_day(self, run: _Run, strategy_class: type[Strategy], day: date) -> DayOutcome:
+    def _span_day(
+        self, run: _Run, strategy_class: type[Strategy], day: date, *, last: bool
+    ) -> DayOutcome:
         open_t = int(self.calendar.session_open(day).timestamp())
         close_t = int(self.calendar.session_close(day).timestamp())
         before = run.snapshot()
@@ -287,6 +312,8 @@ class StrategySimulator:
         elif close_t > run.env.now_t:
             run.kernel.advance_to(close_t)
         run.end_session(close_t)
+        if last and run.settings.close_at_end:
+            run.close_at_last_close(CLOSED_AT_END)  # in the last session's outcome, fees too
         return run.day_outcome_since(
             before, day=day, viable=viable_today, session_seconds=close_t - open_t
         )
@@ -618,10 +645,28 @@ class _Run:
         if flatten:
             self._flatten(end_t)
             self.account.cancel_all()
+            ending = EndOfRun.FLATTENED
+        else:
+            if self.settings.close_at_end:
+                self.close_at_last_close(CLOSED_AT_END)
+            ending = end_of_run(StrategyKind.SWING, self.settings.close_at_end)
         self.account.expire_day_orders()
         self.account.drain_updates()
         self.kernel.close_exposure(max(self.env.now_t, 0))
-        return self._record(end_t, session_seconds, end_day)
+        return self._record(end_t, session_seconds, end_day, ending)
+
+    def close_at_last_close(self, reason: str, note: str | None = None) -> None:
+        """Cancel the open orders and close every position at its latest bar's close, paying
+        the fill model's fees (outside the fill model: the bars ran out)."""
+        account = self.account
+        account.cancel_all()
+        for feed in self.kernel.feeds:
+            if account.position_qty(feed.symbol) and feed.cursor:
+                last = feed.cursor - 1
+                account.close_position_at(
+                    feed.symbol, price=float(feed.c[last]), t=int(feed.t[last]), reason=reason
+                )
+                self.env.note(note or reason, symbol=feed.symbol)
 
     def _flatten(self, close_t: int) -> None:
         """Close what is held: market orders through the fill model, then the close itself."""
@@ -654,18 +699,13 @@ class _Run:
         account.cancel_all()
         if close_t > self.env.now_t:
             kernel.advance_to(close_t)
-        for feed in kernel.feeds:
-            if account.position_qty(feed.symbol) and feed.cursor:
-                last = feed.cursor - 1
-                account.close_position_at(
-                    feed.symbol,
-                    price=float(feed.c[last]),
-                    t=int(feed.t[last]),
-                    reason="closed at the last close of the session",
-                )
-                self.env.note("closed at the session's last close", symbol=feed.symbol)
+        self.close_at_last_close(
+            "closed at the last close of the session", "closed at the session's last close"
+        )
 
-    def _record(self, end_t: int, session_seconds: int, end_day: date) -> RunRecord:
+    def _record(
+        self, end_t: int, session_seconds: int, end_day: date, ending: EndOfRun
+    ) -> RunRecord:
         account = self.account
         strategy = self.strategy
         fills = account.fills
@@ -679,6 +719,8 @@ class _Run:
             kind=strategy.kind.value,
             resolution=strategy.resolution.value,
             fill_model=account.fill_model.name,
+            allow_short=account.allow_short,
+            end_of_run=ending.value,
             starting_cash=account.starting_cash,
             ending_equity=account.equity,
             fees=sum(fill.fee for fill in fills),
@@ -721,12 +763,12 @@ class _Snapshot:
 
 def _opens_a_position(fills: Sequence[Fill], start: int) -> bool:
     """Whether a fill from index ``start`` on opened or added to a position."""
-    held: dict[str, int] = {}
+    held: dict[str, float] = {}
     for index, fill in enumerate(fills):
         qty = held.get(fill.symbol, 0)
         if index >= start and (qty == 0 or (qty > 0) == (fill.side.sign > 0)):
             return True
-        held[fill.symbol] = qty + fill.side.sign * fill.qty
+        held[fill.symbol] = round_qty(qty + fill.side.sign * fill.qty)
     return False
 
 

@@ -212,26 +212,39 @@ class Strategy:
     def buy(
         self,
         symbol: str,
-        qty: int,
+        qty: float | None = None,
         *,
+        notional: float | None = None,
         limit: float | None = None,
         stop: float | None = None,
         time_in_force: TimeInForce = TimeInForce.DAY,
     ) -> Order:
-        """Place a buy: market, limit (``limit``), stop (``stop``) or stop-limit (both)."""
-        return self.env.submit(_request(symbol, Side.BUY, qty, limit, stop, time_in_force))
+        """Place a buy: market, limit (``limit``), stop (``stop``) or stop-limit (both).
+
+        ``qty`` shares, or ``notional`` dollars' worth sized at the fill price (a market day
+        order, fractional shares: Alpaca's rules, ``tc2.execution.orders``).
+        """
+        return self.env.submit(
+            _request(symbol, Side.BUY, qty, notional, limit, stop, time_in_force)
+        )
 
     def sell(
         self,
         symbol: str,
-        qty: int,
+        qty: float | None = None,
         *,
+        notional: float | None = None,
         limit: float | None = None,
         stop: float | None = None,
         time_in_force: TimeInForce = TimeInForce.DAY,
     ) -> Order:
-        """Place a sell: market, limit (``limit``), stop (``stop``) or stop-limit (both)."""
-        return self.env.submit(_request(symbol, Side.SELL, qty, limit, stop, time_in_force))
+        """Place a sell: market, limit (``limit``), stop (``stop``) or stop-limit (both).
+
+        ``qty`` shares, or ``notional`` dollars' worth of a long position (never short).
+        """
+        return self.env.submit(
+            _request(symbol, Side.SELL, qty, notional, limit, stop, time_in_force)
+        )
 
     def model_weights(self) -> dict[str, float]:
         """Weights of the scoring models, from parameters named ``weight_<model>`` (lower case),
@@ -243,7 +256,7 @@ class Strategy:
             if f"weight_{name.lower()}" in values
         }
 
-    def position_qty(self, symbol: str) -> int:
+    def position_qty(self, symbol: str) -> float:
         return self.env.account.position_qty(symbol)
 
     @classmethod
@@ -285,7 +298,8 @@ def resolve_symbols(strategy_class: type[Strategy], symbols: Sequence[str]) -> t
 def _request(
     symbol: str,
     side: Side,
-    qty: int,
+    qty: float | None,
+    notional: float | None,
     limit: float | None,
     stop: float | None,
     time_in_force: TimeInForce,
@@ -302,6 +316,7 @@ def _request(
         symbol=symbol,
         side=side,
         qty=qty,
+        notional=notional,
         type=kind,
         limit_price=limit,
         stop_price=stop,

@@ -109,7 +109,17 @@ def test_an_evaluation_shows_its_equity_curve_metrics_and_days(logged_in_page: P
     expect(form.get_by_role("checkbox", name="SPY", exact=True)).to_be_checked()
     expect(form.get_by_label("First day", exact=True)).not_to_have_value("")
     form.get_by_label("qty", exact=True).fill("10")
+    rate = form.get_by_label("Risk-free rate (% a year)", exact=True)
 
+    # Out of range: named beside the input, nothing is sent.
+    rate.fill("25")
+    form.get_by_role("button", name="Run evaluation").click()
+    expect(form.get_by_text("must be an annual rate from 0 to 20 %, was 25")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/strategy/evaluations$"))
+
+    rate.fill("4")
+    form.get_by_label("Allow short selling", exact=True).check()
+    form.get_by_label("Close open trades at the end", exact=True).check()
     form.get_by_role("button", name="Run evaluation").click()
 
     expect(page).to_have_url(RUN_URL)
@@ -119,6 +129,17 @@ def test_an_evaluation_shows_its_equity_curve_metrics_and_days(logged_in_page: P
     metrics = page.get_by_role("table", name="Metrics")
     for figure in ("Net profit", "Max drawdown", "Sharpe ratio", "Win ratio"):
         expect(metrics.get_by_role("rowheader", name=figure, exact=True)).to_be_visible()
+    # The options reached the run and the result says what they did (a swing strategy's
+    # positions closed at the last close; the rate the ratios used).
+    for figure, value in (
+        ("Risk-free rate", "4.00 %"),
+        ("Short selling", "Allowed"),
+        ("Positions at the end", "Closed at the last bar's close, with fees"),
+    ):
+        row = metrics.get_by_role("row").filter(
+            has=page.get_by_role("rowheader", name=figure, exact=True)
+        )
+        expect(row.get_by_role("cell")).to_have_text(value)
     days = page.get_by_role("table", name="Per-day results")
     # One row per session of the default range (the last 10 on file; other tests' data jobs may
     # have added sessions to the two seeded ones), each of SPY.

@@ -16,7 +16,12 @@ import pytest
 
 from tc2.data.price_stores import price_store_for
 from tc2.env import EnvType, EpochClock, ExecEnv, MarketCalendar
-from tc2.simulation.simulator import DayRequest, StrategySimulator
+from tc2.simulation.simulator import (
+    CLOSED_AT_END,
+    DayRequest,
+    SimulationSettings,
+    StrategySimulator,
+)
 from tc2.strategy.builtin.sma_cross import SmaCrossStrategy
 from tests.integration.system import RunningSystem, running_system, wait_for
 
@@ -46,11 +51,11 @@ def day(system: RunningSystem, token: str) -> str:
     return str(dates[-1])
 
 
-def _simulate(system: RunningSystem, token: str, day: str) -> dict[str, Any]:
+def _simulate(system: RunningSystem, token: str, day: str, **options: Any) -> dict[str, Any]:
     status, _, run = system.request(
         "POST",
         "/api/strategy/simulate_day",
-        {"strategy": "SmaCrossStrategy", "symbol": "SPY", "day": day, "params": PARAMS},
+        {"strategy": "SmaCrossStrategy", "symbol": "SPY", "day": day, "params": PARAMS, **options},
         token=token,
     )
     assert status == 202, run
@@ -114,3 +119,59 @@ def test_a_day_without_bars_is_refused_with_422_and_starts_no_job(
         "no 1m bars of QQQ on file for 2020-03-02; collect or import them first"
     ]
     assert job_ids() == before
+
+
+def test_short_selling_and_closing_at_the_end_reach_the_worker_and_the_result(
+    system: RunningSystem, token: str, day: str
+):
+    marked = _simulate(system, token, day, allow_short=True)
+    closed = _simulate(system, token, day, allow_short=True, close_at_end=True)
+
+    result = closed["result"]
+    assert (result["allow_short"], result["end_of_run"]) == (True, "closed_at_last_close")
+    assert marked["result"]["end_of_run"] == "marked_to_market"
+    assert all(position["qty"] == 0 for position in result["positions"])
+    held = [p for p in marked["result"]["positions"] if p["qty"]]
+    closing = [order for order in result["orders"] if order["reason"] == CLOSED_AT_END]
+    assert len(closing) == len(held)  # one closing order per position the marked run kept
+    calendar = MarketCalendar.xnys()
+    direct = StrategySimulator(
+        store=price_store_for(EnvType.LIVE, data_dir=system.data_dir),
+        calendar=calendar,
+        exec_env=ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=calendar),
+    ).simulate_day(
+        DayRequest(
+            strategy_class=SmaCrossStrategy,
+            symbols=("SPY",),
+            day=date.fromisoformat(day),
+            params=PARAMS,
+            settings=SimulationSettings(allow_short=True, close_at_end=True),
+        )
+    )
+    assert closed["fingerprint"] == direct.fingerprint
+    assert closed["profit"] == pytest.approx(direct.profit)
+
+
+def test_a_risk_free_rate_out_of_range_is_refused_with_422_naming_it(
+    system: RunningSystem, token: str, day: str
+):
+    status, _, body = system.request(
+        "POST",
+        "/api/strategy/evaluate",
+        {
+            "strategy": "SmaCrossStrategy",
+            "symbols": ["SPY"],
+            "start": day,
+            "end": day,
+            "risk_free_rate": 0.5,
+            "allow_short": "yes",
+        },
+        token=token,
+    )
+
+    assert status == 422
+    fields = body["error"]["details"]["fields"]
+    assert fields["risk_free_rate"] == [
+        "must be an annual rate from 0 to 0.2 (a fraction: 0.04 is 4 %), was 0.5"
+    ]
+    assert fields["allow_short"] == ["must be true or false, was 'yes'"]

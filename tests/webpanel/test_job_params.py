@@ -170,3 +170,16 @@ def test_the_panels_starting_cash_rule_is_the_declared_one():
 
     assert starting_cash.maximum == MAX_STARTING_CASH
     assert f"MAX_STARTING_CASH = {int(MAX_STARTING_CASH):_};" in run_form.read_text()
+
+
+def test_the_panels_risk_free_rate_rule_is_the_declared_one():
+    """The panel takes the rate in percent; its bound is the declared fraction's."""
+    from pathlib import Path
+
+    from tc2.program.strategy_jobs import MAX_RISK_FREE_RATE
+
+    run_form = Path(__file__).resolve().parents[2] / "frontend/src/app/strategy/run-form.ts"
+    (rate,) = [p for p in EVALUATE_PARAMS if p.name == "risk_free_rate"]
+
+    assert (rate.minimum, rate.maximum) == (0, MAX_RISK_FREE_RATE)
+    assert f"MAX_RISK_FREE_RATE = {MAX_RISK_FREE_RATE};" in run_form.read_text()

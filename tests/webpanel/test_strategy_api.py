@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from tc2.simulation.evaluator import (
     StoreLocation,
     StrategyEvaluator,
 )
+from tc2.simulation.metrics import sharpe_ratio
 from tc2.simulation.simulator import (
     DAY_NOT_ON_FILE_MESSAGE,
     RANGE_NOT_ON_FILE_MESSAGE,
@@ -221,6 +223,10 @@ class SimulateDayTests:
             ({"warmup_days": 11}, "warmup_days", "from 0 to 10"),
             ({"starting_cash": -5}, "starting_cash", "> 0"),
             ({"colour": "red"}, "colour", "unknown parameter"),
+            ({"allow_short": "yes"}, "allow_short", "must be true or false, was 'yes'"),
+            ({"close_at_end": 1}, "close_at_end", "must be true or false, was 1"),
+            # An evaluation's option: a day simulation computes no Sharpe ratio.
+            ({"risk_free_rate": 0.04}, "risk_free_rate", "unknown parameter"),
         ],
     )
     def test_bad_requests_are_422_naming_the_field_and_record_nothing(
@@ -401,6 +407,52 @@ class EvaluateTests:
         assert run["profit"] == pytest.approx(direct.tc2.net_profit)
         assert len(run["result"]["days"]) == 10
 
+    def test_the_account_end_and_metric_options_reach_the_evaluation(
+        self,
+        admin_api: Any,
+        seeded: None,
+        one_process: None,
+        work_queue: Callable[[], None],
+        settings: Any,
+    ):
+        options = {"allow_short": True, "close_at_end": True, "risk_free_rate": 0.04}
+        response = _evaluate(admin_api, **options)
+        assert response.status_code == 202, response.json()
+        work_queue()
+
+        run = admin_api.get(f"/api/strategy/runs/{response.json()['id']}").json()
+        job = admin_api.get(f"/api/jobs/{run['job_id']}").json()
+        direct = StrategyEvaluator(
+            store=StoreLocation(data_dir=Path(settings.TC2_CONFIG.data_dir)),
+            calendar=CALENDAR,
+            processes=1,
+        ).evaluate(
+            EvaluationRequest(
+                strategy="CycleStrategy",
+                symbols=("SPY", "QQQ"),
+                start=START,
+                end=DAY,
+                settings=SimulationSettings(
+                    model_filters=False, allow_short=True, close_at_end=True
+                ),
+                risk_free_rate=0.04,
+            )
+        )
+        result = run["result"]
+        assert {name: job["params"][name] for name in options} == options
+        assert (result["allow_short"], result["risk_free_rate"]) == (True, 0.04)
+        # CycleStrategy is a day strategy: flattened at every close, close_at_end or not.
+        assert result["end_of_run"] == "flattened_at_close"
+        assert direct.performance is not None and direct.performance.sharpe is not None
+        assert result["performance"]["sharpe"] == pytest.approx(direct.performance.sharpe)
+        equity = [result["initial_equity"], *result["equity_curve"]["equity"]]
+        returns = [after / before - 1 for before, after in pairwise(equity)]
+        assert result["performance"]["sharpe"] == pytest.approx(
+            sharpe_ratio(returns, risk_free_rate=0.04)
+        )
+        assert result["performance"]["sharpe"] != pytest.approx(sharpe_ratio(returns))
+        assert result["fingerprint"] == direct.fingerprint
+
     @pytest.mark.parametrize(
         ("changes", "field", "message"),
         [
@@ -423,6 +475,13 @@ class EvaluateTests:
             ({"params": {"max_stop_pct": -1}}, "params.max_stop_pct", "must be >="),
             ({"fill_model": "perfect"}, "fill_model", "fill model must be one of"),
             ({"end": "tomorrow"}, "end", "YYYY-MM-DD"),
+            ({"allow_short": None}, "allow_short", "must be true or false, was None"),
+            ({"close_at_end": "false"}, "close_at_end", "must be true or false, was 'false'"),
+            ({"risk_free_rate": -0.01}, "risk_free_rate", "from 0 to 0.2 (a fraction"),
+            ({"risk_free_rate": 0.25}, "risk_free_rate", "was 0.25"),
+            ({"risk_free_rate": 4}, "risk_free_rate", "0.04 is 4 %), was 4"),
+            ({"risk_free_rate": "4%"}, "risk_free_rate", "was '4%'"),
+            ({"risk_free_rate": True}, "risk_free_rate", "was True"),
         ],
     )
     def test_bad_requests_are_422_naming_the_field_and_record_nothing(

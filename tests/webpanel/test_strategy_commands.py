@@ -320,3 +320,115 @@ class EvaluateCommandTests:
         monkeypatch.setenv("TC2_SIM_PROCESSES", "many")
         with pytest.raises(CommandError, match="TC2_SIM_PROCESSES must be an integer"):
             _run("evaluate", *EVALUATE_CYCLE)
+
+
+BROKER_ORDERS_STRATEGY = '''
+from datetime import time
+
+from tc2.data.bars import Resolution
+from tc2.strategy import ActiveWindow, Strategy, StrategyKind
+
+
+class NotionalFlip(Strategy):
+    """$2,500 of SPY bought by notional and sold whole, then 10 bought and 20 sold: short 10."""
+
+    kind = StrategyKind.SWING
+    resolution = Resolution.MINUTE
+    active_windows = (ActiveWindow(time(9, 30), time(16)),)
+    default_symbols = ("SPY",)
+
+    def on_start(self):
+        self.step = 0
+
+    def on_bar(self, symbol, bar):
+        if self.env.account.open_orders(symbol):
+            return
+        held = self.position_qty(symbol)
+        if self.step == 0:
+            self.buy(symbol, notional=2500.0)
+        elif self.step == 1 and held:
+            self.sell(symbol, held)
+        elif self.step == 2 and not held:
+            self.buy(symbol, 10)
+        elif self.step == 3 and held == 10:
+            self.sell(symbol, 20)
+        else:
+            return
+        self.step += 1
+'''
+
+
+class BrokerOrderCommandTests:
+    """Notional orders, close-and-reverse, short selling and the end of a swing run from the
+    command line, on a strategy file (the path form only the command line takes)."""
+
+    @pytest.fixture
+    def flip(self, tmp_path: Path) -> str:
+        path = tmp_path / "notional_flip.py"
+        path.write_text(BROKER_ORDERS_STRATEGY)
+        return f"{path}:NotionalFlip"
+
+    def _simulate(self, flip: str, *options: str) -> str:
+        return _run("simulate", "--strategy", flip, "--symbol", "SPY", "--day", str(DAY), *options)
+
+    def test_notional_fractional_fills_a_reversal_and_the_end_of_the_run(
+        self, seeded: None, flip: str
+    ):
+        marked = json.loads(self._simulate(flip, "--allow-short", "--json"))
+        closed = json.loads(self._simulate(flip, "--allow-short", "--close-at-end", "--json"))
+        summary = self._simulate(flip, "--allow-short", "--close-at-end")
+
+        bought, sold, whole, reverse = marked["fills"]
+        assert marked["orders"][0]["notional"] == 2500.0
+        assert bought["qty"] != int(bought["qty"]) and bought["qty"] * bought["price"] <= 2500.0
+        assert sold["qty"] == bought["qty"]
+        assert (whole["qty"], reverse["side"], reverse["qty"]) == (10, "sell", 20)
+        assert marked["allow_short"] is True
+        assert marked["end_of_run"] == "marked_to_market"
+        assert [p["qty"] for p in marked["positions"]] == [-10]
+        assert closed["end_of_run"] == "closed_at_last_close"
+        assert [p["qty"] for p in closed["positions"]] == [0]
+        assert closed["fills"][-1]["side"] == "buy" and closed["fills"][-1]["qty"] == 10
+        assert "short selling allowed; positions at the end: closed at the last bar's" in summary
+        assert "SPY -10 unrealized" in self._simulate(flip, "--allow-short")
+
+    def test_reversing_without_short_selling_is_refused_naming_the_rule_and_figures(
+        self, seeded: None, flip: str
+    ):
+        with pytest.raises(CommandError) as raised:
+            self._simulate(flip)
+
+        message = str(raised.value)
+        assert message.startswith("OrderRejected: order sim-000004 rejected: insufficient shares")
+        assert "sell 20 SPY" in message and "holding 10" in message
+        assert "so 10 shares would be sold short; short selling is disabled" in message
+
+    def test_an_evaluation_with_a_risk_free_rate_states_it_and_how_the_run_ended(
+        self, seeded: None, flip: str, monkeypatch: pytest.MonkeyPatch
+    ):
+        monkeypatch.setenv("TC2_SIM_PROCESSES", "1")
+        arguments = ("--strategy", flip, "--symbols", "SPY", "--start", str(START))
+        arguments += ("--end", str(DAY), "--allow-short", "--risk-free-rate", "0.05")
+
+        evaluation = json.loads(_run("evaluate", *arguments, "--json"))
+        summary = _run("evaluate", *arguments)
+
+        assert evaluation["risk_free_rate"] == 0.05
+        assert evaluation["end_of_run"] == "marked_to_market"
+        assert "(risk-free rate 5.00%)" in summary
+        assert "positions at the end: still open, marked to market at the last close" in summary
+
+    @pytest.mark.parametrize(
+        ("option", "message"),
+        [
+            (("--risk-free-rate", "-0.01"), "risk_free_rate: must be an annual rate from 0 to 0.2"),
+            (("--risk-free-rate", "nan"), "risk_free_rate: must be an annual rate"),
+            (("--risk-free-rate", "0.3"), "was 0.3"),
+        ],
+    )
+    def test_bad_options_are_refused_before_running(
+        self, seeded: None, flip: str, option: tuple[str, ...], message: str
+    ):
+        arguments = ("--strategy", flip, "--symbols", "SPY", "--start", str(START))
+        with pytest.raises(CommandError, match=re.escape(message)):
+            _run("evaluate", *arguments, "--end", str(DAY), *option)

@@ -80,15 +80,15 @@ class _Leg:
     kill_reason: str | None = None
 
     @property
-    def bought_qty(self) -> int:
+    def bought_qty(self) -> float:
         return sum(order.filled_qty for order in self.buys)
 
     @property
-    def sold_qty(self) -> int:
+    def sold_qty(self) -> float:
         return sum(order.filled_qty for order in self.sells)
 
     @property
-    def held(self) -> int:
+    def held(self) -> float:
         return self.bought_qty - self.sold_qty
 
     @property
@@ -491,7 +491,7 @@ class LongShortStrategy(Strategy):
 
     # ---- orders ------------------------------------------------------------------------------
 
-    def _bid(self, leg: _Leg, qty: int, price: float, why: str) -> bool:
+    def _bid(self, leg: _Leg, qty: float, price: float, why: str) -> bool:
         try:
             order = self.buy(leg.symbol, qty, limit=price)
         except OrderRejected as rejected:

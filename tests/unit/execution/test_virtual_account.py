@@ -709,10 +709,16 @@ class ClosePositionAtTests:
 
 
 class OrderRequestTests:
-    @pytest.mark.parametrize("qty", [0, -5, 1.5, True, "10", None])
-    def test_qty_must_be_a_positive_whole_number(self, qty: object) -> None:
+    @pytest.mark.parametrize("qty", [0, -5, True, "10", float("nan"), float("inf")])
+    def test_qty_must_be_a_positive_number(self, qty: object) -> None:
         with pytest.raises(ExecutionError, match="qty"):
             OrderRequest(symbol=SYMBOL, side=Side.BUY, qty=qty)  # type: ignore[arg-type]
+
+    def test_a_fractional_qty_is_for_market_day_orders_only(self) -> None:
+        with pytest.raises(ExecutionError, match="market orders with day time-in-force"):
+            OrderRequest(symbol=SYMBOL, side=Side.BUY, qty=1.5, **limit(10.0))  # type: ignore[arg-type]
+
+        assert OrderRequest(symbol=SYMBOL, side=Side.BUY, qty=1.5).is_fractional
 
     @pytest.mark.parametrize(
         ("kind", "prices", "message"),

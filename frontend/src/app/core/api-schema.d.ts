@@ -1285,6 +1285,12 @@ export interface components {
             starting_cash?: number;
             /** @description false: run without the strategy's analysis models (default true). */
             model_filters?: boolean;
+            /** @description true: sells beyond the shares held open short positions (they need buying power); false (default): they are refused. */
+            allow_short?: boolean;
+            /** @description Swing strategies: true closes the positions still open at the last bar's close, with fees; false (default) marks them to market there. Day strategies are flattened at every close either way. */
+            close_at_end?: boolean;
+            /** @description Annual risk-free rate as a fraction (0.04 = 4 %) for the Sharpe and Sortino ratios, which use daily returns in excess of rate / 252 (default 0). */
+            risk_free_rate?: number;
         };
         StrategyFile: {
             /** @description The file name, e.g. my_strategy.py. */
@@ -1501,6 +1507,10 @@ export interface components {
             starting_cash?: number;
             /** @description false: run without the strategy's analysis models (default true). */
             model_filters?: boolean;
+            /** @description true: sells beyond the shares held open short positions (they need buying power); false (default): they are refused. */
+            allow_short?: boolean;
+            /** @description Swing strategies: true closes the positions still open at the last bar's close, with fees; false (default) marks them to market there. Day strategies are flattened at every close either way. */
+            close_at_end?: boolean;
         };
         StrategyWindow: {
             /** @description HH:MM New York */

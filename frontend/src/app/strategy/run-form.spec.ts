@@ -1,9 +1,11 @@
 import { StrategyParameter } from './strategy-api';
 import {
   cashProblem,
+  fractionOf,
   parameterProblem,
   parameterValues,
   parametersForm,
+  riskFreeRateProblem,
   startTimeProblem,
   warmupProblem,
 } from './run-form';
@@ -85,5 +87,16 @@ describe('the other fields', () => {
     expect(startTimeProblem('17:00')).toBe(
       'must be within regular hours, 09:30 to 16:00, was 17:00',
     );
+  });
+
+  it('checks the risk-free rate in percent and sends it as the fraction', () => {
+    expect(riskFreeRateProblem(0)).toBe('');
+    expect(riskFreeRateProblem(20)).toBe('');
+    expect(riskFreeRateProblem(-1)).toBe('must be an annual rate from 0 to 20 %, was -1');
+    expect(riskFreeRateProblem(20.5)).toContain('was 20.5');
+    expect(riskFreeRateProblem(null)).toContain('was ');
+    expect(riskFreeRateProblem(Number.NaN)).toContain('from 0 to 20 %');
+    expect(fractionOf(4.1)).toBe(0.041);
+    expect(fractionOf(4)).toBe(0.04);
   });
 });

@@ -27,6 +27,8 @@ export const DEFAULT_WARMUP_DAYS = 1;
 export const DEFAULT_STARTING_CASH = 30_000;
 /** tc2/program/strategy_jobs.py MAX_STARTING_CASH (the schema's maximum of starting_cash). */
 export const MAX_STARTING_CASH = 1_000_000_000;
+/** tc2/program/strategy_jobs.py MAX_RISK_FREE_RATE (a fraction; the form takes percent). */
+export const MAX_RISK_FREE_RATE = 0.2;
 /** Regular trading hours, New York. */
 export const SESSION_OPEN = '09:30';
 export const SESSION_CLOSE = '16:00';
@@ -102,6 +104,21 @@ export function cashProblem(value: unknown): string {
     : `must be a number of dollars > 0 and at most ${MAX_STARTING_CASH.toLocaleString('en-US')}, was ${shown(value)}`;
 }
 
+/** The annual risk-free rate, typed in percent: 0 to 20 (the API's 0 to 0.2). */
+export function riskFreeRateProblem(value: unknown): string {
+  return typeof value === 'number' &&
+    Number.isFinite(value) &&
+    value >= 0 &&
+    value <= MAX_RISK_FREE_RATE * 100
+    ? ''
+    : `must be an annual rate from 0 to ${MAX_RISK_FREE_RATE * 100} %, was ${shown(value)}`;
+}
+
+/** Percent typed in the form as the fraction the API takes (4 -> 0.04, without float noise). */
+export function fractionOf(percentValue: number): number {
+  return Number((percentValue / 100).toFixed(10));
+}
+
 /** An optional New York start time within regular hours (blank: the strategy's own windows). */
 export function startTimeProblem(value: unknown): string {
   const problem = wallTimeProblem(value);
@@ -128,6 +145,8 @@ export function runControls() {
       validators: checkedBy(cashProblem),
     }),
     modelFilters: new FormControl(true, { nonNullable: true }),
+    allowShort: new FormControl(false, { nonNullable: true }),
+    closeAtEnd: new FormControl(false, { nonNullable: true }),
   };
 }
 export type RunControls = ReturnType<typeof runControls>;
@@ -139,6 +158,8 @@ export const RUN_API_FIELDS = {
   fillModel: 'fill_model',
   startingCash: 'starting_cash',
   modelFilters: 'model_filters',
+  allowShort: 'allow_short',
+  closeAtEnd: 'close_at_end',
 } as const;
 
 /**

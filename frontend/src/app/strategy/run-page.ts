@@ -1,8 +1,8 @@
 /**
  * What the Simulations and Evaluations pages share: the common fields of the run form (strategy,
- * warm-up, fill model, starting cash, models, the strategy's parameters) and sending it; the
- * strategy and symbol lists; the past runs; the run the URL opens, followed until it ends; and
- * "Use these settings". A page builds one in a field initializer (it injects) with its own form,
+ * warm-up, fill model, starting cash, models, short selling, the end of the run, the strategy's
+ * parameters) and sending it; the strategy and symbol lists; the past runs; the run the URL opens,
+ * followed until it ends; and "Use these settings". A page builds one in a field initializer (it injects) with its own form,
  * whose controls start with ``runControls()``, and keeps only what is its own.
  */
 import {
@@ -71,6 +71,8 @@ export interface CommonRunRequest {
   warmup_days: number;
   starting_cash: number;
   model_filters: boolean;
+  allow_short: boolean;
+  close_at_end: boolean;
 }
 
 export class RunPage {
@@ -210,6 +212,8 @@ export class RunPage {
       warmup_days: c.warmupDays.value ?? DEFAULT_WARMUP_DAYS,
       starting_cash: c.startingCash.value ?? DEFAULT_STARTING_CASH,
       model_filters: c.modelFilters.value,
+      allow_short: c.allowShort.value,
+      close_at_end: c.closeAtEnd.value,
     };
   }
 
@@ -295,6 +299,9 @@ export class RunPage {
     if (typeof request['model_filters'] === 'boolean') {
       c.modelFilters.setValue(request['model_filters']);
     }
+    // Runs requested before these options existed ran with their defaults.
+    c.allowShort.setValue(request['allow_short'] === true);
+    c.closeAtEnd.setValue(request['close_at_end'] === true);
     this.error.set(null);
     this.submitted.set(false);
     const form = this.options.formElement()?.nativeElement;

@@ -22,6 +22,8 @@ export interface OrderRecord {
   symbol: string;
   side: Side;
   qty: number;
+  /** Dollars, for an order sized at its fill price; absent or null for one in shares. */
+  notional?: number | null;
   type: string;
   limit_price: number | null;
   stop_price: number | null;
@@ -61,6 +63,10 @@ export interface RunRecord {
   kind: string;
   resolution: string;
   fill_model: string;
+  /** Absent in runs recorded before the option existed (short selling was refused). */
+  allow_short?: boolean;
+  /** What became of the positions open at the end (``END_OF_RUN``); absent in older runs. */
+  end_of_run?: string;
   starting_cash: number;
   ending_equity: number;
   profit: number;
@@ -139,6 +145,10 @@ export interface EvaluationRecord {
   start: string;
   end: string;
   fill_model: string;
+  allow_short?: boolean;
+  end_of_run?: string;
+  /** Annual, as Sharpe and Sortino used it; absent in older runs (0). */
+  risk_free_rate?: number;
   initial_equity: number;
   tc2_metrics: Tc2Metrics;
   performance: PerformanceMetrics | null;
@@ -147,6 +157,25 @@ export interface EvaluationRecord {
   skipped: number;
   fingerprint: string;
   elapsed_seconds: number;
+}
+
+/** A result's ``end_of_run`` in words (tc2/simulation/simulator.py EndOfRun). */
+export const END_OF_RUN: Record<string, string> = {
+  flattened_at_close: 'Flattened at the close (day strategy)',
+  closed_at_last_close: "Closed at the last bar's close, with fees",
+  marked_to_market: 'Still open, marked to market at the last close',
+};
+
+/** What became of the positions open at the end of a run, in words. */
+export function endOfRun(record: { end_of_run?: string; kind: string }): string {
+  const code =
+    record.end_of_run ?? (record.kind === 'day' ? 'flattened_at_close' : 'marked_to_market');
+  return END_OF_RUN[code] ?? code;
+}
+
+/** Whether the run allowed short selling, in words. */
+export function shortSelling(record: { allow_short?: boolean }): string {
+  return record.allow_short ? 'Allowed' : 'Refused';
 }
 
 /** A simulation's result as a run record, or null when it is not one (not finished, other kind). */

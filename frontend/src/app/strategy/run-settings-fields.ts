@@ -8,7 +8,8 @@ import { StrategyParams } from './strategy-params';
 
 /**
  * The run form's common fields, in a grid: the strategy first, then the page's own fields (its
- * content), then warm-up days, fill model, starting cash and the models checkbox, then what it
+ * content), then warm-up days, fill model, starting cash and the checkboxes (models, short
+ * selling, closing at the end), then what it
  * projects as ``[runFieldsEnd]``; below them the strategy's parameters, the request's error and
  * the submit button (the page's ``<form>`` sends).
  * Ids are ``<idPrefix>-strategy``, ``<idPrefix>-warmup``, … and ``<idPrefix>-param-<name>``.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -16,6 +17,11 @@ from tc2.simulation.records import describe_not_viable as describe_reasons
 from webpanel.data.management.progress import ProgressBar
 
 ON_FILE = " on file"
+END_OF_RUN = {  # a result's end_of_run, in words
+    "flattened_at_close": "flattened at the close (a day strategy)",
+    "closed_at_last_close": "closed at the last bar's close, with fees (close_at_end)",
+    "marked_to_market": "still open, marked to market at the last close (no exit fees)",
+}
 DATA_DIRECTORY_NOTE = "bars are read from the data directory {data_dir} (TC2_DATA_DIR moves it)"
 
 
@@ -33,16 +39,16 @@ def json_params(raw: str | None) -> Any:
 
 def add_param_arguments(parser: CommandParser, params: ParamSet) -> None:
     """One option per declared parameter (``--warmup-days``), typed and explained as declared;
-    lists are comma-separated, objects JSON, and a boolean that defaults to true is
-    ``--no-<name>``."""
+    lists are comma-separated, objects JSON, and a boolean is ``--<name>`` / ``--no-<name>``
+    (left out: the request's default)."""
     for param in params:
         flag = "--" + param.name.replace("_", "-")
         if param.kind is ParamKind.BOOLEAN:
             parser.add_argument(
-                "--no-" + param.name.replace("_", "-"),
+                flag,
                 dest=param.name,
-                action="store_const",
-                const=False,
+                action=argparse.BooleanOptionalAction,
+                default=None,
                 help=param.description,
             )
             continue

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from tc2.program.strategy_jobs import EVALUATE_PARAMS, evaluate, parse_evaluate_params
 from webpanel.strategy.management.commands._strategy_job import (
+    END_OF_RUN,
     add_param_arguments,
     describe_not_viable,
     number,
@@ -57,9 +58,12 @@ def summary(evaluation: Mapping[str, Any]) -> list[str]:
         f", average per entered day {number(tc2['average_profit'])}, win ratio "
         f"{number(tc2['win_ratio'], '.2f')}",
         f"  total return {number(performance.get('total_return'), '.2%')}, Sharpe "
-        f"{number(performance.get('sharpe'), '.2f')}, max drawdown "
+        f"{number(performance.get('sharpe'), '.2f')} (risk-free rate "
+        f"{evaluation['risk_free_rate']:.2%}), max drawdown "
         f"{number(performance.get('max_drawdown'), '.2%')}, trades "
         f"{performance.get('trade_count', 0)}",
+        f"  short selling {'allowed' if evaluation['allow_short'] else 'refused'}; positions at "
+        f"the end: {END_OF_RUN[evaluation['end_of_run']]}",
     ]
     for day in skipped[:SKIPPED_SHOWN]:
         lines.append(f"  skipped {day['day']} {','.join(day['symbols'])}: {day['skipped']}")

@@ -1,5 +1,5 @@
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from tc2.env import NEW_YORK
 from tc2.program.strategy_jobs import SIMULATE_PARAMS, parse_simulate_params, simulate_day
 from webpanel.strategy.management.commands._strategy_job import (
+    END_OF_RUN,
     add_param_arguments,
     describe_not_viable,
     number,
@@ -57,5 +58,17 @@ def summary(record: Mapping[str, Any]) -> list[str]:
         f"entry attempts: {record['entry_attempts']}",
         f"  profit: {number(record['profit'])} (fees {number(record['fees'])}), equity "
         f"{number(record['starting_cash'])} -> {number(record['ending_equity'])}",
+        f"  short selling {'allowed' if record['allow_short'] else 'refused'}; positions at the "
+        f"end: {END_OF_RUN[record['end_of_run']]}{held_at_end(record['positions'])}",
         f"fingerprint: {record['fingerprint']}",
     ]
+
+
+def held_at_end(positions: Sequence[Mapping[str, Any]]) -> str:
+    """`` (SPY 10 unrealized +12.50)``: what is still held, with its unrealized P&L."""
+    held = [
+        f"{p['symbol']} {p['qty']} unrealized {number(p['unrealized_pnl'], '+,.2f')}"
+        for p in positions
+        if p["qty"]
+    ]
+    return f" ({'; '.join(held)})" if held else ""

@@ -32,6 +32,30 @@ describe('evaluation view', () => {
     expect(row('Skipped symbol-days')?.value).toBe('1');
   });
 
+  it('states the risk-free rate, short selling and the end of the run, and compares them', () => {
+    const first = evaluation({
+      risk_free_rate: 0.04,
+      allow_short: true,
+      end_of_run: 'closed_at_last_close',
+    });
+    const rows = evaluationMetrics(first);
+    const row = (label: string) => rows.find((r) => r.label === label);
+
+    expect(row('Risk-free rate')?.value).toBe('4.00 %');
+    expect(row('Sharpe ratio')?.hint).toContain('above the risk-free rate / 252');
+    expect(row('Short selling')?.value).toBe('Allowed');
+    expect(row('Positions at the end')?.value).toBe("Closed at the last bar's close, with fees");
+    const setup = setupRows(first, evaluation());
+    expect(setup.find((r) => r.label === 'Risk-free rate')).toMatchObject({
+      first: '4.00 %',
+      second: '0.00 %',
+      differs: true,
+    });
+    expect(setup.find((r) => r.label === 'Positions at the end')?.second).toBe(
+      'Still open, marked to market at the last close',
+    );
+  });
+
   it('keeps the metrics readable when no day could be simulated', () => {
     const rows = evaluationMetrics(evaluation({ performance: null, equity_curve: null }));
 

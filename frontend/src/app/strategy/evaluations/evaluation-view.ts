@@ -3,7 +3,13 @@
  * and two evaluations side by side. Pure functions of the evaluation records.
  */
 import { ChartSpec, SELL_COLOR } from '../../shared/chart';
-import { EvaluatedDay, EvaluationRecord, NotViableReason } from '../run-records';
+import {
+  EvaluatedDay,
+  EvaluationRecord,
+  NotViableReason,
+  endOfRun,
+  shortSelling,
+} from '../run-records';
 import {
   MetricRow,
   NONE,
@@ -79,17 +85,24 @@ export const EVALUATION_METRICS: readonly MetricDefinition[] = [
   },
   {
     label: 'Sharpe ratio',
-    hint: 'Annualised, of daily returns',
+    hint: 'Annualised, of daily returns above the risk-free rate / 252',
     read: (e) => e.performance?.sharpe ?? null,
     format: ratio,
     better: 'higher',
   },
   {
     label: 'Sortino ratio',
-    hint: 'Annualised, downside deviation only',
+    hint: 'Annualised, downside deviation only, above the risk-free rate / 252',
     read: (e) => e.performance?.sortino ?? null,
     format: ratio,
     better: 'higher',
+  },
+  {
+    label: 'Risk-free rate',
+    hint: 'Annual, as the Sharpe and Sortino ratios used it',
+    read: (e) => e.risk_free_rate ?? 0,
+    format: percent,
+    better: null,
   },
   {
     label: 'Max drawdown',
@@ -203,15 +216,24 @@ export const EVALUATION_METRICS: readonly MetricDefinition[] = [
 
 /** The evaluation's figures as metrics-table rows. */
 export function evaluationMetrics(evaluation: EvaluationRecord): MetricRow[] {
-  return EVALUATION_METRICS.map((metric) => {
-    const value = metric.read(evaluation);
-    return {
-      label: metric.label,
-      value: metric.format(value),
-      tone: metric.signed ? toneOf(value) : null,
-      hint: metric.hint,
-    };
-  });
+  return [
+    ...EVALUATION_METRICS.map((metric) => {
+      const value = metric.read(evaluation);
+      return {
+        label: metric.label,
+        value: metric.format(value),
+        tone: metric.signed ? toneOf(value) : null,
+        hint: metric.hint,
+      };
+    }),
+    { label: 'Short selling', value: shortSelling(evaluation), tone: null },
+    {
+      label: 'Positions at the end',
+      value: endOfRun(evaluation),
+      tone: null,
+      hint: 'close_at_end: closed at the last close with fees, else marked to market',
+    },
+  ];
 }
 
 /** Equity (top) and drawdown in percent below it (bottom pane), one point per day. */
@@ -365,6 +387,9 @@ export function setupRows(first: EvaluationRecord, second: EvaluationRecord): Se
     row('Symbols', first.symbols.join(', '), second.symbols.join(', ')),
     row('Range', `${first.start} to ${first.end}`, `${second.start} to ${second.end}`),
     row('Fill model', first.fill_model, second.fill_model),
+    row('Short selling', shortSelling(first), shortSelling(second)),
+    row('Positions at the end', endOfRun(first), endOfRun(second)),
+    row('Risk-free rate', percent(first.risk_free_rate ?? 0), percent(second.risk_free_rate ?? 0)),
     ...names.map((name) => row(name, param(first, name), param(second, name))),
   ];
 }

@@ -89,6 +89,9 @@ describe('EvaluationsPage', () => {
       warmup_days: 1,
       starting_cash: 30000,
       model_filters: true,
+      allow_short: false,
+      close_at_end: false,
+      risk_free_rate: 0,
     });
     request.flush(
       {
@@ -109,6 +112,41 @@ describe('EvaluationsPage', () => {
     );
     expect(element.querySelector('form .error-box')?.textContent).toContain(
       'The evaluation request is invalid',
+    );
+  });
+
+  it('takes the risk-free rate in percent, checks it and sends the fraction', async () => {
+    await open('/strategy/evaluations');
+    page.type('#eval-param-qty', '10');
+    page.type('#eval-risk-free-rate', '25');
+
+    await page.send();
+    http.expectNone('/api/strategy/evaluate');
+    expect(element.querySelector('#eval-risk-free-rate-error')?.textContent).toContain(
+      'must be an annual rate from 0 to 20 %, was 25',
+    );
+
+    page.type('#eval-risk-free-rate', '4.1');
+    element.querySelector<HTMLInputElement>('#eval-allow-short')!.click();
+    await page.send();
+    const request = http.expectOne('/api/strategy/evaluate');
+    expect(request.request.body).toMatchObject({ risk_free_rate: 0.041, allow_short: true });
+    request.flush(
+      {
+        error: {
+          code: 'validation_failed',
+          message: 'The evaluation request is invalid; nothing was run.',
+          details: {
+            fields: { risk_free_rate: ['must be an annual rate from 0 to 0.2, was 0.041'] },
+          },
+        },
+      },
+      { status: 422, statusText: 'Unprocessable Entity' },
+    );
+    await page.settle();
+
+    expect(element.querySelector('#eval-risk-free-rate-error')?.textContent).toContain(
+      'from 0 to 0.2, was 0.041',
     );
   });
 

@@ -27,7 +27,7 @@ import { ErrorBox } from '../../shared/error-box';
 import { MetricsTable } from '../metrics-table';
 import { OpenedRun, followRun } from '../run-follower';
 import { checkedBy, dayProblem, describedBy } from '../../shared/form-rules';
-import { RUN_API_FIELDS, runControls } from '../run-form';
+import { RUN_API_FIELDS, fractionOf, riskFreeRateProblem, runControls } from '../run-form';
 import { RunHeader } from '../run-header';
 import { RunList } from '../run-list';
 import { RunPage } from '../run-page';
@@ -171,6 +171,10 @@ export class EvaluationsPage {
       ),
       start: new FormControl('', { nonNullable: true, validators: checkedBy(dayProblem) }),
       end: new FormControl('', { nonNullable: true, validators: checkedBy(dayProblem) }),
+      /** Percent a year; the request takes the fraction. */
+      riskFreeRate: new FormControl<number | null>(0, {
+        validators: checkedBy(riskFreeRateProblem),
+      }),
     },
     { validators: rangeInOrder },
   );
@@ -178,7 +182,13 @@ export class EvaluationsPage {
     kind: 'evaluate',
     controls: this.common,
     form: this.form,
-    apiFields: { ...RUN_API_FIELDS, symbols: 'symbols', start: 'start', end: 'end' },
+    apiFields: {
+      ...RUN_API_FIELDS,
+      symbols: 'symbols',
+      start: 'start',
+      end: 'end',
+      riskFreeRate: 'risk_free_rate',
+    },
     run: this.run,
     strategy: this.strategy,
     formElement: this.formElement,
@@ -279,6 +289,7 @@ export class EvaluationsPage {
         symbols: this.chosenSymbols(),
         start: value.start,
         end: value.end,
+        risk_free_rate: fractionOf(value.riskFreeRate ?? 0),
       }),
     );
   }
@@ -313,6 +324,8 @@ export class EvaluationsPage {
         if (typeof request['end'] === 'string') {
           end.setValue(request['end']);
         }
+        const rate = request['risk_free_rate'];
+        this.form.controls.riskFreeRate.setValue(typeof rate === 'number' ? rate * 100 : 0);
       },
     );
   }

@@ -96,6 +96,34 @@ describe('simulation view', () => {
     expect(row('Fingerprint')?.value).toBe('abc123');
   });
 
+  it('says whether short selling was allowed and what became of the positions at the end', () => {
+    const rows = (record: ReturnType<typeof runRecord>) => simulationMetrics(record);
+    const value = (record: ReturnType<typeof runRecord>, label: string) =>
+      rows(record).find((r) => r.label === label)?.value;
+    const swing = {
+      ...runRecord(),
+      kind: 'swing',
+      allow_short: true,
+      end_of_run: 'closed_at_last_close',
+    };
+
+    expect(value(swing, 'Short selling')).toBe('Allowed');
+    expect(value(swing, 'Positions at the end')).toBe("Closed at the last bar's close, with fees");
+    // A run recorded before these fields: refused, and a swing run's positions were marked.
+    const older = { ...runRecord(), kind: 'swing' };
+    expect(value(older, 'Short selling')).toBe('Refused');
+    expect(value(older, 'Positions at the end')).toBe(
+      'Still open, marked to market at the last close',
+    );
+  });
+
+  it('names a notional order by its dollars', () => {
+    const record = runRecord();
+    const notional = { ...record.orders[0], type: 'market', notional: 2500, limit_price: null };
+
+    expect(orderRows({ ...record, orders: [notional] })[0].type).toBe('market, $2,500.00 notional');
+  });
+
   it('sorts the orders by when they were sent, each with its fills', () => {
     const rows = orderRows(runRecord());
 

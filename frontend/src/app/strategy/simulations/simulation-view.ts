@@ -6,7 +6,7 @@
 import { CandlestickData, HistogramData, SeriesMarker, Time } from 'lightweight-charts';
 
 import { ChartSpec, newYorkTime, tradeMarker } from '../../shared/chart';
-import { FillRecord, OrderRecord, RunRecord } from '../run-records';
+import { FillRecord, OrderRecord, RunRecord, endOfRun, shortSelling } from '../run-records';
 import {
   MetricRow,
   NONE,
@@ -211,6 +211,13 @@ export function simulationMetrics(record: RunRecord): MetricRow[] {
     { label: 'Stop reason', value: record.stop_reason || NONE, tone: null },
     { label: 'Strategy events', value: whole(record.events), tone: null },
     { label: 'Fill model', value: record.fill_model, tone: null },
+    { label: 'Short selling', value: shortSelling(record), tone: null },
+    {
+      label: 'Positions at the end',
+      value: endOfRun(record),
+      tone: null,
+      hint: 'close_at_end: closed at the last close with fees, else marked to market',
+    },
     { label: 'Bars', value: record.resolution, tone: null },
     { label: 'Fingerprint', value: record.fingerprint, tone: null, hint: 'sha256 of the fills' },
   ];
@@ -234,7 +241,7 @@ export function orderRows(record: RunRecord): OrderRow[] {
       submitted: newYorkClock(order.submitted_t),
       symbol: order.symbol,
       side: order.side,
-      type: order.type,
+      type: order.notional ? `${order.type}, ${dollars(order.notional)} notional` : order.type,
       qty: order.qty,
       limit: price(order.limit_price),
       stop: price(order.stop_price),

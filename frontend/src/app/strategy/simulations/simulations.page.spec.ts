@@ -90,6 +90,8 @@ describe('SimulationsPage', () => {
       warmup_days: 1,
       starting_cash: 30000,
       model_filters: true,
+      allow_short: false,
+      close_at_end: false,
     });
     request.flush(
       {
@@ -123,6 +125,18 @@ describe('SimulationsPage', () => {
     expect(box.textContent).toContain('The simulation request is invalid; nothing was run.');
     expect(box.textContent).toContain('mystery');
     expect(box.textContent).not.toContain('no 1m bars'); // shown beside the day instead
+  });
+
+  it('sends short selling and closing at the end when checked', async () => {
+    await open('/strategy/simulations');
+    page.type('#sim-param-qty', '10');
+    element.querySelector<HTMLInputElement>('#sim-allow-short')!.click();
+    element.querySelector<HTMLInputElement>('#sim-close-at-end')!.click();
+
+    await page.send();
+    const request = http.expectOne('/api/strategy/simulate_day');
+
+    expect(request.request.body).toMatchObject({ allow_short: true, close_at_end: true });
   });
 
   it('sends a valid request, keeps the run in the URL and shows its chart, metrics and orders', async () => {
