@@ -25,10 +25,31 @@ def session_bounds(bars: SymbolDay, calendar: MarketCalendar) -> tuple[int, int]
 
 
 def regular_hours(bars: SymbolDay, calendar: MarketCalendar) -> SymbolDay:
-    """Only the bars that lie wholly inside the regular session (start >= open, end <= close)."""
+    """Only the bars that lie wholly inside the regular session (start >= open, end <= close).
+
+    A daily bar is the session itself: it is stamped at the session's open and ends at its
+    close (an early close included), so a daily bar of the session is kept, whatever instant
+    its source stamped it at (a vendor's midnight, the open), and is restamped at the open.
+    """
     open_s, close_s = session_bounds(bars, calendar)
+    if bars.resolution is Resolution.DAY:
+        return _session_bar(bars, open_s)
     step = bars.resolution.seconds
     return bars.select((bars.t >= open_s) & (bars.t + step <= close_s))
+
+
+def _session_bar(bars: SymbolDay, open_s: int) -> SymbolDay:
+    if len(bars) <= 1 and (len(bars) == 0 or int(bars.t[0]) == open_s):
+        return bars
+    if len(bars) > 1:
+        raise DataError(
+            f"{bars.symbol} {bars.day}: {len(bars)} daily bars for one session; a session has one"
+        )
+    columns = dict(bars.columns())
+    columns["t"] = np.array([open_s], dtype=np.int64)
+    return SymbolDay.from_columns(
+        symbol=bars.symbol, day=bars.day, resolution=bars.resolution, columns=columns
+    )
 
 
 def resample(bars: SymbolDay, to: Resolution, calendar: MarketCalendar) -> SymbolDay:

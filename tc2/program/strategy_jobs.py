@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date, time
 from typing import Any
 
+from tc2.data.bars import Resolution
+from tc2.data.store import STORED_RESOLUTIONS
 from tc2.env import CalendarRangeError, EnvType, EpochClock, ExecEnv, MarketCalendar
 from tc2.env.config import RuntimeConfig
 from tc2.env.trading_settings import SYMBOL_PATTERN
@@ -46,7 +48,7 @@ from tc2.simulation.simulator import (
     SimulationSettings,
     StrategySimulator,
 )
-from tc2.strategy.base import Strategy, resolve_symbols
+from tc2.strategy.base import Strategy, resolve_symbols, run_resolution
 from tc2.strategy.registry import load_strategy, registered_strategy
 
 MAX_WARMUP_DAYS = 10
@@ -76,6 +78,15 @@ _WARMUP_DAYS = Param(
     minimum=0,
     maximum=MAX_WARMUP_DAYS,
     description=f"Earlier sessions visible to the strategy (default {DEFAULT_WARMUP_DAYS}).",
+)
+_RESOLUTION = Param(
+    name="resolution",
+    kind=ParamKind.CHOICE,
+    choices=tuple(resolution.value for resolution in STORED_RESOLUTIONS),
+    description=(
+        "The bars the strategy runs on, one it supports (GET /api/strategy/list: resolutions); "
+        "default its own. 1d: one bar per session, stamped at the open, ending at the close."
+    ),
 )
 _MODEL_FILTERS = Param(
     name="model_filters",
@@ -115,6 +126,7 @@ SIMULATE_PARAMS = ParamSet(
         _WARMUP_DAYS,
         _starting_cash_param(f"Dollars (default {DEFAULT_STARTING_CASH:,.0f})."),
         _MODEL_FILTERS,
+        _RESOLUTION,
     )
 )
 """A day simulation request, declared once: parser, API schema and CLI options follow it."""
@@ -130,6 +142,7 @@ EVALUATE_PARAMS = ParamSet(
         _WARMUP_DAYS,
         _starting_cash_param(f"Dollars per symbol run (default {DEFAULT_STARTING_CASH:,.0f})."),
         _MODEL_FILTERS,
+        _RESOLUTION,
     )
 )
 """An evaluation request, declared once: parser, API schema and CLI options follow it."""
@@ -174,19 +187,20 @@ def parse_simulate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     start_time = _start_time(params.get("start_time"), errors)
     warmup_days = _warmup_days(params.get("warmup_days", DEFAULT_WARMUP_DAYS), errors)
     model_filters = _model_filters(params.get("model_filters", True), errors)
+    resolution = _resolution(strategy_class, params.get("resolution"), errors)
     if (
         strategy_class is not None
+        and resolution is not None
         and symbol is not None
         and day is not None
         and "day" not in errors
     ):
         symbols = _resolved_symbols(strategy_class, [symbol], "symbol", errors)
         store = live_store_from_environ()
-        resolution = strategy_class.resolution.value
         for name in symbols:
-            if not store.dates_on_file(name, day, day, strategy_class.resolution):
+            if not store.dates_on_file(name, day, day, resolution):
                 message = DAY_NOT_ON_FILE_MESSAGE.format(
-                    resolution=resolution, symbol=name, day=day
+                    resolution=resolution.value, symbol=name, day=day
                 )
                 errors.setdefault("day", []).append(message)
     if errors:
@@ -201,6 +215,7 @@ def parse_simulate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
         "warmup_days": warmup_days,
         "starting_cash": starting_cash,
         "model_filters": model_filters,
+        "resolution": resolution.value if resolution else None,
     }
 
 
@@ -238,8 +253,10 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     starting_cash = _starting_cash(params.get("starting_cash", DEFAULT_STARTING_CASH), errors)
     warmup_days = _warmup_days(params.get("warmup_days", DEFAULT_WARMUP_DAYS), errors)
     model_filters = _model_filters(params.get("model_filters", True), errors)
+    resolution = _resolution(strategy_class, params.get("resolution"), errors)
     if (
         strategy_class is not None
+        and resolution is not None
         and symbols
         and start
         and end
@@ -247,10 +264,10 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     ):
         store = live_store_from_environ()
         for name in _resolved_symbols(strategy_class, symbols, "symbols", errors):
-            if not store.dates_on_file(name, start, end, strategy_class.resolution):
+            if not store.dates_on_file(name, start, end, resolution):
                 errors.setdefault("symbols", []).append(
                     RANGE_NOT_ON_FILE_MESSAGE.format(
-                        resolution=strategy_class.resolution.value,
+                        resolution=resolution.value,
                         symbol=name,
                         start=start,
                         end=end,
@@ -269,6 +286,7 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
         "warmup_days": warmup_days,
         "starting_cash": starting_cash,
         "model_filters": model_filters,
+        "resolution": resolution.value if resolution else None,
     }
     # The evaluator's own check last: whatever rule it adds is refused here too, up front.
     try:
@@ -376,6 +394,7 @@ def _settings(params: Mapping[str, Any]) -> SimulationSettings:
         fill_model=params["fill_model"],
         starting_cash=float(params["starting_cash"]),
         model_filters=bool(params.get("model_filters", True)),
+        resolution=Resolution(params["resolution"]) if params.get("resolution") else None,
     )
 
 
@@ -395,6 +414,22 @@ def _strategy(
         return load_strategy(value) if allow_paths else registered_strategy(value.strip())
     except ConfigurationError as error:
         errors["strategy"] = [str(error)]
+        return None
+
+
+def _resolution(
+    strategy_class: type[Strategy] | None, value: Any, errors: dict[str, list[str]]
+) -> Resolution | None:
+    """The run's resolution (the strategy's own when not given); None when it is refused."""
+    if value is not None and value not in _RESOLUTION.choices:
+        errors["resolution"] = [f"must be one of {', '.join(_RESOLUTION.choices)}, was {value!r}"]
+        return None
+    if strategy_class is None:
+        return None
+    try:
+        return run_resolution(strategy_class, None if value is None else Resolution(value))
+    except ValidationFailed as error:
+        errors.update(error.field_errors)
         return None
 
 

@@ -53,11 +53,15 @@ from tc2.simulation.simulator import (
     SpanRequest,
     StrategySimulator,
 )
-from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols
+from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols, run_resolution
 from tc2.strategy.registry import load_strategy
 
 MAX_SESSIONS = 2_520  # ten years of sessions per evaluation
 END_BEFORE_START_MESSAGE = "must not be before start {start}, was {end}"
+NOTHING_SIMULATED_MESSAGE = (
+    "no symbol-day could be simulated, so the strategy received no bar: {reason}"
+    " ({count} symbol-days skipped)"
+)
 CHUNKS_PER_PROCESS = 4  # enough pieces to balance uneven days, few enough to keep overhead low
 
 EvaluationProgress = Callable[[int, int], None]
@@ -155,6 +159,7 @@ class Evaluation:
     start: date
     end: date
     fill_model: str
+    resolution: str
     initial_equity: float
     days: tuple[EvaluatedDay, ...]
     tc2: Tc2Metrics
@@ -176,6 +181,7 @@ class Evaluation:
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "fill_model": self.fill_model,
+            "resolution": self.resolution,
             "initial_equity": self.initial_equity,
             "tc2_metrics": _as_dict(self.tc2),
             "performance": _as_dict(self.performance) if self.performance else None,
@@ -246,6 +252,7 @@ class StrategyEvaluator:
         strategy_class = strategy_class or load_strategy(request.strategy)
         strategy_class.resolve_params(request.params)
         resolve_symbols(strategy_class, request.symbols)
+        run_resolution(strategy_class, request.settings.resolution)
         problems = range_problems(self.calendar, request.start, request.end)
         if problems:
             raise ValidationFailed("the date range is invalid", problems)
@@ -272,6 +279,10 @@ class StrategyEvaluator:
         rows = self._run(chunks, total, progress)
         rows.sort(key=lambda row: (row.day, row.symbols))
         simulated = [row for row in rows if row.skipped is None]
+        if not simulated:  # never an empty success: say why no bar reached the strategy
+            raise DataError(
+                NOTHING_SIMULATED_MESSAGE.format(reason=rows[0].skipped, count=len(rows))
+            )
         initial_equity = request.settings.starting_cash * len(groups)
         portfolio = _portfolio_days(simulated)
         return Evaluation(
@@ -282,6 +293,7 @@ class StrategyEvaluator:
             start=request.start,
             end=request.end,
             fill_model=request.settings.fill_model,
+            resolution=run_resolution(strategy_class, request.settings.resolution).value,
             initial_equity=initial_equity,
             days=tuple(rows),
             tc2=tc2_metrics([row.outcome() for row in simulated]),

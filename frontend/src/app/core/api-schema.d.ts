@@ -811,15 +811,13 @@ export interface components {
             /** @description CSV times mark the bar's start (default) or end. */
             label?: components["schemas"]["LabelEnum"];
             /** @description The bars' length, one the store keeps (default 1m; yahoo: 1d). */
-            resolution?: components["schemas"]["DataImportInputResolutionEnum"];
+            resolution?: components["schemas"]["ResolutionEnum"];
             /**
              * Format: binary
              * @description The bar file, UTF-8 text, at most 200 MB.
              */
             file: string;
         };
-        /** @enum {string} */
-        DataImportInputResolutionEnum: "1s" | "1m" | "1d";
         DataPatchInputRequest: {
             /** @description Tickers (1-5 uppercase letters, optional .X class suffix (SPY, BRK.B)); each one the data source has. */
             symbols: string[];
@@ -1101,6 +1099,15 @@ export interface components {
          * @enum {string}
          */
         ProgramStatusOutputStateEnum: "starting" | "running" | "restarting" | "stopping" | "stopped";
+        /** @enum {string} */
+        ResolutionEnum: "1s" | "1m" | "1d";
+        /**
+         * @description * `1s` - 1s
+         *     * `1m` - 1m
+         *     * `1d` - 1d
+         * @enum {string}
+         */
+        ResolutionsEnum: "1s" | "1m" | "1d";
         SessionCoverage: {
             /**
              * Format: date
@@ -1222,12 +1229,15 @@ export interface components {
             /** @description The class docstring: its rules. */
             description: string;
             /**
-             * @description Bars it trades on.
+             * @description Bars it trades on by default.
              *
              *     * `1s` - 1s
              *     * `1m` - 1m
+             *     * `1d` - 1d
              */
-            resolution: components["schemas"]["StrategyDescriptionResolutionEnum"];
+            resolution: components["schemas"]["ResolutionEnum"];
+            /** @description Every resolution a run may pick (the request's resolution), its own first. */
+            resolutions: components["schemas"]["ResolutionsEnum"][];
             active_windows: components["schemas"]["StrategyWindow"][];
             default_symbols: string[];
             /** @description Always trades its default symbols. */
@@ -1252,12 +1262,6 @@ export interface components {
          * @enum {string}
          */
         StrategyDescriptionKindEnum: "day" | "swing";
-        /**
-         * @description * `1s` - 1s
-         *     * `1m` - 1m
-         * @enum {string}
-         */
-        StrategyDescriptionResolutionEnum: "1s" | "1m";
         StrategyEvaluateInputRequest: {
             /** @description Built-in name or path/to/file.py:ClassName. */
             strategy: string;
@@ -1285,6 +1289,8 @@ export interface components {
             starting_cash?: number;
             /** @description false: run without the strategy's analysis models (default true). */
             model_filters?: boolean;
+            /** @description The bars the strategy runs on, one it supports (GET /api/strategy/list: resolutions); default its own. 1d: one bar per session, stamped at the open, ending at the close. */
+            resolution?: components["schemas"]["ResolutionEnum"];
         };
         StrategyFile: {
             /** @description The file name, e.g. my_strategy.py. */
@@ -1501,6 +1507,8 @@ export interface components {
             starting_cash?: number;
             /** @description false: run without the strategy's analysis models (default true). */
             model_filters?: boolean;
+            /** @description The bars the strategy runs on, one it supports (GET /api/strategy/list: resolutions); default its own. 1d: one bar per session, stamped at the open, ending at the close. */
+            resolution?: components["schemas"]["ResolutionEnum"];
         };
         StrategyWindow: {
             /** @description HH:MM New York */
