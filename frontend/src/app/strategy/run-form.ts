@@ -17,7 +17,7 @@ import {
   wholeNumberProblem,
 } from '../shared/form-rules';
 import { isFractionSetting, percent } from '../shared/format';
-import { FillModel, StrategyParameter } from './strategy-api';
+import { BarResolution, FillModel, StrategyParameter } from './strategy-api';
 
 /** tc2/program/strategy_jobs.py MAX_WARMUP_DAYS. */
 export const MAX_WARMUP_DAYS = 10;
@@ -128,6 +128,8 @@ export function runControls() {
       validators: checkedBy(cashProblem),
     }),
     modelFilters: new FormControl(true, { nonNullable: true }),
+    /** The bars the run gets: one of the chosen strategy's ``resolutions`` (its own first). */
+    resolution: new FormControl<BarResolution>('1s', { nonNullable: true }),
   };
 }
 export type RunControls = ReturnType<typeof runControls>;
@@ -139,6 +141,7 @@ export const RUN_API_FIELDS = {
   fillModel: 'fill_model',
   startingCash: 'starting_cash',
   modelFilters: 'model_filters',
+  resolution: 'resolution',
 } as const;
 
 /**

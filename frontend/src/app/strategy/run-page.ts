@@ -36,6 +36,7 @@ import {
 import { focusFirstInvalid } from '../shared/form-rules';
 import { OpenedRun, followRun } from './run-follower';
 import {
+  BarResolution,
   FILL_MODELS,
   FillModel,
   RunKind,
@@ -71,6 +72,7 @@ export interface CommonRunRequest {
   warmup_days: number;
   starting_cash: number;
   model_filters: boolean;
+  resolution: BarResolution;
 }
 
 export class RunPage {
@@ -109,7 +111,14 @@ export class RunPage {
     // First of the listeners: a chosen strategy brings its parameters, then the page's own.
     this.controls.strategy.valueChanges
       .pipe(takeUntilDestroyed())
-      .subscribe((id) => this.params.set(parametersForm(this.strategyOf(id)?.parameters ?? [])));
+      .subscribe((id) => {
+        const strategy = this.strategyOf(id);
+        this.params.set(parametersForm(strategy?.parameters ?? []));
+        // The strategy's own bars; "Use these settings" may pick another it supports after.
+        if (strategy) {
+          this.controls.resolution.setValue(strategy.resolution);
+        }
+      });
     followRun(this.api, this.jobs, options.run, this.opened, this.runError).subscribe((opened) => {
       const before = untracked(this.opened);
       this.opened.set(opened);
@@ -210,6 +219,7 @@ export class RunPage {
       warmup_days: c.warmupDays.value ?? DEFAULT_WARMUP_DAYS,
       starting_cash: c.startingCash.value ?? DEFAULT_STARTING_CASH,
       model_filters: c.modelFilters.value,
+      resolution: c.resolution.value,
     };
   }
 
@@ -294,6 +304,10 @@ export class RunPage {
     }
     if (typeof request['model_filters'] === 'boolean') {
       c.modelFilters.setValue(request['model_filters']);
+    }
+    const resolution = request['resolution'] as BarResolution;
+    if (this.chosen()?.resolutions.includes(resolution)) {
+      c.resolution.setValue(resolution);
     }
     this.error.set(null);
     this.submitted.set(false);

@@ -139,6 +139,8 @@ export interface EvaluationRecord {
   start: string;
   end: string;
   fill_model: string;
+  /** The bars it ran on; evaluations recorded before daily bars lack it. */
+  resolution?: string;
   initial_equity: number;
   tc2_metrics: Tc2Metrics;
   performance: PerformanceMetrics | null;

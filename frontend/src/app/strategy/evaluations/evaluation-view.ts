@@ -365,6 +365,7 @@ export function setupRows(first: EvaluationRecord, second: EvaluationRecord): Se
     row('Symbols', first.symbols.join(', '), second.symbols.join(', ')),
     row('Range', `${first.start} to ${first.end}`, `${second.start} to ${second.end}`),
     row('Fill model', first.fill_model, second.fill_model),
+    row('Bars', first.resolution ?? NONE, second.resolution ?? NONE),
     ...names.map((name) => row(name, param(first, name), param(second, name))),
   ];
 }

@@ -90,6 +90,7 @@ describe('SimulationsPage', () => {
       warmup_days: 1,
       starting_cash: 30000,
       model_filters: true,
+      resolution: '1m',
     });
     request.flush(
       {
