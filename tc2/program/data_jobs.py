@@ -18,7 +18,14 @@ import redis
 
 from tc2.analysis.feeder import ModelFeeder
 from tc2.analysis.model_state import RedisModelStateStore
-from tc2.data.bar_files import BarFileFormat, BarLabel, iter_bar_file
+from tc2.data.bar_files import (
+    MAX_PROBLEMS_KEPT,
+    BarFileFormat,
+    BarLabel,
+    NonSession,
+    RowProblem,
+    iter_bar_file,
+)
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.collection import (
     DayCollector,
@@ -337,6 +344,14 @@ IMPORT_PARAMS = ParamSet(
             choices=IMPORT_RESOLUTIONS,
             description="The bars' length, one the store keeps (default 1m; yahoo: 1d).",
         ),
+        Param(
+            name="non_session",
+            kind=ParamKind.CHOICE,
+            choices=tuple(n.value for n in NonSession),
+            description="Rows dated on a day that is not a New York session (a vendor's "
+            "holiday row): refuse the file naming their lines (default), or skip them (listed "
+            "with their lines in the result) and import the rest.",
+        ),
     )
 )
 """An upload's options (the API's form fields beside ``file``); the job adds ``path``."""
@@ -361,6 +376,7 @@ def parse_import_options(raw: Mapping[str, Any]) -> dict[str, Any]:
     values["timezone"] = values["timezone"] or "UTC"
     values["label"] = values["label"] or BarLabel.START.value
     values["resolution"] = values["resolution"] or Resolution.MINUTE.value
+    values["non_session"] = values["non_session"] or NonSession.REFUSE.value
     if values["format"] == BarFileFormat.YAHOO.value:
         values["resolution"] = Resolution.DAY.value  # Yahoo files are daily whatever was asked
     for param in IMPORT_PARAMS:
@@ -430,6 +446,7 @@ def save_bar_file(
         Listing the bad rows; the store is as it was.
     """
     counts = _ImportCounts()
+    skipped: list[RowProblem] = []
     try:
         progress(0, "reading")
         size = max(path.stat().st_size, 1)
@@ -443,6 +460,8 @@ def save_bar_file(
                 resolution=Resolution(options["resolution"]),
                 timezone=options["timezone"],
                 label=BarLabel(options["label"]),
+                non_session=NonSession(options.get("non_session") or NonSession.REFUSE),
+                skipped=skipped,
             ):
                 batch.append(day)
                 if len(batch) >= IMPORT_BATCH_DAYS:
@@ -456,7 +475,14 @@ def save_bar_file(
         journal.roll_back(store)
         raise
     journal.commit()
-    return {"symbol": options["symbol"], **counts.summary()}
+    return {
+        "symbol": options["symbol"],
+        **counts.summary(),
+        "non_session_rows": len(skipped),
+        "non_session_skipped": [
+            {"line": row.line, "reason": row.reason} for row in skipped[:MAX_PROBLEMS_KEPT]
+        ],
+    }
 
 
 class _ImportCounts:

@@ -812,6 +812,8 @@ export interface components {
             label?: components["schemas"]["LabelEnum"];
             /** @description The bars' length, one the store keeps (default 1m; yahoo: 1d). */
             resolution?: components["schemas"]["ResolutionEnum"];
+            /** @description Rows dated on a day that is not a New York session (a vendor's holiday row): refuse the file naming their lines (default), or skip them (listed with their lines in the result) and import the rest. */
+            non_session?: components["schemas"]["NonSessionEnum"];
             /**
              * Format: binary
              * @description The bar file, UTF-8 text, at most 200 MB.
@@ -1031,6 +1033,8 @@ export interface components {
             /** @description Staff change shared state: settings, data, strategy files, the program, the logs. Every signed-in user reads and runs research. */
             is_staff: boolean;
         };
+        /** @enum {string} */
+        NonSessionEnum: "refuse" | "skip";
         /**
          * @description * `builtin` - builtin
          *     * `uploaded` - uploaded
