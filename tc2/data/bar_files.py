@@ -49,11 +49,20 @@ class BarFileFormat(StrEnum):
 
 class NonSession(StrEnum):
     """What an import does with rows dated on a day that is not a New York session (a vendor's
-    holiday row): ``refuse`` them (the default: they are bad rows, nothing is imported) or
-    ``skip`` them (listed with their line numbers in ``skipped``; the rest is imported)."""
+    holiday row): ``refuse`` them (the default: they are bad rows, nothing is imported),
+    ``skip`` them (listed with their line numbers in ``skipped``; the rest is imported) or, for
+    daily bars only, ``keep`` them (listed too) as extra sessions of that symbol, with regular
+    hours 9:30-16:00 New York: what a peer that trades every row of its file does."""
 
     REFUSE = "refuse"
     SKIP = "skip"
+    KEEP = "keep"
+
+
+KEEP_NEEDS_DAILY_MESSAGE = (
+    "keep is for daily bars (resolution 1d): an intraday row on a day that is not a session "
+    "has no session hours to keep it in; was resolution {resolution}"
+)
 
 
 NON_SESSION_HINT = "non_session=skip imports the other rows"
@@ -170,9 +179,11 @@ def iter_bar_file(
     label
         Whether a CSV timestamp marks the bar's start or its end (NinjaTrader: end).
     non_session
-        Rows on a day that is not a session: bad rows (``refuse``), or left out (``skip``).
+        Rows on a day that is not a session: bad rows (``refuse``), left out (``skip``) or
+        kept as sessions of their own (``keep``, daily bars only).
     skipped
-        Where the rows left out by ``skip`` are listed (line and reason), in file order.
+        Where the rows ``skip`` leaves out (or ``keep`` keeps) are listed, line and reason, in
+        file order.
 
     Raises
     ------
@@ -183,6 +194,8 @@ def iter_bar_file(
     """
     if file_format is BarFileFormat.YAHOO:
         resolution = Resolution.DAY
+    if non_session is NonSession.KEEP and resolution is not Resolution.DAY:
+        raise ConfigurationError(KEEP_NEEDS_DAILY_MESSAGE.format(resolution=resolution.value))
     reader = _Reader(
         file_format=file_format,
         symbol=symbol,
@@ -421,13 +434,15 @@ class _Reader:
             self._sessions[day] = known
             self._reasons[day] = reason
         if not known:
-            skip = self.non_session is NonSession.SKIP and self._in_calendar[day]
+            listed = self.non_session is not NonSession.REFUSE and self._in_calendar[day]
             for index in rows:
-                if skip:
+                if listed:
                     self.skipped.append(RowProblem(lines[index], self._reasons[day]))
                 else:
                     hint = f"; {NON_SESSION_HINT}" if self._in_calendar[day] else ""
                     self.problem(lines[index], self._reasons[day] + hint)
+            if listed and self.non_session is NonSession.KEEP:
+                return True  # an extra session of this symbol (daily bars only)
         return known
 
     def _flush(self) -> Iterator[SymbolDay]:

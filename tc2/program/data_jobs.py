@@ -19,6 +19,7 @@ import redis
 from tc2.analysis.feeder import ModelFeeder
 from tc2.analysis.model_state import RedisModelStateStore
 from tc2.data.bar_files import (
+    KEEP_NEEDS_DAILY_MESSAGE,
     MAX_PROBLEMS_KEPT,
     BarFileFormat,
     BarLabel,
@@ -349,8 +350,10 @@ IMPORT_PARAMS = ParamSet(
             kind=ParamKind.CHOICE,
             choices=tuple(n.value for n in NonSession),
             description="Rows dated on a day that is not a New York session (a vendor's "
-            "holiday row): refuse the file naming their lines (default), or skip them (listed "
-            "with their lines in the result) and import the rest.",
+            "holiday row): refuse the file naming their lines (default), skip them (listed "
+            "with their lines in the result) and import the rest, or keep them (daily bars "
+            "only) as extra sessions of the symbol, 9:30-16:00 New York, as a peer engine that "
+            "trades every row of its file does.",
         ),
     )
 )
@@ -384,6 +387,11 @@ def parse_import_options(raw: Mapping[str, Any]) -> dict[str, Any]:
             errors[param.name] = [
                 f"must be one of {', '.join(param.choices)}, was {values[param.name]!r}"
             ]
+    if (
+        values["non_session"] == NonSession.KEEP.value
+        and values["resolution"] != Resolution.DAY.value
+    ):
+        errors["non_session"] = [KEEP_NEEDS_DAILY_MESSAGE.format(resolution=values["resolution"])]
     symbol = values["symbol"]
     if not isinstance(symbol, str) or not SYMBOL_PATTERN.fullmatch(symbol):
         errors["symbol"] = [f"must be a ticker ({TICKER_RULE}), was {symbol!r}"]
@@ -479,7 +487,8 @@ def save_bar_file(
         "symbol": options["symbol"],
         **counts.summary(),
         "non_session_rows": len(skipped),
-        "non_session_skipped": [
+        # What was done with them: left out (skip) or kept as the symbol's own sessions (keep).
+        f"non_session_{'kept' if options.get('non_session') == 'keep' else 'skipped'}": [
             {"line": row.line, "reason": row.reason} for row in skipped[:MAX_PROBLEMS_KEPT]
         ],
     }

@@ -362,7 +362,10 @@ def evaluate(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]
     )
 
     def report(done: int, total: int) -> None:
-        progress(100.0 * done / total if total else 100.0, f"{done}/{total} symbol-days")
+        # A daily swing run may add days an import kept (non_session=keep) to the sessions.
+        progress(
+            min(100.0, 100.0 * done / total) if total else 100.0, f"{done}/{total} symbol-days"
+        )
 
     evaluation = evaluator.evaluate(_evaluation_request(params), progress=report)
     _log.info(

@@ -32,7 +32,7 @@ from tc2.data.store import PriceStore
 from tc2.env.clock import EpochClock
 from tc2.env.env_type import EnvType
 from tc2.env.exec_env import ExecEnv
-from tc2.env.market_calendar import MarketCalendar
+from tc2.env.market_calendar import NEW_YORK, MarketCalendar
 from tc2.errors import DataError, ValidationFailed
 from tc2.execution.orders import Fill
 from tc2.simulation.metrics import (
@@ -211,6 +211,8 @@ class _Chunk:
     params: Mapping[str, Any] | None
     settings: SimulationSettings
     warmup_days: int
+    start: date | None = None  # the evaluation's range (a swing run spans all of it)
+    end: date | None = None
 
 
 class StrategyEvaluator:
@@ -326,6 +328,8 @@ class StrategyEvaluator:
                 params=request.params,
                 settings=request.settings,
                 warmup_days=request.warmup_days,
+                start=request.start,
+                end=request.end,
             )
 
         if strategy_class.kind is StrategyKind.SWING:
@@ -486,8 +490,8 @@ def _simulate_swing(
     request = SpanRequest(
         strategy_class=strategy_class,
         symbols=piece.symbols,
-        start=piece.days[0],
-        end=piece.days[-1],
+        start=piece.start or piece.days[0],  # the range: a kept day may lie before a session
+        end=piece.end or piece.days[-1],
         params=piece.params,
         settings=piece.settings,
         warmup_days=piece.warmup_days,
@@ -541,6 +545,6 @@ def _row(
 
 def _fill_day(fill: Fill, calendar: MarketCalendar) -> date:
     session = calendar.session_for(datetime.fromtimestamp(fill.t, UTC))
-    if session is None:
-        raise DataError(f"fill at {fill.t} is outside every session")
+    if session is None:  # a day an import kept (non_session=keep): its New York date
+        return datetime.fromtimestamp(fill.t, NEW_YORK).date()
     return session

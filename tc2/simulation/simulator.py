@@ -25,6 +25,7 @@ from tc2.analysis.judge import ModelJudge, known_models
 from tc2.analysis.models import TrainedModel, check_trained_before
 from tc2.analysis.spot import ModelData
 from tc2.data.bars import IntArray, Resolution
+from tc2.data.resample import session_hours
 from tc2.data.session_cache import SessionCache
 from tc2.data.store import BarSeries, PriceStore
 from tc2.env.clock import EpochClock
@@ -248,6 +249,8 @@ class StrategySimulator:
             )
         symbols = resolve_symbols(strategy_class, request.symbols)
         resolution = run_resolution(strategy_class, request.settings.resolution)
+        if resolution is Resolution.DAY:
+            sessions = self._with_kept_days(sessions, symbols, request.start, request.end)
         bars = {
             symbol: self._span_bars(symbol, sessions, request.warmup_days, resolution)
             for symbol in symbols
@@ -270,7 +273,7 @@ class StrategySimulator:
                 not_viable[day] = run.not_viable()
         if run.started_t is None:
             run.never_viable()
-        last_close = int(self.calendar.session_close(sessions[-1]).timestamp())
+        last_close = session_hours(sessions[-1], self.calendar)[1]
         record = run.finish(
             end_t=last_close,
             session_seconds=int(sum(day.session_seconds for day in days)),
@@ -279,9 +282,22 @@ class StrategySimulator:
         )
         return SpanResult(record=record, days=tuple(days), not_viable=not_viable)
 
+    def _with_kept_days(
+        self, sessions: Sequence[date], symbols: Sequence[str], start: date, end: date
+    ) -> list[date]:
+        """The sessions plus the days that are not sessions but hold a daily bar an import kept
+        (``non_session=keep``) for one of ``symbols``: a vendor's extra days, traded as sessions
+        of 9:30-16:00 New York."""
+        kept = {
+            day
+            for symbol in symbols
+            for day in self.sessions.on_file(symbol, Resolution.DAY)
+            if start <= day <= end and not self.calendar.is_session(day)
+        }
+        return sorted({*sessions, *kept})
+
     def _span_day(self, run: _Run, strategy_class: type[Strategy], day: date) -> DayOutcome:
-        open_t = int(self.calendar.session_open(day).timestamp())
-        close_t = int(self.calendar.session_close(day).timestamp())
+        open_t, close_t = session_hours(day, self.calendar)
         before = run.snapshot()
         if open_t > run.env.now_t:
             run.kernel.advance_to(open_t)
@@ -341,7 +357,7 @@ class StrategySimulator:
             raise DataError(
                 RANGE_NOT_ON_FILE_MESSAGE.format(start=sessions[0], end=sessions[-1], **names)
             )
-        first_t = int(self.calendar.session_open(sessions[0]).timestamp())
+        first_t = session_hours(sessions[0], self.calendar)[0]
         if not np.any(series.t >= first_t):
             raise DataError(NO_BAR_MESSAGE.format(when=f"{sessions[0]} to {sessions[-1]}", **names))
         return series
@@ -426,7 +442,7 @@ def replay(
     last_end_t = last_t + resolution.seconds
     if resolution is Resolution.DAY:
         last_day = datetime.fromtimestamp(last_t, NEW_YORK).date()
-        last_end_t = int(exec_env.calendar.session_close(last_day).timestamp())
+        last_end_t = session_hours(last_day, exec_env.calendar)[1]
     day = datetime.fromtimestamp(first_t, NEW_YORK).date()
     run = _Run(
         strategy_class=strategy_class,
@@ -742,7 +758,7 @@ def _bar_ends(series: BarSeries, calendar: MarketCalendar) -> IntArray | None:
     if series.resolution is not Resolution.DAY:
         return None
     days = [datetime.fromtimestamp(int(t), NEW_YORK).date() for t in series.t]
-    return np.array([int(calendar.session_close(d).timestamp()) for d in days], dtype=np.int64)
+    return np.array([session_hours(day, calendar)[1] for day in days], dtype=np.int64)
 
 
 def _last_close(feed: Feed) -> float | None:

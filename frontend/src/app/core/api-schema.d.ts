@@ -812,7 +812,7 @@ export interface components {
             label?: components["schemas"]["LabelEnum"];
             /** @description The bars' length, one the store keeps (default 1m; yahoo: 1d). */
             resolution?: components["schemas"]["ResolutionEnum"];
-            /** @description Rows dated on a day that is not a New York session (a vendor's holiday row): refuse the file naming their lines (default), or skip them (listed with their lines in the result) and import the rest. */
+            /** @description Rows dated on a day that is not a New York session (a vendor's holiday row): refuse the file naming their lines (default), skip them (listed with their lines in the result) and import the rest, or keep them (daily bars only) as extra sessions of the symbol, 9:30-16:00 New York, as a peer engine that trades every row of its file does. */
             non_session?: components["schemas"]["NonSessionEnum"];
             /**
              * Format: binary
@@ -1034,7 +1034,7 @@ export interface components {
             is_staff: boolean;
         };
         /** @enum {string} */
-        NonSessionEnum: "refuse" | "skip";
+        NonSessionEnum: "refuse" | "skip" | "keep";
         /**
          * @description * `builtin` - builtin
          *     * `uploaded` - uploaded

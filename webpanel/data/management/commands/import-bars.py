@@ -40,7 +40,8 @@ class Command(BaseCommand):
             default=NonSession.REFUSE.value,
             choices=[n.value for n in NonSession],
             help="rows on a day that is not a session: refuse the file naming their lines "
-            "(default), or skip them (listed) and import the rest",
+            "(default), skip them (listed) and import the rest, or keep them (daily bars only) "
+            "as extra sessions of the symbol",
         )
         parser.add_argument("--json", action="store_true")
 
@@ -74,9 +75,10 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {options['file']}: {exc}") from None
         finally:
             bar.done()
+        done = "kept" if checked["non_session"] == NonSession.KEEP.value else "skipped"
         skipped = "".join(
-            f"\n  skipped line {row['line']}: {row['reason']}"
-            for row in summary["non_session_skipped"]
+            f"\n  {done} line {row['line']}: {row['reason']}"
+            for row in summary[f"non_session_{done}"]
         )
         self.stdout.write(
             json.dumps(summary)
@@ -85,7 +87,7 @@ class Command(BaseCommand):
                 f"Imported {summary['bars']} bars of {summary['symbol']} in {summary['sessions']} "
                 f"sessions ({summary['first_day']} to {summary['last_day']})"
                 + (
-                    f"; skipped {summary['non_session_rows']} rows on days that are not "
+                    f"; {done} {summary['non_session_rows']} rows on days that are not "
                     f"sessions:{skipped}"
                     if summary["non_session_rows"]
                     else ""
