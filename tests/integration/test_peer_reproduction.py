@@ -1,5 +1,6 @@
 """Peer semantics reproduced exactly, through the user's path: import the peer's own data file
-with TC2's import, evaluate with the peer's fill profile, compare to the cent.
+with TC2's import, evaluate with the peer's fill profile, compare to the cent (and metrics to 4
+decimals). Each peer runs itself here too (a test dependency in requirements-dev.txt).
 
 backtrader: ``tests/test_strategy_unoptimized.py`` (stocklike) on ``datas/2006-day-001.txt``:
 SMA(15) close cross, market orders, a stake of 1, no commission, cash 10,000. Its published
@@ -8,11 +9,22 @@ holds 7 rows on New York holidays that backtrader trades through, so TC2 imports
 ``non_session=keep`` (the rows become sessions of that symbol, 9:30-16:00 New York).
 
 The file is GPL-3.0: read from ``../shared``, never copied here; absent, the test skips.
+
+pyalgotrade: ``testcases/sharpe_analyzer_test.py`` buys and holds IGE
+(``sharpe-ratio-test-ige.csv``) on adjusted closes, filled at the first bar's close, and
+publishes Sharpe 0.7889 (4 % risk-free, 252 periods). TC2's Sharpe is defined the same way
+(docs/METRICS.md: daily simple returns, the first from the initial equity, the rate spread
+evenly, sample deviation), so the published figure is checked on the peer itself and on TC2's
+``sharpe_ratio``; the whole path (import, evaluate with fill profile ``pyalgotrade``: open fills,
+a quarter of each bar's volume) is compared with pyalgotrade trading the raw closes the same
+way: orders from the next bar on, as TC2 always fills.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import itertools
 import math
 from pathlib import Path
 from typing import Any
@@ -27,6 +39,7 @@ from tc2.execution.orders import Side
 from tc2.program.data_jobs import parse_import_options, save_bar_file
 from tc2.program.jobs import live_store_from_environ
 from tc2.program.strategy_jobs import evaluate, parse_evaluate_params
+from tc2.simulation.metrics import sharpe_ratio
 from tc2.simulation.simulator import SimulationSettings, SpanRequest, StrategySimulator
 from tc2.strategy.registry import load_strategy
 
@@ -47,6 +60,10 @@ SELLEXEC = [
 ]  # fmt: skip
 HOLIDAY_ROWS = 7
 SYMBOL = "BTDAY"
+IGE_FILE = SHARED_MARKET / "sharpe-ratio-test-ige.csv"
+BUY_AND_HOLD = f"{Path(__file__).resolve().parents[1] / 'peers' / 'buy_and_hold.py'}:BuyAndHold"
+IGE_SELL_ON = dt.date(2007, 11, 13)
+PYALGOTRADE_SHARPE = 0.7889
 CALENDAR = MarketCalendar.xnys()
 
 
@@ -216,3 +233,116 @@ class BacktraderReproductionTests:
         assert value != BT_VALUE
         final = evaluation["initial_equity"] + evaluation["tc2_metrics"]["net_profit"]
         assert (f"{final:.2f}", cash, buys, sells) == (value, bt_cash, bt_buys, bt_sells)
+
+
+@pytest.fixture(scope="module")
+def ige_file() -> Path:
+    if not IGE_FILE.exists():
+        pytest.skip(f"pyalgotrade's IGE file is absent: {IGE_FILE}")
+    return IGE_FILE
+
+
+def _pyalgotrade(path: Path, *, published: bool) -> dict[str, Any]:
+    """pyalgotrade itself: its published IGE test (adjusted closes, filled at the first close,
+    no volume limit), or the same buy and hold on raw bars filled from the next bar on."""
+    pytest.importorskip("pyalgotrade")
+    from pyalgotrade import broker, strategy
+    from pyalgotrade.barfeed import yahoofeed
+    from pyalgotrade.stratanalyzer import sharpe
+
+    feed = yahoofeed.Feed()
+    feed.addBarsFromCSV("ige", str(path))
+    fills: list[tuple[str, float]] = []
+
+    def market(peer: Any, action: Any) -> None:
+        order = peer.getBroker().createMarketOrder(action, "ige", 1, published)
+        order.setGoodTillCanceled(True)
+        peer.getBroker().submitOrder(order)
+
+    class BuyAndHold(strategy.BacktestingStrategy):  # type: ignore[misc]
+        def onOrderUpdated(self, order: Any) -> None:
+            info = order.getExecutionInfo()
+            if info is not None:
+                side = "buy" if order.getAction() == broker.Order.Action.BUY else "sell"
+                fills.append((side, f"{info.getPrice():.2f}"))
+
+        def onBars(self, bars: Any) -> None:
+            if not published and not fills and not self.getBroker().getActiveOrders():
+                market(self, broker.Order.Action.BUY)
+            if bars.getDateTime().date() == IGE_SELL_ON:
+                market(self, broker.Order.Action.SELL)
+
+    cash = 42.09 if published else 1000.0
+    peer = BuyAndHold(feed, cash)
+    analyzer = sharpe.SharpeRatio()
+    peer.attachAnalyzer(analyzer)
+    if published:
+        peer.setUseAdjustedValues(True)
+        peer.getBroker().getFillStrategy().setVolumeLimit(None)
+        market(peer, broker.Order.Action.BUY)  # before the run: filled at the first close
+    peer.run()
+    return {
+        "cash": f"{peer.getBroker().getCash():.2f}",
+        "equity": f"{peer.getBroker().getEquity():.2f}",
+        "sharpe_rf": round(analyzer.getSharpeRatio(0.04), 4),
+        "sharpe": round(analyzer.getSharpeRatio(0), 4),
+        "fills": fills,
+    }
+
+
+class PyAlgoTradeReproductionTests:
+    def test_pyalgotrade_itself_and_tc2s_sharpe_give_the_published_figure(
+        self, ige_file: Path
+    ) -> None:
+        peer = _pyalgotrade(ige_file, published=True)
+        adjusted = [
+            float(row["Adj Close"]) for row in csv.DictReader(ige_file.read_text().splitlines())
+        ]
+        returns = [0.0] + [b / a - 1 for a, b in itertools.pairwise(adjusted)]
+
+        ours = sharpe_ratio(returns, risk_free_rate=0.04, periods_per_year=252)
+
+        assert peer["sharpe_rf"] == PYALGOTRADE_SHARPE
+        assert peer["cash"] == "127.64"
+        assert ours is not None and round(ours, 4) == PYALGOTRADE_SHARPE
+
+    def test_tc2_import_then_evaluate_gives_pyalgotrades_figures(
+        self, ige_file: Path, data_dir: Path
+    ) -> None:
+        peer = _pyalgotrade(ige_file, published=False)
+        options = parse_import_options({"format": "yahoo", "symbol": "IGE"})
+        save_bar_file(
+            ige_file,
+            options=options,
+            store=live_store_from_environ(),
+            journal=ImportJournal(data_dir / "import.journal"),
+            progress=lambda percent, message: None,
+        )
+        params = parse_evaluate_params(
+            {
+                "strategy": BUY_AND_HOLD,
+                "symbols": ["IGE"],
+                "start": "2001-11-26",
+                "end": "2007-11-14",
+                "params": {"sell_on": int(IGE_SELL_ON.strftime("%Y%m%d"))},
+                "fill_model": "pyalgotrade",
+                "starting_cash": 1000,
+                "warmup_days": 0,
+                "model_filters": False,
+                "resolution": "1d",
+            },
+            allow_paths=True,
+        )
+
+        evaluation = evaluate(params=params, progress=lambda percent, message: None)
+
+        equity = evaluation["equity_curve"]["equity"]
+        returns = [equity[0] / evaluation["initial_equity"] - 1] + [
+            b / a - 1 for a, b in itertools.pairwise(equity)
+        ]
+        with_rf = sharpe_ratio(returns, risk_free_rate=0.04, periods_per_year=252)
+        assert peer["fills"] == [("buy", "91.32"), ("sell", "129.32")]
+        assert f"{equity[-1]:.2f}" == peer["equity"] == peer["cash"]
+        assert round(evaluation["performance"]["sharpe"], 4) == peer["sharpe"]
+        assert with_rf is not None and round(with_rf, 4) == peer["sharpe_rf"]
+        assert sum(day["fills"] for day in evaluation["days"]) == 2

@@ -859,7 +859,7 @@ export interface components {
             };
         };
         /** @enum {string} */
-        FillModelEnum: "backtrader" | "realistic" | "tc2";
+        FillModelEnum: "backtrader" | "pyalgotrade" | "realistic" | "tc2";
         /** @enum {string} */
         FormatEnum: "ninjatrader" | "csv" | "yahoo";
         HealthCheckListOutput: {
