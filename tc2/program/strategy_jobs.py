@@ -39,6 +39,7 @@ from tc2.simulation.evaluator import (
     StrategyEvaluator,
     range_problems,
 )
+from tc2.simulation.peer_metrics import peer_metrics
 from tc2.simulation.simulator import (
     DAY_NOT_ON_FILE_MESSAGE,
     DEFAULT_WARMUP_DAYS,
@@ -342,7 +343,8 @@ def simulate_day(*, params: Mapping[str, Any], progress: Progress) -> dict[str, 
 
 
 def evaluate(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
-    """Evaluate one strategy over symbols and a date range; return the evaluation.
+    """Evaluate one strategy over symbols and a date range; return the evaluation, with its
+    equity curve's figures as peers define them (``metric_conventions``).
 
     Runs over ``TC2_SIM_PROCESSES`` worker processes (default: one per core). ``params`` are
     those ``parse_evaluate_params`` returned; progress is the share of symbol-days done.
@@ -373,7 +375,18 @@ def evaluate(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]
         f"{evaluation.start} to {evaluation.end}: {len(evaluation.days)} symbol-days, "
         f"net profit {evaluation.tc2.net_profit:.2f}, fingerprint {evaluation.fingerprint}"
     )
-    return evaluation.to_dict()
+    result = evaluation.to_dict()
+    # The same curve's figures as peers define them (docs/METRICS.md: "Peer conventions").
+    result["metric_conventions"] = (
+        peer_metrics(
+            days=evaluation.equity.days,
+            equity=evaluation.equity.equity,
+            initial_equity=evaluation.initial_equity,
+        )
+        if evaluation.equity
+        else None
+    )
+    return result
 
 
 def _any(errors: Mapping[str, Any], *fields: str) -> bool:

@@ -248,7 +248,7 @@ def _pyalgotrade(path: Path, *, published: bool) -> dict[str, Any]:
     pytest.importorskip("pyalgotrade")
     from pyalgotrade import broker, strategy
     from pyalgotrade.barfeed import yahoofeed
-    from pyalgotrade.stratanalyzer import sharpe
+    from pyalgotrade.stratanalyzer import drawdown, sharpe
 
     feed = yahoofeed.Feed()
     feed.addBarsFromCSV("ige", str(path))
@@ -276,6 +276,8 @@ def _pyalgotrade(path: Path, *, published: bool) -> dict[str, Any]:
     peer = BuyAndHold(feed, cash)
     analyzer = sharpe.SharpeRatio()
     peer.attachAnalyzer(analyzer)
+    drawdowns = drawdown.DrawDown()
+    peer.attachAnalyzer(drawdowns)
     if published:
         peer.setUseAdjustedValues(True)
         peer.getBroker().getFillStrategy().setVolumeLimit(None)
@@ -286,6 +288,8 @@ def _pyalgotrade(path: Path, *, published: bool) -> dict[str, Any]:
         "equity": f"{peer.getBroker().getEquity():.2f}",
         "sharpe_rf": round(analyzer.getSharpeRatio(0.04), 4),
         "sharpe": round(analyzer.getSharpeRatio(0), 4),
+        "max_drawdown": round(drawdowns.getMaxDrawDown(), 4),
+        "longest_drawdown_days": drawdowns.getLongestDrawDownDuration().days,
         "fills": fills,
     }
 
@@ -346,3 +350,49 @@ class PyAlgoTradeReproductionTests:
         assert round(evaluation["performance"]["sharpe"], 4) == peer["sharpe"]
         assert with_rf is not None and round(with_rf, 4) == peer["sharpe_rf"]
         assert sum(day["fills"] for day in evaluation["days"]) == 2
+        # pyalgotrade's drawdown counts calendar days; TC2's own counts sessions.
+        convention = evaluation["metric_conventions"]["pyalgotrade"]
+        assert round(convention["sharpe"], 4) == peer["sharpe"]
+        assert round(convention["max_drawdown"], 4) == peer["max_drawdown"]
+        assert convention["longest_drawdown_days"] == peer["longest_drawdown_days"]
+        assert peer["longest_drawdown_days"] > evaluation["performance"]["max_drawdown_duration"]
+
+
+def _backtesting_py_stats(evaluation: dict[str, Any]) -> Any:
+    """backtesting.py's own ``compute_stats`` of TC2's equity curve (no trades: the curve's
+    figures only)."""
+    pytest.importorskip("backtesting")
+    import numpy as np
+    import pandas as pd
+    from backtesting._stats import compute_stats
+
+    curve = evaluation["equity_curve"]
+    index = pd.DatetimeIndex(pd.to_datetime(curve["days"]))
+    equity = np.asarray(curve["equity"], dtype=np.float64)
+    columns = ["Size", "EntryBar", "ExitBar", "EntryPrice", "ExitPrice", "PnL", "ReturnPct"]
+    trades = pd.DataFrame({name: pd.Series(dtype="float64") for name in columns})
+    trades["EntryTime"] = trades["ExitTime"] = pd.Series(dtype="datetime64[ns]")
+    trades["Duration"] = pd.Series(dtype="timedelta64[ns]")
+    ohlc = pd.DataFrame({"Close": equity}, index=index)
+    return compute_stats(trades=trades, equity=equity, ohlc_data=ohlc, strategy_instance=None)
+
+
+class MetricConventionTests:
+    def test_backtesting_py_figures_of_tc2s_curve_equal_backtesting_pys_own(
+        self, peer_file: Path, data_dir: Path
+    ) -> None:
+        _import(peer_file, data_dir, "keep")
+        evaluation = _evaluate()
+        stats = _backtesting_py_stats(evaluation)
+
+        ours = evaluation["metric_conventions"]["backtesting.py"]
+
+        assert round(ours["return_annual"] * 100, 4) == round(stats["Return (Ann.) [%]"], 4)
+        assert round(ours["volatility_annual"] * 100, 4) == round(stats["Volatility (Ann.) [%]"], 4)
+        assert round(ours["sharpe"], 4) == round(stats["Sharpe Ratio"], 4)
+        assert round(ours["sortino"], 4) == round(stats["Sortino Ratio"], 4)
+        assert round(ours["cagr"] * 100, 4) == round(stats["CAGR [%]"], 4)
+        assert round(ours["max_drawdown"] * 100, 4) == round(-stats["Max. Drawdown [%]"], 4)
+        assert ours["max_drawdown_days"] == stats["Max. Drawdown Duration"].days
+        # Not TC2's own Sharpe: the definitions differ (docs/METRICS.md), and so do the figures.
+        assert round(ours["sharpe"], 4) != round(evaluation["performance"]["sharpe"], 4)
