@@ -201,6 +201,26 @@ class DailySpanTests:
         assert span.record.custom == {"refused_before_close": True, "seen_at_close": True}
 
 
+class DailyDayTests:
+    def test_a_swing_strategy_simulates_one_day_on_its_daily_bar(
+        self, simulator: StrategySimulator
+    ) -> None:
+        day = date(2025, 3, 3)
+        record = simulator.simulate_day(
+            DayRequest(
+                strategy_class=_PeeksAtTodaysBar,
+                symbols=("XYZ",),
+                day=day,
+                settings=DAILY,
+                warmup_days=3,
+            )
+        )
+
+        assert record.resolution == "1d"
+        assert record.stop_reason == "seen"  # on_bar ran on the day's bar, at its close
+        assert record.custom == {"refused_before_close": True, "seen_at_close": True}
+
+
 class ResolutionChoiceTests:
     def test_a_day_strategy_on_daily_bars_is_refused_naming_why(self) -> None:
         with pytest.raises(ValidationFailed) as raised:
