@@ -216,10 +216,20 @@ class DataImportTests:
         dates = admin_api.get("/api/data/dates/XYZ?resolution=1d").json()["dates"]
         assert dates == ["2025-07-03", "2025-07-07"]
 
-    def test_a_bad_non_session_choice_is_422(self, admin_api: Any, calendar: MarketCalendar):
-        response = _upload(admin_api, _ninjatrader(calendar, DAY, minutes=2), non_session="keep")
+    @pytest.mark.parametrize(
+        ("choice", "message"),
+        [
+            ("sometimes", "must be one of refuse, skip, keep, was 'sometimes'"),
+            ("keep", "keep is for daily bars (resolution 1d)"),  # a minute file
+        ],
+    )
+    def test_a_bad_non_session_choice_is_422(
+        self, admin_api: Any, calendar: MarketCalendar, choice: str, message: str
+    ):
+        response = _upload(admin_api, _ninjatrader(calendar, DAY, minutes=2), non_session=choice)
         assert response.status_code == 422
-        assert "non_session" in response.json()["error"]["details"]["fields"]
+        fields = response.json()["error"]["details"]["fields"]
+        assert any(message in text for text in fields["non_session"]), fields
 
     def test_json_instead_of_an_upload_is_415(self, admin_api: Any):
         response = admin_api.post("/api/data/import", {"symbol": "SPY"}, format="json")

@@ -3,11 +3,12 @@ imported), skipped and listed with ``non_session=skip`` (the rest is imported)."
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 
 from tc2.data.bar_files import (
+    KEEP_NEEDS_DAILY_MESSAGE,
     NON_SESSION_HINT,
     BarFileError,
     BarFileFormat,
@@ -15,7 +16,10 @@ from tc2.data.bar_files import (
     RowProblem,
     read_bar_file,
 )
+from tc2.data.bars import Resolution
 from tc2.env import MarketCalendar
+from tc2.env.market_calendar import new_york_epoch
+from tc2.errors import ConfigurationError
 
 CALENDAR = MarketCalendar.xnys()
 # 2025-07-04 is Independence Day: a vendor's holiday row on line 3.
@@ -110,3 +114,33 @@ class SkipTests:
                 calendar=CALENDAR,
                 non_session=NonSession.SKIP,
             )
+
+
+class KeepTests:
+    def test_keep_stores_a_daily_holiday_row_as_a_day_of_its_own_at_930(self) -> None:
+        kept: list[RowProblem] = []
+
+        days = read_bar_file(
+            YAHOO,
+            file_format=BarFileFormat.YAHOO,
+            symbol="XYZ",
+            calendar=CALENDAR,
+            non_session=NonSession.KEEP,
+            skipped=kept,
+        )
+
+        assert [day.day for day in days] == [date(2025, 7, 3), date(2025, 7, 4), date(2025, 7, 7)]
+        assert int(days[1].t[0]) == new_york_epoch(date(2025, 7, 4), time(9, 30))
+        assert [row.line for row in kept] == [3]
+
+    def test_keep_is_refused_for_intraday_bars(self) -> None:
+        with pytest.raises(ConfigurationError) as raised:
+            read_bar_file(
+                NINJATRADER,
+                file_format=BarFileFormat.NINJATRADER,
+                symbol="XYZ",
+                calendar=CALENDAR,
+                non_session=NonSession.KEEP,
+            )
+
+        assert str(raised.value) == KEEP_NEEDS_DAILY_MESSAGE.format(resolution=Resolution.MINUTE)

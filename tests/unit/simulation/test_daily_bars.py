@@ -221,6 +221,40 @@ class DailyDayTests:
         assert record.custom == {"refused_before_close": True, "seen_at_close": True}
 
 
+class KeptDayTests:
+    def test_a_kept_holiday_bar_is_a_session_of_a_daily_span_for_its_symbol(
+        self, tmp_path: Path
+    ) -> None:
+        holiday = date(2025, 7, 4)
+        store = FilePriceStore(tmp_path, EnvType.LIVE.value)
+        sessions = CALENDAR.sessions_in_range(date(2025, 6, 2), date(2025, 7, 31))
+        bars = _daily_bars("XYZ", sessions)
+        kept = bars[0].columns() | {"t": [new_york_epoch(holiday, time(9, 30))]}
+        store.save_days(
+            [
+                *bars,
+                SymbolDay.from_columns(
+                    symbol="XYZ", day=holiday, resolution=Resolution.DAY, columns=kept
+                ),
+            ]
+        )
+        env = ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=CALENDAR)
+        span = StrategySimulator(store=store, calendar=CALENDAR, exec_env=env).simulate_span(
+            SpanRequest(
+                strategy_class=_BuyAtFirstClose,
+                symbols=("XYZ",),
+                start=date(2025, 7, 3),
+                end=date(2025, 7, 7),
+                settings=DAILY,
+                warmup_days=0,
+            )
+        )
+
+        assert [day.day for day in span.days] == [date(2025, 7, 3), holiday, date(2025, 7, 7)]
+        (fill,) = span.record.fill_log
+        assert fill.t == new_york_epoch(holiday, time(9, 30))  # the order of 07-03 fills on it
+
+
 class ResolutionChoiceTests:
     def test_a_day_strategy_on_daily_bars_is_refused_naming_why(self) -> None:
         with pytest.raises(ValidationFailed) as raised:
