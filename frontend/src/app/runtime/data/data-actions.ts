@@ -209,6 +209,9 @@ const SERVER_FIELDS: Record<string, string[]> = {
               <select id="import-non-session" formControlName="nonSession" aria-describedby="import-options-errors">
                 <option value="refuse">refuse the file, naming their lines</option>
                 <option value="skip">skip them, import the rest</option>
+                @if (format() === 'yahoo') {
+                  <option value="keep">keep them as sessions of the symbol</option>
+                }
               </select>
             </div>
             @if (format() === 'csv') {
@@ -278,7 +281,7 @@ export class DataActions {
     resolution: new FormControl<'1m' | '1s'>('1m', { nonNullable: true }),
     timezone: new FormControl('UTC', { nonNullable: true }),
     label: new FormControl<'start' | 'end'>('start', { nonNullable: true }),
-    nonSession: new FormControl<'refuse' | 'skip'>('refuse', { nonNullable: true }),
+    nonSession: new FormControl<'refuse' | 'skip' | 'keep'>('refuse', { nonNullable: true }),
   });
 
   private readonly done = (job: Job) => {

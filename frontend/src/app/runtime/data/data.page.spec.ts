@@ -347,6 +347,9 @@ describe('DataPage', () => {
     expect(body.get('format')).toBe('ninjatrader');
     expect(body.get('resolution')).toBe('1m');
     expect(body.has('timezone')).toBe(false);
+    expect(body.get('non_session')).toBe('refuse');
+    const choices = [...(element.querySelector('#import-non-session') as HTMLSelectElement).options];
+    expect(choices.map((option) => option.value)).toEqual(['refuse', 'skip']); // keep: daily files only
     request.flush(
       { error: { code: 'validation_failed', message: '1 bad row; nothing was imported.', details: { fields: { file: ['line 1: high 2 is below ...'] } } } },
       { status: 422, statusText: 'Unprocessable Entity' },
@@ -365,7 +368,9 @@ describe('DataPage', () => {
     const format = element.querySelector('#import-format') as HTMLSelectElement;
     format.value = 'yahoo';
     format.dispatchEvent(new Event('change'));
+    render();
     const nonSession = element.querySelector('#import-non-session') as HTMLSelectElement;
+    expect([...nonSession.options].map((option) => option.value)).toEqual(['refuse', 'skip', 'keep']);
     nonSession.value = 'skip';
     nonSession.dispatchEvent(new Event('change'));
     type('#import-symbol', 'xyz');
