@@ -378,6 +378,8 @@ def _backtesting_py_stats(evaluation: dict[str, Any]) -> Any:
 
 
 class MetricConventionTests:
+    # backtesting.py 0.6.6 reads DatetimeIndex.dayofweek, which pandas 3 deprecates: its code.
+    @pytest.mark.filterwarnings("ignore:DatetimeIndex.dayofweek is deprecated")
     def test_backtesting_py_figures_of_tc2s_curve_equal_backtesting_pys_own(
         self, peer_file: Path, data_dir: Path
     ) -> None:
