@@ -97,6 +97,11 @@ class DailyImportAndEvaluateTests:
             "--resolution",
             "1d",
         )
+        simulated = _run(
+            "simulate", "--strategy", "SmaCrossStrategy", "--symbol", "XYZ",
+            "--day", "2025-07-07", "--resolution", "1d", "--warmup-days", "10",
+        )  # fmt: skip
+        assert "SmaCrossStrategy (swing, 1d bars) on XYZ, 2025-07-07" in simulated
         summary = _run("evaluate", *arguments)
         assert "fill model backtrader, 1d bars" in summary
         evaluation = json.loads(_run("evaluate", *arguments, "--json"))
