@@ -18,7 +18,7 @@ import itertools
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,11 +29,14 @@ import pandas as pd
 from tc2.data.bar_columns import EPOCH_LIMIT_S, parse_chunk
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.env import NEW_YORK, MarketCalendar
+from tc2.env.market_calendar import new_york_epoch
 from tc2.errors import ConfigurationError, DataError
 
 MAX_PROBLEMS_IN_MESSAGE = 20
 MAX_PROBLEMS_KEPT = 1000
 """Bad rows listed in full; beyond these the error counts them."""
+SESSION_OPEN_TIME = time(9, 30)
+"""Where a daily row of a day that is not a session is stamped until it is refused or skipped."""
 MAX_LINE_CHARS = 4096
 """A bar row is well under 200 characters; a longer line is a bad row, never held whole."""
 
@@ -42,6 +45,27 @@ class BarFileFormat(StrEnum):
     NINJATRADER = "ninjatrader"  # YYYYMMDD HHMMSS;o;h;l;c;v, UTC, bar-end labels, no header
     CSV = "csv"  # header row; timestamp, open, high, low, close, volume[, trades, vwap]
     YAHOO = "yahoo"  # Date,Open,High,Low,Close,Volume[,Adj Close]; daily
+
+
+class NonSession(StrEnum):
+    """What an import does with rows dated on a day that is not a New York session (a vendor's
+    holiday row): ``refuse`` them (the default: they are bad rows, nothing is imported),
+    ``skip`` them (listed with their line numbers in ``skipped``; the rest is imported) or, for
+    daily bars only, ``keep`` them (listed too) as extra sessions of that symbol, with regular
+    hours 9:30-16:00 New York: what a peer that trades every row of its file does."""
+
+    REFUSE = "refuse"
+    SKIP = "skip"
+    KEEP = "keep"
+
+
+KEEP_NEEDS_DAILY_MESSAGE = (
+    "keep is for daily bars (resolution 1d): an intraday row on a day that is not a session "
+    "has no session hours to keep it in; was resolution {resolution}"
+)
+
+
+NON_SESSION_HINT = "non_session=skip imports the other rows"
 
 
 class BarLabel(StrEnum):
@@ -103,6 +127,8 @@ def read_bar_file(
     resolution: Resolution = Resolution.MINUTE,
     timezone: str = "UTC",
     label: BarLabel = BarLabel.START,
+    non_session: NonSession = NonSession.REFUSE,
+    skipped: list[RowProblem] | None = None,
 ) -> list[SymbolDay]:
     """Parse ``text`` into one SymbolDay per session in date order, or raise BarFileError.
 
@@ -117,6 +143,8 @@ def read_bar_file(
             resolution=resolution,
             timezone=timezone,
             label=label,
+            non_session=non_session,
+            skipped=skipped,
         )
     )
     return sorted(days, key=lambda day: day.day)
@@ -131,6 +159,8 @@ def iter_bar_file(
     resolution: Resolution = Resolution.MINUTE,
     timezone: str = "UTC",
     label: BarLabel = BarLabel.START,
+    non_session: NonSession = NonSession.REFUSE,
+    skipped: list[RowProblem] | None = None,
 ) -> Iterator[SymbolDay]:
     """Yield one SymbolDay per session as the file is read; raise BarFileError at the end.
 
@@ -148,6 +178,12 @@ def iter_bar_file(
         Zone of naive CSV timestamps (NinjaTrader is UTC; Yahoo dates are session dates).
     label
         Whether a CSV timestamp marks the bar's start or its end (NinjaTrader: end).
+    non_session
+        Rows on a day that is not a session: bad rows (``refuse``), left out (``skip``) or
+        kept as sessions of their own (``keep``, daily bars only).
+    skipped
+        Where the rows ``skip`` leaves out (or ``keep`` keeps) are listed, line and reason, in
+        file order.
 
     Raises
     ------
@@ -158,6 +194,8 @@ def iter_bar_file(
     """
     if file_format is BarFileFormat.YAHOO:
         resolution = Resolution.DAY
+    if non_session is NonSession.KEEP and resolution is not Resolution.DAY:
+        raise ConfigurationError(KEEP_NEEDS_DAILY_MESSAGE.format(resolution=resolution.value))
     reader = _Reader(
         file_format=file_format,
         symbol=symbol,
@@ -165,6 +203,8 @@ def iter_bar_file(
         resolution=resolution,
         zone=_zone(timezone),
         label=label,
+        non_session=non_session,
+        skipped=skipped if skipped is not None else [],
     )
     yield from reader.days(_Blocks(stream, reader))
     if reader.problems_seen:
@@ -256,8 +296,12 @@ class _Reader:
         resolution: Resolution,
         zone: ZoneInfo,
         label: BarLabel,
+        non_session: NonSession = NonSession.REFUSE,
+        skipped: list[RowProblem] | None = None,
     ) -> None:
         self.file_format = file_format
+        self.non_session = non_session
+        self.skipped: list[RowProblem] = [] if skipped is None else skipped
         self.symbol = symbol
         self.calendar = calendar
         self.resolution = resolution
@@ -270,6 +314,7 @@ class _Reader:
         self._last: tuple[int, int] | None = None  # (t, line) of the previous parsed row
         self._sessions: dict[date, bool] = {}
         self._reasons: dict[date, str] = {}
+        self._in_calendar: dict[date, bool] = {}
         self._seen_days: set[date] = set()
         self._day: date | None = None
         self._pending: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = []
@@ -353,6 +398,10 @@ class _Reader:
                 self._seen_days.add(day)
         if self.problems_seen:
             return  # nothing more is yielded; the rest of the file is only checked
+        if not keep.all():  # rows of days that are not sessions, skipped (non_session=skip)
+            t, values, days = t[keep], values[keep], days[keep]
+            if not len(t):
+                return
         # Sessions are contiguous in a file in time order (Yahoo: a row each).
         changes = np.flatnonzero(days[1:] != days[:-1]) + 1
         for start, end in zip(
@@ -378,13 +427,22 @@ class _Reader:
             try:
                 known = self.calendar.is_session(day)
                 reason = f"{day} (New York) is not a trading session"
+                self._in_calendar[day] = True
             except ValueError as exc:  # outside the calendar's range
                 known, reason = False, str(exc)
+                self._in_calendar[day] = False
             self._sessions[day] = known
             self._reasons[day] = reason
         if not known:
+            listed = self.non_session is not NonSession.REFUSE and self._in_calendar[day]
             for index in rows:
-                self.problem(lines[index], self._reasons[day])
+                if listed:
+                    self.skipped.append(RowProblem(lines[index], self._reasons[day]))
+                else:
+                    hint = f"; {NON_SESSION_HINT}" if self._in_calendar[day] else ""
+                    self.problem(lines[index], self._reasons[day] + hint)
+            if listed and self.non_session is NonSession.KEEP:
+                return True  # an extra session of this symbol (daily bars only)
         return known
 
     def _flush(self) -> Iterator[SymbolDay]:
@@ -524,9 +582,11 @@ def _bar_start(
 ) -> int:
     if file_format is BarFileFormat.YAHOO:
         day = _date(raw)
-        if not calendar.is_session(day):
-            raise ValueError(f"{day} is not a trading session")
-        return int(calendar.session_open(day).timestamp())
+        # Sessions are checked with the rest of the file's days (``_is_session``): a holiday
+        # row is refused or skipped there, by ``non_session``.
+        if calendar.is_session(day):
+            return int(calendar.session_open(day).timestamp())
+        return new_york_epoch(day, SESSION_OPEN_TIME)
     if file_format is BarFileFormat.NINJATRADER:
         moment = _ninjatrader_time(raw)
         return int(moment.timestamp()) - resolution.seconds  # bar-end label

@@ -8,27 +8,63 @@ session only. Everything is vectorised with ``reduceat``; no per-bar Python obje
 
 from __future__ import annotations
 
+from datetime import date, time
+
 import numpy as np
 import numpy.typing as npt
 
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.env import MarketCalendar
+from tc2.env.market_calendar import new_york_epoch
 from tc2.errors import DataError
+
+KEPT_DAY_OPEN, KEPT_DAY_CLOSE = time(9, 30), time(16)
+"""The hours of a day that is not a session but whose daily bar an import kept (``keep``)."""
 
 
 def session_bounds(bars: SymbolDay, calendar: MarketCalendar) -> tuple[int, int]:
     """Regular open and close of the bars' session day, in epoch seconds."""
-    return (
-        int(calendar.session_open(bars.day).timestamp()),
-        int(calendar.session_close(bars.day).timestamp()),
-    )
+    return session_hours(bars.day, calendar)
+
+
+def session_hours(day: date, calendar: MarketCalendar) -> tuple[int, int]:
+    """Open and close of ``day`` in epoch seconds: the calendar's for a session; 9:30-16:00 New
+    York for a day that is not one, where only a kept daily bar can lie (imports refuse
+    intraday rows there)."""
+    if calendar.is_session(day):
+        return (
+            int(calendar.session_open(day).timestamp()),
+            int(calendar.session_close(day).timestamp()),
+        )
+    return new_york_epoch(day, KEPT_DAY_OPEN), new_york_epoch(day, KEPT_DAY_CLOSE)
 
 
 def regular_hours(bars: SymbolDay, calendar: MarketCalendar) -> SymbolDay:
-    """Only the bars that lie wholly inside the regular session (start >= open, end <= close)."""
+    """Only the bars that lie wholly inside the regular session (start >= open, end <= close).
+
+    A daily bar is the session itself: it is stamped at the session's open and ends at its
+    close (an early close included), so a daily bar of the session is kept, whatever instant
+    its source stamped it at (a vendor's midnight, the open), and is restamped at the open.
+    """
     open_s, close_s = session_bounds(bars, calendar)
+    if bars.resolution is Resolution.DAY:
+        return _session_bar(bars, open_s)
     step = bars.resolution.seconds
     return bars.select((bars.t >= open_s) & (bars.t + step <= close_s))
+
+
+def _session_bar(bars: SymbolDay, open_s: int) -> SymbolDay:
+    if len(bars) <= 1 and (len(bars) == 0 or int(bars.t[0]) == open_s):
+        return bars
+    if len(bars) > 1:
+        raise DataError(
+            f"{bars.symbol} {bars.day}: {len(bars)} daily bars for one session; a session has one"
+        )
+    columns = dict(bars.columns())
+    columns["t"] = np.array([open_s], dtype=np.int64)
+    return SymbolDay.from_columns(
+        symbol=bars.symbol, day=bars.day, resolution=bars.resolution, columns=columns
+    )
 
 
 def resample(bars: SymbolDay, to: Resolution, calendar: MarketCalendar) -> SymbolDay:

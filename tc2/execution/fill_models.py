@@ -33,6 +33,12 @@ on a bar that had begun before the order existed.
     reached during the bar fills at the stop when the limit allows it, else (a buy on a bar
     closing down, a sell on a bar closing up) at the limit when the close is within it; once
     triggered it fills like a limit.
+``pyalgotrade``
+    pyalgotrade's backtesting broker with its default fill strategy (no slippage, no
+    commission): market orders at the open; limits and stops as ``backtrader``; each bar fills
+    at most a quarter of its volume, rounded as pyalgotrade rounds it (half to even), across
+    all orders, partial fills allowed (its ``volumeLimit=0.25``); bars without volume fill
+    nothing.
 """
 
 from __future__ import annotations
@@ -212,6 +218,20 @@ class BacktraderFillModel(_TouchModel):
         return Execution((qty * done.price) / qty, done.stop_triggered)
 
 
+class PyAlgoTradeFillModel(_TouchModel):
+    """pyalgotrade's DefaultStrategy: open fills, a quarter of each bar's volume, no fees."""
+
+    name = "pyalgotrade"
+    requires_volume = True
+    VOLUME_LIMIT = 0.25
+
+    def __init__(self) -> None:
+        self.fees = FeeSchedule.free()
+
+    def capacity(self, volume: float) -> int | None:
+        return round(volume * self.VOLUME_LIMIT)  # Python rounds half to even, as it does
+
+
 class Tc2FillModel(FillModel):
     """TC2's original 1-second rule, filling at the order's own price."""
 
@@ -258,6 +278,7 @@ FILL_MODELS: dict[str, type[FillModel]] = {
     RealisticFillModel.name: RealisticFillModel,
     Tc2FillModel.name: Tc2FillModel,
     BacktraderFillModel.name: BacktraderFillModel,
+    PyAlgoTradeFillModel.name: PyAlgoTradeFillModel,
 }
 
 

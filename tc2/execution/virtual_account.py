@@ -203,10 +203,17 @@ class VirtualAccount(Account):
                 self._trigger.pop(order.client_order_id, None)
                 self._search_from[order.client_order_id] = j + 1
 
-    def expire_day_orders(self) -> None:
-        """Expire every open day order (the session closed); they join ``drain_updates``."""
+    def expire_day_orders(self, *, submitted_before: int | None = None) -> None:
+        """Expire every open day order (the session closed); they join ``drain_updates``.
+
+        ``submitted_before``: only orders submitted before that time (an order placed at the
+        close of a daily bar is for the next session).
+        """
+        before = math.inf if submitted_before is None else submitted_before
         for orders in self._open.values():
-            for order in [o for o in orders if o.time_in_force is TimeInForce.DAY]:
+            for order in [
+                o for o in orders if o.time_in_force is TimeInForce.DAY and o.submitted_t < before
+            ]:
                 self._close_order(order, OrderStatus.EXPIRED, "the session closed")
                 self._updates.append(order)
 

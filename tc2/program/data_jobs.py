@@ -18,7 +18,15 @@ import redis
 
 from tc2.analysis.feeder import ModelFeeder
 from tc2.analysis.model_state import RedisModelStateStore
-from tc2.data.bar_files import BarFileFormat, BarLabel, iter_bar_file
+from tc2.data.bar_files import (
+    KEEP_NEEDS_DAILY_MESSAGE,
+    MAX_PROBLEMS_KEPT,
+    BarFileFormat,
+    BarLabel,
+    NonSession,
+    RowProblem,
+    iter_bar_file,
+)
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.collection import (
     DayCollector,
@@ -337,6 +345,16 @@ IMPORT_PARAMS = ParamSet(
             choices=IMPORT_RESOLUTIONS,
             description="The bars' length, one the store keeps (default 1m; yahoo: 1d).",
         ),
+        Param(
+            name="non_session",
+            kind=ParamKind.CHOICE,
+            choices=tuple(n.value for n in NonSession),
+            description="Rows dated on a day that is not a New York session (a vendor's "
+            "holiday row): refuse the file naming their lines (default), skip them (listed "
+            "with their lines in the result) and import the rest, or keep them (daily bars "
+            "only) as extra sessions of the symbol, 9:30-16:00 New York, as a peer engine that "
+            "trades every row of its file does.",
+        ),
     )
 )
 """An upload's options (the API's form fields beside ``file``); the job adds ``path``."""
@@ -361,6 +379,7 @@ def parse_import_options(raw: Mapping[str, Any]) -> dict[str, Any]:
     values["timezone"] = values["timezone"] or "UTC"
     values["label"] = values["label"] or BarLabel.START.value
     values["resolution"] = values["resolution"] or Resolution.MINUTE.value
+    values["non_session"] = values["non_session"] or NonSession.REFUSE.value
     if values["format"] == BarFileFormat.YAHOO.value:
         values["resolution"] = Resolution.DAY.value  # Yahoo files are daily whatever was asked
     for param in IMPORT_PARAMS:
@@ -368,6 +387,11 @@ def parse_import_options(raw: Mapping[str, Any]) -> dict[str, Any]:
             errors[param.name] = [
                 f"must be one of {', '.join(param.choices)}, was {values[param.name]!r}"
             ]
+    if (
+        values["non_session"] == NonSession.KEEP.value
+        and values["resolution"] != Resolution.DAY.value
+    ):
+        errors["non_session"] = [KEEP_NEEDS_DAILY_MESSAGE.format(resolution=values["resolution"])]
     symbol = values["symbol"]
     if not isinstance(symbol, str) or not SYMBOL_PATTERN.fullmatch(symbol):
         errors["symbol"] = [f"must be a ticker ({TICKER_RULE}), was {symbol!r}"]
@@ -430,6 +454,7 @@ def save_bar_file(
         Listing the bad rows; the store is as it was.
     """
     counts = _ImportCounts()
+    skipped: list[RowProblem] = []
     try:
         progress(0, "reading")
         size = max(path.stat().st_size, 1)
@@ -443,6 +468,8 @@ def save_bar_file(
                 resolution=Resolution(options["resolution"]),
                 timezone=options["timezone"],
                 label=BarLabel(options["label"]),
+                non_session=NonSession(options.get("non_session") or NonSession.REFUSE),
+                skipped=skipped,
             ):
                 batch.append(day)
                 if len(batch) >= IMPORT_BATCH_DAYS:
@@ -456,7 +483,15 @@ def save_bar_file(
         journal.roll_back(store)
         raise
     journal.commit()
-    return {"symbol": options["symbol"], **counts.summary()}
+    return {
+        "symbol": options["symbol"],
+        **counts.summary(),
+        "non_session_rows": len(skipped),
+        # What was done with them: left out (skip) or kept as the symbol's own sessions (keep).
+        f"non_session_{'kept' if options.get('non_session') == 'keep' else 'skipped'}": [
+            {"line": row.line, "reason": row.reason} for row in skipped[:MAX_PROBLEMS_KEPT]
+        ],
+    }
 
 
 class _ImportCounts:

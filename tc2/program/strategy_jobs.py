@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date, time
 from typing import Any
 
+from tc2.data.bars import Resolution
+from tc2.data.store import STORED_RESOLUTIONS
 from tc2.env import CalendarRangeError, EnvType, EpochClock, ExecEnv, MarketCalendar
 from tc2.env.config import RuntimeConfig
 from tc2.env.trading_settings import SYMBOL_PATTERN
@@ -37,6 +39,7 @@ from tc2.simulation.evaluator import (
     StrategyEvaluator,
     range_problems,
 )
+from tc2.simulation.peer_metrics import peer_metrics
 from tc2.simulation.simulator import (
     DAY_NOT_ON_FILE_MESSAGE,
     DEFAULT_WARMUP_DAYS,
@@ -46,7 +49,7 @@ from tc2.simulation.simulator import (
     SimulationSettings,
     StrategySimulator,
 )
-from tc2.strategy.base import Strategy, resolve_symbols
+from tc2.strategy.base import Strategy, resolve_symbols, run_resolution
 from tc2.strategy.registry import load_strategy, registered_strategy
 
 MAX_WARMUP_DAYS = 10
@@ -78,6 +81,15 @@ _WARMUP_DAYS = Param(
     minimum=0,
     maximum=MAX_WARMUP_DAYS,
     description=f"Earlier sessions visible to the strategy (default {DEFAULT_WARMUP_DAYS}).",
+)
+_RESOLUTION = Param(
+    name="resolution",
+    kind=ParamKind.CHOICE,
+    choices=tuple(resolution.value for resolution in STORED_RESOLUTIONS),
+    description=(
+        "The bars the strategy runs on, one it supports (GET /api/strategy/list: resolutions); "
+        "default its own. 1d: one bar per session, stamped at the open, ending at the close."
+    ),
 )
 _MODEL_FILTERS = Param(
     name="model_filters",
@@ -146,6 +158,7 @@ SIMULATE_PARAMS = ParamSet(
         _MODEL_FILTERS,
         _ALLOW_SHORT,
         _CLOSE_AT_END,
+        _RESOLUTION,
     )
 )
 """A day simulation request, declared once: parser, API schema and CLI options follow it."""
@@ -164,6 +177,7 @@ EVALUATE_PARAMS = ParamSet(
         _ALLOW_SHORT,
         _CLOSE_AT_END,
         _RISK_FREE_RATE,
+        _RESOLUTION,
     )
 )
 """An evaluation request, declared once: parser, API schema and CLI options follow it."""
@@ -211,19 +225,20 @@ def parse_simulate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     model_filters = _boolean(params, "model_filters", True, errors)
     allow_short = _boolean(params, "allow_short", False, errors)
     close_at_end = _boolean(params, "close_at_end", False, errors)
+    resolution = _resolution(strategy_class, params.get("resolution"), errors)
     if (
         strategy_class is not None
+        and resolution is not None
         and symbol is not None
         and day is not None
         and "day" not in errors
     ):
         symbols = _resolved_symbols(strategy_class, [symbol], "symbol", errors)
         store = live_store_from_environ()
-        resolution = strategy_class.resolution.value
         for name in symbols:
-            if not store.dates_on_file(name, day, day, strategy_class.resolution):
+            if not store.dates_on_file(name, day, day, resolution):
                 message = DAY_NOT_ON_FILE_MESSAGE.format(
-                    resolution=resolution, symbol=name, day=day
+                    resolution=resolution.value, symbol=name, day=day
                 )
                 errors.setdefault("day", []).append(message)
     if errors:
@@ -240,6 +255,7 @@ def parse_simulate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
         "model_filters": model_filters,
         "allow_short": allow_short,
         "close_at_end": close_at_end,
+        "resolution": resolution.value if resolution else None,
     }
 
 
@@ -281,8 +297,10 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     allow_short = _boolean(params, "allow_short", False, errors)
     close_at_end = _boolean(params, "close_at_end", False, errors)
     risk_free_rate = _risk_free_rate(params.get("risk_free_rate", 0.0), errors)
+    resolution = _resolution(strategy_class, params.get("resolution"), errors)
     if (
         strategy_class is not None
+        and resolution is not None
         and symbols
         and start
         and end
@@ -290,10 +308,10 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     ):
         store = live_store_from_environ()
         for name in _resolved_symbols(strategy_class, symbols, "symbols", errors):
-            if not store.dates_on_file(name, start, end, strategy_class.resolution):
+            if not store.dates_on_file(name, start, end, resolution):
                 errors.setdefault("symbols", []).append(
                     RANGE_NOT_ON_FILE_MESSAGE.format(
-                        resolution=strategy_class.resolution.value,
+                        resolution=resolution.value,
                         symbol=name,
                         start=start,
                         end=end,
@@ -315,6 +333,7 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
         "allow_short": allow_short,
         "close_at_end": close_at_end,
         "risk_free_rate": risk_free_rate,
+        "resolution": resolution.value if resolution else None,
     }
     # The evaluator's own check last: whatever rule it adds is refused here too, up front.
     try:
@@ -370,7 +389,8 @@ def simulate_day(*, params: Mapping[str, Any], progress: Progress) -> dict[str, 
 
 
 def evaluate(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
-    """Evaluate one strategy over symbols and a date range; return the evaluation.
+    """Evaluate one strategy over symbols and a date range; return the evaluation, with its
+    equity curve's figures as peers define them (``metric_conventions``).
 
     Runs over ``TC2_SIM_PROCESSES`` worker processes (default: one per core). ``params`` are
     those ``parse_evaluate_params`` returned; progress is the share of symbol-days done.
@@ -390,7 +410,10 @@ def evaluate(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]
     )
 
     def report(done: int, total: int) -> None:
-        progress(100.0 * done / total if total else 100.0, f"{done}/{total} symbol-days")
+        # A daily swing run may add days an import kept (non_session=keep) to the sessions.
+        progress(
+            min(100.0, 100.0 * done / total) if total else 100.0, f"{done}/{total} symbol-days"
+        )
 
     evaluation = evaluator.evaluate(_evaluation_request(params), progress=report)
     _log.info(
@@ -398,7 +421,18 @@ def evaluate(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]
         f"{evaluation.start} to {evaluation.end}: {len(evaluation.days)} symbol-days, "
         f"net profit {evaluation.tc2.net_profit:.2f}, fingerprint {evaluation.fingerprint}"
     )
-    return evaluation.to_dict()
+    result = evaluation.to_dict()
+    # The same curve's figures as peers define them (docs/METRICS.md: "Peer conventions").
+    result["metric_conventions"] = (
+        peer_metrics(
+            days=evaluation.equity.days,
+            equity=evaluation.equity.equity,
+            initial_equity=evaluation.initial_equity,
+        )
+        if evaluation.equity
+        else None
+    )
+    return result
 
 
 def _any(errors: Mapping[str, Any], *fields: str) -> bool:
@@ -425,6 +459,7 @@ def _settings(params: Mapping[str, Any]) -> SimulationSettings:
         model_filters=bool(params.get("model_filters", True)),
         allow_short=bool(params.get("allow_short", False)),
         close_at_end=bool(params.get("close_at_end", False)),
+        resolution=Resolution(params["resolution"]) if params.get("resolution") else None,
     )
 
 
@@ -444,6 +479,22 @@ def _strategy(
         return load_strategy(value) if allow_paths else registered_strategy(value.strip())
     except ConfigurationError as error:
         errors["strategy"] = [str(error)]
+        return None
+
+
+def _resolution(
+    strategy_class: type[Strategy] | None, value: Any, errors: dict[str, list[str]]
+) -> Resolution | None:
+    """The run's resolution (the strategy's own when not given); None when it is refused."""
+    if value is not None and value not in _RESOLUTION.choices:
+        errors["resolution"] = [f"must be one of {', '.join(_RESOLUTION.choices)}, was {value!r}"]
+        return None
+    if strategy_class is None:
+        return None
+    try:
+        return run_resolution(strategy_class, None if value is None else Resolution(value))
+    except ValidationFailed as error:
+        errors.update(error.field_errors)
         return None
 
 

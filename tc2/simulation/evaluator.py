@@ -32,7 +32,7 @@ from tc2.data.store import PriceStore
 from tc2.env.clock import EpochClock
 from tc2.env.env_type import EnvType
 from tc2.env.exec_env import ExecEnv
-from tc2.env.market_calendar import MarketCalendar
+from tc2.env.market_calendar import NEW_YORK, MarketCalendar
 from tc2.errors import DataError, ValidationFailed
 from tc2.execution.orders import Fill
 from tc2.simulation.metrics import (
@@ -55,11 +55,15 @@ from tc2.simulation.simulator import (
     StrategySimulator,
     end_of_run,
 )
-from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols
+from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols, run_resolution
 from tc2.strategy.registry import load_strategy
 
 MAX_SESSIONS = 2_520  # ten years of sessions per evaluation
 END_BEFORE_START_MESSAGE = "must not be before start {start}, was {end}"
+NOTHING_SIMULATED_MESSAGE = (
+    "no symbol-day could be simulated, so the strategy received no bar: {reason}"
+    " ({count} symbol-days skipped)"
+)
 CHUNKS_PER_PROCESS = 4  # enough pieces to balance uneven days, few enough to keep overhead low
 
 EvaluationProgress = Callable[[int, int], None]
@@ -158,6 +162,7 @@ class Evaluation:
     start: date
     end: date
     fill_model: str
+    resolution: str
     initial_equity: float
     days: tuple[EvaluatedDay, ...]
     tc2: Tc2Metrics
@@ -185,6 +190,7 @@ class Evaluation:
             "allow_short": self.allow_short,
             "end_of_run": self.end_of_run,
             "risk_free_rate": self.risk_free_rate,
+            "resolution": self.resolution,
             "initial_equity": self.initial_equity,
             "tc2_metrics": _as_dict(self.tc2),
             "performance": _as_dict(self.performance) if self.performance else None,
@@ -214,6 +220,8 @@ class _Chunk:
     params: Mapping[str, Any] | None
     settings: SimulationSettings
     warmup_days: int
+    start: date | None = None  # the evaluation's range (a swing run spans all of it)
+    end: date | None = None
 
 
 class StrategyEvaluator:
@@ -255,6 +263,7 @@ class StrategyEvaluator:
         strategy_class = strategy_class or load_strategy(request.strategy)
         strategy_class.resolve_params(request.params)
         resolve_symbols(strategy_class, request.symbols)
+        run_resolution(strategy_class, request.settings.resolution)
         problems = range_problems(self.calendar, request.start, request.end)
         if problems:
             raise ValidationFailed("the date range is invalid", problems)
@@ -281,6 +290,10 @@ class StrategyEvaluator:
         rows = self._run(chunks, total, progress)
         rows.sort(key=lambda row: (row.day, row.symbols))
         simulated = [row for row in rows if row.skipped is None]
+        if not simulated:  # never an empty success: say why no bar reached the strategy
+            raise DataError(
+                NOTHING_SIMULATED_MESSAGE.format(reason=rows[0].skipped, count=len(rows))
+            )
         initial_equity = request.settings.starting_cash * len(groups)
         portfolio = _portfolio_days(simulated)
         return Evaluation(
@@ -291,6 +304,7 @@ class StrategyEvaluator:
             start=request.start,
             end=request.end,
             fill_model=request.settings.fill_model,
+            resolution=run_resolution(strategy_class, request.settings.resolution).value,
             initial_equity=initial_equity,
             days=tuple(rows),
             tc2=tc2_metrics([row.outcome() for row in simulated]),
@@ -330,6 +344,8 @@ class StrategyEvaluator:
                 params=request.params,
                 settings=request.settings,
                 warmup_days=request.warmup_days,
+                start=request.start,
+                end=request.end,
             )
 
         if strategy_class.kind is StrategyKind.SWING:
@@ -490,8 +506,8 @@ def _simulate_swing(
     request = SpanRequest(
         strategy_class=strategy_class,
         symbols=piece.symbols,
-        start=piece.days[0],
-        end=piece.days[-1],
+        start=piece.start or piece.days[0],  # the range: a kept day may lie before a session
+        end=piece.end or piece.days[-1],
         params=piece.params,
         settings=piece.settings,
         warmup_days=piece.warmup_days,
@@ -545,6 +561,6 @@ def _row(
 
 def _fill_day(fill: Fill, calendar: MarketCalendar) -> date:
     session = calendar.session_for(datetime.fromtimestamp(fill.t, UTC))
-    if session is None:
-        raise DataError(f"fill at {fill.t} is outside every session")
+    if session is None:  # a day an import kept (non_session=keep): its New York date
+        return datetime.fromtimestamp(fill.t, NEW_YORK).date()
     return session

@@ -94,16 +94,21 @@ class Feed:
         "v",
     )
 
-    def __init__(self, symbol: str, bars: BarSeries, step: int) -> None:
-        if len(bars) > 1 and not bool(np.all(np.diff(bars.t) >= step)):
+    def __init__(
+        self, symbol: str, bars: BarSeries, step: int, *, t_end: IntArray | None = None
+    ) -> None:
+        # ``t_end``: when each bar ends, where that is not ``step`` after its start (a daily
+        # bar ends at its session's close).
+        least = step if t_end is None else 1
+        if len(bars) > 1 and not bool(np.all(np.diff(bars.t) >= least)):
             raise DataError(
-                f"bars of {symbol} must start at increasing times at least {step} s apart"
+                f"bars of {symbol} must start at increasing times at least {least} s apart"
             )
         self.symbol = symbol
         self.bars = bars
         self.t = bars.t
         self.n = len(bars.t)
-        self.t_end: IntArray = bars.t + step
+        self.t_end: IntArray = bars.t + step if t_end is None else np.asarray(t_end, np.int64)
         # Scalar searches (one per event) are faster with bisect on a list than through numpy.
         self.t_end_list: list[int] = self.t_end.tolist()
         self.o, self.h, self.l, self.c, self.v = bars.o, bars.h, bars.l, bars.c, bars.v
@@ -263,12 +268,15 @@ class ReplayPort:
 
     def bar_at(self, symbol: str, t: int) -> Bar | None:
         feed = self._feed(symbol)
-        if t + self.step > self.clock.t:
-            raise LookAheadError(
-                OPEN_BAR_MESSAGE.format(symbol=symbol, t=t, end_t=t + self.step, now_t=self.clock.t)
-            )
+        # Only the bars already shown are searched: a bar that has not ended is not there.
         j = int(np.searchsorted(feed.t[: feed.cursor], t, "left"))
-        return feed.bar(j) if j < feed.cursor and feed.t[j] == t else None
+        found = j < feed.cursor and feed.t[j] == t
+        end_t = int(feed.t_end[j]) if found else t + self.step
+        if end_t > self.clock.t:
+            raise LookAheadError(
+                OPEN_BAR_MESSAGE.format(symbol=symbol, t=t, end_t=end_t, now_t=self.clock.t)
+            )
+        return feed.bar(j) if found else None
 
     def indicator(self, symbol: str, series: Series) -> float:
         feed = self._feed(symbol)

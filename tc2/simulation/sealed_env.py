@@ -93,7 +93,7 @@ class BrokerAccount(Account):
         self,
         client_order_id: str,
         *,
-        qty: int | None = None,
+        qty: float | None = None,
         limit_price: float | None = None,
         stop_price: float | None = None,
     ) -> Order:
@@ -113,7 +113,7 @@ class BrokerAccount(Account):
     def positions(self) -> Mapping[str, Position]:
         return _port(self._token).account.positions()
 
-    def position_qty(self, symbol: str) -> int:
+    def position_qty(self, symbol: str) -> float:
         port = ACTIVE_PORT.get()  # _port inlined: asked before every order
         if port is None or port.token is not self._token:
             raise StrategyError(OUTSIDE_HOOKS_MESSAGE)

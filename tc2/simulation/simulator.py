@@ -22,10 +22,13 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
+
 from tc2.analysis.judge import ModelJudge, known_models
 from tc2.analysis.models import TrainedModel, check_trained_before
 from tc2.analysis.spot import ModelData
-from tc2.data.bars import Resolution
+from tc2.data.bars import IntArray, Resolution
+from tc2.data.resample import session_hours
 from tc2.data.session_cache import SessionCache
 from tc2.data.store import BarSeries, PriceStore
 from tc2.env.clock import EpochClock
@@ -47,7 +50,7 @@ from tc2.simulation.records import (
     round_trip_pnls,
 )
 from tc2.simulation.sealed_env import SimulationEnv
-from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols
+from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols, run_resolution
 
 VIABILITY_INTERVAL_S = 30  # TC2 re-scored symbols every 30 s of virtual time
 DEFAULT_WARMUP_DAYS = 1
@@ -62,6 +65,10 @@ DAY_NOT_ON_FILE_MESSAGE = (
 )
 RANGE_NOT_ON_FILE_MESSAGE = (
     "no {resolution} bars of {symbol} on file from {start} to {end}; collect or import them first"
+)
+NO_BAR_MESSAGE = (
+    "the {resolution} bars of {symbol} on file for {when} hold no bar inside the regular session "
+    "(open to close, New York), so the strategy would receive no bar; nothing was run"
 )
 
 
@@ -100,6 +107,9 @@ class SimulationSettings:
     starting_cash: float = DEFAULT_STARTING_CASH
     margin: float = 1.0
     allow_short: bool = False
+    # The bars the strategy runs on; None: the strategy's own ``resolution``. Checked against
+    # what the strategy supports when a run starts (``run_resolution``).
+    resolution: Resolution | None = None
     # Whether the strategy's required analysis models gate its start. Off only to test a
     # strategy's mechanics on hand-built days that have no history to warm models from.
     model_filters: bool = True
@@ -212,9 +222,9 @@ class StrategySimulator:
         close_t = int(self.calendar.session_close(day).timestamp())
         strategy_class = request.strategy_class
         symbols = resolve_symbols(strategy_class, request.symbols)
+        resolution = run_resolution(strategy_class, request.settings.resolution)
         bars = {
-            symbol: self._bars(symbol, day, request.warmup_days, strategy_class.resolution)
-            for symbol in symbols
+            symbol: self._bars(symbol, day, request.warmup_days, resolution) for symbol in symbols
         }
         run = _Run(
             strategy_class=strategy_class,
@@ -262,8 +272,11 @@ class StrategySimulator:
                 {"start": [NO_SESSION_MESSAGE.format(start=request.start, end=request.end)]},
             )
         symbols = resolve_symbols(strategy_class, request.symbols)
+        resolution = run_resolution(strategy_class, request.settings.resolution)
+        if resolution is Resolution.DAY:
+            sessions = self._with_kept_days(sessions, symbols, request.start, request.end)
         bars = {
-            symbol: self._span_bars(symbol, sessions, request.warmup_days, strategy_class)
+            symbol: self._span_bars(symbol, sessions, request.warmup_days, resolution)
             for symbol in symbols
         }
         run = _Run(
@@ -284,7 +297,7 @@ class StrategySimulator:
                 not_viable[day] = run.not_viable()
         if run.started_t is None:
             run.never_viable()
-        last_close = int(self.calendar.session_close(sessions[-1]).timestamp())
+        last_close = session_hours(sessions[-1], self.calendar)[1]
         record = run.finish(
             end_t=last_close,
             session_seconds=int(sum(day.session_seconds for day in days)),
@@ -293,11 +306,24 @@ class StrategySimulator:
         )
         return SpanResult(record=record, days=tuple(days), not_viable=not_viable)
 
+    def _with_kept_days(
+        self, sessions: Sequence[date], symbols: Sequence[str], start: date, end: date
+    ) -> list[date]:
+        """The sessions plus the days that are not sessions but hold a daily bar an import kept
+        (``non_session=keep``) for one of ``symbols``: a vendor's extra days, traded as sessions
+        of 9:30-16:00 New York."""
+        kept = {
+            day
+            for symbol in symbols
+            for day in self.sessions.on_file(symbol, Resolution.DAY)
+            if start <= day <= end and not self.calendar.is_session(day)
+        }
+        return sorted({*sessions, *kept})
+
     def _span_day(
         self, run: _Run, strategy_class: type[Strategy], day: date, *, last: bool
     ) -> DayOutcome:
-        open_t = int(self.calendar.session_open(day).timestamp())
-        close_t = int(self.calendar.session_close(day).timestamp())
+        open_t, close_t = session_hours(day, self.calendar)
         before = run.snapshot()
         if open_t > run.env.now_t:
             run.kernel.advance_to(open_t)
@@ -348,25 +374,20 @@ class StrategySimulator:
         port.grader = lambda name, symbol: judge.grade(name, symbol, model_data(port.now_t))
 
     def _span_bars(
-        self,
-        symbol: str,
-        sessions: Sequence[date],
-        warmup_days: int,
-        strategy_class: type[Strategy],
+        self, symbol: str, sessions: Sequence[date], warmup_days: int, resolution: Resolution
     ) -> BarSeries:
         days = list(sessions)
         for _ in range(warmup_days):
             days.insert(0, self.calendar.previous_session(days[0]))
-        series = self._load_sessions(symbol, days, strategy_class.resolution)
+        series = self._load_sessions(symbol, days, resolution)
+        names = {"resolution": resolution.value, "symbol": symbol}
         if not set(series.days) & set(sessions):
             raise DataError(
-                RANGE_NOT_ON_FILE_MESSAGE.format(
-                    resolution=strategy_class.resolution.value,
-                    symbol=symbol,
-                    start=sessions[0],
-                    end=sessions[-1],
-                )
+                RANGE_NOT_ON_FILE_MESSAGE.format(start=sessions[0], end=sessions[-1], **names)
             )
+        first_t = session_hours(sessions[0], self.calendar)[0]
+        if not np.any(series.t >= first_t):
+            raise DataError(NO_BAR_MESSAGE.format(when=f"{sessions[0]} to {sessions[-1]}", **names))
         return series
 
     def _bars(self, symbol: str, day: date, warmup_days: int, resolution: Resolution) -> BarSeries:
@@ -374,10 +395,11 @@ class StrategySimulator:
         for _ in range(warmup_days):
             days.insert(0, self.calendar.previous_session(days[0]))
         series = self._load_sessions(symbol, days, resolution)
+        names = {"resolution": resolution.value, "symbol": symbol}
         if day not in series.days:
-            raise DataError(
-                DAY_NOT_ON_FILE_MESSAGE.format(resolution=resolution.value, symbol=symbol, day=day)
-            )
+            raise DataError(DAY_NOT_ON_FILE_MESSAGE.format(day=day, **names))
+        if not np.any(series.t >= int(self.calendar.session_open(day).timestamp())):
+            raise DataError(NO_BAR_MESSAGE.format(when=day, **names))
         return series
 
     def _load_sessions(
@@ -444,7 +466,11 @@ def replay(
             clock=EpochClock(first_t),
             calendar=MarketCalendar.xnys(),
         )
-    step = strategy_class.resolution.seconds
+    resolution = run_resolution(strategy_class, settings.resolution)
+    last_end_t = last_t + resolution.seconds
+    if resolution is Resolution.DAY:
+        last_day = datetime.fromtimestamp(last_t, NEW_YORK).date()
+        last_end_t = session_hours(last_day, exec_env.calendar)[1]
     day = datetime.fromtimestamp(first_t, NEW_YORK).date()
     run = _Run(
         strategy_class=strategy_class,
@@ -458,10 +484,10 @@ def replay(
     )
     run.kernel.advance_to(first_t)
     run.start(first_t)
-    run.kernel.run(stop_t=last_t + step)
+    run.kernel.run(stop_t=last_end_t)
     end_day = datetime.fromtimestamp(last_t, NEW_YORK).date()
     return run.finish(
-        end_t=last_t + step, session_seconds=last_t + step - first_t, end_day=end_day, flatten=False
+        end_t=last_end_t, session_seconds=last_end_t - first_t, end_day=end_day, flatten=False
     )
 
 
@@ -480,13 +506,16 @@ class _Run:
         day: date,
         models: Mapping[tuple[str, str], TrainedModel],
     ) -> None:
-        resolution = strategy_class.resolution
+        resolution = run_resolution(strategy_class, settings.resolution)
+        self.resolution = resolution
         self.settings = settings
         self.day = day
         self.account = settings.new_account()
         feeds = {}
         for symbol, series in bars.items():
-            feeds[symbol] = Feed(symbol, series, resolution.seconds)
+            feeds[symbol] = Feed(
+                symbol, series, resolution.seconds, t_end=_bar_ends(series, exec_env.calendar)
+            )
             self.account.attach(symbol, series)
         start_t = min((int(series.t[0]) for series in bars.values() if len(series)), default=0)
         # The strategy holds the env; only the engine holds the port (sealed_env says why).
@@ -574,8 +603,13 @@ class _Run:
         )
 
     def end_session(self, close_t: int) -> None:
-        """The close of one session of a span: day orders expire and the strategy hears it."""
-        self.account.expire_day_orders()
+        """The close of one session of a span: day orders expire and the strategy hears it.
+
+        On daily bars the strategy decides at the close, after the session: a day order it
+        places then is an order for the next session and expires at that session's close.
+        """
+        daily = self.resolution is Resolution.DAY
+        self.account.expire_day_orders(submitted_before=close_t if daily else None)
         for order in self.account.drain_updates():
             if self.strategy.running and self.started_t is not None:
                 self.kernel.call("on_order_update", self.strategy.on_order_update, order)
@@ -717,7 +751,7 @@ class _Run:
             day=self.day,
             end_day=end_day,
             kind=strategy.kind.value,
-            resolution=strategy.resolution.value,
+            resolution=self.resolution.value,
             fill_model=account.fill_model.name,
             allow_short=account.allow_short,
             end_of_run=ending.value,
@@ -770,6 +804,14 @@ def _opens_a_position(fills: Sequence[Fill], start: int) -> bool:
             return True
         held[fill.symbol] = round_qty(qty + fill.side.sign * fill.qty)
     return False
+
+
+def _bar_ends(series: BarSeries, calendar: MarketCalendar) -> IntArray | None:
+    """When each daily bar ends: its session's close (None: intraday bars end a step later)."""
+    if series.resolution is not Resolution.DAY:
+        return None
+    days = [datetime.fromtimestamp(int(t), NEW_YORK).date() for t in series.t]
+    return np.array([session_hours(day, calendar)[1] for day in days], dtype=np.int64)
 
 
 def _last_close(feed: Feed) -> float | None:

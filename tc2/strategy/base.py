@@ -115,6 +115,9 @@ class Strategy:
     interface_version: ClassVar[int] = INTERFACE_VERSION
     kind: ClassVar[StrategyKind] = StrategyKind.DAY
     resolution: ClassVar[Resolution] = Resolution.SECOND
+    # Other resolutions the strategy can also run on; a run's ``resolution`` picks one of
+    # ``supported_resolutions()``. A day strategy cannot list 1d (see ``run_resolution``).
+    resolutions: ClassVar[tuple[Resolution, ...]] = ()
     active_windows: ClassVar[tuple[ActiveWindow, ...]] = (ActiveWindow(time(9, 30), time(16)),)
     default_symbols: ClassVar[tuple[str, ...]] = ()
     fixed_symbols: ClassVar[bool] = False
@@ -150,6 +153,11 @@ class Strategy:
         if problems:
             raise ValidationFailed("strategy parameters are invalid", problems)
         return values
+
+    @classmethod
+    def supported_resolutions(cls) -> tuple[Resolution, ...]:
+        """The resolutions a run may choose: ``resolution`` first, then ``resolutions``."""
+        return tuple(dict.fromkeys((cls.resolution, *cls.resolutions)))
 
     @classmethod
     def strategy_id(cls) -> str:
@@ -267,6 +275,7 @@ class Strategy:
             "kind": cls.kind.value,
             "description": (cls.__doc__ or "").strip(),
             "resolution": cls.resolution.value,
+            "resolutions": [resolution.value for resolution in cls.supported_resolutions()],
             "active_windows": [window.to_dict() for window in cls.active_windows],
             "default_symbols": list(cls.default_symbols),
             "fixed_symbols": cls.fixed_symbols,
@@ -293,6 +302,37 @@ def resolve_symbols(strategy_class: type[Strategy], symbols: Sequence[str]) -> t
             "no symbols to trade", {"symbols": [f"{strategy_class.__name__} needs symbols"]}
         )
     return chosen
+
+
+DAY_STRATEGY_ON_DAILY_BARS = (
+    "{strategy} is a day strategy (flat at every close): on daily bars its only bar of a "
+    "session ends at the close, so it could never trade; run it on {supported}"
+)
+UNSUPPORTED_RESOLUTION = "{strategy} runs on {supported}, not {resolution}"
+
+
+def run_resolution(strategy_class: type[Strategy], resolution: Resolution | None) -> Resolution:
+    """The bars a run of ``strategy_class`` gets: ``resolution``, else the strategy's own.
+
+    Raises
+    ------
+    ValidationFailed
+        On field ``resolution``: a resolution the strategy does not declare, or daily bars for a
+        day strategy (its one bar a session would end at the close it is flattened at).
+    """
+    chosen = strategy_class.resolution if resolution is None else resolution
+    supported = strategy_class.supported_resolutions()
+    names = {"strategy": strategy_class.__name__, "resolution": chosen.value}
+    intraday = ", ".join(r.value for r in supported if r is not Resolution.DAY) or "1s or 1m"
+    if chosen is Resolution.DAY and strategy_class.kind is StrategyKind.DAY:
+        message = DAY_STRATEGY_ON_DAILY_BARS.format(supported=intraday, **names)
+    elif chosen not in supported:
+        message = UNSUPPORTED_RESOLUTION.format(
+            supported=", ".join(r.value for r in supported), **names
+        )
+    else:
+        return chosen
+    raise ValidationFailed(message, {"resolution": [message]})
 
 
 def _request(

@@ -37,6 +37,7 @@ DECLARED_ATTRIBUTES = (
     "interface_version",
     "kind",
     "resolution",
+    "resolutions",
     "active_windows",
     "default_symbols",
     "fixed_symbols",
@@ -361,6 +362,7 @@ _SHAPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "interface_version": (lambda v: type(v) is int, "an int"),
     "kind": (lambda v: isinstance(v, StrategyKind), "a StrategyKind"),
     "resolution": (lambda v: isinstance(v, Resolution), "a Resolution"),
+    "resolutions": (lambda v: all(isinstance(r, Resolution) for r in v), "a tuple of Resolution"),
     "active_windows": (
         lambda v: all(isinstance(w, ActiveWindow) for w in v),
         "a tuple of ActiveWindow",
@@ -371,7 +373,7 @@ _SHAPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "required_models": (lambda v: all(isinstance(m, str) for m in v), "a tuple of str"),
     "experimental": (lambda v: isinstance(v, bool), "a bool"),
 }
-_SEQUENCES = {"active_windows", "default_symbols", "parameters", "required_models"}
+_SEQUENCES = {"resolutions", "active_windows", "default_symbols", "parameters", "required_models"}
 
 
 def _checked(node: ast.ClassDef, attribute: str, value: Any) -> Any:

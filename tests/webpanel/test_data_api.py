@@ -186,6 +186,51 @@ class DataImportTests:
         body = admin_api.get("/api/data/bars/ORCL?day=2026-11-20&resolution=1d").json()
         assert (body["o"], body["h"], body["l"], body["c"]) == ([30.87], [31.31], [28.69], [29.06])
 
+    def test_a_holiday_row_is_422_naming_its_line_unless_skipped(
+        self, admin_api: Any, private_redis: Any, work_queue: Callable[[], None]
+    ):
+        text = (
+            "Date,Open,High,Low,Close,Volume\n"
+            "2025-07-03,10,11,9,10.5,100\n"
+            "2025-07-04,10.5,11,10,10.8,50\n"
+            "2025-07-07,10.8,12,10.5,11.5,120\n"
+        )
+        refused = _upload(admin_api, text, format="yahoo", symbol="XYZ")
+        assert refused.status_code == 422
+        problems = refused.json()["error"]["details"]["fields"]["file"]
+        assert problems == [
+            "line 3: 2025-07-04 (New York) is not a trading session; "
+            "non_session=skip imports the other rows"
+        ]
+        assert private_redis.llen("rq:queue:tc2-jobs") == 0
+
+        skipped = _upload(admin_api, text, format="yahoo", symbol="XYZ", non_session="skip")
+        assert skipped.status_code == 202, skipped.json()
+        work_queue()
+        done = admin_api.get(f"/api/jobs/{skipped.json()['id']}").json()
+        assert done["status"] == "succeeded", done
+        assert done["result"]["non_session_rows"] == 1
+        assert done["result"]["non_session_skipped"] == [
+            {"line": 3, "reason": "2025-07-04 (New York) is not a trading session"}
+        ]
+        dates = admin_api.get("/api/data/dates/XYZ?resolution=1d").json()["dates"]
+        assert dates == ["2025-07-03", "2025-07-07"]
+
+    @pytest.mark.parametrize(
+        ("choice", "message"),
+        [
+            ("sometimes", "must be one of refuse, skip, keep, was 'sometimes'"),
+            ("keep", "keep is for daily bars (resolution 1d)"),  # a minute file
+        ],
+    )
+    def test_a_bad_non_session_choice_is_422(
+        self, admin_api: Any, calendar: MarketCalendar, choice: str, message: str
+    ):
+        response = _upload(admin_api, _ninjatrader(calendar, DAY, minutes=2), non_session=choice)
+        assert response.status_code == 422
+        fields = response.json()["error"]["details"]["fields"]
+        assert any(message in text for text in fields["non_session"]), fields
+
     def test_json_instead_of_an_upload_is_415(self, admin_api: Any):
         response = admin_api.post("/api/data/import", {"symbol": "SPY"}, format="json")
         assert response.status_code == 415

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tc2.data.bars import Resolution
+from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, EpochClock, ExecEnv, MarketCalendar
 from tc2.simulation.evaluator import (
@@ -227,6 +228,8 @@ class SimulateDayTests:
             ({"close_at_end": 1}, "close_at_end", "must be true or false, was 1"),
             # An evaluation's option: a day simulation computes no Sharpe ratio.
             ({"risk_free_rate": 0.04}, "risk_free_rate", "unknown parameter"),
+            ({"resolution": "1d"}, "resolution", "CycleStrategy is a day strategy"),
+            ({"resolution": "1h"}, "resolution", "must be one of 1s, 1m, 1d, was '1h'"),
         ],
     )
     def test_bad_requests_are_422_naming_the_field_and_record_nothing(
@@ -482,6 +485,14 @@ class EvaluateTests:
             ({"risk_free_rate": 4}, "risk_free_rate", "0.04 is 4 %), was 4"),
             ({"risk_free_rate": "4%"}, "risk_free_rate", "was '4%'"),
             ({"risk_free_rate": True}, "risk_free_rate", "was True"),
+            ({"resolution": "1d"}, "resolution", "could never trade"),
+            (
+                {"strategy": "SmaCrossStrategy", "resolution": "1d"},
+                "symbols",
+                RANGE_NOT_ON_FILE_MESSAGE.format(
+                    resolution="1d", symbol="SPY", start=START, end=DAY
+                ),
+            ),
         ],
     )
     def test_bad_requests_are_422_naming_the_field_and_record_nothing(
@@ -499,6 +510,58 @@ class EvaluateTests:
         fields = response.json()["error"]["details"]["fields"]
         assert any(message in text for text in fields[field]), fields
         assert _nothing_recorded(private_redis)
+
+
+class DailyBarsApiTests:
+    def test_a_swing_strategy_is_evaluated_on_imported_daily_bars(
+        self,
+        admin_api: Any,
+        one_process: None,
+        work_queue: Callable[[], None],
+    ):
+        store = live_store()
+        sessions = CALENDAR.sessions_in_range(date(2025, 1, 2), date(2025, 6, 30))
+        for index, day in enumerate(sessions):
+            store.save_day(_daily_bar("XYZ", day, index))
+
+        response = _evaluate(
+            admin_api,
+            strategy="SmaCrossStrategy",
+            symbols=["XYZ"],
+            start=sessions[0].isoformat(),
+            end=sessions[-1].isoformat(),
+            params={"fast": 5, "slow": 20, "qty": 100, "stop_loss": 0.2},
+            fill_model="backtrader",
+            warmup_days=0,
+            resolution="1d",
+        )
+        assert response.status_code == 202, response.json()
+        work_queue()
+
+        run = admin_api.get(f"/api/strategy/runs/{response.json()['id']}").json()
+        assert run["status"] == "succeeded", run
+        assert run["result"]["resolution"] == "1d"
+        assert sum(day["fills"] for day in run["result"]["days"]) >= 4
+        described = admin_api.get("/api/strategy/list").json()["strategies"]
+        resolutions = {strategy["id"]: strategy["resolutions"] for strategy in described}
+        assert resolutions["SmaCrossStrategy"] == ["1m", "1d"]
+        assert resolutions["CycleStrategy"] == ["1s"]
+
+
+def _daily_bar(symbol: str, day: date, index: int) -> SymbolDay:
+    close = 100 + 8 * math.sin(index / 6) + index * 0.05
+    open_ = close - 0.4 * math.cos(index / 3)
+    return SymbolDay(
+        symbol=symbol,
+        day=day,
+        resolution=Resolution.DAY,
+        t=[int(CALENDAR.session_open(day).timestamp())],
+        o=[open_],
+        h=[max(open_, close) + 2],
+        l=[min(open_, close) - 2],
+        c=[close],
+        v=[1_000_000.0],
+    )
 
 
 class StrategyRunReadTests:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 
-from tc2.data.bar_files import BarFileError, BarFileFormat, BarLabel, iter_bar_file
+from tc2.data.bar_files import BarFileError, BarFileFormat, BarLabel, NonSession, iter_bar_file
 from tc2.data.bars import Resolution
 from tc2.data.collection import RedisAttemptCounter
 from tc2.data.import_journal import MANIFEST
@@ -98,6 +98,7 @@ def _check_file(upload: UploadedFile, params: Mapping[str, Any]) -> None:
             resolution=Resolution(params["resolution"]),
             timezone=params["timezone"],
             label=BarLabel(params["label"]),
+            non_session=NonSession(params["non_session"]),
         ):
             pass  # each session is checked as it is read; nothing is kept
     except BarFileError as exc:

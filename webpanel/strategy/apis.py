@@ -95,7 +95,13 @@ class StrategyDescriptionSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="The name to simulate it by.")
     kind = serializers.ChoiceField(choices=["day", "swing"])
     description = serializers.CharField(help_text="The class docstring: its rules.")
-    resolution = serializers.ChoiceField(choices=["1s", "1m"], help_text="Bars it trades on.")
+    resolution = serializers.ChoiceField(
+        choices=["1s", "1m", "1d"], help_text="Bars it trades on by default."
+    )
+    resolutions = serializers.ListField(
+        child=serializers.ChoiceField(choices=["1s", "1m", "1d"]),
+        help_text="Every resolution a run may pick (the request's resolution), its own first.",
+    )
     active_windows = StrategyWindowSerializer(many=True)
     default_symbols = serializers.ListField(child=serializers.CharField())
     fixed_symbols = serializers.BooleanField(help_text="Always trades its default symbols.")

@@ -30,6 +30,7 @@ class SmaCrossStrategy(Strategy):
 
     kind = StrategyKind.SWING
     resolution = Resolution.MINUTE
+    resolutions = (Resolution.DAY,)
     active_windows = (ActiveWindow(time(9, 30), time(16)),)
     default_symbols = ("SPY",)
     parameters: ClassVar[tuple[Parameter, ...]] = (

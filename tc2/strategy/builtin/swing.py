@@ -85,6 +85,12 @@ class SwingStrategy(Strategy):
       again from the next session's window (never re-entering the day it sold); one position
       at a time, in the first symbol whose rule holds.
 
+    - **On daily bars** (``resolution`` 1d) each bar is a whole session, seen at its close: the
+      rule is checked at every close (the entry window is the close), the recent volume is the
+      latest session's against the lookback's mean, and the entry limit works through the next
+      session (``max_buy_minutes`` does not apply). The maximum holding ends at the close of
+      the last session, so that market sell fills at the next open.
+
     HIGH_96_PCT (the recent high is in the top 4 % of the 75-session range) and VOLUME_50
     (yesterday's volume at least 1.25 x its 50-session mean) gate the start each session. While
     watching, the strategy sleeps until the close can enter the pullback zone or
@@ -93,6 +99,7 @@ class SwingStrategy(Strategy):
 
     kind = StrategyKind.SWING
     resolution = Resolution.MINUTE
+    resolutions = (Resolution.DAY,)
     active_windows = (ENTRY_WINDOW,)
     default_symbols = ("SPY",)
     required_models: ClassVar[tuple[str, ...]] = ("HIGH_96_PCT", "VOLUME_50")
@@ -229,6 +236,7 @@ class SwingStrategy(Strategy):
     ) -> None:
         super().__init__(env=env, symbols=symbols, params=params)
         self._calendar = env.exec_env.calendar
+        self._daily = env.resolution is Resolution.DAY
         self._phase = Phase.WATCHING
         self._resume_t = 0  # no watching before this time
         self._window_end_t = 0
@@ -329,12 +337,12 @@ class SwingStrategy(Strategy):
             elif look.close < look.floor:
                 self._above[symbol] = look.floor
             else:  # in the zone, waiting for volume: look again at the next bar
-                self._next_check_t = now + self.resolution.seconds
+                self._next_check_t = now + self.env.resolution.seconds
 
     def _look(self, symbol: str) -> Look | None:
         now = self.env.now_t
         bars = self.env.bars_between(symbol, self._lookback_start_t(_day_of(now)), now)
-        recent = int(self.p.volume_minutes)
+        recent = 1 if self._daily else int(self.p.volume_minutes)
         if len(bars) < recent:
             return None
         high = float(bars.h.max())
@@ -360,8 +368,10 @@ class SwingStrategy(Strategy):
             return
         self._phase = Phase.ENTERING
         self._symbol = symbol
-        self._entry_deadline_t = min(
-            self.env.now_t + int(self.p.max_buy_minutes) * 60, self._window_end_t
+        self._entry_deadline_t = (
+            self._window_end_t
+            if self._daily
+            else min(self.env.now_t + int(self.p.max_buy_minutes) * 60, self._window_end_t)
         )
         self.env.note(
             "pullback: limit buy",
@@ -494,6 +504,9 @@ class SwingStrategy(Strategy):
 
     def _window_of(self, day: date) -> tuple[int, int]:
         close_t = int(self._calendar.session_close(day).timestamp())
+        if self._daily:  # decided at the close, worked through the next session
+            next_close = self._calendar.session_close(self._calendar.next_session(day))
+            return close_t, int(next_close.timestamp())
         start_t = new_york_epoch(day, ENTRY_WINDOW.start)
         return start_t, min(new_york_epoch(day, ENTRY_WINDOW.end), close_t)
 

@@ -34,7 +34,7 @@ SYMBOL = "XYZ"
 T0 = int(datetime(2024, 3, 4, 14, 30, tzinfo=UTC).timestamp())  # 09:30 in New York, a Monday
 STEP = 60  # minute bars
 V = 1_000_000.0  # a volume so large that the participation cap never binds
-MODELS = ("realistic", "tc2", "backtrader")
+MODELS = ("realistic", "tc2", "backtrader", "pyalgotrade")
 
 Row = tuple[float, float, float, float, float]  # open, high, low, close, volume
 
@@ -700,6 +700,27 @@ class BacktraderPriceTests:
         assert result.fills() == [(1, 13, 10.1)]
 
 
+class PyAlgoTradeVolumeTests:
+    def test_a_quarter_of_each_bars_volume_rounded_half_to_even(self) -> None:
+        model = fill_model_named("pyalgotrade")
+
+        assert [model.capacity(v) for v in (1000.0, 10.0, 6.0, 2.0, 1.0, 0.0)] == [
+            250,
+            2,  # 2.5 rounds to 2
+            2,  # 1.5 rounds to 2
+            0,  # 0.5 rounds to 0
+            0,
+            0,
+        ]
+
+    def test_market_orders_fill_at_the_open_in_parts_as_volume_allows(self) -> None:
+        # Volumes 1000, 1000, 1000, 0, 9, 500, ...: a quarter is 250, 250, -, 2, 125, ...
+        result = run("pyalgotrade", ParticipationTests.ROWS, buy(600))
+
+        assert result.fills() == [(1, 250, 10.0), (2, 250, 10.1), (4, 2, 10.3), (5, 98, 10.4)]
+        assert result.account.fill_model.fees.is_free
+
+
 class FillModelNamedTests:
     @pytest.mark.parametrize("name", MODELS)
     def test_returns_the_named_model(self, name: str) -> None:
@@ -712,7 +733,9 @@ class FillModelNamedTests:
         assert model.capacity(9.0) == 0
 
     def test_unknown_name(self) -> None:
-        with pytest.raises(ConfigurationError, match=r"backtrader, realistic, tc2.*'nope'"):
+        with pytest.raises(
+            ConfigurationError, match=r"backtrader, pyalgotrade, realistic, tc2.*'nope'"
+        ):
             fill_model_named("nope")
 
     @pytest.mark.parametrize("name", ["tc2", "backtrader"])

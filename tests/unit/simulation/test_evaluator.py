@@ -12,7 +12,7 @@ from tc2.data.bars import Resolution
 from tc2.data.price_stores import price_store_for
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, MarketCalendar
-from tc2.errors import ConfigurationError, ValidationFailed
+from tc2.errors import ConfigurationError, DataError, ValidationFailed
 from tc2.simulation.evaluator import (
     EvaluationRequest,
     StoreLocation,
@@ -120,12 +120,15 @@ class DayStrategyEvaluationTests:
 
     def test_fixed_symbols_run_once_per_session(self, location: StoreLocation) -> None:
         # LongShortStrategy always trades SPY, SPXL and SPXS: none of SPXL/SPXS is on file.
-        evaluation = _evaluator(location).evaluate(_request("LongShortStrategy"))
+        # Every session skipped: the strategy would receive no bar, so the run fails saying why
+        # (never an empty success).
+        with pytest.raises(DataError) as raised:
+            _evaluator(location).evaluate(_request("LongShortStrategy"))
 
-        assert len(evaluation.days) == 10
-        assert {row.symbols for row in evaluation.days} == {("SPY", "SPXL", "SPXS")}
-        assert all("SPXL" in (row.skipped or "") for row in evaluation.days)
-        assert evaluation.performance is None and evaluation.equity is None
+        message = str(raised.value)
+        assert "no symbol-day could be simulated, so the strategy received no bar" in message
+        assert "no 1s bars of SPXL on file for 2026-03-02" in message
+        assert "(10 symbol-days skipped)" in message
 
 
 class ModelFilterEvaluationTests:

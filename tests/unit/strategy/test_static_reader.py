@@ -128,6 +128,20 @@ class DeclarationsTests:
         with pytest.raises(ValidationFailed):  # bounds are declarations: checked here
             picky.stand_in.resolve_params({"a": 10})
 
+    def test_the_resolutions_a_file_declares_reach_its_description(self) -> None:
+        reading = read_strategy_source(
+            "from tc2.data.bars import Resolution\n"
+            "from tc2.strategy.base import Strategy, StrategyKind\n"
+            "class Daily(Strategy):\n"
+            "    kind = StrategyKind.SWING\n"
+            "    resolution = Resolution.MINUTE\n"
+            "    resolutions = (Resolution.DAY,)\n"
+            "    default_symbols = ('SPY',)\n"
+        )
+
+        (daily,) = reading.strategies
+        assert daily.stand_in.describe()["resolutions"] == ["1m", "1d"]
+
     @pytest.mark.parametrize(
         ("body", "problem"),
         [
@@ -137,6 +151,7 @@ class DeclarationsTests:
             ("resolution = Parameter.coerce(1)", "calling Parameter.coerce cannot be read"),
             ("default_symbols = 'SPY'", "default_symbols must be a tuple of str"),
             ("kind = 'day'", "kind must be a StrategyKind"),
+            ("resolutions = ('1d',)", "resolutions must be a tuple of Resolution"),
             ("interface_version = 2", "interface_version 2 is not supported"),
             ("parameters = (Parameter(name='x', type=int, default=50, high=9),)", "default"),
             ("parameters = Strategy.__subclasses__()", "private attribute"),

@@ -811,15 +811,15 @@ export interface components {
             /** @description CSV times mark the bar's start (default) or end. */
             label?: components["schemas"]["LabelEnum"];
             /** @description The bars' length, one the store keeps (default 1m; yahoo: 1d). */
-            resolution?: components["schemas"]["DataImportInputResolutionEnum"];
+            resolution?: components["schemas"]["ResolutionEnum"];
+            /** @description Rows dated on a day that is not a New York session (a vendor's holiday row): refuse the file naming their lines (default), skip them (listed with their lines in the result) and import the rest, or keep them (daily bars only) as extra sessions of the symbol, 9:30-16:00 New York, as a peer engine that trades every row of its file does. */
+            non_session?: components["schemas"]["NonSessionEnum"];
             /**
              * Format: binary
              * @description The bar file, UTF-8 text, at most 200 MB.
              */
             file: string;
         };
-        /** @enum {string} */
-        DataImportInputResolutionEnum: "1s" | "1m" | "1d";
         DataPatchInputRequest: {
             /** @description Tickers (1-5 uppercase letters, optional .X class suffix (SPY, BRK.B)); each one the data source has. */
             symbols: string[];
@@ -859,7 +859,7 @@ export interface components {
             };
         };
         /** @enum {string} */
-        FillModelEnum: "backtrader" | "realistic" | "tc2";
+        FillModelEnum: "backtrader" | "pyalgotrade" | "realistic" | "tc2";
         /** @enum {string} */
         FormatEnum: "ninjatrader" | "csv" | "yahoo";
         HealthCheckListOutput: {
@@ -1033,6 +1033,8 @@ export interface components {
             /** @description Staff change shared state: settings, data, strategy files, the program, the logs. Every signed-in user reads and runs research. */
             is_staff: boolean;
         };
+        /** @enum {string} */
+        NonSessionEnum: "refuse" | "skip" | "keep";
         /**
          * @description * `builtin` - builtin
          *     * `uploaded` - uploaded
@@ -1101,6 +1103,15 @@ export interface components {
          * @enum {string}
          */
         ProgramStatusOutputStateEnum: "starting" | "running" | "restarting" | "stopping" | "stopped";
+        /** @enum {string} */
+        ResolutionEnum: "1s" | "1m" | "1d";
+        /**
+         * @description * `1s` - 1s
+         *     * `1m` - 1m
+         *     * `1d` - 1d
+         * @enum {string}
+         */
+        ResolutionsEnum: "1s" | "1m" | "1d";
         SessionCoverage: {
             /**
              * Format: date
@@ -1222,12 +1233,15 @@ export interface components {
             /** @description The class docstring: its rules. */
             description: string;
             /**
-             * @description Bars it trades on.
+             * @description Bars it trades on by default.
              *
              *     * `1s` - 1s
              *     * `1m` - 1m
+             *     * `1d` - 1d
              */
-            resolution: components["schemas"]["StrategyDescriptionResolutionEnum"];
+            resolution: components["schemas"]["ResolutionEnum"];
+            /** @description Every resolution a run may pick (the request's resolution), its own first. */
+            resolutions: components["schemas"]["ResolutionsEnum"][];
             active_windows: components["schemas"]["StrategyWindow"][];
             default_symbols: string[];
             /** @description Always trades its default symbols. */
@@ -1252,12 +1266,6 @@ export interface components {
          * @enum {string}
          */
         StrategyDescriptionKindEnum: "day" | "swing";
-        /**
-         * @description * `1s` - 1s
-         *     * `1m` - 1m
-         * @enum {string}
-         */
-        StrategyDescriptionResolutionEnum: "1s" | "1m";
         StrategyEvaluateInputRequest: {
             /** @description Built-in name or path/to/file.py:ClassName. */
             strategy: string;
@@ -1291,6 +1299,8 @@ export interface components {
             close_at_end?: boolean;
             /** @description Annual risk-free rate as a fraction (0.04 = 4 %) for the Sharpe and Sortino ratios, which use daily returns in excess of rate / 252 (default 0). */
             risk_free_rate?: number;
+            /** @description The bars the strategy runs on, one it supports (GET /api/strategy/list: resolutions); default its own. 1d: one bar per session, stamped at the open, ending at the close. */
+            resolution?: components["schemas"]["ResolutionEnum"];
         };
         StrategyFile: {
             /** @description The file name, e.g. my_strategy.py. */
@@ -1511,6 +1521,8 @@ export interface components {
             allow_short?: boolean;
             /** @description Swing strategies: true closes the positions still open at the last bar's close, with fees; false (default) marks them to market there. Day strategies are flattened at every close either way. */
             close_at_end?: boolean;
+            /** @description The bars the strategy runs on, one it supports (GET /api/strategy/list: resolutions); default its own. 1d: one bar per session, stamped at the open, ending at the close. */
+            resolution?: components["schemas"]["ResolutionEnum"];
         };
         StrategyWindow: {
             /** @description HH:MM New York */

@@ -17,7 +17,7 @@ import {
   wholeNumberProblem,
 } from '../shared/form-rules';
 import { isFractionSetting, percent } from '../shared/format';
-import { FillModel, StrategyParameter } from './strategy-api';
+import { BarResolution, FillModel, StrategyParameter } from './strategy-api';
 
 /** tc2/program/strategy_jobs.py MAX_WARMUP_DAYS. */
 export const MAX_WARMUP_DAYS = 10;
@@ -147,6 +147,8 @@ export function runControls() {
     modelFilters: new FormControl(true, { nonNullable: true }),
     allowShort: new FormControl(false, { nonNullable: true }),
     closeAtEnd: new FormControl(false, { nonNullable: true }),
+    /** The bars the run gets: one of the chosen strategy's ``resolutions`` (its own first). */
+    resolution: new FormControl<BarResolution>('1s', { nonNullable: true }),
   };
 }
 export type RunControls = ReturnType<typeof runControls>;
@@ -160,6 +162,7 @@ export const RUN_API_FIELDS = {
   modelFilters: 'model_filters',
   allowShort: 'allow_short',
   closeAtEnd: 'close_at_end',
+  resolution: 'resolution',
 } as const;
 
 /**

@@ -36,6 +36,7 @@ import {
 import { focusFirstInvalid } from '../shared/form-rules';
 import { OpenedRun, followRun } from './run-follower';
 import {
+  BarResolution,
   FILL_MODELS,
   FillModel,
   RunKind,
@@ -73,6 +74,7 @@ export interface CommonRunRequest {
   model_filters: boolean;
   allow_short: boolean;
   close_at_end: boolean;
+  resolution: BarResolution;
 }
 
 export class RunPage {
@@ -111,7 +113,14 @@ export class RunPage {
     // First of the listeners: a chosen strategy brings its parameters, then the page's own.
     this.controls.strategy.valueChanges
       .pipe(takeUntilDestroyed())
-      .subscribe((id) => this.params.set(parametersForm(this.strategyOf(id)?.parameters ?? [])));
+      .subscribe((id) => {
+        const strategy = this.strategyOf(id);
+        this.params.set(parametersForm(strategy?.parameters ?? []));
+        // The strategy's own bars; "Use these settings" may pick another it supports after.
+        if (strategy) {
+          this.controls.resolution.setValue(strategy.resolution);
+        }
+      });
     followRun(this.api, this.jobs, options.run, this.opened, this.runError).subscribe((opened) => {
       const before = untracked(this.opened);
       this.opened.set(opened);
@@ -214,6 +223,7 @@ export class RunPage {
       model_filters: c.modelFilters.value,
       allow_short: c.allowShort.value,
       close_at_end: c.closeAtEnd.value,
+      resolution: c.resolution.value,
     };
   }
 
@@ -302,6 +312,10 @@ export class RunPage {
     // Runs requested before these options existed ran with their defaults.
     c.allowShort.setValue(request['allow_short'] === true);
     c.closeAtEnd.setValue(request['close_at_end'] === true);
+    const resolution = request['resolution'] as BarResolution;
+    if (this.chosen()?.resolutions.includes(resolution)) {
+      c.resolution.setValue(resolution);
+    }
     this.error.set(null);
     this.submitted.set(false);
     const form = this.options.formElement()?.nativeElement;

@@ -149,6 +149,8 @@ export interface EvaluationRecord {
   end_of_run?: string;
   /** Annual, as Sharpe and Sortino used it; absent in older runs (0). */
   risk_free_rate?: number;
+  /** The bars it ran on; evaluations recorded before daily bars lack it. */
+  resolution?: string;
   initial_equity: number;
   tc2_metrics: Tc2Metrics;
   performance: PerformanceMetrics | null;

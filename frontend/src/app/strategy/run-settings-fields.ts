@@ -6,6 +6,12 @@ import { describedBy } from '../shared/form-rules';
 import { RunPage } from './run-page';
 import { StrategyParams } from './strategy-params';
 
+const RESOLUTION_LABELS: Record<string, string> = {
+  '1s': '1-second',
+  '1m': '1-minute',
+  '1d': 'daily (1d)',
+};
+
 /**
  * The run form's common fields, in a grid: the strategy first, then the page's own fields (its
  * content), then warm-up days, fill model, starting cash and the checkboxes (models, short
@@ -36,4 +42,8 @@ export class RunSettingsFields {
   readonly cashLabel = input('Starting cash ($)');
 
   protected readonly describedBy = describedBy;
+
+  protected resolutionLabel(resolution: string): string {
+    return RESOLUTION_LABELS[resolution] ?? resolution;
+  }
 }

@@ -19,10 +19,10 @@ export type SimulateRequest = Schemas['StrategySimulateDayInputRequest'];
 export type EvaluateRequest = Schemas['StrategyEvaluateInputRequest'];
 export type FillModel = Schemas['FillModelEnum'];
 export type Bars = Schemas['DataBarsOutput'];
-export type BarResolution = '1m' | '1s';
+export type BarResolution = '1s' | '1m' | '1d';
 
 /** The fill models the API takes, the engine's default first. */
-export const FILL_MODELS: readonly FillModel[] = ['realistic', 'backtrader', 'tc2'];
+export const FILL_MODELS: readonly FillModel[] = ['realistic', 'backtrader', 'pyalgotrade', 'tc2'];
 export const RUN_LIST_LIMIT = 50;
 
 @Injectable({ providedIn: 'root' })

@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tc2.data.bar_files import BarFileError
+from tc2.data.bar_files import BarFileError, NonSession
 from tc2.data.import_journal import ImportJournal
 from tc2.errors import ValidationFailed
 from tc2.program.data_jobs import (
@@ -35,13 +35,21 @@ class Command(BaseCommand):
         parser.add_argument("--timezone", default="UTC", help="zone of naive CSV times")
         parser.add_argument("--label", default="start", choices=["start", "end"])
         parser.add_argument("--resolution", default="1m", choices=IMPORT_RESOLUTIONS)
+        parser.add_argument(
+            "--non-session",
+            default=NonSession.REFUSE.value,
+            choices=[n.value for n in NonSession],
+            help="rows on a day that is not a session: refuse the file naming their lines "
+            "(default), skip them (listed) and import the rest, or keep them (daily bars only) "
+            "as extra sessions of the symbol",
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             checked = parse_import_options(
                 {name: options[name] for name in ("symbol", "format", "timezone", "label")}
-                | {"resolution": options["resolution"]}
+                | {"resolution": options["resolution"], "non_session": options["non_session"]}
             )
         except ValidationFailed as exc:
             raise CommandError(describe_validation(exc)) from None
@@ -67,11 +75,22 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {options['file']}: {exc}") from None
         finally:
             bar.done()
+        done = "kept" if checked["non_session"] == NonSession.KEEP.value else "skipped"
+        skipped = "".join(
+            f"\n  {done} line {row['line']}: {row['reason']}"
+            for row in summary[f"non_session_{done}"]
+        )
         self.stdout.write(
             json.dumps(summary)
             if options["json"]
             else (
                 f"Imported {summary['bars']} bars of {summary['symbol']} in {summary['sessions']} "
                 f"sessions ({summary['first_day']} to {summary['last_day']})"
+                + (
+                    f"; {done} {summary['non_session_rows']} rows on days that are not "
+                    f"sessions:{skipped}"
+                    if summary["non_session_rows"]
+                    else ""
+                )
             )
         )

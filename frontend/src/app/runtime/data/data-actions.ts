@@ -68,7 +68,7 @@ const SERVER_FIELDS: Record<string, string[]> = {
   start: ['start_date'],
   end: ['end_date'],
   file: ['file'],
-  options: ['options', 'format', 'timezone', 'label', 'resolution'],
+  options: ['options', 'format', 'timezone', 'label', 'resolution', 'non_session'],
 };
 
 /**
@@ -204,6 +204,16 @@ const SERVER_FIELDS: Record<string, string[]> = {
                 </select>
               </div>
             }
+            <div>
+              <label for="import-non-session">Rows on days that are not sessions</label>
+              <select id="import-non-session" formControlName="nonSession" aria-describedby="import-options-errors">
+                <option value="refuse">refuse the file, naming their lines</option>
+                <option value="skip">skip them, import the rest</option>
+                @if (format() === 'yahoo') {
+                  <option value="keep">keep them as sessions of the symbol</option>
+                }
+              </select>
+            </div>
             @if (format() === 'csv') {
               <div>
                 <label for="import-timezone">Time zone of the times</label>
@@ -224,6 +234,7 @@ const SERVER_FIELDS: Record<string, string[]> = {
           </div>
           <div id="import-options-errors">
             @for (m of messages('import', 'timezone'); track $index) { <p class="field-error" role="alert">{{ m }}</p> }
+            @for (m of messages('import', 'non_session'); track $index) { <p class="field-error" role="alert">{{ m }}</p> }
             @for (m of messages('import', 'options'); track $index) { <p class="field-error" role="alert">{{ m }}</p> }
           </div>
           <button type="submit" [disabled]="importRun.busy()">Import file</button>
@@ -270,6 +281,7 @@ export class DataActions {
     resolution: new FormControl<'1m' | '1s'>('1m', { nonNullable: true }),
     timezone: new FormControl('UTC', { nonNullable: true }),
     label: new FormControl<'start' | 'end'>('start', { nonNullable: true }),
+    nonSession: new FormControl<'refuse' | 'skip' | 'keep'>('refuse', { nonNullable: true }),
   });
 
   private readonly done = (job: Job) => {
@@ -389,7 +401,8 @@ export class DataActions {
   }
 
   protected importFile(): void {
-    const { format, symbol: raw, resolution, timezone, label } = this.importForm.getRawValue();
+    const { format, symbol: raw, resolution, timezone, label, nonSession } =
+      this.importForm.getRawValue();
     const symbol = raw.trim().toUpperCase();
     const file = this.file();
     const problems: FieldErrors = {};
@@ -412,6 +425,7 @@ export class DataActions {
     body.append('file', file, file.name);
     body.append('format', format);
     body.append('symbol', symbol);
+    body.append('non_session', nonSession);
     if (format !== 'yahoo') {
       body.append('resolution', resolution);
     }

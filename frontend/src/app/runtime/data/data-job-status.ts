@@ -24,6 +24,11 @@ interface DataJobResult {
   bars?: number;
   first_day?: string;
   last_day?: string;
+  /** An import's rows on days that are not sessions, skipped (non_session=skip). */
+  non_session_rows?: number;
+  non_session_skipped?: { line: number; reason: string }[];
+  /** Or kept as sessions of the symbol (non_session=keep, daily bars). */
+  non_session_kept?: { line: number; reason: string }[];
 }
 
 /** A data action's job: its progress, then what it saved and which days it could not fix. */
@@ -40,6 +45,16 @@ interface DataJobResult {
       <tc2-job-progress [job]="job" />
       @if (summary(); as s) {
         <p role="status">{{ s }}</p>
+      }
+      @if (skippedRows().length) {
+        <details>
+          <summary>{{ skippedRows().length }} rows {{ keptRows() ? 'kept' : 'skipped' }}: not on a session</summary>
+          <ul class="small">
+            @for (row of skippedRows().slice(0, 50); track row.line) {
+              <li>line {{ row.line }}: {{ row.reason }}</li>
+            }
+          </ul>
+        </details>
       }
       @if (problems().length) {
         <details>
@@ -65,13 +80,21 @@ export class DataJobStatus {
     return job?.status === 'succeeded' ? ((job.result ?? {}) as DataJobResult) : null;
   });
   protected readonly problems = computed(() => this.result()?.problems ?? []);
+  protected readonly keptRows = computed(() => Boolean(this.result()?.non_session_kept));
+  protected readonly skippedRows = computed(
+    () => this.result()?.non_session_skipped ?? this.result()?.non_session_kept ?? [],
+  );
   protected readonly summary = computed(() => {
     const r = this.result();
     if (!r) {
       return null;
     }
     if (typeof r.bars === 'number') {
-      return `Imported ${r.bars} bars in ${r.sessions ?? '?'} sessions (${r.first_day} to ${r.last_day}).`;
+      const done = r.non_session_kept ? 'Kept' : 'Skipped';
+      const skipped = r.non_session_rows
+        ? ` ${done} ${r.non_session_rows} rows on days that are not sessions.`
+        : '';
+      return `Imported ${r.bars} bars in ${r.sessions ?? '?'} sessions (${r.first_day} to ${r.last_day}).${skipped}`;
     }
     if (typeof r.sessions !== 'number') {
       return 'Done.';

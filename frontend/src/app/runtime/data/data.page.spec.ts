@@ -347,6 +347,9 @@ describe('DataPage', () => {
     expect(body.get('format')).toBe('ninjatrader');
     expect(body.get('resolution')).toBe('1m');
     expect(body.has('timezone')).toBe(false);
+    expect(body.get('non_session')).toBe('refuse');
+    const choices = [...(element.querySelector('#import-non-session') as HTMLSelectElement).options];
+    expect(choices.map((option) => option.value)).toEqual(['refuse', 'skip']); // keep: daily files only
     request.flush(
       { error: { code: 'validation_failed', message: '1 bad row; nothing was imported.', details: { fields: { file: ['line 1: high 2 is below ...'] } } } },
       { status: 422, statusText: 'Unprocessable Entity' },
@@ -354,6 +357,47 @@ describe('DataPage', () => {
     render();
     expect(fieldErrors()).toEqual(['line 1: high 2 is below ...']);
     expect(element.textContent).toContain('1 bad row; nothing was imported.');
+  });
+
+  it('imports a daily file skipping its holiday rows, and lists the lines skipped', () => {
+    start();
+
+    const input = element.querySelector('#import-file') as HTMLInputElement;
+    Object.defineProperty(input, 'files', { value: [new File(['Date,Open,High,Low,Close,Volume\n'], 'daily.csv')] });
+    input.dispatchEvent(new Event('change'));
+    const format = element.querySelector('#import-format') as HTMLSelectElement;
+    format.value = 'yahoo';
+    format.dispatchEvent(new Event('change'));
+    render();
+    const nonSession = element.querySelector('#import-non-session') as HTMLSelectElement;
+    expect([...nonSession.options].map((option) => option.value)).toEqual(['refuse', 'skip', 'keep']);
+    nonSession.value = 'skip';
+    nonSession.dispatchEvent(new Event('change'));
+    type('#import-symbol', 'xyz');
+    click('Import file');
+
+    const request = http.expectOne('/api/data/import');
+    const body = request.request.body as FormData;
+    expect(body.get('non_session')).toBe('skip');
+    expect(body.has('resolution')).toBe(false);
+    const queued = job({ type: 'data_import' });
+    request.flush(queued, { status: 202, statusText: 'Accepted' });
+    render();
+    vi.advanceTimersByTime(0);
+    http.expectOne(`/api/jobs/${queued.id}`).flush({
+      ...queued,
+      status: 'succeeded',
+      progress: 100,
+      result: {
+        symbol: 'XYZ', bars: 248, sessions: 248, first_day: '2006-01-03', last_day: '2006-12-29',
+        non_session_rows: 1,
+        non_session_skipped: [{ line: 2, reason: '2006-01-02 (New York) is not a trading session' }],
+      },
+    });
+    render();
+    expect(element.textContent).toContain('Skipped 1 rows on days that are not sessions.');
+    expect(element.textContent).toContain('line 2: 2006-01-02 (New York) is not a trading session');
+    http.match(() => true);
   });
 
   it('resets the collection attempts', () => {

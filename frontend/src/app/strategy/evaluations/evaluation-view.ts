@@ -390,6 +390,7 @@ export function setupRows(first: EvaluationRecord, second: EvaluationRecord): Se
     row('Short selling', shortSelling(first), shortSelling(second)),
     row('Positions at the end', endOfRun(first), endOfRun(second)),
     row('Risk-free rate', percent(first.risk_free_rate ?? 0), percent(second.risk_free_rate ?? 0)),
+    row('Bars', first.resolution ?? NONE, second.resolution ?? NONE),
     ...names.map((name) => row(name, param(first, name), param(second, name))),
   ];
 }

@@ -92,6 +92,7 @@ describe('EvaluationsPage', () => {
       allow_short: false,
       close_at_end: false,
       risk_free_rate: 0,
+      resolution: '1m',
     });
     request.flush(
       {
@@ -147,6 +148,40 @@ describe('EvaluationsPage', () => {
 
     expect(element.querySelector('#eval-risk-free-rate-error')?.textContent).toContain(
       'from 0 to 0.2, was 0.041',
+    );
+  });
+
+  it('runs a strategy that supports daily bars on 1d: the range and the request follow', async () => {
+    await open('/strategy/evaluations');
+    const select = element.querySelector<HTMLSelectElement>('#eval-resolution')!;
+    expect([...select.options].map((option) => option.value)).toEqual(['1m', '1d']);
+    expect(select.value).toBe('1m');
+
+    select.value = '1d';
+    select.dispatchEvent(new Event('change'));
+    await page.settle();
+    http
+      .expectOne((r) => r.url === '/api/data/dates/SPY' && r.params.get('resolution') === '1d')
+      .flush({ symbol: 'SPY', resolution: '1d', dates: ['2026-02-23', '2026-02-24'] });
+    await page.settle();
+    expect(element.textContent).toContain('SPY has 1d bars from 2026-02-23');
+
+    await page.send();
+    const request = http.expectOne('/api/strategy/evaluate');
+    expect(request.request.body.resolution).toBe('1d');
+    request.flush(
+      {
+        error: {
+          code: 'validation_failed',
+          message: 'The evaluation request is invalid; nothing was run.',
+          details: { fields: { resolution: ['SmaCrossStrategy runs on 1m, 1d, not 1s'] } },
+        },
+      },
+      { status: 422, statusText: 'Unprocessable Entity' },
+    );
+    await page.settle();
+    expect(element.querySelector('#eval-resolution-error')?.textContent).toContain(
+      'runs on 1m, 1d',
     );
   });
 

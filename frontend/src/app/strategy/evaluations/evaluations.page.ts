@@ -240,6 +240,10 @@ export class EvaluationsPage {
     this.form.controls.strategy.valueChanges
       .pipe(takeUntilDestroyed())
       .subscribe((id) => this.strategyChosen(this.page.strategyOf(id)));
+    // Another resolution: the range on file at it.
+    this.form.controls.resolution.valueChanges
+      .pipe(takeUntilDestroyed())
+      .subscribe(() => this.loadRange());
     this.form.controls.symbols.valueChanges
       .pipe(takeUntilDestroyed())
       .subscribe(() => this.loadRange());
@@ -390,8 +394,9 @@ export class EvaluationsPage {
     const symbol = this.chosenSymbols()[0];
     if (strategy && symbol) {
       const current = this.range();
-      if (current?.symbol !== symbol || current.resolution !== strategy.resolution) {
-        this.rangeQuery.next({ symbol, resolution: strategy.resolution });
+      const resolution = this.form.controls.resolution.value;
+      if (current?.symbol !== symbol || current.resolution !== resolution) {
+        this.rangeQuery.next({ symbol, resolution });
       }
     } else {
       this.range.set(null);

@@ -92,6 +92,7 @@ describe('SimulationsPage', () => {
       model_filters: true,
       allow_short: false,
       close_at_end: false,
+      resolution: '1m',
     });
     request.flush(
       {
@@ -102,7 +103,7 @@ describe('SimulationsPage', () => {
             fields: {
               day: ['no 1m bars of SPY on file for 2026-03-06; collect or import them first'],
               'params.qty': ['qty must be <= 1000.0, was 10'],
-              fill_model: ['fill model must be one of backtrader, realistic, tc2'],
+              fill_model: ['fill model must be one of backtrader, pyalgotrade, realistic, tc2'],
               mystery: ['a field the form does not have'],
             },
           },

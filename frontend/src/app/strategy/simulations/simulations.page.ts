@@ -173,6 +173,10 @@ export class SimulationsPage {
     this.form.controls.symbol.valueChanges
       .pipe(takeUntilDestroyed())
       .subscribe(() => this.loadDays());
+    // Another resolution: the sessions on file at it.
+    this.form.controls.resolution.valueChanges
+      .pipe(takeUntilDestroyed())
+      .subscribe(() => this.loadDays());
     this.daysQuery
       .pipe(
         switchMap(({ symbol, resolution }) =>
@@ -285,7 +289,7 @@ export class SimulationsPage {
       ? strategy.default_symbols[0]
       : this.form.controls.symbol.value;
     if (strategy && symbol) {
-      const query = { symbol, resolution: strategy.resolution };
+      const query = { symbol, resolution: this.form.controls.resolution.value };
       this.daysOf.set(query);
       this.daysQuery.next(query);
     } else {

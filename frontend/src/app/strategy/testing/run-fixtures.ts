@@ -10,6 +10,7 @@ export const SMA_CROSS: StrategyDescription = {
   kind: 'swing',
   description: 'Moving-average crossover with limit entries and stop exits.\n\n    More rules.',
   resolution: '1m',
+  resolutions: ['1m', '1d'],
   active_windows: [{ start: '09:30', end: '16:00' }],
   default_symbols: ['SPY'],
   fixed_symbols: false,
