@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from tc2.data.adjustments import AdjustedCloses
 from tc2.data.bar_columns import EPOCH_LIMIT_S, parse_chunk
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.env import NEW_YORK, MarketCalendar
@@ -131,6 +132,7 @@ def iter_bar_file(
     resolution: Resolution = Resolution.MINUTE,
     timezone: str = "UTC",
     label: BarLabel = BarLabel.START,
+    adjusted_closes: AdjustedCloses | None = None,
 ) -> Iterator[SymbolDay]:
     """Yield one SymbolDay per session as the file is read; raise BarFileError at the end.
 
@@ -148,6 +150,9 @@ def iter_bar_file(
         Zone of naive CSV timestamps (NinjaTrader is UTC; Yahoo dates are session dates).
     label
         Whether a CSV timestamp marks the bar's start or its end (NinjaTrader: end).
+    adjusted_closes
+        Gathers each Yahoo row's day, Close and ``Adj Close`` (when the file has that column),
+        from which ``AdjustedCloses.actions`` reads the splits and dividends.
 
     Raises
     ------
@@ -165,6 +170,7 @@ def iter_bar_file(
         resolution=resolution,
         zone=_zone(timezone),
         label=label,
+        adjusted_closes=adjusted_closes,
     )
     yield from reader.days(_Blocks(stream, reader))
     if reader.problems_seen:
@@ -256,6 +262,7 @@ class _Reader:
         resolution: Resolution,
         zone: ZoneInfo,
         label: BarLabel,
+        adjusted_closes: AdjustedCloses | None = None,
     ) -> None:
         self.file_format = file_format
         self.symbol = symbol
@@ -273,6 +280,10 @@ class _Reader:
         self._seen_days: set[date] = set()
         self._day: date | None = None
         self._pending: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = []
+        # Yahoo's Adj Close, kept aside by line (the checked fields are the six of every format).
+        self.adjusted_closes = adjusted_closes
+        self._adjusted_column: int | None = None
+        self._adjusted_raw: dict[int, str] = {}
 
     def problem(self, line: int, reason: str) -> None:
         if self.problems_seen >= MAX_PROBLEMS_KEPT:
@@ -351,6 +362,8 @@ class _Reader:
                     self.problem(lines[index], f"{day} repeats an earlier row")
                     continue
                 self._seen_days.add(day)
+        if self.adjusted_closes is not None and self._adjusted_column is not None:
+            self._gather_adjusted(days, values, lines, keep)
         if self.problems_seen:
             return  # nothing more is yielded; the rest of the file is only checked
         # Sessions are contiguous in a file in time order (Yahoo: a row each).
@@ -363,6 +376,25 @@ class _Reader:
                 yield from self._flush()
                 self._day = day
             self._pending.append((t[start:end], values[start:end]))
+
+    def _gather_adjusted(
+        self,
+        days: npt.NDArray[np.datetime64],
+        values: npt.NDArray[np.float64],
+        lines: list[int],
+        keep: npt.NDArray[np.bool_],
+    ) -> None:
+        assert self.adjusted_closes is not None
+        for index in np.flatnonzero(keep):
+            raw = self._adjusted_raw.pop(lines[index], "")
+            try:
+                adjusted = float(raw)
+            except ValueError:
+                adjusted = math.nan
+            if not (math.isfinite(adjusted) and adjusted > 0):
+                self.problem(lines[index], f"Adj Close must be a price > 0, was {raw!r}")
+                continue
+            self.adjusted_closes.add(days[index].item(), float(values[index, 3]), adjusted)
 
     def _check_order(self, t: npt.NDArray[np.int64], lines: list[int]) -> None:
         previous_t = np.concatenate(([self._last[0] if self._last else -1], t[:-1]))
@@ -427,6 +459,10 @@ class _Reader:
                         return
                     indices = [columns[name] for name in _NT_FIELDS]
                     width = len(raw)
+                    if self.file_format is BarFileFormat.YAHOO:
+                        names = [cell.strip().lower() for cell in raw]
+                        if ADJUSTED_CLOSE in names:
+                            self._adjusted_column = names.index(ADJUSTED_CLOSE)
                     continue
                 if not any(cell.strip() for cell in raw):
                     continue
@@ -434,6 +470,8 @@ class _Reader:
                     self.problem(number, f"expected {width} fields, got {len(raw)}")
                     continue
                 records.append((number, [raw[index].strip() for index in indices]))
+                if self._adjusted_column is not None:
+                    self._adjusted_raw[number] = raw[self._adjusted_column].strip()
             yield records
         if indices is None and self.file_format is not BarFileFormat.NINJATRADER:
             missing = _header_columns([], self.file_format)  # an empty file: no header
@@ -448,6 +486,7 @@ def _new_york_days(t: npt.NDArray[np.int64]) -> npt.NDArray[np.datetime64]:
 
 
 _NT_FIELDS = ("timestamp", "o", "h", "l", "c", "v")
+ADJUSTED_CLOSE = "adj close"  # Yahoo's split- and dividend-adjusted close
 _NT_PATTERN = "%Y%m%d %H%M%S"
 
 

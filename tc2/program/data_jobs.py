@@ -18,6 +18,7 @@ import redis
 
 from tc2.analysis.feeder import ModelFeeder
 from tc2.analysis.model_state import RedisModelStateStore
+from tc2.data.adjustments import AdjustedCloses
 from tc2.data.bar_files import BarFileFormat, BarLabel, iter_bar_file
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.collection import (
@@ -430,6 +431,7 @@ def save_bar_file(
         Listing the bad rows; the store is as it was.
     """
     counts = _ImportCounts()
+    adjusted = AdjustedCloses()
     try:
         progress(0, "reading")
         size = max(path.stat().st_size, 1)
@@ -443,6 +445,7 @@ def save_bar_file(
                 resolution=Resolution(options["resolution"]),
                 timezone=options["timezone"],
                 label=BarLabel(options["label"]),
+                adjusted_closes=adjusted,
             ):
                 batch.append(day)
                 if len(batch) >= IMPORT_BATCH_DAYS:
@@ -452,11 +455,28 @@ def save_bar_file(
                     progress(min(99.0, 100.0 * raw.tell() / size), f"{counts.sessions} sessions")
             journal.save_days(store, batch)
             counts.add(batch)
+            # Last, once every session is in: a failed import keeps no actions either.
+            actions = adjusted.actions(options["symbol"])
+            store.save_actions(options["symbol"], actions)
     except BaseException:
         journal.roll_back(store)
         raise
     journal.commit()
-    return {"symbol": options["symbol"], **counts.summary()}
+    return {
+        "symbol": options["symbol"],
+        **counts.summary(),
+        **_adjusted_summary(adjusted, actions),
+    }
+
+
+def _adjusted_summary(adjusted: AdjustedCloses, actions: Sequence[Any]) -> dict[str, Any]:
+    """What a file's adjusted column said: the actions kept, or why none were."""
+    if not adjusted.rows:
+        return {}
+    return {
+        "corporate_actions": [action.to_dict() for action in actions],
+        "adjusted_close_ignored": adjusted.unexplained[:MAX_UNEXPLAINED_SHOWN],
+    }
 
 
 class _ImportCounts:
@@ -479,6 +499,9 @@ class _ImportCounts:
             "first_day": min(self.days).isoformat(),
             "last_day": max(self.days).isoformat(),
         }
+
+
+MAX_UNEXPLAINED_SHOWN = 20
 
 
 def journal_folder(upload: Path) -> Path:

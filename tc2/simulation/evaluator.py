@@ -155,6 +155,7 @@ class Evaluation:
     start: date
     end: date
     fill_model: str
+    adjustment: str  # raw, split or all (see tc2.data.adjustments)
     initial_equity: float
     days: tuple[EvaluatedDay, ...]
     tc2: Tc2Metrics
@@ -176,6 +177,7 @@ class Evaluation:
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "fill_model": self.fill_model,
+            "adjustment": self.adjustment,
             "initial_equity": self.initial_equity,
             "tc2_metrics": _as_dict(self.tc2),
             "performance": _as_dict(self.performance) if self.performance else None,
@@ -282,6 +284,7 @@ class StrategyEvaluator:
             start=request.start,
             end=request.end,
             fill_model=request.settings.fill_model,
+            adjustment=request.settings.adjustment.value,
             initial_equity=initial_equity,
             days=tuple(rows),
             tc2=tc2_metrics([row.outcome() for row in simulated]),

@@ -63,6 +63,7 @@ class RunRecord:
     kind: str
     resolution: str
     fill_model: str
+    adjustment: str  # raw, split or all: which corporate actions adjusted the bars
     starting_cash: float
     ending_equity: float
     fees: float
@@ -134,6 +135,7 @@ class RunRecord:
             "kind": self.kind,
             "resolution": self.resolution,
             "fill_model": self.fill_model,
+            "adjustment": self.adjustment,
             "starting_cash": self.starting_cash,
             "ending_equity": self.ending_equity,
             "profit": self.profit,
