@@ -36,7 +36,7 @@ from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, ExecEnv, MarketCalendar
 from tc2.env.config import RuntimeConfig
 from tc2.env.trading_settings import SYMBOL_PATTERN
-from tc2.errors import ValidationFailed
+from tc2.errors import DataError, ValidationFailed
 from tc2.logs import LogFeed, feed_logger
 from tc2.program.data_collector import (
     COLLECTED_RESOLUTIONS,
@@ -242,7 +242,8 @@ def recollect(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any
     outcomes = collector.collect_range(
         params["symbols"], days, COLLECTED_RESOLUTIONS, force=True, progress=progress
     )
-    return {"sessions": len(days), **_summary(outcomes)}
+    actions = collect_actions(collector, params["symbols"], days)
+    return {"sessions": len(days), **_summary(outcomes), **actions}
 
 
 def patch(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
@@ -252,7 +253,33 @@ def patch(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
     outcomes = collector.collect_range(
         params["symbols"], days, COLLECTED_RESOLUTIONS, progress=progress
     )
-    return {"sessions": len(days), **_summary(outcomes)}
+    actions = collect_actions(collector, params["symbols"], days)
+    return {"sessions": len(days), **_summary(outcomes), **actions}
+
+
+def collect_actions(
+    collector: DayCollector, symbols: Sequence[str], days: Sequence[date]
+) -> dict[str, Any]:
+    """Keep the splits and dividends the provider has for the symbols over ``days``.
+
+    A failure is reported, not raised: the bars collected stand without them (the DATA check
+    then names any split it sees unadjusted). The synthetic market has no corporate actions.
+    """
+    if not isinstance(collector.source, HistoryProvider) or not days:
+        return {}
+    kept = 0
+    problems = []
+    for symbol in symbols:
+        try:
+            actions = collector.source.corporate_actions(symbol=symbol, start=days[0], end=days[-1])
+        except DataError as error:
+            problems.append(f"{symbol}: {error}")
+            continue
+        collector.store.save_actions(symbol, actions)
+        kept += len(actions)
+    for problem in problems:
+        _log.warning(f"corporate actions not collected: {problem}")
+    return {"corporate_actions": kept, "corporate_action_problems": problems}
 
 
 def heal(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
