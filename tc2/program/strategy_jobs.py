@@ -487,7 +487,7 @@ def _fill_model(value: Any, errors: dict[str, list[str]]) -> str:
 def _adjustment(value: Any, errors: dict[str, list[str]]) -> str:
     if value not in tuple(member.value for member in Adjustment):
         choices = ", ".join(member.value for member in Adjustment)
-        errors["adjustment"] = [f"must be one of {choices}, was {value!r}"]
+        errors["adjustment"] = [f"adjustment must be one of {choices}, was {value!r}"]
     return str(value)
 
 

@@ -184,6 +184,7 @@ class SimulateDayTests:
         response = _simulate(
             admin_api,
             fill_model="tc2",
+            adjustment="raw",
             params={"max_purchase_usd": 3500},
             start_time="10:45",
             warmup_days=0,
@@ -193,6 +194,7 @@ class SimulateDayTests:
         work_queue()
         result = admin_api.get(f"/api/strategy/runs/{response.json()['id']}").json()["result"]
         assert result["fill_model"] == "tc2"
+        assert result["adjustment"] == "raw"
         assert result["params"]["max_purchase_usd"] == 3500.0
         assert result["starting_cash"] == 50_000
         # 10:45, not the start of the strategy's window (10:30)
@@ -217,6 +219,12 @@ class SimulateDayTests:
             ),
             ({"params": [1, 2]}, "params", "must be an object"),
             ({"fill_model": "magic"}, "fill_model", "fill model must be one of"),
+            (
+                {"adjustment": "forward"},
+                "adjustment",
+                "adjustment must be one of raw, split, all, was 'forward'",
+            ),
+            ({"adjustment": None}, "adjustment", "was None"),
             ({"start_time": "25:00"}, "start_time", "HH:MM"),
             ({"warmup_days": 11}, "warmup_days", "from 0 to 10"),
             ({"starting_cash": -5}, "starting_cash", "> 0"),
@@ -400,6 +408,7 @@ class EvaluateTests:
         assert run["fingerprint"] == run["result"]["fingerprint"] == direct.fingerprint
         assert run["profit"] == pytest.approx(direct.tc2.net_profit)
         assert len(run["result"]["days"]) == 10
+        assert run["result"]["adjustment"] == "split"  # the default
 
     @pytest.mark.parametrize(
         ("changes", "field", "message"),
@@ -422,6 +431,7 @@ class EvaluateTests:
             ),
             ({"params": {"max_stop_pct": -1}}, "params.max_stop_pct", "must be >="),
             ({"fill_model": "perfect"}, "fill_model", "fill model must be one of"),
+            ({"adjustment": "Split"}, "adjustment", "adjustment must be one of raw, split, all"),
             ({"end": "tomorrow"}, "end", "YYYY-MM-DD"),
         ],
     )
