@@ -700,6 +700,8 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        AdjustmentEnum: "raw" | "split" | "all";
         /**
          * @description * `paper` - paper
          *     * `live` - live
@@ -1279,6 +1281,8 @@ export interface components {
             };
             /** @description How orders fill (default realistic). */
             fill_model?: components["schemas"]["FillModelEnum"];
+            /** @description Prices the strategy sees (default split): raw as traded, split back-adjusted for splits, all for splits and dividends. */
+            adjustment?: components["schemas"]["AdjustmentEnum"];
             /** @description Earlier sessions visible to the strategy (default 1). */
             warmup_days?: number;
             /** @description Dollars per symbol run (default 30,000). */
@@ -1493,6 +1497,8 @@ export interface components {
             };
             /** @description How orders fill (default realistic). */
             fill_model?: components["schemas"]["FillModelEnum"];
+            /** @description Prices the strategy sees (default split): raw as traded, split back-adjusted for splits, all for splits and dividends. */
+            adjustment?: components["schemas"]["AdjustmentEnum"];
             /** @description HH:MM New York: start no earlier. */
             start_time?: string;
             /** @description Earlier sessions visible to the strategy (default 1). */

@@ -61,6 +61,8 @@ export interface RunRecord {
   kind: string;
   resolution: string;
   fill_model: string;
+  /** raw, split or all; absent in runs from before the option (they ran on raw prices). */
+  adjustment?: string;
   starting_cash: number;
   ending_equity: number;
   profit: number;
@@ -139,6 +141,7 @@ export interface EvaluationRecord {
   start: string;
   end: string;
   fill_model: string;
+  adjustment?: string;
   initial_equity: number;
   tc2_metrics: Tc2Metrics;
   performance: PerformanceMetrics | null;

@@ -18,11 +18,25 @@ export type RunKind = Schemas['StrategyRunKindEnum'];
 export type SimulateRequest = Schemas['StrategySimulateDayInputRequest'];
 export type EvaluateRequest = Schemas['StrategyEvaluateInputRequest'];
 export type FillModel = Schemas['FillModelEnum'];
+export type Adjustment = Schemas['AdjustmentEnum'];
 export type Bars = Schemas['DataBarsOutput'];
 export type BarResolution = '1m' | '1s';
 
 /** The fill models the API takes, the engine's default first. */
 export const FILL_MODELS: readonly FillModel[] = ['realistic', 'backtrader', 'tc2'];
+/** The price adjustments the API takes, the engine's default (split) first. */
+export const ADJUSTMENTS: readonly Adjustment[] = ['split', 'raw', 'all'];
+/** What each adjustment means, as the form and a run's facts say it. */
+export const ADJUSTMENT_LABELS: Readonly<Record<Adjustment, string>> = {
+  split: 'split-adjusted',
+  raw: 'raw (as traded)',
+  all: 'split- and dividend-adjusted',
+};
+/** A result's ``adjustment`` in words; a result without one is from before the option: raw. */
+export function adjustmentLabel(value: unknown): string {
+  const adjustment = (value ?? 'raw') as Adjustment;
+  return ADJUSTMENT_LABELS[adjustment] ?? String(value);
+}
 export const RUN_LIST_LIMIT = 50;
 
 @Injectable({ providedIn: 'root' })

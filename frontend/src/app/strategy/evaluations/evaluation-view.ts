@@ -4,6 +4,7 @@
  */
 import { ChartSpec, SELL_COLOR } from '../../shared/chart';
 import { EvaluatedDay, EvaluationRecord, NotViableReason } from '../run-records';
+import { adjustmentLabel } from '../strategy-api';
 import {
   MetricRow,
   NONE,
@@ -365,6 +366,7 @@ export function setupRows(first: EvaluationRecord, second: EvaluationRecord): Se
     row('Symbols', first.symbols.join(', '), second.symbols.join(', ')),
     row('Range', `${first.start} to ${first.end}`, `${second.start} to ${second.end}`),
     row('Fill model', first.fill_model, second.fill_model),
+    row('Prices', adjustmentLabel(first.adjustment), adjustmentLabel(second.adjustment)),
     ...names.map((name) => row(name, param(first, name), param(second, name))),
   ];
 }

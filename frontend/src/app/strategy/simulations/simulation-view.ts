@@ -19,7 +19,7 @@ import {
   toneOf,
   whole,
 } from '../run-figures';
-import { Bars } from '../strategy-api';
+import { Bars, adjustmentLabel } from '../strategy-api';
 
 const MINUTE = 60;
 const VOLUME_UP = 'rgba(38, 166, 154, 0.5)';
@@ -211,6 +211,7 @@ export function simulationMetrics(record: RunRecord): MetricRow[] {
     { label: 'Stop reason', value: record.stop_reason || NONE, tone: null },
     { label: 'Strategy events', value: whole(record.events), tone: null },
     { label: 'Fill model', value: record.fill_model, tone: null },
+    { label: 'Prices', value: adjustmentLabel(record.adjustment), tone: null },
     { label: 'Bars', value: record.resolution, tone: null },
     { label: 'Fingerprint', value: record.fingerprint, tone: null, hint: 'sha256 of the fills' },
   ];

@@ -87,6 +87,7 @@ describe('SimulationsPage', () => {
       day: '2026-03-06',
       params: { fast: 10, qty: 10 },
       fill_model: 'realistic',
+      adjustment: 'split',
       warmup_days: 1,
       starting_cash: 30000,
       model_filters: true,
@@ -101,6 +102,7 @@ describe('SimulationsPage', () => {
               day: ['no 1m bars of SPY on file for 2026-03-06; collect or import them first'],
               'params.qty': ['qty must be <= 1000.0, was 10'],
               fill_model: ['fill model must be one of backtrader, realistic, tc2'],
+              adjustment: ["adjustment must be one of raw, split, all, was 'forward'"],
               mystery: ['a field the form does not have'],
             },
           },
@@ -118,6 +120,9 @@ describe('SimulationsPage', () => {
     );
     expect(element.querySelector('#sim-fill-model-error')?.textContent).toContain(
       'fill model must be one of',
+    );
+    expect(element.querySelector('#sim-adjustment-error')?.textContent).toContain(
+      'adjustment must be one of raw, split, all',
     );
     const box = element.querySelector('form .error-box')!;
     expect(box.textContent).toContain('The simulation request is invalid; nothing was run.');
@@ -208,6 +213,7 @@ describe('SimulationsPage', () => {
         day: '2026-03-05',
         params: { fast: 12, qty: 10 },
         fill_model: 'tc2',
+        adjustment: 'all',
         start_time: '10:15',
         warmup_days: 2,
         starting_cash: 50000,
@@ -234,6 +240,7 @@ describe('SimulationsPage', () => {
     expect(value('#sim-start-time')).toBe('10:15');
     expect(value('#sim-warmup')).toBe('2');
     expect(value('#sim-fill-model')).toBe('tc2');
+    expect(value('#sim-adjustment')).toBe('all');
     expect(value('#sim-cash')).toBe('50000');
     expect(element.querySelector<HTMLInputElement>('#sim-model-filters')!.checked).toBe(false);
   });
