@@ -9,6 +9,10 @@ ex-date, up to that last session, has its prices multiplied by the action's pric
 divided by it. The last session's bars are as traded, so a run's figures never depend on actions
 after it (reproducible as data is added), and a split inside the run no longer looks like a 50 %
 crash. ``ALL`` also applies dividends, which is what total-return comparisons need.
+
+Back-adjustment, as every peer does it, lets prices before an action inside the run show that an
+action lies ahead (a 2:1 split makes earlier prices half-cents). Splits change no position's
+value, so this carries no edge worth trading; ``RAW`` shows nothing of the kind.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ class ActionKind(StrEnum):
     DIVIDEND = "dividend"
 
 
+MAX_SPLIT_RATIO = 10_000.0
+"""A split beyond 1:10,000 or 10,000:1 is bad data: no split on record comes near it."""
 MAX_SPLIT_TERM = 20
 """Splits are ratios of whole numbers up to this (1:20 reverse, 20:1 forward, 3:2, ...)."""
 MIN_SPLIT_STEP = 0.2
@@ -51,7 +57,9 @@ MIN_SPLIT_STEP = 0.2
 PRICE_HALF_CENT = 0.0051
 """Half a cent and a hair: the rounding of a price given to the cent."""
 
-BAD_RATIO_MESSAGE = "split ratio of {symbol} on {day} must be a positive number, was {ratio!r}"
+BAD_RATIO_MESSAGE = (
+    "split ratio of {symbol} on {day} must be a number from 1/10000 to 10000, was {ratio!r}"
+)
 BAD_CASH_MESSAGE = "dividend of {symbol} on {day} must be a positive amount, was {cash!r}"
 BAD_FACTOR_MESSAGE = "dividend factor of {symbol} on {day} must be in (0, 1), was {factor!r}"
 NO_PREVIOUS_CLOSE_MESSAGE = (
@@ -97,7 +105,11 @@ class CorporateAction:
         object.__setattr__(self, "kind", ActionKind(self.kind))
         where = {"symbol": self.symbol, "day": self.ex_date}
         if self.kind is ActionKind.SPLIT:
-            if not _positive(self.ratio):
+            if (
+                self.ratio is None
+                or not _positive(self.ratio)
+                or not (1 / MAX_SPLIT_RATIO <= self.ratio <= MAX_SPLIT_RATIO)
+            ):
                 raise DataError(BAD_RATIO_MESSAGE.format(ratio=self.ratio, **where))
             return
         if self.cash is not None and not _positive(self.cash):

@@ -61,6 +61,9 @@ NAMESPACE_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 BAD_NAMESPACE_MESSAGE = "namespace must be lowercase letters, digits and _, was {namespace!r}"
 UNREADABLE_MESSAGE = "{path} is not a readable TC2 price file ({reason}); restore or re-collect it"
+ACTIONS_UNREADABLE_MESSAGE = (
+    "{path} is not a readable TC2 corporate-actions file ({reason}); collect or import them again"
+)
 
 _MONTH_NAME = re.compile(r"(\d{4})-(\d{2})\.arrow")
 _INTEGER_COLUMNS = ("t", "n")
@@ -247,7 +250,7 @@ class FilePriceStore(PriceStore):
         try:
             return [CorporateAction.from_dict(item) for item in json.loads(text)]
         except (ValueError, KeyError, TypeError, DataError) as error:
-            raise DataError(UNREADABLE_MESSAGE.format(path=path, reason=error)) from error
+            raise DataError(ACTIONS_UNREADABLE_MESSAGE.format(path=path, reason=error)) from error
 
     def _drop_actions(self, symbol: str) -> None:
         folder = self._base / ACTIONS_FOLDER

@@ -120,9 +120,11 @@ class DayFactorTests:
 
 
 class CorporateActionTests:
-    @pytest.mark.parametrize("ratio", [0.0, -2.0, float("nan"), float("inf"), None, True])
+    @pytest.mark.parametrize(
+        "ratio", [0.0, -2.0, float("nan"), float("inf"), None, True, 1e-300, 20_000.0]
+    )
     def test_a_split_needs_a_positive_finite_ratio(self, ratio: object):
-        with pytest.raises(DataError, match="split ratio of XYZ on 2024-03-06"):
+        with pytest.raises(DataError, match="split ratio of XYZ on 2024-03-06 must be a number"):
             CorporateAction(
                 symbol="XYZ",
                 ex_date=date(2024, 3, 6),
