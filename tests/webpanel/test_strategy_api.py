@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tc2.data.adjustments import ActionKind, Adjustment, CorporateAction
 from tc2.data.bars import Resolution
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, EpochClock, ExecEnv, MarketCalendar
@@ -512,3 +513,86 @@ class SubmitTransactionTests:
 
         assert _simulate(admin_api).status_code == 202
         assert seen == [(False, True)]
+
+
+SPLIT_DAY = date(2026, 3, 5)  # XYZ splits 2-for-1: from this session on, half the price
+
+
+@pytest.fixture
+def split_symbol() -> None:
+    """XYZ: minute bars of START..DAY, prices halved from SPLIT_DAY, the split kept on file."""
+    market = SyntheticMarket(seed=3, calendar=CALENDAR)
+    store = live_store()
+    for day in CALENDAR.sessions_in_range(START, DAY):
+        bars = dataclasses.replace(
+            market.day_bars(symbol="SPY", day=day, resolution=Resolution.MINUTE), symbol="XYZ"
+        )
+        if day >= SPLIT_DAY:
+            vw = None if bars.vw is None else bars.vw / 2
+            bars = dataclasses.replace(
+                bars, o=bars.o / 2, h=bars.h / 2, l=bars.l / 2, c=bars.c / 2, v=bars.v * 2, vw=vw
+            )
+        store.save_day(bars)
+    store.save_actions(
+        "XYZ",
+        [CorporateAction(symbol="XYZ", ex_date=SPLIT_DAY, kind=ActionKind.SPLIT, ratio=2.0)],
+    )
+
+
+class AdjustmentApiTests:
+    def test_an_evaluation_across_a_split_differs_raw_and_matches_the_engine_adjusted(
+        self,
+        admin_api: Any,
+        split_symbol: None,
+        one_process: None,
+        work_queue: Callable[[], None],
+        settings: Any,
+    ):
+        runs = {}
+        for adjustment in ("raw", "split"):
+            response = _evaluate(
+                admin_api,
+                strategy="SmaCrossStrategy",
+                symbols=["XYZ"],
+                params={"qty": 10},
+                adjustment=adjustment,
+            )
+            assert response.status_code == 202, response.json()
+            runs[adjustment] = response.json()["id"]
+        work_queue()
+
+        results = {
+            adjustment: admin_api.get(f"/api/strategy/runs/{run_id}").json()["result"]
+            for adjustment, run_id in runs.items()
+        }
+        assert results["raw"]["adjustment"] == "raw"
+        assert results["split"]["adjustment"] == "split"
+        assert results["raw"]["fingerprint"] != results["split"]["fingerprint"]
+        direct = StrategyEvaluator(
+            store=StoreLocation(data_dir=Path(settings.TC2_CONFIG.data_dir)),
+            calendar=CALENDAR,
+            processes=1,
+        ).evaluate(
+            EvaluationRequest(
+                strategy="SmaCrossStrategy",
+                symbols=("XYZ",),
+                start=START,
+                end=DAY,
+                params={"qty": 10},
+                settings=SimulationSettings(model_filters=False, adjustment=Adjustment.SPLIT),
+            )
+        )
+        assert results["split"]["fingerprint"] == direct.fingerprint
+        raw_days = {day["day"]: day for day in results["raw"]["days"]}
+        split_days = {day["day"]: day for day in results["split"]["days"]}
+        for day, raw in raw_days.items():
+            adjusted = split_days[day]
+            if day < SPLIT_DAY.isoformat():
+                # The same trades of 10 shares at half the prices: half the profit (fees aside).
+                assert adjusted["fills"] == raw["fills"] > 0
+                assert adjusted["profit"] == pytest.approx(raw["profit"] / 2, abs=0.1)
+            elif day > SPLIT_DAY.isoformat():
+                assert adjusted["profit"] == pytest.approx(raw["profit"])  # traded prices alike
+        # On the split day raw prices crash overnight, which the crossover trades on.
+        split_day = SPLIT_DAY.isoformat()
+        assert raw_days[split_day]["fills"] != split_days[split_day]["fills"]
