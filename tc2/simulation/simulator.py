@@ -22,6 +22,7 @@ from typing import Any
 from tc2.analysis.judge import ModelJudge, known_models
 from tc2.analysis.models import TrainedModel, check_trained_before
 from tc2.analysis.spot import ModelData
+from tc2.data.adjusted_bars import CLOSE_SEARCH_SESSIONS
 from tc2.data.adjustments import (
     DEFAULT_ADJUSTMENT,
     Adjustment,
@@ -428,9 +429,9 @@ class StrategySimulator:
         return actions
 
     def _close_before(self, symbol: str, day: date, resolution: Resolution) -> float | None:
-        """The last regular-hours close on file in the ten sessions before ``day``."""
+        """``adjusted_bars.close_before``'s rule, read through the session cache."""
         session = day
-        for _ in range(10):
+        for _ in range(CLOSE_SEARCH_SESSIONS):
             session = self.calendar.previous_session(session)
             bars = self.sessions.session(symbol, session, resolution)
             if bars is not None and len(bars):

@@ -596,3 +596,19 @@ class AdjustmentApiTests:
         # On the split day raw prices crash overnight, which the crossover trades on.
         split_day = SPLIT_DAY.isoformat()
         assert raw_days[split_day]["fills"] != split_days[split_day]["fills"]
+
+    def test_the_bars_api_shows_a_days_prices_as_a_run_adjusted_them(
+        self, admin_api: Any, split_symbol: None
+    ):
+        before = (SPLIT_DAY - (SPLIT_DAY - START) // 2).isoformat()  # a session before it
+        url = f"/api/data/bars/XYZ?day={before}&resolution=1m&rth=1"
+        raw = admin_api.get(url).json()
+        adjusted = admin_api.get(f"{url}&adjustment=split&reference={DAY}").json()
+        own_day = admin_api.get(f"{url}&adjustment=split").json()  # reference: the day itself
+
+        assert adjusted["c"] == pytest.approx([c / 2 for c in raw["c"]], rel=1e-12)
+        assert adjusted["v"] == pytest.approx([v * 2 for v in raw["v"]], rel=1e-12)
+        assert adjusted["t"] == raw["t"] and own_day["c"] == raw["c"]
+        bad = admin_api.get(f"{url}&adjustment=forward")
+        assert bad.status_code == 400
+        assert "adjustment must be one of raw, split, all, was 'forward'" in json.dumps(bad.json())

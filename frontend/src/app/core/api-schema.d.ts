@@ -1607,7 +1607,11 @@ export interface operations {
     data_bars: {
         parameters: {
             query: {
+                /** @description Back-adjust prices and volumes as a run did (default raw). */
+                adjustment?: "all" | "raw" | "split";
                 day: string;
+                /** @description The session adjusted to, a run's last (default: the day). */
+                reference?: string;
                 resolution?: "1d" | "1m" | "1s";
                 /** @description 1: regular hours only */
                 rth?: 0 | 1;

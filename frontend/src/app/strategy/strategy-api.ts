@@ -37,6 +37,11 @@ export function adjustmentLabel(value: unknown): string {
   const adjustment = (value ?? 'raw') as Adjustment;
   return ADJUSTMENT_LABELS[adjustment] ?? String(value);
 }
+/** Bars back-adjusted as a run saw them: its adjustment, to its last session. */
+export interface AdjustedTo {
+  adjustment: Adjustment;
+  reference: string;
+}
 export const RUN_LIST_LIMIT = 50;
 
 @Injectable({ providedIn: 'root' })
@@ -113,11 +118,11 @@ export class StrategyApi {
    * A session's regular-hours minute bars; when only 1-second bars are on file, those (the
    * caller resamples them). Null when neither is on file.
    */
-  dayBars(symbol: string, day: string): Observable<Bars | null> {
+  dayBars(symbol: string, day: string, adjusted?: AdjustedTo): Observable<Bars | null> {
     const load = (resolution: BarResolution) =>
       this.api.get('/api/data/bars/{symbol}', {
         path: { symbol },
-        query: { day, resolution, rth: 1 },
+        query: { day, resolution, rth: 1, ...adjusted },
       });
     const notFound = (error: unknown): boolean => apiErrorFrom(error).status === 404;
     return load('1m').pipe(
@@ -127,11 +132,11 @@ export class StrategyApi {
   }
 
   /** ``dayBars`` of several sessions, in the order given (sessions without bars left out). */
-  daysBars(symbol: string, days: readonly string[]): Observable<Bars[]> {
+  daysBars(symbol: string, days: readonly string[], adjusted?: AdjustedTo): Observable<Bars[]> {
     if (!days.length) {
       return of([]);
     }
-    return forkJoin(days.map((day) => this.dayBars(symbol, day))).pipe(
+    return forkJoin(days.map((day) => this.dayBars(symbol, day, adjusted))).pipe(
       map((all) => all.filter((bars): bars is Bars => bars !== null)),
     );
   }

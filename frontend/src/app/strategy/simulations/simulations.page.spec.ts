@@ -149,6 +149,9 @@ describe('SimulationsPage', () => {
     const bars = http.expectOne((r) => r.url === '/api/data/bars/SPY');
     expect(bars.request.params.get('day')).toBe('2026-03-06');
     expect(bars.request.params.get('resolution')).toBe('1m');
+    // The prices the run saw: split-adjusted to its last session.
+    expect(bars.request.params.get('adjustment')).toBe('split');
+    expect(bars.request.params.get('reference')).toBe('2026-03-06');
     bars.flush(minuteBars(5));
     await page.settle();
 
