@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from django.core.management import call_command
 
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.collection import DayCollector, Outcome, completed_sessions
@@ -230,6 +232,16 @@ class DataImportTests:
             (date(2000, 1, 19), "2"),
             (date(2000, 10, 13), "2"),
         ]
+
+    @pytest.mark.skipif(not ORCL_2000.is_file(), reason=f"reference file {ORCL_2000} is absent")
+    def test_the_command_line_import_names_the_splits_it_kept(self):
+        out = io.StringIO()
+        call_command("import-bars", str(ORCL_2000), symbol="ORCL", format="yahoo", stdout=out)
+
+        assert out.getvalue().splitlines()[-1] == (
+            "Corporate actions from Adj Close: 2000-01-19 split 2:1; 2000-10-13 split 2:1"
+        )
+        assert len(live_store().load_actions("ORCL")) == 2
 
     def test_json_instead_of_an_upload_is_415(self, admin_api: Any):
         response = admin_api.post("/api/data/import", {"symbol": "SPY"}, format="json")
