@@ -391,7 +391,7 @@ class StrategySimulator:
         symbol: str,
         days: Sequence[date],
         resolution: Resolution,
-        adjustment: Adjustment = Adjustment.RAW,
+        adjustment: Adjustment,
     ) -> BarSeries:
         """The regular-hours bars of the ``days`` on file, joined; missing days are left out.
 
