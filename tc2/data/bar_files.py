@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from tc2.data.adjustments import AdjustedCloses
 from tc2.data.bar_columns import EPOCH_LIMIT_S, parse_chunk
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.env import NEW_YORK, MarketCalendar
@@ -161,6 +162,7 @@ def iter_bar_file(
     label: BarLabel = BarLabel.START,
     non_session: NonSession = NonSession.REFUSE,
     skipped: list[RowProblem] | None = None,
+    adjusted_closes: AdjustedCloses | None = None,
 ) -> Iterator[SymbolDay]:
     """Yield one SymbolDay per session as the file is read; raise BarFileError at the end.
 
@@ -184,6 +186,9 @@ def iter_bar_file(
     skipped
         Where the rows ``skip`` leaves out (or ``keep`` keeps) are listed, line and reason, in
         file order.
+    adjusted_closes
+        Gathers each Yahoo row's day, Close and ``Adj Close`` (when the file has that column),
+        from which ``AdjustedCloses.actions`` reads the splits and dividends.
 
     Raises
     ------
@@ -205,6 +210,7 @@ def iter_bar_file(
         label=label,
         non_session=non_session,
         skipped=skipped if skipped is not None else [],
+        adjusted_closes=adjusted_closes,
     )
     yield from reader.days(_Blocks(stream, reader))
     if reader.problems_seen:
@@ -298,6 +304,7 @@ class _Reader:
         label: BarLabel,
         non_session: NonSession = NonSession.REFUSE,
         skipped: list[RowProblem] | None = None,
+        adjusted_closes: AdjustedCloses | None = None,
     ) -> None:
         self.file_format = file_format
         self.non_session = non_session
@@ -318,6 +325,10 @@ class _Reader:
         self._seen_days: set[date] = set()
         self._day: date | None = None
         self._pending: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = []
+        # Yahoo's Adj Close, kept aside by line (the checked fields are the six of every format).
+        self.adjusted_closes = adjusted_closes
+        self._adjusted_column: int | None = None
+        self._adjusted_raw: dict[int, str] = {}
 
     def problem(self, line: int, reason: str) -> None:
         if self.problems_seen >= MAX_PROBLEMS_KEPT:
@@ -396,6 +407,8 @@ class _Reader:
                     self.problem(lines[index], f"{day} repeats an earlier row")
                     continue
                 self._seen_days.add(day)
+        if self.adjusted_closes is not None and self._adjusted_column is not None:
+            self._gather_adjusted(days, values, lines, keep)
         if self.problems_seen:
             return  # nothing more is yielded; the rest of the file is only checked
         if not keep.all():  # rows of days that are not sessions, skipped (non_session=skip)
@@ -412,6 +425,25 @@ class _Reader:
                 yield from self._flush()
                 self._day = day
             self._pending.append((t[start:end], values[start:end]))
+
+    def _gather_adjusted(
+        self,
+        days: npt.NDArray[np.datetime64],
+        values: npt.NDArray[np.float64],
+        lines: list[int],
+        keep: npt.NDArray[np.bool_],
+    ) -> None:
+        assert self.adjusted_closes is not None
+        for index in np.flatnonzero(keep):
+            raw = self._adjusted_raw.pop(lines[index], "")
+            try:
+                adjusted = float(raw)
+            except ValueError:
+                adjusted = math.nan
+            if not (math.isfinite(adjusted) and adjusted > 0):
+                self.problem(lines[index], f"Adj Close must be a price > 0, was {raw!r}")
+                continue
+            self.adjusted_closes.add(days[index].item(), float(values[index, 3]), adjusted)
 
     def _check_order(self, t: npt.NDArray[np.int64], lines: list[int]) -> None:
         previous_t = np.concatenate(([self._last[0] if self._last else -1], t[:-1]))
@@ -485,6 +517,10 @@ class _Reader:
                         return
                     indices = [columns[name] for name in _NT_FIELDS]
                     width = len(raw)
+                    if self.file_format is BarFileFormat.YAHOO:
+                        names = [cell.strip().lower() for cell in raw]
+                        if ADJUSTED_CLOSE in names:
+                            self._adjusted_column = names.index(ADJUSTED_CLOSE)
                     continue
                 if not any(cell.strip() for cell in raw):
                     continue
@@ -492,6 +528,8 @@ class _Reader:
                     self.problem(number, f"expected {width} fields, got {len(raw)}")
                     continue
                 records.append((number, [raw[index].strip() for index in indices]))
+                if self._adjusted_column is not None:
+                    self._adjusted_raw[number] = raw[self._adjusted_column].strip()
             yield records
         if indices is None and self.file_format is not BarFileFormat.NINJATRADER:
             missing = _header_columns([], self.file_format)  # an empty file: no header
@@ -506,6 +544,7 @@ def _new_york_days(t: npt.NDArray[np.int64]) -> npt.NDArray[np.datetime64]:
 
 
 _NT_FIELDS = ("timestamp", "o", "h", "l", "c", "v")
+ADJUSTED_CLOSE = "adj close"  # Yahoo's split- and dividend-adjusted close
 _NT_PATTERN = "%Y%m%d %H%M%S"
 
 

@@ -4,6 +4,7 @@ Layout (chosen by measurement, see docs/ARCHITECTURE.md "Price store layout (mea
 
     <root>/<namespace>/<resolution>/<SYMBOL>/<YYYY-MM>.arrow
     <root>/<namespace>/<resolution>/<SYMBOL>/.lock
+    <root>/<namespace>/actions/<SYMBOL>.json      (corporate actions, a JSON list)
 
 A month file holds one record batch: the month's days in date order, one row per bar, columns
 ``t o h l c v`` plus ``n``/``vw`` when any day of the month has them. The schema metadata key
@@ -41,12 +42,14 @@ from typing import Any, BinaryIO
 import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 
+from tc2.data.adjustments import CorporateAction, merge_actions
 from tc2.data.bars import OPTIONAL_FIELDS, REQUIRED_FIELDS, Resolution, SymbolDay
 from tc2.data.store import STORED_RESOLUTIONS, BarSeries, Columns, DayFilter, PriceStore
 from tc2.env.trading_settings import SYMBOL_PATTERN
 from tc2.errors import DataError
 
 LOCK_NAME = ".lock"
+ACTIONS_FOLDER = "actions"
 # Month files kept open per process (see _open_month); each maps its file, using no memory
 # until read.
 MONTH_CACHE_SIZE = 64
@@ -58,6 +61,9 @@ NAMESPACE_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 BAD_NAMESPACE_MESSAGE = "namespace must be lowercase letters, digits and _, was {namespace!r}"
 UNREADABLE_MESSAGE = "{path} is not a readable TC2 price file ({reason}); restore or re-collect it"
+ACTIONS_UNREADABLE_MESSAGE = (
+    "{path} is not a readable TC2 corporate-actions file ({reason}); collect or import them again"
+)
 
 _MONTH_NAME = re.compile(r"(\d{4})-(\d{2})\.arrow")
 _INTEGER_COLUMNS = ("t", "n")
@@ -215,6 +221,42 @@ class FilePriceStore(PriceStore):
     def _open_temp(self, path: Path) -> BinaryIO:
         """Create the temporary file a month is written to (``x``: never reuse a name)."""
         return path.open("xb")
+
+    # Corporate actions: one small JSON file per symbol, replaced whole under the folder's lock.
+
+    def _save_actions(self, symbol: str, actions: Sequence[CorporateAction]) -> None:
+        folder = self._base / ACTIONS_FOLDER
+        with _locked(folder, create=True):
+            merged = merge_actions(self._load_actions(symbol), actions)
+            path = folder / f"{symbol}.json"
+            temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+            try:
+                with temp.open("x", encoding="utf-8") as sink:
+                    json.dump([action.to_dict() for action in merged], sink, indent=1)
+                    sink.flush()
+                    os.fsync(sink.fileno())
+                temp.replace(path)
+            except BaseException:
+                temp.unlink(missing_ok=True)
+                raise
+            _fsync_folder(folder)
+
+    def _load_actions(self, symbol: str) -> list[CorporateAction]:
+        path = self._base / ACTIONS_FOLDER / f"{symbol}.json"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        try:
+            return [CorporateAction.from_dict(item) for item in json.loads(text)]
+        except (ValueError, KeyError, TypeError, DataError) as error:
+            raise DataError(ACTIONS_UNREADABLE_MESSAGE.format(path=path, reason=error)) from error
+
+    def _drop_actions(self, symbol: str) -> None:
+        folder = self._base / ACTIONS_FOLDER
+        with _locked(folder, create=False) as held:
+            if held:
+                (folder / f"{symbol}.json").unlink(missing_ok=True)
 
     # Reads
 

@@ -40,12 +40,16 @@ from pymongo.collection import Collection
 from pymongo.cursor import Cursor
 from pymongo.errors import PyMongoError
 
+from tc2.data.adjustments import CorporateAction
 from tc2.data.bars import OPTIONAL_FIELDS, REQUIRED_FIELDS, Resolution, SymbolDay
 from tc2.data.store import BarSeries, Columns, DayFilter, PriceStore
 from tc2.errors import ConfigurationError, DataError
 
 DEFAULT_DATABASE = "tc2"
 COLLECTION_PREFIX = "bars_"
+ACTIONS_PREFIX = "actions_"
+ACTION_INDEX_KEYS = (("symbol", ASCENDING), ("ex_date", ASCENDING), ("kind", ASCENDING))
+ACTION_INDEX_NAME = "symbol_ex_date_kind"
 FORMAT_VERSION = 1
 INDEX_KEYS = (("symbol", ASCENDING), ("resolution", ASCENDING), ("day", ASCENDING))
 INDEX_NAME = "symbol_resolution_day"
@@ -118,7 +122,9 @@ class MongoPriceStore(PriceStore):
         self._collection: Collection[Document] = chosen.get_collection(
             COLLECTION_PREFIX + namespace
         )
+        self._actions: Collection[Document] = chosen.get_collection(ACTIONS_PREFIX + namespace)
         self._indexed = False
+        self._actions_indexed = False
 
     @property
     def collection(self) -> Collection[Document]:
@@ -175,6 +181,47 @@ class MongoPriceStore(PriceStore):
             chunk = doomed[begin : begin + DELETE_BATCH]
             removed += collection.delete_many({"_id": {"$in": chunk}}).deleted_count
         return removed
+
+    # Corporate actions: collection ``actions_<namespace>``, one document per symbol, ex-date
+    # and kind (an upsert on that key replaces an action, as ``merge_actions`` does).
+
+    def _action_documents(self) -> Collection[Document]:
+        if not self._actions_indexed:
+            self._actions.create_index(list(ACTION_INDEX_KEYS), unique=True, name=ACTION_INDEX_NAME)
+            self._actions_indexed = True
+        return self._actions
+
+    def _save_actions(self, symbol: str, actions: Sequence[CorporateAction]) -> None:
+        latest = {action.key: action for action in actions}
+        self._action_documents().bulk_write(
+            [
+                UpdateOne(
+                    {"symbol": symbol, "ex_date": ex_date.isoformat(), "kind": kind.value},
+                    {"$set": action.to_dict()},
+                    upsert=True,
+                )
+                for (ex_date, kind), action in latest.items()
+            ],
+            ordered=False,
+        )
+
+    def _load_actions(self, symbol: str) -> list[CorporateAction]:
+        found = []
+        for document in self._action_documents().find(
+            {"symbol": symbol}, projection={"_id": False}
+        ):
+            try:
+                found.append(CorporateAction.from_dict(document))
+            except (ValueError, KeyError, TypeError, DataError) as error:
+                raise DataError(
+                    f"a corporate action of {symbol} in MongoDB collection "
+                    f"{self._actions.database.name}.{self._actions.name} is not readable "
+                    f"({error}); save it again"
+                ) from error
+        return found
+
+    def _drop_actions(self, symbol: str) -> None:
+        self._action_documents().delete_many({"symbol": symbol})
 
     # Reads
 

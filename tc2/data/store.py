@@ -1,4 +1,5 @@
-"""The price store: where 1-second and 1-minute bars are kept, one symbol-day at a time.
+"""The price store: where 1-second and 1-minute bars are kept, one symbol-day at a time, and
+each symbol's corporate actions (splits, dividends: ``adjustments.CorporateAction``).
 
 ``PriceStore`` is the one interface every backend implements (``FilePriceStore`` and
 ``MongoPriceStore``; ``price_stores.price_store_for`` picks one). Its public methods check their
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tc2.data.adjustments import CorporateAction
 from tc2.data.bars import (
     OPTIONAL_FIELDS,
     REQUIRED_FIELDS,
@@ -41,6 +43,7 @@ STORED_RESOLUTIONS = (Resolution.SECOND, Resolution.MINUTE, Resolution.DAY)
 BAD_SYMBOL_MESSAGE = "{symbol!r} is not a ticker: 1-5 uppercase letters, optional .X class suffix"
 NOT_STORED_MESSAGE = "resolution {resolution} is not stored; stored resolutions are 1s, 1m and 1d"
 BAD_RANGE_MESSAGE = "start must be on or before end, was start={start}, end={end}"
+OTHER_SYMBOL_MESSAGE = "a corporate action of {other} cannot be kept as one of {symbol}"
 NOT_ON_FILE_MESSAGE = "no {resolution} bars of {symbol} on file for {day} (namespace {namespace})"
 WRONG_DAY_MESSAGE = (
     "bars of {symbol} labelled {day} run from {first} to {last} (New York); "
@@ -276,7 +279,37 @@ class PriceStore(ABC):
             If the symbol is not a ticker.
         """
         _check_symbol(symbol)
+        self._drop_actions(symbol)
         return self._drop_symbol(symbol)
+
+    def save_actions(self, symbol: str, actions: Iterable[CorporateAction]) -> None:
+        """Keep corporate actions of ``symbol``; one of the same ex-date and kind is replaced.
+
+        Raises
+        ------
+        ValueError
+            If the symbol is not a ticker or an action is of another symbol; nothing is kept.
+        """
+        _check_symbol(symbol)
+        checked = list(actions)
+        for action in checked:
+            if action.symbol != symbol:
+                raise ValueError(OTHER_SYMBOL_MESSAGE.format(symbol=symbol, other=action.symbol))
+        if checked:
+            self._save_actions(symbol, checked)
+
+    def load_actions(self, symbol: str) -> tuple[CorporateAction, ...]:
+        """Return the corporate actions kept for ``symbol``, in ex-date order.
+
+        Raises
+        ------
+        ValueError
+            If the symbol is not a ticker.
+        DataError
+            If the kept actions are unreadable.
+        """
+        _check_symbol(symbol)
+        return tuple(sorted(self._load_actions(symbol), key=lambda action: action.key))
 
     def remove_before(self, day: date, symbol: str | None = None) -> int:
         """Remove days strictly before ``day`` at every resolution; return how many went.
@@ -358,6 +391,16 @@ class PriceStore(ABC):
 
     @abstractmethod
     def _symbols(self, resolutions: Sequence[Resolution]) -> list[str]: ...
+
+    @abstractmethod
+    def _save_actions(self, symbol: str, actions: Sequence[CorporateAction]) -> None:
+        """Merge ``actions`` into the symbol's (``adjustments.merge_actions``), atomically."""
+
+    @abstractmethod
+    def _load_actions(self, symbol: str) -> list[CorporateAction]: ...
+
+    @abstractmethod
+    def _drop_actions(self, symbol: str) -> None: ...
 
     def _not_on_file(self, symbol: str, day: date, resolution: Resolution) -> DayNotOnFile:
         return DayNotOnFile(

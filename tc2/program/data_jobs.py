@@ -18,6 +18,7 @@ import redis
 
 from tc2.analysis.feeder import ModelFeeder
 from tc2.analysis.model_state import RedisModelStateStore
+from tc2.data.adjustments import AdjustedCloses
 from tc2.data.bar_files import (
     KEEP_NEEDS_DAILY_MESSAGE,
     MAX_PROBLEMS_KEPT,
@@ -43,7 +44,7 @@ from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, ExecEnv, MarketCalendar
 from tc2.env.config import RuntimeConfig
 from tc2.env.trading_settings import SYMBOL_PATTERN
-from tc2.errors import ValidationFailed
+from tc2.errors import DataError, ValidationFailed
 from tc2.logs import LogFeed, feed_logger
 from tc2.program.data_collector import (
     COLLECTED_RESOLUTIONS,
@@ -249,7 +250,8 @@ def recollect(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any
     outcomes = collector.collect_range(
         params["symbols"], days, COLLECTED_RESOLUTIONS, force=True, progress=progress
     )
-    return {"sessions": len(days), **_summary(outcomes)}
+    actions = collect_actions(collector, params["symbols"], days)
+    return {"sessions": len(days), **_summary(outcomes), **actions}
 
 
 def patch(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
@@ -259,7 +261,33 @@ def patch(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
     outcomes = collector.collect_range(
         params["symbols"], days, COLLECTED_RESOLUTIONS, progress=progress
     )
-    return {"sessions": len(days), **_summary(outcomes)}
+    actions = collect_actions(collector, params["symbols"], days)
+    return {"sessions": len(days), **_summary(outcomes), **actions}
+
+
+def collect_actions(
+    collector: DayCollector, symbols: Sequence[str], days: Sequence[date]
+) -> dict[str, Any]:
+    """Keep the splits and dividends the provider has for the symbols over ``days``.
+
+    A failure is reported, not raised: the bars collected stand without them (the DATA check
+    then names any split it sees unadjusted). The synthetic market has no corporate actions.
+    """
+    if not isinstance(collector.source, HistoryProvider) or not days:
+        return {}
+    kept = 0
+    problems = []
+    for symbol in symbols:
+        try:
+            actions = collector.source.corporate_actions(symbol=symbol, start=days[0], end=days[-1])
+        except DataError as error:
+            problems.append(f"{symbol}: {error}")
+            continue
+        collector.store.save_actions(symbol, actions)
+        kept += len(actions)
+    for problem in problems:
+        _log.warning(f"corporate actions not collected: {problem}")
+    return {"corporate_actions": kept, "corporate_action_problems": problems}
 
 
 def heal(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]:
@@ -455,6 +483,7 @@ def save_bar_file(
     """
     counts = _ImportCounts()
     skipped: list[RowProblem] = []
+    adjusted = AdjustedCloses()
     try:
         progress(0, "reading")
         size = max(path.stat().st_size, 1)
@@ -470,6 +499,7 @@ def save_bar_file(
                 label=BarLabel(options["label"]),
                 non_session=NonSession(options.get("non_session") or NonSession.REFUSE),
                 skipped=skipped,
+                adjusted_closes=adjusted,
             ):
                 batch.append(day)
                 if len(batch) >= IMPORT_BATCH_DAYS:
@@ -479,6 +509,9 @@ def save_bar_file(
                     progress(min(99.0, 100.0 * raw.tell() / size), f"{counts.sessions} sessions")
             journal.save_days(store, batch)
             counts.add(batch)
+            # Last, once every session is in: a failed import keeps no actions either.
+            actions = adjusted.actions(options["symbol"])
+            store.save_actions(options["symbol"], actions)
     except BaseException:
         journal.roll_back(store)
         raise
@@ -491,6 +524,17 @@ def save_bar_file(
         f"non_session_{'kept' if options.get('non_session') == 'keep' else 'skipped'}": [
             {"line": row.line, "reason": row.reason} for row in skipped[:MAX_PROBLEMS_KEPT]
         ],
+        **_adjusted_summary(adjusted, actions),
+    }
+
+
+def _adjusted_summary(adjusted: AdjustedCloses, actions: Sequence[Any]) -> dict[str, Any]:
+    """What a file's adjusted column said: the actions kept, or why none were."""
+    if not adjusted.rows:
+        return {}
+    return {
+        "corporate_actions": [action.to_dict() for action in actions],
+        "adjusted_close_ignored": adjusted.unexplained[:MAX_UNEXPLAINED_SHOWN],
     }
 
 
@@ -514,6 +558,9 @@ class _ImportCounts:
             "first_day": min(self.days).isoformat(),
             "last_day": max(self.days).isoformat(),
         }
+
+
+MAX_UNEXPLAINED_SHOWN = 20
 
 
 def journal_folder(upload: Path) -> Path:

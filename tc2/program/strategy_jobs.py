@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, time
 from typing import Any
 
+from tc2.data.adjustments import DEFAULT_ADJUSTMENT, Adjustment
 from tc2.data.bars import Resolution
 from tc2.data.store import STORED_RESOLUTIONS
 from tc2.env import CalendarRangeError, EnvType, EpochClock, ExecEnv, MarketCalendar
@@ -74,6 +75,15 @@ _FILL_MODEL = Param(
     kind=ParamKind.CHOICE,
     choices=tuple(sorted(FILL_MODELS)),
     description=f"How orders fill (default {DEFAULT_FILL_MODEL}).",
+)
+_ADJUSTMENT = Param(
+    name="adjustment",
+    kind=ParamKind.CHOICE,
+    choices=tuple(member.value for member in Adjustment),
+    description=(
+        f"Prices the strategy sees (default {DEFAULT_ADJUSTMENT.value}): raw as traded, split "
+        "back-adjusted for splits, all for splits and dividends."
+    ),
 )
 _WARMUP_DAYS = Param(
     name="warmup_days",
@@ -148,6 +158,7 @@ SIMULATE_PARAMS = ParamSet(
         ),
         _PARAMS,
         _FILL_MODEL,
+        _ADJUSTMENT,
         Param(
             name="start_time",
             kind=ParamKind.TIME,
@@ -171,6 +182,7 @@ EVALUATE_PARAMS = ParamSet(
         Param(name="end", kind=ParamKind.DATE, required=True, description=f"{DATE_RULE}."),
         _PARAMS,
         _FILL_MODEL,
+        _ADJUSTMENT,
         _WARMUP_DAYS,
         _starting_cash_param(f"Dollars per symbol run (default {DEFAULT_STARTING_CASH:,.0f})."),
         _MODEL_FILTERS,
@@ -191,8 +203,8 @@ _log = feed_logger(LogFeed.SIMULATION, "jobs")
 def parse_simulate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) -> dict[str, Any]:
     """Validate and normalise a day simulation request.
 
-    ``{strategy, symbol, day, params?, fill_model?, start_time?, warmup_days?,
-    starting_cash?, model_filters?, allow_short?, close_at_end?}``; ``strategy`` is a
+    ``{strategy, symbol, day, params?, fill_model?, adjustment?, start_time?, warmup_days?,
+    starting_cash?, model_filters?, allow_short?, close_at_end?, resolution?}``; ``strategy`` is a
     registered name (``allow_paths``, for the command line only: or ``path/to/file.py:ClassName``,
     imported here), ``day`` a session
     whose bars are on file (LIVE store, the strategy's resolution) for every symbol the
@@ -219,6 +231,7 @@ def parse_simulate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
         _check_session(calendar, day, errors)
     values = _strategy_params(strategy_class, params.get("params"), errors)
     fill_model = _fill_model(params.get("fill_model", DEFAULT_FILL_MODEL), errors)
+    adjustment = _adjustment(params.get("adjustment", DEFAULT_ADJUSTMENT.value), errors)
     starting_cash = _starting_cash(params.get("starting_cash", DEFAULT_STARTING_CASH), errors)
     start_time = _start_time(params.get("start_time"), errors)
     warmup_days = _warmup_days(params.get("warmup_days", DEFAULT_WARMUP_DAYS), errors)
@@ -249,6 +262,7 @@ def parse_simulate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
         "day": str(day),
         "params": values,
         "fill_model": fill_model,
+        "adjustment": adjustment,
         "start_time": start_time,
         "warmup_days": warmup_days,
         "starting_cash": starting_cash,
@@ -262,9 +276,10 @@ def parse_simulate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
 def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) -> dict[str, Any]:
     """Validate and normalise an evaluation request.
 
-    ``{strategy, symbols, start, end, params?, fill_model?, warmup_days?, starting_cash?,
-    model_filters?, allow_short?, close_at_end?, risk_free_rate?}`` (``model_filters`` false
-    runs the strategy without its analysis models; ``risk_free_rate`` is annual, in [0, 0.2]);
+    ``{strategy, symbols, start, end, params?, fill_model?, adjustment?, warmup_days?,
+    starting_cash?, model_filters?, allow_short?, close_at_end?, risk_free_rate?, resolution?}``
+    (``model_filters`` false runs the strategy without its analysis models; ``risk_free_rate`` is
+    annual, in [0, 0.2]);
     ``strategy`` as for ``parse_simulate_params``;
     ``symbols`` is a list of tickers, and each symbol the strategy trades needs bars on file
     (LIVE store, the strategy's resolution) somewhere in ``start``..``end``. Sessions missing
@@ -291,6 +306,7 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
         _check_range(calendar, start, end, errors)
     values = _strategy_params(strategy_class, params.get("params"), errors)
     fill_model = _fill_model(params.get("fill_model", DEFAULT_FILL_MODEL), errors)
+    adjustment = _adjustment(params.get("adjustment", DEFAULT_ADJUSTMENT.value), errors)
     starting_cash = _starting_cash(params.get("starting_cash", DEFAULT_STARTING_CASH), errors)
     warmup_days = _warmup_days(params.get("warmup_days", DEFAULT_WARMUP_DAYS), errors)
     model_filters = _boolean(params, "model_filters", True, errors)
@@ -327,6 +343,7 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
         "end": str(end),
         "params": values,
         "fill_model": fill_model,
+        "adjustment": adjustment,
         "warmup_days": warmup_days,
         "starting_cash": starting_cash,
         "model_filters": model_filters,
@@ -460,6 +477,8 @@ def _settings(params: Mapping[str, Any]) -> SimulationSettings:
         allow_short=bool(params.get("allow_short", False)),
         close_at_end=bool(params.get("close_at_end", False)),
         resolution=Resolution(params["resolution"]) if params.get("resolution") else None,
+        # Jobs queued before the option existed ran on raw prices.
+        adjustment=Adjustment(params.get("adjustment", Adjustment.RAW.value)),
     )
 
 
@@ -562,6 +581,13 @@ def _fill_model(value: Any, errors: dict[str, list[str]]) -> str:
         fill_model_named(value if isinstance(value, str) else repr(value))
     except ConfigurationError as error:
         errors["fill_model"] = [str(error)]
+    return str(value)
+
+
+def _adjustment(value: Any, errors: dict[str, list[str]]) -> str:
+    if value not in tuple(member.value for member in Adjustment):
+        choices = ", ".join(member.value for member in Adjustment)
+        errors["adjustment"] = [f"adjustment must be one of {choices}, was {value!r}"]
     return str(value)
 
 

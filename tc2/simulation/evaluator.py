@@ -163,6 +163,7 @@ class Evaluation:
     end: date
     fill_model: str
     resolution: str
+    adjustment: str  # raw, split or all (see tc2.data.adjustments)
     initial_equity: float
     days: tuple[EvaluatedDay, ...]
     tc2: Tc2Metrics
@@ -191,6 +192,7 @@ class Evaluation:
             "end_of_run": self.end_of_run,
             "risk_free_rate": self.risk_free_rate,
             "resolution": self.resolution,
+            "adjustment": self.adjustment,
             "initial_equity": self.initial_equity,
             "tc2_metrics": _as_dict(self.tc2),
             "performance": _as_dict(self.performance) if self.performance else None,
@@ -305,6 +307,7 @@ class StrategyEvaluator:
             end=request.end,
             fill_model=request.settings.fill_model,
             resolution=run_resolution(strategy_class, request.settings.resolution).value,
+            adjustment=request.settings.adjustment.value,
             initial_equity=initial_equity,
             days=tuple(rows),
             tc2=tc2_metrics([row.outcome() for row in simulated]),

@@ -68,6 +68,7 @@ class RunRecord:
     # What happened to the positions still open at the end: flattened_at_close (a day
     # strategy), closed_at_last_close (close_at_end) or marked_to_market (left open).
     end_of_run: str
+    adjustment: str  # raw, split or all: which corporate actions adjusted the bars
     starting_cash: float
     ending_equity: float
     fees: float
@@ -141,6 +142,7 @@ class RunRecord:
             "fill_model": self.fill_model,
             "allow_short": self.allow_short,
             "end_of_run": self.end_of_run,
+            "adjustment": self.adjustment,
             "starting_cash": self.starting_cash,
             "ending_equity": self.ending_equity,
             "profit": self.profit,

@@ -17,7 +17,7 @@ comparisons, swing runs over several sessions).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
@@ -27,6 +27,14 @@ import numpy as np
 from tc2.analysis.judge import ModelJudge, known_models
 from tc2.analysis.models import TrainedModel, check_trained_before
 from tc2.analysis.spot import ModelData
+from tc2.data.adjusted_bars import CLOSE_SEARCH_SESSIONS
+from tc2.data.adjustments import (
+    DEFAULT_ADJUSTMENT,
+    Adjustment,
+    CorporateAction,
+    adjust_columns,
+    day_factors,
+)
 from tc2.data.bars import IntArray, Resolution
 from tc2.data.resample import session_hours
 from tc2.data.session_cache import SessionCache
@@ -114,8 +122,17 @@ class SimulationSettings:
     # strategy's mechanics on hand-built days that have no history to warm models from.
     model_filters: bool = True
     close_at_end: bool = False
+    # Which corporate actions back-adjust the bars the strategy sees (``adjustments``).
+    adjustment: Adjustment = DEFAULT_ADJUSTMENT
 
     def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "adjustment", Adjustment(self.adjustment))
+        except ValueError:
+            choices = ", ".join(member.value for member in Adjustment)
+            raise ConfigurationError(
+                f"adjustment must be one of {choices}, was {self.adjustment!r}"
+            ) from None
         self.new_account()  # validates every field once, at the edge
 
     def new_account(self) -> VirtualAccount:
@@ -197,6 +214,7 @@ class StrategySimulator:
         # One judge per set of models and weights, kept for the simulator's life: its cache of
         # day values is what makes warming models cheap day after day.
         self._judges: dict[tuple[object, ...], ModelJudge] = {}
+        self._actions: dict[str, tuple[CorporateAction, ...]] = {}  # read once, as sessions
 
     def simulate_day(self, request: DayRequest) -> RunRecord:
         """Run ``request``; return its record.
@@ -224,7 +242,10 @@ class StrategySimulator:
         symbols = resolve_symbols(strategy_class, request.symbols)
         resolution = run_resolution(strategy_class, request.settings.resolution)
         bars = {
-            symbol: self._bars(symbol, day, request.warmup_days, resolution) for symbol in symbols
+            symbol: self._bars(
+                symbol, day, request.warmup_days, resolution, request.settings.adjustment
+            )
+            for symbol in symbols
         }
         run = _Run(
             strategy_class=strategy_class,
@@ -276,7 +297,9 @@ class StrategySimulator:
         if resolution is Resolution.DAY:
             sessions = self._with_kept_days(sessions, symbols, request.start, request.end)
         bars = {
-            symbol: self._span_bars(symbol, sessions, request.warmup_days, resolution)
+            symbol: self._span_bars(
+                symbol, sessions, request.warmup_days, resolution, request.settings.adjustment
+            )
             for symbol in symbols
         }
         run = _Run(
@@ -374,12 +397,17 @@ class StrategySimulator:
         port.grader = lambda name, symbol: judge.grade(name, symbol, model_data(port.now_t))
 
     def _span_bars(
-        self, symbol: str, sessions: Sequence[date], warmup_days: int, resolution: Resolution
+        self,
+        symbol: str,
+        sessions: Sequence[date],
+        warmup_days: int,
+        resolution: Resolution,
+        adjustment: Adjustment,
     ) -> BarSeries:
         days = list(sessions)
         for _ in range(warmup_days):
             days.insert(0, self.calendar.previous_session(days[0]))
-        series = self._load_sessions(symbol, days, resolution)
+        series = self._load_sessions(symbol, days, resolution, adjustment)
         names = {"resolution": resolution.value, "symbol": symbol}
         if not set(series.days) & set(sessions):
             raise DataError(
@@ -390,11 +418,18 @@ class StrategySimulator:
             raise DataError(NO_BAR_MESSAGE.format(when=f"{sessions[0]} to {sessions[-1]}", **names))
         return series
 
-    def _bars(self, symbol: str, day: date, warmup_days: int, resolution: Resolution) -> BarSeries:
+    def _bars(
+        self,
+        symbol: str,
+        day: date,
+        warmup_days: int,
+        resolution: Resolution,
+        adjustment: Adjustment,
+    ) -> BarSeries:
         days = [day]
         for _ in range(warmup_days):
             days.insert(0, self.calendar.previous_session(days[0]))
-        series = self._load_sessions(symbol, days, resolution)
+        series = self._load_sessions(symbol, days, resolution, adjustment)
         names = {"resolution": resolution.value, "symbol": symbol}
         if day not in series.days:
             raise DataError(DAY_NOT_ON_FILE_MESSAGE.format(day=day, **names))
@@ -403,19 +438,56 @@ class StrategySimulator:
         return series
 
     def _load_sessions(
-        self, symbol: str, days: Sequence[date], resolution: Resolution
+        self,
+        symbol: str,
+        days: Sequence[date],
+        resolution: Resolution,
+        adjustment: Adjustment,
     ) -> BarSeries:
-        """The regular-hours bars of the ``days`` on file, joined; missing days are left out."""
+        """The regular-hours bars of the ``days`` on file, joined; missing days are left out.
+
+        Prices are back-adjusted to the last of ``days`` (the run's last session) by the
+        symbol's corporate actions that ``adjustment`` selects.
+        """
+        actions = () if adjustment is Adjustment.RAW else self._actions_of(symbol)
         pieces = []
         loaded = []
         for session in days:
             bars = self.sessions.session(symbol, session, resolution)
             if bars is not None:
-                pieces.append(bars.columns())
+                columns = bars.columns()
+                if actions:
+                    factors = day_factors(
+                        actions,
+                        day=session,
+                        reference=days[-1],
+                        adjustment=adjustment,
+                        previous_close=lambda action: self._close_before(
+                            symbol, action.ex_date, resolution
+                        ),
+                    )
+                    columns = adjust_columns(columns, factors)
+                pieces.append(columns)
                 loaded.append(session)
         return BarSeries.join(
             symbol=symbol, resolution=resolution, pieces=pieces, optional=frozenset(), days=loaded
         )
+
+    def _actions_of(self, symbol: str) -> tuple[CorporateAction, ...]:
+        actions = self._actions.get(symbol)
+        if actions is None:
+            actions = self._actions[symbol] = self.store.load_actions(symbol)
+        return actions
+
+    def _close_before(self, symbol: str, day: date, resolution: Resolution) -> float | None:
+        """``adjusted_bars.close_before``'s rule, read through the session cache."""
+        session = day
+        for _ in range(CLOSE_SEARCH_SESSIONS):
+            session = self.calendar.previous_session(session)
+            bars = self.sessions.session(symbol, session, resolution)
+            if bars is not None and len(bars):
+                return float(bars.c[-1])
+        return None
 
     def _windows(
         self,
@@ -477,7 +549,8 @@ def replay(
         symbols=chosen,
         params=params,
         bars=bars,
-        settings=settings,
+        # Bars given directly are taken as they are: nothing here adjusted them.
+        settings=replace(settings, adjustment=Adjustment.RAW),
         exec_env=exec_env,
         day=day,
         models={},
@@ -755,6 +828,7 @@ class _Run:
             fill_model=account.fill_model.name,
             allow_short=account.allow_short,
             end_of_run=ending.value,
+            adjustment=self.settings.adjustment.value,
             starting_cash=account.starting_cash,
             ending_equity=account.equity,
             fees=sum(fill.fee for fill in fills),

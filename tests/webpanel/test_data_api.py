@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from django.core.management import call_command
 
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.collection import DayCollector, Outcome, completed_sessions
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import MarketCalendar
+from tc2.program.checks.data import unadjusted_on_file
 from webpanel.data.selectors import live_store
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 DAY = date(2026, 11, 20)
+ORCL_2000 = (
+    Path(__file__).resolve().parents[2].parent / "shared/data/market/orcl-2000-yahoofinance.csv"
+)
 
 
 @pytest.fixture(scope="module")
@@ -230,6 +237,56 @@ class DataImportTests:
         assert response.status_code == 422
         fields = response.json()["error"]["details"]["fields"]
         assert any(message in text for text in fields["non_session"]), fields
+
+    @pytest.mark.skipif(not ORCL_2000.is_file(), reason=f"reference file {ORCL_2000} is absent")
+    def test_a_yahoo_file_with_adj_close_keeps_the_splits_it_implies(
+        self, admin_api: Any, work_queue: Callable[[], None]
+    ):
+        # ORCL split 2-for-1 twice in 2000 (ex 01-19 and 10-13); Close is as traded, Adj Close
+        # adjusted, so the ratio of the two steps by exactly 2 on those days.
+        response = _upload(admin_api, ORCL_2000.read_text(), format="yahoo", symbol="ORCL")
+        assert response.status_code == 202, response.json()
+        work_queue()
+
+        job = admin_api.get(f"/api/jobs/{response.json()['id']}").json()
+        assert job["status"] == "succeeded", job
+        splits = [(a["ex_date"], a["kind"], a["ratio"]) for a in job["result"]["corporate_actions"]]
+        assert splits == [("2000-01-19", "split", 2.0), ("2000-10-13", "split", 2.0)]
+        assert job["result"]["adjusted_close_ignored"] == []
+        kept = live_store().load_actions("ORCL")
+        assert [(a.ex_date, a.ratio, a.source) for a in kept] == [
+            (date(2000, 1, 19), 2.0, "file"),
+            (date(2000, 10, 13), 2.0, "file"),
+        ]
+        assert unadjusted_on_file(live_store(), "ORCL") == {}
+
+    @pytest.mark.skipif(not ORCL_2000.is_file(), reason=f"reference file {ORCL_2000} is absent")
+    def test_without_adj_close_the_data_check_names_both_splits(
+        self, admin_api: Any, work_queue: Callable[[], None]
+    ):
+        lines = ORCL_2000.read_text().splitlines()
+        without = "\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n"
+        response = _upload(admin_api, without, format="yahoo", symbol="ORCL")
+        assert response.status_code == 202, response.json()
+        work_queue()
+
+        job = admin_api.get(f"/api/jobs/{response.json()['id']}").json()
+        assert job["status"] == "succeeded" and "corporate_actions" not in job["result"]
+        [suspected] = unadjusted_on_file(live_store(), "ORCL").values()
+        assert [(s.day, str(s.ratio)) for s in suspected] == [
+            (date(2000, 1, 19), "2"),
+            (date(2000, 10, 13), "2"),
+        ]
+
+    @pytest.mark.skipif(not ORCL_2000.is_file(), reason=f"reference file {ORCL_2000} is absent")
+    def test_the_command_line_import_names_the_splits_it_kept(self):
+        out = io.StringIO()
+        call_command("import-bars", str(ORCL_2000), symbol="ORCL", format="yahoo", stdout=out)
+
+        assert out.getvalue().splitlines()[-1] == (
+            "Corporate actions from Adj Close: 2000-01-19 split 2:1; 2000-10-13 split 2:1"
+        )
+        assert len(live_store().load_actions("ORCL")) == 2
 
     def test_json_instead_of_an_upload_is_415(self, admin_api: Any):
         response = admin_api.post("/api/data/import", {"symbol": "SPY"}, format="json")

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tc2.data.adjustments import ActionKind, Adjustment, CorporateAction
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, EpochClock, ExecEnv, MarketCalendar
@@ -187,6 +188,7 @@ class SimulateDayTests:
         response = _simulate(
             admin_api,
             fill_model="tc2",
+            adjustment="raw",
             params={"max_purchase_usd": 3500},
             start_time="10:45",
             warmup_days=0,
@@ -196,6 +198,7 @@ class SimulateDayTests:
         work_queue()
         result = admin_api.get(f"/api/strategy/runs/{response.json()['id']}").json()["result"]
         assert result["fill_model"] == "tc2"
+        assert result["adjustment"] == "raw"
         assert result["params"]["max_purchase_usd"] == 3500.0
         assert result["starting_cash"] == 50_000
         # 10:45, not the start of the strategy's window (10:30)
@@ -220,6 +223,12 @@ class SimulateDayTests:
             ),
             ({"params": [1, 2]}, "params", "must be an object"),
             ({"fill_model": "magic"}, "fill_model", "fill model must be one of"),
+            (
+                {"adjustment": "forward"},
+                "adjustment",
+                "adjustment must be one of raw, split, all, was 'forward'",
+            ),
+            ({"adjustment": None}, "adjustment", "was None"),
             ({"start_time": "25:00"}, "start_time", "HH:MM"),
             ({"warmup_days": 11}, "warmup_days", "from 0 to 10"),
             ({"starting_cash": -5}, "starting_cash", "> 0"),
@@ -409,6 +418,7 @@ class EvaluateTests:
         assert run["fingerprint"] == run["result"]["fingerprint"] == direct.fingerprint
         assert run["profit"] == pytest.approx(direct.tc2.net_profit)
         assert len(run["result"]["days"]) == 10
+        assert run["result"]["adjustment"] == "split"  # the default
 
     def test_the_account_end_and_metric_options_reach_the_evaluation(
         self,
@@ -477,6 +487,7 @@ class EvaluateTests:
             ),
             ({"params": {"max_stop_pct": -1}}, "params.max_stop_pct", "must be >="),
             ({"fill_model": "perfect"}, "fill_model", "fill model must be one of"),
+            ({"adjustment": "Split"}, "adjustment", "adjustment must be one of raw, split, all"),
             ({"end": "tomorrow"}, "end", "YYYY-MM-DD"),
             ({"allow_short": None}, "allow_short", "must be true or false, was None"),
             ({"close_at_end": "false"}, "close_at_end", "must be true or false, was 'false'"),
@@ -624,3 +635,102 @@ class SubmitTransactionTests:
 
         assert _simulate(admin_api).status_code == 202
         assert seen == [(False, True)]
+
+
+SPLIT_DAY = date(2026, 3, 5)  # XYZ splits 2-for-1: from this session on, half the price
+
+
+@pytest.fixture
+def split_symbol() -> None:
+    """XYZ: minute bars of START..DAY, prices halved from SPLIT_DAY, the split kept on file."""
+    market = SyntheticMarket(seed=3, calendar=CALENDAR)
+    store = live_store()
+    for day in CALENDAR.sessions_in_range(START, DAY):
+        bars = dataclasses.replace(
+            market.day_bars(symbol="SPY", day=day, resolution=Resolution.MINUTE), symbol="XYZ"
+        )
+        if day >= SPLIT_DAY:
+            vw = None if bars.vw is None else bars.vw / 2
+            bars = dataclasses.replace(
+                bars, o=bars.o / 2, h=bars.h / 2, l=bars.l / 2, c=bars.c / 2, v=bars.v * 2, vw=vw
+            )
+        store.save_day(bars)
+    store.save_actions(
+        "XYZ",
+        [CorporateAction(symbol="XYZ", ex_date=SPLIT_DAY, kind=ActionKind.SPLIT, ratio=2.0)],
+    )
+
+
+class AdjustmentApiTests:
+    def test_an_evaluation_across_a_split_differs_raw_and_matches_the_engine_adjusted(
+        self,
+        admin_api: Any,
+        split_symbol: None,
+        one_process: None,
+        work_queue: Callable[[], None],
+        settings: Any,
+    ):
+        runs = {}
+        for adjustment in ("raw", "split"):
+            response = _evaluate(
+                admin_api,
+                strategy="SmaCrossStrategy",
+                symbols=["XYZ"],
+                params={"qty": 10},
+                adjustment=adjustment,
+            )
+            assert response.status_code == 202, response.json()
+            runs[adjustment] = response.json()["id"]
+        work_queue()
+
+        results = {
+            adjustment: admin_api.get(f"/api/strategy/runs/{run_id}").json()["result"]
+            for adjustment, run_id in runs.items()
+        }
+        assert results["raw"]["adjustment"] == "raw"
+        assert results["split"]["adjustment"] == "split"
+        assert results["raw"]["fingerprint"] != results["split"]["fingerprint"]
+        direct = StrategyEvaluator(
+            store=StoreLocation(data_dir=Path(settings.TC2_CONFIG.data_dir)),
+            calendar=CALENDAR,
+            processes=1,
+        ).evaluate(
+            EvaluationRequest(
+                strategy="SmaCrossStrategy",
+                symbols=("XYZ",),
+                start=START,
+                end=DAY,
+                params={"qty": 10},
+                settings=SimulationSettings(model_filters=False, adjustment=Adjustment.SPLIT),
+            )
+        )
+        assert results["split"]["fingerprint"] == direct.fingerprint
+        raw_days = {day["day"]: day for day in results["raw"]["days"]}
+        split_days = {day["day"]: day for day in results["split"]["days"]}
+        for day, raw in raw_days.items():
+            adjusted = split_days[day]
+            if day < SPLIT_DAY.isoformat():
+                # The same trades of 10 shares at half the prices: half the profit (fees aside).
+                assert adjusted["fills"] == raw["fills"] > 0
+                assert adjusted["profit"] == pytest.approx(raw["profit"] / 2, abs=0.1)
+            elif day > SPLIT_DAY.isoformat():
+                assert adjusted["profit"] == pytest.approx(raw["profit"])  # traded prices alike
+        # On the split day raw prices crash overnight, which the crossover trades on.
+        split_day = SPLIT_DAY.isoformat()
+        assert raw_days[split_day]["fills"] != split_days[split_day]["fills"]
+
+    def test_the_bars_api_shows_a_days_prices_as_a_run_adjusted_them(
+        self, admin_api: Any, split_symbol: None
+    ):
+        before = (SPLIT_DAY - (SPLIT_DAY - START) // 2).isoformat()  # a session before it
+        url = f"/api/data/bars/XYZ?day={before}&resolution=1m&rth=1"
+        raw = admin_api.get(url).json()
+        adjusted = admin_api.get(f"{url}&adjustment=split&reference={DAY}").json()
+        own_day = admin_api.get(f"{url}&adjustment=split").json()  # reference: the day itself
+
+        assert adjusted["c"] == pytest.approx([c / 2 for c in raw["c"]], rel=1e-12)
+        assert adjusted["v"] == pytest.approx([v * 2 for v in raw["v"]], rel=1e-12)
+        assert adjusted["t"] == raw["t"] and own_day["c"] == raw["c"]
+        bad = admin_api.get(f"{url}&adjustment=forward")
+        assert bad.status_code == 400
+        assert "adjustment must be one of raw, split, all, was 'forward'" in json.dumps(bad.json())

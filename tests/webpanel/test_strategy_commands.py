@@ -109,7 +109,7 @@ class SimulateCommandTests:
         assert _printed_fingerprint(summary) == _printed_fingerprint(again)
         assert _printed_fingerprint(summary) == record["fingerprint"] == engine.fingerprint
         assert summary.startswith(
-            f"CycleStrategy (day, 1s bars) on SPY, {DAY}, fill model realistic"
+            f"CycleStrategy (day, 1s bars) on SPY, {DAY}, fill model realistic, split prices"
         )
         assert f"fills: {len(engine.fills)}," in summary
         assert f"profit: {engine.profit:,.2f} (fees {engine.fees:,.2f})" in summary
@@ -148,12 +148,14 @@ class SimulateCommandTests:
                 '{"qty": 10, "fast": 5}',
                 "--fill-model",
                 "backtrader",
+                "--adjustment",
+                "raw",
                 "--json",
             )
         )
         assert record["resolution"] == "1m" and record["symbols"] == ["QQQ"]
         assert record["params"]["qty"] == 10 and record["params"]["fast"] == 5
-        assert record["fill_model"] == "backtrader"
+        assert record["fill_model"] == "backtrader" and record["adjustment"] == "raw"
         assert record["fills"] and all(fill["qty"] == 10 for fill in record["fills"])
 
     def test_bad_input_is_a_command_error_listing_every_problem(self, seeded: None):
@@ -260,6 +262,8 @@ class EvaluateCommandTests:
         assert _printed_fingerprint(summary) == evaluation["fingerprint"]
         assert evaluation["symbols"] == ["SPY", "QQQ"] and len(evaluation["days"]) == 10
         assert "symbol-days: 10 (10 simulated, 0 skipped)" in summary
+        assert "fill model realistic, split prices" in summary
+        assert evaluation["adjustment"] == "split"
         net = evaluation["tc2_metrics"]["net_profit"]
         assert f"net profit: {net:,.2f}" in summary
 

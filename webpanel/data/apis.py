@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tc2.data.adjustments import Adjustment
 from tc2.program.data_jobs import HEAL_PARAMS, IMPORT_PARAMS, RANGE_PARAMS, RECOLLECT_QUERY
 from tc2.program.job_params import TICKER_RULE, ticker_schema
 from webpanel.core.errors import BadRequest
@@ -23,6 +24,7 @@ from webpanel.data.selectors import (
     data_dates,
     data_status,
     data_symbols,
+    parse_adjustment,
     parse_day,
     parse_resolution,
     parse_symbol,
@@ -112,6 +114,17 @@ class DataBarsApi(APIView):
             OpenApiParameter(
                 "rth", OpenApiTypes.INT, enum=[0, 1], description="1: regular hours only"
             ),
+            OpenApiParameter(
+                "adjustment",
+                OpenApiTypes.STR,
+                enum=[member.value for member in Adjustment],
+                description="Back-adjust prices and volumes as a run did (default raw).",
+            ),
+            OpenApiParameter(
+                "reference",
+                OpenApiTypes.DATE,
+                description="The session adjusted to, a run's last (default: the day).",
+            ),
         ],
         responses={200: OutputSerializer, **ERROR_RESPONSES.only(400, 401, 404)},
         tags=["data"],
@@ -130,6 +143,8 @@ class DataBarsApi(APIView):
                 day=day,
                 resolution=parse_resolution(query.get("resolution")),
                 rth=rth == "1",
+                adjustment=parse_adjustment(query.get("adjustment")),
+                reference=parse_day(query.get("reference"), "reference"),
             )
         )
 

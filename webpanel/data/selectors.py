@@ -10,6 +10,8 @@ from typing import Any
 
 from django.conf import settings
 
+from tc2.data.adjusted_bars import adjusted_day
+from tc2.data.adjustments import Adjustment
 from tc2.data.bars import Resolution
 from tc2.data.coverage import CoverageSummary, SessionCoverage, coverage_summary, symbol_coverage
 from tc2.data.price_stores import price_store_for
@@ -50,6 +52,14 @@ def parse_day(raw: str | None, name: str) -> date | None:
         raise BadRequest(f"{name} is not a real date: {raw!r}") from None
 
 
+def parse_adjustment(raw: str | None) -> Adjustment:
+    value = Adjustment.RAW.value if raw is None else raw
+    if value not in tuple(member.value for member in Adjustment):
+        choices = ", ".join(member.value for member in Adjustment)
+        raise BadRequest(f"adjustment must be one of {choices}, was {value!r}")
+    return Adjustment(value)
+
+
 def parse_resolution(raw: str | None) -> Resolution:
     value = Resolution.MINUTE.value if raw is None else raw
     if value not in (Resolution.SECOND.value, Resolution.MINUTE.value, Resolution.DAY.value):
@@ -79,14 +89,26 @@ def data_dates(
     }
 
 
-def data_bars(*, symbol: str, day: date, resolution: Resolution, rth: bool) -> dict[str, Any]:
-    """One symbol-day as columns (t in epoch seconds, bar start)."""
+def data_bars(
+    *,
+    symbol: str,
+    day: date,
+    resolution: Resolution,
+    rth: bool,
+    adjustment: Adjustment = Adjustment.RAW,
+    reference: date | None = None,
+) -> dict[str, Any]:
+    """One symbol-day as columns (t in epoch seconds, bar start), back-adjusted to
+    ``reference`` (default: the day itself) as a run with ``adjustment`` saw them."""
+    store = live_store()
+    calendar = MarketCalendar.xnys()
     try:
-        bars = live_store().load_day(symbol, day, resolution)
+        bars = store.load_day(symbol, day, resolution)
     except DayNotOnFile:
         raise NotFound(f"No {resolution.value} bars of {symbol} on {day} on file") from None
     if rth:
-        bars = regular_hours(bars, MarketCalendar.xnys())
+        bars = regular_hours(bars, calendar)
+    bars = adjusted_day(store, calendar, bars, adjustment=adjustment, reference=reference or day)
     return {
         "symbol": symbol,
         "day": day.isoformat(),

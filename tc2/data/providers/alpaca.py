@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from tc2.data.adjustments import ActionKind, CorporateAction
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.providers.backoff import DEFAULT_BACKOFF, Backoff, RateLimited, TransientFailure
 from tc2.data.providers.base import HistoryProvider, NoDataForDay, ProviderError
@@ -43,9 +44,10 @@ from tc2.data.providers.payload import (
 )
 from tc2.data.providers.trades import seconds_from_trade_pages
 from tc2.env import NEW_YORK, MarketCalendar
-from tc2.errors import ConfigurationError
+from tc2.errors import ConfigurationError, DataError
 
 if TYPE_CHECKING:
+    from alpaca.common.rest import RESTClient
     from alpaca.data.historical.stock import StockHistoricalDataClient
 
 DEFAULT_DATA_URL = "https://data.alpaca.markets"
@@ -59,6 +61,11 @@ TIMEOUT_S = 30.0
 _BARS_PATH = "/stocks/bars"
 _TRADES_PATH = "/stocks/trades"
 _API_VERSION = "/v2"
+_ACTIONS_PATH = "/corporate-actions"
+_ACTIONS_VERSION = "/v1"
+ACTIONS_PAGE_LIMIT = 1000
+"""Corporate actions per request, Alpaca's maximum."""
+_ACTION_TYPES = ("forward_split", "reverse_split", "stock_dividend", "cash_dividend")
 _WEBSOCKETS_LEGACY = r"websockets\.legacy is deprecated"
 
 MISSING_KEYS_MESSAGE = "Alpaca needs an API key id and a secret key; missing: {missing}"
@@ -137,6 +144,13 @@ class AlpacaProvider(HistoryProvider):
         adapter = _TimeoutAdapter(timeout_s)
         self._client._session.mount("http://", adapter)
         self._client._session.mount("https://", adapter)
+        # Corporate actions are the v1 API: a client of its own, set up the same way.
+        self._actions_client: RESTClient = alpaca.CorporateActionsClient(
+            api_key=api_key, secret_key=secret_key, url_override=url, raw_data=True
+        )
+        self._actions_client._retry = 0
+        self._actions_client._session.mount("http://", adapter)
+        self._actions_client._session.mount("https://", adapter)
         self._data_url = url or DEFAULT_DATA_URL
         self._timeout_s = timeout_s
 
@@ -213,6 +227,47 @@ class AlpacaProvider(HistoryProvider):
             columns, symbol=symbol, day=day, calendar=calendar, where=where
         )
 
+    def _corporate_actions(self, symbol: str, start: date, end: date) -> list[CorporateAction]:
+        # The request model is alpaca-py's; pages are followed here, as for bars, so a repeated
+        # page token or a rate limit on page 3 is handled by the same rules.
+        alpaca = _alpaca()
+        request = alpaca.CorporateActionsRequest(
+            symbols=[symbol],
+            types=[alpaca.CorporateActionsType(name) for name in _ACTION_TYPES],
+            start=start,
+            end=end,
+            limit=ACTIONS_PAGE_LIMIT,
+        )
+        params = request.to_request_fields()
+        params["symbols"] = symbol
+        params["types"] = ",".join(_ACTION_TYPES)
+        where = f"Alpaca GET {_ACTIONS_VERSION}{_ACTIONS_PATH}"
+        found: list[CorporateAction] = []
+        seen: set[str] = set()
+        token: str | None = None
+        for page in range(1, MAX_PAGES + 1):
+            here = where if page == 1 else f"{where} (page {page})"
+            payload = self._fetch(
+                _ACTIONS_PATH,
+                {**params, "page_token": token},
+                where=here,
+                client=self._actions_client,
+            )
+            sections = payload.get("corporate_actions")
+            if not isinstance(sections, dict):
+                raise ProviderError(
+                    f"{here}: field 'corporate_actions' must be an object of lists by type, "
+                    f"was {preview(sections)}"
+                )
+            found.extend(_actions(sections, where=here))
+            token = payload.get("next_page_token")
+            if token is None or token == "":
+                return [action for action in found if action.symbol == symbol]
+            if not isinstance(token, str) or token in seen:
+                raise ProviderError(f"{here}: next_page_token repeats or is not a string")
+            seen.add(token)
+        raise ProviderError(f"{where}: more than {MAX_PAGES} pages; giving up")
+
     def _pages(
         self,
         path: str,
@@ -260,12 +315,20 @@ class AlpacaProvider(HistoryProvider):
                 raise ProviderError(f"{where}: more than {MAX_PAGES} pages; giving up")
             seen.add(token)
 
-    def _fetch(self, path: str, params: dict[str, Any], *, where: str) -> dict[str, Any]:
+    def _fetch(
+        self,
+        path: str,
+        params: dict[str, Any],
+        *,
+        where: str,
+        client: RESTClient | None = None,
+    ) -> dict[str, Any]:
         api_error = _alpaca().APIError
+        sender = client or self._client
 
         def attempt() -> dict[str, Any]:
             try:
-                payload = self._client.get(path, params)
+                payload = sender.get(path, params)
             except api_error as exc:
                 raise _refusal(exc, where=where) from None
             except requests.exceptions.JSONDecodeError as exc:
@@ -312,6 +375,43 @@ def _trades(rows: list[Any], where: str) -> Columns:
     }
 
 
+def _actions(sections: dict[str, Any], *, where: str) -> list[CorporateAction]:
+    """Splits (forward, reverse, stock dividends as splits of 1 + rate) and cash dividends."""
+    found = []
+    for kind in _ACTION_TYPES:
+        rows = sections.get(kind + "s") or []
+        if not isinstance(rows, list):
+            raise ProviderError(f"{where}: {kind}s must be a list, was {preview(rows)}")
+        for row in rows:
+            try:
+                found.append(_action(kind, row))
+            except (KeyError, TypeError, ValueError, ZeroDivisionError, DataError) as error:
+                raise ProviderError(f"{where}: not a {kind} ({error}): {preview(row)}") from None
+    return found
+
+
+def _action(kind: str, row: dict[str, Any]) -> CorporateAction:
+    symbol = str(row["symbol"])
+    ex_date = date.fromisoformat(row["ex_date"])
+    if kind == "cash_dividend":
+        return CorporateAction(
+            symbol=symbol,
+            ex_date=ex_date,
+            kind=ActionKind.DIVIDEND,
+            cash=float(row["rate"]),
+            source="alpaca",
+        )
+    # `rate` new shares per share held: a stock dividend is a split of 1 + rate.
+    ratio = (
+        1.0 + float(row["rate"])
+        if kind == "stock_dividend"
+        else float(row["new_rate"]) / float(row["old_rate"])
+    )
+    return CorporateAction(
+        symbol=symbol, ex_date=ex_date, kind=ActionKind.SPLIT, ratio=ratio, source="alpaca"
+    )
+
+
 def _refusal(exc: Any, *, where: str) -> Exception:
     status = exc.status_code
     if status == 429:
@@ -346,12 +446,20 @@ class _AlpacaNames:
                 "ignore", message=_WEBSOCKETS_LEGACY, category=DeprecationWarning
             )
             from alpaca.common.exceptions import APIError
-            from alpaca.data.enums import Adjustment, DataFeed
+            from alpaca.data.enums import Adjustment, CorporateActionsType, DataFeed
+            from alpaca.data.historical.corporate_actions import CorporateActionsClient
             from alpaca.data.historical.stock import StockHistoricalDataClient
-            from alpaca.data.requests import StockBarsRequest, StockTradesRequest
+            from alpaca.data.requests import (
+                CorporateActionsRequest,
+                StockBarsRequest,
+                StockTradesRequest,
+            )
             from alpaca.data.timeframe import TimeFrame
         self.APIError = APIError
         self.Adjustment = Adjustment
+        self.CorporateActionsClient = CorporateActionsClient
+        self.CorporateActionsRequest = CorporateActionsRequest
+        self.CorporateActionsType = CorporateActionsType
         self.DataFeed = DataFeed
         self.StockHistoricalDataClient = StockHistoricalDataClient
         self.StockBarsRequest = StockBarsRequest

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from datetime import date, datetime, time, timedelta
 from typing import ClassVar
 
+from tc2.data.adjustments import CorporateAction
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.env import NEW_YORK, MarketCalendar
 from tc2.errors import DataError
@@ -133,6 +134,29 @@ class HistoryProvider(ABC):
 
     def _has_symbol(self, symbol: str) -> bool:
         raise NotImplementedError(f"{type(self).__name__} has no asset lookup")
+
+    def corporate_actions(self, *, symbol: str, start: date, end: date) -> list[CorporateAction]:
+        """Return the splits and cash dividends of ``symbol`` going ex from ``start`` to ``end``.
+
+        Every page is read; actions come in ex-date order, one per ex-date and kind.
+
+        Raises
+        ------
+        ValueError
+            If ``symbol`` is not a ticker or ``end`` is before ``start`` (no request is sent).
+        ProviderUnavailable
+            If the source kept rate-limiting or failing until the backoff gave up.
+        ProviderError
+            If the source refused the request or answered with a malformed response.
+        """
+        check_request(symbol=symbol, resolution=Resolution.MINUTE)
+        if end < start:
+            raise ValueError(f"end must not be before start {start}, was {end}")
+        found = {action.key: action for action in self._corporate_actions(symbol, start, end)}
+        return [found[key] for key in sorted(found)]
+
+    def _corporate_actions(self, symbol: str, start: date, end: date) -> list[CorporateAction]:
+        raise NotImplementedError(f"{type(self).__name__} has no corporate actions")
 
     @abstractmethod
     def _minute_bars(self, symbol: str, day: date) -> SymbolDay:

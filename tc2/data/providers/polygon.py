@@ -24,13 +24,14 @@ import functools
 import re
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from polygon import RESTClient  # type: ignore[import-untyped]
 from polygon.exceptions import BadResponse  # type: ignore[import-untyped]
 from urllib3.exceptions import HTTPError, MaxRetryError, ResponseError
 
+from tc2.data.adjustments import ActionKind, CorporateAction
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.providers.backoff import DEFAULT_BACKOFF, Backoff, RateLimited, TransientFailure
 from tc2.data.providers.base import (
@@ -53,7 +54,7 @@ from tc2.data.providers.payload import (
 )
 from tc2.data.providers.trades import seconds_from_trade_pages
 from tc2.env import MarketCalendar
-from tc2.errors import ConfigurationError
+from tc2.errors import ConfigurationError, DataError
 
 DEFAULT_BASE_URL = "https://api.polygon.io"
 PAGE_LIMIT = 50_000
@@ -68,6 +69,13 @@ _STATUS_IN_REASON = re.compile(
 )
 _AGG_FIELDS = ("t", "o", "h", "l", "c", "v")
 _TICKER_PATH = "/v3/reference/tickers/{symbol}"
+
+_SPLITS_PATH = "/v3/reference/splits"
+_DIVIDENDS_PATH = "/v3/reference/dividends"
+REFERENCE_PAGE_LIMIT = 1000
+"""Results per request of the reference endpoints (splits, dividends), Polygon's maximum."""
+
+_Page = TypeVar("_Page")
 
 MISSING_KEY_MESSAGE = "Polygon needs an API key (POLYGON_API_KEY); none was given"
 BAD_BASE_URL_MESSAGE = "Polygon base URL must start with http:// or https://, was {url!r}"
@@ -227,15 +235,44 @@ class PolygonProvider(HistoryProvider):
             columns, symbol=symbol, day=day, calendar=calendar, where=where
         )
 
+    # -- corporate actions ----------------------------------------------------------------
+
+    def _corporate_actions(self, symbol: str, start: date, end: date) -> list[CorporateAction]:
+        splits = functools.partial(
+            self._client.list_splits,
+            ticker=symbol,
+            execution_date_gte=start.isoformat(),
+            execution_date_lte=end.isoformat(),
+            limit=REFERENCE_PAGE_LIMIT,
+            raw=True,
+        )
+        dividends = functools.partial(
+            self._client.list_dividends,
+            ticker=symbol,
+            ex_dividend_date_gte=start.isoformat(),
+            ex_dividend_date_lte=end.isoformat(),
+            limit=REFERENCE_PAGE_LIMIT,
+            raw=True,
+        )
+        found: list[CorporateAction] = []
+        for page in self._pages(splits, _SPLITS_PATH, _rows):
+            found.extend(_split(row, symbol, where=f"Polygon GET {_SPLITS_PATH}") for row in page)
+        for page in self._pages(dividends, _DIVIDENDS_PATH, _rows):
+            found.extend(
+                _dividend(row, symbol, where=f"Polygon GET {_DIVIDENDS_PATH}") for row in page
+            )
+        # The ticker filter is the server's; a row of another ticker is not this symbol's.
+        return [action for action in found if action.symbol == symbol]
+
     # -- paging and one request -----------------------------------------------------------
 
     def _pages(
         self,
         first: Callable[[], Any],
         path: str,
-        parse: Callable[[list[Any], str], Columns],
-    ) -> list[Columns]:
-        pages: list[Columns] = []
+        parse: Callable[[list[Any], str], _Page],
+    ) -> list[_Page]:
+        pages: list[_Page] = []
         seen: set[str] = set()
         request, where = first, f"Polygon GET {path}"
         while True:
@@ -303,6 +340,39 @@ def _aggregate_page(rows: list[Any], where: str) -> Columns:
         check_finite_positive(vw, key="vw", where=where)
         columns["vw"] = vw
     return columns
+
+
+def _rows(rows: list[Any], where: str) -> list[Any]:
+    return rows
+
+
+def _split(row: Any, symbol: str, *, where: str) -> CorporateAction:
+    """A split row: ``execution_date``, ``split_from`` old shares become ``split_to`` new."""
+    try:
+        ratio = float(row["split_to"]) / float(row["split_from"])
+        return CorporateAction(
+            symbol=str(row.get("ticker", symbol)),
+            ex_date=date.fromisoformat(row["execution_date"]),
+            kind=ActionKind.SPLIT,
+            ratio=ratio,
+            source="polygon",
+        )
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, DataError) as error:
+        raise ProviderError(f"{where}: not a split row ({error}): {preview(row)}") from None
+
+
+def _dividend(row: Any, symbol: str, *, where: str) -> CorporateAction:
+    """A dividend row: ``ex_dividend_date`` and ``cash_amount`` per share."""
+    try:
+        return CorporateAction(
+            symbol=str(row.get("ticker", symbol)),
+            ex_date=date.fromisoformat(row["ex_dividend_date"]),
+            kind=ActionKind.DIVIDEND,
+            cash=float(row["cash_amount"]),
+            source="polygon",
+        )
+    except (KeyError, TypeError, ValueError, DataError) as error:
+        raise ProviderError(f"{where}: not a dividend row ({error}): {preview(row)}") from None
 
 
 def _trades_page(rows: list[Any], where: str) -> Columns:

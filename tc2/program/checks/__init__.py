@@ -13,7 +13,8 @@ HEALTH_CHECKING namespace, its sandbox.
   completed session, fetched and validated, with timings (flagged over 7 minutes). SKIPPED when
   no provider is configured (the synthetic market needs no check).
 - DATA: TC2's rule per symbol and stored resolution: of the 40 most recent days on file, at
-  least 90 % pass validation with no gap over 45 s.
+  least 90 % pass validation with no gap over 45 s; and no overnight step on file (1d, 1m) that
+  looks like a split (2:1, 3:1, 1:2...) without a split kept for that day.
 - DIP45: the DIP_45 model on the symbol's recent sessions: enough days, each with its 10:30 bar,
   every dip a plausible percentage, and a model that learns a value from them.
 - MODEL_FEEDING: every forgetful model trained on days 1..n at once equals the same model trained

@@ -56,7 +56,9 @@ _ALIASES = {
 CHECK_DESCRIPTIONS = {
     HealthCheckType.STORE: "Save/load/remove/drop integrity of the price store; loads <= 250 ms.",
     HealthCheckType.PROVIDER: "The market-data provider delivers valid bars of the last session.",
-    HealthCheckType.DATA: "At least 90 % of the symbol's last 40 days on file are valid.",
+    HealthCheckType.DATA: (
+        "At least 90 % of the symbol's last 40 days on file are valid; no split left unadjusted."
+    ),
     HealthCheckType.DIP45: "The DIP_45 model's inputs and answer are sane on recent sessions.",
     HealthCheckType.MODEL_FEEDING: "Models trained at once equal models trained night by night.",
     HealthCheckType.SIM_TIMINGS: "CycleStrategy simulates a day in <= 5 s on average.",

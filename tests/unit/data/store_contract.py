@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tc2.data.adjustments import ActionKind, CorporateAction
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.import_journal import ImportJournal
 from tc2.data.store import BarSeries, DayNotOnFile, PriceStore
@@ -269,6 +270,45 @@ class PriceStoreContract:
         assert store.dates_on_file("SPY", resolution=SECOND) == []
         store.save_day(make_bars("SPY", JAN_31))
         assert store.dates_on_file("SPY") == [JAN_31]
+
+    def test_corporate_actions_are_kept_in_ex_date_order_and_replaced_by_key(
+        self, store: PriceStore
+    ) -> None:
+        split = CorporateAction(
+            symbol="ORCL", ex_date=date(2000, 10, 13), kind=ActionKind.SPLIT, ratio=2.0
+        )
+        dividend = CorporateAction(
+            symbol="ORCL", ex_date=date(2000, 1, 19), kind=ActionKind.DIVIDEND, cash=0.25
+        )
+        store.save_actions("ORCL", [split, dividend])
+        corrected = CorporateAction(
+            symbol="ORCL", ex_date=date(2000, 1, 19), kind=ActionKind.DIVIDEND, factor=0.99
+        )
+        store.save_actions("ORCL", [corrected])
+
+        assert store.load_actions("ORCL") == (corrected, split)
+        assert store.load_actions("SPY") == ()
+
+    def test_corporate_actions_go_with_their_symbol_and_namespace(
+        self, store: PriceStore, make_store: StoreFactory
+    ) -> None:
+        split = CorporateAction(symbol="SPY", ex_date=JAN_31, kind=ActionKind.SPLIT, ratio=3.0)
+        store.save_actions("SPY", [split])
+        store.save_day(make_bars("SPY", JAN_30))
+
+        assert make_store("other").load_actions("SPY") == ()
+        store.drop_symbol("SPY")
+        assert store.load_actions("SPY") == ()
+
+    def test_an_action_of_another_symbol_is_refused_and_nothing_kept(
+        self, store: PriceStore
+    ) -> None:
+        good = CorporateAction(symbol="SPY", ex_date=JAN_31, kind=ActionKind.SPLIT, ratio=2.0)
+        other = CorporateAction(symbol="QQQ", ex_date=JAN_31, kind=ActionKind.SPLIT, ratio=2.0)
+
+        with pytest.raises(ValueError, match="QQQ cannot be kept as one of SPY"):
+            store.save_actions("SPY", [good, other])
+        assert store.load_actions("SPY") == ()
 
     def test_remove_before_is_strict_and_spans_symbols_and_resolutions(
         self, store: PriceStore

@@ -25,6 +25,7 @@ from store_contract import (
     make_bars,
 )
 
+from tc2.data.adjustments import ActionKind, CorporateAction
 from tc2.data.file_store import FilePriceStore
 from tc2.data.price_stores import price_store_for
 from tc2.data.store import DayNotOnFile, PriceStore
@@ -91,6 +92,28 @@ class FileLayoutTests:
         assert store.namespace == "live"
         assert month_file(tmp_path / "prices", "live", "1m", "SPY", "2024-01").is_file()
         assert month_file(tmp_path / "prices", "live", "1s", "SPY", "2024-02").is_file()
+
+    def test_corporate_actions_are_one_json_file_per_symbol(
+        self, store: PriceStore, prices: Path
+    ) -> None:
+        split = CorporateAction(symbol="SPY", ex_date=JAN_30, kind=ActionKind.SPLIT, ratio=2.0)
+        store.save_actions("SPY", [split])
+
+        folder = prices / "simulation" / "actions"
+        assert sorted(p.name for p in folder.iterdir()) == [".lock", "SPY.json"]
+        assert store.symbols() == []  # actions are not bars
+
+    def test_an_unreadable_actions_file_is_a_data_error_naming_it(
+        self, store: PriceStore, prices: Path
+    ) -> None:
+        folder = prices / "simulation" / "actions"
+        folder.mkdir(parents=True)
+        (folder / "SPY.json").write_text('[{"symbol": "SPY", "kind": "split", "ratio": -1}]')
+
+        with pytest.raises(
+            DataError, match=r"actions/SPY\.json is not a readable TC2 corporate-actions file"
+        ):
+            store.load_actions("SPY")
 
     def test_a_month_of_days_is_one_file(self, store: PriceStore, prices: Path) -> None:
         store.save_days([make_bars("SPY", date(2024, 1, day)) for day in range(2, 31)])

@@ -17,6 +17,7 @@ import pytest
 
 from tc2.analysis.daily_models import VolatilityModel
 from tc2.analysis.model_state import MemoryModelStateStore
+from tc2.data.adjustments import ActionKind, CorporateAction
 from tc2.data.bars import Resolution, SymbolDay
 from tc2.data.file_store import FilePriceStore
 from tc2.data.price_stores import price_store_for
@@ -113,6 +114,13 @@ def without(bars: SymbolDay, start: time, end: time, symbol: str) -> SymbolDay:
 
 def renamed(bars: SymbolDay, symbol: str) -> SymbolDay:
     return dataclasses.replace(bars, symbol=symbol)
+
+
+def scaled(bars: SymbolDay, factor: float) -> SymbolDay:
+    """``bars`` with every price times ``factor`` (volumes as they were)."""
+    prices = {name: getattr(bars, name) * factor for name in ("o", "h", "l", "c")}
+    vw = None if bars.vw is None else bars.vw * factor
+    return dataclasses.replace(bars, vw=vw, **prices)
 
 
 # --- STORE ------------------------------------------------------------------------------------
@@ -274,6 +282,7 @@ class DataCheckTests:
             "days_good_1s": 6,
             "days_checked_1m": 40,
             "days_good_1m": 40,
+            "unadjusted_splits": 0,
         }
         assert report.messages == (
             "1s: 6 of the 6 most recent days of SPY on file are good",
@@ -310,6 +319,47 @@ class DataCheckTests:
         # 300 s is within its graces), but not for the health rule's 45 s.
         assert report.messages[1] == f"1m {holed[0]}: longest gap 300 s > 45 s"
         assert len(report.messages) == 1 + 5 + 1  # the failure, the bad days, the 1s note
+
+    def _split_in_two(
+        self, store: PriceStore, market: SyntheticMarket, split_day: date
+    ) -> list[date]:
+        """SPLT's last 40 sessions with every price from ``split_day`` on halved (a 2:1)."""
+        days = SESSIONS[-40:]
+        store.save_days(
+            scaled(renamed(minutes(market, day), "SPLT"), 0.5 if day >= split_day else 1.0)
+            for day in days
+        )
+        store.save_day(
+            renamed(market.day_bars(symbol="SPY", day=LAST, resolution=Resolution.SECOND), "SPLT")
+        )
+        return days
+
+    def test_a_split_with_no_factor_on_file_is_named_with_its_day_and_ratio(
+        self, broken: PriceStore, market: SyntheticMarket
+    ):
+        split_day = SESSIONS[-20]
+        self._split_in_two(broken, market, split_day)
+
+        report = check_data(store=broken, calendar=CALENDAR, symbol="SPLT")
+
+        assert report.status is HealthStatus.FAILED
+        assert report.figures["unadjusted_splits"] == 1
+        [message] = [m for m in report.messages if "split" in m]
+        assert message.startswith(f"1m {split_day}: close ")
+        assert "looks like a 2:1 split, and no split is on file" in message
+
+    def test_a_split_on_file_is_not_reported(self, broken: PriceStore, market: SyntheticMarket):
+        split_day = SESSIONS[-20]
+        self._split_in_two(broken, market, split_day)
+        broken.save_actions(
+            "SPLT",
+            [CorporateAction(symbol="SPLT", ex_date=split_day, kind=ActionKind.SPLIT, ratio=2.0)],
+        )
+
+        report = check_data(store=broken, calendar=CALENDAR, symbol="SPLT")
+
+        assert report.status is HealthStatus.PASSED, report.messages
+        assert report.figures["unadjusted_splits"] == 0
 
     def test_a_few_bad_days_pass_and_are_listed(self, broken: PriceStore, market: SyntheticMarket):
         holed = self._seed(broken, market, holes=4)

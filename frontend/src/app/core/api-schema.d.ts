@@ -700,6 +700,8 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        AdjustmentEnum: "raw" | "split" | "all";
         /**
          * @description * `paper` - paper
          *     * `live` - live
@@ -1287,6 +1289,8 @@ export interface components {
             };
             /** @description How orders fill (default realistic). */
             fill_model?: components["schemas"]["FillModelEnum"];
+            /** @description Prices the strategy sees (default split): raw as traded, split back-adjusted for splits, all for splits and dividends. */
+            adjustment?: components["schemas"]["AdjustmentEnum"];
             /** @description Earlier sessions visible to the strategy (default 1). */
             warmup_days?: number;
             /** @description Dollars per symbol run (default 30,000). */
@@ -1509,6 +1513,8 @@ export interface components {
             };
             /** @description How orders fill (default realistic). */
             fill_model?: components["schemas"]["FillModelEnum"];
+            /** @description Prices the strategy sees (default split): raw as traded, split back-adjusted for splits, all for splits and dividends. */
+            adjustment?: components["schemas"]["AdjustmentEnum"];
             /** @description HH:MM New York: start no earlier. */
             start_time?: string;
             /** @description Earlier sessions visible to the strategy (default 1). */
@@ -1623,7 +1629,11 @@ export interface operations {
     data_bars: {
         parameters: {
             query: {
+                /** @description Back-adjust prices and volumes as a run did (default raw). */
+                adjustment?: "all" | "raw" | "split";
                 day: string;
+                /** @description The session adjusted to, a run's last (default: the day). */
+                reference?: string;
                 resolution?: "1d" | "1m" | "1s";
                 /** @description 1: regular hours only */
                 rth?: 0 | 1;

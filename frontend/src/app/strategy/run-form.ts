@@ -17,7 +17,7 @@ import {
   wholeNumberProblem,
 } from '../shared/form-rules';
 import { isFractionSetting, percent } from '../shared/format';
-import { BarResolution, FillModel, StrategyParameter } from './strategy-api';
+import { Adjustment, BarResolution, FillModel, StrategyParameter } from './strategy-api';
 
 /** tc2/program/strategy_jobs.py MAX_WARMUP_DAYS. */
 export const MAX_WARMUP_DAYS = 10;
@@ -141,6 +141,7 @@ export function runControls() {
       validators: checkedBy(warmupProblem),
     }),
     fillModel: new FormControl<FillModel>('realistic', { nonNullable: true }),
+    adjustment: new FormControl<Adjustment>('split', { nonNullable: true }),
     startingCash: new FormControl<number | null>(DEFAULT_STARTING_CASH, {
       validators: checkedBy(cashProblem),
     }),
@@ -158,6 +159,7 @@ export const RUN_API_FIELDS = {
   strategy: 'strategy',
   warmupDays: 'warmup_days',
   fillModel: 'fill_model',
+  adjustment: 'adjustment',
   startingCash: 'starting_cash',
   modelFilters: 'model_filters',
   allowShort: 'allow_short',

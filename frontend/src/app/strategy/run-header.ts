@@ -2,6 +2,7 @@ import { ChangeDetectionStrategy, Component, input, output } from '@angular/core
 
 import { JobProgress } from '../shared/job-progress';
 import { OpenedRun } from './run-follower';
+import { adjustmentLabel } from './strategy-api';
 import { fmt } from '../shared/format';
 
 /**
@@ -54,6 +55,10 @@ import { fmt } from '../shared/format';
         <dd>{{ fmt.marketDateTime(open.run.finished_at) }}</dd>
         <dt>Fill model</dt>
         <dd>{{ open.run.fill_model }}</dd>
+        @if (prices(); as shown) {
+          <dt>Prices</dt>
+          <dd>{{ shown }}</dd>
+        }
         @if (open.run.fingerprint) {
           <dt>Fingerprint</dt>
           <dd class="mono small fingerprint">{{ open.run.fingerprint }}</dd>
@@ -87,6 +92,12 @@ export class RunHeader {
   readonly headingId = input('run-heading');
   readonly cancel = output<string>();
   readonly useSettings = output<void>();
+
+  /** How the finished run's prices were adjusted ('' until it has a result). */
+  protected prices(): string {
+    const result = this.opened().run.result as Record<string, unknown> | null | undefined;
+    return result ? adjustmentLabel(result['adjustment']) : '';
+  }
 
   protected running(): boolean {
     const status = this.opened().job?.status ?? this.opened().run.status;

@@ -36,6 +36,9 @@ import {
 import { focusFirstInvalid } from '../shared/form-rules';
 import { OpenedRun, followRun } from './run-follower';
 import {
+  ADJUSTMENTS,
+  ADJUSTMENT_LABELS,
+  Adjustment,
   BarResolution,
   FILL_MODELS,
   FillModel,
@@ -69,6 +72,7 @@ export interface CommonRunRequest {
   strategy: string;
   params: Record<string, number | boolean>;
   fill_model: FillModel;
+  adjustment: Adjustment;
   warmup_days: number;
   starting_cash: number;
   model_filters: boolean;
@@ -84,6 +88,8 @@ export class RunPage {
   private readonly injector = inject(Injector);
 
   readonly fillModels = FILL_MODELS;
+  readonly adjustments = ADJUSTMENTS;
+  readonly adjustmentLabels = ADJUSTMENT_LABELS;
   readonly maxWarmupDays = MAX_WARMUP_DAYS;
   readonly controls: RunControls;
   readonly strategies = signal<StrategyDescription[]>([]);
@@ -218,6 +224,7 @@ export class RunPage {
       strategy: c.strategy.value,
       params: parameterValues(this.params()),
       fill_model: c.fillModel.value,
+      adjustment: c.adjustment.value,
       warmup_days: c.warmupDays.value ?? DEFAULT_WARMUP_DAYS,
       starting_cash: c.startingCash.value ?? DEFAULT_STARTING_CASH,
       model_filters: c.modelFilters.value,
@@ -302,6 +309,11 @@ export class RunPage {
     }
     if (FILL_MODELS.includes(request['fill_model'] as FillModel)) {
       c.fillModel.setValue(request['fill_model'] as FillModel);
+    }
+    // A run from before the option existed ran on raw prices.
+    const adjustment = request['adjustment'] ?? 'raw';
+    if (ADJUSTMENTS.includes(adjustment as Adjustment)) {
+      c.adjustment.setValue(adjustment as Adjustment);
     }
     if (typeof request['starting_cash'] === 'number') {
       c.startingCash.setValue(request['starting_cash']);

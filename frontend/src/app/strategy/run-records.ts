@@ -67,6 +67,8 @@ export interface RunRecord {
   allow_short?: boolean;
   /** What became of the positions open at the end (``END_OF_RUN``); absent in older runs. */
   end_of_run?: string;
+  /** raw, split or all; absent in runs from before the option (they ran on raw prices). */
+  adjustment?: string;
   starting_cash: number;
   ending_equity: number;
   profit: number;
@@ -151,6 +153,7 @@ export interface EvaluationRecord {
   risk_free_rate?: number;
   /** The bars it ran on; evaluations recorded before daily bars lack it. */
   resolution?: string;
+  adjustment?: string;
   initial_equity: number;
   tc2_metrics: Tc2Metrics;
   performance: PerformanceMetrics | null;

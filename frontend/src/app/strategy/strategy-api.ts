@@ -18,11 +18,30 @@ export type RunKind = Schemas['StrategyRunKindEnum'];
 export type SimulateRequest = Schemas['StrategySimulateDayInputRequest'];
 export type EvaluateRequest = Schemas['StrategyEvaluateInputRequest'];
 export type FillModel = Schemas['FillModelEnum'];
+export type Adjustment = Schemas['AdjustmentEnum'];
 export type Bars = Schemas['DataBarsOutput'];
 export type BarResolution = '1s' | '1m' | '1d';
 
 /** The fill models the API takes, the engine's default first. */
 export const FILL_MODELS: readonly FillModel[] = ['realistic', 'backtrader', 'pyalgotrade', 'tc2'];
+/** The price adjustments the API takes, the engine's default (split) first. */
+export const ADJUSTMENTS: readonly Adjustment[] = ['split', 'raw', 'all'];
+/** What each adjustment means, as the form and a run's facts say it. */
+export const ADJUSTMENT_LABELS: Readonly<Record<Adjustment, string>> = {
+  split: 'split-adjusted',
+  raw: 'raw (as traded)',
+  all: 'split- and dividend-adjusted',
+};
+/** A result's ``adjustment`` in words; a result without one is from before the option: raw. */
+export function adjustmentLabel(value: unknown): string {
+  const adjustment = (value ?? 'raw') as Adjustment;
+  return ADJUSTMENT_LABELS[adjustment] ?? String(value);
+}
+/** Bars back-adjusted as a run saw them: its adjustment, to its last session. */
+export interface AdjustedTo {
+  adjustment: Adjustment;
+  reference: string;
+}
 export const RUN_LIST_LIMIT = 50;
 
 @Injectable({ providedIn: 'root' })
@@ -99,11 +118,11 @@ export class StrategyApi {
    * A session's regular-hours minute bars; when only 1-second bars are on file, those (the
    * caller resamples them). Null when neither is on file.
    */
-  dayBars(symbol: string, day: string): Observable<Bars | null> {
+  dayBars(symbol: string, day: string, adjusted?: AdjustedTo): Observable<Bars | null> {
     const load = (resolution: BarResolution) =>
       this.api.get('/api/data/bars/{symbol}', {
         path: { symbol },
-        query: { day, resolution, rth: 1 },
+        query: { day, resolution, rth: 1, ...adjusted },
       });
     const notFound = (error: unknown): boolean => apiErrorFrom(error).status === 404;
     return load('1m').pipe(
@@ -113,11 +132,11 @@ export class StrategyApi {
   }
 
   /** ``dayBars`` of several sessions, in the order given (sessions without bars left out). */
-  daysBars(symbol: string, days: readonly string[]): Observable<Bars[]> {
+  daysBars(symbol: string, days: readonly string[], adjusted?: AdjustedTo): Observable<Bars[]> {
     if (!days.length) {
       return of([]);
     }
-    return forkJoin(days.map((day) => this.dayBars(symbol, day))).pipe(
+    return forkJoin(days.map((day) => this.dayBars(symbol, day, adjusted))).pipe(
       map((all) => all.filter((bars): bars is Bars => bars !== null)),
     );
   }

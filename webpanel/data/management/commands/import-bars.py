@@ -92,5 +92,21 @@ class Command(BaseCommand):
                     if summary["non_session_rows"]
                     else ""
                 )
+                + _actions_line(summary)
             )
         )
+
+
+def _actions_line(summary: dict[str, Any]) -> str:
+    """What an Adj Close column said: the actions kept, or why none were."""
+    if "corporate_actions" not in summary:
+        return ""
+    kept = "; ".join(
+        f"{action['ex_date']} {action['kind']}"
+        + (f" {action['ratio']:g}:1" if action["kind"] == "split" else "")
+        for action in summary["corporate_actions"]
+    )
+    ignored = summary["adjusted_close_ignored"]
+    if ignored:
+        return f"\nAdj Close disagrees with Close, no corporate action taken from it: {ignored[0]}"
+    return f"\nCorporate actions from Adj Close: {kept or 'none'}"

@@ -51,7 +51,8 @@ def summary(evaluation: Mapping[str, Any]) -> list[str]:
     lines = [
         f"{evaluation['strategy']} ({evaluation['kind']}) on {', '.join(evaluation['symbols'])} "
         f"from {evaluation['start']} to {evaluation['end']}, fill model "
-        f"{evaluation['fill_model']}, {evaluation['resolution']} bars",
+        f"{evaluation['fill_model']}, {evaluation['resolution']} bars, "
+        f"{evaluation.get('adjustment', 'raw')} prices",
         f"  symbol-days: {len(days)} ({len(days) - len(skipped)} simulated, {len(skipped)} "
         f"skipped); viable {tc2['days_viable']}, entered {tc2['days_entered']}",
         f"  net profit: {number(tc2['net_profit'])} (fees {number(sum(d['fees'] for d in days))})"

@@ -50,7 +50,8 @@ def summary(record: Mapping[str, Any]) -> list[str]:
     )
     return [
         f"{record['strategy']} ({record['kind']}, {record['resolution']} bars) on "
-        f"{', '.join(record['symbols'])}, {record['day']}, fill model {record['fill_model']}",
+        f"{', '.join(record['symbols'])}, {record['day']}, fill model {record['fill_model']}, "
+        f"{record.get('adjustment', 'raw')} prices",
         f"  {start}; stop: {record['stop_reason']}"
         if not record["not_viable"]
         else f"  {start}: not viable: {describe_not_viable(record['not_viable'])}",

@@ -126,6 +126,12 @@ describe('evaluation view', () => {
         .filter((r) => r.differs)
         .map((r) => r.label),
     ).toEqual(['fast']);
+    const unadjusted = { ...better, adjustment: 'raw' };
+    expect(setupRows(evaluation(), unadjusted).find((r) => r.label === 'Prices')).toMatchObject({
+      first: 'split-adjusted',
+      second: 'raw (as traded)',
+      differs: true,
+    });
     expect(comparisonChart(evaluation(), better).lines?.map((l) => l.title)).toEqual([
       'First return %',
       'Second return %',

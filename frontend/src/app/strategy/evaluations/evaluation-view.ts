@@ -10,6 +10,7 @@ import {
   endOfRun,
   shortSelling,
 } from '../run-records';
+import { adjustmentLabel } from '../strategy-api';
 import {
   MetricRow,
   NONE,
@@ -391,6 +392,7 @@ export function setupRows(first: EvaluationRecord, second: EvaluationRecord): Se
     row('Positions at the end', endOfRun(first), endOfRun(second)),
     row('Risk-free rate', percent(first.risk_free_rate ?? 0), percent(second.risk_free_rate ?? 0)),
     row('Bars', first.resolution ?? NONE, second.resolution ?? NONE),
+    row('Prices', adjustmentLabel(first.adjustment), adjustmentLabel(second.adjustment)),
     ...names.map((name) => row(name, param(first, name), param(second, name))),
   ];
 }

@@ -86,6 +86,7 @@ describe('EvaluationsPage', () => {
       end: '2026-02-24',
       params: { fast: 10, qty: 10 },
       fill_model: 'realistic',
+      adjustment: 'split',
       warmup_days: 1,
       starting_cash: 30000,
       model_filters: true,

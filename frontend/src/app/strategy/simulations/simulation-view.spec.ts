@@ -94,6 +94,10 @@ describe('simulation view', () => {
     expect(row('Exposure')?.value).toBe('10.00 %');
     expect(row('Started')?.value).toBe('09:30:00');
     expect(row('Fingerprint')?.value).toBe('abc123');
+    expect(row('Prices')?.value).toBe('split-adjusted');
+    // A run from before the option ran on raw prices and says so.
+    const before = simulationMetrics({ ...runRecord(), adjustment: undefined });
+    expect(before.find((r) => r.label === 'Prices')?.value).toBe('raw (as traded)');
   });
 
   it('says whether short selling was allowed and what became of the positions at the end', () => {

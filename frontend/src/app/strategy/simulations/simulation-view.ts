@@ -19,7 +19,7 @@ import {
   toneOf,
   whole,
 } from '../run-figures';
-import { Bars } from '../strategy-api';
+import { Bars, adjustmentLabel } from '../strategy-api';
 
 const MINUTE = 60;
 const VOLUME_UP = 'rgba(38, 166, 154, 0.5)';
@@ -218,6 +218,7 @@ export function simulationMetrics(record: RunRecord): MetricRow[] {
       tone: null,
       hint: 'close_at_end: closed at the last close with fees, else marked to market',
     },
+    { label: 'Prices', value: adjustmentLabel(record.adjustment), tone: null },
     { label: 'Bars', value: record.resolution, tone: null },
     { label: 'Fingerprint', value: record.fingerprint, tone: null, hint: 'sha256 of the fills' },
   ];

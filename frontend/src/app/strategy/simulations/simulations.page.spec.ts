@@ -87,6 +87,7 @@ describe('SimulationsPage', () => {
       day: '2026-03-06',
       params: { fast: 10, qty: 10 },
       fill_model: 'realistic',
+      adjustment: 'split',
       warmup_days: 1,
       starting_cash: 30000,
       model_filters: true,
@@ -104,6 +105,7 @@ describe('SimulationsPage', () => {
               day: ['no 1m bars of SPY on file for 2026-03-06; collect or import them first'],
               'params.qty': ['qty must be <= 1000.0, was 10'],
               fill_model: ['fill model must be one of backtrader, pyalgotrade, realistic, tc2'],
+              adjustment: ["adjustment must be one of raw, split, all, was 'forward'"],
               mystery: ['a field the form does not have'],
             },
           },
@@ -121,6 +123,9 @@ describe('SimulationsPage', () => {
     );
     expect(element.querySelector('#sim-fill-model-error')?.textContent).toContain(
       'fill model must be one of',
+    );
+    expect(element.querySelector('#sim-adjustment-error')?.textContent).toContain(
+      'adjustment must be one of raw, split, all',
     );
     const box = element.querySelector('form .error-box')!;
     expect(box.textContent).toContain('The simulation request is invalid; nothing was run.');
@@ -159,6 +164,9 @@ describe('SimulationsPage', () => {
     const bars = http.expectOne((r) => r.url === '/api/data/bars/SPY');
     expect(bars.request.params.get('day')).toBe('2026-03-06');
     expect(bars.request.params.get('resolution')).toBe('1m');
+    // The prices the run saw: split-adjusted to its last session.
+    expect(bars.request.params.get('adjustment')).toBe('split');
+    expect(bars.request.params.get('reference')).toBe('2026-03-06');
     bars.flush(minuteBars(5));
     await page.settle();
 
@@ -223,6 +231,7 @@ describe('SimulationsPage', () => {
         day: '2026-03-05',
         params: { fast: 12, qty: 10 },
         fill_model: 'tc2',
+        adjustment: 'all',
         start_time: '10:15',
         warmup_days: 2,
         starting_cash: 50000,
@@ -249,6 +258,7 @@ describe('SimulationsPage', () => {
     expect(value('#sim-start-time')).toBe('10:15');
     expect(value('#sim-warmup')).toBe('2');
     expect(value('#sim-fill-model')).toBe('tc2');
+    expect(value('#sim-adjustment')).toBe('all');
     expect(value('#sim-cash')).toBe('50000');
     expect(element.querySelector<HTMLInputElement>('#sim-model-filters')!.checked).toBe(false);
   });

@@ -23,9 +23,17 @@ import { RUN_API_FIELDS, runControls, startTimeProblem } from '../run-form';
 import { RunHeader } from '../run-header';
 import { RunList } from '../run-list';
 import { RunPage } from '../run-page';
-import { asRunRecord } from '../run-records';
+import { RunRecord, asRunRecord } from '../run-records';
 import { RunSettingsFields } from '../run-settings-fields';
-import { BarResolution, Bars, StrategyApi, StrategyDescription, StrategyRunDetail } from '../strategy-api';
+import {
+  ADJUSTMENTS,
+  AdjustedTo,
+  BarResolution,
+  Bars,
+  StrategyApi,
+  StrategyDescription,
+  StrategyRunDetail,
+} from '../strategy-api';
 import {
   firstChartSymbol,
   orderRows,
@@ -215,7 +223,8 @@ export class SimulationsPage {
               ? this.api.dates(symbol, '1m', record.day, record.end_day)
               : of([record.day]);
           return days$.pipe(
-            switchMap((days) => this.api.daysBars(symbol, days)),
+            // The chart shows the prices the run saw, so its fills sit on their bars.
+            switchMap((days) => this.api.daysBars(symbol, days, adjustedAs(record))),
             catchError((e: unknown) => {
               this.chartError.set(apiErrorFrom(e));
               return EMPTY;
@@ -308,4 +317,10 @@ export class SimulationsPage {
       day.setValue(days[0] ?? '');
     }
   }
+}
+
+/** How a run's bars were adjusted: to its last session; a run from before the option: raw. */
+function adjustedAs(record: RunRecord): AdjustedTo {
+  const adjustment = ADJUSTMENTS.find((a) => a === record.adjustment) ?? 'raw';
+  return { adjustment, reference: record.end_day || record.day };
 }

@@ -51,6 +51,7 @@ export function runRecord(): RunRecord {
     kind: 'swing',
     resolution: '1m',
     fill_model: 'realistic',
+    adjustment: 'split',
     starting_cash: 30000,
     ending_equity: 30010.5,
     profit: 10.5,
@@ -156,6 +157,7 @@ export function evaluation(overrides: Partial<EvaluationRecord> = {}): Evaluatio
     start: '2026-03-02',
     end: '2026-03-04',
     fill_model: 'realistic',
+    adjustment: 'split',
     initial_equity: 30000,
     tc2_metrics: {
       days_evaluated: 3,
