@@ -262,7 +262,7 @@ class EvaluateCommandTests:
         assert _printed_fingerprint(summary) == evaluation["fingerprint"]
         assert evaluation["symbols"] == ["SPY", "QQQ"] and len(evaluation["days"]) == 10
         assert "symbol-days: 10 (10 simulated, 0 skipped)" in summary
-        assert "fill model realistic, split prices" in summary
+        assert "fill model realistic, 1s bars, split prices" in summary
         assert evaluation["adjustment"] == "split"
         net = evaluation["tc2_metrics"]["net_profit"]
         assert f"net profit: {net:,.2f}" in summary
