@@ -17,7 +17,17 @@ publishes Sharpe 0.7889 (4 % risk-free, 252 periods). TC2's Sharpe is defined th
 evenly, sample deviation), so the published figure is checked on the peer itself and on TC2's
 ``sharpe_ratio``; the whole path (import, evaluate with fill profile ``pyalgotrade``: open fills,
 a quarter of each bar's volume) is compared with pyalgotrade trading the raw closes the same
-way: orders from the next bar on, as TC2 always fills.
+way: orders from the next bar on, as TC2 always fills (``adjustment=raw``: pyalgotrade trades
+the file's prices as they are).
+
+backtesting.py: ``test_compute_stats`` in its ``backtesting/test/_test.py`` (figures "also used
+on the website"): ``SmaCross`` (SMA 10 / 30 crossover, ``position.close()`` then ``buy()`` or
+``sell()`` with all the equity) on its bundled ``GOOG.csv``, cash 10,000, no commission,
+``finalize_trades=True``. Its own run is checked against its published figures, then TC2 imports
+the file (a pandas ``to_csv``: the first, unnamed column is the date) and evaluates
+``tests/peers/backtesting_sma_cross.py`` with fill profile ``backtesting`` (its broker's open
+fills and its sizing: whole shares of the buying power at the fill) and ``allow_short``: the
+same 66 trades, the equity of every bar to the cent, the stats to 4 decimals.
 """
 
 from __future__ import annotations
