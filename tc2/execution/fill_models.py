@@ -48,10 +48,13 @@ on a bar that had begun before the order existed.
     ``1 - 2**-52`` (its default ``size=.9999``: all of it, so a notional of the equity or more
     asks for all), and it fills ``int(fraction x buying power // price)`` whole shares, the
     buying power taken at the fill, after the bar's earlier fills (the close of a
-    close-and-reverse); long or short (a notional sell opens a short with ``allow_short``). One
-    that buys no whole share is refused at the fill, as backtesting.py cancels it. With a spread
-    or commission backtesting.py divides by ``price x (1 + spread)`` plus the commission per
-    share; the profile has neither, as the test.
+    close-and-reverse), less what other open orders reserve; positions still open are valued at
+    the latest close (backtesting.py values them at the fill bar's own close and reserves
+    nothing: the same figure whenever the order fills flat, as after a close). Long or short: a
+    notional sell opens a short with ``allow_short`` (without it, never beyond the shares held).
+    One that buys no whole share is refused at the fill, as backtesting.py cancels it. With a
+    spread or commission backtesting.py divides by ``price x (1 + spread)`` plus the commission
+    per share; the profile has neither, as the test.
 """
 
 from __future__ import annotations

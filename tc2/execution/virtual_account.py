@@ -498,11 +498,14 @@ class VirtualAccount(Account):
         """Size a notional order at its first fill price; a sell never beyond the long held."""
         assert order.notional is not None
         if self.fill_model.relative_sizing:
-            order.qty = self.fill_model.relative_units(
+            units = self.fill_model.relative_units(
                 self._fractions[order.client_order_id],
                 self._buying_power(excluding=order),
                 price,
             )
+            if order.side is Side.SELL and not self.allow_short:
+                units = min(units, int(self._closable(order)))  # a gap never opens a short
+            order.qty = units
             return
         qty = shares_for(order.notional, price)
         if order.side is Side.SELL:

@@ -929,3 +929,30 @@ class BacktestingSizingTests:
     def test_other_models_size_notional_orders_in_dollars(self) -> None:
         with pytest.raises(NotImplementedError, match="as dollars"):
             fill_model_named("backtrader").relative_units(0.5, 1000.0, 10.0)
+
+    def test_a_hostile_notional_asks_for_all_and_never_more(self) -> None:
+        account, bars = self.account([FLAT, (100.0, 101.0, 99.0, 100.0, V)])
+
+        order = account.submit(OrderRequest(symbol=SYMBOL, side=Side.BUY, notional=1e15))
+        drive(account, bars)
+
+        assert order.filled_qty == 99  # as a notional of the equity: int(~10,000 // 100)
+        assert account.cash >= 0
+
+    def test_a_gap_down_never_turns_a_sell_into_a_short_without_allow_short(self) -> None:
+        # Holding 10 at 100 (cash 9,000), a sell of $1,000 (a tenth of the equity) estimates
+        # 10 shares at 100, all held: accepted. Bar 2 opens at 10: a tenth of the buying power
+        # (9,000) is 90 shares there, cut to the 10 held, as no short may open.
+        account, bars = self.account(
+            [FLAT, (100.0, 100.0, 100.0, 100.0, V), (10.0, 10.0, 10.0, 10.0, V)],
+            allow_short=False,
+        )
+        account.submit(OrderRequest(symbol=SYMBOL, side=Side.BUY, qty=10))
+        drive(account, bars)
+        account.set_time(int(bars.t[2]))
+
+        order = account.submit(OrderRequest(symbol=SYMBOL, side=Side.SELL, notional=1_000))
+        drive(account, bars, 2)
+
+        assert order.filled_qty == 10
+        assert account.position_qty(SYMBOL) == 0
