@@ -463,13 +463,63 @@ def goog_file() -> Path:
     return Path(backtesting.__file__).parent / "test" / "GOOG.csv"
 
 
-def _backtesting_py() -> Any:
-    """backtesting.py itself: its test_compute_stats run."""
+def _backtesting_py(**params: int) -> Any:
+    """backtesting.py itself: its test_compute_stats run (SmaCross's ``params`` changed)."""
     from backtesting import Backtest
     from backtesting.test import GOOG
     from backtesting.test._test import SmaCross
 
-    return Backtest(GOOG, SmaCross, finalize_trades=True).run()
+    return Backtest(GOOG, SmaCross, finalize_trades=True).run(**params)
+
+
+def _import_goog(goog_file: Path, data_dir: Path) -> dict[str, Any]:
+    return save_bar_file(
+        goog_file,
+        options=parse_import_options({"format": "yahoo", "symbol": "GOOG"}),
+        store=live_store_from_environ(),
+        journal=ImportJournal(data_dir / "import.journal"),
+        progress=lambda percent, message: None,
+    )
+
+
+def _evaluate_goog(data_dir: Path, **params: int) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+    """TC2's evaluation of the SmaCross file with fill profile ``backtesting``, and its trades."""
+    strategy_params = {"flat_on": GOOG_FLAT_ON, **params}
+    request = parse_evaluate_params(
+        {
+            "strategy": GOOG_STRATEGY,
+            "symbols": ["GOOG"],
+            "start": "2004-08-19",
+            "end": "2013-03-01",
+            "params": strategy_params,
+            "fill_model": "backtesting",
+            "starting_cash": 10_000,
+            "warmup_days": 0,
+            "model_filters": False,
+            "resolution": "1d",
+            "allow_short": True,
+        },
+        allow_paths=True,
+    )
+    evaluation = evaluate(params=request, progress=lambda percent, message: None)
+    days = [dt.date.fromisoformat(day) for day in evaluation["equity_curve"]["days"]]
+    fills = _span_fills(
+        GOOG_STRATEGY,
+        "GOOG",
+        data_dir,
+        days[0],
+        days[-1],
+        fill_model="backtesting",
+        params=strategy_params,
+    )
+    return evaluation, _trades(fills, days)
+
+
+def _peer_trades(peer: Any) -> list[tuple[Any, ...]]:
+    return [
+        (int(row.Size), int(row.EntryBar), int(row.ExitBar), row.EntryPrice, row.ExitPrice)
+        for row in peer["_trades"].itertuples()
+    ]
 
 
 def _stat(stats: Any, name: str) -> float:
@@ -503,31 +553,9 @@ class BacktestingPyReproductionTests:
         peer = _backtesting_py()
         for name, published in BACKTESTING_PY_STATS.items():
             assert round(_stat(peer, name), 6) == round(published, 6), name
-        imported = save_bar_file(
-            goog_file,
-            options=parse_import_options({"format": "yahoo", "symbol": "GOOG"}),
-            store=live_store_from_environ(),
-            journal=ImportJournal(data_dir / "import.journal"),
-            progress=lambda percent, message: None,
-        )
-        params = parse_evaluate_params(
-            {
-                "strategy": GOOG_STRATEGY,
-                "symbols": ["GOOG"],
-                "start": "2004-08-19",
-                "end": "2013-03-01",
-                "params": {"flat_on": GOOG_FLAT_ON},
-                "fill_model": "backtesting",
-                "starting_cash": 10_000,
-                "warmup_days": 0,
-                "model_filters": False,
-                "resolution": "1d",
-                "allow_short": True,
-            },
-            allow_paths=True,
-        )
+        imported = _import_goog(goog_file, data_dir)
 
-        evaluation = evaluate(params=params, progress=lambda percent, message: None)
+        evaluation, trades = _evaluate_goog(data_dir)
 
         curve = evaluation["equity_curve"]
         equity = curve["equity"]
@@ -552,23 +580,28 @@ class BacktestingPyReproductionTests:
         for name, figure in figures.items():
             assert round(figure, 4) == round(BACKTESTING_PY_STATS[name], 4), name
 
-        fills = _span_fills(
-            GOOG_STRATEGY,
-            "GOOG",
-            data_dir,
-            dt.date(2004, 8, 19),
-            dt.date(2013, 3, 1),
-            fill_model="backtesting",
-            params={"flat_on": GOOG_FLAT_ON},
-        )
-        trades = _trades(fills, days)
-        theirs = peer["_trades"]
         assert (
             len(trades)
             == BACKTESTING_PY_STATS["# Trades"]
             == evaluation["tc2_metrics"]["days_entered"]
         )
-        assert trades == [
-            (int(row.Size), int(row.EntryBar), int(row.ExitBar), row.EntryPrice, row.ExitPrice)
-            for row in theirs.itertuples()
-        ]
+        assert trades == _peer_trades(peer)
+
+    @pytest.mark.filterwarnings("ignore:DatetimeIndex.dayofweek is deprecated")
+    def test_other_averages_give_other_trades_alike_in_both_engines(
+        self, goog_file: Path, data_dir: Path
+    ) -> None:
+        peer = _backtesting_py(fast=5, slow=20)
+        _import_goog(goog_file, data_dir)
+
+        evaluation, trades = _evaluate_goog(data_dir, fast=5, slow=20)
+
+        equity = evaluation["equity_curve"]["equity"]
+        ours = evaluation["metric_conventions"]["backtesting.py"]
+        assert round(peer["Equity Final [$]"], 2) != round(
+            BACKTESTING_PY_STATS["Equity Final [$]"], 2
+        )
+        assert trades == _peer_trades(peer)
+        assert f"{equity[-1]:.2f}" == f"{peer['Equity Final [$]']:.2f}"
+        assert round(ours["sharpe"], 4) == round(peer["Sharpe Ratio"], 4)
+        assert round(ours["max_drawdown"] * 100, 4) == round(-peer["Max. Drawdown [%]"], 4)
