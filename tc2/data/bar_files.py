@@ -45,6 +45,8 @@ MAX_LINE_CHARS = 4096
 class BarFileFormat(StrEnum):
     NINJATRADER = "ninjatrader"  # YYYYMMDD HHMMSS;o;h;l;c;v, UTC, bar-end labels, no header
     CSV = "csv"  # header row; timestamp, open, high, low, close, volume[, trades, vwap]
+    # Date,Open,High,Low,Close,Volume[,Adj Close]; daily. Both read a header whose first column
+    # has no name as its timestamp (a pandas DataFrame's to_csv: backtesting.py's GOOG.csv).
     YAHOO = "yahoo"  # Date,Open,High,Low,Close,Volume[,Adj Close]; daily
 
 
@@ -563,6 +565,8 @@ def _header_columns(header: list[str], file_format: BarFileFormat) -> dict[str, 
     missing = []
     for field, aliases in _CSV_COLUMNS.items():
         index = next((names.index(a) for a in aliases if a in names), None)
+        if index is None and field == "timestamp" and names and not names[0]:
+            index = 0  # pandas' to_csv writes its (date) index as a first column without a name
         if index is None:
             missing.append(aliases[0])
         else:

@@ -39,11 +39,28 @@ on a bar that had begun before the order existed.
     at most a quarter of its volume, rounded as pyalgotrade rounds it (half to even), across
     all orders, partial fills allowed (its ``volumeLimit=0.25``); bars without volume fill
     nothing.
+``backtesting``
+    backtesting.py's ``_Broker`` with the defaults its published test runs (no spread, no
+    commission, ``trade_on_close`` off): market orders at the next bar's open; limits and stops
+    as ``backtrader`` (stop-limits too: backtesting.py's differ when both prices fall in one
+    bar); no volume limit, no fees. Sizing is backtesting.py's too: a notional order is its
+    relative ``size``, the fraction ``notional / equity`` of the account when submitted, at most
+    ``1 - 2**-52`` (its default ``size=.9999``: all of it, so a notional of the equity or more
+    asks for all), and it fills ``int(fraction x buying power // price)`` whole shares, the
+    buying power taken at the fill, after the bar's earlier fills (the close of a
+    close-and-reverse), less what other open orders reserve; positions still open are valued at
+    the latest close (backtesting.py values them at the fill bar's own close and reserves
+    nothing: the same figure whenever the order fills flat, as after a close). Long or short: a
+    notional sell opens a short with ``allow_short`` (without it, never beyond the shares held).
+    One that buys no whole share is refused at the fill, as backtesting.py cancels it. With a
+    spread or commission backtesting.py divides by ``price x (1 + spread)`` plus the commission
+    per share; the profile has neither, as the test.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
@@ -74,6 +91,8 @@ class FillModel(ABC):
 
     name: ClassVar[str]
     fees: FeeSchedule
+    # Notional orders are a peer's relative sizes, sized at the fill (``relative_units``).
+    relative_sizing: ClassVar[bool] = False
 
     def trigger_index(self, order: Order, bars: BarSeries, start: int, stop: int) -> int:
         """Return the first index in [start, stop) where ``order`` could fill, or -1."""
@@ -90,6 +109,11 @@ class FillModel(ABC):
     def capacity(self, volume: float) -> int | None:
         """Shares a bar with ``volume`` can fill across all orders; None means no limit."""
         return None
+
+    def relative_units(self, fraction: float, buying_power: float, price: float) -> int:
+        """Whole shares a notional order asking for ``fraction`` of the equity fills at
+        ``price`` with ``buying_power`` left at the fill (models with ``relative_sizing``)."""
+        raise NotImplementedError(f"fill model {self.name!r} sizes notional orders as dollars")
 
     def path_position(self, order: Order, o: float, h: float, l: float, c: float) -> float:  # noqa: E741
         """Where along the bar's path the order triggers; orders on one bar fill in this order.
@@ -232,6 +256,23 @@ class PyAlgoTradeFillModel(_TouchModel):
         return round(volume * self.VOLUME_LIMIT)  # Python rounds half to even, as it does
 
 
+class BacktestingFillModel(_TouchModel):
+    """backtesting.py's _Broker: open fills, whole shares of a fraction of the buying power."""
+
+    name = "backtesting"
+    requires_volume = False
+    relative_sizing = True
+    LARGEST_FRACTION = 1 - sys.float_info.epsilon  # its Strategy.buy's default size, ".9999"
+
+    def __init__(self) -> None:
+        self.fees = FeeSchedule.free()
+
+    def relative_units(self, fraction: float, buying_power: float, price: float) -> int:
+        # _Broker._process_orders: int(margin_available * leverage * size // adjusted price),
+        # the adjusted price being the price itself without spread and commission.
+        return int(max(buying_power, 0.0) * min(fraction, self.LARGEST_FRACTION) // price)
+
+
 class Tc2FillModel(FillModel):
     """TC2's original 1-second rule, filling at the order's own price."""
 
@@ -279,6 +320,7 @@ FILL_MODELS: dict[str, type[FillModel]] = {
     Tc2FillModel.name: Tc2FillModel,
     BacktraderFillModel.name: BacktraderFillModel,
     PyAlgoTradeFillModel.name: PyAlgoTradeFillModel,
+    BacktestingFillModel.name: BacktestingFillModel,
 }
 
 

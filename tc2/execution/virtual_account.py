@@ -21,6 +21,12 @@ Checks, all with a reason on the rejected order and nothing changed:
 - at fill time a buy that the cash can no longer pay for (the price gapped past its reservation)
   is cut to what it can pay, and refused when that is nothing: cash never goes negative in a
   cash account (``margin`` 1).
+
+A fill model with ``relative_sizing`` (``backtesting``: backtesting.py's broker) reads a notional
+order as a peer's relative size instead: the fraction ``notional / equity`` when submitted, sized
+in whole shares by the model at the fill from the buying power then. Its buying power is checked
+there only (as that peer does), and a notional sell may open a whole-share short with
+``allow_short``.
 """
 
 from __future__ import annotations
@@ -117,6 +123,7 @@ class VirtualAccount(Account):
         self._fills: list[Fill] = []
         self._sequence = 0
         self._submitted: dict[str, int] = {}  # order id -> submission number
+        self._fractions: dict[str, float] = {}  # order id -> equity fraction (relative sizing)
         self._non_flat = 0  # positions not flat, kept so "is anything held" costs nothing
 
     # Simulator side.
@@ -188,6 +195,9 @@ class VirtualAccount(Account):
                 order.stop_triggered = True
             if order.notional is not None and not order.filled_qty and execution.price:
                 self._size_notional(order, execution.price)
+                if not order.qty:
+                    self._refuse_at_fill(order, execution.price, "it sizes to no share then")
+                    continue
             qty: float = (
                 order.remaining_qty if capacity is None else min(capacity, order.remaining_qty)
             )
@@ -270,11 +280,15 @@ class VirtualAccount(Account):
         order = self._new_order(request)
         self._orders[order.client_order_id] = order
         self._submitted[order.client_order_id] = len(self._submitted)
-        reason = self._refusal(order)
+        relative = order.notional is not None and self.fill_model.relative_sizing
+        reason = self._relative_refusal(order) if relative else self._refusal(order)
         if reason:
             order.status = OrderStatus.REJECTED
             order.reason = reason
             raise OrderRejected(order)
+        if relative:
+            assert order.notional is not None
+            self._fractions[order.client_order_id] = order.notional / self.equity
         self._accept(order)
         return order
 
@@ -441,6 +455,20 @@ class VirtualAccount(Account):
             )
         return ""
 
+    def _relative_refusal(self, order: Order) -> str:
+        """A relative-sized order's checks at submission; its buying power is the fill's."""
+        if order.symbol not in self._bars:
+            return NO_BARS_MESSAGE.format(symbol=order.symbol)
+        price = self._marks.get(order.symbol)
+        if price is None:
+            return NO_PRICE_MESSAGE.format(symbol=order.symbol)
+        if self.equity <= 0:
+            return f"no equity to size {self._describe(order, price)} from (${self.equity:,.2f})"
+        opening = self._opening_qty(order)
+        if order.side is Side.SELL and opening and not self.allow_short:
+            return self._short_refusal(order, price, opening, fractional=False)
+        return ""
+
     def _short_refusal(self, order: Order, price: float, opening: float, fractional: bool) -> str:
         held = max(self.position_qty(order.symbol), 0)
         reserved = self._pending_qty(order.symbol, Side.SELL)
@@ -469,6 +497,16 @@ class VirtualAccount(Account):
     def _size_notional(self, order: Order, price: float) -> None:
         """Size a notional order at its first fill price; a sell never beyond the long held."""
         assert order.notional is not None
+        if self.fill_model.relative_sizing:
+            units = self.fill_model.relative_units(
+                self._fractions[order.client_order_id],
+                self._buying_power(excluding=order),
+                price,
+            )
+            if order.side is Side.SELL and not self.allow_short:
+                units = min(units, int(self._closable(order)))  # a gap never opens a short
+            order.qty = units
+            return
         qty = shares_for(order.notional, price)
         if order.side is Side.SELL:
             qty = min(qty, self._closable(order))
@@ -556,16 +594,17 @@ class VirtualAccount(Account):
         available = self._buying_power(excluding=order) + self._freed_by(order, closing)
         if (qty - closing) * price <= available + 1e-9:
             return qty
-        if order.is_fractional:
+        if order.is_fractional and not self.fill_model.relative_sizing:
             return round_qty(closing + max(shares_for(max(available, 0.0), price), 0.0))
         return closing + max(int(available // price), 0)
 
-    def _refuse_at_fill(self, order: Order, price: float) -> None:
+    def _refuse_at_fill(
+        self, order: Order, price: float, why: str = "beyond what the order reserved"
+    ) -> None:
         self._close_order(
             order,
             OrderStatus.REJECTED,
-            f"insufficient buying power at fill: {order.symbol} traded at {price:.4f}, "
-            f"beyond what the order reserved",
+            f"insufficient buying power at fill: {order.symbol} traded at {price:.4f}, {why}",
         )
         self._updates.append(order)
 

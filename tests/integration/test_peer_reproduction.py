@@ -17,7 +17,17 @@ publishes Sharpe 0.7889 (4 % risk-free, 252 periods). TC2's Sharpe is defined th
 evenly, sample deviation), so the published figure is checked on the peer itself and on TC2's
 ``sharpe_ratio``; the whole path (import, evaluate with fill profile ``pyalgotrade``: open fills,
 a quarter of each bar's volume) is compared with pyalgotrade trading the raw closes the same
-way: orders from the next bar on, as TC2 always fills.
+way: orders from the next bar on, as TC2 always fills (``adjustment=raw``: pyalgotrade trades
+the file's prices as they are).
+
+backtesting.py: ``test_compute_stats`` in its ``backtesting/test/_test.py`` (figures "also used
+on the website"): ``SmaCross`` (SMA 10 / 30 crossover, ``position.close()`` then ``buy()`` or
+``sell()`` with all the equity) on its bundled ``GOOG.csv``, cash 10,000, no commission,
+``finalize_trades=True``. Its own run is checked against its published figures, then TC2 imports
+the file (a pandas ``to_csv``: the first, unnamed column is the date) and evaluates
+``tests/peers/backtesting_sma_cross.py`` with fill profile ``backtesting`` (its broker's open
+fills and its sizing: whole shares of the buying power at the fill) and ``allow_short``: the
+same 66 trades, the equity of every bar to the cent, the stats to 4 decimals.
 """
 
 from __future__ import annotations
@@ -34,7 +44,7 @@ import pytest
 from tc2.data.bars import Resolution
 from tc2.data.file_store import FilePriceStore
 from tc2.data.import_journal import ImportJournal
-from tc2.env import EnvType, EpochClock, ExecEnv, MarketCalendar
+from tc2.env import NEW_YORK, EnvType, EpochClock, ExecEnv, MarketCalendar
 from tc2.execution.orders import Side
 from tc2.program.data_jobs import parse_import_options, save_bar_file
 from tc2.program.jobs import live_store_from_environ
@@ -113,26 +123,45 @@ def _evaluate() -> dict[str, Any]:
     return evaluate(params=params, progress=lambda percent, message: None)
 
 
-def _fills(data_dir: Path) -> tuple[list[str], list[str], str]:
-    """The engine's span run that ``evaluate`` makes for a swing strategy: fills and cash."""
+def _span_fills(
+    strategy: str,
+    symbol: str,
+    data_dir: Path,
+    start: dt.date,
+    end: dt.date,
+    *,
+    fill_model: str,
+    params: dict[str, Any] | None = None,
+) -> list[Any]:
+    """The engine's span run that ``evaluate`` makes for a swing strategy: its fills."""
     store = FilePriceStore(data_dir / "prices", EnvType.LIVE.value)
     env = ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=CALENDAR)
     span = StrategySimulator(store=store, calendar=CALENDAR, exec_env=env).simulate_span(
         SpanRequest(
-            strategy_class=load_strategy(STRATEGY),
-            symbols=(SYMBOL,),
-            start=dt.date(2006, 1, 1),
-            end=dt.date(2006, 12, 31),
+            strategy_class=load_strategy(strategy),
+            symbols=(symbol,),
+            start=start,
+            end=end,
+            params=params,
             settings=SimulationSettings(
-                fill_model="backtrader",
+                fill_model=fill_model,
                 starting_cash=10_000,
                 model_filters=False,
                 resolution=Resolution.DAY,
+                allow_short=fill_model == "backtesting",
             ),
             warmup_days=0,
         )
     )
-    fills = span.record.fill_log
+    return list(span.record.fill_log)
+
+
+def _fills(data_dir: Path) -> tuple[list[str], list[str], str]:
+    """backtrader's run in TC2: buy and sell prices and the cash left."""
+    fills = _span_fills(
+        STRATEGY, SYMBOL, data_dir, dt.date(2006, 1, 1), dt.date(2006, 12, 31),
+        fill_model="backtrader",
+    )  # fmt: skip
     buys = [f"{fill.price:.2f}" for fill in fills if fill.side is Side.BUY]
     sells = [f"{fill.price:.2f}" for fill in fills if fill.side is Side.SELL]
     cash = 10_000 - math.fsum(fill.side.sign * fill.qty * fill.price for fill in fills)
@@ -330,6 +359,7 @@ class PyAlgoTradeReproductionTests:
                 "end": "2007-11-14",
                 "params": {"sell_on": int(IGE_SELL_ON.strftime("%Y%m%d"))},
                 "fill_model": "pyalgotrade",
+                "adjustment": "raw",  # pyalgotrade trades the file's closes as they are
                 "starting_cash": 1000,
                 "warmup_days": 0,
                 "model_filters": False,
@@ -398,3 +428,180 @@ class MetricConventionTests:
         assert ours["max_drawdown_days"] == stats["Max. Drawdown Duration"].days
         # Not TC2's own Sharpe: the definitions differ (docs/METRICS.md), and so do the figures.
         assert round(ours["sharpe"], 4) != round(evaluation["performance"]["sharpe"], 4)
+
+
+GOOG_STRATEGY = f"{Path(__file__).resolve().parents[1] / 'peers' / 'backtesting_sma_cross.py'}"
+GOOG_STRATEGY += ":BacktestingSmaCross"
+GOOG_FLAT_ON = 20130228  # the bar before the last: finalize_trades closes at the last open
+# backtesting.py's test_compute_stats (SmaCross on GOOG, cash 10,000, no commission): "These
+# values are also used on the website".
+BACKTESTING_PY_STATS = {
+    "Equity Final [$]": 51422.98999999996,
+    "Equity Peak [$]": 75787.44,
+    "Return [%]": 414.2298999999996,
+    "# Trades": 66,
+    "Return (Ann.) [%]": 21.191099249053224,
+    "Volatility (Ann.) [%]": 36.49716090702389,
+    "CAGR [%]": 21.160245705962623,
+    "Sharpe Ratio": 0.5806232244485349,
+    "Sortino Ratio": 1.0853434352488662,
+    "Max. Drawdown [%]": -47.98012705007589,
+    "Max. Drawdown Duration": 584,
+    "Win Rate [%]": 46.96969696969697,
+    "Best Trade [%]": 53.59595229490424,
+    "Worst Trade [%]": -18.39887353835481,
+    "Profit Factor": 2.167945974262033,
+}
+
+
+@pytest.fixture(scope="module")
+def goog_file() -> Path:
+    """backtesting.py's bundled GOOG.csv (pandas' to_csv: a first column without a name)."""
+    pytest.importorskip("backtesting")
+    import backtesting
+
+    return Path(backtesting.__file__).parent / "test" / "GOOG.csv"
+
+
+def _backtesting_py(**params: int) -> Any:
+    """backtesting.py itself: its test_compute_stats run (SmaCross's ``params`` changed)."""
+    from backtesting import Backtest
+    from backtesting.test import GOOG
+    from backtesting.test._test import SmaCross
+
+    return Backtest(GOOG, SmaCross, finalize_trades=True).run(**params)
+
+
+def _import_goog(goog_file: Path, data_dir: Path) -> dict[str, Any]:
+    return save_bar_file(
+        goog_file,
+        options=parse_import_options({"format": "yahoo", "symbol": "GOOG"}),
+        store=live_store_from_environ(),
+        journal=ImportJournal(data_dir / "import.journal"),
+        progress=lambda percent, message: None,
+    )
+
+
+def _evaluate_goog(data_dir: Path, **params: int) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+    """TC2's evaluation of the SmaCross file with fill profile ``backtesting``, and its trades."""
+    strategy_params = {"flat_on": GOOG_FLAT_ON, **params}
+    request = parse_evaluate_params(
+        {
+            "strategy": GOOG_STRATEGY,
+            "symbols": ["GOOG"],
+            "start": "2004-08-19",
+            "end": "2013-03-01",
+            "params": strategy_params,
+            "fill_model": "backtesting",
+            "starting_cash": 10_000,
+            "warmup_days": 0,
+            "model_filters": False,
+            "resolution": "1d",
+            "allow_short": True,
+        },
+        allow_paths=True,
+    )
+    evaluation = evaluate(params=request, progress=lambda percent, message: None)
+    days = [dt.date.fromisoformat(day) for day in evaluation["equity_curve"]["days"]]
+    fills = _span_fills(
+        GOOG_STRATEGY,
+        "GOOG",
+        data_dir,
+        days[0],
+        days[-1],
+        fill_model="backtesting",
+        params=strategy_params,
+    )
+    return evaluation, _trades(fills, days)
+
+
+def _peer_trades(peer: Any) -> list[tuple[Any, ...]]:
+    return [
+        (int(row.Size), int(row.EntryBar), int(row.ExitBar), row.EntryPrice, row.ExitPrice)
+        for row in peer["_trades"].itertuples()
+    ]
+
+
+def _stat(stats: Any, name: str) -> float:
+    value = stats[name]
+    return float(value.days if name.endswith("Duration") else value)
+
+
+def _trades(fills: list[Any], days: list[dt.date]) -> list[tuple[Any, ...]]:
+    """Round trips of a close-and-reverse strategy's fills, as backtesting.py lists its trades:
+    (size, entry bar, exit bar, entry price, exit price), bars numbered in the file's rows."""
+    bar = {day: index for index, day in enumerate(days)}
+    trades: list[tuple[Any, ...]] = []
+    held, entry = 0.0, (0, 0.0)
+    for fill in fills:
+        index = bar[dt.datetime.fromtimestamp(fill.t, NEW_YORK).date()]
+        if held:
+            assert fill.qty == abs(held)  # each close is whole, each entry from flat
+            trades.append((int(held), entry[0], index, entry[1], fill.price))
+            held = 0.0
+        else:
+            held, entry = fill.side.sign * fill.qty, (index, fill.price)
+    return trades
+
+
+class BacktestingPyReproductionTests:
+    # backtesting.py 0.6.6 reads DatetimeIndex.dayofweek, which pandas 3 deprecates: its code.
+    @pytest.mark.filterwarnings("ignore:DatetimeIndex.dayofweek is deprecated")
+    def test_tc2_import_then_evaluate_gives_backtesting_pys_published_stats(
+        self, goog_file: Path, data_dir: Path
+    ) -> None:
+        peer = _backtesting_py()
+        for name, published in BACKTESTING_PY_STATS.items():
+            assert round(_stat(peer, name), 6) == round(published, 6), name
+        imported = _import_goog(goog_file, data_dir)
+
+        evaluation, trades = _evaluate_goog(data_dir)
+
+        curve = evaluation["equity_curve"]
+        equity = curve["equity"]
+        days = [dt.date.fromisoformat(day) for day in curve["days"]]
+        ours = evaluation["metric_conventions"]["backtesting.py"]
+        assert imported["bars"] == len(days) == len(peer["_equity_curve"]) == 2148
+        assert f"{equity[-1]:.2f}" == f"{BACKTESTING_PY_STATS['Equity Final [$]']:.2f}"
+        assert f"{max(equity):.2f}" == f"{BACKTESTING_PY_STATS['Equity Peak [$]']:.2f}"
+        assert [f"{value:.2f}" for value in equity] == [
+            f"{value:.2f}" for value in peer["_equity_curve"]["Equity"]
+        ]
+        figures = {
+            "Return [%]": (equity[-1] / evaluation["initial_equity"] - 1) * 100,
+            "Return (Ann.) [%]": ours["return_annual"] * 100,
+            "Volatility (Ann.) [%]": ours["volatility_annual"] * 100,
+            "CAGR [%]": ours["cagr"] * 100,
+            "Sharpe Ratio": ours["sharpe"],
+            "Sortino Ratio": ours["sortino"],
+            "Max. Drawdown [%]": -ours["max_drawdown"] * 100,
+            "Max. Drawdown Duration": ours["max_drawdown_days"],
+        }
+        for name, figure in figures.items():
+            assert round(figure, 4) == round(BACKTESTING_PY_STATS[name], 4), name
+
+        assert (
+            len(trades)
+            == BACKTESTING_PY_STATS["# Trades"]
+            == evaluation["tc2_metrics"]["days_entered"]
+        )
+        assert trades == _peer_trades(peer)
+
+    @pytest.mark.filterwarnings("ignore:DatetimeIndex.dayofweek is deprecated")
+    def test_other_averages_give_other_trades_alike_in_both_engines(
+        self, goog_file: Path, data_dir: Path
+    ) -> None:
+        peer = _backtesting_py(fast=5, slow=20)
+        _import_goog(goog_file, data_dir)
+
+        evaluation, trades = _evaluate_goog(data_dir, fast=5, slow=20)
+
+        equity = evaluation["equity_curve"]["equity"]
+        ours = evaluation["metric_conventions"]["backtesting.py"]
+        assert round(peer["Equity Final [$]"], 2) != round(
+            BACKTESTING_PY_STATS["Equity Final [$]"], 2
+        )
+        assert trades == _peer_trades(peer)
+        assert f"{equity[-1]:.2f}" == f"{peer['Equity Final [$]']:.2f}"
+        assert round(ours["sharpe"], 4) == round(peer["Sharpe Ratio"], 4)
+        assert round(ours["max_drawdown"] * 100, 4) == round(-peer["Max. Drawdown [%]"], 4)

@@ -436,3 +436,16 @@ class BrokerOrderCommandTests:
         arguments = ("--strategy", flip, "--symbols", "SPY", "--start", str(START))
         with pytest.raises(CommandError, match=re.escape(message)):
             _run("evaluate", *arguments, "--end", str(DAY), *option)
+
+
+@pytest.mark.parametrize("command", ["simulate", "evaluate"])
+def test_help_lists_every_option_even_with_a_percent_sign_in_its_description(
+    command: str, capsys: pytest.CaptureFixture[str]
+):
+    # argparse formats help text with %: "0.04 = 4 %)" in a description once crashed --help.
+    with pytest.raises(SystemExit) as exited:
+        call_command(command, "--help")
+
+    printed = capsys.readouterr().out
+    assert exited.value.code == 0
+    assert "backtesting, backtrader, pyalgotrade, realistic, tc2" in " ".join(printed.split())

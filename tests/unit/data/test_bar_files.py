@@ -184,6 +184,42 @@ class GenericCsvTests:
         assert list(day.t) == [open_s, open_s + 60]
 
 
+class UnnamedIndexColumnTests:
+    """pandas' ``DataFrame.to_csv`` writes its date index as a first column without a name
+    (backtesting.py's ``GOOG.csv``): read as the timestamp, in both headed formats."""
+
+    TEXT = ",Open,High,Low,Close,Volume\n2004-08-19,100,104.06,95.96,100.34,22351900\n"
+
+    @pytest.mark.parametrize("file_format", [BarFileFormat.YAHOO, BarFileFormat.CSV])
+    def test_the_first_unnamed_column_is_the_timestamp(
+        self, calendar: MarketCalendar, file_format: BarFileFormat
+    ):
+        (day,) = read_bar_file(
+            self.TEXT,
+            file_format=file_format,
+            symbol="GOOG",
+            calendar=calendar,
+            resolution=Resolution.DAY,
+            timezone="America/New_York",
+        )
+        assert day.day == date(2004, 8, 19)
+        assert (day.o[0], day.c[0], day.v[0]) == (100.0, 100.34, 22351900.0)
+
+    def test_an_unnamed_column_elsewhere_is_no_timestamp(self, calendar: MarketCalendar):
+        text = "Open,,High,Low,Close,Volume\n100,2004-08-19,104.06,95.96,100.34,22351900\n"
+        with pytest.raises(BarFileError, match=r"lacks column.*timestamp"):
+            read_bar_file(text, file_format=BarFileFormat.YAHOO, symbol="GOOG", calendar=calendar)
+
+    def test_a_named_timestamp_column_wins_over_an_unnamed_first_one(
+        self, calendar: MarketCalendar
+    ):
+        text = ",Date,Open,High,Low,Close,Volume\n0,2004-08-19,100,104.06,95.96,100.34,100\n"
+        (day,) = read_bar_file(
+            text, file_format=BarFileFormat.YAHOO, symbol="GOOG", calendar=calendar
+        )
+        assert day.day == date(2004, 8, 19)
+
+
 @needs_shared_data
 class YahooDailyTests:
     def test_orcl_2000_reads_one_daily_bar_per_session(self, calendar: MarketCalendar):

@@ -9,6 +9,7 @@ fill.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from tc2.errors import ConfigurationError
 from tc2.execution.fill_models import FillModel, fill_model_named
 from tc2.execution.orders import (
     Order,
+    OrderRejected,
     OrderRequest,
     OrderStatus,
     OrderType,
@@ -34,7 +36,7 @@ SYMBOL = "XYZ"
 T0 = int(datetime(2024, 3, 4, 14, 30, tzinfo=UTC).timestamp())  # 09:30 in New York, a Monday
 STEP = 60  # minute bars
 V = 1_000_000.0  # a volume so large that the participation cap never binds
-MODELS = ("realistic", "tc2", "backtrader", "pyalgotrade")
+MODELS = ("realistic", "tc2", "backtrader", "pyalgotrade", "backtesting")
 
 Row = tuple[float, float, float, float, float]  # open, high, low, close, volume
 
@@ -734,7 +736,8 @@ class FillModelNamedTests:
 
     def test_unknown_name(self) -> None:
         with pytest.raises(
-            ConfigurationError, match=r"backtrader, pyalgotrade, realistic, tc2.*'nope'"
+            ConfigurationError,
+            match=r"backtesting, backtrader, pyalgotrade, realistic, tc2.*'nope'",
         ):
             fill_model_named("nope")
 
@@ -837,3 +840,119 @@ class FillInvariantTests:
                     checked_fills += 1
             assert np.all(per_bar <= 0.10 * bars.v), per_bar - 0.10 * bars.v
         assert checked_fills > 500  # the random orders did meet the market
+
+
+class BacktestingSizingTests:
+    """Fill profile ``backtesting``: a notional order is backtesting.py's relative size, sized in
+    whole shares at the fill from the buying power then (``_Broker._process_orders``)."""
+
+    @staticmethod
+    def account(
+        rows: Sequence[Row], *, allow_short: bool = True
+    ) -> tuple[VirtualAccount, BarSeries]:
+        bars = make_bars(rows)
+        account = VirtualAccount(
+            fill_model=fill_model_named("backtesting"),
+            starting_cash=10_000.0,
+            allow_short=allow_short,
+        )
+        account.attach(SYMBOL, bars)
+        account.set_time(int(bars.t[1]))  # bar 0 has ended
+        account.mark(SYMBOL, float(bars.c[0]))
+        return account, bars
+
+    def test_all_of_the_equity_is_its_default_size_just_below_one(self) -> None:
+        # 10,000 / 100 is 100 shares exactly; size .9999 (1 - 2^-52) of it is 99.99...: 99.
+        account, bars = self.account([FLAT, (100.0, 101.0, 99.0, 100.0, V)])
+
+        order = account.submit(OrderRequest(symbol=SYMBOL, side=Side.BUY, notional=10_000))
+        drive(account, bars)
+
+        assert [(f.qty, f.price) for f in order.fills] == [(99, 100.0)]
+        assert account.cash == 10_000 - 99 * 100.0
+
+    def test_a_fraction_of_the_equity_and_a_notional_beyond_it(self) -> None:
+        # Half the equity at 97: int(5,000 // 97) = 51; 20,000 asks for all: int(~10,000 // 97).
+        account, bars = self.account([FLAT, (97.0, 98.0, 96.0, 97.0, V)])
+
+        half = account.submit(OrderRequest(symbol=SYMBOL, side=Side.BUY, notional=5_000))
+        drive(account, bars)
+        assert half.filled_qty == 51
+
+        account2, bars2 = self.account([FLAT, (97.0, 98.0, 96.0, 97.0, V)])
+        everything = account2.submit(OrderRequest(symbol=SYMBOL, side=Side.BUY, notional=20_000))
+        drive(account2, bars2)
+        assert everything.filled_qty == 103  # 10,000 / 97 = 103.09
+
+    def test_close_and_reverse_sizes_the_short_from_the_cash_after_the_close(self) -> None:
+        # 50 held at 100 (cash 5,000). Bar 2 opens at 120: the close sells 50 (cash 11,000),
+        # then the short is int(11,000 x (1 - 2^-52) // 120) = 91 shares, at the same open.
+        account, bars = self.account(
+            [FLAT, (100.0, 100.0, 100.0, 100.0, V), (120.0, 121.0, 119.0, 120.0, V)]
+        )
+        account.submit(OrderRequest(symbol=SYMBOL, side=Side.BUY, qty=50))
+        drive(account, bars)
+        account.set_time(int(bars.t[2]))
+        close = account.submit(OrderRequest(symbol=SYMBOL, side=Side.SELL, qty=50))
+        reverse = account.submit(
+            OrderRequest(symbol=SYMBOL, side=Side.SELL, notional=math.ceil(account.equity))
+        )
+        drive(account, bars, 2)
+
+        assert [(f.qty, f.price) for f in close.fills] == [(50, 120.0)]
+        assert [(f.qty, f.price) for f in reverse.fills] == [(91, 120.0)]
+        assert account.position_qty(SYMBOL) == -91
+
+    def test_a_notional_sell_opening_a_short_needs_allow_short(self) -> None:
+        account, _ = self.account([FLAT, FLAT], allow_short=False)
+
+        with pytest.raises(OrderRejected, match="short selling is disabled"):
+            account.submit(OrderRequest(symbol=SYMBOL, side=Side.SELL, notional=10_000))
+
+    def test_buying_power_is_the_fills_and_none_left_refuses_it_there(self) -> None:
+        # Fully invested, a second "all of it" is accepted (backtesting.py checks at the fill)
+        # and refused at its fill, when the buying power left buys no whole share.
+        account, bars = self.account(
+            [FLAT, (100.0, 100.0, 100.0, 100.0, V), (100.0, 100.0, 100.0, 100.0, V)]
+        )
+        account.submit(OrderRequest(symbol=SYMBOL, side=Side.BUY, qty=100))
+        drive(account, bars)
+        account.set_time(int(bars.t[2]))
+
+        again = account.submit(OrderRequest(symbol=SYMBOL, side=Side.BUY, notional=10_000))
+        drive(account, bars, 2)
+
+        assert again.status is OrderStatus.REJECTED
+        assert "sizes to no share" in again.reason
+        assert account.position_qty(SYMBOL) == 100
+
+    def test_other_models_size_notional_orders_in_dollars(self) -> None:
+        with pytest.raises(NotImplementedError, match="as dollars"):
+            fill_model_named("backtrader").relative_units(0.5, 1000.0, 10.0)
+
+    def test_a_hostile_notional_asks_for_all_and_never_more(self) -> None:
+        account, bars = self.account([FLAT, (100.0, 101.0, 99.0, 100.0, V)])
+
+        order = account.submit(OrderRequest(symbol=SYMBOL, side=Side.BUY, notional=1e15))
+        drive(account, bars)
+
+        assert order.filled_qty == 99  # as a notional of the equity: int(~10,000 // 100)
+        assert account.cash >= 0
+
+    def test_a_gap_down_never_turns_a_sell_into_a_short_without_allow_short(self) -> None:
+        # Holding 10 at 100 (cash 9,000), a sell of $1,000 (a tenth of the equity) estimates
+        # 10 shares at 100, all held: accepted. Bar 2 opens at 10: a tenth of the buying power
+        # (9,000) is 90 shares there, cut to the 10 held, as no short may open.
+        account, bars = self.account(
+            [FLAT, (100.0, 100.0, 100.0, 100.0, V), (10.0, 10.0, 10.0, 10.0, V)],
+            allow_short=False,
+        )
+        account.submit(OrderRequest(symbol=SYMBOL, side=Side.BUY, qty=10))
+        drive(account, bars)
+        account.set_time(int(bars.t[2]))
+
+        order = account.submit(OrderRequest(symbol=SYMBOL, side=Side.SELL, notional=1_000))
+        drive(account, bars, 2)
+
+        assert order.filled_qty == 10
+        assert account.position_qty(SYMBOL) == 0

@@ -861,7 +861,7 @@ export interface components {
             };
         };
         /** @enum {string} */
-        FillModelEnum: "backtrader" | "pyalgotrade" | "realistic" | "tc2";
+        FillModelEnum: "backtesting" | "backtrader" | "pyalgotrade" | "realistic" | "tc2";
         /** @enum {string} */
         FormatEnum: "ninjatrader" | "csv" | "yahoo";
         HealthCheckListOutput: {

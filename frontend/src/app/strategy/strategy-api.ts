@@ -23,7 +23,13 @@ export type Bars = Schemas['DataBarsOutput'];
 export type BarResolution = '1s' | '1m' | '1d';
 
 /** The fill models the API takes, the engine's default first. */
-export const FILL_MODELS: readonly FillModel[] = ['realistic', 'backtrader', 'pyalgotrade', 'tc2'];
+export const FILL_MODELS: readonly FillModel[] = [
+  'realistic',
+  'backtrader',
+  'pyalgotrade',
+  'backtesting',
+  'tc2',
+];
 /** The price adjustments the API takes, the engine's default (split) first. */
 export const ADJUSTMENTS: readonly Adjustment[] = ['split', 'raw', 'all'];
 /** What each adjustment means, as the form and a run's facts say it. */

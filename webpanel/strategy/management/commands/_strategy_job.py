@@ -49,7 +49,7 @@ def add_param_arguments(parser: CommandParser, params: ParamSet) -> None:
                 dest=param.name,
                 action=argparse.BooleanOptionalAction,
                 default=None,
-                help=param.description,
+                help=_help(param.description),
             )
             continue
         parser.add_argument(
@@ -58,10 +58,15 @@ def add_param_arguments(parser: CommandParser, params: ParamSet) -> None:
             required=param.required,
             # Values are checked by the request's parser, which names every bad one at once.
             type=_OPTION_TYPES.get(param.kind, str),
-            help=param.description
+            help=_help(param.description)
             + (f" One of {', '.join(param.choices)}." if param.choices else "")
             + _OPTION_FORMS.get(param.kind, ""),
         )
+
+
+def _help(description: str) -> str:
+    # argparse formats help with %: "0.04 = 4 %)" would crash --help.
+    return description.replace("%", "%%")
 
 
 def param_values(options: Mapping[str, Any], params: ParamSet) -> dict[str, Any]:
