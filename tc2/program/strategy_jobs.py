@@ -33,6 +33,7 @@ from tc2.program.jobs import (
 )
 from tc2.simulation.evaluator import (
     EvaluationRequest,
+    OnError,
     StoreLocation,
     StrategyEvaluator,
     range_problems,
@@ -130,6 +131,15 @@ EVALUATE_PARAMS = ParamSet(
         _WARMUP_DAYS,
         _starting_cash_param(f"Dollars per symbol run (default {DEFAULT_STARTING_CASH:,.0f})."),
         _MODEL_FILTERS,
+        Param(
+            name="on_error",
+            kind=ParamKind.CHOICE,
+            choices=tuple(OnError),
+            description=(
+                "continue: a symbol-day whose strategy fails is recorded with its error and the "
+                "rest evaluated; stop: the evaluation fails at once (default continue)."
+            ),
+        ),
     )
 )
 """An evaluation request, declared once: parser, API schema and CLI options follow it."""
@@ -208,7 +218,8 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     """Validate and normalise an evaluation request.
 
     ``{strategy, symbols, start, end, params?, fill_model?, warmup_days?, starting_cash?,
-    model_filters?}`` (``model_filters`` false runs the strategy without its analysis models);
+    model_filters?, on_error?}`` (``model_filters`` false runs the strategy without its analysis
+    models; ``on_error`` is ``continue`` or ``stop``, ``OnError``);
     ``strategy`` as for ``parse_simulate_params``;
     ``symbols`` is a list of tickers, and each symbol the strategy trades needs bars on file
     (LIVE store, the strategy's resolution) somewhere in ``start``..``end``. Sessions missing
@@ -238,6 +249,7 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     starting_cash = _starting_cash(params.get("starting_cash", DEFAULT_STARTING_CASH), errors)
     warmup_days = _warmup_days(params.get("warmup_days", DEFAULT_WARMUP_DAYS), errors)
     model_filters = _model_filters(params.get("model_filters", True), errors)
+    on_error = _choice(params.get("on_error", OnError.CONTINUE), "on_error", errors)
     if (
         strategy_class is not None
         and symbols
@@ -269,6 +281,7 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
         "warmup_days": warmup_days,
         "starting_cash": starting_cash,
         "model_filters": model_filters,
+        "on_error": on_error,
     }
     # The evaluator's own check last: whatever rule it adds is refused here too, up front.
     try:
@@ -332,7 +345,8 @@ def evaluate(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]
     Raises
     ------
     StrategyError, LookAheadError
-        If the strategy fails on some day (the message names it).
+        With ``on_error`` ``stop``, if the strategy fails on some day (the message names it);
+        with ``continue`` the day's row carries the error.
     ConfigurationError
         If ``TC2_SIM_PROCESSES`` is not a whole number.
     """
@@ -368,6 +382,7 @@ def _evaluation_request(params: Mapping[str, Any]) -> EvaluationRequest:
         params=params["params"],
         settings=_settings(params),
         warmup_days=params["warmup_days"],
+        on_error=OnError(params.get("on_error", OnError.CONTINUE)),
     )
 
 
@@ -477,6 +492,15 @@ def _starting_cash(value: Any, errors: dict[str, list[str]]) -> float:
         ]
         return 0.0
     return float(value)
+
+
+def _choice(value: Any, name: str, errors: dict[str, list[str]]) -> str:
+    """A CHOICE parameter of ``EVALUATE_PARAMS``: one of its declared values."""
+    choices = next(param.choices for param in EVALUATE_PARAMS if param.name == name)
+    if value not in choices:
+        errors[name] = [f"must be one of {', '.join(choices)}, was {value!r}"]
+        return choices[0]
+    return str(value)
 
 
 def _model_filters(value: Any, errors: dict[str, list[str]]) -> bool:

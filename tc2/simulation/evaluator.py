@@ -8,6 +8,12 @@ set). A swing strategy runs once per symbol, continuously over the whole range
 connection; results come back as compact ``EvaluatedDay`` rows, in a fixed order whatever the
 scheduling, so the evaluation's fingerprint depends on its inputs only.
 
+Whatever a strategy does in a worker cannot take the evaluation down (``worker_pool``): an
+exception, even one that cannot be pickled, ends its symbol-day with the error recorded
+(``DayError``: type, message, where); a worker that exits, is killed or overruns
+``day_time_limit`` fails the symbol-day it was on, and a new worker carries on with the rest.
+With ``on_error=stop`` the first failure fails the evaluation instead.
+
 Metrics (conventions in ``docs/METRICS.md``): TC2's figures count symbol-days, as TC2 did; the
 standard set and the equity curve treat all symbols as one portfolio whose initial equity is
 ``starting_cash`` per symbol run, each day's profit the sum over its symbols.
@@ -19,11 +25,11 @@ import hashlib
 import math
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from multiprocessing import get_context
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +39,7 @@ from tc2.env.clock import EpochClock
 from tc2.env.env_type import EnvType
 from tc2.env.exec_env import ExecEnv
 from tc2.env.market_calendar import MarketCalendar
-from tc2.errors import DataError, ValidationFailed
+from tc2.errors import DataError, LookAheadError, StrategyError, ValidationFailed
 from tc2.execution.orders import Fill
 from tc2.simulation.metrics import (
     DayOutcome,
@@ -53,12 +59,16 @@ from tc2.simulation.simulator import (
     SpanRequest,
     StrategySimulator,
 )
+from tc2.simulation.worker_pool import Lost, run_pieces
 from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols
 from tc2.strategy.registry import load_strategy
 
 MAX_SESSIONS = 2_520  # ten years of sessions per evaluation
 END_BEFORE_START_MESSAGE = "must not be before start {start}, was {end}"
 CHUNKS_PER_PROCESS = 4  # enough pieces to balance uneven days, few enough to keep overhead low
+# Seconds one symbol-day may take in a worker process (a swing run: per session). Far beyond
+# any honest day (a 1 s-bar day runs in seconds); what overruns it is stuck.
+DEFAULT_DAY_TIME_LIMIT = 600.0
 
 EvaluationProgress = Callable[[int, int], None]
 """Called with (symbol-days done, symbol-days in all) as chunks finish."""
@@ -76,6 +86,31 @@ class StoreLocation:
         return price_store_for(self.env_type, data_dir=self.data_dir, url=self.url)
 
 
+class OnError(StrEnum):
+    """What a failed symbol-day does to the evaluation."""
+
+    CONTINUE = "continue"  # record the error on its row and evaluate the rest
+    STOP = "stop"  # fail the evaluation at once with that error
+
+
+@dataclass(frozen=True, slots=True)
+class DayError:
+    """Why a symbol-day failed: the error's type, its message and where it was raised.
+
+    ``type`` is the class name of the original error (a strategy's own exception class, or
+    ``OrderRejected``, ...), or ``WorkerDied`` / ``TimeLimit`` when the worker process running
+    the day died or was stopped. ``where`` is ``file:line in function`` of the innermost frame in
+    the strategy's code (the innermost frame at all when none is).
+    """
+
+    type: str
+    message: str
+    where: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"type": self.type, "message": self.message, "where": self.where}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EvaluationRequest:
     """A strategy (registry name or ``file.py:Class``), symbols, a date range and settings."""
@@ -87,11 +122,13 @@ class EvaluationRequest:
     params: Mapping[str, Any] | None = None
     settings: SimulationSettings = SimulationSettings()
     warmup_days: int = DEFAULT_WARMUP_DAYS
+    on_error: OnError = OnError.CONTINUE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EvaluatedDay:
-    """What one session of one symbol run did (or why it was not simulated: ``skipped``)."""
+    """What one session of one symbol run did, or why it was not simulated (``skipped``: its
+    bars are not on file) or failed (``error``)."""
 
     day: date
     symbols: tuple[str, ...]
@@ -109,6 +146,11 @@ class EvaluatedDay:
     not_viable: tuple[NotViable, ...] = ()  # why a day that was not viable was not, by model
     fingerprint: str = ""
     skipped: str | None = None
+    error: DayError | None = None
+
+    @property
+    def simulated(self) -> bool:
+        return self.skipped is None and self.error is None
 
     def outcome(self) -> DayOutcome:
         return DayOutcome(
@@ -141,6 +183,7 @@ class EvaluatedDay:
             "not_viable": [reason.to_dict() for reason in self.not_viable],
             "fingerprint": self.fingerprint,
             "skipped": self.skipped,
+            "error": self.error.to_dict() if self.error else None,
         }
 
 
@@ -167,6 +210,10 @@ class Evaluation:
     def skipped(self) -> list[EvaluatedDay]:
         return [day for day in self.days if day.skipped]
 
+    @property
+    def failed(self) -> list[EvaluatedDay]:
+        return [day for day in self.days if day.error]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "strategy": self.strategy,
@@ -190,6 +237,7 @@ class Evaluation:
             ),
             "days": [day.to_dict() for day in self.days],
             "skipped": len(self.skipped),
+            "failed": len(self.failed),
             "fingerprint": self.fingerprint,
             "elapsed_seconds": self.elapsed_seconds,
         }
@@ -205,6 +253,17 @@ class _Chunk:
     params: Mapping[str, Any] | None
     settings: SimulationSettings
     warmup_days: int
+    swing: bool
+
+    @property
+    def units(self) -> int:
+        """What a worker reports one at a time: each day, or a swing run's whole span."""
+        return 1 if self.swing else len(self.days)
+
+    def after(self, unit: int) -> _Chunk | None:
+        """The days after the ``unit``-th (None when none is left, or for a swing run)."""
+        rest = self.days[unit + 1 :]
+        return None if self.swing or not rest else replace(self, days=rest)
 
 
 class StrategyEvaluator:
@@ -217,15 +276,25 @@ class StrategyEvaluator:
     calendar
         The exchange calendar.
     processes
-        Worker processes; 1 runs in this process, None uses every core.
+        Worker processes; 1 runs in this process (where nothing guards against a strategy
+        that exits or hangs), None uses every core.
+    day_time_limit
+        Seconds a symbol-day may run in a worker process before it is stopped and recorded as
+        failed (a swing run: this per session); None for no limit.
     """
 
     def __init__(
-        self, *, store: StoreLocation, calendar: MarketCalendar, processes: int | None = None
+        self,
+        *,
+        store: StoreLocation,
+        calendar: MarketCalendar,
+        processes: int | None = None,
+        day_time_limit: float | None = DEFAULT_DAY_TIME_LIMIT,
     ) -> None:
         self.store = store
         self.calendar = calendar
         self.processes = max(1, processes if processes is not None else os.cpu_count() or 1)
+        self.day_time_limit = day_time_limit
 
     def check(
         self, request: EvaluationRequest, *, strategy_class: type[Strategy] | None = None
@@ -262,16 +331,17 @@ class StrategyEvaluator:
         ConfigurationError, ValidationFailed
             As ``check``.
         StrategyError, LookAheadError
-            If the strategy fails on some day (the message names it).
+            With ``on_error=stop``, if the strategy fails on some day (the message names the
+            symbols, the day, the error and where it was raised).
         """
         began = time.perf_counter()
         strategy_class, sessions = self.check(request)
         groups = _symbol_groups(strategy_class, request.symbols)
         chunks = self._chunks(strategy_class, request, groups, sessions)
         total = len(groups) * len(sessions)
-        rows = self._run(chunks, total, progress)
+        rows = self._run(chunks, total, progress, request.on_error)
         rows.sort(key=lambda row: (row.day, row.symbols))
-        simulated = [row for row in rows if row.skipped is None]
+        simulated = [row for row in rows if row.simulated]
         initial_equity = request.settings.starting_cash * len(groups)
         portfolio = _portfolio_days(simulated)
         return Evaluation(
@@ -314,6 +384,7 @@ class StrategyEvaluator:
                 params=request.params,
                 settings=request.settings,
                 warmup_days=request.warmup_days,
+                swing=strategy_class.kind is StrategyKind.SWING,
             )
 
         if strategy_class.kind is StrategyKind.SWING:
@@ -327,37 +398,61 @@ class StrategyEvaluator:
         ]
 
     def _run(
-        self, chunks: Sequence[_Chunk], total: int, progress: EvaluationProgress | None
+        self,
+        chunks: Sequence[_Chunk],
+        total: int,
+        progress: EvaluationProgress | None,
+        on_error: OnError,
     ) -> list[EvaluatedDay]:
         rows: list[EvaluatedDay] = []
         report = progress or (lambda done, total: None)
         report(0, total)
-        if self.processes == 1 or len(chunks) == 1:
+
+        def take(batch: list[EvaluatedDay]) -> None:
+            for row in batch:
+                if row.error is not None and on_error is OnError.STOP:
+                    raise _failure(row)
+            rows.extend(batch)
+            report(len(rows), total)
+
+        if self.processes == 1:
             for piece in chunks:
-                rows.extend(_simulate_chunk(piece, self.store, self.calendar))
-                report(len(rows), total)
+                for batch in _chunk_rows(piece, self.store, self.calendar):
+                    take(batch)
             return rows
-        workers = min(self.processes, len(chunks))
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=get_context("spawn"),
-            initializer=_open_worker,
-            initargs=(self.store, self.calendar),
-        ) as pool:
-            pending: set[Future[list[EvaluatedDay]]] = {
-                pool.submit(_simulate_in_worker, piece) for piece in chunks
-            }
-            try:
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        rows.extend(future.result())
-                    report(len(rows), total)
-            except BaseException:
-                for future in pending:
-                    future.cancel()
-                raise
+
+        def lost(what: Lost) -> None:
+            piece: _Chunk = what.piece
+            days = piece.days if piece.swing else piece.days[what.unit : what.unit + 1]
+            error = DayError(type=what.kind, message=what.reason)
+            take([EvaluatedDay(day=day, symbols=piece.symbols, error=error) for day in days])
+
+        limit = self.day_time_limit
+        run_pieces(
+            chunks,
+            processes=self.processes,
+            work=_work,
+            context=(self.store, self.calendar),
+            units=lambda piece: piece.units,
+            remainder=lambda piece, unit: piece.after(unit),
+            time_limit=lambda piece: (
+                None if limit is None else limit * len(piece.days) / piece.units
+            ),
+            on_results=take,
+            on_lost=lost,
+        )
         return rows
+
+
+def _failure(row: EvaluatedDay) -> StrategyError:
+    """The error an ``on_error=stop`` evaluation fails with, naming the symbol-day."""
+    assert row.error is not None
+    error = row.error
+    where = f" (at {error.where})" if error.where else ""
+    message = f"{','.join(row.symbols)} on {row.day}: {error.type}: {error.message}{where}"
+    return (
+        LookAheadError(message) if error.type == LookAheadError.__name__ else StrategyError(message)
+    )
 
 
 def range_problems(calendar: MarketCalendar, start: date, end: date) -> dict[str, list[str]]:
@@ -402,9 +497,16 @@ def _fingerprint(rows: Sequence[EvaluatedDay]) -> str:
     digest = hashlib.sha256()
     for row in rows:
         digest.update(
-            f"{row.day}|{','.join(row.symbols)}|{row.fingerprint}|{row.skipped or ''}\n".encode()
+            f"{row.day}|{','.join(row.symbols)}|{row.fingerprint}|{row.skipped or ''}"
+            f"{_error_key(row.error)}\n".encode()
         )
     return digest.hexdigest()
+
+
+def _error_key(error: DayError | None) -> str:
+    # Only failures a fingerprint can repeat: an error's type and message follow from the
+    # inputs, a dead or stopped worker's do not change a fingerprint of rows that have none.
+    return f"|{error.type}: {error.message}" if error else ""
 
 
 def _as_dict(metrics: Tc2Metrics | PerformanceMetrics) -> dict[str, Any]:
@@ -416,13 +518,10 @@ def _as_dict(metrics: Tc2Metrics | PerformanceMetrics) -> dict[str, Any]:
 _WORKER: dict[str, Any] = {}
 
 
-def _open_worker(store: StoreLocation, calendar: MarketCalendar) -> None:
-    _WORKER["store"] = store
-    _WORKER["calendar"] = calendar
-
-
-def _simulate_in_worker(piece: _Chunk) -> list[EvaluatedDay]:
-    return _simulate_chunk(piece, _WORKER["store"], _WORKER["calendar"])
+def _work(piece: _Chunk, context: tuple[StoreLocation, MarketCalendar]) -> Iterator[list[Any]]:
+    """A worker process's work (``worker_pool``): the chunk's rows, day by day."""
+    store, calendar = context
+    yield from _chunk_rows(piece, store, calendar)
 
 
 def _simulator(location: StoreLocation, calendar: MarketCalendar) -> StrategySimulator:
@@ -434,14 +533,24 @@ def _simulator(location: StoreLocation, calendar: MarketCalendar) -> StrategySim
     return cached
 
 
-def _simulate_chunk(
+def _chunk_rows(
     piece: _Chunk, location: StoreLocation, calendar: MarketCalendar
-) -> list[EvaluatedDay]:
-    simulator = _simulator(location, calendar)
-    strategy_class = load_strategy(piece.strategy)
-    if strategy_class.kind is StrategyKind.SWING:
-        return _simulate_swing(simulator, strategy_class, piece)
-    rows = []
+) -> Iterator[list[EvaluatedDay]]:
+    """The rows of ``piece``: one list per day (a swing run: one list of all its days).
+
+    A day whose bars are missing is skipped; any other error of any kind (the strategy's, the
+    account's, one that cannot be pickled) fails the day, recorded as plain text.
+    """
+    try:
+        simulator = _simulator(location, calendar)
+        strategy_class = load_strategy(piece.strategy)
+    except Exception as error:
+        failed = _day_error(error)
+        yield [EvaluatedDay(day=day, symbols=piece.symbols, error=failed) for day in piece.days]
+        return
+    if piece.swing:
+        yield _simulate_swing(simulator, strategy_class, piece)
+        return
     for day in piece.days:
         request = DayRequest(
             strategy_class=strategy_class,
@@ -454,9 +563,12 @@ def _simulate_chunk(
         try:
             record = simulator.simulate_day(request)
         except DataError as error:
-            rows.append(EvaluatedDay(day=day, symbols=piece.symbols, skipped=str(error)))
+            yield [EvaluatedDay(day=day, symbols=piece.symbols, skipped=str(error))]
             continue
-        rows.append(
+        except (Exception, SystemExit) as error:
+            yield [EvaluatedDay(day=day, symbols=piece.symbols, error=_day_error(error))]
+            continue
+        yield [
             _row(
                 record.day_outcome(),
                 piece.symbols,
@@ -464,8 +576,32 @@ def _simulate_chunk(
                 stop_reason=record.stop_reason,
                 not_viable=record.not_viable,
             )
-        )
-    return rows
+        ]
+
+
+def _day_error(error: BaseException) -> DayError:
+    """``error`` as plain text: the original error's type, the message, the strategy's line."""
+    root = error
+    while root.__cause__ is not None:
+        root = root.__cause__
+    frames = traceback.extract_tb(root.__traceback__)
+    engine = Path(__file__).resolve().parents[1]
+    builtin = engine / "strategy" / "builtin"
+
+    def in_strategy(frame: traceback.FrameSummary) -> bool:
+        path = Path(frame.filename).resolve()
+        return not path.is_relative_to(engine) or path.is_relative_to(builtin)
+
+    chosen = next((f for f in reversed(frames) if in_strategy(f)), frames[-1] if frames else None)
+    where = f"{chosen.filename}:{chosen.lineno} in {chosen.name}" if chosen else ""
+    return DayError(type=type(root).__name__, message=_text(error), where=where)
+
+
+def _text(error: BaseException) -> str:
+    try:
+        return str(error) or type(error).__name__
+    except Exception:  # a user's __str__ may fail too
+        return type(error).__name__
 
 
 def _simulate_swing(
@@ -485,6 +621,9 @@ def _simulate_swing(
     except DataError as error:
         skipped = str(error)
         return [EvaluatedDay(day=day, symbols=piece.symbols, skipped=skipped) for day in piece.days]
+    except (Exception, SystemExit) as error:
+        failed = _day_error(error)
+        return [EvaluatedDay(day=day, symbols=piece.symbols, error=failed) for day in piece.days]
     fills_by_day: dict[date, list[Fill]] = {}
     for fill in span.record.fill_log:
         fills_by_day.setdefault(_fill_day(fill, simulator.calendar), []).append(fill)

@@ -14,6 +14,7 @@ from webpanel.strategy.management.commands._strategy_job import (
 )
 
 SKIPPED_SHOWN = 10
+FAILED_SHOWN = 10
 NOT_VIABLE_SHOWN = 10
 
 
@@ -47,12 +48,14 @@ def summary(evaluation: Mapping[str, Any]) -> list[str]:
     tc2 = evaluation["tc2_metrics"]
     performance = evaluation["performance"] or {}
     skipped = [day for day in days if day["skipped"]]
+    failed = [day for day in days if day.get("error")]
     lines = [
         f"{evaluation['strategy']} ({evaluation['kind']}) on {', '.join(evaluation['symbols'])} "
         f"from {evaluation['start']} to {evaluation['end']}, fill model "
         f"{evaluation['fill_model']}",
-        f"  symbol-days: {len(days)} ({len(days) - len(skipped)} simulated, {len(skipped)} "
-        f"skipped); viable {tc2['days_viable']}, entered {tc2['days_entered']}",
+        f"  symbol-days: {len(days)} ({len(days) - len(skipped) - len(failed)} simulated, "
+        f"{len(skipped)} skipped, {len(failed)} failed); viable {tc2['days_viable']}, entered "
+        f"{tc2['days_entered']}",
         f"  net profit: {number(tc2['net_profit'])} (fees {number(sum(d['fees'] for d in days))})"
         f", average per entered day {number(tc2['average_profit'])}, win ratio "
         f"{number(tc2['win_ratio'], '.2f')}",
@@ -65,6 +68,15 @@ def summary(evaluation: Mapping[str, Any]) -> list[str]:
         lines.append(f"  skipped {day['day']} {','.join(day['symbols'])}: {day['skipped']}")
     if len(skipped) > SKIPPED_SHOWN:
         lines.append(f"  ... and {len(skipped) - SKIPPED_SHOWN} more skipped")
+    for day in failed[:FAILED_SHOWN]:
+        error = day["error"]
+        where = f" (at {error['where']})" if error["where"] else ""
+        lines.append(
+            f"  failed {day['day']} {','.join(day['symbols'])}: {error['type']}: "
+            f"{error['message']}{where}"
+        )
+    if len(failed) > FAILED_SHOWN:
+        lines.append(f"  ... and {len(failed) - FAILED_SHOWN} more failed")
     not_viable = [day for day in days if day["not_viable"]]
     for day in not_viable[:NOT_VIABLE_SHOWN]:
         lines.append(f"  not viable {day['day']}: {describe_not_viable(day['not_viable'])}")
