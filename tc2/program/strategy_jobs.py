@@ -31,7 +31,9 @@ from tc2.program.jobs import (
     require_object,
     symbols_param,
 )
+from tc2.simulation.benchmark import DEFAULT_BENCHMARK
 from tc2.simulation.evaluator import (
+    Accounts,
     EvaluationRequest,
     OnError,
     StoreLocation,
@@ -140,6 +142,23 @@ EVALUATE_PARAMS = ParamSet(
                 "rest evaluated; stop: the evaluation fails at once (default continue)."
             ),
         ),
+        Param(
+            name="accounts",
+            kind=ParamKind.CHOICE,
+            choices=tuple(Accounts),
+            description=(
+                "per_symbol: each symbol on an account of its own with starting_cash; shared: "
+                "all symbols in one run on one account with starting_cash (default per_symbol)."
+            ),
+        ),
+        Param(
+            name="benchmark",
+            kind=ParamKind.TICKER,
+            description=(
+                f"Bought and held over the same sessions, with alpha and beta (default "
+                f"{DEFAULT_BENCHMARK}); without bars on file the result warns."
+            ),
+        ),
     )
 )
 """An evaluation request, declared once: parser, API schema and CLI options follow it."""
@@ -218,8 +237,9 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     """Validate and normalise an evaluation request.
 
     ``{strategy, symbols, start, end, params?, fill_model?, warmup_days?, starting_cash?,
-    model_filters?, on_error?}`` (``model_filters`` false runs the strategy without its analysis
-    models; ``on_error`` is ``continue`` or ``stop``, ``OnError``);
+    model_filters?, on_error?, accounts?, benchmark?}`` (``model_filters`` false runs the
+    strategy without its analysis models; ``on_error`` is ``continue`` or ``stop``, ``OnError``;
+    ``accounts`` ``per_symbol`` or ``shared``, ``Accounts``; ``benchmark`` a ticker);
     ``strategy`` as for ``parse_simulate_params``;
     ``symbols`` is a list of tickers, and each symbol the strategy trades needs bars on file
     (LIVE store, the strategy's resolution) somewhere in ``start``..``end``. Sessions missing
@@ -250,6 +270,10 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     warmup_days = _warmup_days(params.get("warmup_days", DEFAULT_WARMUP_DAYS), errors)
     model_filters = _model_filters(params.get("model_filters", True), errors)
     on_error = _choice(params.get("on_error", OnError.CONTINUE), "on_error", errors)
+    accounts = _choice(params.get("accounts", Accounts.PER_SYMBOL), "accounts", errors)
+    benchmark = params.get("benchmark", DEFAULT_BENCHMARK)
+    if not isinstance(benchmark, str) or not SYMBOL_PATTERN.fullmatch(benchmark):
+        errors["benchmark"] = [f"must be a ticker ({TICKER_RULE}), was {benchmark!r}"]
     if (
         strategy_class is not None
         and symbols
@@ -282,6 +306,8 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
         "starting_cash": starting_cash,
         "model_filters": model_filters,
         "on_error": on_error,
+        "accounts": accounts,
+        "benchmark": benchmark,
     }
     # The evaluator's own check last: whatever rule it adds is refused here too, up front.
     try:
@@ -383,6 +409,8 @@ def _evaluation_request(params: Mapping[str, Any]) -> EvaluationRequest:
         settings=_settings(params),
         warmup_days=params["warmup_days"],
         on_error=OnError(params.get("on_error", OnError.CONTINUE)),
+        accounts=Accounts(params.get("accounts", Accounts.PER_SYMBOL)),
+        benchmark=params.get("benchmark", DEFAULT_BENCHMARK),
     )
 
 

@@ -3,7 +3,12 @@
 A day strategy is simulated once per (symbol, session), each symbol on an account of its own
 with ``starting_cash`` (a strategy with ``fixed_symbols`` runs once per session on its symbol
 set). A swing strategy runs once per symbol, continuously over the whole range
-(``StrategySimulator.simulate_span``). The work is cut into chunks that worker processes
+(``StrategySimulator.simulate_span``). With ``accounts=shared`` (portfolio mode) all the
+symbols run together instead, once per session (swing: once over the range), on one account
+with ``starting_cash``, so their positions compete for its buying power; within a bar the
+symbols are handled in alphabetical order, so the result depends on the inputs only.
+
+The work is cut into chunks that worker processes
 (``spawn``, so nothing inherited can differ between machines) simulate with their own store
 connection; results come back as compact ``EvaluatedDay`` rows, in a fixed order whatever the
 scheduling, so the evaluation's fingerprint depends on its inputs only.
@@ -16,7 +21,9 @@ With ``on_error=stop`` the first failure fails the evaluation instead.
 
 Metrics (conventions in ``docs/METRICS.md``): TC2's figures count symbol-days, as TC2 did; the
 standard set and the equity curve treat all symbols as one portfolio whose initial equity is
-``starting_cash`` per symbol run, each day's profit the sum over its symbols.
+``starting_cash`` per symbol run (shared: ``starting_cash``), each day's profit the sum over its
+symbol runs; they say which (``accounts``). Each evaluation also shows a benchmark held over its
+sessions (``benchmark``).
 """
 
 from __future__ import annotations
@@ -25,22 +32,25 @@ import hashlib
 import math
 import os
 import time
-import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
-from tc2.data.price_stores import price_store_for
-from tc2.data.store import PriceStore
-from tc2.env.clock import EpochClock
-from tc2.env.env_type import EnvType
-from tc2.env.exec_env import ExecEnv
+from tc2.data.session_cache import SessionCache
 from tc2.env.market_calendar import MarketCalendar
-from tc2.errors import DataError, LookAheadError, StrategyError, ValidationFailed
-from tc2.execution.orders import Fill
+from tc2.errors import LookAheadError, StrategyError, ValidationFailed
+from tc2.simulation.benchmark import (
+    DEFAULT_BENCHMARK,
+    BenchmarkLine,
+    benchmark_line,
+    session_prices,
+)
+from tc2.simulation.evaluation_days import Chunk, chunk_rows, work
+from tc2.simulation.evaluation_days import DayError as DayError
+from tc2.simulation.evaluation_days import EvaluatedDay as EvaluatedDay
+from tc2.simulation.evaluation_days import StoreLocation as StoreLocation
 from tc2.simulation.metrics import (
     DayOutcome,
     EquityCurve,
@@ -50,14 +60,10 @@ from tc2.simulation.metrics import (
     performance_metrics,
     tc2_metrics,
 )
-from tc2.simulation.records import NotViable, fingerprint_of
 from tc2.simulation.simulator import (
     DEFAULT_WARMUP_DAYS,
     NO_SESSION_MESSAGE,
-    DayRequest,
     SimulationSettings,
-    SpanRequest,
-    StrategySimulator,
 )
 from tc2.simulation.worker_pool import Lost, run_pieces
 from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols
@@ -74,16 +80,11 @@ EvaluationProgress = Callable[[int, int], None]
 """Called with (symbol-days done, symbol-days in all) as chunks finish."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StoreLocation:
-    """Where worker processes find the bars: picklable, opened once per process."""
+class Accounts(StrEnum):
+    """How an evaluation's symbols share money."""
 
-    data_dir: Path
-    url: str = ""
-    env_type: EnvType = EnvType.LIVE
-
-    def open(self) -> PriceStore:
-        return price_store_for(self.env_type, data_dir=self.data_dir, url=self.url)
+    PER_SYMBOL = "per_symbol"  # each symbol run on an account of its own with starting_cash
+    SHARED = "shared"  # one run of all the symbols on one account with starting_cash
 
 
 class OnError(StrEnum):
@@ -91,24 +92,6 @@ class OnError(StrEnum):
 
     CONTINUE = "continue"  # record the error on its row and evaluate the rest
     STOP = "stop"  # fail the evaluation at once with that error
-
-
-@dataclass(frozen=True, slots=True)
-class DayError:
-    """Why a symbol-day failed: the error's type, its message and where it was raised.
-
-    ``type`` is the class name of the original error (a strategy's own exception class, or
-    ``OrderRejected``, ...), or ``WorkerDied`` / ``TimeLimit`` when the worker process running
-    the day died or was stopped. ``where`` is ``file:line in function`` of the innermost frame in
-    the strategy's code (the innermost frame at all when none is).
-    """
-
-    type: str
-    message: str
-    where: str = ""
-
-    def to_dict(self) -> dict[str, str]:
-        return {"type": self.type, "message": self.message, "where": self.where}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,68 +106,8 @@ class EvaluationRequest:
     settings: SimulationSettings = SimulationSettings()
     warmup_days: int = DEFAULT_WARMUP_DAYS
     on_error: OnError = OnError.CONTINUE
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EvaluatedDay:
-    """What one session of one symbol run did, or why it was not simulated (``skipped``: its
-    bars are not on file) or failed (``error``)."""
-
-    day: date
-    symbols: tuple[str, ...]
-    viable: bool = False
-    entered: bool = False
-    entry_attempts: int = 0
-    round_trips: int = 0
-    profit: float = 0.0
-    fees: float = 0.0
-    fills: int = 0
-    trade_pnls: tuple[float, ...] = ()
-    exposure_seconds: float = 0.0
-    session_seconds: float = 0.0
-    stop_reason: str = ""
-    not_viable: tuple[NotViable, ...] = ()  # why a day that was not viable was not, by model
-    fingerprint: str = ""
-    skipped: str | None = None
-    error: DayError | None = None
-
-    @property
-    def simulated(self) -> bool:
-        return self.skipped is None and self.error is None
-
-    def outcome(self) -> DayOutcome:
-        return DayOutcome(
-            day=self.day,
-            viable=self.viable,
-            entered=self.entered,
-            entry_attempts=self.entry_attempts,
-            round_trips=self.round_trips,
-            profit=self.profit,
-            trade_pnls=self.trade_pnls,
-            exposure_seconds=self.exposure_seconds,
-            session_seconds=self.session_seconds,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "day": self.day.isoformat(),
-            "symbols": list(self.symbols),
-            "viable": self.viable,
-            "entered": self.entered,
-            "entry_attempts": self.entry_attempts,
-            "round_trips": self.round_trips,
-            "profit": self.profit,
-            "fees": self.fees,
-            "fills": self.fills,
-            "trade_pnls": list(self.trade_pnls),
-            "exposure_seconds": self.exposure_seconds,
-            "session_seconds": self.session_seconds,
-            "stop_reason": self.stop_reason,
-            "not_viable": [reason.to_dict() for reason in self.not_viable],
-            "fingerprint": self.fingerprint,
-            "skipped": self.skipped,
-            "error": self.error.to_dict() if self.error else None,
-        }
+    accounts: Accounts = Accounts.PER_SYMBOL
+    benchmark: str = DEFAULT_BENCHMARK  # bought and held over the sessions, for comparison
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -198,11 +121,13 @@ class Evaluation:
     start: date
     end: date
     fill_model: str
+    accounts: Accounts
     initial_equity: float
     days: tuple[EvaluatedDay, ...]
     tc2: Tc2Metrics
     performance: PerformanceMetrics | None  # None when no day could be simulated
     equity: EquityCurve | None
+    benchmark: BenchmarkLine | None  # None when no day could be simulated
     fingerprint: str
     elapsed_seconds: float = field(compare=False)  # wall clock: not part of the result proper
 
@@ -223,11 +148,13 @@ class Evaluation:
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "fill_model": self.fill_model,
+            "accounts": self.accounts.value,
             "initial_equity": self.initial_equity,
             "tc2_metrics": _as_dict(self.tc2),
             "performance": _as_dict(self.performance) if self.performance else None,
             "equity_curve": (
                 {
+                    "accounts": self.accounts.value,
                     "days": [day.isoformat() for day in self.equity.days],
                     "equity": list(self.equity.equity),
                     "drawdown": list(self.equity.drawdown),
@@ -235,35 +162,13 @@ class Evaluation:
                 if self.equity
                 else None
             ),
+            "benchmark": self.benchmark.to_dict() if self.benchmark else None,
             "days": [day.to_dict() for day in self.days],
             "skipped": len(self.skipped),
             "failed": len(self.failed),
             "fingerprint": self.fingerprint,
             "elapsed_seconds": self.elapsed_seconds,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class _Chunk:
-    """Work for one worker call: a symbol set on some sessions (day) or all of them (swing)."""
-
-    strategy: str
-    symbols: tuple[str, ...]
-    days: tuple[date, ...]
-    params: Mapping[str, Any] | None
-    settings: SimulationSettings
-    warmup_days: int
-    swing: bool
-
-    @property
-    def units(self) -> int:
-        """What a worker reports one at a time: each day, or a swing run's whole span."""
-        return 1 if self.swing else len(self.days)
-
-    def after(self, unit: int) -> _Chunk | None:
-        """The days after the ``unit``-th (None when none is left, or for a swing run)."""
-        rest = self.days[unit + 1 :]
-        return None if self.swing or not rest else replace(self, days=rest)
 
 
 class StrategyEvaluator:
@@ -336,7 +241,7 @@ class StrategyEvaluator:
         """
         began = time.perf_counter()
         strategy_class, sessions = self.check(request)
-        groups = _symbol_groups(strategy_class, request.symbols)
+        groups = _symbol_groups(strategy_class, request.symbols, request.accounts)
         chunks = self._chunks(strategy_class, request, groups, sessions)
         total = len(groups) * len(sessions)
         rows = self._run(chunks, total, progress, request.on_error)
@@ -344,6 +249,9 @@ class StrategyEvaluator:
         simulated = [row for row in rows if row.simulated]
         initial_equity = request.settings.starting_cash * len(groups)
         portfolio = _portfolio_days(simulated)
+        equity = (
+            equity_curve(outcomes=portfolio, initial_equity=initial_equity) if portfolio else None
+        )
         return Evaluation(
             strategy=strategy_class.strategy_id(),
             kind=strategy_class.kind.value,
@@ -352,6 +260,7 @@ class StrategyEvaluator:
             start=request.start,
             end=request.end,
             fill_model=request.settings.fill_model,
+            accounts=request.accounts,
             initial_equity=initial_equity,
             days=tuple(rows),
             tc2=tc2_metrics([row.outcome() for row in simulated]),
@@ -360,13 +269,24 @@ class StrategyEvaluator:
                 if portfolio
                 else None
             ),
-            equity=(
-                equity_curve(outcomes=portfolio, initial_equity=initial_equity)
-                if portfolio
-                else None
-            ),
+            equity=equity,
+            benchmark=self._benchmark(request.benchmark, equity, initial_equity),
             fingerprint=_fingerprint(rows),
             elapsed_seconds=time.perf_counter() - began,
+        )
+
+    def _benchmark(
+        self, symbol: str, equity: EquityCurve | None, initial_equity: float
+    ) -> BenchmarkLine | None:
+        if equity is None:
+            return None
+        sessions = SessionCache(self.store.open(), self.calendar)
+        return benchmark_line(
+            symbol=symbol,
+            days=equity.days,
+            strategy_equity=equity.equity,
+            initial_equity=initial_equity,
+            prices=session_prices(sessions, symbol, equity.days),
         )
 
     def _chunks(
@@ -375,9 +295,9 @@ class StrategyEvaluator:
         request: EvaluationRequest,
         groups: Sequence[tuple[str, ...]],
         sessions: Sequence[date],
-    ) -> list[_Chunk]:
-        def chunk(symbols: tuple[str, ...], days: Sequence[date]) -> _Chunk:
-            return _Chunk(
+    ) -> list[Chunk]:
+        def chunk(symbols: tuple[str, ...], days: Sequence[date]) -> Chunk:
+            return Chunk(
                 strategy=request.strategy,
                 symbols=symbols,
                 days=tuple(days),
@@ -399,7 +319,7 @@ class StrategyEvaluator:
 
     def _run(
         self,
-        chunks: Sequence[_Chunk],
+        chunks: Sequence[Chunk],
         total: int,
         progress: EvaluationProgress | None,
         on_error: OnError,
@@ -417,12 +337,12 @@ class StrategyEvaluator:
 
         if self.processes == 1:
             for piece in chunks:
-                for batch in _chunk_rows(piece, self.store, self.calendar):
+                for batch in chunk_rows(piece, self.store, self.calendar):
                     take(batch)
             return rows
 
         def lost(what: Lost) -> None:
-            piece: _Chunk = what.piece
+            piece: Chunk = what.piece
             days = piece.days if piece.swing else piece.days[what.unit : what.unit + 1]
             error = DayError(type=what.kind, message=what.reason)
             take([EvaluatedDay(day=day, symbols=piece.symbols, error=error) for day in days])
@@ -431,7 +351,7 @@ class StrategyEvaluator:
         run_pieces(
             chunks,
             processes=self.processes,
-            work=_work,
+            work=work,
             context=(self.store, self.calendar),
             units=lambda piece: piece.units,
             remainder=lambda piece, unit: piece.after(unit),
@@ -467,9 +387,20 @@ def range_problems(calendar: MarketCalendar, start: date, end: date) -> dict[str
     return {}
 
 
-def _symbol_groups(strategy_class: type[Strategy], symbols: Sequence[str]) -> list[tuple[str, ...]]:
+def _symbol_groups(
+    strategy_class: type[Strategy], symbols: Sequence[str], accounts: Accounts
+) -> list[tuple[str, ...]]:
+    """The symbol sets run on accounts of their own.
+
+    A shared account runs every symbol in one run, sorted: within a bar the kernel handles the
+    symbols in its feeds' order, so this fixes it to time, then symbol (docs/SIMULATION.md).
+    """
     chosen = resolve_symbols(strategy_class, symbols)
-    return [chosen] if strategy_class.fixed_symbols else [(symbol,) for symbol in chosen]
+    if strategy_class.fixed_symbols:
+        return [chosen]
+    if accounts is Accounts.SHARED:
+        return [tuple(sorted(chosen))]
+    return [(symbol,) for symbol in chosen]
 
 
 def _portfolio_days(rows: Sequence[EvaluatedDay]) -> list[DayOutcome]:
@@ -511,163 +442,3 @@ def _error_key(error: DayError | None) -> str:
 
 def _as_dict(metrics: Tc2Metrics | PerformanceMetrics) -> dict[str, Any]:
     return {name: getattr(metrics, name) for name in metrics.__dataclass_fields__}
-
-
-# ---- worker side ----------------------------------------------------------------------------
-
-_WORKER: dict[str, Any] = {}
-
-
-def _work(piece: _Chunk, context: tuple[StoreLocation, MarketCalendar]) -> Iterator[list[Any]]:
-    """A worker process's work (``worker_pool``): the chunk's rows, day by day."""
-    store, calendar = context
-    yield from _chunk_rows(piece, store, calendar)
-
-
-def _simulator(location: StoreLocation, calendar: MarketCalendar) -> StrategySimulator:
-    cached = _WORKER.get("simulator")
-    if cached is None or _WORKER.get("simulator_for") != (location, calendar):
-        env = ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=calendar)
-        cached = StrategySimulator(store=location.open(), calendar=calendar, exec_env=env)
-        _WORKER["simulator"], _WORKER["simulator_for"] = cached, (location, calendar)
-    return cached
-
-
-def _chunk_rows(
-    piece: _Chunk, location: StoreLocation, calendar: MarketCalendar
-) -> Iterator[list[EvaluatedDay]]:
-    """The rows of ``piece``: one list per day (a swing run: one list of all its days).
-
-    A day whose bars are missing is skipped; any other error of any kind (the strategy's, the
-    account's, one that cannot be pickled) fails the day, recorded as plain text.
-    """
-    try:
-        simulator = _simulator(location, calendar)
-        strategy_class = load_strategy(piece.strategy)
-    except Exception as error:
-        failed = _day_error(error)
-        yield [EvaluatedDay(day=day, symbols=piece.symbols, error=failed) for day in piece.days]
-        return
-    if piece.swing:
-        yield _simulate_swing(simulator, strategy_class, piece)
-        return
-    for day in piece.days:
-        request = DayRequest(
-            strategy_class=strategy_class,
-            symbols=piece.symbols,
-            day=day,
-            params=piece.params,
-            settings=piece.settings,
-            warmup_days=piece.warmup_days,
-        )
-        try:
-            record = simulator.simulate_day(request)
-        except DataError as error:
-            yield [EvaluatedDay(day=day, symbols=piece.symbols, skipped=str(error))]
-            continue
-        except (Exception, SystemExit) as error:
-            yield [EvaluatedDay(day=day, symbols=piece.symbols, error=_day_error(error))]
-            continue
-        yield [
-            _row(
-                record.day_outcome(),
-                piece.symbols,
-                fills=record.fill_log,
-                stop_reason=record.stop_reason,
-                not_viable=record.not_viable,
-            )
-        ]
-
-
-def _day_error(error: BaseException) -> DayError:
-    """``error`` as plain text: the original error's type, the message, the strategy's line."""
-    root = error
-    while root.__cause__ is not None:
-        root = root.__cause__
-    frames = traceback.extract_tb(root.__traceback__)
-    engine = Path(__file__).resolve().parents[1]
-    builtin = engine / "strategy" / "builtin"
-
-    def in_strategy(frame: traceback.FrameSummary) -> bool:
-        path = Path(frame.filename).resolve()
-        return not path.is_relative_to(engine) or path.is_relative_to(builtin)
-
-    chosen = next((f for f in reversed(frames) if in_strategy(f)), frames[-1] if frames else None)
-    where = f"{chosen.filename}:{chosen.lineno} in {chosen.name}" if chosen else ""
-    return DayError(type=type(root).__name__, message=_text(error), where=where)
-
-
-def _text(error: BaseException) -> str:
-    try:
-        return str(error) or type(error).__name__
-    except Exception:  # a user's __str__ may fail too
-        return type(error).__name__
-
-
-def _simulate_swing(
-    simulator: StrategySimulator, strategy_class: type[Strategy], piece: _Chunk
-) -> list[EvaluatedDay]:
-    request = SpanRequest(
-        strategy_class=strategy_class,
-        symbols=piece.symbols,
-        start=piece.days[0],
-        end=piece.days[-1],
-        params=piece.params,
-        settings=piece.settings,
-        warmup_days=piece.warmup_days,
-    )
-    try:
-        span = simulator.simulate_span(request)
-    except DataError as error:
-        skipped = str(error)
-        return [EvaluatedDay(day=day, symbols=piece.symbols, skipped=skipped) for day in piece.days]
-    except (Exception, SystemExit) as error:
-        failed = _day_error(error)
-        return [EvaluatedDay(day=day, symbols=piece.symbols, error=failed) for day in piece.days]
-    fills_by_day: dict[date, list[Fill]] = {}
-    for fill in span.record.fill_log:
-        fills_by_day.setdefault(_fill_day(fill, simulator.calendar), []).append(fill)
-    return [
-        _row(
-            outcome,
-            piece.symbols,
-            fills=fills_by_day.get(outcome.day, []),
-            stop_reason=span.record.stop_reason,
-            not_viable=span.not_viable.get(outcome.day, ()),
-        )
-        for outcome in span.days
-    ]
-
-
-def _row(
-    outcome: DayOutcome,
-    symbols: tuple[str, ...],
-    *,
-    fills: Sequence[Fill],
-    stop_reason: str,
-    not_viable: tuple[NotViable, ...],
-) -> EvaluatedDay:
-    return EvaluatedDay(
-        day=outcome.day,
-        symbols=symbols,
-        viable=outcome.viable,
-        entered=outcome.entered,
-        entry_attempts=outcome.entry_attempts,
-        round_trips=outcome.round_trips,
-        profit=outcome.profit,
-        fees=math.fsum(fill.fee for fill in fills),
-        fills=len(fills),
-        trade_pnls=outcome.trade_pnls,
-        exposure_seconds=outcome.exposure_seconds,
-        session_seconds=outcome.session_seconds,
-        stop_reason=stop_reason,
-        not_viable=not_viable,
-        fingerprint=fingerprint_of(fills),
-    )
-
-
-def _fill_day(fill: Fill, calendar: MarketCalendar) -> date:
-    session = calendar.session_for(datetime.fromtimestamp(fill.t, UTC))
-    if session is None:
-        raise DataError(f"fill at {fill.t} is outside every session")
-    return session

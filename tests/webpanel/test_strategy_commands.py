@@ -301,6 +301,30 @@ class EvaluateCommandTests:
         with pytest.raises(CommandError, match=r"on_error: must be one of continue, stop"):
             _run("evaluate", *troubled, "--on-error", "ignore")
 
+    def test_a_shared_account_and_the_benchmark_line(
+        self, seeded: None, monkeypatch: pytest.MonkeyPatch
+    ):
+        monkeypatch.setenv("TC2_SIM_PROCESSES", "1")
+        shared = (*EVALUATE_CYCLE, "--accounts", "shared", "--benchmark", "QQQ")
+        summary = _run("evaluate", *shared)
+        evaluation = json.loads(_run("evaluate", *shared, "--json"))
+
+        assert evaluation["accounts"] == "shared" == evaluation["equity_curve"]["accounts"]
+        assert evaluation["initial_equity"] == 30_000.0
+        assert {tuple(day["symbols"]) for day in evaluation["days"]} == {("QQQ", "SPY")}
+        benchmark = evaluation["benchmark"]
+        assert (
+            benchmark["symbol"] == "QQQ" and benchmark["days"] == evaluation["equity_curve"]["days"]
+        )
+        assert (
+            f"benchmark QQQ buy-and-hold: total return {benchmark['total_return']:.2%}" in summary
+        )
+        assert f"beta {benchmark['beta']:.2f}" in summary
+        missing = _run("evaluate", *EVALUATE_CYCLE, "--benchmark", "DIA")
+        assert "benchmark warning: no bars of benchmark DIA on file from 2026-03-02" in missing
+        with pytest.raises(CommandError, match="accounts: must be one of per_symbol, shared"):
+            _run("evaluate", *EVALUATE_CYCLE, "--accounts", "pooled")
+
     def test_days_the_models_rule_out_are_listed_with_each_model_and_reason(
         self, seeded: None, monkeypatch: pytest.MonkeyPatch
     ):

@@ -64,6 +64,7 @@ def summary(evaluation: Mapping[str, Any]) -> list[str]:
         f"{number(performance.get('max_drawdown'), '.2%')}, trades "
         f"{performance.get('trade_count', 0)}",
     ]
+    lines.extend(_benchmark_lines(evaluation.get("benchmark")))
     for day in skipped[:SKIPPED_SHOWN]:
         lines.append(f"  skipped {day['day']} {','.join(day['symbols'])}: {day['skipped']}")
     if len(skipped) > SKIPPED_SHOWN:
@@ -83,4 +84,20 @@ def summary(evaluation: Mapping[str, Any]) -> list[str]:
     if len(not_viable) > NOT_VIABLE_SHOWN:
         lines.append(f"  ... and {len(not_viable) - NOT_VIABLE_SHOWN} more not viable")
     lines.append(f"fingerprint: {evaluation['fingerprint']}")
+    return lines
+
+
+def _benchmark_lines(benchmark: Mapping[str, Any] | None) -> list[str]:
+    """Buy-and-hold of the benchmark and the strategy's alpha and beta against it."""
+    if not benchmark:
+        return []
+    lines = []
+    if benchmark["equity"]:
+        lines.append(
+            f"  benchmark {benchmark['symbol']} buy-and-hold: total return "
+            f"{number(benchmark['total_return'], '.2%')}; strategy alpha "
+            f"{number(benchmark['alpha'], '.2%')} a year, beta {number(benchmark['beta'], '.2f')}"
+        )
+    if benchmark["warning"]:
+        lines.append(f"  benchmark warning: {benchmark['warning']}")
     return lines
