@@ -700,6 +700,8 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        AccountsEnum: "per_symbol" | "shared";
         /**
          * @description * `paper` - paper
          *     * `live` - live
@@ -1033,6 +1035,8 @@ export interface components {
             /** @description Staff change shared state: settings, data, strategy files, the program, the logs. Every signed-in user reads and runs research. */
             is_staff: boolean;
         };
+        /** @enum {string} */
+        OnErrorEnum: "continue" | "stop";
         /**
          * @description * `builtin` - builtin
          *     * `uploaded` - uploaded
@@ -1285,6 +1289,12 @@ export interface components {
             starting_cash?: number;
             /** @description false: run without the strategy's analysis models (default true). */
             model_filters?: boolean;
+            /** @description continue: a symbol-day whose strategy fails is recorded with its error and the rest evaluated; stop: the evaluation fails at once (default continue). */
+            on_error?: components["schemas"]["OnErrorEnum"];
+            /** @description per_symbol: each symbol on an account of its own with starting_cash; shared: all symbols in one run on one account with starting_cash (default per_symbol). */
+            accounts?: components["schemas"]["AccountsEnum"];
+            /** @description Bought and held over the same sessions, with alpha and beta (default SPY); without bars on file the result warns. */
+            benchmark?: string;
         };
         StrategyFile: {
             /** @description The file name, e.g. my_strategy.py. */

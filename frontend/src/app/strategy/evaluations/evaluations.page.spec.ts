@@ -76,6 +76,10 @@ describe('EvaluationsPage', () => {
       .expectOne((r) => r.url === '/api/data/dates/QQQ')
       .flush({ symbol: 'QQQ', resolution: '1m', dates: ['2026-02-24'] });
     page.type('#eval-param-qty', '10');
+    const accounts = element.querySelector<HTMLSelectElement>('#eval-accounts')!;
+    accounts.value = 'shared';
+    accounts.dispatchEvent(new Event('change'));
+    page.type('#eval-benchmark', ' qqq ');
 
     await page.send();
     const request = http.expectOne('/api/strategy/evaluate');
@@ -89,6 +93,9 @@ describe('EvaluationsPage', () => {
       warmup_days: 1,
       starting_cash: 30000,
       model_filters: true,
+      accounts: 'shared',
+      benchmark: 'QQQ',
+      on_error: 'continue',
     });
     request.flush(
       {

@@ -33,7 +33,12 @@ import { RunList } from '../run-list';
 import { RunPage } from '../run-page';
 import { asEvaluation } from '../run-records';
 import { RunSettingsFields } from '../run-settings-fields';
-import { BarResolution, StrategyApi, StrategyDescription, StrategyRunDetail } from '../strategy-api';
+import {
+  BarResolution,
+  StrategyApi,
+  StrategyDescription,
+  StrategyRunDetail,
+} from '../strategy-api';
 import {
   comparisonChart,
   comparisonRows,
@@ -42,6 +47,12 @@ import {
   evaluationMetrics,
   setupRows,
 } from './evaluation-view';
+
+/** How an evaluation's symbols share money (the API's ``accounts``). */
+type Accounts = 'per_symbol' | 'shared';
+/** What a failed symbol-day does to the evaluation (the API's ``on_error``). */
+type OnError = 'continue' | 'stop';
+const DEFAULT_BENCHMARK = 'SPY';
 
 /** Sessions a new evaluation covers by default: the latest ones on file. */
 export const DEFAULT_RANGE_SESSIONS = 10;
@@ -171,6 +182,9 @@ export class EvaluationsPage {
       ),
       start: new FormControl('', { nonNullable: true, validators: checkedBy(dayProblem) }),
       end: new FormControl('', { nonNullable: true, validators: checkedBy(dayProblem) }),
+      accounts: new FormControl<Accounts>('per_symbol', { nonNullable: true }),
+      benchmark: new FormControl(DEFAULT_BENCHMARK, { nonNullable: true }),
+      onError: new FormControl<OnError>('continue', { nonNullable: true }),
     },
     { validators: rangeInOrder },
   );
@@ -178,7 +192,15 @@ export class EvaluationsPage {
     kind: 'evaluate',
     controls: this.common,
     form: this.form,
-    apiFields: { ...RUN_API_FIELDS, symbols: 'symbols', start: 'start', end: 'end' },
+    apiFields: {
+      ...RUN_API_FIELDS,
+      symbols: 'symbols',
+      start: 'start',
+      end: 'end',
+      accounts: 'accounts',
+      benchmark: 'benchmark',
+      onError: 'on_error',
+    },
     run: this.run,
     strategy: this.strategy,
     formElement: this.formElement,
@@ -279,6 +301,9 @@ export class EvaluationsPage {
         symbols: this.chosenSymbols(),
         start: value.start,
         end: value.end,
+        accounts: value.accounts,
+        benchmark: value.benchmark.trim().toUpperCase() || DEFAULT_BENCHMARK,
+        on_error: value.onError,
       }),
     );
   }
@@ -362,7 +387,10 @@ export class EvaluationsPage {
     const symbols = this.form.controls.symbols;
     const known = this.page.symbols();
     // The strategy's own symbols, unless the user picked some (a fixed-symbols strategy: always).
-    if (strategy?.fixed_symbols || (strategy?.default_symbols.length && !symbols.dirty && known.length)) {
+    if (
+      strategy?.fixed_symbols ||
+      (strategy?.default_symbols.length && !symbols.dirty && known.length)
+    ) {
       this.checkSymbols(strategy.default_symbols);
     } else if (!this.chosenSymbols().length && known.length) {
       this.checkSymbols(

@@ -25,7 +25,13 @@ import { RunList } from '../run-list';
 import { RunPage } from '../run-page';
 import { asRunRecord } from '../run-records';
 import { RunSettingsFields } from '../run-settings-fields';
-import { BarResolution, Bars, StrategyApi, StrategyDescription, StrategyRunDetail } from '../strategy-api';
+import {
+  BarResolution,
+  Bars,
+  StrategyApi,
+  StrategyDescription,
+  StrategyRunDetail,
+} from '../strategy-api';
 import {
   firstChartSymbol,
   orderRows,
@@ -138,7 +144,9 @@ export class SimulationsPage {
         return previous?.value ?? '';
       }
       const sameRun = previous !== undefined && previous.source.runId === runId;
-      return sameRun && record.symbols.includes(previous.value) ? previous.value : firstChartSymbol(record);
+      return sameRun && record.symbols.includes(previous.value)
+        ? previous.value
+        : firstChartSymbol(record);
     },
   });
   protected readonly metrics = computed(() => {
