@@ -75,6 +75,7 @@ CHUNKS_PER_PROCESS = 4  # enough pieces to balance uneven days, few enough to ke
 # Seconds one symbol-day may take in a worker process (a swing run: per session). Far beyond
 # any honest day (a 1 s-bar day runs in seconds); what overruns it is stuck.
 DEFAULT_DAY_TIME_LIMIT = 600.0
+NO_RESULT_MESSAGE = "no result came back from its worker process"
 
 EvaluationProgress = Callable[[int, int], None]
 """Called with (symbol-days done, symbol-days in all) as chunks finish."""
@@ -200,6 +201,7 @@ class StrategyEvaluator:
         self.calendar = calendar
         self.processes = max(1, processes if processes is not None else os.cpu_count() or 1)
         self.day_time_limit = day_time_limit
+        self._sessions: SessionCache | None = None  # the benchmark's bars, read in this process
 
     def check(
         self, request: EvaluationRequest, *, strategy_class: type[Strategy] | None = None
@@ -280,7 +282,9 @@ class StrategyEvaluator:
     ) -> BenchmarkLine | None:
         if equity is None:
             return None
-        sessions = SessionCache(self.store.open(), self.calendar)
+        if self._sessions is None:
+            self._sessions = SessionCache(self.store.open(), self.calendar)
+        sessions = self._sessions
         return benchmark_line(
             symbol=symbol,
             days=equity.days,
@@ -360,6 +364,18 @@ class StrategyEvaluator:
             ),
             on_results=take,
             on_lost=lost,
+        )
+        # Every symbol-day has its row: one whose result never came back (which the pool's
+        # bookkeeping rules out) is failed rather than silently missing from the figures.
+        have = {(row.day, row.symbols) for row in rows}
+        missing = DayError(type="WorkerDied", message=NO_RESULT_MESSAGE)
+        take(
+            [
+                EvaluatedDay(day=day, symbols=piece.symbols, error=missing)
+                for piece in chunks
+                for day in piece.days
+                if (day, piece.symbols) not in have
+            ]
         )
         return rows
 

@@ -29,6 +29,8 @@ from tc2.errors import ConfigurationError
 READY = "ready"
 DONE = "done"
 STOP_WAIT_S = 5.0  # how long a worker told to stop may take before it is killed
+# Liveness is checked at least this often, whatever the pipes and sentinels say.
+LIVENESS_CHECK_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,23 +115,18 @@ def _serve(
 ) -> None:
     """Wait for the next message, death or deadline, and act on it."""
     deadline = min((w.deadline for w in workers if w.deadline is not None), default=None)
-    timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+    timeout = LIVENESS_CHECK_S
+    if deadline is not None:
+        timeout = min(timeout, max(0.0, deadline - time.monotonic()))
     waitables: list[Any] = [w.connection for w in workers] + [w.process.sentinel for w in workers]
     wait(waitables, timeout=timeout)
     for worker in workers:
         lost: Lost | None = None
-        try:
-            while worker.connection.poll():
-                message = worker.connection.recv()
-                if message == READY:
-                    worker.ready = True
-                elif message == DONE:
-                    worker.done()
-                else:
-                    worker.heard(units)
-                    on_results(message)
-        except (EOFError, OSError):
-            pass  # the pipe closed: the process is gone, its sentinel says so below
+        _read(worker, units, on_results)
+        if worker.piece is not None and not worker.process.is_alive():
+            # What it sent before it died may have come after the read above: read it all, so
+            # the unit it died on is the one after its last result.
+            _read(worker, units, on_results)
         if worker.piece is not None and not worker.process.is_alive():
             lost = Lost(
                 piece=worker.piece,
@@ -156,6 +153,24 @@ def _serve(
             rest = remainder(lost.piece, lost.unit)
             if rest is not None:
                 queue.appendleft(rest)
+
+
+def _read(
+    worker: _Worker, units: Callable[[Any], int], on_results: Callable[[list[Any]], None]
+) -> None:
+    """Act on every message the worker has sent so far."""
+    try:
+        while worker.connection.poll():
+            message = worker.connection.recv()
+            if message == READY:
+                worker.ready = True
+            elif message == DONE:
+                worker.done()
+            else:
+                worker.heard(units)
+                on_results(message)
+    except (EOFError, OSError):
+        pass  # the pipe closed: the process is gone, which its sentinel tells
 
 
 def _exit_reason(code: int | None) -> str:

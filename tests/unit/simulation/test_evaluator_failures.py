@@ -74,6 +74,12 @@ def _evaluate(
     evaluation = evaluator.evaluate(request)
     assert len(evaluation.days) == 10
     assert evaluation.to_dict()["failed"] == len(evaluation.failed)
+    # A failed day counts in no figure: its partial run is not a result.
+    assert evaluation.tc2.days_evaluated == 10 - len(evaluation.failed)
+    assert evaluation.equity is not None
+    assert evaluation.equity.days == tuple(
+        sorted({row.day for row in evaluation.days if row.simulated})
+    )
     return evaluation.days
 
 
