@@ -48,7 +48,5 @@ export function describeData(data: unknown): string {
   if (data === null || data === undefined) {
     return '';
   }
-  return typeof data === 'object' && !Array.isArray(data)
-    ? describe(data as Record<string, unknown>)
-    : figure(data);
+  return typeof data === 'object' && !Array.isArray(data) ? describe(data as Record<string, unknown>) : figure(data);
 }

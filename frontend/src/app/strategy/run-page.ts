@@ -229,10 +229,7 @@ export class RunPage {
         const error = apiErrorFrom(e);
         this.error.set(error);
         // 409: the same run is still queued or running; open it rather than leave the user guessing.
-        const running =
-          error.status === 409
-            ? this.runs().find((r) => r.job_id === error.details['job_id'])
-            : undefined;
+        const running = error.status === 409 ? this.runs().find((r) => r.job_id === error.details['job_id']) : undefined;
         if (running) {
           void this.router.navigate([], { queryParams: { run: running.id } });
           return;

@@ -27,11 +27,7 @@ const PARAMETERS = [MIN_REWARD, MAX_BUY_SECONDS];
 @Component({
   imports: [StrategyParams],
   changeDetection: ChangeDetectionStrategy.OnPush,
-  template: `<tc2-strategy-params
-    [form]="form"
-    [parameters]="parameters"
-    strategyId="breakout1"
-  />`,
+  template: `<tc2-strategy-params [form]="form" [parameters]="parameters" strategyId="breakout1" />`,
 })
 class Host {
   readonly parameters = PARAMETERS;
@@ -52,19 +48,14 @@ describe('StrategyParams', () => {
 
     expect(input.value).toBe('0.16');
     expect(element.textContent).toContain('percent, default 0.16 %, 0.00 % to 5.00 %');
-    expect(parameterValues(fixture.componentInstance.form)).toEqual({
-      min_reward_pct: 0.0016,
-      max_buy_seconds: 120,
-    });
+    expect(parameterValues(fixture.componentInstance.form)).toEqual({ min_reward_pct: 0.0016, max_buy_seconds: 120 });
 
     typeInto(input, '0.25');
     expect(fixture.componentInstance.form.controls['min_reward_pct'].value).toBe(0.0025);
     typeInto(input, '6');
     fixture.componentInstance.form.markAllAsTouched();
     fixture.detectChanges();
-    expect(element.querySelector('.field-error')?.textContent).toContain(
-      'must be from 0.00 % to 5.00 %, was 6.00 %',
-    );
+    expect(element.querySelector('.field-error')?.textContent).toContain('must be from 0.00 % to 5.00 %, was 6.00 %');
     // Other numbers stay as they are.
     expect(element.querySelector<HTMLInputElement>('#param-max_buy_seconds')!.value).toBe('120');
   });

@@ -33,12 +33,7 @@ import { RunList } from '../run-list';
 import { RunPage } from '../run-page';
 import { asEvaluation } from '../run-records';
 import { RunSettingsFields } from '../run-settings-fields';
-import {
-  BarResolution,
-  StrategyApi,
-  StrategyDescription,
-  StrategyRunDetail,
-} from '../strategy-api';
+import { BarResolution, StrategyApi, StrategyDescription, StrategyRunDetail } from '../strategy-api';
 import {
   comparisonChart,
   comparisonRows,
@@ -387,10 +382,7 @@ export class EvaluationsPage {
     const symbols = this.form.controls.symbols;
     const known = this.page.symbols();
     // The strategy's own symbols, unless the user picked some (a fixed-symbols strategy: always).
-    if (
-      strategy?.fixed_symbols ||
-      (strategy?.default_symbols.length && !symbols.dirty && known.length)
-    ) {
+    if (strategy?.fixed_symbols || (strategy?.default_symbols.length && !symbols.dirty && known.length)) {
       this.checkSymbols(strategy.default_symbols);
     } else if (!this.chosenSymbols().length && known.length) {
       this.checkSymbols(

@@ -25,13 +25,7 @@ import { RunList } from '../run-list';
 import { RunPage } from '../run-page';
 import { asRunRecord } from '../run-records';
 import { RunSettingsFields } from '../run-settings-fields';
-import {
-  BarResolution,
-  Bars,
-  StrategyApi,
-  StrategyDescription,
-  StrategyRunDetail,
-} from '../strategy-api';
+import { BarResolution, Bars, StrategyApi, StrategyDescription, StrategyRunDetail } from '../strategy-api';
 import {
   firstChartSymbol,
   orderRows,
@@ -144,9 +138,7 @@ export class SimulationsPage {
         return previous?.value ?? '';
       }
       const sameRun = previous !== undefined && previous.source.runId === runId;
-      return sameRun && record.symbols.includes(previous.value)
-        ? previous.value
-        : firstChartSymbol(record);
+      return sameRun && record.symbols.includes(previous.value) ? previous.value : firstChartSymbol(record);
     },
   });
   protected readonly metrics = computed(() => {

@@ -96,10 +96,7 @@ describe('StrategiesPage', () => {
       const fixture = TestBed.createComponent(StrategiesPage);
       http.expectOne('/api/strategy/files').flush({ files });
       http.expectOne('/api/strategy/list').flush({
-        strategies: [
-          SMA_CROSS,
-          { ...SMA_CROSS, id: 'MyCycle', origin: 'uploaded', file: 'my_cycle.py' },
-        ],
+        strategies: [SMA_CROSS, { ...SMA_CROSS, id: 'MyCycle', origin: 'uploaded', file: 'my_cycle.py' }],
       });
       await fixture.whenStable();
       return fixture.nativeElement as HTMLElement;
@@ -117,14 +114,12 @@ describe('StrategiesPage', () => {
 
       const file = element.querySelector('[aria-label="Strategy file my_cycle.py"]')!;
       expect(file.textContent).toContain('MyCycle');
-      expect(element.querySelector('#strategy-MyCycle')?.textContent).toContain('from my_cycle.py');
-      expect(element.querySelector('#strategy-file')).toBeNull();
-      expect(
-        [...element.querySelectorAll('button')].some((b) => b.textContent?.includes('Remove')),
-      ).toBe(false);
-      expect(element.querySelector('.staff-only')?.textContent).toContain(
-        'Only staff can add or remove strategy files',
+      expect(element.querySelector('#strategy-MyCycle')?.textContent).toContain(
+        'from my_cycle.py',
       );
+      expect(element.querySelector('#strategy-file')).toBeNull();
+      expect([...element.querySelectorAll('button')].some((b) => b.textContent?.includes('Remove'))).toBe(false);
+      expect(element.querySelector('.staff-only')?.textContent).toContain('Only staff can add or remove strategy files');
 
       const details = file.querySelector('details')!;
       details.open = true;
@@ -147,9 +142,7 @@ describe('StrategiesPage', () => {
       http.expectOne('/api/strategy/list').flush({ strategies: [SMA_CROSS] });
       await TestBed.inject(ApplicationRef).whenStable();
 
-      expect(element.querySelector('[role="status"]')?.textContent).toContain(
-        'Added my_cycle.py: MyCycle.',
-      );
+      expect(element.querySelector('[role="status"]')?.textContent).toContain('Added my_cycle.py: MyCycle.');
       expect(element.querySelector('[aria-label="Strategy file my_cycle.py"]')).not.toBeNull();
     });
 
@@ -159,9 +152,7 @@ describe('StrategiesPage', () => {
       buttonNamed(element, 'Upload').click();
       http.expectNone('/api/strategy/files');
       await TestBed.inject(ApplicationRef).whenStable();
-      expect(element.querySelector('#strategy-file-errors')?.textContent).toContain(
-        'lower-case letters',
-      );
+      expect(element.querySelector('#strategy-file-errors')?.textContent).toContain('lower-case letters');
 
       choose(element, new File(['x'], 'odd.py'));
       buttonNamed(element, 'Upload').click();
@@ -170,20 +161,14 @@ describe('StrategiesPage', () => {
           error: {
             code: 'validation_failed',
             message: 'The strategy file was not added; nothing was changed.',
-            details: {
-              fields: {
-                file: ['Odd: line 3: make is neither defined in the file nor imported from tc2'],
-              },
-            },
+            details: { fields: { file: ['Odd: line 3: make is neither defined in the file nor imported from tc2'] } },
           },
         },
         { status: 422, statusText: 'Unprocessable Entity' },
       );
       await TestBed.inject(ApplicationRef).whenStable();
       expect(element.querySelector('#strategy-file-errors')?.textContent).toContain('Odd: line 3');
-      expect(element.querySelector('.error-box')?.textContent).toContain(
-        'The strategy file was not added',
-      );
+      expect(element.querySelector('.error-box')?.textContent).toContain('The strategy file was not added');
     });
 
     it('removes a file only after the confirmation', async () => {

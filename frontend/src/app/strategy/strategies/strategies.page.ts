@@ -41,9 +41,7 @@ import { StrategyFiles } from './strategy-files';
             <span class="badge">{{ strategy.kind }} strategy</span>
             <span class="badge">{{ strategy.resolution }} bars</span>
             @if (strategy.origin === 'uploaded') {
-              <span class="badge uploaded" title="From a strategy file staff added"
-                >from {{ strategy.file }}</span
-              >
+              <span class="badge uploaded" title="From a strategy file staff added">from {{ strategy.file }}</span>
             }
             @if (strategy.experimental) {
               <span class="badge experimental" title="Not allowed to trade live">experimental</span>
@@ -199,9 +197,7 @@ export class StrategiesPage {
     if (value === null || value === undefined) {
       return '—';
     }
-    return parameter.type === 'float' &&
-      typeof value === 'number' &&
-      isFractionSetting(parameter.name)
+    return parameter.type === 'float' && typeof value === 'number' && isFractionSetting(parameter.name)
       ? percent(value)
       : String(value);
   }

@@ -1,13 +1,5 @@
 import { DatePipe, DecimalPipe } from '@angular/common';
-import {
-  ChangeDetectionStrategy,
-  Component,
-  ElementRef,
-  inject,
-  output,
-  signal,
-  viewChild,
-} from '@angular/core';
+import { ChangeDetectionStrategy, Component, ElementRef, inject, output, signal, viewChild } from '@angular/core';
 
 import { ApiError, apiErrorFrom } from '../../core/api';
 import { CurrentUser } from '../../core/current-user';
@@ -48,10 +40,9 @@ export function strategyFileProblem(file: File | null): string {
     <section class="card" aria-labelledby="strategy-files-title">
       <h2 id="strategy-files-title">Strategy files</h2>
       <p class="muted">
-        Your own strategies: a Python file with <code>Strategy</code> subclasses (see
-        <code>tc2/strategy/base.py</code>), whose declarations (parameters, windows, symbols) are
-        written as literals so TC2 can read them without running the file. Its code runs only when a
-        simulation or evaluation asks for it.
+        Your own strategies: a Python file with <code>Strategy</code> subclasses (see <code>tc2/strategy/base.py</code>),
+        whose declarations (parameters, windows, symbols) are written as literals so TC2 can read them without running
+        the file. Its code runs only when a simulation or evaluation asks for it.
       </p>
       <tc2-error-box [error]="error()" />
       @if (files(); as list) {
@@ -59,19 +50,12 @@ export function strategyFileProblem(file: File | null): string {
           <article class="file" [attr.aria-label]="'Strategy file ' + file.name">
             <header class="file-head">
               <code class="name">{{ file.name }}</code>
-              <span class="muted small"
-                >{{ file.size | number }} bytes, stored
-                {{ file.modified | date: 'yyyy-MM-dd HH:mm' }}</span
-              >
+              <span class="muted small">{{ file.size | number }} bytes, stored {{ file.modified | date: 'yyyy-MM-dd HH:mm' }}</span>
               @if (user.isStaff()) {
                 <span class="remove">
                   <tc2-confirm-step
                     [label]="'Remove ' + file.name"
-                    [question]="
-                      'Remove ' +
-                      file.name +
-                      '? Its strategies can no longer be run; past runs stay.'
-                    "
+                    [question]="'Remove ' + file.name + '? Its strategies can no longer be run; past runs stay.'"
                     confirmLabel="Remove file"
                     [danger]="true"
                     [disabled]="removing() === file.name"
@@ -115,15 +99,9 @@ export function strategyFileProblem(file: File | null): string {
         <form (submit)="$event.preventDefault(); upload()" novalidate>
           <label for="strategy-file">Python file (at most {{ maxKb }} KB)</label>
           <div class="row">
-            <input
-              #fileInput
-              id="strategy-file"
-              type="file"
-              accept=".py,text/x-python"
-              [attr.aria-invalid]="uploadProblems().length > 0"
-              aria-describedby="strategy-file-errors"
-              (change)="uploadProblems.set([])"
-            />
+            <input #fileInput id="strategy-file" type="file" accept=".py,text/x-python"
+                   [attr.aria-invalid]="uploadProblems().length > 0" aria-describedby="strategy-file-errors"
+                   (change)="uploadProblems.set([])" />
             <button type="submit" [disabled]="uploading()">Upload</button>
           </div>
           <div id="strategy-file-errors">
@@ -137,31 +115,12 @@ export function strategyFileProblem(file: File | null): string {
     </section>
   `,
   styles: `
-    .file {
-      border-top: 1px solid var(--line);
-      padding: 0.6rem 0;
-    }
-    .file-head {
-      display: flex;
-      flex-wrap: wrap;
-      gap: 0.75rem;
-      align-items: center;
-    }
-    .file-head .remove {
-      margin-left: auto;
-    }
-    .badge {
-      margin-right: 0.3rem;
-    }
-    .source {
-      max-height: 28rem;
-      overflow: auto;
-      background: var(--bg);
-      border: 1px solid var(--line);
-      border-radius: 4px;
-      padding: 0.5rem;
-      font-size: 0.85rem;
-    }
+    .file { border-top: 1px solid var(--line); padding: 0.6rem 0; }
+    .file-head { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: center; }
+    .file-head .remove { margin-left: auto; }
+    .badge { margin-right: 0.3rem; }
+    .source { max-height: 28rem; overflow: auto; background: var(--bg); border: 1px solid var(--line);
+      border-radius: 4px; padding: 0.5rem; font-size: 0.85rem; }
   `,
 })
 export class StrategyFiles {

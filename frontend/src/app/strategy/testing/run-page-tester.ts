@@ -32,11 +32,7 @@ export class RunPageTester {
       ],
     });
     stubCharts(page);
-    return new RunPageTester(
-      page,
-      TestBed.inject(HttpTestingController),
-      await RouterTestingHarness.create(),
-    );
+    return new RunPageTester(page, TestBed.inject(HttpTestingController), await RouterTestingHarness.create());
   }
 
   /** Open ``url``; the page's requests are left to answer. */
