@@ -133,6 +133,31 @@ describe('EvaluationsPage', () => {
     expect(days[2].textContent).toContain('skipped: no 1m bars on file');
   });
 
+  it('draws the benchmark as a second line of the equity chart, and warns of missing bars', async () => {
+    const withBenchmark = evaluation({
+      benchmark: {
+        symbol: 'SPY',
+        days: ['2026-03-02', '2026-03-03', '2026-03-04'],
+        equity: [30100, 30100, 30300],
+        total_return: 0.01,
+        alpha: 0.12,
+        beta: 0.8,
+        warning: 'benchmark SPY has no bars on file for 1 of the sessions (2026-03-03)',
+      },
+    });
+    await open(`/strategy/evaluations?run=${FIRST}`);
+    http.expectOne(`/api/strategy/runs/${FIRST}`).flush(evaluateRun(FIRST, withBenchmark));
+    await page.settle();
+
+    expect(
+      element.querySelector('[role="img"][aria-label="Equity and drawdown chart"]')?.textContent,
+    ).toContain('2 lines');
+    expect(element.querySelector('#eval-benchmark-warning')?.textContent).toContain(
+      'no bars on file for 1 of the sessions (2026-03-03)',
+    );
+    expect(element.querySelector('table[aria-label="Metrics"]')?.textContent).toContain('12.00 %');
+  });
+
   it('compares two evaluations side by side, from the URL', async () => {
     const better = evaluation({
       params: { fast: 12, qty: 10 },
