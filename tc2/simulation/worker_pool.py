@@ -68,7 +68,7 @@ def run_pieces(
     context
         Passed to ``work`` in each worker (picklable; sent once per worker).
     units
-        How many units a piece has: results of that many units end it.
+        How many units a piece has (the worker reports results once per unit).
     remainder
         The piece made of a piece's units after ``unit`` (None when none is left), to hand out
         again after the worker running ``unit`` was lost.
@@ -90,7 +90,9 @@ def run_pieces(
                 workers.append(_Worker.start(work, context))
             for worker in workers:
                 if worker.piece is None and worker.ready and queue:
-                    worker.give(queue.popleft(), time_limit)
+                    piece = queue.popleft()
+                    if not worker.give(piece, time_limit):
+                        queue.appendleft(piece)  # it died idle: a new worker takes the piece
             _serve(workers, units, remainder, on_results, on_lost, queue)
     except BaseException:
         for worker in workers:
@@ -114,6 +116,7 @@ def _serve(
     queue: deque[Any],
 ) -> None:
     """Wait for the next message, death or deadline, and act on it."""
+    workers = [worker for worker in workers if worker.alive]
     deadline = min((w.deadline for w in workers if w.deadline is not None), default=None)
     timeout = LIVENESS_CHECK_S
     if deadline is not None:
@@ -123,11 +126,14 @@ def _serve(
     for worker in workers:
         lost: Lost | None = None
         _read(worker, units, on_results)
-        if worker.piece is not None and not worker.process.is_alive():
+        # Asked once: the answer can change between two asks, and every branch below must see
+        # the same one (a piece must be either still running or lost, never dropped).
+        alive = worker.process.is_alive()
+        if not alive:
             # What it sent before it died may have come after the read above: read it all, so
             # the unit it died on is the one after its last result.
             _read(worker, units, on_results)
-        if worker.piece is not None and not worker.process.is_alive():
+        if worker.piece is not None and not alive:
             lost = Lost(
                 piece=worker.piece,
                 unit=worker.unit,
@@ -141,7 +147,7 @@ def _serve(
                 kind="TimeLimit",
                 reason=f"stopped after the time limit of {worker.limit:g} s per symbol-day",
             )
-        elif not worker.process.is_alive():
+        elif not alive:
             worker.alive = False
             if not worker.ready:  # it died before running anything: a new one would too
                 raise ConfigurationError(
@@ -205,10 +211,16 @@ class _Worker:
         theirs.close()  # the child holds its end: EOF here once it is gone
         return cls(process=process, connection=ours)
 
-    def give(self, piece: Any, time_limit: Callable[[Any], float | None]) -> None:
+    def give(self, piece: Any, time_limit: Callable[[Any], float | None]) -> bool:
+        """Send ``piece``; False (and the worker is done for) if its process is gone."""
+        try:
+            self.connection.send(piece)
+        except OSError:
+            self.kill()
+            return False
         self.piece, self.unit, self.limit = piece, 0, time_limit(piece)
         self.deadline = None if self.limit is None else time.monotonic() + self.limit
-        self.connection.send(piece)
+        return True
 
     def heard(self, units: Callable[[Any], int]) -> None:
         """One unit is done: the next one's time starts now."""
