@@ -8,9 +8,9 @@ symbols run together instead, once per session (swing: once over the range), on 
 with ``starting_cash``, so their positions compete for its buying power; within a bar the
 symbols are handled in alphabetical order, so the result depends on the inputs only.
 
-The work is cut into chunks that worker processes
-(``spawn``, so nothing inherited can differ between machines) simulate with their own store
-connection; results come back as compact ``EvaluatedDay`` rows, in a fixed order whatever the
+The work is cut into chunks that worker processes (``spawn``, so nothing inherited can differ
+between machines; ``evaluation_days`` is their side) simulate with their own store connection;
+results come back as compact ``EvaluatedDay`` rows, in a fixed order whatever the
 scheduling, so the evaluation's fingerprint depends on its inputs only.
 
 Whatever a strategy does in a worker cannot take the evaluation down (``worker_pool``): an
