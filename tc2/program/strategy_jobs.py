@@ -34,8 +34,11 @@ from tc2.program.jobs import (
     require_object,
     symbols_param,
 )
+from tc2.simulation.benchmark import DEFAULT_BENCHMARK
 from tc2.simulation.evaluator import (
+    Accounts,
     EvaluationRequest,
+    OnError,
     StoreLocation,
     StrategyEvaluator,
     range_problems,
@@ -190,6 +193,32 @@ EVALUATE_PARAMS = ParamSet(
         _CLOSE_AT_END,
         _RISK_FREE_RATE,
         _RESOLUTION,
+        Param(
+            name="on_error",
+            kind=ParamKind.CHOICE,
+            choices=tuple(OnError),
+            description=(
+                "continue: a symbol-day whose strategy fails is recorded with its error and the "
+                "rest evaluated; stop: the evaluation fails at once (default continue)."
+            ),
+        ),
+        Param(
+            name="accounts",
+            kind=ParamKind.CHOICE,
+            choices=tuple(Accounts),
+            description=(
+                "per_symbol: each symbol on an account of its own with starting_cash; shared: "
+                "all symbols in one run on one account with starting_cash (default per_symbol)."
+            ),
+        ),
+        Param(
+            name="benchmark",
+            kind=ParamKind.TICKER,
+            description=(
+                f"Bought and held over the same sessions, with alpha and beta (default "
+                f"{DEFAULT_BENCHMARK}); without bars on file the result warns."
+            ),
+        ),
     )
 )
 """An evaluation request, declared once: parser, API schema and CLI options follow it."""
@@ -277,9 +306,11 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     """Validate and normalise an evaluation request.
 
     ``{strategy, symbols, start, end, params?, fill_model?, adjustment?, warmup_days?,
-    starting_cash?, model_filters?, allow_short?, close_at_end?, risk_free_rate?, resolution?}``
-    (``model_filters`` false runs the strategy without its analysis models; ``risk_free_rate`` is
-    annual, in [0, 0.2]);
+    starting_cash?, model_filters?, allow_short?, close_at_end?, risk_free_rate?, resolution?,
+    on_error?, accounts?, benchmark?}`` (``model_filters`` false runs the strategy without its
+    analysis models; ``risk_free_rate`` is annual, in [0, 0.2]; ``on_error`` is ``continue`` or
+    ``stop``, ``OnError``; ``accounts`` ``per_symbol`` or ``shared``, ``Accounts``; ``benchmark``
+    a ticker);
     ``strategy`` as for ``parse_simulate_params``;
     ``symbols`` is a list of tickers, and each symbol the strategy trades needs bars on file
     (LIVE store, the strategy's resolution) somewhere in ``start``..``end``. Sessions missing
@@ -314,6 +345,11 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     close_at_end = _boolean(params, "close_at_end", False, errors)
     risk_free_rate = _risk_free_rate(params.get("risk_free_rate", 0.0), errors)
     resolution = _resolution(strategy_class, params.get("resolution"), errors)
+    on_error = _choice(params.get("on_error", OnError.CONTINUE), "on_error", errors)
+    accounts = _choice(params.get("accounts", Accounts.PER_SYMBOL), "accounts", errors)
+    benchmark = params.get("benchmark", DEFAULT_BENCHMARK)
+    if not isinstance(benchmark, str) or not SYMBOL_PATTERN.fullmatch(benchmark):
+        errors["benchmark"] = [f"must be a ticker ({TICKER_RULE}), was {benchmark!r}"]
     if (
         strategy_class is not None
         and resolution is not None
@@ -351,6 +387,9 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
         "close_at_end": close_at_end,
         "risk_free_rate": risk_free_rate,
         "resolution": resolution.value if resolution else None,
+        "on_error": on_error,
+        "accounts": accounts,
+        "benchmark": benchmark,
     }
     # The evaluator's own check last: whatever rule it adds is refused here too, up front.
     try:
@@ -415,7 +454,8 @@ def evaluate(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]
     Raises
     ------
     StrategyError, LookAheadError
-        If the strategy fails on some day (the message names it).
+        With ``on_error`` ``stop``, if the strategy fails on some day (the message names it);
+        with ``continue`` the day's row carries the error.
     ConfigurationError
         If ``TC2_SIM_PROCESSES`` is not a whole number.
     """
@@ -466,6 +506,9 @@ def _evaluation_request(params: Mapping[str, Any]) -> EvaluationRequest:
         settings=_settings(params),
         warmup_days=params["warmup_days"],
         risk_free_rate=float(params.get("risk_free_rate", 0.0)),
+        on_error=OnError(params.get("on_error", OnError.CONTINUE)),
+        accounts=Accounts(params.get("accounts", Accounts.PER_SYMBOL)),
+        benchmark=params.get("benchmark", DEFAULT_BENCHMARK),
     )
 
 
@@ -603,6 +646,15 @@ def _starting_cash(value: Any, errors: dict[str, list[str]]) -> float:
         ]
         return 0.0
     return float(value)
+
+
+def _choice(value: Any, name: str, errors: dict[str, list[str]]) -> str:
+    """A CHOICE parameter of ``EVALUATE_PARAMS``: one of its declared values."""
+    choices = next(param.choices for param in EVALUATE_PARAMS if param.name == name)
+    if value not in choices:
+        errors[name] = [f"must be one of {', '.join(choices)}, was {value!r}"]
+        return choices[0]
+    return str(value)
 
 
 def _boolean(

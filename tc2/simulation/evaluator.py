@@ -3,14 +3,27 @@
 A day strategy is simulated once per (symbol, session), each symbol on an account of its own
 with ``starting_cash`` (a strategy with ``fixed_symbols`` runs once per session on its symbol
 set). A swing strategy runs once per symbol, continuously over the whole range
-(``StrategySimulator.simulate_span``). The work is cut into chunks that worker processes
-(``spawn``, so nothing inherited can differ between machines) simulate with their own store
-connection; results come back as compact ``EvaluatedDay`` rows, in a fixed order whatever the
+(``StrategySimulator.simulate_span``). With ``accounts=shared`` (portfolio mode) all the
+symbols run together instead, once per session (swing: once over the range), on one account
+with ``starting_cash``, so their positions compete for its buying power; within a bar the
+symbols are handled in alphabetical order, so the result depends on the inputs only.
+
+The work is cut into chunks that worker processes (``spawn``, so nothing inherited can differ
+between machines; ``evaluation_days`` is their side) simulate with their own store connection;
+results come back as compact ``EvaluatedDay`` rows, in a fixed order whatever the
 scheduling, so the evaluation's fingerprint depends on its inputs only.
+
+Whatever a strategy does in a worker cannot take the evaluation down (``worker_pool``): an
+exception, even one that cannot be pickled, ends its symbol-day with the error recorded
+(``DayError``: type, message, where); a worker that exits, is killed or overruns
+``day_time_limit`` fails the symbol-day it was on, and a new worker carries on with the rest.
+With ``on_error=stop`` the first failure fails the evaluation instead.
 
 Metrics (conventions in ``docs/METRICS.md``): TC2's figures count symbol-days, as TC2 did; the
 standard set and the equity curve treat all symbols as one portfolio whose initial equity is
-``starting_cash`` per symbol run, each day's profit the sum over its symbols.
+``starting_cash`` per symbol run (shared: ``starting_cash``), each day's profit the sum over its
+symbol runs; they say which (``accounts``). Each evaluation also shows a benchmark held over its
+sessions (``benchmark``).
 """
 
 from __future__ import annotations
@@ -20,21 +33,24 @@ import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from multiprocessing import get_context
-from pathlib import Path
+from datetime import date
+from enum import StrEnum
 from typing import Any
 
-from tc2.data.price_stores import price_store_for
-from tc2.data.store import PriceStore
-from tc2.env.clock import EpochClock
-from tc2.env.env_type import EnvType
-from tc2.env.exec_env import ExecEnv
-from tc2.env.market_calendar import NEW_YORK, MarketCalendar
-from tc2.errors import DataError, ValidationFailed
-from tc2.execution.orders import Fill
+from tc2.data.session_cache import SessionCache
+from tc2.env.market_calendar import MarketCalendar
+from tc2.errors import DataError, LookAheadError, StrategyError, ValidationFailed
+from tc2.simulation.benchmark import (
+    DEFAULT_BENCHMARK,
+    BenchmarkLine,
+    benchmark_line,
+    session_prices,
+)
+from tc2.simulation.evaluation_days import Chunk, chunk_rows, work
+from tc2.simulation.evaluation_days import DayError as DayError
+from tc2.simulation.evaluation_days import EvaluatedDay as EvaluatedDay
+from tc2.simulation.evaluation_days import StoreLocation as StoreLocation
 from tc2.simulation.metrics import (
     DayOutcome,
     EquityCurve,
@@ -44,17 +60,14 @@ from tc2.simulation.metrics import (
     performance_metrics,
     tc2_metrics,
 )
-from tc2.simulation.records import NotViable, fingerprint_of
 from tc2.simulation.simulator import (
     DEFAULT_WARMUP_DAYS,
     NO_SESSION_MESSAGE,
-    DayRequest,
     EndOfRun,
     SimulationSettings,
-    SpanRequest,
-    StrategySimulator,
     end_of_run,
 )
+from tc2.simulation.worker_pool import Lost, run_pieces
 from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols, run_resolution
 from tc2.strategy.registry import load_strategy
 
@@ -65,21 +78,27 @@ NOTHING_SIMULATED_MESSAGE = (
     " ({count} symbol-days skipped)"
 )
 CHUNKS_PER_PROCESS = 4  # enough pieces to balance uneven days, few enough to keep overhead low
+# Seconds one symbol-day may take in a worker process (a swing run: per session). Far beyond
+# any honest day (a 1 s-bar day runs in seconds); what overruns it is stuck.
+DEFAULT_DAY_TIME_LIMIT = 600.0
+NO_RESULT_MESSAGE = "no result came back from its worker process"
 
 EvaluationProgress = Callable[[int, int], None]
 """Called with (symbol-days done, symbol-days in all) as chunks finish."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StoreLocation:
-    """Where worker processes find the bars: picklable, opened once per process."""
+class Accounts(StrEnum):
+    """How an evaluation's symbols share money."""
 
-    data_dir: Path
-    url: str = ""
-    env_type: EnvType = EnvType.LIVE
+    PER_SYMBOL = "per_symbol"  # each symbol run on an account of its own with starting_cash
+    SHARED = "shared"  # one run of all the symbols on one account with starting_cash
 
-    def open(self) -> PriceStore:
-        return price_store_for(self.env_type, data_dir=self.data_dir, url=self.url)
+
+class OnError(StrEnum):
+    """What a failed symbol-day does to the evaluation."""
+
+    CONTINUE = "continue"  # record the error on its row and evaluate the rest
+    STOP = "stop"  # fail the evaluation at once with that error
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,61 +113,9 @@ class EvaluationRequest:
     settings: SimulationSettings = SimulationSettings()
     warmup_days: int = DEFAULT_WARMUP_DAYS
     risk_free_rate: float = 0.0  # annual, for the Sharpe and Sortino ratios
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EvaluatedDay:
-    """What one session of one symbol run did (or why it was not simulated: ``skipped``)."""
-
-    day: date
-    symbols: tuple[str, ...]
-    viable: bool = False
-    entered: bool = False
-    entry_attempts: int = 0
-    round_trips: int = 0
-    profit: float = 0.0
-    fees: float = 0.0
-    fills: int = 0
-    trade_pnls: tuple[float, ...] = ()
-    exposure_seconds: float = 0.0
-    session_seconds: float = 0.0
-    stop_reason: str = ""
-    not_viable: tuple[NotViable, ...] = ()  # why a day that was not viable was not, by model
-    fingerprint: str = ""
-    skipped: str | None = None
-
-    def outcome(self) -> DayOutcome:
-        return DayOutcome(
-            day=self.day,
-            viable=self.viable,
-            entered=self.entered,
-            entry_attempts=self.entry_attempts,
-            round_trips=self.round_trips,
-            profit=self.profit,
-            trade_pnls=self.trade_pnls,
-            exposure_seconds=self.exposure_seconds,
-            session_seconds=self.session_seconds,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "day": self.day.isoformat(),
-            "symbols": list(self.symbols),
-            "viable": self.viable,
-            "entered": self.entered,
-            "entry_attempts": self.entry_attempts,
-            "round_trips": self.round_trips,
-            "profit": self.profit,
-            "fees": self.fees,
-            "fills": self.fills,
-            "trade_pnls": list(self.trade_pnls),
-            "exposure_seconds": self.exposure_seconds,
-            "session_seconds": self.session_seconds,
-            "stop_reason": self.stop_reason,
-            "not_viable": [reason.to_dict() for reason in self.not_viable],
-            "fingerprint": self.fingerprint,
-            "skipped": self.skipped,
-        }
+    on_error: OnError = OnError.CONTINUE
+    accounts: Accounts = Accounts.PER_SYMBOL
+    benchmark: str = DEFAULT_BENCHMARK  # bought and held over the sessions, for comparison
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,11 +131,13 @@ class Evaluation:
     fill_model: str
     resolution: str
     adjustment: str  # raw, split or all (see tc2.data.adjustments)
+    accounts: Accounts
     initial_equity: float
     days: tuple[EvaluatedDay, ...]
     tc2: Tc2Metrics
     performance: PerformanceMetrics | None  # None when no day could be simulated
     equity: EquityCurve | None
+    benchmark: BenchmarkLine | None  # None when no day could be simulated
     fingerprint: str
     elapsed_seconds: float = field(compare=False)  # wall clock: not part of the result proper
     allow_short: bool = False
@@ -178,6 +147,10 @@ class Evaluation:
     @property
     def skipped(self) -> list[EvaluatedDay]:
         return [day for day in self.days if day.skipped]
+
+    @property
+    def failed(self) -> list[EvaluatedDay]:
+        return [day for day in self.days if day.error]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -193,11 +166,13 @@ class Evaluation:
             "risk_free_rate": self.risk_free_rate,
             "resolution": self.resolution,
             "adjustment": self.adjustment,
+            "accounts": self.accounts.value,
             "initial_equity": self.initial_equity,
             "tc2_metrics": _as_dict(self.tc2),
             "performance": _as_dict(self.performance) if self.performance else None,
             "equity_curve": (
                 {
+                    "accounts": self.accounts.value,
                     "days": [day.isoformat() for day in self.equity.days],
                     "equity": list(self.equity.equity),
                     "drawdown": list(self.equity.drawdown),
@@ -205,25 +180,13 @@ class Evaluation:
                 if self.equity
                 else None
             ),
+            "benchmark": self.benchmark.to_dict() if self.benchmark else None,
             "days": [day.to_dict() for day in self.days],
             "skipped": len(self.skipped),
+            "failed": len(self.failed),
             "fingerprint": self.fingerprint,
             "elapsed_seconds": self.elapsed_seconds,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class _Chunk:
-    """Work for one worker call: a symbol set on some sessions (day) or all of them (swing)."""
-
-    strategy: str
-    symbols: tuple[str, ...]
-    days: tuple[date, ...]
-    params: Mapping[str, Any] | None
-    settings: SimulationSettings
-    warmup_days: int
-    start: date | None = None  # the evaluation's range (a swing run spans all of it)
-    end: date | None = None
 
 
 class StrategyEvaluator:
@@ -236,15 +199,26 @@ class StrategyEvaluator:
     calendar
         The exchange calendar.
     processes
-        Worker processes; 1 runs in this process, None uses every core.
+        Worker processes; 1 runs in this process (where nothing guards against a strategy
+        that exits or hangs), None uses every core.
+    day_time_limit
+        Seconds a symbol-day may run in a worker process before it is stopped and recorded as
+        failed (a swing run: this per session); None for no limit.
     """
 
     def __init__(
-        self, *, store: StoreLocation, calendar: MarketCalendar, processes: int | None = None
+        self,
+        *,
+        store: StoreLocation,
+        calendar: MarketCalendar,
+        processes: int | None = None,
+        day_time_limit: float | None = DEFAULT_DAY_TIME_LIMIT,
     ) -> None:
         self.store = store
         self.calendar = calendar
         self.processes = max(1, processes if processes is not None else os.cpu_count() or 1)
+        self.day_time_limit = day_time_limit
+        self._sessions: SessionCache | None = None  # the benchmark's bars, read in this process
 
     def check(
         self, request: EvaluationRequest, *, strategy_class: type[Strategy] | None = None
@@ -282,22 +256,27 @@ class StrategyEvaluator:
         ConfigurationError, ValidationFailed
             As ``check``.
         StrategyError, LookAheadError
-            If the strategy fails on some day (the message names it).
+            With ``on_error=stop``, if the strategy fails on some day (the message names the
+            symbols, the day, the error and where it was raised).
         """
         began = time.perf_counter()
         strategy_class, sessions = self.check(request)
-        groups = _symbol_groups(strategy_class, request.symbols)
+        groups = _symbol_groups(strategy_class, request.symbols, request.accounts)
         chunks = self._chunks(strategy_class, request, groups, sessions)
         total = len(groups) * len(sessions)
-        rows = self._run(chunks, total, progress)
+        rows = self._run(chunks, total, progress, request.on_error)
         rows.sort(key=lambda row: (row.day, row.symbols))
-        simulated = [row for row in rows if row.skipped is None]
-        if not simulated:  # never an empty success: say why no bar reached the strategy
+        simulated = [row for row in rows if row.simulated]
+        if rows and all(row.skipped for row in rows):
+            # Never an empty success: say why no bar reached the strategy.
             raise DataError(
                 NOTHING_SIMULATED_MESSAGE.format(reason=rows[0].skipped, count=len(rows))
             )
         initial_equity = request.settings.starting_cash * len(groups)
         portfolio = _portfolio_days(simulated)
+        equity = (
+            equity_curve(outcomes=portfolio, initial_equity=initial_equity) if portfolio else None
+        )
         return Evaluation(
             strategy=strategy_class.strategy_id(),
             kind=strategy_class.kind.value,
@@ -308,6 +287,7 @@ class StrategyEvaluator:
             fill_model=request.settings.fill_model,
             resolution=run_resolution(strategy_class, request.settings.resolution).value,
             adjustment=request.settings.adjustment.value,
+            accounts=request.accounts,
             initial_equity=initial_equity,
             days=tuple(rows),
             tc2=tc2_metrics([row.outcome() for row in simulated]),
@@ -320,16 +300,29 @@ class StrategyEvaluator:
                 if portfolio
                 else None
             ),
-            equity=(
-                equity_curve(outcomes=portfolio, initial_equity=initial_equity)
-                if portfolio
-                else None
-            ),
+            equity=equity,
+            benchmark=self._benchmark(request.benchmark, equity, initial_equity),
             fingerprint=_fingerprint(rows),
             elapsed_seconds=time.perf_counter() - began,
             allow_short=request.settings.allow_short,
             end_of_run=end_of_run(strategy_class.kind, request.settings.close_at_end).value,
             risk_free_rate=request.risk_free_rate,
+        )
+
+    def _benchmark(
+        self, symbol: str, equity: EquityCurve | None, initial_equity: float
+    ) -> BenchmarkLine | None:
+        if equity is None:
+            return None
+        if self._sessions is None:
+            self._sessions = SessionCache(self.store.open(), self.calendar)
+        sessions = self._sessions
+        return benchmark_line(
+            symbol=symbol,
+            days=equity.days,
+            strategy_equity=equity.equity,
+            initial_equity=initial_equity,
+            prices=session_prices(sessions, symbol, equity.days),
         )
 
     def _chunks(
@@ -338,9 +331,9 @@ class StrategyEvaluator:
         request: EvaluationRequest,
         groups: Sequence[tuple[str, ...]],
         sessions: Sequence[date],
-    ) -> list[_Chunk]:
-        def chunk(symbols: tuple[str, ...], days: Sequence[date]) -> _Chunk:
-            return _Chunk(
+    ) -> list[Chunk]:
+        def chunk(symbols: tuple[str, ...], days: Sequence[date]) -> Chunk:
+            return Chunk(
                 strategy=request.strategy,
                 symbols=symbols,
                 days=tuple(days),
@@ -349,6 +342,7 @@ class StrategyEvaluator:
                 warmup_days=request.warmup_days,
                 start=request.start,
                 end=request.end,
+                swing=strategy_class.kind is StrategyKind.SWING,
             )
 
         if strategy_class.kind is StrategyKind.SWING:
@@ -362,37 +356,73 @@ class StrategyEvaluator:
         ]
 
     def _run(
-        self, chunks: Sequence[_Chunk], total: int, progress: EvaluationProgress | None
+        self,
+        chunks: Sequence[Chunk],
+        total: int,
+        progress: EvaluationProgress | None,
+        on_error: OnError,
     ) -> list[EvaluatedDay]:
         rows: list[EvaluatedDay] = []
         report = progress or (lambda done, total: None)
         report(0, total)
-        if self.processes == 1 or len(chunks) == 1:
+
+        def take(batch: list[EvaluatedDay]) -> None:
+            for row in batch:
+                if row.error is not None and on_error is OnError.STOP:
+                    raise _failure(row)
+            rows.extend(batch)
+            report(len(rows), total)
+
+        if self.processes == 1:
             for piece in chunks:
-                rows.extend(_simulate_chunk(piece, self.store, self.calendar))
-                report(len(rows), total)
+                for batch in chunk_rows(piece, self.store, self.calendar):
+                    take(batch)
             return rows
-        workers = min(self.processes, len(chunks))
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=get_context("spawn"),
-            initializer=_open_worker,
-            initargs=(self.store, self.calendar),
-        ) as pool:
-            pending: set[Future[list[EvaluatedDay]]] = {
-                pool.submit(_simulate_in_worker, piece) for piece in chunks
-            }
-            try:
-                while pending:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        rows.extend(future.result())
-                    report(len(rows), total)
-            except BaseException:
-                for future in pending:
-                    future.cancel()
-                raise
+
+        def lost(what: Lost) -> None:
+            piece: Chunk = what.piece
+            days = piece.days if piece.swing else piece.days[what.unit : what.unit + 1]
+            error = DayError(type=what.kind, message=what.reason)
+            take([EvaluatedDay(day=day, symbols=piece.symbols, error=error) for day in days])
+
+        limit = self.day_time_limit
+        run_pieces(
+            chunks,
+            processes=self.processes,
+            work=work,
+            context=(self.store, self.calendar),
+            units=lambda piece: piece.units,
+            remainder=lambda piece, unit: piece.after(unit),
+            time_limit=lambda piece: (
+                None if limit is None else limit * len(piece.days) / piece.units
+            ),
+            on_results=take,
+            on_lost=lost,
+        )
+        # Every symbol-day has its row: one whose result never came back (which the pool's
+        # bookkeeping rules out) is failed rather than silently missing from the figures.
+        have = {(row.day, row.symbols) for row in rows}
+        missing = DayError(type="WorkerDied", message=NO_RESULT_MESSAGE)
+        take(
+            [
+                EvaluatedDay(day=day, symbols=piece.symbols, error=missing)
+                for piece in chunks
+                for day in piece.days
+                if (day, piece.symbols) not in have
+            ]
+        )
         return rows
+
+
+def _failure(row: EvaluatedDay) -> StrategyError:
+    """The error an ``on_error=stop`` evaluation fails with, naming the symbol-day."""
+    assert row.error is not None
+    error = row.error
+    where = f" (at {error.where})" if error.where else ""
+    message = f"{','.join(row.symbols)} on {row.day}: {error.type}: {error.message}{where}"
+    return (
+        LookAheadError(message) if error.type == LookAheadError.__name__ else StrategyError(message)
+    )
 
 
 def range_problems(calendar: MarketCalendar, start: date, end: date) -> dict[str, list[str]]:
@@ -407,9 +437,20 @@ def range_problems(calendar: MarketCalendar, start: date, end: date) -> dict[str
     return {}
 
 
-def _symbol_groups(strategy_class: type[Strategy], symbols: Sequence[str]) -> list[tuple[str, ...]]:
+def _symbol_groups(
+    strategy_class: type[Strategy], symbols: Sequence[str], accounts: Accounts
+) -> list[tuple[str, ...]]:
+    """The symbol sets run on accounts of their own.
+
+    A shared account runs every symbol in one run, sorted: within a bar the kernel handles the
+    symbols in its feeds' order, so this fixes it to time, then symbol (docs/SIMULATION.md).
+    """
     chosen = resolve_symbols(strategy_class, symbols)
-    return [chosen] if strategy_class.fixed_symbols else [(symbol,) for symbol in chosen]
+    if strategy_class.fixed_symbols:
+        return [chosen]
+    if accounts is Accounts.SHARED:
+        return [tuple(sorted(chosen))]
+    return [(symbol,) for symbol in chosen]
 
 
 def _portfolio_days(rows: Sequence[EvaluatedDay]) -> list[DayOutcome]:
@@ -437,133 +478,17 @@ def _fingerprint(rows: Sequence[EvaluatedDay]) -> str:
     digest = hashlib.sha256()
     for row in rows:
         digest.update(
-            f"{row.day}|{','.join(row.symbols)}|{row.fingerprint}|{row.skipped or ''}\n".encode()
+            f"{row.day}|{','.join(row.symbols)}|{row.fingerprint}|{row.skipped or ''}"
+            f"{_error_key(row.error)}\n".encode()
         )
     return digest.hexdigest()
 
 
+def _error_key(error: DayError | None) -> str:
+    # Only failures a fingerprint can repeat: an error's type and message follow from the
+    # inputs, a dead or stopped worker's do not change a fingerprint of rows that have none.
+    return f"|{error.type}: {error.message}" if error else ""
+
+
 def _as_dict(metrics: Tc2Metrics | PerformanceMetrics) -> dict[str, Any]:
     return {name: getattr(metrics, name) for name in metrics.__dataclass_fields__}
-
-
-# ---- worker side ----------------------------------------------------------------------------
-
-_WORKER: dict[str, Any] = {}
-
-
-def _open_worker(store: StoreLocation, calendar: MarketCalendar) -> None:
-    _WORKER["store"] = store
-    _WORKER["calendar"] = calendar
-
-
-def _simulate_in_worker(piece: _Chunk) -> list[EvaluatedDay]:
-    return _simulate_chunk(piece, _WORKER["store"], _WORKER["calendar"])
-
-
-def _simulator(location: StoreLocation, calendar: MarketCalendar) -> StrategySimulator:
-    cached = _WORKER.get("simulator")
-    if cached is None or _WORKER.get("simulator_for") != (location, calendar):
-        env = ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=calendar)
-        cached = StrategySimulator(store=location.open(), calendar=calendar, exec_env=env)
-        _WORKER["simulator"], _WORKER["simulator_for"] = cached, (location, calendar)
-    return cached
-
-
-def _simulate_chunk(
-    piece: _Chunk, location: StoreLocation, calendar: MarketCalendar
-) -> list[EvaluatedDay]:
-    simulator = _simulator(location, calendar)
-    strategy_class = load_strategy(piece.strategy)
-    if strategy_class.kind is StrategyKind.SWING:
-        return _simulate_swing(simulator, strategy_class, piece)
-    rows = []
-    for day in piece.days:
-        request = DayRequest(
-            strategy_class=strategy_class,
-            symbols=piece.symbols,
-            day=day,
-            params=piece.params,
-            settings=piece.settings,
-            warmup_days=piece.warmup_days,
-        )
-        try:
-            record = simulator.simulate_day(request)
-        except DataError as error:
-            rows.append(EvaluatedDay(day=day, symbols=piece.symbols, skipped=str(error)))
-            continue
-        rows.append(
-            _row(
-                record.day_outcome(),
-                piece.symbols,
-                fills=record.fill_log,
-                stop_reason=record.stop_reason,
-                not_viable=record.not_viable,
-            )
-        )
-    return rows
-
-
-def _simulate_swing(
-    simulator: StrategySimulator, strategy_class: type[Strategy], piece: _Chunk
-) -> list[EvaluatedDay]:
-    request = SpanRequest(
-        strategy_class=strategy_class,
-        symbols=piece.symbols,
-        start=piece.start or piece.days[0],  # the range: a kept day may lie before a session
-        end=piece.end or piece.days[-1],
-        params=piece.params,
-        settings=piece.settings,
-        warmup_days=piece.warmup_days,
-    )
-    try:
-        span = simulator.simulate_span(request)
-    except DataError as error:
-        skipped = str(error)
-        return [EvaluatedDay(day=day, symbols=piece.symbols, skipped=skipped) for day in piece.days]
-    fills_by_day: dict[date, list[Fill]] = {}
-    for fill in span.record.fill_log:
-        fills_by_day.setdefault(_fill_day(fill, simulator.calendar), []).append(fill)
-    return [
-        _row(
-            outcome,
-            piece.symbols,
-            fills=fills_by_day.get(outcome.day, []),
-            stop_reason=span.record.stop_reason,
-            not_viable=span.not_viable.get(outcome.day, ()),
-        )
-        for outcome in span.days
-    ]
-
-
-def _row(
-    outcome: DayOutcome,
-    symbols: tuple[str, ...],
-    *,
-    fills: Sequence[Fill],
-    stop_reason: str,
-    not_viable: tuple[NotViable, ...],
-) -> EvaluatedDay:
-    return EvaluatedDay(
-        day=outcome.day,
-        symbols=symbols,
-        viable=outcome.viable,
-        entered=outcome.entered,
-        entry_attempts=outcome.entry_attempts,
-        round_trips=outcome.round_trips,
-        profit=outcome.profit,
-        fees=math.fsum(fill.fee for fill in fills),
-        fills=len(fills),
-        trade_pnls=outcome.trade_pnls,
-        exposure_seconds=outcome.exposure_seconds,
-        session_seconds=outcome.session_seconds,
-        stop_reason=stop_reason,
-        not_viable=not_viable,
-        fingerprint=fingerprint_of(fills),
-    )
-
-
-def _fill_day(fill: Fill, calendar: MarketCalendar) -> date:
-    session = calendar.session_for(datetime.fromtimestamp(fill.t, UTC))
-    if session is None:  # a day an import kept (non_session=keep): its New York date
-        return datetime.fromtimestamp(fill.t, NEW_YORK).date()
-    return session

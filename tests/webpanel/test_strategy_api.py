@@ -466,6 +466,30 @@ class EvaluateTests:
         assert result["performance"]["sharpe"] != pytest.approx(sharpe_ratio(returns))
         assert result["fingerprint"] == direct.fingerprint
 
+    def test_a_shared_account_evaluation_with_its_benchmark_line(
+        self,
+        admin_api: Any,
+        seeded: None,
+        one_process: None,
+        work_queue: Callable[[], None],
+    ):
+        response = _evaluate(admin_api, accounts="shared", benchmark="QQQ", on_error="stop")
+        assert response.status_code == 202, response.json()
+
+        work_queue()
+
+        run = admin_api.get(f"/api/strategy/runs/{response.json()['id']}").json()
+        assert run["status"] == "succeeded", run
+        result = run["result"]
+        assert result["accounts"] == "shared" == result["equity_curve"]["accounts"]
+        assert result["initial_equity"] == 30_000.0
+        assert {tuple(day["symbols"]) for day in result["days"]} == {("QQQ", "SPY")}
+        benchmark = result["benchmark"]
+        assert benchmark["symbol"] == "QQQ" and benchmark["warning"] is None
+        assert benchmark["days"] == result["equity_curve"]["days"]
+        assert len(benchmark["equity"]) == len(benchmark["days"]) > 0
+        assert benchmark["beta"] is not None and benchmark["alpha"] is not None
+
     @pytest.mark.parametrize(
         ("changes", "field", "message"),
         [
@@ -504,6 +528,10 @@ class EvaluateTests:
                     resolution="1d", symbol="SPY", start=START, end=DAY
                 ),
             ),
+            ({"accounts": "pooled"}, "accounts", "must be one of per_symbol, shared"),
+            ({"on_error": "ignore"}, "on_error", "must be one of continue, stop"),
+            ({"benchmark": "s&p"}, "benchmark", "must be a ticker"),
+            ({"benchmark": 7}, "benchmark", "must be a ticker"),
         ],
     )
     def test_bad_requests_are_422_naming_the_field_and_record_nothing(

@@ -34,6 +34,7 @@ from webpanel.strategy.management.commands._strategy_job import describe_not_via
 CALENDAR = MarketCalendar.xnys()
 START, DAY = date(2026, 3, 2), date(2026, 3, 6)  # CycleStrategy trades SPY on DAY (seed 3)
 PROJECT_DIR = Path(__file__).resolve().parents[2]
+TROUBLED = PROJECT_DIR / "tests/unit/simulation/troubled/troubled_strategies.py"
 FINGERPRINT_LINE = re.compile(r"^fingerprint: ([0-9a-f]{64})$", re.MULTILINE)
 
 
@@ -261,7 +262,7 @@ class EvaluateCommandTests:
         assert evaluation["tc2_metrics"]["days_entered"] > 0
         assert _printed_fingerprint(summary) == evaluation["fingerprint"]
         assert evaluation["symbols"] == ["SPY", "QQQ"] and len(evaluation["days"]) == 10
-        assert "symbol-days: 10 (10 simulated, 0 skipped)" in summary
+        assert "symbol-days: 10 (10 simulated, 0 skipped, 0 failed)" in summary
         assert "fill model realistic, 1s bars, split prices" in summary
         assert evaluation["adjustment"] == "split"
         net = evaluation["tc2_metrics"]["net_profit"]
@@ -283,8 +284,50 @@ class EvaluateCommandTests:
         monkeypatch.setenv("TC2_SIM_PROCESSES", "1")
         live_store().delete_day("QQQ", date(2026, 3, 4), Resolution.SECOND)
         summary = _run("evaluate", *EVALUATE_CYCLE)
-        assert "symbol-days: 10 (9 simulated, 1 skipped)" in summary
+        assert "symbol-days: 10 (9 simulated, 1 skipped, 0 failed)" in summary
         assert "skipped 2026-03-04 QQQ: no 1s bars of QQQ on file for 2026-03-04" in summary
+
+    def test_failed_days_are_listed_with_their_error_and_stop_fails_the_run(
+        self, seeded: None, monkeypatch: pytest.MonkeyPatch
+    ):
+        monkeypatch.setenv("TC2_SIM_PROCESSES", "2")
+        troubled = _with_strategy(EVALUATE_CYCLE, f"{TROUBLED}:RaisesErrors")
+        summary = _run("evaluate", *troubled)
+
+        assert "symbol-days: 10 (7 simulated, 0 skipped, 3 failed)" in summary
+        assert "failed 2026-03-03 QQQ: HoldsALock: " in summary
+        assert "the lock stays in the worker (at " in summary
+        assert "failed 2026-03-05 QQQ: OrderRejected: order " in summary
+        # In one process the first failure is the first in order of chunks: SPY comes first.
+        monkeypatch.setenv("TC2_SIM_PROCESSES", "1")
+        with pytest.raises(CommandError, match=r"SPY on 2026-03-04: CarriesALambda: the lambda"):
+            _run("evaluate", *troubled, "--on-error", "stop")
+        with pytest.raises(CommandError, match=r"on_error: must be one of continue, stop"):
+            _run("evaluate", *troubled, "--on-error", "ignore")
+
+    def test_a_shared_account_and_the_benchmark_line(
+        self, seeded: None, monkeypatch: pytest.MonkeyPatch
+    ):
+        monkeypatch.setenv("TC2_SIM_PROCESSES", "1")
+        shared = (*EVALUATE_CYCLE, "--accounts", "shared", "--benchmark", "QQQ")
+        summary = _run("evaluate", *shared)
+        evaluation = json.loads(_run("evaluate", *shared, "--json"))
+
+        assert evaluation["accounts"] == "shared" == evaluation["equity_curve"]["accounts"]
+        assert evaluation["initial_equity"] == 30_000.0
+        assert {tuple(day["symbols"]) for day in evaluation["days"]} == {("QQQ", "SPY")}
+        benchmark = evaluation["benchmark"]
+        assert (
+            benchmark["symbol"] == "QQQ" and benchmark["days"] == evaluation["equity_curve"]["days"]
+        )
+        assert (
+            f"benchmark QQQ buy-and-hold: total return {benchmark['total_return']:.2%}" in summary
+        )
+        assert f"beta {benchmark['beta']:.2f}" in summary
+        missing = _run("evaluate", *EVALUATE_CYCLE, "--benchmark", "DIA")
+        assert "benchmark warning: no bars of benchmark DIA on file from 2026-03-02" in missing
+        with pytest.raises(CommandError, match="accounts: must be one of per_symbol, shared"):
+            _run("evaluate", *EVALUATE_CYCLE, "--accounts", "pooled")
 
     def test_days_the_models_rule_out_are_listed_with_each_model_and_reason(
         self, seeded: None, monkeypatch: pytest.MonkeyPatch

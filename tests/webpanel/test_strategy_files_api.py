@@ -46,6 +46,7 @@ class {class_name}(CycleStrategy):
 '''.encode()
 
 
+TROUBLED = Path(__file__).parents[1] / "unit/simulation/troubled/troubled_strategies.py"
 GOOD = b"from tc2.strategy.base import Strategy\nclass Fine(Strategy):\n    pass\n"
 
 
@@ -205,6 +206,40 @@ class UploadedStrategyRunsInTheWorkerTests:
         run = admin_api.get(f"/api/strategy/runs/{accepted.json()['id']}").json()
         assert run["status"] == "succeeded", run["error"]
         assert run["result"]["strategy"] == "UploadedCycle" and marker.exists()
+
+    @pytest.mark.usefixtures("seeded")
+    def test_an_uploaded_strategy_that_crashes_its_worker_processes_fails_only_those_days(
+        self, admin_api: Any, work_queue: Callable[[], None], monkeypatch: pytest.MonkeyPatch
+    ):
+        monkeypatch.setenv("TC2_SIM_PROCESSES", "2")
+        _upload(admin_api, "troubled_strategies.py", TROUBLED.read_bytes())
+        body = {
+            "strategy": "EndsItsProcess",
+            "symbols": ["SPY", "QQQ"],
+            "start": START.isoformat(),
+            "end": DAY.isoformat(),
+            **MECHANICS,
+        }
+
+        accepted = admin_api.post("/api/strategy/evaluate", body, format="json")
+        assert accepted.status_code == 202, accepted.json()
+        work_queue()
+
+        run = admin_api.get(f"/api/strategy/runs/{accepted.json()['id']}").json()
+        assert run["status"] == "succeeded", run["error"]
+        failed = {
+            (day["symbols"][0], day["day"]): day["error"]["type"]
+            for day in run["result"]["days"]
+            if day["error"]
+        }
+        assert failed == {
+            ("QQQ", "2026-03-03"): "HoldsALock",
+            ("SPY", "2026-03-04"): "CarriesALambda",
+            ("QQQ", "2026-03-05"): "OrderRejected",
+            ("SPY", "2026-03-03"): "WorkerDied",
+            ("QQQ", "2026-03-06"): "WorkerDied",
+        }
+        assert run["result"]["failed"] == 5 and len(run["result"]["days"]) == 10
 
     @pytest.mark.usefixtures("seeded")
     def test_rules_the_file_writes_itself_are_checked_by_the_worker(

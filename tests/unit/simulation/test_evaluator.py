@@ -14,6 +14,7 @@ from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, MarketCalendar
 from tc2.errors import ConfigurationError, DataError, ValidationFailed
 from tc2.simulation.evaluator import (
+    Accounts,
     EvaluationRequest,
     StoreLocation,
     StrategyEvaluator,
@@ -194,3 +195,71 @@ class BadEvaluationRequestTests:
     def test_an_unknown_strategy(self, location: StoreLocation) -> None:
         with pytest.raises(ConfigurationError, match="unknown strategy 'Nope'"):
             _evaluator(location).evaluate(_request("Nope"))
+
+
+class BenchmarkEvaluationTests:
+    def test_the_benchmark_is_bought_at_the_first_open_and_held_over_the_same_sessions(
+        self, location: StoreLocation
+    ) -> None:
+        evaluation = _evaluator(location).evaluate(_request(symbols=("QQQ",), benchmark="SPY"))
+
+        assert evaluation.equity is not None and evaluation.benchmark is not None
+        line = evaluation.benchmark
+        assert line.symbol == "SPY" and line.days == evaluation.equity.days
+        store = location.open()
+        first = store.load_day("SPY", START, Resolution.MINUTE)
+        last = store.load_day("SPY", END, Resolution.MINUTE)
+        opened = float(first.o[first.t >= int(CALENDAR.session_open(START).timestamp())][0])
+        closed = float(last.c[last.t < int(CALENDAR.session_close(END).timestamp())][-1])
+        assert line.equity[-1] == pytest.approx(30_000.0 * closed / opened)
+        assert line.beta is not None and line.alpha is not None
+        assert evaluation.to_dict()["benchmark"]["symbol"] == "SPY"
+
+    def test_a_benchmark_not_on_file_warns_and_the_evaluation_stands(
+        self, location: StoreLocation
+    ) -> None:
+        evaluation = _evaluator(location).evaluate(_request(benchmark="DIA"))
+
+        assert evaluation.benchmark is not None and evaluation.benchmark.equity == ()
+        assert "no bars of benchmark DIA on file" in (evaluation.benchmark.warning or "")
+        assert evaluation.performance is not None
+
+
+PORTFOLIO = Path(__file__).parent / "troubled" / "portfolio_strategies.py"
+
+
+class SharedAccountEvaluationTests:
+    def test_symbols_compete_for_one_account_and_the_result_says_so(
+        self, location: StoreLocation
+    ) -> None:
+        strategy = f"{PORTFOLIO}:SixtyPercentEach"
+        own = _evaluator(location).evaluate(_request(strategy))
+        shared = _evaluator(location).evaluate(_request(strategy, accounts=Accounts.SHARED))
+
+        assert own.initial_equity == 60_000.0 and shared.initial_equity == 30_000.0
+        assert (
+            shared.to_dict()["accounts"] == "shared" == shared.to_dict()["equity_curve"]["accounts"]
+        )
+        assert own.to_dict()["accounts"] == "per_symbol"
+        # One run per session of both symbols, QQQ first (alphabetical)
+        days = CALENDAR.sessions_in_range(START, END)
+        assert [(row.day, row.symbols) for row in shared.days] == [
+            (d, ("QQQ", "SPY")) for d in days
+        ]
+        # Per symbol, each buys and is flattened: two fills per symbol-day. Shared, the second
+        # 60 % order does not fit the account: one buy and its flattening per session.
+        assert {row.fills for row in own.days if row.simulated} == {2}
+        assert {row.fills for row in shared.days if row.simulated} == {2}
+        assert shared.performance is not None and shared.equity is not None
+
+    def test_a_shared_account_is_the_same_in_one_process_or_two(
+        self, location: StoreLocation
+    ) -> None:
+        request = _request("SmaCrossStrategy", params={"qty": 10}, accounts=Accounts.SHARED)
+
+        alone = _evaluator(location, processes=1).evaluate(request)
+        pooled = _evaluator(location, processes=2).evaluate(request)
+
+        assert pooled == alone
+        assert len(alone.days) == 10 and alone.initial_equity == 30_000.0
+        assert sum(row.fills for row in alone.days) > 10

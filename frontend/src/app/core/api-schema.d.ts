@@ -701,6 +701,8 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /** @enum {string} */
+        AccountsEnum: "per_symbol" | "shared";
+        /** @enum {string} */
         AdjustmentEnum: "raw" | "split" | "all";
         /**
          * @description * `paper` - paper
@@ -1037,6 +1039,8 @@ export interface components {
         };
         /** @enum {string} */
         NonSessionEnum: "refuse" | "skip" | "keep";
+        /** @enum {string} */
+        OnErrorEnum: "continue" | "stop";
         /**
          * @description * `builtin` - builtin
          *     * `uploaded` - uploaded
@@ -1305,6 +1309,12 @@ export interface components {
             risk_free_rate?: number;
             /** @description The bars the strategy runs on, one it supports (GET /api/strategy/list: resolutions); default its own. 1d: one bar per session, stamped at the open, ending at the close. */
             resolution?: components["schemas"]["ResolutionEnum"];
+            /** @description continue: a symbol-day whose strategy fails is recorded with its error and the rest evaluated; stop: the evaluation fails at once (default continue). */
+            on_error?: components["schemas"]["OnErrorEnum"];
+            /** @description per_symbol: each symbol on an account of its own with starting_cash; shared: all symbols in one run on one account with starting_cash (default per_symbol). */
+            accounts?: components["schemas"]["AccountsEnum"];
+            /** @description Bought and held over the same sessions, with alpha and beta (default SPY); without bars on file the result warns. */
+            benchmark?: string;
         };
         StrategyFile: {
             /** @description The file name, e.g. my_strategy.py. */

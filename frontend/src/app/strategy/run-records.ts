@@ -137,6 +137,27 @@ export interface EvaluatedDay {
   fingerprint: string;
   /** Why the day was not simulated; null when it was. */
   skipped: string | null;
+  /** Why the day failed (its strategy's error, a dead or stopped worker); null when it did not. */
+  error?: DayError | null;
+}
+
+export interface DayError {
+  type: string;
+  message: string;
+  /** ``file:line in function`` where it was raised, or empty. */
+  where: string;
+}
+
+/** Buy-and-hold of the benchmark over the evaluation's sessions (tc2/simulation/benchmark.py). */
+export interface BenchmarkRecord {
+  symbol: string;
+  days: string[];
+  equity: number[];
+  total_return: number | null;
+  /** Annualised intercept of the daily-return regression on the benchmark. */
+  alpha: number | null;
+  beta: number | null;
+  warning: string | null;
 }
 
 export interface EvaluationRecord {
@@ -154,12 +175,17 @@ export interface EvaluationRecord {
   /** The bars it ran on; evaluations recorded before daily bars lack it. */
   resolution?: string;
   adjustment?: string;
+  /** ``per_symbol`` or ``shared``; absent in evaluations recorded before portfolio mode. */
+  accounts?: string;
   initial_equity: number;
   tc2_metrics: Tc2Metrics;
   performance: PerformanceMetrics | null;
   equity_curve: { days: string[]; equity: number[]; drawdown: number[] } | null;
+  /** Absent in evaluations recorded before the benchmark line. */
+  benchmark?: BenchmarkRecord | null;
   days: EvaluatedDay[];
   skipped: number;
+  failed?: number;
   fingerprint: string;
   elapsed_seconds: number;
 }

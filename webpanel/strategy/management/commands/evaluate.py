@@ -15,6 +15,7 @@ from webpanel.strategy.management.commands._strategy_job import (
 )
 
 SKIPPED_SHOWN = 10
+FAILED_SHOWN = 10
 NOT_VIABLE_SHOWN = 10
 
 
@@ -48,13 +49,15 @@ def summary(evaluation: Mapping[str, Any]) -> list[str]:
     tc2 = evaluation["tc2_metrics"]
     performance = evaluation["performance"] or {}
     skipped = [day for day in days if day["skipped"]]
+    failed = [day for day in days if day.get("error")]
     lines = [
         f"{evaluation['strategy']} ({evaluation['kind']}) on {', '.join(evaluation['symbols'])} "
         f"from {evaluation['start']} to {evaluation['end']}, fill model "
         f"{evaluation['fill_model']}, {evaluation['resolution']} bars, "
         f"{evaluation.get('adjustment', 'raw')} prices",
-        f"  symbol-days: {len(days)} ({len(days) - len(skipped)} simulated, {len(skipped)} "
-        f"skipped); viable {tc2['days_viable']}, entered {tc2['days_entered']}",
+        f"  symbol-days: {len(days)} ({len(days) - len(skipped) - len(failed)} simulated, "
+        f"{len(skipped)} skipped, {len(failed)} failed); viable {tc2['days_viable']}, entered "
+        f"{tc2['days_entered']}",
         f"  net profit: {number(tc2['net_profit'])} (fees {number(sum(d['fees'] for d in days))})"
         f", average per entered day {number(tc2['average_profit'])}, win ratio "
         f"{number(tc2['win_ratio'], '.2f')}",
@@ -66,14 +69,40 @@ def summary(evaluation: Mapping[str, Any]) -> list[str]:
         f"  short selling {'allowed' if evaluation['allow_short'] else 'refused'}; positions at "
         f"the end: {END_OF_RUN[evaluation['end_of_run']]}",
     ]
+    lines.extend(_benchmark_lines(evaluation.get("benchmark")))
     for day in skipped[:SKIPPED_SHOWN]:
         lines.append(f"  skipped {day['day']} {','.join(day['symbols'])}: {day['skipped']}")
     if len(skipped) > SKIPPED_SHOWN:
         lines.append(f"  ... and {len(skipped) - SKIPPED_SHOWN} more skipped")
+    for day in failed[:FAILED_SHOWN]:
+        error = day["error"]
+        where = f" (at {error['where']})" if error["where"] else ""
+        lines.append(
+            f"  failed {day['day']} {','.join(day['symbols'])}: {error['type']}: "
+            f"{error['message']}{where}"
+        )
+    if len(failed) > FAILED_SHOWN:
+        lines.append(f"  ... and {len(failed) - FAILED_SHOWN} more failed")
     not_viable = [day for day in days if day["not_viable"]]
     for day in not_viable[:NOT_VIABLE_SHOWN]:
         lines.append(f"  not viable {day['day']}: {describe_not_viable(day['not_viable'])}")
     if len(not_viable) > NOT_VIABLE_SHOWN:
         lines.append(f"  ... and {len(not_viable) - NOT_VIABLE_SHOWN} more not viable")
     lines.append(f"fingerprint: {evaluation['fingerprint']}")
+    return lines
+
+
+def _benchmark_lines(benchmark: Mapping[str, Any] | None) -> list[str]:
+    """Buy-and-hold of the benchmark and the strategy's alpha and beta against it."""
+    if not benchmark:
+        return []
+    lines = []
+    if benchmark["equity"]:
+        lines.append(
+            f"  benchmark {benchmark['symbol']} buy-and-hold: total return "
+            f"{number(benchmark['total_return'], '.2%')}; strategy alpha "
+            f"{number(benchmark['alpha'], '.2%')} a year, beta {number(benchmark['beta'], '.2f')}"
+        )
+    if benchmark["warning"]:
+        lines.append(f"  benchmark warning: {benchmark['warning']}")
     return lines

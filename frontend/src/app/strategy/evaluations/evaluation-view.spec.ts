@@ -21,6 +21,84 @@ describe('evaluation view', () => {
     expect(spec.histograms?.[0].data.map((point) => point.value)).toEqual([-0, -0.2, -0.03]);
   });
 
+  it('draws the benchmark held from the same equity as a second line, and says which accounts', () => {
+    const spec = equityChart(
+      evaluation({
+        accounts: 'shared',
+        benchmark: {
+          symbol: 'SPY',
+          days: ['2026-03-02', '2026-03-03', '2026-03-04'],
+          equity: [30100, 29900, 30300],
+          total_return: 0.01,
+          alpha: 0.12,
+          beta: 0.8,
+          warning: null,
+        },
+      }),
+    );
+
+    expect(spec.lines?.map((line) => line.title)).toEqual([
+      'Equity (one shared account)',
+      'SPY buy-and-hold',
+    ]);
+    expect(spec.lines?.[1].data).toEqual([
+      { time: '2026-03-02', value: 30100 },
+      { time: '2026-03-03', value: 29900 },
+      { time: '2026-03-04', value: 30300 },
+    ]);
+  });
+
+  it('draws no benchmark line when the benchmark is not on file', () => {
+    const spec = equityChart(
+      evaluation({
+        benchmark: {
+          symbol: 'DIA',
+          days: [],
+          equity: [],
+          total_return: null,
+          alpha: null,
+          beta: null,
+          warning: 'no bars of benchmark DIA on file',
+        },
+      }),
+    );
+
+    expect(spec.lines?.map((line) => line.title)).toEqual(['Equity (an account per symbol)']);
+  });
+
+  it('lists alpha, beta and the benchmark return', () => {
+    const rows = evaluationMetrics(
+      evaluation({
+        benchmark: {
+          symbol: 'SPY',
+          days: ['2026-03-02'],
+          equity: [30100],
+          total_return: 0.01,
+          alpha: 0.12,
+          beta: 0.8,
+          warning: null,
+        },
+      }),
+    );
+    const row = (label: string) => rows.find((r) => r.label === label);
+
+    expect(row('Alpha')).toMatchObject({ value: '12.00 %', tone: 'positive' });
+    expect(row('Beta')?.value).toBe('0.80');
+    expect(row('Benchmark return')?.value).toBe('1.00 %');
+  });
+
+  it('shows a failed day with its error and where it was raised', () => {
+    const days = evaluation().days;
+    const failed = {
+      ...days[0],
+      error: { type: 'HoldsALock', message: 'strategy X failed in on_bar', where: 'x.py:3 in go' },
+    };
+
+    expect(dayRows(evaluation({ days: [failed] }))[0].outcome).toBe(
+      'failed: HoldsALock: strategy X failed in on_bar (at x.py:3 in go)',
+    );
+  });
+
   it('lists the metrics, signed ones coloured', () => {
     const rows = evaluationMetrics(evaluation());
     const row = (label: string) => rows.find((r) => r.label === label);

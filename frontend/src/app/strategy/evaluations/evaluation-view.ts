@@ -25,6 +25,7 @@ import {
 
 const EQUITY_COLOR = '#2962ff';
 const OTHER_COLOR = '#ff9800';
+const BENCHMARK_COLOR = '#787b86';
 
 type Better = 'higher' | 'lower' | null;
 
@@ -64,7 +65,7 @@ export const EVALUATION_METRICS: readonly MetricDefinition[] = [
   },
   {
     label: 'Initial equity',
-    hint: 'Starting cash per symbol run, summed',
+    hint: 'Starting cash per symbol run, summed (one shared account: its starting cash)',
     read: (e) => e.initial_equity,
     format: dollars,
     better: null,
@@ -156,6 +157,29 @@ export const EVALUATION_METRICS: readonly MetricDefinition[] = [
     better: null,
   },
   {
+    label: 'Benchmark return',
+    hint: 'Buy-and-hold of the benchmark from the first open to the last close',
+    read: (e) => e.benchmark?.total_return ?? null,
+    format: percent,
+    better: null,
+    signed: true,
+  },
+  {
+    label: 'Alpha',
+    hint: 'Annualised: 252 x the daily-return regression intercept on the benchmark',
+    read: (e) => e.benchmark?.alpha ?? null,
+    format: percent,
+    better: 'higher',
+    signed: true,
+  },
+  {
+    label: 'Beta',
+    hint: 'Slope of the daily-return regression on the benchmark',
+    read: (e) => e.benchmark?.beta ?? null,
+    format: ratio,
+    better: null,
+  },
+  {
     label: 'Symbol-days evaluated',
     hint: 'TC2: symbol-days simulated',
     read: (e) => e.tc2_metrics.days_evaluated,
@@ -213,6 +237,13 @@ export const EVALUATION_METRICS: readonly MetricDefinition[] = [
     format: whole,
     better: 'lower',
   },
+  {
+    label: 'Failed symbol-days',
+    hint: 'Days the strategy failed or its worker died (each says why)',
+    read: (e) => e.failed ?? 0,
+    format: whole,
+    better: 'lower',
+  },
 ];
 
 /** The evaluation's figures as metrics-table rows. */
@@ -237,16 +268,32 @@ export function evaluationMetrics(evaluation: EvaluationRecord): MetricRow[] {
   ];
 }
 
-/** Equity (top) and drawdown in percent below it (bottom pane), one point per day. */
+/** What an evaluation's accounts were, in words. */
+export function accountsLabel(evaluation: EvaluationRecord): string {
+  return evaluation.accounts === 'shared' ? 'one shared account' : 'an account per symbol';
+}
+
+/** Equity and the benchmark held from the same initial equity (top), drawdown in percent below
+ * it (bottom pane), one point per day. */
 export function equityChart(evaluation: EvaluationRecord): ChartSpec {
   const curve = evaluation.equity_curve ?? { days: [], equity: [], drawdown: [] };
+  const benchmark = evaluation.benchmark;
   return {
     lines: [
       {
-        title: 'Equity',
+        title: `Equity (${accountsLabel(evaluation)})`,
         color: EQUITY_COLOR,
         data: curve.days.map((day, i) => ({ time: day, value: curve.equity[i] })),
       },
+      ...(benchmark?.equity.length
+        ? [
+            {
+              title: `${benchmark.symbol} buy-and-hold`,
+              color: BENCHMARK_COLOR,
+              data: benchmark.days.map((day, i) => ({ time: day, value: benchmark.equity[i] })),
+            },
+          ]
+        : []),
     ],
     histograms: [
       {
@@ -303,9 +350,11 @@ export function dayRows(evaluation: EvaluationRecord): DayRow[] {
         : percent(day.exposure_seconds / day.session_seconds),
     outcome: day.skipped
       ? `skipped: ${day.skipped}`
-      : day.not_viable?.length
-        ? `not viable: ${describeNotViable(day.not_viable)}`
-        : day.stop_reason,
+      : day.error
+        ? `failed: ${day.error.type}: ${day.error.message}${day.error.where ? ` (at ${day.error.where})` : ''}`
+        : day.not_viable?.length
+          ? `not viable: ${describeNotViable(day.not_viable)}`
+          : day.stop_reason,
     skipped: !!day.skipped,
   }));
 }

@@ -76,6 +76,10 @@ describe('EvaluationsPage', () => {
       .expectOne((r) => r.url === '/api/data/dates/QQQ')
       .flush({ symbol: 'QQQ', resolution: '1m', dates: ['2026-02-24'] });
     page.type('#eval-param-qty', '10');
+    const accounts = element.querySelector<HTMLSelectElement>('#eval-accounts')!;
+    accounts.value = 'shared';
+    accounts.dispatchEvent(new Event('change'));
+    page.type('#eval-benchmark', ' qqq ');
 
     await page.send();
     const request = http.expectOne('/api/strategy/evaluate');
@@ -94,6 +98,9 @@ describe('EvaluationsPage', () => {
       close_at_end: false,
       risk_free_rate: 0,
       resolution: '1m',
+      accounts: 'shared',
+      benchmark: 'QQQ',
+      on_error: 'continue',
     });
     request.flush(
       {
@@ -198,6 +205,31 @@ describe('EvaluationsPage', () => {
     const days = element.querySelectorAll('table[aria-label="Per-day results"] tbody tr');
     expect(days.length).toBe(3);
     expect(days[2].textContent).toContain('skipped: no 1m bars on file');
+  });
+
+  it('draws the benchmark as a second line of the equity chart, and warns of missing bars', async () => {
+    const withBenchmark = evaluation({
+      benchmark: {
+        symbol: 'SPY',
+        days: ['2026-03-02', '2026-03-03', '2026-03-04'],
+        equity: [30100, 30100, 30300],
+        total_return: 0.01,
+        alpha: 0.12,
+        beta: 0.8,
+        warning: 'benchmark SPY has no bars on file for 1 of the sessions (2026-03-03)',
+      },
+    });
+    await open(`/strategy/evaluations?run=${FIRST}`);
+    http.expectOne(`/api/strategy/runs/${FIRST}`).flush(evaluateRun(FIRST, withBenchmark));
+    await page.settle();
+
+    expect(
+      element.querySelector('[role="img"][aria-label="Equity and drawdown chart"]')?.textContent,
+    ).toContain('2 lines');
+    expect(element.querySelector('#eval-benchmark-warning')?.textContent).toContain(
+      'no bars on file for 1 of the sessions (2026-03-03)',
+    );
+    expect(element.querySelector('table[aria-label="Metrics"]')?.textContent).toContain('12.00 %');
   });
 
   it('compares two evaluations side by side, from the URL', async () => {

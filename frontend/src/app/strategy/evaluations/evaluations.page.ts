@@ -43,6 +43,12 @@ import {
   setupRows,
 } from './evaluation-view';
 
+/** How an evaluation's symbols share money (the API's ``accounts``). */
+type Accounts = 'per_symbol' | 'shared';
+/** What a failed symbol-day does to the evaluation (the API's ``on_error``). */
+type OnError = 'continue' | 'stop';
+const DEFAULT_BENCHMARK = 'SPY';
+
 /** Sessions a new evaluation covers by default: the latest ones on file. */
 export const DEFAULT_RANGE_SESSIONS = 10;
 export const RANGE_MESSAGE = 'must not be before the start';
@@ -175,6 +181,9 @@ export class EvaluationsPage {
       riskFreeRate: new FormControl<number | null>(0, {
         validators: checkedBy(riskFreeRateProblem),
       }),
+      accounts: new FormControl<Accounts>('per_symbol', { nonNullable: true }),
+      benchmark: new FormControl(DEFAULT_BENCHMARK, { nonNullable: true }),
+      onError: new FormControl<OnError>('continue', { nonNullable: true }),
     },
     { validators: rangeInOrder },
   );
@@ -188,6 +197,9 @@ export class EvaluationsPage {
       start: 'start',
       end: 'end',
       riskFreeRate: 'risk_free_rate',
+      accounts: 'accounts',
+      benchmark: 'benchmark',
+      onError: 'on_error',
     },
     run: this.run,
     strategy: this.strategy,
@@ -294,6 +306,9 @@ export class EvaluationsPage {
         start: value.start,
         end: value.end,
         risk_free_rate: fractionOf(value.riskFreeRate ?? 0),
+        accounts: value.accounts,
+        benchmark: value.benchmark.trim().toUpperCase() || DEFAULT_BENCHMARK,
+        on_error: value.onError,
       }),
     );
   }
