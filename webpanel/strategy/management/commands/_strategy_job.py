@@ -43,13 +43,15 @@ def add_param_arguments(parser: CommandParser, params: ParamSet) -> None:
     (left out: the request's default)."""
     for param in params:
         flag = "--" + param.name.replace("_", "-")
+        # argparse formats help with %: a declared "4 %" would make --help itself fail.
+        described = param.description.replace("%", "%%")
         if param.kind is ParamKind.BOOLEAN:
             parser.add_argument(
                 flag,
                 dest=param.name,
                 action=argparse.BooleanOptionalAction,
                 default=None,
-                help=param.description,
+                help=described,
             )
             continue
         parser.add_argument(
@@ -58,7 +60,7 @@ def add_param_arguments(parser: CommandParser, params: ParamSet) -> None:
             required=param.required,
             # Values are checked by the request's parser, which names every bad one at once.
             type=_OPTION_TYPES.get(param.kind, str),
-            help=param.description
+            help=described
             + (f" One of {', '.join(param.choices)}." if param.choices else "")
             + _OPTION_FORMS.get(param.kind, ""),
         )
