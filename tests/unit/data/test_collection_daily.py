@@ -22,6 +22,7 @@ from tc2.data.resample import regular_hours, resample
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import MarketCalendar
 from tc2.errors import DataError
+from tc2.program.checks.data import unadjusted_on_file
 
 CALENDAR = MarketCalendar.xnys()
 # A normal session, Thanksgiving's early close (13:00) and the session after, all in one month.
@@ -198,3 +199,17 @@ def test_an_invalid_minute_day_on_file_is_not_turned_into_a_daily_bar(store: _Co
 
     assert [o.outcome for o in outcomes] == [Outcome.FAILED]
     assert store.dates_on_file("SPY", resolution=Resolution.DAY) == []
+
+
+def test_the_data_checks_split_rule_finds_no_split_in_collected_daily_bars(
+    store: _CountingStore,
+):
+    # The DATA check reads 1d and 1m for unadjusted splits: daily bars made from the minutes
+    # must not look like one (no false failure on a store the collector filled).
+    sessions = CALENDAR.sessions_in_range(date(2024, 9, 3), date(2024, 12, 31))
+    DayCollector(store=store, source=MARKET, calendar=CALENDAR).collect_range(
+        ["SPY"], sessions, (Resolution.MINUTE,)
+    )
+
+    assert store.dates_on_file("SPY", resolution=Resolution.DAY) == sessions
+    assert unadjusted_on_file(store, "SPY") == {}
