@@ -4,17 +4,25 @@ A source is anything with ``day_bars(*, symbol, day, resolution) -> SymbolDay``:
 provider (Polygon, Alpaca) or the synthetic market. Only days that pass validation are saved; an
 invalid or failed day is reported with its reasons and counted as a failed attempt (TC2's "day
 difficulty"), which heal uses to skip days that keep failing.
+
+A session's daily bar is kept with its minute bars: whenever valid 1 m bars are saved, the 1 d bar
+resampled from their regular hours (stamped at the open, ``resample``) is saved too, and a session
+whose valid 1 m bars are verified on file without a 1 d bar gets one, so a store collected before
+daily bars were kept fills them in at the next catch-up. The daily bar is always the minute bars'
+own (a provider's daily aggregate counts extended-hours trades and would disagree with them), so a
+run on 1 d sees the same session as a run on 1 m.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
 from tc2.data.bars import Resolution, SymbolDay
+from tc2.data.resample import resample
 from tc2.data.store import DayNotOnFile, PriceStore
 from tc2.data.validation import DEFAULT_POLICIES, ValidationPolicy, validate_day
 from tc2.env import NEW_YORK, ExecEnv, MarketCalendar
@@ -24,6 +32,9 @@ from tc2.errors import DataError
 CATCH_UP_SESSIONS = 30  # TC2 verifies the last 30 sessions at start-up
 SEED_SESSIONS = DEFAULT_SEED_SESSIONS  # an empty embedded store gets 60 synthetic sessions
 SEED_MINUTE_SESSIONS = DEFAULT_SEED_MINUTE_SESSIONS  # and a year of them at minutes
+
+DAILY_SOURCE = Resolution.MINUTE
+"""The bars a session's daily bar is resampled from whenever they are saved or verified."""
 
 ProgressCallback = Callable[[float, str], None]
 
@@ -87,56 +98,101 @@ class DayCollector:
         self.policies = policies or DEFAULT_POLICIES
 
     def valid_on_file(self, symbol: str, day: date, resolution: Resolution) -> bool:
+        return self._valid_bars_on_file(symbol, day, resolution) is not None
+
+    def _valid_bars_on_file(
+        self, symbol: str, day: date, resolution: Resolution
+    ) -> SymbolDay | None:
         try:
             bars = self.store.load_day(symbol, day, resolution)
         except DayNotOnFile:
-            return False
-        return validate_day(bars, self.calendar, self.policies[resolution]).valid
+            return None
+        return bars if validate_day(bars, self.calendar, self.policies[resolution]).valid else None
 
     def collect_day(
         self, symbol: str, day: date, resolutions: Sequence[Resolution], *, force: bool = False
     ) -> list[DayOutcome]:
         """Make one symbol-day present and valid at each resolution (``force``: re-collect)."""
+        outcomes, daily = self._collect_day(
+            symbol, day, resolutions, force=force, daily_on_file=None
+        )
+        self.store.save_days(daily)
+        return outcomes
+
+    def _collect_day(
+        self,
+        symbol: str,
+        day: date,
+        resolutions: Sequence[Resolution],
+        *,
+        force: bool,
+        daily_on_file: Container[date] | None,
+    ) -> tuple[list[DayOutcome], list[SymbolDay]]:
+        """``collect_day``'s outcomes, and the day's 1 d bar to save when its minute bars were
+        saved or were found on file without one (the caller saves it: ``collect_range`` saves a
+        symbol's daily bars together, one write per month file rather than one per day).
+
+        ``daily_on_file``: the symbol's days with a 1 d bar on file, when the caller has asked
+        the store; without it the store is asked for this day.
+        """
         outcomes = []
+        daily: list[SymbolDay] = []
         for resolution in resolutions:
-            if not force and self.valid_on_file(symbol, day, resolution):
+            on_file = None if force else self._valid_bars_on_file(symbol, day, resolution)
+            if on_file is not None:
+                if resolution is DAILY_SOURCE and not self._has_daily(symbol, day, daily_on_file):
+                    daily.extend(_daily_bar(on_file, self.calendar))
                 outcomes.append(
                     DayOutcome(
                         symbol=symbol, day=day, resolution=resolution, outcome=Outcome.ON_FILE
                     )
                 )
                 continue
-            outcomes.append(self._fetch_and_save(symbol, day, resolution))
+            outcome, bars = self._fetch_and_save(symbol, day, resolution)
+            outcomes.append(outcome)
+            if bars is not None and resolution is DAILY_SOURCE:
+                daily.extend(_daily_bar(bars, self.calendar))
         failed = any(o.outcome in (Outcome.INVALID, Outcome.FAILED) for o in outcomes)
         if self.attempts is not None:
             if failed:
                 self.attempts.failed(symbol, day)
             else:
                 self.attempts.reset(symbol, day)
-        return outcomes
+        return outcomes, daily
 
-    def _fetch_and_save(self, symbol: str, day: date, resolution: Resolution) -> DayOutcome:
+    def _fetch_and_save(
+        self, symbol: str, day: date, resolution: Resolution
+    ) -> tuple[DayOutcome, SymbolDay | None]:
+        """The outcome, and the bars when they were saved."""
         try:
             bars = self.source.day_bars(symbol=symbol, day=day, resolution=resolution)
         except DataError as exc:
-            return DayOutcome(
+            failed = DayOutcome(
                 symbol=symbol,
                 day=day,
                 resolution=resolution,
                 outcome=Outcome.FAILED,
                 reasons=(str(exc),),
             )
+            return failed, None
         validity = validate_day(bars, self.calendar, self.policies[resolution])
         if not validity.valid:
-            return DayOutcome(
+            invalid = DayOutcome(
                 symbol=symbol,
                 day=day,
                 resolution=resolution,
                 outcome=Outcome.INVALID,
                 reasons=validity.reasons,
             )
+            return invalid, None
         self.store.save_day(bars)
-        return DayOutcome(symbol=symbol, day=day, resolution=resolution, outcome=Outcome.SAVED)
+        saved = DayOutcome(symbol=symbol, day=day, resolution=resolution, outcome=Outcome.SAVED)
+        return saved, bars
+
+    def _has_daily(self, symbol: str, day: date, known: Container[date] | None) -> bool:
+        if known is not None:
+            return day in known
+        return bool(self.store.dates_on_file(symbol, day, day, Resolution.DAY))
 
     def collect_range(
         self,
@@ -153,13 +209,31 @@ class DayCollector:
         total = max(1, len(symbols) * len(days))
         done = 0
         for symbol in symbols:
+            # One question to the store per symbol, not one per day, for the daily bars on file.
+            daily = (
+                set(self.store.dates_on_file(symbol, min(days), max(days), Resolution.DAY))
+                if days and DAILY_SOURCE in resolutions and not force
+                else set()
+            )
+            pending: list[SymbolDay] = []
             for day in days:
                 if skip is None or not skip(symbol, day):
-                    outcomes.extend(self.collect_day(symbol, day, resolutions, force=force))
+                    found, bars = self._collect_day(
+                        symbol, day, resolutions, force=force, daily_on_file=daily
+                    )
+                    outcomes.extend(found)
+                    pending.extend(bars)
                 done += 1
                 if progress is not None:
                     progress(100 * done / total, f"{symbol} {day}")
+            self.store.save_days(pending)
         return outcomes
+
+
+def _daily_bar(minutes: SymbolDay, calendar: MarketCalendar) -> list[SymbolDay]:
+    """The session's 1 d bar resampled from ``minutes`` (none when no bar is in regular hours)."""
+    daily = resample(minutes, Resolution.DAY, calendar)
+    return [daily] if len(daily) else []
 
 
 def completed_sessions(calendar: MarketCalendar, now: datetime, count: int) -> list[date]:

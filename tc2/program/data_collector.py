@@ -4,9 +4,11 @@ At start it catches up: the last 30 completed sessions are verified and any miss
 day is collected. When the source is the synthetic market (how ``make run`` seeds an empty
 store) that is the last 60 sessions at 1 s and 1 m, and minute bars for the year before them
 (``seed_plan``): the history the analysis models read, so strategies can trade from the first
-start. Then it signals ``data_loaded`` (components that trade wait for it) and
-collects each session 15 minutes after its close (16:15 New York, 13:15 on early-close days).
-After each collection the analysis models are fed the symbol-days that are on file and valid
+start. Every session whose minute bars are saved also gets its daily bar, resampled from them, and
+a session verified with minute bars but no daily bar gets one then (``DayCollector``), so runs on
+1 d bars work on the collector's data. Then it signals ``data_loaded`` (components that trade wait
+for it) and collects each session 15 minutes after its close (16:15 New York, 13:15 on early-close
+days). After each collection the analysis models are fed the symbol-days that are on file and valid
 (``ModelFeeder``, state in the env's Redis), in date order. A settings change (a symbol added or
 removed) is applied within seconds, between two steps of its work (``SymbolUniverse``); the
 history of an added symbol is collected by the ``data_catch_up`` job its change starts.
@@ -49,7 +51,8 @@ from tc2.logs import LogFeed, feed_logger
 
 DATA_LOADED = "data_loaded"
 COLLECT_AFTER_CLOSE = timedelta(minutes=15)
-# What collection fetches and keeps complete (daily bars come from imports or resampling).
+# What collection fetches and keeps complete; each session's 1d bar is kept with its 1m bars
+# (resampled from them by ``DayCollector``), so runs on daily bars work on the collector's data.
 COLLECTED_RESOLUTIONS = (Resolution.SECOND, Resolution.MINUTE)
 WAIT_CHUNK_S = 2.0  # also how often a settings change is looked for
 LEARNED_MODELS_DIR = "models"  # under the data dir: fitted learned models and their records

@@ -116,9 +116,18 @@ def backtesting_py_metrics(
     growth = 1 + returns
     mean = float(np.exp(np.log(growth).sum() / len(growth)) - 1) if np.all(growth > 0) else 0.0
     annual = (1 + mean) ** PERIODS_PER_YEAR - 1
-    variance = float(np.var(returns, ddof=1)) if len(returns) > 1 else math.nan
-    volatility = math.sqrt(
-        (variance + (1 + mean) ** 2) ** PERIODS_PER_YEAR - (1 + mean) ** (2 * PERIODS_PER_YEAR)
+    # One return has no sample variance: no volatility nor Sharpe (never NaN, which no JSON
+    # result can hold: a two-session evaluation would fail when stored).
+    volatility = (
+        math.sqrt(
+            max(
+                0.0,
+                (float(np.var(returns, ddof=1)) + (1 + mean) ** 2) ** PERIODS_PER_YEAR
+                - (1 + mean) ** (2 * PERIODS_PER_YEAR),
+            )
+        )
+        if len(returns) > 1
+        else None
     )
     downside = math.sqrt(float(np.mean(np.minimum(returns, 0) ** 2))) * math.sqrt(PERIODS_PER_YEAR)
     years = (days[-1] - days[0]).days / 365.25

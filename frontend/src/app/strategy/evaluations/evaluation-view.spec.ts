@@ -134,6 +134,14 @@ describe('evaluation view', () => {
     );
   });
 
+  it('states the bars the strategy was fed', () => {
+    const row = (e: ReturnType<typeof evaluation>) =>
+      evaluationMetrics(e).find((r) => r.label === 'Bars');
+
+    expect(row(evaluation({ resolution: '1d' }))?.value).toBe('1d');
+    expect(row(evaluation({ resolution: '1m' }))?.value).toBe('1m');
+  });
+
   it('keeps the metrics readable when no day could be simulated', () => {
     const rows = evaluationMetrics(evaluation({ performance: null, equity_curve: null }));
 

@@ -265,6 +265,12 @@ export function evaluationMetrics(evaluation: EvaluationRecord): MetricRow[] {
       tone: null,
       hint: 'close_at_end: closed at the last close with fees, else marked to market',
     },
+    {
+      label: 'Bars',
+      value: evaluation.resolution ?? NONE,
+      tone: null,
+      hint: 'What the strategy was fed: 1d is one bar per session, seen at its close',
+    },
   ];
 }
 
