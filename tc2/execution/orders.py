@@ -16,8 +16,9 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from tc2.errors import ExecutionError
 
@@ -226,9 +227,13 @@ class Fill:
         return self.qty * self.price
 
 
-@dataclass(slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Order:
     """An order as the account tracks it: the request, its status and its fills so far.
+
+    Read-only to everyone but the account that holds it (``update_order``): a strategy is handed
+    the account's own order, and an order it could change (``qty``, ``limit_price``) would skip
+    the checks its submission passed. Change a working order with ``replace`` or ``cancel``.
 
     A notional order's ``qty`` is an estimate at the latest price until its first fill sizes it
     at the fill price (``notional / price``); ``notional`` is None for an order in shares.
@@ -245,7 +250,7 @@ class Order:
     submitted_t: int  # epoch seconds UTC; the order can fill only on bars starting at or after
     status: OrderStatus = OrderStatus.NEW
     reason: str = ""
-    fills: list[Fill] = field(default_factory=list)
+    fills: tuple[Fill, ...] = ()
     filled_qty: float = 0
     filled_notional: float = 0.0  # sum of qty x price over the fills, kept as they come
     stop_triggered: bool = False  # a stop-limit whose stop was reached now works as a limit
@@ -290,6 +295,12 @@ class Order:
             "average_fill_price": self.average_fill_price,
             "fills": [fill_to_dict(fill) for fill in self.fills],
         }
+
+
+def update_order(order: Order, **changes: Any) -> None:
+    """Change an order in place: the account's way, never a strategy's (``Order`` is frozen)."""
+    for name, value in changes.items():
+        object.__setattr__(order, name, value)
 
 
 def fill_to_dict(fill: Fill) -> dict[str, object]:

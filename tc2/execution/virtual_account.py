@@ -52,6 +52,7 @@ from tc2.execution.orders import (
     format_qty,
     round_qty,
     shares_for,
+    update_order,
 )
 from tc2.execution.positions import Position
 
@@ -192,7 +193,7 @@ class VirtualAccount(Account):
         for order in due:
             execution = model.execution(order, o, h, l, c)
             if execution.stop_triggered:
-                order.stop_triggered = True
+                update_order(order, stop_triggered=True)
             if order.notional is not None and not order.filled_qty and execution.price:
                 self._size_notional(order, execution.price)
                 if not order.qty:
@@ -242,7 +243,7 @@ class VirtualAccount(Account):
         self._submitted[order.client_order_id] = len(self._submitted)
         self._open[symbol].append(order)
         self._fill(order, abs(qty), price, t)
-        order.reason = reason
+        update_order(order, reason=reason)
         self._updates.remove(order)
         return order
 
@@ -283,8 +284,7 @@ class VirtualAccount(Account):
         relative = order.notional is not None and self.fill_model.relative_sizing
         reason = self._relative_refusal(order) if relative else self._refusal(order)
         if reason:
-            order.status = OrderStatus.REJECTED
-            order.reason = reason
+            update_order(order, status=OrderStatus.REJECTED, reason=reason)
             raise OrderRejected(order)
         if relative:
             assert order.notional is not None
@@ -332,7 +332,7 @@ class VirtualAccount(Account):
         except OrderRejected:
             self._reopen(original)
             raise
-        original.reason = f"replaced by {replacement.client_order_id}"
+        update_order(original, reason=f"replaced by {replacement.client_order_id}")
         return replacement
 
     def cancel_all(self, symbol: str | None = None) -> list[Order]:
@@ -413,8 +413,11 @@ class VirtualAccount(Account):
         if client_order_id in self._orders:
             # Refused like any other order (the Account contract), but not recorded: the id
             # belongs to the earlier order.
-            order.status = OrderStatus.REJECTED
-            order.reason = f"client_order_id {client_order_id!r} is already used by another order"
+            update_order(
+                order,
+                status=OrderStatus.REJECTED,
+                reason=f"client_order_id {client_order_id!r} is already used by another order",
+            )
             raise OrderRejected(order)
         self._sequence = sequence
         return order
@@ -505,12 +508,12 @@ class VirtualAccount(Account):
             )
             if order.side is Side.SELL and not self.allow_short:
                 units = min(units, int(self._closable(order)))  # a gap never opens a short
-            order.qty = units
+            update_order(order, qty=units)
             return
         qty = shares_for(order.notional, price)
         if order.side is Side.SELL:
             qty = min(qty, self._closable(order))
-        order.qty = qty
+        update_order(order, qty=qty)
 
     def _accept(self, order: Order) -> None:
         bars = self._bars[order.symbol]
@@ -520,15 +523,14 @@ class VirtualAccount(Account):
         self._search_from[order.client_order_id] = int(bars.t.searchsorted(self._now))
 
     def _close_order(self, order: Order, status: OrderStatus, reason: str) -> None:
-        order.status = status
-        order.reason = reason
+        update_order(order, status=status, reason=reason)
         self._open[order.symbol].remove(order)
         self._trigger.pop(order.client_order_id, None)
         self._due.pop(order.symbol, None)
 
     def _reopen(self, order: Order) -> None:
-        order.status = OrderStatus.PARTIALLY_FILLED if order.filled_qty else OrderStatus.NEW
-        order.reason = ""
+        status = OrderStatus.PARTIALLY_FILLED if order.filled_qty else OrderStatus.NEW
+        update_order(order, status=status, reason="")
         orders = self._open[order.symbol]
         orders.append(order)
         orders.sort(key=self._sequence_of)
@@ -620,9 +622,12 @@ class VirtualAccount(Account):
             t=t,
             fee=fee,
         )
-        order.fills.append(fill)
-        order.filled_qty = round_qty(order.filled_qty + qty)
-        order.filled_notional += fill.notional
+        update_order(
+            order,
+            fills=(*order.fills, fill),
+            filled_qty=round_qty(order.filled_qty + qty),
+            filled_notional=order.filled_notional + fill.notional,
+        )
         self._fills.append(fill)
         position = self._positions.get(order.symbol)
         if position is None:
@@ -635,7 +640,7 @@ class VirtualAccount(Account):
         if order.filled_qty == order.qty:
             self._close_order(order, OrderStatus.FILLED, "")
         else:
-            order.status = OrderStatus.PARTIALLY_FILLED
+            update_order(order, status=OrderStatus.PARTIALLY_FILLED)
         self._updates.append(order)
 
     def _count_day_trade(

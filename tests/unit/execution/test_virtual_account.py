@@ -378,7 +378,7 @@ class CancelTests:
         assert canceled is order
         assert order.status is OrderStatus.CANCELED
         assert order.reason == "canceled by the strategy"
-        assert order.fills == [] and updates == []
+        assert order.fills == () and updates == []
         assert market.account.open_orders() == []
         assert market.account.buying_power == 30_000.0
 
@@ -434,7 +434,7 @@ class ReplaceTests:
         assert replacement.client_order_id != original.client_order_id
         assert original.status is OrderStatus.CANCELED
         assert original.reason == f"replaced by {replacement.client_order_id}"
-        assert original.fills == []
+        assert original.fills == ()
         assert (replacement.qty, replacement.limit_price) == (100, 9.5)
         assert replacement.status is OrderStatus.FILLED
         assert [f.price for f in replacement.fills] == [9.5]
@@ -523,7 +523,7 @@ class DayOrderTests:
         assert updates == [day]
         assert day.status is OrderStatus.EXPIRED
         assert day.reason == "the session closed"
-        assert day.fills == []
+        assert day.fills == ()
         assert gtc.status is OrderStatus.FILLED
         assert [f.price for f in gtc.fills] == [8.0]
 
@@ -566,7 +566,7 @@ class FillTimeCashTests:
         assert updates == [order]
         assert order.status is OrderStatus.REJECTED
         assert "10.5000" in order.reason
-        assert order.fills == []
+        assert order.fills == ()
         assert account.cash == 10.0
 
     def test_a_stop_buy_that_gapped_is_cut_to_the_cash(self) -> None:

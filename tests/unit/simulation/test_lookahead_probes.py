@@ -640,3 +640,63 @@ class HostileFieldTests:
         replay(strategy_class=Asker, bars={"XYZ": MARKET}, settings=SETTINGS)
         assert Keeper.kept, "the hostile band was never asked"
         assert all(len(kept) <= PROBE_AT + 1 for kept in Keeper.kept)
+
+
+class ReadOnlyOrdersAndPositionsTests:
+    """The orders and positions a strategy holds are the account's own: it cannot change them.
+
+    Before this, ``order.qty = 1_000_000`` after submitting 1 share filled 9,959 shares the
+    submission's checks never saw, and ``position.realized_pnl`` could be set to anything.
+    """
+
+    @pytest.mark.parametrize(
+        ("target", "field", "value"),
+        [
+            ("order", "qty", 1_000_000),
+            ("order", "limit_price", 1.0),
+            ("order", "status", OrderStatus.CANCELED),
+            ("order", "fills", ()),
+            ("position", "qty", 1_000_000),
+            ("position", "realized_pnl", 1e9),
+            ("position", "average_price", 0.01),
+        ],
+    )
+    def test_a_strategy_cannot_change_what_the_account_tracks(
+        self, target: str, field: str, value: object
+    ) -> None:
+        def probe(strategy: ProbeStrategy) -> str:
+            order = strategy.buy("XYZ", 1)
+            held = order if target == "order" else strategy.env.account.positions()["XYZ"]
+            try:
+                setattr(held, field, value)
+            except AttributeError as error:  # dataclasses.FrozenInstanceError
+                return f"refused: {error}"
+            return "changed"
+
+        class Holder(ProbeStrategy):
+            def on_bar(self, symbol: str, bar: Bar) -> None:
+                if bar.t == MARKET.t[PROBE_AT - 1]:
+                    self.buy("XYZ", 1)  # so a position exists by the probe's bar
+                super().on_bar(symbol, bar)
+
+        strategy_class = type("Probe", (Holder,), {"probe": probe, "result": []})
+        record = replay(strategy_class=strategy_class, bars={"XYZ": MARKET}, settings=SETTINGS)
+
+        assert strategy_class.result == [f"refused: cannot assign to field '{field}'"]
+        assert sum(fill.qty for fill in record.fill_log) == 2  # what was submitted, no more
+
+    def test_the_account_still_updates_the_orders_it_handed_out(self) -> None:
+        seen: list[tuple[str, float]] = []
+
+        class Trader(ProbeStrategy):
+            entry: Order | None = None
+
+            def on_bar(self, symbol: str, bar: Bar) -> None:
+                if self.entry is None and bar.t == MARKET.t[PROBE_AT]:
+                    self.entry = self.buy("XYZ", 3)
+                    seen.append((self.entry.status.value, self.entry.filled_qty))
+                elif self.entry is not None and not seen[-1][1]:
+                    seen.append((self.entry.status.value, self.entry.filled_qty))
+
+        replay(strategy_class=Trader, bars={"XYZ": MARKET}, settings=SETTINGS)
+        assert seen == [("new", 0), ("filled", 3)]
