@@ -60,13 +60,8 @@ from tc2.simulation.metrics import (
     performance_metrics,
     tc2_metrics,
 )
-from tc2.simulation.simulator import (
-    DEFAULT_WARMUP_DAYS,
-    NO_SESSION_MESSAGE,
-    EndOfRun,
-    SimulationSettings,
-    end_of_run,
-)
+from tc2.simulation.run_settings import EndOfRun, SimulationSettings, end_of_run
+from tc2.simulation.simulator import DEFAULT_WARMUP_DAYS, NO_SESSION_MESSAGE
 from tc2.simulation.worker_pool import Lost, run_pieces
 from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols, run_resolution
 from tc2.strategy.registry import load_strategy

@@ -16,8 +16,8 @@ import pytest
 
 from tc2.data.price_stores import price_store_for
 from tc2.env import EnvType, EpochClock, ExecEnv, MarketCalendar
+from tc2.simulation.run_settings import CLOSED_AT_END
 from tc2.simulation.simulator import (
-    CLOSED_AT_END,
     DayRequest,
     SimulationSettings,
     StrategySimulator,

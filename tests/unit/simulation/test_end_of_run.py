@@ -12,10 +12,9 @@ from tc2.data.file_store import FilePriceStore
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, EpochClock, ExecEnv, MarketCalendar
 from tc2.execution.orders import OrderRejected
+from tc2.simulation.run_settings import CLOSED_AT_END, EndOfRun
 from tc2.simulation.simulator import (
-    CLOSED_AT_END,
     DayRequest,
-    EndOfRun,
     SimulationSettings,
     SpanRequest,
     StrategySimulator,

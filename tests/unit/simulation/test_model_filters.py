@@ -21,11 +21,11 @@ from tc2.errors import ConfigurationError
 from tc2.simulation.evaluator import EvaluationRequest, StoreLocation, StrategyEvaluator
 from tc2.simulation.records import IS_VIABLE, NotViable, RunRecord
 from tc2.simulation.simulator import (
-    NEVER_VIABLE,
     DayRequest,
     SimulationSettings,
     StrategySimulator,
 )
+from tc2.simulation.strategy_run import NEVER_VIABLE
 from tc2.strategy.base import ActiveWindow, Strategy, StrategyKind
 from tc2.strategy.env import Bar
 from tests.unit.analysis.test_daily_models import minute_day
