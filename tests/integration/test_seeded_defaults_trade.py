@@ -123,14 +123,23 @@ def test_every_built_in_strategy_trades_with_its_defaults_and_models(
             assert day.not_viable and all(r.model and r.reason for r in day.not_viable), day
 
 
-def test_the_readmes_evaluate_example_prints_trades(seeded: tuple[Path, list[date]]) -> None:
+# The built-in defaults' examples (the daily one further on is test_readme's to run).
+README_EXAMPLES = [
+    found
+    for found in README_EVALUATE.findall((PROJECT_DIR / "README.md").read_text())
+    if "--resolution" not in found
+]
+
+
+def test_the_readme_has_evaluate_examples_of_the_seeded_data() -> None:
+    assert README_EXAMPLES
+
+
+@pytest.mark.parametrize("example", README_EXAMPLES)
+def test_the_readmes_evaluate_examples_print_trades(
+    seeded: tuple[Path, list[date]], example: str
+) -> None:
     data_dir, _ = seeded
-    # The built-in defaults' example (the daily one further on is test_readme's to run).
-    (example,) = [
-        found
-        for found in README_EVALUATE.findall((PROJECT_DIR / "README.md").read_text())
-        if "--resolution" not in found
-    ]
     env = {
         **os.environ,
         "TC2_DATA_DIR": str(data_dir),
@@ -150,4 +159,4 @@ def test_the_readmes_evaluate_example_prints_trades(seeded: tuple[Path, list[dat
     assert done.returncode == 0, done.stderr
     (trades,) = TRADES.findall(done.stdout)
     assert int(trades) >= 1, done.stdout
-    assert ", 0 skipped)" in done.stdout, done.stdout  # every day of the range is on file
+    assert ", 0 skipped, 0 failed)" in done.stdout, done.stdout  # every day on file, none failed

@@ -60,8 +60,10 @@ def _check(system: RunningSystem, token: str, **query: str) -> dict[str, Any]:
 
 
 def test_a_check_never_run_is_204(system: RunningSystem, token: str):
+    # IBM is outside the settings' universe: from 18:00 to 06:00 New York the refresher runs
+    # every check for the universe's symbols, so one of those may have a result by now.
     status, _, body = system.request(
-        "GET", "/api/health_checks/get?check_type=MODEL_FEEDING&symbol=QQQ", token=token
+        "GET", "/api/health_checks/get?check_type=MODEL_FEEDING&symbol=IBM", token=token
     )
     assert status == 204 and body == ""
 
