@@ -98,8 +98,12 @@ def test_a_simulation_shows_the_day_with_buy_and_sell_markers_and_the_metrics(
     page.reload()
     expect(page).to_have_url(url)
     expect(page.get_by_role("img", name="Price chart")).to_be_visible()
+    # Other tests run simulations of it on the same system: this run is the list's current row.
     past = page.get_by_role("table", name="Past simulations")
-    expect(past.get_by_role("link", name=re.compile(rf"^Open {STRATEGY} on SPY"))).to_have_count(1)
+    current = past.locator('tr[aria-current="true"]')
+    expect(current).to_have_count(1)
+    link = current.get_by_role("link", name=re.compile(rf"^Open {STRATEGY} on SPY"))
+    expect(link).to_have_attribute("href", re.compile(re.escape(url.split("run=")[1])))
 
 
 def test_an_evaluation_shows_its_equity_curve_metrics_and_days(logged_in_page: Page):
