@@ -53,6 +53,11 @@ def _submit(system: RunningSystem, token: str, **params: Any) -> str:
     return str(body["id"])
 
 
+def _in_append_only_file(system: RunningSystem, job_id: str) -> bool:
+    files = (system.data_dir / "redis").rglob("*.aof")
+    return any(job_id.encode() in path.read_bytes() for path in files)
+
+
 def _job(system: RunningSystem, token: str, job_id: str) -> dict[str, Any]:
     return dict(system.request("GET", f"/api/jobs/{job_id}", token=token)[2])
 
@@ -94,7 +99,9 @@ def test_a_killed_redis_is_restarted_and_queued_jobs_survive(system: RunningSyst
     busy = _submit(system, token, steps=30, step_seconds=0.1, label="busy")
     _until_job(system, token, busy, "running")
     queued = _submit(system, token, steps=1, step_seconds=0, label="queued")
-    time.sleep(1.5)  # the append-only file is flushed every second
+    # Written to the append-only file (everysec: Redis may hold the write up to 2 s while an
+    # earlier fsync runs, longer on a loaded machine), so a kill -9 cannot lose it.
+    assert wait_for(lambda: _in_append_only_file(system, queued), timeout=15)
     assert _job(system, token, queued)["status"] == "queued"
 
     killed_at = time.monotonic()
