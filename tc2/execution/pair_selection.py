@@ -88,7 +88,9 @@ class PastRun:
         Whether the run opened a position at all.
     round_trip_profits_pct
         The profit of each closed round trip of the run, percent of its entry price (+0.5 is
-        a 0.5 % win, -0.3 a 0.3 % loss), long or short alike.
+        a 0.5 % win, -0.3 a 0.3 % loss), long or short alike. A run known only by its whole
+        profit passes that as its one round trip; a run still holding (a swing position) has
+        entered with none closed yet.
 
     Raises
     ------

@@ -23,6 +23,7 @@ from tc2.execution.pdt import (
     PdtGuard,
     session_day_trades,
 )
+from tc2.execution.trade_records import TradeFill
 
 BUY, SELL = Side.BUY, Side.SELL
 NOV_23, NOV_24, NOV_25 = date(2026, 11, 23), date(2026, 11, 24), date(2026, 11, 25)
@@ -141,6 +142,26 @@ class WindowTests:
         trades, _ = guard.day_trades(now=at(DEC_1, 11), positions={"SPY": 0.0}, fills=fills)
 
         assert trades == (DayTrade(day=NOV_27, symbol="SPY"),)
+
+    def test_recorded_fills_are_read_as_they_are_stored(self, guard: PdtGuard) -> None:
+        recorded = [
+            TradeFill(
+                run_id=1,
+                fill_id=f"f{f.t}",
+                client_order_id=f.client_order_id,
+                symbol=f.symbol,
+                side=f.side,
+                qty=f.qty,
+                price=f.price,
+                fee=0.0,
+                t=f.t,
+            )
+            for f in round_trip("SPY", NOV_30)
+        ]
+
+        trades, _ = guard.day_trades(now=at(DEC_1, 11), positions={}, fills=recorded)
+
+        assert trades == (DayTrade(day=NOV_30, symbol="SPY"),)
 
     def test_each_days_start_is_worked_back_from_the_position_now(self, guard: PdtGuard) -> None:
         # 100 held since before the window; sold on the 30th, bought back and sold on the 1st.
