@@ -25,6 +25,15 @@ LIQUIDATE_BEFORE_CLOSE_S = 900
 """Seconds before the close at which day runs stop and liquidate (15 minutes)."""
 
 
+def day_stop_t(close_t: int) -> int:
+    """Return when a day run stops and liquidates, in epoch seconds, for a close at ``close_t``.
+
+    The simulator's form of ``SessionSchedule.day_stop``, for code that keeps time as epoch
+    seconds.
+    """
+    return close_t - LIQUIDATE_BEFORE_CLOSE_S
+
+
 class TradingPhase(StrEnum):
     """What the traders may do at an instant."""
 

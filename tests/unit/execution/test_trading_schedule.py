@@ -11,6 +11,7 @@ from tc2.errors import ClockError
 from tc2.execution.trading_schedule import (
     LIQUIDATE_BEFORE_CLOSE_S,
     TradingPhase,
+    day_stop_t,
     schedule_at,
     session_schedule,
 )
@@ -51,6 +52,7 @@ def test_an_early_close_moves_the_stop_to_1245(calendar: MarketCalendar, day: da
     assert schedule.close == ny(day, 13)
     assert schedule.day_stop == ny(day, 12, 45)
     assert schedule.early_close
+    assert day_stop_t(int(schedule.close.timestamp())) == int(schedule.day_stop.timestamp())
 
 
 def test_summer_time_is_the_calendars_new_york_time(calendar: MarketCalendar) -> None:
