@@ -26,6 +26,7 @@ DATE_RULE = (
 )
 TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 UNKNOWN_PARAMETER_MESSAGE = "unknown parameter"
+CHOICE_MESSAGE = "must be one of {choices}, was {value!r}"
 
 
 class ParamKind(StrEnum):
@@ -72,6 +73,12 @@ class Param:
     minimum: float | None = None
     maximum: float | None = None
     exclusive_minimum: bool = False
+
+    def choice_problem(self, value: Any) -> str | None:
+        """The field message when ``value`` is not one of this CHOICE's values, else None."""
+        if value in self.choices:
+            return None
+        return CHOICE_MESSAGE.format(choices=", ".join(self.choices), value=value)
 
     def json_schema(self) -> dict[str, Any]:
         """The parameter's rule as OpenAPI 3.0 JSON Schema, with its description."""

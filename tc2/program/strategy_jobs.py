@@ -10,20 +10,18 @@ the trade fingerprint that identical inputs always reproduce.
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, time
 from typing import Any
 
 from tc2.data.adjustments import DEFAULT_ADJUSTMENT, Adjustment
 from tc2.data.bars import Resolution
 from tc2.data.store import STORED_RESOLUTIONS
-from tc2.env import CalendarRangeError, EnvType, EpochClock, ExecEnv, MarketCalendar
+from tc2.env import EnvType, EpochClock, ExecEnv, MarketCalendar
 from tc2.env.config import RuntimeConfig
 from tc2.env.trading_settings import SYMBOL_PATTERN
 from tc2.errors import ConfigurationError, ValidationFailed
-from tc2.execution.fill_models import DEFAULT_FILL_MODEL, FILL_MODELS, fill_model_named
+from tc2.execution.fill_models import DEFAULT_FILL_MODEL, FILL_MODELS
 from tc2.execution.virtual_account import DEFAULT_STARTING_CASH
 from tc2.logs import LogFeed, feed_logger
 from tc2.program.job_params import DATE_RULE, TICKER_RULE, Param, ParamKind, ParamSet
@@ -34,6 +32,25 @@ from tc2.program.jobs import (
     require_object,
     symbols_param,
 )
+from tc2.program.strategy_fields import (
+    MAX_RISK_FREE_RATE,
+    MAX_STARTING_CASH,
+    MAX_WARMUP_DAYS,
+    check_boolean,
+    check_choice,
+    check_fill_model,
+    check_range,
+    check_resolution,
+    check_risk_free_rate,
+    check_session,
+    check_start_time,
+    check_starting_cash,
+    check_strategy,
+    check_strategy_params,
+    check_symbol,
+    check_warmup_days,
+    resolved_symbols,
+)
 from tc2.simulation.benchmark import DEFAULT_BENCHMARK
 from tc2.simulation.evaluator import (
     Accounts,
@@ -41,26 +58,17 @@ from tc2.simulation.evaluator import (
     OnError,
     StoreLocation,
     StrategyEvaluator,
-    range_problems,
 )
 from tc2.simulation.peer_metrics import peer_metrics
 from tc2.simulation.simulator import (
     DAY_NOT_ON_FILE_MESSAGE,
     DEFAULT_WARMUP_DAYS,
-    NOT_A_SESSION_MESSAGE,
     RANGE_NOT_ON_FILE_MESSAGE,
     DayRequest,
     SimulationSettings,
     StrategySimulator,
 )
-from tc2.strategy.base import Strategy, resolve_symbols, run_resolution
-from tc2.strategy.registry import load_strategy, registered_strategy
-
-MAX_WARMUP_DAYS = 10
-MAX_STARTING_CASH = 1_000_000_000.0
-"""Dollars; far beyond any account, and far below where float sums lose whole cents."""
-MAX_RISK_FREE_RATE = 0.2
-"""20 % a year: above any Treasury bill yield since 1981's peak (~17 %); beyond it is a typo."""
+from tc2.strategy.registry import load_strategy
 
 _STRATEGY = Param(
     name="strategy",
@@ -94,6 +102,24 @@ _WARMUP_DAYS = Param(
     minimum=0,
     maximum=MAX_WARMUP_DAYS,
     description=f"Earlier sessions visible to the strategy (default {DEFAULT_WARMUP_DAYS}).",
+)
+_ON_ERROR = Param(
+    name="on_error",
+    kind=ParamKind.CHOICE,
+    choices=tuple(OnError),
+    description=(
+        "continue: a symbol-day whose strategy fails is recorded with its error and the "
+        "rest evaluated; stop: the evaluation fails at once (default continue)."
+    ),
+)
+_ACCOUNTS = Param(
+    name="accounts",
+    kind=ParamKind.CHOICE,
+    choices=tuple(Accounts),
+    description=(
+        "per_symbol: each symbol on an account of its own with starting_cash; shared: "
+        "all symbols in one run on one account with starting_cash (default per_symbol)."
+    ),
 )
 _RESOLUTION = Param(
     name="resolution",
@@ -193,24 +219,8 @@ EVALUATE_PARAMS = ParamSet(
         _CLOSE_AT_END,
         _RISK_FREE_RATE,
         _RESOLUTION,
-        Param(
-            name="on_error",
-            kind=ParamKind.CHOICE,
-            choices=tuple(OnError),
-            description=(
-                "continue: a symbol-day whose strategy fails is recorded with its error and the "
-                "rest evaluated; stop: the evaluation fails at once (default continue)."
-            ),
-        ),
-        Param(
-            name="accounts",
-            kind=ParamKind.CHOICE,
-            choices=tuple(Accounts),
-            description=(
-                "per_symbol: each symbol on an account of its own with starting_cash; shared: "
-                "all symbols in one run on one account with starting_cash (default per_symbol)."
-            ),
-        ),
+        _ON_ERROR,
+        _ACCOUNTS,
         Param(
             name="benchmark",
             kind=ParamKind.TICKER,
@@ -253,21 +263,23 @@ def parse_simulate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     params = require_object(raw)
     errors = SIMULATE_PARAMS.unknown(params)
     calendar = MarketCalendar.xnys()
-    strategy_class = _strategy(params.get("strategy"), errors, allow_paths=allow_paths)
-    symbol = _symbol(params.get("symbol"), errors)
+    strategy_class = check_strategy(params.get("strategy"), errors, allow_paths=allow_paths)
+    symbol = check_symbol(params.get("symbol"), errors)
     day = date_param(params.get("day"), "day", errors)
     if day is not None:
-        _check_session(calendar, day, errors)
-    values = _strategy_params(strategy_class, params.get("params"), errors)
-    fill_model = _fill_model(params.get("fill_model", DEFAULT_FILL_MODEL), errors)
-    adjustment = _adjustment(params.get("adjustment", DEFAULT_ADJUSTMENT.value), errors)
-    starting_cash = _starting_cash(params.get("starting_cash", DEFAULT_STARTING_CASH), errors)
-    start_time = _start_time(params.get("start_time"), errors)
-    warmup_days = _warmup_days(params.get("warmup_days", DEFAULT_WARMUP_DAYS), errors)
-    model_filters = _boolean(params, "model_filters", True, errors)
-    allow_short = _boolean(params, "allow_short", False, errors)
-    close_at_end = _boolean(params, "close_at_end", False, errors)
-    resolution = _resolution(strategy_class, params.get("resolution"), errors)
+        check_session(calendar, day, errors)
+    values = check_strategy_params(strategy_class, params.get("params"), errors)
+    fill_model = check_fill_model(params.get("fill_model", DEFAULT_FILL_MODEL), errors)
+    adjustment = check_choice(
+        _ADJUSTMENT, params.get("adjustment", DEFAULT_ADJUSTMENT.value), errors
+    )
+    starting_cash = check_starting_cash(params.get("starting_cash", DEFAULT_STARTING_CASH), errors)
+    start_time = check_start_time(params.get("start_time"), errors)
+    warmup_days = check_warmup_days(params.get("warmup_days", DEFAULT_WARMUP_DAYS), errors)
+    model_filters = check_boolean(params, "model_filters", True, errors)
+    allow_short = check_boolean(params, "allow_short", False, errors)
+    close_at_end = check_boolean(params, "close_at_end", False, errors)
+    resolution = check_resolution(_RESOLUTION, strategy_class, params.get("resolution"), errors)
     if (
         strategy_class is not None
         and resolution is not None
@@ -275,7 +287,7 @@ def parse_simulate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
         and day is not None
         and "day" not in errors
     ):
-        symbols = _resolved_symbols(strategy_class, [symbol], "symbol", errors)
+        symbols = resolved_symbols(strategy_class, [symbol], "symbol", errors)
         store = live_store_from_environ()
         for name in symbols:
             if not store.dates_on_file(name, day, day, resolution):
@@ -329,24 +341,26 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
     params = require_object(raw)
     errors = EVALUATE_PARAMS.unknown(params)
     calendar = MarketCalendar.xnys()
-    strategy_class = _strategy(params.get("strategy"), errors, allow_paths=allow_paths)
+    strategy_class = check_strategy(params.get("strategy"), errors, allow_paths=allow_paths)
     symbols = symbols_param(params.get("symbols"), errors)
     start = date_param(params.get("start"), "start", errors)
     end = date_param(params.get("end"), "end", errors)
     if start is not None and end is not None:
-        _check_range(calendar, start, end, errors)
-    values = _strategy_params(strategy_class, params.get("params"), errors)
-    fill_model = _fill_model(params.get("fill_model", DEFAULT_FILL_MODEL), errors)
-    adjustment = _adjustment(params.get("adjustment", DEFAULT_ADJUSTMENT.value), errors)
-    starting_cash = _starting_cash(params.get("starting_cash", DEFAULT_STARTING_CASH), errors)
-    warmup_days = _warmup_days(params.get("warmup_days", DEFAULT_WARMUP_DAYS), errors)
-    model_filters = _boolean(params, "model_filters", True, errors)
-    allow_short = _boolean(params, "allow_short", False, errors)
-    close_at_end = _boolean(params, "close_at_end", False, errors)
-    risk_free_rate = _risk_free_rate(params.get("risk_free_rate", 0.0), errors)
-    resolution = _resolution(strategy_class, params.get("resolution"), errors)
-    on_error = _choice(params.get("on_error", OnError.CONTINUE), "on_error", errors)
-    accounts = _choice(params.get("accounts", Accounts.PER_SYMBOL), "accounts", errors)
+        check_range(calendar, start, end, errors)
+    values = check_strategy_params(strategy_class, params.get("params"), errors)
+    fill_model = check_fill_model(params.get("fill_model", DEFAULT_FILL_MODEL), errors)
+    adjustment = check_choice(
+        _ADJUSTMENT, params.get("adjustment", DEFAULT_ADJUSTMENT.value), errors
+    )
+    starting_cash = check_starting_cash(params.get("starting_cash", DEFAULT_STARTING_CASH), errors)
+    warmup_days = check_warmup_days(params.get("warmup_days", DEFAULT_WARMUP_DAYS), errors)
+    model_filters = check_boolean(params, "model_filters", True, errors)
+    allow_short = check_boolean(params, "allow_short", False, errors)
+    close_at_end = check_boolean(params, "close_at_end", False, errors)
+    risk_free_rate = check_risk_free_rate(params.get("risk_free_rate", 0.0), errors)
+    resolution = check_resolution(_RESOLUTION, strategy_class, params.get("resolution"), errors)
+    on_error = check_choice(_ON_ERROR, params.get("on_error", OnError.CONTINUE), errors)
+    accounts = check_choice(_ACCOUNTS, params.get("accounts", Accounts.PER_SYMBOL), errors)
     benchmark = params.get("benchmark", DEFAULT_BENCHMARK)
     if not isinstance(benchmark, str) or not SYMBOL_PATTERN.fullmatch(benchmark):
         errors["benchmark"] = [f"must be a ticker ({TICKER_RULE}), was {benchmark!r}"]
@@ -359,7 +373,7 @@ def parse_evaluate_params(raw: Mapping[str, Any], *, allow_paths: bool = False) 
         and not _any(errors, "start", "end")
     ):
         store = live_store_from_environ()
-        for name in _resolved_symbols(strategy_class, symbols, "symbols", errors):
+        for name in resolved_symbols(strategy_class, symbols, "symbols", errors):
             if not store.dates_on_file(name, start, end, resolution):
                 errors.setdefault("symbols", []).append(
                     RANGE_NOT_ON_FILE_MESSAGE.format(
@@ -527,177 +541,3 @@ def _settings(params: Mapping[str, Any]) -> SimulationSettings:
 
 def _store_location(config: RuntimeConfig) -> StoreLocation:
     return StoreLocation(data_dir=config.data_dir, url=config.price_store, env_type=EnvType.LIVE)
-
-
-def _strategy(
-    value: Any, errors: dict[str, list[str]], *, allow_paths: bool
-) -> type[Strategy] | None:
-    if not isinstance(value, str) or not value.strip():
-        errors["strategy"] = [f"must name a registered strategy, was {value!r}"]
-        return None
-    try:
-        # Requests (allow_paths False) never import a strategy file: a library class is
-        # checked against its statically read stand-in, and a path is refused by rule.
-        return load_strategy(value) if allow_paths else registered_strategy(value.strip())
-    except ConfigurationError as error:
-        errors["strategy"] = [str(error)]
-        return None
-
-
-def _resolution(
-    strategy_class: type[Strategy] | None, value: Any, errors: dict[str, list[str]]
-) -> Resolution | None:
-    """The run's resolution (the strategy's own when not given); None when it is refused."""
-    if value is not None and value not in _RESOLUTION.choices:
-        errors["resolution"] = [f"must be one of {', '.join(_RESOLUTION.choices)}, was {value!r}"]
-        return None
-    if strategy_class is None:
-        return None
-    try:
-        return run_resolution(strategy_class, None if value is None else Resolution(value))
-    except ValidationFailed as error:
-        errors.update(error.field_errors)
-        return None
-
-
-def _symbol(value: Any, errors: dict[str, list[str]]) -> str | None:
-    if not isinstance(value, str) or not SYMBOL_PATTERN.fullmatch(value):
-        errors["symbol"] = [f"must be a ticker (1-5 uppercase letters, optional .X), was {value!r}"]
-        return None
-    return value
-
-
-def _resolved_symbols(
-    strategy_class: type[Strategy],
-    symbols: Sequence[str],
-    field: str,
-    errors: dict[str, list[str]],
-) -> tuple[str, ...]:
-    try:
-        return resolve_symbols(strategy_class, symbols)
-    except ValidationFailed as error:
-        errors[field] = [
-            message for messages in error.field_errors.values() for message in messages
-        ]
-        return ()
-
-
-def _check_session(calendar: MarketCalendar, day: date, errors: dict[str, list[str]]) -> None:
-    try:
-        if not calendar.is_session(day):
-            errors["day"] = [NOT_A_SESSION_MESSAGE.format(day=day)]
-    except CalendarRangeError as error:
-        errors["day"] = [str(error)]
-
-
-def _check_range(
-    calendar: MarketCalendar, start: date, end: date, errors: dict[str, list[str]]
-) -> None:
-    for field, day in (("start", start), ("end", end)):
-        try:
-            calendar.is_session(day)
-        except CalendarRangeError as error:
-            errors[field] = [str(error)]
-    if "start" not in errors and "end" not in errors:
-        errors.update(range_problems(calendar, start, end))
-
-
-def _strategy_params(
-    strategy_class: type[Strategy] | None, value: Any, errors: dict[str, list[str]]
-) -> dict[str, Any]:
-    if value is None:
-        value = {}
-    if not isinstance(value, Mapping):
-        errors["params"] = [f"must be an object of strategy parameters, was {value!r}"]
-        return {}
-    if strategy_class is None:
-        return {}
-    try:
-        return dict(strategy_class.resolve_params(value))
-    except ValidationFailed as error:
-        errors.update(error.field_errors)
-        return {}
-
-
-def _fill_model(value: Any, errors: dict[str, list[str]]) -> str:
-    try:
-        fill_model_named(value if isinstance(value, str) else repr(value))
-    except ConfigurationError as error:
-        errors["fill_model"] = [str(error)]
-    return str(value)
-
-
-def _adjustment(value: Any, errors: dict[str, list[str]]) -> str:
-    if value not in tuple(member.value for member in Adjustment):
-        choices = ", ".join(member.value for member in Adjustment)
-        errors["adjustment"] = [f"adjustment must be one of {choices}, was {value!r}"]
-    return str(value)
-
-
-def _starting_cash(value: Any, errors: dict[str, list[str]]) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or not 0 < value <= MAX_STARTING_CASH
-    ):
-        errors["starting_cash"] = [
-            f"must be a number of dollars > 0 and at most {MAX_STARTING_CASH:,.0f}, was {value!r}"
-        ]
-        return 0.0
-    return float(value)
-
-
-def _choice(value: Any, name: str, errors: dict[str, list[str]]) -> str:
-    """A CHOICE parameter of ``EVALUATE_PARAMS``: one of its declared values."""
-    choices = next(param.choices for param in EVALUATE_PARAMS if param.name == name)
-    if value not in choices:
-        errors[name] = [f"must be one of {', '.join(choices)}, was {value!r}"]
-        return choices[0]
-    return str(value)
-
-
-def _boolean(
-    params: Mapping[str, Any], name: str, default: bool, errors: dict[str, list[str]]
-) -> bool:
-    value = params.get(name, default)
-    if not isinstance(value, bool):
-        errors[name] = [f"must be true or false, was {value!r}"]
-        return default
-    return value
-
-
-def _risk_free_rate(value: Any, errors: dict[str, list[str]]) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or not 0 <= value <= MAX_RISK_FREE_RATE
-    ):
-        errors["risk_free_rate"] = [
-            f"must be an annual rate from 0 to {MAX_RISK_FREE_RATE} (a fraction: 0.04 is 4 %), "
-            f"was {value!r}"
-        ]
-        return 0.0
-    return float(value)
-
-
-def _start_time(value: Any, errors: dict[str, list[str]]) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str) and re.fullmatch(r"\d{2}:\d{2}", value):
-        try:
-            return time.fromisoformat(value).isoformat("minutes")
-        except ValueError:
-            pass
-    errors["start_time"] = [f"must be a New York time HH:MM, was {value!r}"]
-    return None
-
-
-def _warmup_days(value: Any, errors: dict[str, list[str]]) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_WARMUP_DAYS:
-        errors["warmup_days"] = [
-            f"must be a whole number from 0 to {MAX_WARMUP_DAYS}, was {value!r}"
-        ]
-        return 0
-    return value

@@ -226,7 +226,7 @@ class SimulateDayTests:
             (
                 {"adjustment": "forward"},
                 "adjustment",
-                "adjustment must be one of raw, split, all, was 'forward'",
+                "must be one of raw, split, all, was 'forward'",
             ),
             ({"adjustment": None}, "adjustment", "was None"),
             ({"start_time": "25:00"}, "start_time", "HH:MM"),
@@ -511,7 +511,7 @@ class EvaluateTests:
             ),
             ({"params": {"max_stop_pct": -1}}, "params.max_stop_pct", "must be >="),
             ({"fill_model": "perfect"}, "fill_model", "fill model must be one of"),
-            ({"adjustment": "Split"}, "adjustment", "adjustment must be one of raw, split, all"),
+            ({"adjustment": "Split"}, "adjustment", "must be one of raw, split, all, was 'Split'"),
             ({"end": "tomorrow"}, "end", "YYYY-MM-DD"),
             ({"allow_short": None}, "allow_short", "must be true or false, was None"),
             ({"close_at_end": "false"}, "close_at_end", "must be true or false, was 'false'"),
@@ -761,4 +761,4 @@ class AdjustmentApiTests:
         assert adjusted["t"] == raw["t"] and own_day["c"] == raw["c"]
         bad = admin_api.get(f"{url}&adjustment=forward")
         assert bad.status_code == 400
-        assert "adjustment must be one of raw, split, all, was 'forward'" in json.dumps(bad.json())
+        assert "must be one of raw, split, all, was 'forward'" in json.dumps(bad.json())
