@@ -12,6 +12,9 @@ the keys or the subscription (``ProviderError``), or the configuration or the sy
 the error is logged and it idles: the same keys would get the same answer, and they change only
 with a restart. Anything else ends the component, and the supervisor restarts it.
 
+Minute bars the stream missed while it was down (a dropped connection, a restart) are fetched
+from the same provider's REST history and cached too (``stream_backfill``).
+
 It follows the settings (``SymbolUniverse``): when the symbols change it ends the stream and
 starts it again on the new symbols within ``HEARTBEAT_S`` or so, and an idle streamer that
 stopped on an error tries again with them.
@@ -32,6 +35,7 @@ from tc2.data.providers import (
     ProviderError,
     ProviderUnavailable,
     StreamBar,
+    history_provider_from_environ,
     live_stream_from_environ,
 )
 from tc2.data.providers.stream import check_symbols
@@ -41,6 +45,7 @@ from tc2.env.exec_env import DEFAULT_NAMESPACE
 from tc2.env.settings_channel import SettingsWatcher, SymbolUniverse
 from tc2.errors import ConfigurationError
 from tc2.logs import LogFeed, feed_logger
+from tc2.program.stream_backfill import StreamGapFiller
 
 HEARTBEAT_S = 2.0
 """Most seconds between two heartbeats."""
@@ -71,7 +76,8 @@ def run_bar_streamer(context: Any) -> None:
             SettingsWatcher(env, context.name), options.get("symbols") or (), log=_log
         )
         universe.refresh()
-        tally = _Tally(StreamCache(env))
+        cache = StreamCache(env)
+        tally = _Tally(cache, _gap_filler(cache, env))
         while not context.should_stop():
             try:
                 symbols = check_symbols(list(universe.symbols))
@@ -96,13 +102,29 @@ def run_bar_streamer(context: Any) -> None:
             else:
                 raise error
         tally.report()
+        if tally.gaps is not None:
+            tally.gaps.close(timeout_s=1.0)  # a stop must not wait for REST
+
+
+def _gap_filler(cache: StreamCache, env: ExecEnv) -> StreamGapFiller | None:
+    """What fills the minute bars a disconnect missed: the provider's REST history, when the
+    environment configures one (none for the synthetic market, which has no stream)."""
+    try:
+        provider = history_provider_from_environ(os.environ, calendar=env.calendar)
+    except ConfigurationError:
+        return None  # the stream's own configuration error is what gets logged
+    if provider is None:
+        return None
+    return StreamGapFiller(cache=cache, provider=provider, calendar=env.calendar)
 
 
 class _Tally:
-    """Pushes bars into the cache (on the stream's thread) and counts them."""
+    """Pushes bars into the cache (on the stream's thread), counts them and has the gaps
+    before them backfilled."""
 
-    def __init__(self, cache: StreamCache) -> None:
+    def __init__(self, cache: StreamCache, gaps: StreamGapFiller | None = None) -> None:
         self.cache = cache
+        self.gaps = gaps
         self.cached = 0
         self.dropped = 0
         self.lost = 0
@@ -121,6 +143,8 @@ class _Tally:
             return
         if kept:
             self.cached += 1
+            if self.gaps is not None:
+                self.gaps.see(bar)
         else:
             self.dropped += 1
 

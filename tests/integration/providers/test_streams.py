@@ -11,6 +11,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from tc2.errors import ConfigurationError, DataError
 from tc2.program import bar_streamer
 from tc2.program.components import ComponentContext, ComponentKind
 
-from .conftest import DAY, DAY_CLOSE_S, DAY_OPEN_S
+from .conftest import DAY, DAY_CLOSE_S, DAY_OPEN_S, ReplayServer, json_reply
 from .stream_server import (
     LogRecorder,
     Session,
@@ -45,6 +46,7 @@ from .stream_server import (
     stream_server,
     wait_until,
 )
+from .test_alpaca import bar_rows
 
 POLYGON_KEY = "pk-stream-secret-value"
 ALPACA_ID = "AK-stream-secret-id"
@@ -762,6 +764,7 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatc
         "ALPACA_API_KEY_ID",
         "ALPACA_API_SECRET_KEY",
         "ALPACA_STREAM_URL",
+        "ALPACA_DATA_URL",
     ):
         monkeypatch.delenv(name, raising=False)
     yield monkeypatch
@@ -889,3 +892,57 @@ class BarStreamerTests:
         assert f"Settings version {version} applied: symbols SPY, AAPL (added AAPL)" in (
             streamer_log.messages("INFO")
         )
+
+    def test_minute_bars_missed_while_the_stream_was_down_are_backfilled_from_rest(
+        self,
+        streamer_log: LogRecorder,
+        clean_environ: pytest.MonkeyPatch,
+        redis_url: str,
+        redis_namespace: str,
+        server: ReplayServer,
+        alpaca_responses: dict[str, Any],
+    ) -> None:
+        # The REST history has every minute of the session; the stream sends the open and the
+        # next minute, drops, and after the reconnect sends 09:35: 09:32-09:34 never come.
+        minutes = [DAY_OPEN_S + 60 * i for i in range(390)]
+        rows = bar_rows(alpaca_responses, minutes)
+        for row in rows:
+            row["c"] = row["o"] = row["h"] = row["l"] = 170.5  # REST prices, told apart below
+        server.route(
+            "/v2/stocks/bars", json_reply({"bars": {"SPY": rows}, "next_page_token": None})
+        )
+
+        def stamp(t: int) -> str:
+            return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        def script(session: Session) -> None:
+            alpaca_handshake(session)
+            if session.index == 0:
+                session.send([alpaca_bar(stamp(DAY_OPEN_S + 60 * i), 389.0) for i in (0, 1)])
+                session.drop()
+            else:
+                session.send([alpaca_bar(stamp(DAY_OPEN_S + 300), 390.0)])
+                session.hold()
+
+        with stream_server(script) as stream:
+            clean_environ.setenv("TC2_DATA_PROVIDER", "alpaca")
+            clean_environ.setenv("ALPACA_API_KEY_ID", ALPACA_ID)
+            clean_environ.setenv("ALPACA_API_SECRET_KEY", ALPACA_SECRET)
+            clean_environ.setenv("ALPACA_STREAM_URL", stream.url)
+            clean_environ.setenv("ALPACA_DATA_URL", server.url)
+            component = _Component(
+                {"redis_url": redis_url, "symbols": ["SPY"], "namespace": redis_namespace}
+            )
+            with ExecEnv.live(redis_url, namespace=redis_namespace) as env:
+                cache = StreamCache(env)
+                wait_until(
+                    lambda: len(cache.day_bars(symbol="SPY", day=DAY, resolution="1m")) == 6,
+                    what="six cached minute bars",
+                )
+                component.stop()
+                bars = cache.day_bars(symbol="SPY", day=DAY, resolution=Resolution.MINUTE)
+
+        assert component.error is None
+        assert list(bars.t) == [DAY_OPEN_S + 60 * i for i in range(6)]
+        assert list(bars.c) == [389.0, 389.0, 170.5, 170.5, 170.5, 390.0]
+        assert server.hits("/v2/stocks/bars") == 1  # one request for the one gap
