@@ -1,0 +1,677 @@
+"""One Alpaca account connection, shared by every strategy trading with the same key.
+
+Alpaca allows one account stream per key, so ``AlpacaHub`` holds the key's REST client and its
+``trade_updates`` stream, the book of orders TC2 placed, and the reconciliation; each strategy
+run trades through an ``AlpacaBroker`` view of it (``alpaca_broker``). ``shared_hub`` keeps one
+hub per key id in the process.
+
+Money safety, in order: every order is recorded (``order_intended``) before its HTTP request;
+the request carries a deterministic ``client_order_id``; a 429/5xx/network failure retries with
+that same id, and a retry refused as a duplicate id fetches the order the first send created
+and adopts it. At start and after every reconnect the hub reconciles from REST: each order the
+records hold in flight is looked up by its id (absent: ``NEVER_SENT``; present: adopted with its
+fills), then the open orders, the fills since the oldest of them, and the positions. Order
+operations raise ``TemporaryBrokerError`` until that is done.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from alpaca.trading.requests import ReplaceOrderRequest
+
+from tc2.data.providers.backoff import Backoff
+from tc2.errors import ExecutionError, TemporaryBrokerError
+from tc2.execution import alpaca_mapping as mapping
+from tc2.execution.alpaca_rest import (
+    HTTP_TIMEOUT_S,
+    ORDER_BACKOFF,
+    AlpacaCredentials,
+    AlpacaEndpoints,
+    AlpacaRest,
+    DuplicateId,
+    Log,
+    Refused,
+)
+from tc2.execution.alpaca_stream import (
+    RECONNECT_MAX_S,
+    STALE_AFTER_S,
+    StreamState,
+    StreamStatus,
+    TradeStream,
+)
+from tc2.execution.orders import Order, OrderRejected, OrderRequest, OrderStatus, update_order
+from tc2.execution.trade_records import (
+    IntentStatus,
+    OrderIntent,
+    TradeFill,
+    TradeRecorder,
+    TradingMode,
+)
+
+UPDATE_WAIT_S = 2.0  # how long cancel waits for the stream to confirm before asking REST
+
+
+class AlpacaHub:
+    """The REST client, the account stream and the order book of one Alpaca key.
+
+    Parameters
+    ----------
+    credentials, endpoints
+        The key and where its account lives.
+    recorder
+        Where orders and fills are recorded (shared by every run trading with this key).
+    backoff
+        Retry policy of REST calls (tests pass one with short waits).
+    log
+        Where the hub logs (a ``FeedLogger`` of the live-trading feed by default); never keys.
+    market_open
+        ``market_open(epoch_s)``: whether the market is open, for staleness; XNYS by default.
+    stale_after_s, reconnect_max_s, http_timeout_s
+        Staleness threshold, longest reconnect wait, and the timeout of one REST request.
+    """
+
+    def __init__(
+        self,
+        credentials: AlpacaCredentials,
+        endpoints: AlpacaEndpoints,
+        recorder: TradeRecorder,
+        *,
+        backoff: Backoff = ORDER_BACKOFF,
+        log: Log | None = None,
+        market_open: Callable[[float], bool] | None = None,
+        stale_after_s: float = STALE_AFTER_S,
+        reconnect_max_s: float = RECONNECT_MAX_S,
+        http_timeout_s: float = HTTP_TIMEOUT_S,
+    ) -> None:
+        self.endpoints = endpoints
+        self.key_id_hint = f"...{credentials.key_id[-2:]}" if len(credentials.key_id) > 8 else ""
+        self.recorder = recorder
+        self.mode = endpoints.mode
+        self._key_id = credentials.key_id
+        self._log: Log = log if log is not None else _default_log()
+        self._market_open = market_open or _xnys_open
+        self._stale_after_s = stale_after_s
+        paper = endpoints.mode is not TradingMode.LIVE
+        self.rest = AlpacaRest(credentials, endpoints, backoff=backoff, timeout_s=http_timeout_s)
+        self.client = self.rest.client
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._orders: dict[str, Order] = {}  # client_order_id -> the one Order object handed out
+        self._broker_ids: dict[str, str] = {}  # client_order_id -> Alpaca order id
+        self._cids: dict[str, str] = {}  # Alpaca order id -> client_order_id
+        self._run_of: dict[str, int] = {}  # client_order_id -> run id (from the intent)
+        self._written: dict[str, tuple[IntentStatus, str | None]] = {}  # what the records hold
+        self._fill_ids: set[str] = set()
+        self._sending: set[str] = set()  # submits whose HTTP answer has not come back yet
+        self._views: dict[int, Callable[[Order], None]] = {}  # run id -> its broker's inbox
+        self._status = StreamStatus.STARTING
+        self._last_event_t: float | None = None
+        self._connected_since: float | None = None
+        self._down_since: float | None = None
+        self._reconnects = -1  # the first connect is not a reconnect
+        self._stale_logged = False
+        self._users = 0
+        self._events: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._stopping = threading.Event()
+        self._stream = TradeStream(
+            api_key=credentials.key_id,
+            secret_key=credentials.secret_key,
+            paper=paper,
+            url=endpoints.stream_url,
+            on_message=lambda msg: self._events.put(("message", msg)),
+            on_listening=lambda: self._events.put(("listening", None)),
+            on_down=lambda: self._events.put(("down", None)),
+            reconnect_max_s=reconnect_max_s,
+        )
+        self._worker = threading.Thread(target=self._work, name="alpaca-hub", daemon=True)
+
+    def __repr__(self) -> str:
+        return f"AlpacaHub(mode={self.mode.value}, url={self.endpoints.trading_url!r})"
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def start(self, *, wait_s: float | None = 10.0) -> None:
+        """Connect the stream (and reconcile); wait up to ``wait_s`` for trading to be allowed.
+
+        Raises
+        ------
+        TemporaryBrokerError
+            If the stream is not connected and reconciled after ``wait_s`` (it keeps trying).
+        """
+        if not self._worker.is_alive():
+            self._worker.start()
+            self._stream.start()
+        if wait_s is not None and not self.wait_connected(wait_s):
+            raise TemporaryBrokerError(
+                f"the Alpaca account stream at {self.endpoints.stream_url} did not connect and "
+                f"reconcile within {wait_s:g} s (status {self._status.value}); still trying"
+            )
+
+    def wait_connected(self, timeout_s: float) -> bool:
+        """Wait until the stream is connected and reconciled; return whether it is."""
+        with self._changed:
+            return self._changed.wait_for(
+                lambda: self._status is StreamStatus.CONNECTED, timeout=timeout_s
+            )
+
+    def stop(self) -> None:
+        """Close the stream and the worker; the hub cannot be started again."""
+        self._stopping.set()
+        with self._changed:
+            self._status = StreamStatus.STOPPED
+            self._changed.notify_all()
+        self._stream.stop_now()
+        self._events.put(("stop", None))
+        if self._worker.is_alive():
+            self._worker.join(5.0)
+        _forget(self)
+
+    def acquire(self) -> None:
+        with self._lock:
+            self._users += 1
+
+    def release(self) -> None:
+        """A view is done; the last one out stops the hub."""
+        with self._lock:
+            self._users -= 1
+            last = self._users <= 0
+        if last:
+            self.stop()
+
+    def attach(self, run_id: int, inbox: Callable[[Order], None]) -> None:
+        """Send every change of run ``run_id``'s orders to ``inbox`` (one broker view per run)."""
+        with self._lock:
+            self._views[run_id] = inbox
+            mine = [o for cid, o in self._orders.items() if self._run_of.get(cid) == run_id]
+        for order in mine:
+            inbox(order)
+
+    def detach(self, run_id: int) -> None:
+        with self._lock:
+            self._views.pop(run_id, None)
+
+    # ----------------------------------------------------------------- state
+
+    def stream_state(self, now: float | None = None) -> StreamState:
+        """The account stream's state; ``stale`` when silent too long during market hours."""
+        at = time.time() if now is None else now
+        with self._lock:
+            last = self._last_event_t
+            silent = None if last is None else max(0.0, at - last)
+            stale = (
+                self._status in (StreamStatus.CONNECTED, StreamStatus.RECONCILING)
+                and silent is not None
+                and silent >= self._stale_after_s
+                and self._market_open(at)
+            )
+            return StreamState(
+                status=self._status,
+                last_event_t=last,
+                connected_since=self._connected_since,
+                down_since=self._down_since,
+                reconnects=max(0, self._reconnects),
+                stale=stale,
+                silent_s=silent,
+            )
+
+    def ensure_trading(self, operation: str) -> None:
+        """Raise ``TemporaryBrokerError`` unless the stream is connected and reconciled."""
+        with self._lock:
+            status, since = self._status, self._down_since
+        if status is StreamStatus.CONNECTED:
+            return
+        when = "" if since is None else f" since {_utc(since)}"
+        raise TemporaryBrokerError(
+            f"{operation} paused: the Alpaca account stream is {status.value}{when}; order "
+            "operations resume once it has reconnected and reconciled from REST"
+        )
+
+    def order(self, client_order_id: str) -> Order | None:
+        with self._lock:
+            return self._orders.get(client_order_id)
+
+    def run_of(self, client_order_id: str) -> int | None:
+        """The run an order of ours belongs to (None: not placed through this hub's records)."""
+        with self._lock:
+            return self._run_of.get(client_order_id)
+
+    def orders_of(self, run_id: int) -> list[Order]:
+        with self._lock:
+            return [o for cid, o in self._orders.items() if self._run_of.get(cid) == run_id]
+
+    # ----------------------------------------------------------------- REST
+
+    # ----------------------------------------------------------------- orders
+
+    def submit(self, intent: OrderIntent, request: OrderRequest, now: float) -> Order:
+        """Record ``intent``, send it, and return the order (see ``AlpacaBroker.submit``)."""
+        cid = intent.client_order_id
+        with self._lock:
+            known = self._orders.get(cid)
+            if known is not None:
+                return known  # this id was sent already: never send it twice
+            self.recorder.order_intended(intent)  # before the HTTP request, always
+            self._run_of[cid] = intent.run_id
+            self._written[cid] = (IntentStatus.INTENDED, None)
+            order = _pending_order(intent, now)
+            self._orders[cid] = order
+            self._sending.add(cid)
+        try:
+            payload = self._send(
+                f"Alpaca POST /v2/orders ({cid})",
+                cid,
+                lambda: self.client.submit_order(mapping.alpaca_request(request, cid)),
+            )
+        except Refused as refused:
+            self._refuse(order, refused.message)
+            raise OrderRejected(order) from None
+        finally:
+            with self._lock:
+                self._sending.discard(cid)
+        self._adopt(payload)
+        return order
+
+    def _send(self, what: str, cid: str, request: Callable[[], Any]) -> Mapping[str, Any]:
+        """Send a request that creates order ``cid``; a duplicate-id answer adopts the order the
+        earlier (unanswered) attempt created."""
+        try:
+            payload = self.rest.call(what, request)
+        except DuplicateId:
+            found = self.rest.fetch_by_client_id(cid)
+            if found is None:
+                raise ExecutionError(
+                    f"Alpaca says order {cid} exists but does not return it; check the account"
+                ) from None
+            self._log.warning(
+                f"{what}: an earlier attempt landed; adopted Alpaca order {found['id']}"
+            )
+            return found
+        assert isinstance(payload, Mapping)
+        return payload
+
+    def _refuse(self, order: Order, reason: str) -> None:
+        with self._changed:
+            update_order(order, status=OrderStatus.REJECTED, reason=f"Alpaca: {reason}")
+            self._record_status(order.client_order_id, IntentStatus.REJECTED, None, order.reason)
+            self._changed.notify_all()
+
+    def cancel(self, order: Order) -> Order:
+        """Ask Alpaca to cancel ``order``; return it once closed (or as REST then says)."""
+        broker_id = self._broker_id(order)
+        try:
+            self.rest.call(
+                f"Alpaca DELETE /v2/orders/{broker_id}",
+                lambda: self.client.cancel_order_by_id(broker_id),
+            )
+        except Refused as refused:
+            self._refresh(order)
+            if order.is_open:
+                raise ExecutionError(
+                    f"Alpaca refused to cancel order {order.client_order_id}: {refused.message}"
+                ) from None
+            raise ExecutionError(
+                f"order {order.client_order_id} is no longer open ({order.status.value})"
+            ) from None
+        with self._changed:
+            self._changed.wait_for(lambda: not order.is_open, timeout=UPDATE_WAIT_S)
+        if order.is_open:
+            self._refresh(order)
+        return order
+
+    def replace(
+        self, order: Order, intent: OrderIntent, changes: Mapping[str, float | None], now: float
+    ) -> Order:
+        """Replace ``order`` by the one ``intent`` records (its new id and changed fields)."""
+        broker_id = self._broker_id(order)
+        cid = intent.client_order_id
+        with self._lock:
+            self.recorder.order_intended(intent)
+            self._run_of[cid] = intent.run_id
+            self._written[cid] = (IntentStatus.INTENDED, None)
+            new = _pending_order(intent, now)
+            self._orders[cid] = new
+            self._sending.add(cid)
+        given: dict[str, Any] = {k: v for k, v in changes.items() if v is not None}
+        body = ReplaceOrderRequest(client_order_id=cid, **given)
+        try:
+            payload = self._send(
+                f"Alpaca PATCH /v2/orders/{broker_id} ({cid})",
+                cid,
+                lambda: self.client.replace_order_by_id(broker_id, body),
+            )
+        except Refused as refused:
+            self._refuse(new, refused.message)
+            raise OrderRejected(new) from None
+        finally:
+            with self._lock:
+                self._sending.discard(cid)
+        self._adopt(payload)
+        with self._changed:
+            if order.is_open:
+                update_order(order, status=OrderStatus.CANCELED, reason=f"replaced by {cid}")
+                self._record_status(
+                    order.client_order_id, IntentStatus.CANCELED, None, order.reason
+                )
+            self._changed.notify_all()
+        self._notify(order)
+        return new
+
+    def _broker_id(self, order: Order) -> str:
+        with self._lock:
+            broker_id = self._broker_ids.get(order.client_order_id)
+        if broker_id is None:
+            self._refresh(order)
+            with self._lock:
+                broker_id = self._broker_ids.get(order.client_order_id)
+        if broker_id is None:
+            raise ExecutionError(f"Alpaca has no order {order.client_order_id}")
+        return broker_id
+
+    def _refresh(self, order: Order) -> None:
+        payload = self.rest.fetch_by_client_id(order.client_order_id)
+        if payload is not None:
+            self._adopt(payload)
+
+    # ----------------------------------------------------------------- updates
+
+    def _adopt(self, payload: Mapping[str, Any], *, notify: bool = True) -> Order | None:
+        """Take Alpaca's word on one order of ours; never move it backward (a late REST answer
+        must not reopen an order the stream already closed)."""
+        cid = str(payload.get("client_order_id"))
+        with self._changed:
+            order = self._orders.get(cid)
+            if cid not in self._run_of:
+                return None  # not placed by TC2 through this recorder
+            seen = mapping.order_from_payload(payload, fills=order.fills if order else ())
+            broker_id = str(payload["id"])
+            self._broker_ids[cid] = broker_id
+            self._cids[broker_id] = cid
+            if order is None:
+                order = seen
+                self._orders[cid] = order
+            else:
+                if (not order.is_open and seen.is_open) or seen.filled_qty < order.filled_qty:
+                    return order
+                update_order(
+                    order,
+                    status=seen.status,
+                    reason=seen.reason or order.reason,
+                    filled_qty=seen.filled_qty,
+                    filled_notional=seen.filled_notional,
+                    qty=seen.qty or order.qty,
+                )
+            self._record_status(cid, mapping.intent_status(order.status), broker_id, order.reason)
+            self._changed.notify_all()
+        if notify:
+            self._notify(order)
+        return order
+
+    def _record_status(
+        self, cid: str, status: IntentStatus, broker_id: str | None, reason: str
+    ) -> None:
+        """Write an order's status to the records when it (or its Alpaca id) changed."""
+        known = self._written.get(cid)
+        key = (status, broker_id or (known[1] if known else None))
+        if known == key:
+            return
+        self._written[cid] = key
+        self.recorder.order_updated(cid, status=status, broker_order_id=broker_id, reason=reason)
+
+    def _apply_fill(self, fill: mapping.AlpacaFill, cid: str) -> bool:
+        """Record one fill of order ``cid`` once (by its id); add it to the order's fills."""
+        with self._lock:
+            if fill.fill_id in self._fill_ids:
+                return False
+            self._fill_ids.add(fill.fill_id)
+            run_id = self._run_of[cid]
+            order = self._orders.get(cid)
+        self.recorder.fill_recorded(
+            TradeFill(
+                run_id=run_id,
+                fill_id=fill.fill_id,
+                client_order_id=cid,
+                symbol=fill.symbol,
+                side=fill.side,
+                qty=fill.qty,
+                price=fill.price,
+                fee=0.0,  # Alpaca charges regulatory fees later, as separate activities
+                t=fill.t,
+            )
+        )
+        if order is not None:
+            with self._lock:
+                update_order(order, fills=(*order.fills, fill.to_fill(cid)))
+        return True
+
+    def _notify(self, order: Order) -> None:
+        with self._lock:
+            inbox = self._views.get(self._run_of.get(order.client_order_id, -1))
+        if inbox is not None:
+            inbox(order)
+
+    def _on_trade_update(self, data: Mapping[str, Any]) -> None:
+        payload = data.get("order") or {}
+        cid = str(payload.get("client_order_id"))
+        with self._lock:
+            ours = cid in self._run_of
+        if not ours:
+            return
+        fill = mapping.fill_from_event(data)
+        if fill is not None:
+            self._apply_fill(fill, cid)
+        self._adopt(payload)
+
+    # ----------------------------------------------------------------- worker
+
+    def _work(self) -> None:
+        while True:
+            try:
+                kind, value = self._events.get(timeout=1.0)
+            except queue.Empty:
+                self._check_stale()
+                continue
+            if kind == "stop":
+                return
+            try:
+                self._handle(kind, value)
+            except Exception as error:  # the worker must outlive one bad message
+                self._log.error(f"Alpaca account stream: {type(error).__name__}: {error}")
+            self._check_stale()
+
+    def _handle(self, kind: str, value: Any) -> None:
+        if kind == "message":
+            with self._lock:
+                self._last_event_t = time.time()
+                self._stale_logged = False
+            if value.get("stream") == "trade_updates":
+                self._on_trade_update(value.get("data") or {})
+        elif kind == "listening":
+            self._on_listening()
+        elif kind == "down" and not self._stopping.is_set():
+            with self._changed:
+                self._status = StreamStatus.DOWN
+                self._down_since = time.time()
+                self._connected_since = None
+                self._changed.notify_all()
+            self._log.warning(
+                "Alpaca account stream dropped; order operations paused, reconnecting"
+            )
+
+    def _on_listening(self) -> None:
+        with self._changed:
+            self._status = StreamStatus.RECONCILING
+            self._reconnects += 1
+            self._changed.notify_all()
+        while not self._stopping.is_set():
+            try:
+                summary = self.reconcile()
+                break
+            except (TemporaryBrokerError, ExecutionError) as error:
+                self._log.warning(f"Alpaca reconciliation failed ({error}); trying again in 1 s")
+                if self._stopping.wait(1.0):
+                    return
+        else:
+            return
+        with self._changed:
+            if self._status is StreamStatus.RECONCILING:
+                self._status = StreamStatus.CONNECTED
+                self._connected_since = time.time()
+                self._down_since = None
+            self._changed.notify_all()
+        self._log.info(f"Alpaca account stream listening; reconciled: {summary}")
+
+    def _check_stale(self) -> None:
+        state = self.stream_state()
+        if state.stale and not self._stale_logged:
+            self._stale_logged = True
+            self._log.warning(
+                f"Alpaca account stream stale: silent {state.silent_s:.0f} s during market hours "
+                f"(limit {self._stale_after_s:g} s; last message at {_utc(state.last_event_t)})"
+            )
+
+    # ----------------------------------------------------------------- reconciliation
+
+    def reconcile(self) -> str:
+        """Bring the order book and the records in line with Alpaca; return a summary.
+
+        In flight in the records: looked up by client_order_id (absent and not being sent now:
+        ``NEVER_SENT``). Open at Alpaca: adopted. Fills since the oldest order in flight: each
+        recorded once. The positions are read too (so a broken positions call fails here).
+        """
+        intents = self.recorder.orders_in_flight(self.mode)
+        with self._lock:
+            for intent in intents:
+                self._run_of.setdefault(intent.client_order_id, intent.run_id)
+            sending = set(self._sending)
+            tracked = [o for o in self._orders.values() if o.is_open]
+        found: dict[str, Mapping[str, Any]] = {}
+        never_sent: list[str] = []
+        wanted = {i.client_order_id for i in intents} | {o.client_order_id for o in tracked}
+        for cid in sorted(wanted - sending):
+            payload = self.rest.fetch_by_client_id(cid)
+            if payload is None:
+                never_sent.append(cid)
+            else:
+                found[cid] = payload
+        for payload in self.rest.open_orders():
+            found.setdefault(str(payload["client_order_id"]), payload)
+        starts = [i.created_t for i in intents] + [o.submitted_t for o in tracked]
+        fills = self.rest.fills_since(min(starts) - 60) if starts and found else []
+        positions = self.rest.positions()
+        for cid, payload in found.items():  # know every Alpaca id before placing fills
+            with self._lock:
+                if cid in self._run_of:
+                    self._cids[str(payload["id"])] = cid
+        added = 0
+        for fill in fills:
+            with self._lock:
+                fill_cid = self._cids.get(fill.broker_order_id)
+            if fill_cid is not None:
+                if fill_cid not in self._orders:
+                    self._adopt(found[fill_cid], notify=False)
+                added += self._apply_fill(fill, fill_cid)
+        for payload in found.values():
+            self._adopt(payload)
+        for cid in never_sent:
+            self._never_sent(cid)
+        return (
+            f"{len(found)} orders at Alpaca, {len(never_sent)} never sent, {added} fills "
+            f"recorded, {len(positions)} positions"
+        )
+
+    def _never_sent(self, cid: str) -> None:
+        reason = "not at Alpaca when reconciled: the send never reached it"
+        with self._changed:
+            order = self._orders.get(cid)
+            if order is not None and order.is_open:
+                update_order(order, status=OrderStatus.REJECTED, reason=reason)
+            self._written[cid] = (IntentStatus.NEVER_SENT, None)
+            self.recorder.order_updated(cid, status=IntentStatus.NEVER_SENT, reason=reason)
+            self._orders.pop(cid, None)
+            self._changed.notify_all()
+        if order is not None:
+            self._notify(order)
+
+
+def _pending_order(intent: OrderIntent, now: float) -> Order:
+    return Order(
+        client_order_id=intent.client_order_id,
+        symbol=intent.symbol,
+        side=intent.side,
+        qty=intent.qty or 0,
+        type=intent.type,
+        limit_price=intent.limit_price,
+        stop_price=intent.stop_price,
+        time_in_force=intent.time_in_force,
+        submitted_t=int(now),
+        notional=intent.notional,
+    )
+
+
+def _utc(t: float | None) -> str:
+    if t is None:
+        return "never"
+    return datetime.fromtimestamp(t, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+_CALENDAR: Any = None
+
+
+def _xnys_open(t: float) -> bool:
+    global _CALENDAR
+    from tc2.env.market_calendar import MarketCalendar
+
+    if _CALENDAR is None:
+        _CALENDAR = MarketCalendar.xnys()
+    try:
+        return bool(_CALENDAR.is_open(datetime.fromtimestamp(t, tz=UTC)))
+    except ValueError:  # outside the calendar's years: not a session TC2 knows
+        return False
+
+
+def _default_log() -> Log:
+    from tc2.logs.feed_logger import feed_logger
+    from tc2.logs.feeds import LogFeed
+
+    return feed_logger(LogFeed.LIVE_TRADING, "alpaca")
+
+
+# One hub per key id in the process: Alpaca allows one account stream per key.
+_HUBS: dict[str, AlpacaHub] = {}
+_HUBS_LOCK = threading.Lock()
+
+
+def shared_hub(
+    credentials: AlpacaCredentials,
+    endpoints: AlpacaEndpoints,
+    recorder: TradeRecorder,
+    **options: Any,
+) -> AlpacaHub:
+    """The process's hub for this key (created and started on first use); one user more.
+
+    ``options`` go to ``AlpacaHub`` when it is created; a later caller gets the existing hub.
+    """
+    with _HUBS_LOCK:
+        hub = _HUBS.get(credentials.key_id)
+        if hub is None or hub._stopping.is_set():
+            hub = AlpacaHub(credentials, endpoints, recorder, **options)
+            _HUBS[credentials.key_id] = hub
+        hub.acquire()
+    try:
+        hub.start()
+    except TemporaryBrokerError:
+        hub.release()
+        raise
+    return hub
+
+
+def _forget(hub: AlpacaHub) -> None:
+    with _HUBS_LOCK:
+        if _HUBS.get(hub._key_id) is hub:
+            del _HUBS[hub._key_id]
