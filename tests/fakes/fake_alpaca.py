@@ -15,7 +15,8 @@ Controls (each for the next request or order only, unless said): ``fail_next(n, 
 (5xx/429 answers), ``lose_next_submit()`` (accept the order, then drop the connection without
 answering: the crash/timeout case), ``reject_next(reason)``, ``partial_next(qty)`` (fill that
 much now, the rest on ``advance()``), ``fill_delay_s`` (fills come that much later),
-``drop_streams()``, ``refuse_streams`` (new stream connections answered HTTP 503).
+``drop_streams()``, ``refuse_streams`` (new stream connections answered HTTP 503),
+``mute_events`` (events are not sent: what a crashed process would never have heard).
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ class FakeAlpaca:
         self.stream_connections = 0
         self.fill_delay_s = 0.0
         self.refuse_streams = False
+        self.mute_events = False  # events are dropped, as if no one had been listening
         self._faults: list[_Fault] = []
         self._lose_next_submit = False
         self._reject_next: str | None = None
@@ -557,6 +559,8 @@ class FakeAlpaca:
                 position_qty=_num(figures["position_qty"]),
             )
         frame = json.dumps({"stream": "trade_updates", "data": data}).encode()
+        if self.mute_events:
+            return
         for connection in list(self._listeners):
             with suppress(ConnectionClosed, OSError):
                 connection.send(frame)
