@@ -122,6 +122,7 @@ class FakeAlpaca:
         self._partial_next: float | None = None
         self._lock = threading.RLock()
         self._listeners: list[ServerConnection] = []
+        self._pending_matches: list[dict[str, Any]] = []
         self._activity_ids = itertools.count(1)
         self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.fake = self
@@ -313,7 +314,7 @@ class FakeAlpaca:
         self._emit("new", order)
         lose, self._lose_next_submit = self._lose_next_submit, False
         answer = copy.deepcopy(order)
-        self._after_answer(order)
+        self._pending_matches.append(order)  # matched once the answer is out, as at Alpaca
         return None if lose else (200, answer)
 
     def _new_order(
@@ -345,6 +346,13 @@ class FakeAlpaca:
             commission=0,
         )
         return order
+
+    def answered(self) -> None:
+        """The answer to a request is out: match the orders it placed."""
+        with self._lock:
+            orders, self._pending_matches = self._pending_matches, []
+            for order in orders:
+                self._after_answer(order)
 
     def _after_answer(self, order: dict[str, Any]) -> None:
         """Fill what the price now allows, now or after ``fill_delay_s``."""
@@ -466,7 +474,7 @@ class FakeAlpaca:
         self.orders[new["id"]] = new
         self._emit("new", new)
         answer = copy.deepcopy(new)
-        self._after_answer(new)
+        self._pending_matches.append(new)
         return 200, answer
 
     def _list_orders(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -579,6 +587,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             with suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
+            self.server.fake.answered()
             return
         status, payload = result
         data = b"" if payload is None else json.dumps(payload).encode()
@@ -587,8 +596,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+        self.wfile.flush()
+        self.server.fake.answered()
 
     do_GET = do_POST = do_PATCH = do_DELETE = _answer
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out as two writes: without this, Nagle's algorithm holds the
+        # second until the client's delayed ACK (40 ms on Linux), as no real server would.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
