@@ -258,14 +258,16 @@ class AlpacaBroker(Account):
 
     def positions(self) -> Mapping[str, Position]:
         """The account's positions at Alpaca (all runs on the key share them)."""
-        return self.hub.rest.positions()
+        return self.hub.positions()
 
     def position_qty(self, symbol: str) -> float:
-        return self.hub.rest.position_qty(symbol)
+        position = self.hub.positions().get(symbol)
+        return 0 if position is None else position.qty
 
     def account_figures(self) -> AccountFigures:
-        """Cash, equity, buying power and day-trade count from one request."""
-        return self.hub.rest.account_figures()
+        """Cash, equity, buying power and day-trade count from one request (read at most once a
+        second between trade updates: Alpaca allows 200 requests a minute)."""
+        return self.hub.account_figures()
 
     @property
     def cash(self) -> float:

@@ -31,6 +31,7 @@ from tc2.execution import alpaca_mapping as mapping
 from tc2.execution.alpaca_rest import (
     HTTP_TIMEOUT_S,
     ORDER_BACKOFF,
+    AccountFigures,
     AlpacaCredentials,
     AlpacaEndpoints,
     AlpacaRest,
@@ -46,6 +47,7 @@ from tc2.execution.alpaca_stream import (
     TradeStream,
 )
 from tc2.execution.orders import Order, OrderRejected, OrderRequest, OrderStatus, update_order
+from tc2.execution.positions import Position
 from tc2.execution.trade_records import (
     IntentStatus,
     OrderIntent,
@@ -55,6 +57,11 @@ from tc2.execution.trade_records import (
 )
 
 UPDATE_WAIT_S = 2.0  # how long cancel waits for the stream to confirm before asking REST
+# An unanswered send is looked up again after this long: three HTTP timeouts, so no request of
+# ours can still be on its way when Alpaca's "no such order" is taken as never sent.
+SETTLE_AFTER_S = 30.0
+HOUSEKEEPING_S = 1.0  # staleness and unanswered sends are checked this often
+CACHE_S = 1.0  # account figures and positions are read at most this often between trades
 
 
 class AlpacaHub:
@@ -72,8 +79,9 @@ class AlpacaHub:
         Where the hub logs (a ``FeedLogger`` of the live-trading feed by default); never keys.
     market_open
         ``market_open(epoch_s)``: whether the market is open, for staleness; XNYS by default.
-    stale_after_s, reconnect_max_s, http_timeout_s
-        Staleness threshold, longest reconnect wait, and the timeout of one REST request.
+    stale_after_s, reconnect_max_s, http_timeout_s, settle_after_s
+        Staleness threshold, longest reconnect wait, the timeout of one REST request, and how
+        long after an unanswered send the worker asks Alpaca about that order again.
     """
 
     def __init__(
@@ -88,8 +96,10 @@ class AlpacaHub:
         stale_after_s: float = STALE_AFTER_S,
         reconnect_max_s: float = RECONNECT_MAX_S,
         http_timeout_s: float = HTTP_TIMEOUT_S,
+        settle_after_s: float = SETTLE_AFTER_S,
     ) -> None:
         self.endpoints = endpoints
+        self._settle_after_s = settle_after_s
         self.key_id_hint = f"...{credentials.key_id[-2:]}" if len(credentials.key_id) > 8 else ""
         self.recorder = recorder
         self.mode = endpoints.mode
@@ -108,6 +118,7 @@ class AlpacaHub:
         self._run_of: dict[str, int] = {}  # client_order_id -> run id (from the intent)
         self._written: dict[str, tuple[IntentStatus, str | None]] = {}  # what the records hold
         self._fill_ids: set[str] = set()
+        self._cache: dict[str, tuple[float, Any]] = {}  # name -> (monotonic time, value)
         self._sending: set[str] = set()  # submits whose HTTP answer has not come back yet
         self._views: dict[int, Callable[[Order], None]] = {}  # run id -> its broker's inbox
         self._status = StreamStatus.STARTING
@@ -232,6 +243,30 @@ class AlpacaHub:
             "operations resume once it has reconnected and reconciled from REST"
         )
 
+    def account_figures(self) -> AccountFigures:
+        """Cash, equity, buying power, day trades (read again after any trade update)."""
+        return self._cached("account", self.rest.account_figures)  # type: ignore[no-any-return]
+
+    def positions(self) -> dict[str, Position]:
+        """The account's positions (read again after any trade update)."""
+        return dict(self._cached("positions", self.rest.positions))
+
+    def _cached(self, name: str, fetch: Callable[[], Any]) -> Any:
+        # Alpaca allows 200 requests a minute per account: a strategy reading cash, equity
+        # and a position in one bar should cost one request each, not one per read.
+        with self._lock:
+            hit = self._cache.get(name)
+        if hit is not None and time.monotonic() - hit[0] < CACHE_S:
+            return hit[1]
+        value = fetch()
+        with self._lock:
+            self._cache[name] = (time.monotonic(), value)
+        return value
+
+    def _invalidate(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
     def order(self, client_order_id: str) -> Order | None:
         with self._lock:
             return self._orders.get(client_order_id)
@@ -278,8 +313,19 @@ class AlpacaHub:
         return order
 
     def _send(self, what: str, cid: str, request: Callable[[], Any]) -> Mapping[str, Any]:
-        """Send a request that creates order ``cid``; a duplicate-id answer adopts the order the
-        earlier (unanswered) attempt created."""
+        """Send a request that creates order ``cid`` and return Alpaca's order.
+
+        When an earlier attempt may have landed unanswered (a duplicate-id answer, a refusal, or
+        the retries used up), the order is looked up by ``cid`` and adopted if Alpaca has it.
+
+        Raises
+        ------
+        Refused
+            Alpaca refused the order and holds none under ``cid``.
+        TemporaryBrokerError
+            Alpaca kept failing and whether it holds the order is not known (the worker asks
+            again after ``settle_after_s``).
+        """
         try:
             payload = self.rest.call(what, request)
         except DuplicateId:
@@ -288,12 +334,53 @@ class AlpacaHub:
                 raise ExecutionError(
                     f"Alpaca says order {cid} exists but does not return it; check the account"
                 ) from None
-            self._log.warning(
-                f"{what}: an earlier attempt landed; adopted Alpaca order {found['id']}"
-            )
-            return found
-        assert isinstance(payload, Mapping)
-        return payload
+        except Refused:
+            found = self._lookup(cid)
+            if found is None:
+                raise
+        except TemporaryBrokerError as error:
+            found = self._lookup(cid)
+            if found is None:
+                raise TemporaryBrokerError(
+                    f"{error}; order {cid} stays recorded as intended and open until Alpaca "
+                    f"answers for it (asked again after {self._settle_after_s:g} s, and at "
+                    "every reconnect)"
+                ) from None
+        else:
+            assert isinstance(payload, Mapping)
+            return payload
+        self._log.warning(f"{what}: an earlier attempt landed; adopted Alpaca order {found['id']}")
+        return found
+
+    def _lookup(self, cid: str) -> Mapping[str, Any] | None:
+        """Alpaca's order ``cid``, or None when it has none or cannot say now."""
+        try:
+            return self.rest.fetch_by_client_id(cid)
+        except ExecutionError:  # TemporaryBrokerError included
+            return None
+
+    def _settle(self) -> None:
+        """Ask Alpaca about orders whose send went unanswered ``settle_after_s`` ago or more:
+        adopt them, or record ``NEVER_SENT`` (by then no request of ours is still on its way)."""
+        cutoff = time.time() - self._settle_after_s
+        with self._lock:
+            unsettled = [
+                cid
+                for cid, order in self._orders.items()
+                if cid not in self._broker_ids
+                and cid not in self._sending
+                and order.is_open
+                and order.submitted_t <= cutoff
+            ]
+        for cid in unsettled:
+            try:
+                found = self.rest.fetch_by_client_id(cid)
+            except ExecutionError:
+                return  # Alpaca still unreachable: next time
+            if found is None:
+                self._never_sent(cid)
+            else:
+                self._adopt(found)
 
     def _refuse(self, order: Order, reason: str) -> None:
         with self._changed:
@@ -456,6 +543,7 @@ class AlpacaHub:
             inbox(order)
 
     def _on_trade_update(self, data: Mapping[str, Any]) -> None:
+        self._invalidate()  # any event may move money or positions
         payload = data.get("order") or {}
         cid = str(payload.get("client_order_id"))
         with self._lock:
@@ -470,19 +558,24 @@ class AlpacaHub:
     # ----------------------------------------------------------------- worker
 
     def _work(self) -> None:
+        housekeeping = 0.0
         while True:
             try:
-                kind, value = self._events.get(timeout=1.0)
+                kind, value = self._events.get(timeout=HOUSEKEEPING_S)
             except queue.Empty:
-                self._check_stale()
-                continue
+                kind, value = "", None
             if kind == "stop":
                 return
             try:
-                self._handle(kind, value)
+                if kind:
+                    self._handle(kind, value)
+                if time.monotonic() - housekeeping >= HOUSEKEEPING_S:
+                    housekeeping = time.monotonic()
+                    self._check_stale()
+                    if self._status is StreamStatus.CONNECTED:
+                        self._settle()
             except Exception as error:  # the worker must outlive one bad message
                 self._log.error(f"Alpaca account stream: {type(error).__name__}: {error}")
-            self._check_stale()
 
     def _handle(self, kind: str, value: Any) -> None:
         if kind == "message":
@@ -580,6 +673,7 @@ class AlpacaHub:
             self._adopt(payload)
         for cid in never_sent:
             self._never_sent(cid)
+        self._invalidate()
         return (
             f"{len(found)} orders at Alpaca, {len(never_sent)} never sent, {added} fills "
             f"recorded, {len(positions)} positions"

@@ -119,6 +119,7 @@ def test_a_restart_after_a_crash_adopts_sent_orders_and_marks_unsent_ones(
     )
     fake.lose_next_submit()  # accepted and filled, but the answer never came back...
     fake.mute_events = True  # ...nor its events: the process died before hearing them
+    fake.fail_next(1, status=503, method="GET")  # nor could it look the order up
     with pytest.raises(TemporaryBrokerError, match="gave up after 0 retries"):
         crashed.submit(OrderRequest(symbol="SPY", side=Side.BUY, qty=2))
     lost = "tc2-" + resting.client_order_id[4:20] + "-000002"
@@ -166,6 +167,48 @@ def test_a_restart_after_a_crash_adopts_sent_orders_and_marks_unsent_ones(
         assert restarted.next_client_order_id().endswith("-000004")
     finally:
         restarted.close()
+
+
+def test_an_unanswered_send_is_settled_by_the_worker_without_a_reconnect(
+    fake: FakeAlpaca,
+) -> None:
+    records, run_id = new_recorder()
+    hub = start_hub(
+        fake, records, LogLines(), backoff=Backoff(server_error_retries=0), settle_after_s=0.0
+    )
+    broker = AlpacaBroker(hub, run_id=run_id, run_key=RUN_KEY)
+    try:
+        fake.lose_next_submit()  # landed, unanswered, and the lookup fails too
+        fake.fail_next(1, status=503, method="GET")
+        with pytest.raises(TemporaryBrokerError, match="stays recorded as intended and open"):
+            broker.submit(OrderRequest(symbol="SPY", side=Side.BUY, qty=2))
+        landed = broker.order(next(iter(records.orders)))
+        fake.fail_next(1, status=503, method="POST")  # never reached Alpaca
+        fake.fail_next(1, status=503, method="GET")
+        with pytest.raises(TemporaryBrokerError, match="gave up after 0 retries"):
+            broker.submit(OrderRequest(symbol="SPY", side=Side.BUY, qty=3))
+        lost = broker.order(list(records.orders)[1])
+        wait_status(landed, OrderStatus.FILLED)  # the worker asked Alpaca, which had it
+        wait_status(lost, OrderStatus.REJECTED)  # ... and had not this one
+        assert records.orders[landed.client_order_id].status is IntentStatus.FILLED
+        assert records.orders[lost.client_order_id].status is IntentStatus.NEVER_SENT
+        assert hub.stream_state().reconnects == 0
+        assert len(fake.orders) == 1
+    finally:
+        broker.close()
+
+
+def test_a_submit_whose_retries_ran_out_but_landed_is_adopted_at_once(fake: FakeAlpaca) -> None:
+    records, run_id = new_recorder()
+    hub = start_hub(fake, records, LogLines(), backoff=Backoff(server_error_retries=0))
+    broker = AlpacaBroker(hub, run_id=run_id, run_key=RUN_KEY)
+    try:
+        fake.lose_next_submit()
+        order = broker.submit(OrderRequest(symbol="SPY", side=Side.BUY, qty=2))
+        wait_status(order, OrderStatus.FILLED)
+        assert fake.submit_attempts == [order.client_order_id]
+    finally:
+        broker.close()
 
 
 def test_one_stream_per_key_shared_by_every_broker(fake: FakeAlpaca) -> None:
