@@ -233,15 +233,15 @@ class AlpacaBroker(Account):
         return [self.hub.cancel(order) for order in self.open_orders(symbol)]
 
     def order(self, client_order_id: str) -> Order:
-        order = self.hub.order(client_order_id)
-        if order is None or self.hub.run_of(client_order_id) != self.run_id:
+        order = self.hub.book.order(client_order_id)
+        if order is None or self.hub.book.run_of(client_order_id) != self.run_id:
             raise ExecutionError(f"run {self.run_id} has no order {client_order_id}")
         return order
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
         orders = [
             order
-            for order in self.hub.orders_of(self.run_id)
+            for order in self.hub.book.orders_of(self.run_id)
             if order.is_open and (symbol is None or order.symbol == symbol)
         ]
         return sorted(orders, key=lambda order: order.submitted_t)

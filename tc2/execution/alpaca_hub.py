@@ -1,7 +1,8 @@
 """One Alpaca account connection, shared by every strategy trading with the same key.
 
 Alpaca allows one account stream per key, so ``AlpacaHub`` holds the key's REST client and its
-``trade_updates`` stream, the book of orders TC2 placed, and the reconciliation; each strategy
+``trade_updates`` stream, the book of orders TC2 placed (``alpaca_book.OrderBook``), and the
+reconciliation; each strategy
 run trades through an ``AlpacaBroker`` view of it (``alpaca_broker``). ``shared_hub`` keeps one
 hub per key id in the process.
 
@@ -28,6 +29,7 @@ from alpaca.trading.requests import ReplaceOrderRequest
 from tc2.data.providers.backoff import Backoff
 from tc2.errors import ExecutionError, TemporaryBrokerError
 from tc2.execution import alpaca_mapping as mapping
+from tc2.execution.alpaca_book import OrderBook
 from tc2.execution.alpaca_rest import (
     HTTP_TIMEOUT_S,
     ORDER_BACKOFF,
@@ -46,15 +48,9 @@ from tc2.execution.alpaca_stream import (
     StreamStatus,
     TradeStream,
 )
-from tc2.execution.orders import Order, OrderRejected, OrderRequest, OrderStatus, update_order
+from tc2.execution.orders import Order, OrderRejected, OrderRequest
 from tc2.execution.positions import Position
-from tc2.execution.trade_records import (
-    IntentStatus,
-    OrderIntent,
-    TradeFill,
-    TradeRecorder,
-    TradingMode,
-)
+from tc2.execution.trade_records import OrderIntent, TradeRecorder, TradingMode
 
 UPDATE_WAIT_S = 2.0  # how long cancel waits for the stream to confirm before asking REST
 # An unanswered send is looked up again after this long: three HTTP timeouts, so no request of
@@ -110,17 +106,10 @@ class AlpacaHub:
         paper = endpoints.mode is not TradingMode.LIVE
         self.rest = AlpacaRest(credentials, endpoints, backoff=backoff, timeout_s=http_timeout_s)
         self.client = self.rest.client
-        self._lock = threading.RLock()
-        self._changed = threading.Condition(self._lock)
-        self._orders: dict[str, Order] = {}  # client_order_id -> the one Order object handed out
-        self._broker_ids: dict[str, str] = {}  # client_order_id -> Alpaca order id
-        self._cids: dict[str, str] = {}  # Alpaca order id -> client_order_id
-        self._run_of: dict[str, int] = {}  # client_order_id -> run id (from the intent)
-        self._written: dict[str, tuple[IntentStatus, str | None]] = {}  # what the records hold
-        self._fill_ids: set[str] = set()
+        self.book = OrderBook(recorder)
+        self._lock = self.book.lock  # one lock: the stream state changes with the book
+        self._changed = self.book.changed
         self._cache: dict[str, tuple[float, Any]] = {}  # name -> (monotonic time, value)
-        self._sending: set[str] = set()  # submits whose HTTP answer has not come back yet
-        self._views: dict[int, Callable[[Order], None]] = {}  # run id -> its broker's inbox
         self._status = StreamStatus.STARTING
         self._last_event_t: float | None = None
         self._connected_since: float | None = None
@@ -197,15 +186,10 @@ class AlpacaHub:
 
     def attach(self, run_id: int, inbox: Callable[[Order], None]) -> None:
         """Send every change of run ``run_id``'s orders to ``inbox`` (one broker view per run)."""
-        with self._lock:
-            self._views[run_id] = inbox
-            mine = [o for cid, o in self._orders.items() if self._run_of.get(cid) == run_id]
-        for order in mine:
-            inbox(order)
+        self.book.attach(run_id, inbox)
 
     def detach(self, run_id: int) -> None:
-        with self._lock:
-            self._views.pop(run_id, None)
+        self.book.detach(run_id)
 
     # ----------------------------------------------------------------- state
 
@@ -267,36 +251,14 @@ class AlpacaHub:
         with self._lock:
             self._cache.clear()
 
-    def order(self, client_order_id: str) -> Order | None:
-        with self._lock:
-            return self._orders.get(client_order_id)
-
-    def run_of(self, client_order_id: str) -> int | None:
-        """The run an order of ours belongs to (None: not placed through this hub's records)."""
-        with self._lock:
-            return self._run_of.get(client_order_id)
-
-    def orders_of(self, run_id: int) -> list[Order]:
-        with self._lock:
-            return [o for cid, o in self._orders.items() if self._run_of.get(cid) == run_id]
-
-    # ----------------------------------------------------------------- REST
-
     # ----------------------------------------------------------------- orders
 
     def submit(self, intent: OrderIntent, request: OrderRequest, now: float) -> Order:
         """Record ``intent``, send it, and return the order (see ``AlpacaBroker.submit``)."""
         cid = intent.client_order_id
-        with self._lock:
-            known = self._orders.get(cid)
-            if known is not None:
-                return known  # this id was sent already: never send it twice
-            self.recorder.order_intended(intent)  # before the HTTP request, always
-            self._run_of[cid] = intent.run_id
-            self._written[cid] = (IntentStatus.INTENDED, None)
-            order = _pending_order(intent, now)
-            self._orders[cid] = order
-            self._sending.add(cid)
+        order, new = self.book.begin_send(intent, now)  # recorded before the HTTP request
+        if not new:
+            return order  # this id was sent already: never send it twice
         try:
             payload = self._send(
                 f"Alpaca POST /v2/orders ({cid})",
@@ -304,12 +266,11 @@ class AlpacaHub:
                 lambda: self.client.submit_order(mapping.alpaca_request(request, cid)),
             )
         except Refused as refused:
-            self._refuse(order, refused.message)
+            self.book.refuse(order, refused.message)
             raise OrderRejected(order) from None
         finally:
-            with self._lock:
-                self._sending.discard(cid)
-        self._adopt(payload)
+            self.book.end_send(cid)
+        self.book.adopt(payload)
         return order
 
     def _send(self, what: str, cid: str, request: Callable[[], Any]) -> Mapping[str, Any]:
@@ -362,31 +323,15 @@ class AlpacaHub:
     def _settle(self) -> None:
         """Ask Alpaca about orders whose send went unanswered ``settle_after_s`` ago or more:
         adopt them, or record ``NEVER_SENT`` (by then no request of ours is still on its way)."""
-        cutoff = time.time() - self._settle_after_s
-        with self._lock:
-            unsettled = [
-                cid
-                for cid, order in self._orders.items()
-                if cid not in self._broker_ids
-                and cid not in self._sending
-                and order.is_open
-                and order.submitted_t <= cutoff
-            ]
-        for cid in unsettled:
+        for cid in self.book.unsettled(time.time() - self._settle_after_s):
             try:
                 found = self.rest.fetch_by_client_id(cid)
             except ExecutionError:
                 return  # Alpaca still unreachable: next time
             if found is None:
-                self._never_sent(cid)
+                self.book.never_sent(cid)
             else:
-                self._adopt(found)
-
-    def _refuse(self, order: Order, reason: str) -> None:
-        with self._changed:
-            update_order(order, status=OrderStatus.REJECTED, reason=f"Alpaca: {reason}")
-            self._record_status(order.client_order_id, IntentStatus.REJECTED, None, order.reason)
-            self._changed.notify_all()
+                self.book.adopt(found)
 
     def cancel(self, order: Order) -> Order:
         """Ask Alpaca to cancel ``order``; return it once closed (or as REST then says)."""
@@ -405,9 +350,7 @@ class AlpacaHub:
             raise ExecutionError(
                 f"order {order.client_order_id} is no longer open ({order.status.value})"
             ) from None
-        with self._changed:
-            self._changed.wait_for(lambda: not order.is_open, timeout=UPDATE_WAIT_S)
-        if order.is_open:
+        if not self.book.wait_closed(order, UPDATE_WAIT_S):
             self._refresh(order)
         return order
 
@@ -417,13 +360,9 @@ class AlpacaHub:
         """Replace ``order`` by the one ``intent`` records (its new id and changed fields)."""
         broker_id = self._broker_id(order)
         cid = intent.client_order_id
-        with self._lock:
-            self.recorder.order_intended(intent)
-            self._run_of[cid] = intent.run_id
-            self._written[cid] = (IntentStatus.INTENDED, None)
-            new = _pending_order(intent, now)
-            self._orders[cid] = new
-            self._sending.add(cid)
+        new, fresh = self.book.begin_send(intent, now)
+        if not fresh:
+            raise ExecutionError(f"order {cid} exists already; a replacement needs a new id")
         given: dict[str, Any] = {k: v for k, v in changes.items() if v is not None}
         body = ReplaceOrderRequest(client_order_id=cid, **given)
         try:
@@ -433,29 +372,19 @@ class AlpacaHub:
                 lambda: self.client.replace_order_by_id(broker_id, body),
             )
         except Refused as refused:
-            self._refuse(new, refused.message)
+            self.book.refuse(new, refused.message)
             raise OrderRejected(new) from None
         finally:
-            with self._lock:
-                self._sending.discard(cid)
-        self._adopt(payload)
-        with self._changed:
-            if order.is_open:
-                update_order(order, status=OrderStatus.CANCELED, reason=f"replaced by {cid}")
-                self._record_status(
-                    order.client_order_id, IntentStatus.CANCELED, None, order.reason
-                )
-            self._changed.notify_all()
-        self._notify(order)
+            self.book.end_send(cid)
+        self.book.adopt(payload)
+        self.book.replaced(order, cid)
         return new
 
     def _broker_id(self, order: Order) -> str:
-        with self._lock:
-            broker_id = self._broker_ids.get(order.client_order_id)
+        broker_id = self.book.broker_id(order.client_order_id)
         if broker_id is None:
             self._refresh(order)
-            with self._lock:
-                broker_id = self._broker_ids.get(order.client_order_id)
+            broker_id = self.book.broker_id(order.client_order_id)
         if broker_id is None:
             raise ExecutionError(f"Alpaca has no order {order.client_order_id}")
         return broker_id
@@ -463,97 +392,7 @@ class AlpacaHub:
     def _refresh(self, order: Order) -> None:
         payload = self.rest.fetch_by_client_id(order.client_order_id)
         if payload is not None:
-            self._adopt(payload)
-
-    # ----------------------------------------------------------------- updates
-
-    def _adopt(self, payload: Mapping[str, Any], *, notify: bool = True) -> Order | None:
-        """Take Alpaca's word on one order of ours; never move it backward (a late REST answer
-        must not reopen an order the stream already closed)."""
-        cid = str(payload.get("client_order_id"))
-        with self._changed:
-            order = self._orders.get(cid)
-            if cid not in self._run_of:
-                return None  # not placed by TC2 through this recorder
-            seen = mapping.order_from_payload(payload, fills=order.fills if order else ())
-            broker_id = str(payload["id"])
-            self._broker_ids[cid] = broker_id
-            self._cids[broker_id] = cid
-            if order is None:
-                order = seen
-                self._orders[cid] = order
-            else:
-                if (not order.is_open and seen.is_open) or seen.filled_qty < order.filled_qty:
-                    return order
-                update_order(
-                    order,
-                    status=seen.status,
-                    reason=seen.reason or order.reason,
-                    filled_qty=seen.filled_qty,
-                    filled_notional=seen.filled_notional,
-                    qty=seen.qty or order.qty,
-                )
-            self._record_status(cid, mapping.intent_status(order.status), broker_id, order.reason)
-            self._changed.notify_all()
-        if notify:
-            self._notify(order)
-        return order
-
-    def _record_status(
-        self, cid: str, status: IntentStatus, broker_id: str | None, reason: str
-    ) -> None:
-        """Write an order's status to the records when it (or its Alpaca id) changed."""
-        known = self._written.get(cid)
-        key = (status, broker_id or (known[1] if known else None))
-        if known == key:
-            return
-        self._written[cid] = key
-        self.recorder.order_updated(cid, status=status, broker_order_id=broker_id, reason=reason)
-
-    def _apply_fill(self, fill: mapping.AlpacaFill, cid: str) -> bool:
-        """Record one fill of order ``cid`` once (by its id); add it to the order's fills."""
-        with self._lock:
-            if fill.fill_id in self._fill_ids:
-                return False
-            self._fill_ids.add(fill.fill_id)
-            run_id = self._run_of[cid]
-            order = self._orders.get(cid)
-        self.recorder.fill_recorded(
-            TradeFill(
-                run_id=run_id,
-                fill_id=fill.fill_id,
-                client_order_id=cid,
-                symbol=fill.symbol,
-                side=fill.side,
-                qty=fill.qty,
-                price=fill.price,
-                fee=0.0,  # Alpaca charges regulatory fees later, as separate activities
-                t=fill.t,
-            )
-        )
-        if order is not None:
-            with self._lock:
-                update_order(order, fills=(*order.fills, fill.to_fill(cid)))
-        return True
-
-    def _notify(self, order: Order) -> None:
-        with self._lock:
-            inbox = self._views.get(self._run_of.get(order.client_order_id, -1))
-        if inbox is not None:
-            inbox(order)
-
-    def _on_trade_update(self, data: Mapping[str, Any]) -> None:
-        self._invalidate()  # any event may move money or positions
-        payload = data.get("order") or {}
-        cid = str(payload.get("client_order_id"))
-        with self._lock:
-            ours = cid in self._run_of
-        if not ours:
-            return
-        fill = mapping.fill_from_event(data)
-        if fill is not None:
-            self._apply_fill(fill, cid)
-        self._adopt(payload)
+            self.book.adopt(payload)
 
     # ----------------------------------------------------------------- worker
 
@@ -583,7 +422,8 @@ class AlpacaHub:
                 self._last_event_t = time.time()
                 self._stale_logged = False
             if value.get("stream") == "trade_updates":
-                self._on_trade_update(value.get("data") or {})
+                self._invalidate()  # any event may move money or positions
+                self.book.on_trade_update(value.get("data") or {})
         elif kind == "listening":
             self._on_listening()
         elif kind == "down" and not self._stopping.is_set():
@@ -638,11 +478,10 @@ class AlpacaHub:
         recorded once. The positions are read too (so a broken positions call fails here).
         """
         intents = self.recorder.orders_in_flight(self.mode)
-        with self._lock:
-            for intent in intents:
-                self._run_of.setdefault(intent.client_order_id, intent.run_id)
-            sending = set(self._sending)
-            tracked = [o for o in self._orders.values() if o.is_open]
+        for intent in intents:
+            self.book.know(intent)
+        sending = self.book.sending()
+        tracked = self.book.open_orders()
         found: dict[str, Mapping[str, Any]] = {}
         never_sent: list[str] = []
         wanted = {i.client_order_id for i in intents} | {o.client_order_id for o in tracked}
@@ -657,55 +496,24 @@ class AlpacaHub:
         starts = [i.created_t for i in intents] + [o.submitted_t for o in tracked]
         fills = self.rest.fills_since(min(starts) - 60) if starts and found else []
         positions = self.rest.positions()
-        for cid, payload in found.items():  # know every Alpaca id before placing fills
-            with self._lock:
-                if cid in self._run_of:
-                    self._cids[str(payload["id"])] = cid
+        for payload in found.values():  # know every Alpaca id before placing fills
+            self.book.link(payload)
         added = 0
         for fill in fills:
-            with self._lock:
-                fill_cid = self._cids.get(fill.broker_order_id)
-            if fill_cid is not None:
-                if fill_cid not in self._orders:
-                    self._adopt(found[fill_cid], notify=False)
-                added += self._apply_fill(fill, fill_cid)
+            owner = self.book.cid_of(fill.broker_order_id)
+            if owner is not None:
+                if self.book.order(owner) is None:
+                    self.book.adopt(found[owner], notify=False)
+                added += self.book.apply_fill(fill, owner)
         for payload in found.values():
-            self._adopt(payload)
+            self.book.adopt(payload)
         for cid in never_sent:
-            self._never_sent(cid)
+            self.book.never_sent(cid)
         self._invalidate()
         return (
             f"{len(found)} orders at Alpaca, {len(never_sent)} never sent, {added} fills "
             f"recorded, {len(positions)} positions"
         )
-
-    def _never_sent(self, cid: str) -> None:
-        reason = "not at Alpaca when reconciled: the send never reached it"
-        with self._changed:
-            order = self._orders.get(cid)
-            if order is not None and order.is_open:
-                update_order(order, status=OrderStatus.REJECTED, reason=reason)
-            self._written[cid] = (IntentStatus.NEVER_SENT, None)
-            self.recorder.order_updated(cid, status=IntentStatus.NEVER_SENT, reason=reason)
-            self._orders.pop(cid, None)
-            self._changed.notify_all()
-        if order is not None:
-            self._notify(order)
-
-
-def _pending_order(intent: OrderIntent, now: float) -> Order:
-    return Order(
-        client_order_id=intent.client_order_id,
-        symbol=intent.symbol,
-        side=intent.side,
-        qty=intent.qty or 0,
-        type=intent.type,
-        limit_price=intent.limit_price,
-        stop_price=intent.stop_price,
-        time_in_force=intent.time_in_force,
-        submitted_t=int(now),
-        notional=intent.notional,
-    )
 
 
 def _utc(t: float | None) -> str:
