@@ -126,6 +126,12 @@ class OrderBook:
             self.changed.notify_all()
         # Not queued for the run: the submit (or replace) raises OrderRejected with it.
 
+    def disown(self, client_order_id: str) -> None:
+        """Stop following ``client_order_id``: Alpaca's order of that id is not ours."""
+        with self.lock:
+            self._run_of.pop(client_order_id, None)
+            self._orders.pop(client_order_id, None)
+
     def replaced(self, order: Order, new_client_order_id: str) -> None:
         """``order`` was replaced by ``new_client_order_id`` (Alpaca closes it as replaced)."""
         with self.changed:

@@ -96,7 +96,6 @@ class AlpacaHub:
     ) -> None:
         self.endpoints = endpoints
         self._settle_after_s = settle_after_s
-        self.key_id_hint = f"...{credentials.key_id[-2:]}" if len(credentials.key_id) > 8 else ""
         self.recorder = recorder
         self.mode = endpoints.mode
         self._key_id = credentials.key_id
@@ -270,6 +269,15 @@ class AlpacaHub:
             raise OrderRejected(order) from None
         finally:
             self.book.end_send(cid)
+        if (payload.get("symbol"), payload.get("side")) != (intent.symbol, intent.side.value):
+            # A duplicate id adopted an order that is not this one: a client_order_id reused.
+            self.book.refuse(
+                order,
+                f"client_order_id {cid} already names Alpaca order {payload.get('id')} "
+                f"({payload.get('side')} {payload.get('symbol')}); ids must not be reused",
+            )
+            self.book.disown(cid)  # its events are that other order's, not this one's
+            raise OrderRejected(order)
         self.book.adopt(payload)
         return order
 
@@ -445,8 +453,11 @@ class AlpacaHub:
             try:
                 summary = self.reconcile()
                 break
-            except (TemporaryBrokerError, ExecutionError) as error:
-                self._log.warning(f"Alpaca reconciliation failed ({error}); trying again in 1 s")
+            except Exception as error:  # trading stays paused until one succeeds
+                self._log.warning(
+                    f"Alpaca reconciliation failed ({type(error).__name__}: {error}); trying "
+                    "again in 1 s"
+                )
                 if self._stopping.wait(1.0):
                     return
         else:

@@ -217,3 +217,22 @@ def test_a_known_client_order_id_is_never_sent_twice(
     assert again is first
     assert fake.submit_attempts == ["tc2-fixed-1"]
     assert len(fake.orders) == 1
+
+
+def test_a_reused_client_order_id_naming_another_order_is_refused(
+    fake: FakeAlpaca, broker: AlpacaBroker
+) -> None:
+    broker.submit(OrderRequest(symbol="QQQ", side=Side.BUY, qty=1, client_order_id="tc2-reused"))
+    # Another process, with records of its own, that does not know the id is taken.
+    records, run_id = new_recorder()
+    elsewhere = AlpacaBroker(start_hub(fake, records, LogLines()), run_id=run_id, run_key="x")
+    try:
+        with pytest.raises(OrderRejected, match="already names Alpaca order") as refused:
+            elsewhere.submit(
+                OrderRequest(symbol="SPY", side=Side.SELL, qty=1, client_order_id="tc2-reused")
+            )
+        assert refused.value.order.status is OrderStatus.REJECTED
+        assert records.orders["tc2-reused"].status is IntentStatus.REJECTED
+        assert len(fake.orders) == 1
+    finally:
+        elsewhere.close()
