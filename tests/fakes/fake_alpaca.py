@@ -12,11 +12,12 @@ next bar, which fills what that bar's range reaches (a limit buy at min(open, li
 low reaches it; a stop buy at max(open, stop) once the high does; sells mirrored).
 
 Controls (each for the next request or order only, unless said): ``fail_next(n, status)``
-(5xx/429 answers), ``lose_next_submit()`` (accept the order, then drop the connection without
-answering: the crash/timeout case), ``reject_next(reason)``, ``partial_next(qty)`` (fill that
-much now, the rest on ``advance()``), ``fill_delay_s`` (fills come that much later),
-``drop_streams()``, ``refuse_streams`` (new stream connections answered HTTP 503),
-``mute_events`` (events are not sent: what a crashed process would never have heard).
+(5xx/429 answers), ``delay_next_answer(s)`` (act, then answer late), ``lose_next_submit()``
+(accept the order, then drop the connection without answering: the crash/timeout case),
+``reject_next(reason)``, ``partial_next(qty)`` (fill that much now, the rest on ``advance()``),
+``fill_delay_s`` (fills come that much later), ``drop_streams()``, ``refuse_streams`` (new
+stream connections answered HTTP 503), ``mute_events`` (events are not sent: what a crashed
+process would never have heard).
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ class FakeAlpaca:
         self._lose_next_submit = False
         self._reject_next: str | None = None
         self._partial_next: float | None = None
+        self._answer_delay_s = 0.0
         self._lock = threading.RLock()
         self._listeners: list[ServerConnection] = []
         self._pending_matches: list[dict[str, Any]] = []
@@ -165,6 +167,16 @@ class FakeAlpaca:
     def lose_next_submit(self) -> None:
         """Accept the next order, then close the connection without answering."""
         self._lose_next_submit = True
+
+    def delay_next_answer(self, seconds: float) -> None:
+        """Hold the answer to the next request that long (after acting on it): a slow broker,
+        or with a client timeout shorter than that, a timed-out request that took effect."""
+        self._answer_delay_s = seconds
+
+    def take_answer_delay(self) -> float:
+        with self._lock:
+            delay, self._answer_delay_s = self._answer_delay_s, 0.0
+            return delay
 
     def reject_next(self, reason: str) -> None:
         """Refuse the next order with HTTP 403 and ``reason``."""
@@ -583,6 +595,9 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         body = json.loads(raw) if raw else None
         result = self.server.fake.handle(self.command, self.path, dict(self.headers.items()), body)
+        delay = self.server.fake.take_answer_delay()
+        if delay:
+            time.sleep(delay)
         if result is None:  # the order was taken; the answer is lost
             self.close_connection = True
             with suppress(OSError):

@@ -72,6 +72,23 @@ def test_a_lost_submit_answer_adopts_the_order_the_first_send_made(fake: FakeAlp
         broker.close()
 
 
+def test_a_submit_that_timed_out_but_took_effect_is_adopted_not_repeated(
+    fake: FakeAlpaca,
+) -> None:
+    records, run_id = new_recorder()
+    hub = start_hub(fake, records, LogLines(), http_timeout_s=0.3)
+    broker = AlpacaBroker(hub, run_id=run_id, run_key=RUN_KEY)
+    try:
+        fake.delay_next_answer(1.0)  # the order is placed; its answer comes after the timeout
+        order = broker.submit(OrderRequest(symbol="SPY", side=Side.BUY, qty=4))
+        wait_status(order, OrderStatus.FILLED)
+        assert fake.submit_attempts == [order.client_order_id] * 2
+        assert len(fake.orders) == 1
+        assert [fill.qty for fill in records.fills.values()] == [4]
+    finally:
+        broker.close()
+
+
 def test_a_dropped_stream_pauses_orders_reconnects_and_reconciles_the_missed_fill(
     fake: FakeAlpaca,
 ) -> None:

@@ -73,6 +73,17 @@ def test_market_order_fills_and_is_recorded_once(
     assert broker.drain_updates() == []
 
 
+def test_a_delayed_fill_arrives_on_the_stream_after_the_submit_returned(
+    fake: FakeAlpaca, broker: AlpacaBroker
+) -> None:
+    fake.fill_delay_s = 0.3
+    order = broker.submit(OrderRequest(symbol="SPY", side=Side.BUY, qty=2))
+    assert order.status is OrderStatus.NEW
+    assert broker.wait_updates(2.0)
+    wait_status(order, OrderStatus.FILLED)
+    assert order in broker.drain_updates()
+
+
 def test_limit_order_rests_then_fills_on_the_bar_that_reaches_it(
     fake: FakeAlpaca, broker: AlpacaBroker
 ) -> None:
