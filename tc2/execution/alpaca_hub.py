@@ -27,7 +27,7 @@ from typing import Any
 from alpaca.trading.requests import ReplaceOrderRequest
 
 from tc2.data.providers.backoff import Backoff
-from tc2.errors import ExecutionError, TemporaryBrokerError
+from tc2.errors import ConfigurationError, ExecutionError, TemporaryBrokerError
 from tc2.execution import alpaca_mapping as mapping
 from tc2.execution.alpaca_book import OrderBook
 from tc2.execution.alpaca_rest import (
@@ -569,12 +569,25 @@ def shared_hub(
     """The process's hub for this key (created and started on first use); one user more.
 
     ``options`` go to ``AlpacaHub`` when it is created; a later caller gets the existing hub.
+
+    Raises
+    ------
+    ConfigurationError
+        If the key's hub trades at other endpoints.
+    TemporaryBrokerError
+        If a new hub's stream does not connect and reconcile within 10 s.
     """
     with _HUBS_LOCK:
         hub = _HUBS.get(credentials.key_id)
         if hub is None or hub._stopping.is_set():
             hub = AlpacaHub(credentials, endpoints, recorder, **options)
             _HUBS[credentials.key_id] = hub
+        elif hub.endpoints != endpoints:
+            raise ConfigurationError(
+                f"this Alpaca key already trades at {hub.endpoints.trading_url} "
+                f"({hub.mode.value}); it cannot also trade at {endpoints.trading_url} "
+                f"({endpoints.mode.value}) in the same process"
+            )
         hub.acquire()
     try:
         hub.start()

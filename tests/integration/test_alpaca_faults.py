@@ -255,6 +255,11 @@ def test_one_stream_per_key_shared_by_every_broker(fake: FakeAlpaca) -> None:
         assert one.drain_updates() == [mine]
         assert two.drain_updates() == [theirs]
         assert fake.stream_connections == 1
+        elsewhere = {**environ, "ALPACA_TRADING_URL": "http://127.0.0.1:9"}
+        with pytest.raises(ConfigurationError, match="already trades at"):
+            broker_from_settings(
+                TradingSettings(), config, records, run_id=run_id, run_key="c", environ=elsewhere
+            )
     finally:
         one.close()
         assert two.stream_state().status is StreamStatus.CONNECTED  # still in use
