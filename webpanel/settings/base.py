@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "webpanel.strategy",
     "webpanel.health",
     "webpanel.visuals",
+    "webpanel.trading",
 ]
 
 MIDDLEWARE = [
