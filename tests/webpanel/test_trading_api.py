@@ -242,6 +242,10 @@ class TraderCommandTests:
         )
         assert response.status_code == 422
         assert "'soon'" in response.json()["error"]["details"]["fields"]["liquidate"][0]
+        extra = admin_api.post("/api/trading/traders/day/stop", {"now": True}, format="json")
+        assert extra.status_code == 422
+        assert list(extra.json()["error"]["details"]["fields"]) == ["now"]
+        assert desk.next_command(TraderName.DAY) is None  # nothing was queued
 
     @pytest.mark.parametrize(
         "path",
@@ -362,7 +366,14 @@ class ResetTradeHistoryTests:
             "/api/data/reset_trade_history", {"confirmation": "yes"}, format="json"
         )
         assert response.status_code == 422
-        assert "confirmation" in response.json()["error"]["details"]["fields"]
+        assert "'yes'" in response.json()["error"]["details"]["fields"]["confirmation"][0]
+        extra = admin_api.post(
+            "/api/data/reset_trade_history",
+            {"confirmation": RESET_CONFIRMATION, "tables": ["new_trades"]},
+            format="json",
+        )
+        assert extra.status_code == 422
+        assert list(extra.json()["error"]["details"]["fields"]) == ["tables"]
         assert NewTrade.objects.count() == 3 and AlgoRun.objects.count() == 1
 
     def test_staff_delete_every_trade_table_and_hear_how_many_rows_went(self, admin_api: Any):

@@ -259,6 +259,7 @@ class TradingTraderStopApi(APIView):
     permission_classes = [IsStaff]
 
     class InputSerializer(serializers.Serializer):
+        closed = True  # undeclared keys are refused (422)
         liquidate = serializers.BooleanField(
             required=False, default=False, help_text="Also close its positions at market"
         )
@@ -271,9 +272,8 @@ class TradingTraderStopApi(APIView):
         tags=["trading"],
     )
     def post(self, request: Request, trader: str) -> Response:
-        body = _object(request)
         return _command_response(
-            trader_stop(trader=trader, liquidate=body.get("liquidate", False), user=request.user)
+            trader_stop(trader=trader, body=_object(request), user=request.user)
         )
 
 
@@ -451,6 +451,7 @@ class TradeHistoryResetApi(APIView):
     permission_classes = [IsStaff]
 
     class InputSerializer(serializers.Serializer):
+        closed = True  # undeclared keys are refused (422)
         confirmation = serializers.CharField(help_text=f"Exactly {RESET_CONFIRMATION!r}")
 
     class OutputSerializer(serializers.Serializer):
@@ -467,10 +468,4 @@ class TradeHistoryResetApi(APIView):
         tags=["data"],
     )
     def post(self, request: Request) -> Response:
-        confirmation = _object(request).get("confirmation")
-        return Response(
-            trade_history_reset(
-                confirmation=confirmation if isinstance(confirmation, str) else repr(confirmation),
-                user=request.user,
-            )
-        )
+        return Response(trade_history_reset(body=_object(request), user=request.user))

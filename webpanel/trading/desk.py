@@ -36,9 +36,12 @@ def trader_start(*, trader: str, user: AbstractBaseUser) -> CommandRecord:
     return _send(parse_trader(trader), CommandKind.START, {}, user=user)
 
 
-def trader_stop(*, trader: str, liquidate: Any, user: AbstractBaseUser) -> CommandRecord:
-    """Ask a trader to stop sending orders (and to flatten its positions with ``liquidate``)."""
-    return _send(parse_trader(trader), CommandKind.STOP, {"liquidate": liquidate}, user=user)
+def trader_stop(*, trader: str, body: dict[str, Any], user: AbstractBaseUser) -> CommandRecord:
+    """Ask a trader to stop sending orders (and to flatten its positions with ``liquidate``).
+
+    Raises ValidationFailed (422) for a key other than ``liquidate`` or a value not a boolean.
+    """
+    return _send(parse_trader(trader), CommandKind.STOP, body, user=user)
 
 
 def order_cancel(*, client_order_id: str, user: AbstractBaseUser) -> CommandRecord:
