@@ -475,7 +475,9 @@ class TradeHistoryResetApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         closed = True  # undeclared keys are refused (422)
-        confirmation = serializers.CharField(help_text=f"Exactly {RESET_CONFIRMATION!r}")
+        confirmation = serializers.ChoiceField(
+            choices=[RESET_CONFIRMATION], help_text="Says you mean it; anything else: 422"
+        )
 
     class OutputSerializer(serializers.Serializer):
         algo_runs = serializers.IntegerField()

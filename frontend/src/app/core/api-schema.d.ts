@@ -1002,6 +1002,11 @@ export interface components {
          * @enum {string}
          */
         ComponentStateEnum: "waiting" | "starting" | "running" | "backing-off" | "stopped";
+        /**
+         * @description * `DELETE ALL TRADE HISTORY` - DELETE ALL TRADE HISTORY
+         * @enum {string}
+         */
+        ConfirmationEnum: "DELETE ALL TRADE HISTORY";
         DailyCandle: {
             /** Format: double */
             open: number;
@@ -2038,8 +2043,12 @@ export interface components {
             refresh: string;
         };
         TradeHistoryResetInputRequest: {
-            /** @description Exactly 'DELETE ALL TRADE HISTORY' */
-            confirmation: string;
+            /**
+             * @description Says you mean it; anything else: 422
+             *
+             *     * `DELETE ALL TRADE HISTORY` - DELETE ALL TRADE HISTORY
+             */
+            confirmation: components["schemas"]["ConfirmationEnum"];
         };
         TradeHistoryResetOutput: {
             algo_runs: number;
