@@ -13,6 +13,7 @@ from tc2.program.jobs import JobPolicy, JobRegistry, JobType
 from tc2.program.strategy_jobs import parse_evaluate_params, parse_simulate_params
 from tc2.program.visuals import parse_visual_params
 from tc2.program.worker_check import parse_worker_check_params
+from tc2.simulation.trade_runs import TRADE_RUNS_KEY
 
 JOB_TYPES = JobRegistry(
     [
@@ -81,6 +82,7 @@ JOB_TYPES = JobRegistry(
             parse_params=parse_evaluate_params,
             policy=JobPolicy.UNLIMITED,
             description="Simulate a strategy on every symbol-day of a range; metrics per day.",
+            sink_only=(TRADE_RUNS_KEY,),  # its fills go to the trade records, not the job row
         ),
         JobType(
             name="health_check",

@@ -92,6 +92,9 @@ class JobType:
     check_exists
         Checks the parsed params against what exists (``JobContext``); raises
         ValidationFailed. None when the params name nothing that may be missing.
+    sink_only
+        Keys of the result handed to the type's result sinks but not stored with the job (bulk
+        the sinks keep in rows of their own, such as an evaluation's fills).
     """
 
     name: str
@@ -101,6 +104,7 @@ class JobType:
     shared_state: bool = False
     description: str = ""
     check_exists: ExistenceCheck | None = None
+    sink_only: tuple[str, ...] = ()
 
     def parse(self, raw: Mapping[str, Any], *, context: JobContext) -> dict[str, Any]:
         """Parse ``raw`` whole, then check it against what exists; raise ValidationFailed."""

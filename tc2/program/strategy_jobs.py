@@ -68,6 +68,7 @@ from tc2.simulation.simulator import (
     SimulationSettings,
     StrategySimulator,
 )
+from tc2.simulation.trade_runs import TRADE_RUNS_KEY, trade_runs
 from tc2.strategy.registry import load_strategy
 
 _STRATEGY = Param(
@@ -474,10 +475,9 @@ def evaluate(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]
         If ``TC2_SIM_PROCESSES`` is not a whole number.
     """
     config = RuntimeConfig.from_environ()
+    calendar = MarketCalendar.xnys()
     evaluator = StrategyEvaluator(
-        store=_store_location(config),
-        calendar=MarketCalendar.xnys(),
-        processes=config.sim_processes,
+        store=_store_location(config), calendar=calendar, processes=config.sim_processes
     )
 
     def report(done: int, total: int) -> None:
@@ -503,6 +503,8 @@ def evaluate(*, params: Mapping[str, Any], progress: Progress) -> dict[str, Any]
         if evaluation.equity
         else None
     )
+    # For the trade records (mode BACKTEST); the job type keeps it out of the stored result.
+    result[TRADE_RUNS_KEY] = trade_runs(evaluation, calendar)
     return result
 
 

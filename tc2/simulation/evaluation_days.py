@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -87,6 +87,8 @@ class EvaluatedDay:
     fingerprint: str = ""
     skipped: str | None = None
     error: DayError | None = None
+    # The day's fills themselves, for the trade records (``trade_runs``); not in ``to_dict``.
+    trade_log: tuple[Fill, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def simulated(self) -> bool:
@@ -300,6 +302,7 @@ def _row(
         stop_reason=stop_reason,
         not_viable=not_viable,
         fingerprint=fingerprint_of(fills),
+        trade_log=tuple(fills),
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from tc2.env.market_calendar import NEW_YORK
 from tc2.execution.orders import OrderType, Side, TimeInForce
 from tc2.execution.trade_records import (
     IntentStatus,
@@ -19,7 +20,13 @@ from tc2.execution.trade_records import (
     TradingMode,
     deterministic_client_order_id,
 )
-from tests.webpanel.test_strategy_api import DAY, MECHANICS, seeded  # noqa: F401 (fixture)
+from tc2.simulation.trade_runs import TRADE_RUNS_KEY
+from tests.webpanel.test_strategy_api import (  # noqa: F401 (seeded: a fixture)
+    DAY,
+    MECHANICS,
+    START,
+    seeded,
+)
 from webpanel.trading.models import AlgoRun, GainLoss, NewTrade, TradeAnalysis, TradeOrder
 from webpanel.trading.recorder import DjangoTradeRecorder
 from webpanel.trading.services import run_consolidate
@@ -234,6 +241,37 @@ class BacktestRecordsTests:
         listed = admin_api.get("/api/trading/fills", {"mode": "BACKTEST"}).json()
         assert listed["count"] == len(rows)
         assert {row["strategy"] for row in listed["results"]} == {"CycleStrategy"}
+
+    def test_an_evaluation_writes_each_run_that_traded_and_keeps_the_fills_out_of_its_job(
+        self,
+        admin_api: Any,
+        work_queue: Callable[[], None],
+    ) -> None:
+        body = {
+            "strategy": "CycleStrategy",
+            "symbols": ["SPY"],
+            "start": START.isoformat(),
+            "end": DAY.isoformat(),
+            **MECHANICS,
+        }
+        accepted = admin_api.post("/api/strategy/evaluate", body, format="json").json()
+        work_queue()
+
+        result = admin_api.get(f"/api/strategy/runs/{accepted['id']}").json()["result"]
+        assert TRADE_RUNS_KEY not in result  # in the trade tables, not in the job's result
+        traded = [day for day in result["days"] if day["fills"]]
+        assert traded, "some day must trade, or this proves little"
+        runs = list(AlgoRun.objects.order_by("start"))
+        assert [(run.mode, run.batch_id) for run in runs] == [
+            ("BACKTEST", accepted["job_id"])
+        ] * len(traded)
+        for run, day in zip(runs, traded, strict=True):
+            fills = NewTrade.objects.filter(run=run)
+            assert fills.count() == day["fills"]
+            assert {f.t.astimezone(NEW_YORK).date().isoformat() for f in fills} == {day["day"]}
+            realized = sum(row.gain_value for row in GainLoss.objects.filter(run=run))
+            assert float(realized) == pytest.approx(sum(day["trade_pnls"]), abs=1e-4)
+            assert run.stop_reason == day["stop_reason"]
 
 
 @pytest.mark.django_db

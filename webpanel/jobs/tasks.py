@@ -31,21 +31,24 @@ class ResultSink(Protocol):
     def __call__(self, *, job_id: str, result: Mapping[str, Any]) -> None: ...
 
 
-_RESULT_SINKS: dict[str, list[ResultSink]] = {}
+_RESULT_SINKS: dict[str, list[tuple[ResultSink, bool]]] = {}
 
 
-def register_result_sink(job_type: str, sink: ResultSink) -> None:
+def register_result_sink(job_type: str, sink: ResultSink, *, whole: bool = False) -> None:
     """Call ``sink`` when a job of ``job_type`` succeeds (once per sink, however often asked).
 
     Sinks run in the transaction that marks the job succeeded: readers never see a succeeded
-    job without its stored result, and a sink that fails fails the job with its error.
+    job without its stored result, and a sink that fails fails the job with its error. A sink
+    gets the result as it is stored (without the job type's ``sink_only`` keys); with ``whole``
+    it gets those keys too (a sink that keeps them in rows of its own).
     """
     sinks = _RESULT_SINKS.setdefault(job_type, [])
-    if sink not in sinks:
-        sinks.append(sink)
+    if all(known is not sink for known, _ in sinks):
+        sinks.append((sink, whole))
 
 
-def result_sinks(job_type: str) -> tuple[ResultSink, ...]:
+def result_sinks(job_type: str) -> tuple[tuple[ResultSink, bool], ...]:
+    """The sinks of ``job_type`` with whether each takes the whole result."""
     return tuple(_RESULT_SINKS.get(job_type, ()))
 
 
@@ -104,9 +107,15 @@ def _error_text(exc: Exception) -> str:
 
 
 def _succeed(*, job_id: str, job_type: str, result: Mapping[str, Any]) -> None:
-    """Store the result on the row and hand it to the type's sinks, all or nothing."""
+    """Store the result on the row and hand it to the type's sinks, all or nothing.
+
+    The row keeps it without the type's ``sink_only`` keys; only sinks registered for the whole
+    result see those.
+    """
+    sink_only = JOB_TYPES.get(job_type).sink_only
+    stored = {key: value for key, value in result.items() if key not in sink_only}
     with transaction.atomic():
-        for sink in result_sinks(job_type):
-            sink(job_id=job_id, result=result)
-        if not job_finish(job_id=job_id, status=JobStatus.SUCCEEDED, result=result):
+        for sink, whole in result_sinks(job_type):
+            sink(job_id=job_id, result=result if whole else stored)
+        if not job_finish(job_id=job_id, status=JobStatus.SUCCEEDED, result=stored):
             transaction.set_rollback(True)  # it ended meanwhile (failed as orphaned): keep that

@@ -7,9 +7,15 @@ class TradingConfig(AppConfig):
     verbose_name = "Trading records"
 
     def ready(self) -> None:
-        # A day simulation's fills reach the trade tables (mode BACKTEST) when its job
-        # succeeds, beside the strategy app's own sink.
+        # Simulations' and evaluations' fills reach the trade tables (mode BACKTEST) when their
+        # job succeeds, beside the strategy app's own sinks.
         from webpanel.jobs.tasks import register_result_sink
-        from webpanel.trading.backtests import SIMULATE_JOB_TYPE, backtest_record
+        from webpanel.trading.backtests import (
+            EVALUATE_JOB_TYPE,
+            SIMULATE_JOB_TYPE,
+            backtest_record,
+            evaluation_backtest_record,
+        )
 
         register_result_sink(SIMULATE_JOB_TYPE, backtest_record)
+        register_result_sink(EVALUATE_JOB_TYPE, evaluation_backtest_record, whole=True)

@@ -2,8 +2,9 @@
 with its backtest.
 
 A succeeded ``strategy_simulate`` job becomes one ``algo_run`` (its ``batch_id`` is the job id),
-its orders and fills, consolidated at once. Evaluations keep per-day figures only (their days'
-fills are not in the result), so they write no rows here.
+its orders and fills, consolidated at once. A succeeded ``strategy_evaluate`` job becomes one
+``algo_run`` per run that filled orders (a day strategy's symbol-day, a swing strategy's span;
+``tc2.simulation.trade_runs``) with its fills; the job's stored result leaves them out.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from typing import Any
 
 from tc2.execution.orders import OrderType, Side, TimeInForce
 from tc2.execution.trade_records import IntentStatus, RunStart, TradingMode
+from tc2.simulation.trade_runs import FILL_COLUMNS, TRADE_RUNS_KEY
 from webpanel.trading.models import NewTrade, TradeOrder
 from webpanel.trading.recorder import DjangoTradeRecorder, operation_of, to_datetime, to_decimal
 
 SIMULATE_JOB_TYPE = "strategy_simulate"  # webpanel.strategy.services.SIMULATE_JOB_TYPE
+EVALUATE_JOB_TYPE = "strategy_evaluate"
 
 
 def backtest_record(*, job_id: str, result: Mapping[str, Any]) -> None:
@@ -67,11 +70,52 @@ def backtest_record(*, job_id: str, result: Mapping[str, Any]) -> None:
     # One insert per table: a 1-second run may have thousands of fills. Known keys are skipped
     # (the same job stored twice writes nothing new).
     TradeOrder.objects.bulk_create(orders, ignore_conflicts=True)
+    _write_fills(
+        run_id,
+        [
+            (t, fill_id, cid, fill)
+            for t, _, fill_id, cid, fill in sorted(fills, key=lambda item: item[:2])
+        ],
+    )
+    recorder.run_ended(run_id, end_t=int(result["ended_t"]), reason=str(result["stop_reason"]))
+
+
+def evaluation_backtest_record(*, job_id: str, result: Mapping[str, Any]) -> None:
+    """Result sink of ``strategy_evaluate``: each run that filled orders as BACKTEST rows.
+
+    Runs inside the transaction that marks the job succeeded; idempotent as ``backtest_record``.
+    """
+    recorder = DjangoTradeRecorder(durable=False)
+    for index, run in enumerate(result.get(TRADE_RUNS_KEY) or ()):
+        run_id = recorder.run_started(
+            RunStart(
+                batch_id=job_id,
+                strategy=str(result["strategy"]),
+                parameters=dict(result.get("params") or {}),
+                mode=TradingMode.BACKTEST,
+                symbols=tuple(run["symbols"]),
+                start_t=int(run["start_t"]),
+            ),
+            job_id=job_id,
+        )
+        rows = []
+        for number, values in enumerate(run["fills"], start=1):
+            fill = dict(zip(FILL_COLUMNS, values, strict=True))
+            client_order_id = _scoped(job_id, f"{index}-{fill['client_order_id']}")
+            rows.append((int(fill["t"]), f"{client_order_id}-{number}", client_order_id, fill))
+        _write_fills(run_id, rows)
+        recorder.run_ended(run_id, end_t=int(run["end_t"]), reason=str(run["stop_reason"]))
+
+
+def _write_fills(run_id: int, fills: list[tuple[int, str, str, Mapping[str, Any]]]) -> None:
+    """Insert a run's fills, in time order, as ``new_trades`` rows (known ``fill_id``s skipped).
+
+    Each fill's operation (buy, sell, sell_short, buy_short) follows from the position the
+    earlier fills left, so they come in time order.
+    """
     held: dict[str, Decimal] = {}
     rows = []
-    # In time order: each fill's operation (buy, sell, sell_short, buy_short) follows from the
-    # position the earlier fills left.
-    for t, _, fill_id, client_order_id, fill in sorted(fills, key=lambda item: item[:2]):
+    for t, fill_id, client_order_id, fill in fills:
         side, qty = Side(fill["side"]), to_decimal(fill["qty"]) or Decimal(0)
         symbol = str(fill["symbol"])
         before = held.get(symbol, Decimal(0))
@@ -90,8 +134,8 @@ def backtest_record(*, job_id: str, result: Mapping[str, Any]) -> None:
                 t=to_datetime(t),
             )
         )
+    # One insert for the run: a 1-second run may have thousands of fills.
     NewTrade.objects.bulk_create(rows, ignore_conflicts=True)
-    recorder.run_ended(run_id, end_t=int(result["ended_t"]), reason=str(result["stop_reason"]))
 
 
 def _scoped(job_id: str, client_order_id: str) -> str:

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from tc2.program.strategy_jobs import EVALUATE_PARAMS, evaluate, parse_evaluate_params
+from tc2.simulation.trade_runs import TRADE_RUNS_KEY
 from webpanel.strategy.management.commands._strategy_job import (
     END_OF_RUN,
     add_param_arguments,
@@ -36,11 +37,19 @@ class Command(BaseCommand):
             self,
             # The user on the machine owns its files: the command line may load a path.
             parse=functools.partial(parse_evaluate_params, allow_paths=True),
-            run=evaluate,
+            run=_evaluate,
             params=param_values(options, EVALUATE_PARAMS),
             as_json=options["json"],
             summary=summary,
         )
+
+
+def _evaluate(**kwargs: Any) -> dict[str, Any]:
+    """The evaluation as the API stores it: its fills go to the trade records only when it
+    runs as a job (``trade_runs``), so they are not printed here either."""
+    result = evaluate(**kwargs)
+    result.pop(TRADE_RUNS_KEY, None)
+    return result
 
 
 def summary(evaluation: Mapping[str, Any]) -> list[str]:
