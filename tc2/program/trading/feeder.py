@@ -59,7 +59,9 @@ class RunFeeder:
             return
         bars, self._pending = self._pending, []
         for run in self.runs:
-            if run.phase is not Phase.FINISHED:
+            # A time before a run's clock is another session's (a replay resumed elsewhere):
+            # its bars are outside the run's session, which ignores them.
+            if run.phase is not Phase.FINISHED and t >= run.now_t:
                 run.advance(min(t, run.close_t), bars)
         self.advances += 1
         self._due_t = (t // self.every_s + 1) * self.every_s
