@@ -38,7 +38,7 @@ from tc2.data.store import BarSeries
 from tc2.env.clock import EpochClock
 from tc2.errors import DataError, LookAheadError, StrategyError, TC2Error
 from tc2.execution.account import Account
-from tc2.execution.virtual_account import VirtualAccount
+from tc2.execution.market import MarketAccount
 from tc2.simulation.causal import PrefixValues, computed_by_engine, evaluate_on_prefix
 from tc2.simulation.sealed_env import ACTIVE_PORT, SimulationEnv
 from tc2.strategy.base import Strategy
@@ -262,7 +262,7 @@ class ReplayPort:
         *,
         env: SimulationEnv,
         token: object,
-        account: VirtualAccount,
+        account: MarketAccount,
         clock: EpochClock,
         feeds: Mapping[str, Feed],
         resolution: Resolution,
@@ -448,6 +448,18 @@ class ReplayKernel:
             if cursor != feed.cursor:
                 feed.cursor = cursor
                 self.account.mark(feed.symbol, float(feed.c[cursor - 1]))
+
+    def deliver_updates(self) -> None:
+        """Hand the strategy the order changes its account reported outside the bar events
+        (a broker's fills, which arrive on their own); the virtual account has none then."""
+        updates = self.account.drain_updates()
+        if not updates:
+            return
+        self.port.wake = _Wake()
+        for order in updates:
+            self.call("on_order_update", self.strategy.on_order_update, order)
+            if not self.strategy.running:
+                return
 
     def call(self, hook: str, function: Callable[..., Any], *args: Any) -> Any:
         """Call strategy code through the guard: crashes become ``StrategyError``.
