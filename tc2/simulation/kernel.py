@@ -219,13 +219,8 @@ class Feed:
         self.n = len(self.t)
         self.t_end = np.concatenate((self.t_end, added_end))
         self.t_end_list.extend(added_end.tolist())
-        self.o, self.h, self.l, self.c, self.v = (
-            self.bars.o,
-            self.bars.h,
-            self.bars.l,
-            self.bars.c,
-            self.bars.v,
-        )
+        grown = self.bars
+        self.o, self.h, self.l, self.c, self.v = grown.o, grown.h, grown.l, grown.c, grown.v
         self.memo = {}
         self.signals = {}
 

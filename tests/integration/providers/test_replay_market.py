@@ -18,7 +18,7 @@ from tc2.data.providers.stream import StreamBar
 from tc2.data.stream_cache import StreamCache
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, ExecEnv, LiveClock, MarketCalendar, SimClock
-from tc2.env.replay_clock import ReplayClock, ReplaySettings
+from tc2.env.replay_clock import ReplayClock, ReplaySettings, replay_exec_env
 from tc2.errors import ClockError
 from tc2.program import bar_streamer
 
@@ -122,6 +122,21 @@ class ReplayClockTests:
         publisher.publish(_open(day) + 90)
 
         assert reader.now_t() == _open(day) + 90
+
+    def test_a_replay_env_tells_the_replays_time(
+        self, redis_url: str, redis_namespace: str
+    ) -> None:
+        publisher = ReplayClock(_env(redis_url, redis_namespace))
+        day = SESSIONS[0]
+        publisher.begin(
+            day=day, start_t=_open(day), close_t=_close(day), speed=None, session=1, signature="s"
+        )
+        publisher.publish(_open(day) + 300)
+
+        with replay_exec_env(redis_url, namespace=redis_namespace, refresh_s=0) as env:
+            assert env.env_type is EnvType.REPLAY
+            assert int(env.clock.timestamp()) == _open(day) + 300
+            assert env.key("stream", "SPY").startswith(f"{redis_namespace}:replay:")
 
     def test_before_the_replay_starts_there_is_no_now(
         self, redis_url: str, redis_namespace: str

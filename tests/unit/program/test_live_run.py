@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
+from typing import ClassVar
 
 import pytest
 
+from tc2.analysis.signals import Sma
 from tc2.data.bars import Resolution
 from tc2.data.file_store import FilePriceStore
 from tc2.data.providers.stream import StreamBar
 from tc2.data.store import BarSeries
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import NEW_YORK, EnvType, EpochClock, ExecEnv, MarketCalendar
-from tc2.errors import DataError, ExecutionError
+from tc2.errors import DataError, ExecutionError, LookAheadError
 from tc2.execution.orders import Order, OrderStatus, Side
 from tc2.execution.trade_records import IntentStatus, MemoryTradeRecorder, TradingMode
 from tc2.program.trading.live_run import LiveRun, Phase
@@ -233,6 +235,41 @@ class LiveEqualsSimulatedTests:
         )
         assert live.positions and all(p["qty"] == 0 for p in live.positions)
         assert run.phase is Phase.FINISHED
+
+
+class Peeker(Scalper):
+    """Checks at every wake-up that no bar it can see ends after now, and that its indicator
+    values on the grown feeds are those of the whole day's (the simulation's) at that bar."""
+
+    seen_late: ClassVar[list[int]] = []
+    values: ClassVar[list[tuple[int, str, float]]] = []
+
+    def on_bar(self, symbol: str, bar: Bar) -> None:
+        env = self.env
+        bars = env.bars(symbol)
+        if int(bars.t[-1]) + 1 > env.now_t:
+            self.seen_late.append(int(bars.t[-1]))
+        with pytest.raises(LookAheadError):
+            env.bar_at(symbol, env.now_t)  # the bar starting now has not ended
+        self.values.append((env.now_t, symbol, env.indicator(symbol, Sma(300))))
+        super().on_bar(symbol, bar)
+
+
+class LookAheadTests:
+    def test_nothing_is_visible_before_its_end_and_indicators_match_the_simulation(
+        self, simulator: StrategySimulator, store: FilePriceStore
+    ) -> None:
+        Peeker.seen_late.clear()
+        Peeker.values.clear()
+        simulated = _simulated(simulator, Peeker)
+        sim_values = list(Peeker.values)
+        Peeker.values.clear()
+        _, live = _live(simulator, store, Peeker)
+        live_values = list(Peeker.values)
+
+        assert Peeker.seen_late == []
+        assert len(sim_values) > 100 and live_values == sim_values
+        assert live.fingerprint == simulated.fingerprint
 
 
 class RecordingTests:
