@@ -178,7 +178,8 @@ class LiveRun:
             RunStart(
                 batch_id=batch_id,
                 strategy=strategy_class.strategy_id(),
-                parameters=dict(params or {}),
+                # The parameters as the run uses them (defaults filled in, checked).
+                parameters=strategy_class.resolve_params(params),
                 mode=mode,
                 symbols=chosen,
                 start_t=self.open_t,
