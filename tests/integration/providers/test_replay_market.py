@@ -232,6 +232,61 @@ class ReplayBarStreamTests:
         assert restarted is not None and restarted.start_t == _open(SESSIONS[3]) + 1800
 
 
+class ReplayFollowerTests:
+    def test_a_follower_publishes_the_leaders_bars_on_its_clock_and_follows_its_sessions(
+        self, store: FilePriceStore, redis_url: str, redis_namespace: str
+    ) -> None:
+        wall = SimClock(WALL_START)
+        leader_clock = ReplayClock(_env(redis_url, redis_namespace), wall=wall, refresh_s=0)
+        day = SESSIONS[2]
+        leader_clock.begin(
+            day=day, start_t=_open(day), close_t=_close(day), speed=60.0, session=1, signature="s"
+        )
+        follower = ReplayBarStream(
+            store=store,
+            calendar=CALENDAR,
+            clock=ReplayClock(_env(redis_url, redis_namespace), wall=wall, refresh_s=0),
+            resolutions=(MINUTE,),
+            lead=False,
+        )
+        published = _Published()
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=follower.run,
+            kwargs={
+                "symbols": ["QQQ"],
+                "on_bar": published.on_bar,
+                "stop": stop,
+                "on_clock": published.on_clock,
+            },
+            daemon=True,
+        )
+        thread.start()
+        try:
+            wall.advance(30)  # half an hour at 60x
+            _wait_for(lambda: published.clock_t == _open(day) + 1800, "half an hour")
+            with published.lock:
+                first = [bar.t for bar in published.bars]
+            next_day = SESSIONS[5]
+            leader_clock.begin(
+                day=next_day,
+                start_t=_open(next_day),
+                close_t=_close(next_day),
+                speed=60.0,
+                session=2,
+                signature="s",
+            )
+            wall.advance(1)
+            _wait_for(lambda: published.clock_t == _open(next_day) + 60, "the next session")
+        finally:
+            stop.set()
+            thread.join(5)
+
+        assert first == [_open(day) + 60 * i for i in range(30)]
+        assert published.bars[-1].t == _open(next_day)
+        assert published.early == [] and leader_clock.state().session == 2  # type: ignore[union-attr]
+
+
 def stream_state_none():  # type: ignore[no-untyped-def]
     class _Nothing:
         session = 0
