@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -81,6 +82,17 @@ class Scalper(Strategy):
     def on_order_update(self, order: Order) -> None:
         if order.status is OrderStatus.FILLED and order.side is Side.SELL:
             self.round_trips += 1
+
+
+class Holder(Scalper):
+    """Buys 10 at its first bar and holds them: flattened by the engine."""
+
+    active_windows = (ActiveWindow(time(10), time(11)),)
+
+    def on_bar(self, symbol: str, bar: Bar) -> None:
+        if not self.position_qty(symbol) and not self.env.account.open_orders(symbol):
+            self.buy(symbol, 10)
+        self.env.sleep()
 
 
 class DaySmaCross(SmaCrossStrategy):
@@ -403,3 +415,38 @@ class ContractTests:
         assert record.stop_reason == "stopped by the user"
         assert all(p["qty"] == 0 for p in record.positions)
         assert not run.run.account.open_orders()
+
+
+class EarlyCloseTests:
+    def test_a_day_run_liquidates_15_minutes_before_an_early_close_in_both_paths(
+        self, tmp_path: Path
+    ) -> None:
+        early = date(2026, 11, 27)  # the day after Thanksgiving: the close is 13:00
+        before = date(2026, 11, 25)
+        prices = FilePriceStore(tmp_path, "simulation")
+        market = SyntheticMarket(seed=11, calendar=CALENDAR)
+        for day in (before, early):
+            prices.save_day(market.day_bars(symbol="SPY", day=day, resolution=Resolution.SECOND))
+        env = ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=CALENDAR)
+        simulator = StrategySimulator(store=prices, calendar=CALENDAR, exec_env=env)
+        liquidation_t = _epoch(time(12, 45), early)
+
+        simulated = simulator.simulate_day(
+            DayRequest(strategy_class=Holder, symbols=("SPY",), day=early)
+        )
+        run = LiveRun(
+            strategy_class=Holder,
+            symbols=("SPY",),
+            settings=SimulationSettings(),
+            exec_env=env,
+            day=early,
+            history={},
+            recorder=MemoryTradeRecorder(),
+            run_key="early",
+            batch_id="b",
+        )
+
+        assert run.stop_t == liquidation_t == run.close_t - LIQUIDATE_BEFORE_CLOSE_S
+        flatten = simulated.orders[-1]
+        assert flatten["type"] == "market" and flatten["submitted_t"] == liquidation_t
+        assert liquidation_t <= simulated.fills[-1]["t"] < run.close_t
