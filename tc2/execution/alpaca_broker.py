@@ -196,8 +196,10 @@ class AlpacaBroker(Account):
         qty: float | None = None,
         limit_price: float | None = None,
         stop_price: float | None = None,
+        new_client_order_id: str | None = None,
     ) -> Order:
-        """Replace an open order (Alpaca's PATCH); return the new order, under the run's next id.
+        """Replace an open order (Alpaca's PATCH); return the new order, under
+        ``new_client_order_id`` (a recording facade's choice) or the run's next id.
 
         Raises
         ------
@@ -207,7 +209,7 @@ class AlpacaBroker(Account):
         """
         self.hub.ensure_trading(f"replace of {client_order_id}")
         order = self._open_order(client_order_id)
-        new_cid = self.next_client_order_id()
+        new_cid = new_client_order_id or self.next_client_order_id()
         intent = OrderIntent(
             run_id=self.run_id,
             client_order_id=new_cid,

@@ -38,8 +38,8 @@ from datetime import date, datetime
 from tc2.data.store import BarSeries
 from tc2.env.market_calendar import NEW_YORK
 from tc2.errors import ConfigurationError, ExecutionError
-from tc2.execution.account import Account
 from tc2.execution.fill_models import FillModel, RealisticFillModel
+from tc2.execution.market import MarketAccount
 from tc2.execution.orders import (
     Fill,
     Order,
@@ -65,7 +65,7 @@ FRACTIONAL_SHORT_RULE = (
 )
 
 
-class VirtualAccount(Account):
+class VirtualAccount(MarketAccount):
     """A simulated account filling orders against bars through a ``FillModel``.
 
     Parameters
@@ -263,6 +263,11 @@ class VirtualAccount(Account):
         return list(self._orders.values())
 
     @property
+    def fill_model_name(self) -> str:
+        """The fill model's name, for run records."""
+        return self.fill_model.name
+
+    @property
     def holds_positions(self) -> bool:
         """Whether any position is not flat."""
         return self._non_flat > 0
@@ -308,6 +313,7 @@ class VirtualAccount(Account):
         qty: float | None = None,
         limit_price: float | None = None,
         stop_price: float | None = None,
+        new_client_order_id: str | None = None,
     ) -> Order:
         original = self.order(client_order_id)
         if not original.is_open:
@@ -325,6 +331,7 @@ class VirtualAccount(Account):
             limit_price=original.limit_price if limit_price is None else limit_price,
             stop_price=original.stop_price if stop_price is None else stop_price,
             time_in_force=original.time_in_force,
+            client_order_id=new_client_order_id,
         )
         self._close_order(original, OrderStatus.CANCELED, "replaced")
         try:

@@ -20,12 +20,23 @@ from tc2.strategy.base import StrategyKind
 class EndOfRun(StrEnum):
     """What happened to the positions still open when a run ended."""
 
-    FLATTENED = "flattened_at_close"  # a day strategy: market orders, then the last close
+    # A day strategy: market orders from LIQUIDATE_BEFORE_CLOSE_S before the close, then the
+    # last close for what is left (the value keeps its name: records and the API carry it).
+    FLATTENED = "flattened_at_close"
     CLOSED = "closed_at_last_close"  # close_at_end: sold or covered at the last close, with fees
     MARKED = "marked_to_market"  # left open and valued at the last close (no exit fees)
 
 
 CLOSED_AT_END = "closed at the run's last close (close_at_end)"
+LIQUIDATE_BEFORE_CLOSE_S = 900
+"""A day run stops this many seconds before the session's close (early closes included) and
+liquidates: the live day trader and the simulator's day runs alike, so a backtest is a replay."""
+LIQUIDATED_BEFORE_CLOSE = "stopped 15 minutes before the close to liquidate (day runs)"
+
+
+def day_run_stop_t(close_t: int) -> int:
+    """When a day run stops and liquidates: ``LIQUIDATE_BEFORE_CLOSE_S`` before ``close_t``."""
+    return close_t - LIQUIDATE_BEFORE_CLOSE_S
 
 
 def end_of_run(kind: StrategyKind, close_at_end: bool) -> EndOfRun:
