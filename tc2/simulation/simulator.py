@@ -42,6 +42,7 @@ from tc2.env.env_type import EnvType
 from tc2.env.exec_env import ExecEnv
 from tc2.env.market_calendar import NEW_YORK, MarketCalendar, new_york_epoch
 from tc2.errors import DataError, ValidationFailed
+from tc2.execution.trading_schedule import day_stop_t
 from tc2.simulation.metrics import DayOutcome
 from tc2.simulation.records import (
     NotViable,
@@ -50,7 +51,6 @@ from tc2.simulation.records import (
 from tc2.simulation.run_settings import (
     CLOSED_AT_END,
     LIQUIDATED_BEFORE_CLOSE,
-    day_run_stop_t,
 )
 from tc2.simulation.run_settings import SimulationSettings as SimulationSettings
 from tc2.simulation.strategy_run import StrategyRun
@@ -185,7 +185,7 @@ class StrategySimulator:
         self.gate(run, day)
         # A day strategy stops 15 minutes before the close and is liquidated then, as the live
         # day trader does; its market orders fill on the bars after, until the close.
-        stop_t = day_run_stop_t(close_t) if run.strategy.kind is StrategyKind.DAY else close_t
+        stop_t = day_stop_t(close_t) if run.strategy.kind is StrategyKind.DAY else close_t
         windows = self.windows(strategy_class, day, request.start_time, open_t, stop_t)
         run.kernel.advance_to(open_t)
         started = run.start_when_viable(windows)

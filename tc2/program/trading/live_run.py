@@ -54,12 +54,12 @@ from tc2.errors import DataError, ExecutionError, ValidationFailed
 from tc2.execution.market import MarketAccount
 from tc2.execution.recording_account import RecordingAccount
 from tc2.execution.trade_records import RunStart, TradeRecorder, TradingMode
+from tc2.execution.trading_schedule import day_stop_t
 from tc2.simulation.kernel import USER_SIGNAL
 from tc2.simulation.records import RunRecord
 from tc2.simulation.run_settings import (
     LIQUIDATED_BEFORE_CLOSE,
     SimulationSettings,
-    day_run_stop_t,
 )
 from tc2.simulation.simulator import day_windows
 from tc2.simulation.strategy_run import StrategyRun, bar_ends, viability_checks
@@ -212,9 +212,7 @@ class LiveRun:
         if gate is not None:
             gate(self.run, day)
         self.kind = self.run.strategy.kind
-        self.stop_t = (
-            day_run_stop_t(self.close_t) if self.kind is StrategyKind.DAY else self.close_t
-        )
+        self.stop_t = day_stop_t(self.close_t) if self.kind is StrategyKind.DAY else self.close_t
         windows = day_windows(strategy_class, day, start_time, self.open_t, self.stop_t)
         self._checks = iter(viability_checks(windows))
         self._next_check: int | None = next(self._checks, None)

@@ -19,9 +19,10 @@ from tc2.env import NEW_YORK, EnvType, EpochClock, ExecEnv, MarketCalendar
 from tc2.errors import DataError, ExecutionError, LookAheadError
 from tc2.execution.orders import Order, OrderStatus, Side
 from tc2.execution.trade_records import IntentStatus, MemoryTradeRecorder, TradingMode
+from tc2.execution.trading_schedule import LIQUIDATE_BEFORE_CLOSE_S
 from tc2.program.trading.live_run import LiveRun, Phase
 from tc2.simulation.records import RunRecord
-from tc2.simulation.run_settings import LIQUIDATE_BEFORE_CLOSE_S, LIQUIDATED_BEFORE_CLOSE
+from tc2.simulation.run_settings import LIQUIDATED_BEFORE_CLOSE
 from tc2.simulation.simulator import DayRequest, SimulationSettings, StrategySimulator
 from tc2.strategy.base import ActiveWindow, Strategy, StrategyKind
 from tc2.strategy.builtin.sma_cross import SmaCrossStrategy

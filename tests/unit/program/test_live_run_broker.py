@@ -25,8 +25,8 @@ from tc2.execution.orders import (
 )
 from tc2.execution.positions import Position
 from tc2.execution.trade_records import MemoryTradeRecorder, TradingMode
+from tc2.execution.trading_schedule import LIQUIDATE_BEFORE_CLOSE_S
 from tc2.program.trading.live_run import LiveRun, Phase
-from tc2.simulation.run_settings import LIQUIDATE_BEFORE_CLOSE_S
 from tc2.simulation.simulator import SimulationSettings
 from tc2.strategy.base import ActiveWindow, Strategy, StrategyKind
 from tc2.strategy.env import Bar
