@@ -1,0 +1,478 @@
+"""The risk engine: account-level rules checked before every order of every trader.
+
+``RiskAccount`` is an ``Account`` facade: every ``submit`` and ``replace`` passes
+``RiskEngine.check`` first, and a refused order raises ``RiskRefused`` (an ``ExecutionError``)
+before anything is recorded or sent. Compose it *outside* the recording facade::
+
+    RiskAccount(RecordingAccount(broker, recorder=...), engine=engine, account_key="day")
+
+so a refused order never becomes an order intent, while the refusal itself is recorded
+(``RefusalSink``: the ledger keeps it for display, the records layer and notifications may
+listen too).
+
+The rules and their order are in ``risk_rules``; the kill switch in ``kill_switch``; what is
+kept between orders (start-of-day equity, the last minute's orders, refusals) in
+``risk_ledger``. The engine reads the account's figures at each check (equity, positions, open
+orders) and prices from ``prices`` (the trader's latest bar closes), falling back to the
+order's own limit or stop price and the positions' average prices.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Protocol
+
+from tc2.env.market_calendar import NEW_YORK
+from tc2.env.risk_settings import RiskLimits
+from tc2.errors import ExecutionError
+from tc2.execution.account import Account
+from tc2.execution.kill_switch import ChangeResult, RiskState, SwitchState
+from tc2.execution.orders import Order, OrderRequest, OrderType, Side, format_qty
+from tc2.execution.positions import Position
+from tc2.execution.risk_ledger import Refusal, RefusalSink, RiskLedger
+from tc2.execution.risk_rules import (
+    HALTED_MESSAGE,
+    LOSS_REFUSAL_SUFFIX,
+    ORDER_RATE_MESSAGE,
+    REDUCING_MESSAGE,
+    AccountFigures,
+    PendingShares,
+    ProposedOrder,
+    daily_loss_refusal,
+    open_positions_refusal,
+    reduces,
+    symbol_exposure_refusal,
+    total_exposure_refusal,
+)
+
+ENGINE_WHO = "risk engine"
+FLATTEN_ID_PREFIX = "tc2-flat-"
+
+
+def flatten_client_order_id(request: int, account: str, symbol: str) -> str:
+    """The id of the order closing ``symbol`` for flatten request ``request``: the same in
+    every process, so a broker refuses a second one and HALTED never cancels it."""
+    digest = hashlib.sha256(f"{account}|{symbol}".encode()).hexdigest()[:12]
+    return f"{FLATTEN_ID_PREFIX}{request}-{digest}"
+
+
+class RiskRefused(ExecutionError):
+    """A risk rule refused an order; nothing was recorded or sent.
+
+    The message names the rule and the figures; ``refusal`` carries them. Wait for the figures
+    to change (a minute, the next session), change the limit in the settings, or set the kill
+    switch back to ACTIVE.
+    """
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
+
+
+class SwitchPort(Protocol):
+    """The kill switch as the engine uses it (``kill_switch.KillSwitch``, ``MemorySwitch``)."""
+
+    def read(self) -> SwitchState: ...
+    def tighten(self, state: RiskState, *, who: str, why: str) -> ChangeResult: ...
+    def claim_flatten(self, request: int, *, account: str, who: str) -> bool: ...
+
+
+class MemorySwitch:
+    """A kill switch in memory (unit tests, a process of its own)."""
+
+    def __init__(self, state: SwitchState | None = None) -> None:
+        self.state = state or SwitchState()
+        self._claims: set[tuple[int, str]] = set()
+        self._lock = threading.Lock()
+
+    def read(self) -> SwitchState:
+        return self.state
+
+    def set(self, state: RiskState, *, who: str, why: str, at: float = 0.0) -> None:
+        self.state = replace(
+            self.state, state=state, who=who, why=why, at=at, seq=self.state.seq + 1
+        )
+
+    def tighten(self, state: RiskState, *, who: str, why: str) -> ChangeResult:
+        if state.rank <= self.state.state.rank:
+            return ChangeResult(changed=False, state=self.state)
+        self.set(state, who=who, why=why)
+        return ChangeResult(changed=True, state=self.state)
+
+    def request_flatten(self) -> None:
+        self.state = replace(self.state, flatten=self.state.flatten + 1)
+
+    def claim_flatten(self, request: int, *, account: str, who: str) -> bool:
+        with self._lock:
+            if (request, account) in self._claims:
+                return False
+            self._claims.add((request, account))
+            return True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RiskVerdict:
+    """The outcome of one check: ``refusal`` None when the order may go."""
+
+    refusal: Refusal | None
+    reduces: bool
+    state: RiskState
+
+
+class RiskEngine:
+    """Applies the limits and the kill switch to orders; shared by a trader's runs.
+
+    Parameters
+    ----------
+    limits
+        The settings' ``risk`` limits; replace ``engine.limits`` when the settings change.
+    switch
+        The kill switch (``KillSwitch`` on the program's LIVE env).
+    ledger
+        Start-of-day equity, order counts, refusals (``RedisRiskLedger`` in the program).
+    now
+        The trader's clock in epoch seconds (the replay clock on the replay market, so the
+        rate limit counts replayed minutes and the day is the replayed session's).
+    prices
+        The latest price of a symbol, or None.
+    trader
+        Who the refusals name ("day", "swing").
+    sinks
+        Also told of every refusal (records, notifications); one that raises is ignored, so
+        a failing listener never lets an order through or stops a refusal.
+    """
+
+    def __init__(
+        self,
+        *,
+        limits: RiskLimits,
+        switch: SwitchPort,
+        ledger: RiskLedger,
+        now: Callable[[], float],
+        prices: Callable[[str], float | None] = lambda symbol: None,
+        trader: str = "trader",
+        sinks: Sequence[RefusalSink] = (),
+    ) -> None:
+        self.limits = limits
+        self.switch = switch
+        self.ledger = ledger
+        self.trader = trader
+        self._now = now
+        self._prices = prices
+        self._sinks = tuple(sinks)
+
+    def figures(self, account: Account, symbols: Sequence[str] = ()) -> AccountFigures:
+        """Read the account's figures for the rules (prices of its symbols and ``symbols``)."""
+        positions = account.positions()
+        pending = [_pending(order) for order in account.open_orders()]
+        names = set(positions) | {p.symbol for p in pending} | set(symbols)
+        prices = {s: p for s in sorted(names) if (p := self._prices(s)) is not None}
+        return AccountFigures(
+            equity=account.equity,
+            positions={s: p.qty for s, p in positions.items() if p.qty},
+            average_prices={s: p.average_price for s, p in positions.items() if p.qty},
+            pending=pending,
+            prices=prices,
+        )
+
+    def loss_check(self, account: Account) -> str | None:
+        """Compare the account's equity with the start of the session; on the limit, trip the
+        switch to REDUCING and return the reason (the trader calls this at every step, so the
+        limit trips without an order)."""
+        equity = account.equity
+        day = datetime.fromtimestamp(self._now(), UTC).astimezone(NEW_YORK).date()
+        start = self.ledger.day_start_equity(day, equity)
+        reason = daily_loss_refusal(
+            equity=equity,
+            start=start,
+            limit_usd=self.limits.daily_loss_limit_usd,
+            limit_pct=self.limits.daily_loss_limit_pct,
+        )
+        if reason is not None:
+            self.switch.tighten(RiskState.REDUCING, who=ENGINE_WHO, why=reason)
+        return reason
+
+    def check(
+        self, request: OrderRequest, account: Account, *, replaces: str | None = None
+    ) -> RiskVerdict:
+        """Judge ``request`` against the switch and every limit; count it when it passes.
+
+        A refusal is recorded in the ledger and told to the sinks; the verdict carries it.
+        """
+        figures = self.figures(account, (request.symbol,))
+        order = _proposed(request, figures, replaces)
+        is_reducing = reduces(order, figures)
+        switch = self.switch.read()
+        rule, message = self._judge(order, figures, switch, is_reducing, account)
+        state = switch.state
+        if rule == "daily_loss":
+            state = RiskState.REDUCING
+        refusal = None
+        if rule is not None:
+            refusal = self._refusal(request, order, rule, message)
+        return RiskVerdict(refusal=refusal, reduces=is_reducing, state=state)
+
+    def _judge(
+        self,
+        order: ProposedOrder,
+        figures: AccountFigures,
+        switch: SwitchState,
+        is_reducing: bool,
+        account: Account,
+    ) -> tuple[str | None, str]:
+        described = order.describe()
+        when = _when(switch.at)
+        if switch.state is RiskState.HALTED:
+            return "kill_switch", HALTED_MESSAGE.format(
+                order=described, who=switch.who, when=when, why=switch.why
+            )
+        position = figures.positions.get(order.symbol, 0)
+        pending = sum(s for s in figures.pending_of(order.symbol) if s * order.signed > 0)
+        if switch.state is RiskState.REDUCING and not is_reducing:
+            return "kill_switch", REDUCING_MESSAGE.format(
+                order=described,
+                position=_qty(position),
+                pending=_qty(pending),
+                who=switch.who,
+                when=when,
+                why=switch.why,
+            )
+        loss = self.loss_check(account)
+        if loss is not None and not is_reducing:
+            return "daily_loss", loss + LOSS_REFUSAL_SUFFIX.format(order=described)
+        if not is_reducing:
+            limits = self.limits
+            for rule, message in (
+                (
+                    "open_positions",
+                    open_positions_refusal(order, figures, limit=limits.max_open_positions),
+                ),
+                (
+                    "symbol_exposure",
+                    symbol_exposure_refusal(order, figures, limit=limits.max_symbol_exposure_usd),
+                ),
+                (
+                    "total_exposure",
+                    total_exposure_refusal(order, figures, limit=limits.max_total_exposure_usd),
+                ),
+            ):
+                if message is not None:
+                    return rule, message
+        now = self._now()
+        admitted, count = self.ledger.admit_order(now, self.limits.max_orders_per_minute)
+        if not admitted:
+            return "order_rate", ORDER_RATE_MESSAGE.format(
+                order=described,
+                count=count,
+                when=_when(now),
+                limit=self.limits.max_orders_per_minute,
+            )
+        return None, ""
+
+    def _refusal(
+        self, request: OrderRequest, order: ProposedOrder, rule: str, message: str
+    ) -> Refusal:
+        refusal = Refusal(
+            at=self._now(),
+            trader=self.trader,
+            rule=rule,
+            message=message,
+            symbol=request.symbol,
+            side=request.side.value,
+            qty=request.qty,
+            notional=request.notional,
+            client_order_id=request.client_order_id or order.replaces,
+        )
+        self.ledger.refusal_recorded(refusal)
+        for sink in self._sinks:
+            try:
+                sink.refusal_recorded(refusal)
+            except Exception:  # a listener must not change the verdict
+                continue
+        return refusal
+
+
+class RiskAccount(Account):
+    """An ``Account`` whose submits and replaces pass the risk engine first.
+
+    Parameters
+    ----------
+    account
+        Where passed orders go (a ``RecordingAccount`` over the broker).
+    engine
+        The rules.
+    account_key
+        Names the brokerage account for flatten claims (one flatten per request and account).
+    """
+
+    def __init__(self, account: Account, *, engine: RiskEngine, account_key: str) -> None:
+        self.inner = account
+        self.engine = engine
+        self.account_key = account_key
+        self._flattened = engine.switch.read().flatten  # requests before this start are done
+
+    def submit(self, request: OrderRequest) -> Order:
+        verdict = self.engine.check(request, self.inner)
+        if verdict.refusal is not None:
+            raise RiskRefused(verdict.refusal)
+        return self.inner.submit(request)
+
+    def replace(
+        self,
+        client_order_id: str,
+        *,
+        qty: float | None = None,
+        limit_price: float | None = None,
+        stop_price: float | None = None,
+        new_client_order_id: str | None = None,
+    ) -> Order:
+        original = self.inner.order(client_order_id)
+        by_notional = original.notional is not None and not original.filled_qty and qty is None
+        request = OrderRequest(
+            symbol=original.symbol,
+            side=original.side,
+            qty=None if by_notional else original.remaining_qty if qty is None else qty,
+            notional=original.notional if by_notional else None,
+            type=original.type,
+            limit_price=original.limit_price if limit_price is None else limit_price,
+            stop_price=original.stop_price if stop_price is None else stop_price,
+            time_in_force=original.time_in_force,
+            client_order_id=new_client_order_id,
+        )
+        verdict = self.engine.check(request, self.inner, replaces=client_order_id)
+        if verdict.refusal is not None:
+            raise RiskRefused(verdict.refusal)
+        return self.inner.replace(
+            client_order_id,
+            qty=qty,
+            limit_price=limit_price,
+            stop_price=stop_price,
+            new_client_order_id=new_client_order_id,
+        )
+
+    def enforce(self) -> list[Order]:
+        """Apply the switch to what is already working; the trader calls this at every step.
+
+        Trips the loss limit (REDUCING) without waiting for an order; in HALTED cancels every
+        open order, and on a new flatten request that this process claims first for
+        ``account_key``, sends a market order closing each position. Returns the orders
+        canceled or sent.
+        """
+        self.engine.loss_check(self.inner)
+        switch = self.engine.switch.read()
+        if switch.state is not RiskState.HALTED:
+            return []
+        # Flatten orders are what HALTED allows: never cancel them (another process's either).
+        done = [
+            self.inner.cancel(order.client_order_id)
+            for order in self.inner.open_orders()
+            if not order.client_order_id.startswith(FLATTEN_ID_PREFIX)
+        ]
+        if switch.flatten > self._flattened:
+            self._flattened = switch.flatten
+            if self.engine.switch.claim_flatten(
+                switch.flatten, account=self.account_key, who=self.engine.trader
+            ):
+                done.extend(self._flatten(switch.flatten))
+        return done
+
+    def _flatten(self, request: int) -> list[Order]:
+        sent = []
+        for symbol, position in sorted(self.inner.positions().items()):
+            if not position.qty:
+                continue
+            side = Side.SELL if position.qty > 0 else Side.BUY
+            request_id = flatten_client_order_id(request, self.account_key, symbol)
+            sent.append(
+                self.inner.submit(
+                    OrderRequest(
+                        symbol=symbol,
+                        side=side,
+                        qty=abs(position.qty),
+                        type=OrderType.MARKET,
+                        client_order_id=request_id,
+                    )
+                )
+            )
+        return sent
+
+    # Everything else is the inner account's.
+
+    def cancel(self, client_order_id: str) -> Order:
+        return self.inner.cancel(client_order_id)
+
+    def cancel_all(self, symbol: str | None = None) -> list[Order]:
+        return self.inner.cancel_all(symbol)
+
+    def order(self, client_order_id: str) -> Order:
+        return self.inner.order(client_order_id)
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        return self.inner.open_orders(symbol)
+
+    def positions(self) -> Mapping[str, Position]:
+        return self.inner.positions()
+
+    def position_qty(self, symbol: str) -> float:
+        return self.inner.position_qty(symbol)
+
+    @property
+    def cash(self) -> float:
+        return self.inner.cash
+
+    @property
+    def equity(self) -> float:
+        return self.inner.equity
+
+    @property
+    def buying_power(self) -> float:
+        return self.inner.buying_power
+
+    @property
+    def day_trade_count(self) -> int:
+        return self.inner.day_trade_count
+
+
+def _pending(order: Order) -> PendingShares:
+    return PendingShares(
+        client_order_id=order.client_order_id,
+        symbol=order.symbol,
+        signed=order.side.sign * order.remaining_qty,
+        price=order.limit_price or order.stop_price,
+    )
+
+
+def _proposed(
+    request: OrderRequest, figures: AccountFigures, replaces: str | None
+) -> ProposedOrder:
+    own_price = request.limit_price or request.stop_price
+    price = figures.prices.get(request.symbol, own_price)
+    if price is None:
+        price = figures.average_prices.get(request.symbol)
+    if request.qty is not None:
+        shares = float(request.qty)
+    else:
+        assert request.notional is not None
+        shares = request.notional / price if price else 0.0
+    return ProposedOrder(
+        symbol=request.symbol,
+        side=request.side,
+        shares=shares,
+        price=price,
+        notional=request.notional,
+        replaces=replaces,
+    )
+
+
+def _qty(shares: float) -> str:
+    return format_qty(round(shares, 9))
+
+
+def _when(at: float | None) -> str:
+    if at is None:
+        return "an unknown time"
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
