@@ -26,14 +26,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
+from tc2.env.exec_env import ExecEnv
 from tc2.env.market_calendar import NEW_YORK
 from tc2.env.risk_settings import RiskLimits
 from tc2.errors import ExecutionError
 from tc2.execution.account import Account
-from tc2.execution.kill_switch import ChangeResult, RiskState, SwitchState
+from tc2.execution.kill_switch import ChangeResult, KillSwitch, RiskState, SwitchState
 from tc2.execution.orders import Order, OrderRequest, OrderType, Side, format_qty
 from tc2.execution.positions import Position
-from tc2.execution.risk_ledger import Refusal, RefusalSink, RiskLedger
+from tc2.execution.risk_ledger import RedisRiskLedger, Refusal, RefusalSink, RiskLedger
 from tc2.execution.risk_rules import (
     HALTED_MESSAGE,
     LOSS_REFUSAL_SUFFIX,
@@ -144,6 +145,13 @@ class RiskEngine:
     sinks
         Also told of every refusal (records, notifications); one that raises is ignored, so
         a failing listener never lets an order through or stops a refusal.
+    start_of_day
+        The account's equity at the previous close (Alpaca's ``last_equity``), or None; the
+        session's start is then that, else the equity at the session's first check.
+
+    Checks and the sends they allow are serialized within a process (``lock``), so threads
+    sharing the engine cannot pass one limit together; across processes (the day and the
+    swing trader at the same instant) each limit can be overrun by at most one order each.
     """
 
     def __init__(
@@ -156,14 +164,43 @@ class RiskEngine:
         prices: Callable[[str], float | None] = lambda symbol: None,
         trader: str = "trader",
         sinks: Sequence[RefusalSink] = (),
+        start_of_day: Callable[[Account], float | None] | None = None,
     ) -> None:
         self.limits = limits
+        self.lock = threading.RLock()
+        self._start_of_day = start_of_day
         self.switch = switch
         self.ledger = ledger
         self.trader = trader
         self._now = now
         self._prices = prices
         self._sinks = tuple(sinks)
+
+    @classmethod
+    def for_program(
+        cls,
+        env: ExecEnv,
+        *,
+        limits: RiskLimits,
+        now: Callable[[], float],
+        prices: Callable[[str], float | None],
+        trader: str,
+        sinks: Sequence[RefusalSink] = (),
+        start_of_day: Callable[[Account], float | None] | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> RiskEngine:
+        """The engine of a trader process: the kill switch and ledger of ``env`` (the program's
+        LIVE env, shared by every trader and the web layer)."""
+        return cls(
+            limits=limits,
+            switch=KillSwitch(env, log=log),
+            ledger=RedisRiskLedger(env),
+            now=now,
+            prices=prices,
+            trader=trader,
+            sinks=sinks,
+            start_of_day=start_of_day,
+        )
 
     def figures(self, account: Account, symbols: Sequence[str] = ()) -> AccountFigures:
         """Read the account's figures for the rules (prices of its symbols and ``symbols``)."""
@@ -185,7 +222,8 @@ class RiskEngine:
         limit trips without an order)."""
         equity = account.equity
         day = datetime.fromtimestamp(self._now(), UTC).astimezone(NEW_YORK).date()
-        start = self.ledger.day_start_equity(day, equity)
+        last_close = self._start_of_day(account) if self._start_of_day is not None else None
+        start = self.ledger.day_start_equity(day, equity if last_close is None else last_close)
         reason = daily_loss_refusal(
             equity=equity,
             start=start,
@@ -316,10 +354,11 @@ class RiskAccount(Account):
         self._flattened = engine.switch.read().flatten  # requests before this start are done
 
     def submit(self, request: OrderRequest) -> Order:
-        verdict = self.engine.check(request, self.inner)
-        if verdict.refusal is not None:
-            raise RiskRefused(verdict.refusal)
-        return self.inner.submit(request)
+        with self.engine.lock:  # the figures judged are the figures the order joins
+            verdict = self.engine.check(request, self.inner)
+            if verdict.refusal is not None:
+                raise RiskRefused(verdict.refusal)
+            return self.inner.submit(request)
 
     def replace(
         self,
@@ -343,16 +382,17 @@ class RiskAccount(Account):
             time_in_force=original.time_in_force,
             client_order_id=new_client_order_id,
         )
-        verdict = self.engine.check(request, self.inner, replaces=client_order_id)
-        if verdict.refusal is not None:
-            raise RiskRefused(verdict.refusal)
-        return self.inner.replace(
-            client_order_id,
-            qty=qty,
-            limit_price=limit_price,
-            stop_price=stop_price,
-            new_client_order_id=new_client_order_id,
-        )
+        with self.engine.lock:
+            verdict = self.engine.check(request, self.inner, replaces=client_order_id)
+            if verdict.refusal is not None:
+                raise RiskRefused(verdict.refusal)
+            return self.inner.replace(
+                client_order_id,
+                qty=qty,
+                limit_price=limit_price,
+                stop_price=stop_price,
+                new_client_order_id=new_client_order_id,
+            )
 
     def enforce(self) -> list[Order]:
         """Apply the switch to what is already working; the trader calls this at every step.

@@ -14,6 +14,7 @@ from datetime import date
 import pytest
 
 from tc2.env import ExecEnv
+from tc2.env.risk_settings import RiskLimits
 from tc2.errors import ValidationFailed
 from tc2.execution.kill_switch import (
     BAD_STATE_MESSAGE,
@@ -23,7 +24,10 @@ from tc2.execution.kill_switch import (
     RiskState,
     set_risk_state,
 )
+from tc2.execution.orders import OrderRequest, Side
+from tc2.execution.risk import RiskAccount, RiskEngine, RiskRefused
 from tc2.execution.risk_ledger import RedisRiskLedger, Refusal
+from tests.unit.execution.test_risk import FigureAccount
 
 NOW = 1_772_636_400.0  # 2026-03-04 15:00 UTC
 
@@ -236,3 +240,34 @@ class RiskLedgerTests:
                 )
             )
         assert [r.message for r in ledger.refusals(2)] == ["m2", "m1"]
+
+
+class TwoTradersTests:
+    def test_one_traders_loss_trip_refuses_the_other_traders_entry(self, env: ExecEnv) -> None:
+
+        limits = RiskLimits(daily_loss_limit_usd=1_000.0, daily_loss_limit_pct=None)
+        day, swing = FigureAccount(equity=10_000), FigureAccount(equity=10_000)
+        engines = {
+            name: RiskEngine.for_program(
+                env.fork(),
+                limits=limits,
+                now=lambda: NOW,
+                prices={"SPY": 100.0}.get,
+                trader=name,
+            )
+            for name in ("day", "swing")
+        }
+        day_account = RiskAccount(day, engine=engines["day"], account_key="paper")
+        swing_account = RiskAccount(swing, engine=engines["swing"], account_key="paper")
+        day_account.enforce()  # the session starts at $10,000
+        day.equity = 8_900
+        day_account.enforce()  # the day trader sees the loss
+
+        with pytest.raises(RiskRefused) as caught:
+            swing_account.submit(OrderRequest(symbol="SPY", side=Side.BUY, qty=1))
+
+        assert caught.value.refusal.rule == "kill_switch"
+        assert caught.value.refusal.trader == "swing"
+        state = KillSwitch(env).read()
+        assert (state.state, state.who) == (RiskState.REDUCING, "risk engine")
+        assert [r.trader for r in RedisRiskLedger(env).refusals()] == ["swing"]

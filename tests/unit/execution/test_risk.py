@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -398,3 +399,39 @@ class HaltEnforcementTests:
         engine = RiskEngine(limits=OFF, switch=switch, ledger=MemoryRiskLedger(), now=Clock())
         late = RiskAccount(inner, engine=engine, account_key="paper")
         assert late.enforce() == []
+
+
+class ConcurrencyTests:
+    def test_threads_sharing_an_engine_cannot_pass_a_limit_together(self):
+        account, inner, _, _, _, _ = desk(replace(OFF, max_symbol_exposure_usd=1_000.0))
+        refused: list[RiskRefused] = []
+
+        def send() -> None:
+            try:
+                account.submit(buy(1))
+            except RiskRefused as exc:
+                refused.append(exc)
+
+        threads = [threading.Thread(target=send) for _ in range(30)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert len(inner.sent) == 10  # $100 each: exactly $1,000 of SPY
+        assert len(refused) == 20
+
+
+class StartOfDayTests:
+    def test_the_previous_close_is_the_start_when_the_broker_gives_it(self):
+        inner = FigureAccount(equity=9_500)
+        switch = MemorySwitch()
+        engine = RiskEngine(
+            limits=replace(OFF, daily_loss_limit_usd=500.0),
+            switch=switch,
+            ledger=MemoryRiskLedger(),
+            now=Clock(),
+            start_of_day=lambda account: 10_000.0,  # Alpaca's last_equity
+        )
+        RiskAccount(inner, engine=engine, account_key="paper").enforce()
+        assert switch.read().state is RiskState.REDUCING
