@@ -145,6 +145,10 @@ class RiskEngine:
     sinks
         Also told of every refusal (records, notifications); one that raises is ignored, so
         a failing listener never lets an order through or stops a refusal.
+    accounts
+        Where one brokerage account is several (the replay market gives each run its own
+        virtual account): every account whose sum the limits judge. None: the limits judge
+        the account the order goes to (a broker account, which holds every run's orders).
     start_of_day
         The account's equity at the previous close (Alpaca's ``last_equity``), or None; the
         session's start is then that, else the equity at the session's first check.
@@ -165,8 +169,10 @@ class RiskEngine:
         trader: str = "trader",
         sinks: Sequence[RefusalSink] = (),
         start_of_day: Callable[[Account], float | None] | None = None,
+        accounts: Callable[[], Sequence[Account]] | None = None,
     ) -> None:
         self.limits = limits
+        self._accounts = accounts
         self.lock = threading.RLock()
         self._start_of_day = start_of_day
         self.switch = switch
@@ -203,15 +209,29 @@ class RiskEngine:
         )
 
     def figures(self, account: Account, symbols: Sequence[str] = ()) -> AccountFigures:
-        """Read the account's figures for the rules (prices of its symbols and ``symbols``)."""
-        positions = account.positions()
-        pending = [_pending(order) for order in account.open_orders()]
+        """Read the figures the limits judge: ``account``'s, or with ``accounts`` given, the
+        sum over those accounts (``account`` among them); prices of every symbol held or
+        ordered and of ``symbols``."""
+        books = [account]
+        if self._accounts is not None:
+            books += [other for other in self._accounts() if other is not account]
+        positions: dict[str, float] = {}
+        averages: dict[str, float] = {}
+        pending: list[PendingShares] = []
+        equity = 0.0
+        for book in books:
+            equity += book.equity
+            for symbol, position in book.positions().items():
+                if position.qty:
+                    positions[symbol] = positions.get(symbol, 0) + position.qty
+                    averages.setdefault(symbol, position.average_price)
+            pending += [_pending(order) for order in book.open_orders()]
         names = set(positions) | {p.symbol for p in pending} | set(symbols)
         prices = {s: p for s in sorted(names) if (p := self._prices(s)) is not None}
         return AccountFigures(
-            equity=account.equity,
-            positions={s: p.qty for s, p in positions.items() if p.qty},
-            average_prices={s: p.average_price for s, p in positions.items() if p.qty},
+            equity=equity,
+            positions={s: q for s, q in positions.items() if abs(q) > 1e-9},
+            average_prices=averages,
             pending=pending,
             prices=prices,
         )
@@ -220,7 +240,7 @@ class RiskEngine:
         """Compare the account's equity with the start of the session; on the limit, trip the
         switch to REDUCING and return the reason (the trader calls this at every step, so the
         limit trips without an order)."""
-        equity = account.equity
+        equity = self.figures(account).equity if self._accounts is not None else account.equity
         day = datetime.fromtimestamp(self._now(), UTC).astimezone(NEW_YORK).date()
         last_close = self._start_of_day(account) if self._start_of_day is not None else None
         start = self.ledger.day_start_equity(day, equity if last_close is None else last_close)
@@ -243,9 +263,12 @@ class RiskEngine:
         """
         figures = self.figures(account, (request.symbol,))
         order = _proposed(request, figures, replaces)
-        is_reducing = reduces(order, figures)
+        # Reducing is judged on the account the order acts on: with one virtual account per
+        # run, a sale in one run's account opens a short there whatever another run holds.
+        own = figures if self._accounts is None else self._own(account, figures)
+        is_reducing = reduces(order, own)
         switch = self.switch.read()
-        rule, message = self._judge(order, figures, switch, is_reducing, account)
+        rule, message = self._judge(order, figures, own, switch, is_reducing, account)
         state = switch.state
         if rule == "daily_loss":
             state = RiskState.REDUCING
@@ -254,10 +277,21 @@ class RiskEngine:
             refusal = self._refusal(request, order, rule, message)
         return RiskVerdict(refusal=refusal, reduces=is_reducing, state=state)
 
+    def _own(self, account: Account, figures: AccountFigures) -> AccountFigures:
+        positions = account.positions()
+        return AccountFigures(
+            equity=account.equity,
+            positions={s: p.qty for s, p in positions.items() if p.qty},
+            average_prices={s: p.average_price for s, p in positions.items() if p.qty},
+            pending=[_pending(order) for order in account.open_orders()],
+            prices=figures.prices,
+        )
+
     def _judge(
         self,
         order: ProposedOrder,
         figures: AccountFigures,
+        own: AccountFigures,
         switch: SwitchState,
         is_reducing: bool,
         account: Account,
@@ -268,8 +302,8 @@ class RiskEngine:
             return "kill_switch", HALTED_MESSAGE.format(
                 order=described, who=switch.who, when=when, why=switch.why
             )
-        position = figures.positions.get(order.symbol, 0)
-        pending = sum(s for s in figures.pending_of(order.symbol) if s * order.signed > 0)
+        position = own.positions.get(order.symbol, 0)
+        pending = sum(s for s in own.pending_of(order.symbol) if s * order.signed > 0)
         if switch.state is RiskState.REDUCING and not is_reducing:
             return "kill_switch", REDUCING_MESSAGE.format(
                 order=described,

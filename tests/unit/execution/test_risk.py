@@ -435,3 +435,43 @@ class StartOfDayTests:
         )
         RiskAccount(inner, engine=engine, account_key="paper").enforce()
         assert switch.read().state is RiskState.REDUCING
+
+
+class SeveralAccountsTests:
+    def test_limits_judge_the_sum_of_every_runs_account(self):
+        first, second = FigureAccount(equity=10_000), FigureAccount(equity=10_000)
+        first.hold("SPY", 6)
+        engine = RiskEngine(
+            limits=replace(OFF, max_symbol_exposure_usd=1_000.0, max_open_positions=1),
+            switch=MemorySwitch(),
+            ledger=MemoryRiskLedger(),
+            now=Clock(),
+            prices={"SPY": 100.0, "QQQ": 50.0}.get,
+            accounts=lambda: [first, second],
+        )
+        account = RiskAccount(second, engine=engine, account_key="replay")
+
+        account.submit(buy(4))  # $600 held elsewhere + $400: the limit exactly
+        with pytest.raises(RiskRefused) as exposure:
+            account.submit(buy(1))
+        with pytest.raises(RiskRefused) as positions:
+            account.submit(buy(1, "QQQ"))
+
+        assert str(exposure.value).startswith("max exposure per symbol: SPY would be $1,100.00")
+        assert positions.value.refusal.rule == "open_positions"
+
+    def test_a_sale_is_reducing_only_in_its_own_account(self):
+        first, second = FigureAccount(), FigureAccount()
+        first.hold("SPY", 100)
+        switch = MemorySwitch()
+        switch.set(RiskState.REDUCING, who="a", why="x")
+        engine = RiskEngine(
+            limits=OFF,
+            switch=switch,
+            ledger=MemoryRiskLedger(),
+            now=Clock(),
+            accounts=lambda: [first, second],
+        )
+        with pytest.raises(RiskRefused):  # a short sale in the second run's account
+            RiskAccount(second, engine=engine, account_key="replay").submit(sell(10))
+        RiskAccount(first, engine=engine, account_key="replay").submit(sell(10))
