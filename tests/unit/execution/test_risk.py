@@ -80,7 +80,7 @@ class FigureAccount(Account):
         return order
 
     def cancel(self, client_order_id: str) -> Order:
-        order = self.orders.pop(client_order_id)
+        order = self.orders[client_order_id]  # kept, as an account keeps canceled orders
         object.__setattr__(order, "status", OrderStatus.CANCELED)
         return order
 
@@ -108,13 +108,13 @@ class FigureAccount(Account):
         )
 
     def cancel_all(self, symbol: str | None = None) -> list[Order]:
-        return [self.cancel(cid) for cid in list(self.orders)]
+        return [self.cancel(o.client_order_id) for o in self.open_orders(symbol)]
 
     def order(self, client_order_id: str) -> Order:
         return self.orders[client_order_id]
 
     def open_orders(self, symbol: str | None = None) -> list[Order]:
-        return [o for o in self.orders.values() if symbol in (None, o.symbol)]
+        return [o for o in self.orders.values() if o.is_open and symbol in (None, o.symbol)]
 
     def positions(self) -> Mapping[str, Position]:
         return self.held
@@ -330,7 +330,8 @@ class LimitTests:
 
         assert caught.value.refusal.client_order_id == "r1"
         assert str(caught.value).startswith("max exposure per symbol: SPY would be $1,100.00")
-        assert list(inner.orders) == ["r1"]  # the refused replace left the order as it was
+        # The refused replace left the order as it was.
+        assert [o.client_order_id for o in inner.open_orders()] == ["r1"]
 
     def test_orders_per_minute_count_every_trader_and_free_up_after_60_seconds(self):
         limits = replace(OFF, max_orders_per_minute=2)
@@ -377,7 +378,7 @@ class HaltEnforcementTests:
             ("SPY", Side.SELL, 100),
         ]
         assert again == []  # the flatten orders are what HALTED lets work: never canceled
-        assert sorted(inner.orders) == sorted(
+        assert sorted(o.client_order_id for o in inner.open_orders()) == sorted(
             flatten_client_order_id(1, "paper", symbol) for symbol in ("QQQ", "SPY")
         )
 
