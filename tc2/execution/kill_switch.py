@@ -30,7 +30,6 @@ once are serialized and each is logged with the state it left.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -148,7 +147,8 @@ class KillSwitch:
     env
         The program's LIVE env (every trader process and the web layer use the same keys).
     now
-        Wall time in epoch seconds (tests pass a frozen one).
+        The time of a change in epoch seconds; default the env's clock (the wall clock of
+        the LIVE env).
     log
         Receives one line per change (the trading feed's logger); None logs nothing.
     """
@@ -157,11 +157,11 @@ class KillSwitch:
         self,
         env: ExecEnv,
         *,
-        now: Callable[[], float] = time.time,
+        now: Callable[[], float] | None = None,
         log: Callable[[str], None] | None = None,
     ) -> None:
         self._env = env
-        self._now = now
+        self._now = now if now is not None else env.clock.timestamp
         self._log = log
         self.key = env.key("risk", "switch")
         self.log_key = env.key("risk", "switch", "log")

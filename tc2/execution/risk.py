@@ -52,6 +52,10 @@ from tc2.execution.risk_rules import (
 
 ENGINE_WHO = "risk engine"
 FLATTEN_ID_PREFIX = "tc2-flat-"
+FLATTEN_FAILED_MESSAGE = (
+    "flatten request {request}: not every position could be closed ({failures}); the others "
+    "were sent. Close these by hand or ask to flatten again"
+)
 
 
 def flatten_client_order_id(request: int, account: str, symbol: str) -> str:
@@ -435,17 +439,27 @@ class RiskAccount(Account):
         open order, and on a new flatten request that this process claims first for
         ``account_key``, sends a market order closing each position. Returns the orders
         canceled or sent.
+
+        Raises
+        ------
+        ExecutionError
+            When a flatten order was refused (after every position was tried); the message
+            names each symbol and why. The request stays claimed: ask for a new one.
         """
         self.engine.loss_check(self.inner)
         switch = self.engine.switch.read()
         if switch.state is not RiskState.HALTED:
             return []
-        # Flatten orders are what HALTED allows: never cancel them (another process's either).
-        done = [
-            self.inner.cancel(order.client_order_id)
-            for order in self.inner.open_orders()
-            if not order.client_order_id.startswith(FLATTEN_ID_PREFIX)
-        ]
+        done: list[Order] = []
+        for order in self.inner.open_orders():
+            # Flatten orders are what HALTED allows: never cancel them (another process's
+            # either).
+            if order.client_order_id.startswith(FLATTEN_ID_PREFIX):
+                continue
+            try:
+                done.append(self.inner.cancel(order.client_order_id))
+            except ExecutionError:
+                continue  # it filled or closed meanwhile; the next step sees it gone
         if switch.flatten > self._flattened:
             self._flattened = switch.flatten
             if self.engine.switch.claim_flatten(
@@ -455,22 +469,31 @@ class RiskAccount(Account):
         return done
 
     def _flatten(self, request: int) -> list[Order]:
-        sent = []
+        sent: list[Order] = []
+        failed: list[str] = []
         for symbol, position in sorted(self.inner.positions().items()):
             if not position.qty:
                 continue
             side = Side.SELL if position.qty > 0 else Side.BUY
-            request_id = flatten_client_order_id(request, self.account_key, symbol)
-            sent.append(
-                self.inner.submit(
-                    OrderRequest(
-                        symbol=symbol,
-                        side=side,
-                        qty=abs(position.qty),
-                        type=OrderType.MARKET,
-                        client_order_id=request_id,
+            try:
+                sent.append(
+                    self.inner.submit(
+                        OrderRequest(
+                            symbol=symbol,
+                            side=side,
+                            qty=abs(position.qty),
+                            type=OrderType.MARKET,
+                            client_order_id=flatten_client_order_id(
+                                request, self.account_key, symbol
+                            ),
+                        )
                     )
                 )
+            except ExecutionError as exc:  # try every position before saying what failed
+                failed.append(f"{symbol}: {exc}")
+        if failed:
+            raise ExecutionError(
+                FLATTEN_FAILED_MESSAGE.format(request=request, failures="; ".join(failed))
             )
         return sent
 

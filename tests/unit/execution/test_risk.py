@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tc2.env.risk_settings import RiskLimits
+from tc2.errors import ExecutionError
 from tc2.execution.account import Account
 from tc2.execution.kill_switch import RiskState, SwitchState
 from tc2.execution.orders import (
@@ -23,6 +24,7 @@ from tc2.execution.orders import (
 from tc2.execution.positions import Position
 from tc2.execution.risk import (
     ENGINE_WHO,
+    FLATTEN_FAILED_MESSAGE,
     MemorySwitch,
     RiskAccount,
     RiskEngine,
@@ -476,3 +478,28 @@ class SeveralAccountsTests:
         with pytest.raises(RiskRefused):  # a short sale in the second run's account
             RiskAccount(second, engine=engine, account_key="replay").submit(sell(10))
         RiskAccount(first, engine=engine, account_key="replay").submit(sell(10))
+
+
+class FlattenFailureTests:
+    def test_every_position_is_tried_and_the_refused_ones_named(self):
+        account, inner, switch, _, _, _ = desk()
+        inner.hold("QQQ", 5)
+        inner.hold("SPY", 100)
+        refuse = inner.submit
+
+        def submit(request: OrderRequest) -> Order:
+            if request.symbol == "QQQ":
+                raise ExecutionError("broker says no")
+            return refuse(request)
+
+        inner.submit = submit  # type: ignore[method-assign]
+        switch.set(RiskState.HALTED, who="alice", why="x")
+        switch.request_flatten()
+
+        with pytest.raises(ExecutionError) as caught:
+            account.enforce()
+
+        assert str(caught.value) == FLATTEN_FAILED_MESSAGE.format(
+            request=1, failures="QQQ: broker says no"
+        )
+        assert [o.symbol for o in inner.open_orders()] == ["SPY"]
