@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from tc2.env.exec_env import ExecEnv
 from tc2.env.market_calendar import NEW_YORK
@@ -424,12 +424,13 @@ class RiskAccount(Account):
             verdict = self.engine.check(request, self.inner, replaces=client_order_id)
             if verdict.refusal is not None:
                 raise RiskRefused(verdict.refusal)
+            # The replacement's own id is passed on only when given: the recording facade
+            # chooses it, and accounts that predate that argument never get it.
+            extra: dict[str, Any] = {}
+            if new_client_order_id is not None:
+                extra["new_client_order_id"] = new_client_order_id
             return self.inner.replace(
-                client_order_id,
-                qty=qty,
-                limit_price=limit_price,
-                stop_price=stop_price,
-                new_client_order_id=new_client_order_id,
+                client_order_id, qty=qty, limit_price=limit_price, stop_price=stop_price, **extra
             )
 
     def enforce(self) -> list[Order]:
