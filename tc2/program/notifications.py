@@ -25,12 +25,12 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from tc2.env.exec_env import ExecEnv
 from tc2.env.notification_settings import NotificationEvent, quiet_apprise, redact_url
 from tc2.execution.kill_switch import Transition
-from tc2.execution.orders import Fill, format_qty
+from tc2.execution.orders import Side, format_qty
 from tc2.execution.risk_ledger import Refusal
 
 DEFAULT_QUEUE_SIZE = 100  # messages waiting per channel before new ones are dropped
@@ -68,8 +68,27 @@ class Notification:
 # The messages, one function per event.
 
 
+class FillLike(Protocol):
+    """A fill as a message reads it (``orders.Fill`` and ``trade_records.TradeFill`` fit)."""
+
+    @property
+    def client_order_id(self) -> str: ...
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def side(self) -> Side: ...
+    @property
+    def qty(self) -> float: ...
+    @property
+    def price(self) -> float: ...
+    @property
+    def fee(self) -> float: ...
+    @property
+    def t(self) -> int: ...
+
+
 def fill_notification(
-    fill: Fill, *, mode: str, strategy: str = "", at: float = 0.0
+    fill: FillLike, *, mode: str, strategy: str = "", at: float = 0.0
 ) -> Notification:
     """A fill (partial or whole) of an order."""
     who = f" ({strategy})" if strategy else ""
@@ -160,10 +179,10 @@ def daily_summary_notification(summary: DailySummary, *, at: float) -> Notificat
     change = summary.end_equity - summary.start_equity
     lines = [
         f"equity ${summary.start_equity:,.2f} -> ${summary.end_equity:,.2f} ({change:+,.2f})",
-        f"realized P&L ${summary.realized_pnl:+,.2f}, fees ${summary.fees:,.2f}",
+        f"realized P&L {_signed_usd(summary.realized_pnl)}, fees ${summary.fees:,.2f}",
         f"{summary.fills} fills, {summary.round_trips} round trips, "
         f"{summary.refusals} orders refused by the risk rules",
-        *(f"{name}: ${pnl:+,.2f}" for name, pnl in sorted(summary.by_strategy.items())),
+        *(f"{name}: {_signed_usd(pnl)}" for name, pnl in sorted(summary.by_strategy.items())),
     ]
     return Notification(
         event=NotificationEvent.DAILY_SUMMARY,
@@ -448,6 +467,10 @@ class NotificationOutbox:
         """The oldest message waiting, or None."""
         raw: Any = self._env.redis.rpop(self.key)
         return None if raw is None else Notification.from_json(raw)
+
+
+def _signed_usd(amount: float) -> str:
+    return f"{'-' if amount < 0 else '+'}${abs(amount):,.2f}"
 
 
 def _time(t: float) -> str:
