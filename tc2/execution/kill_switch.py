@@ -100,6 +100,18 @@ class Transition:
     at: float
     seq: int  # the switch's change count (state) or the flatten request's number (flatten)
 
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "before": self.before.value,
+            "after": self.after.value,
+            "who": self.who,
+            "why": self.why,
+            "at": self.at,
+            "seq": self.seq,
+        }
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChangeResult:

@@ -535,6 +535,26 @@ class RiskAccount(Account):
         return self.inner.day_trade_count
 
 
+def risk_overview(
+    env: ExecEnv, *, limits: RiskLimits, now: float, count: int = 50
+) -> dict[str, Any]:
+    """What the panel shows of the risk controls (the API's read): the switch, its latest
+    changes, the latest refusals, the limits, the session's start-of-day equity and the orders
+    of the last minute. Reads only."""
+    switch = KillSwitch(env)
+    ledger = RedisRiskLedger(env)
+    day = datetime.fromtimestamp(now, UTC).astimezone(NEW_YORK).date()
+    return {
+        "switch": switch.read().to_dict(),
+        "history": [transition.to_dict() for transition in switch.history(count)],
+        "refusals": [refusal.to_dict() for refusal in ledger.refusals(count)],
+        "limits": limits.to_document(),
+        "day": day.isoformat(),
+        "day_start_equity": ledger.day_start(day),
+        "orders_last_minute": ledger.orders_last_minute(now),
+    }
+
+
 def _pending(order: Order) -> PendingShares:
     return PendingShares(
         client_order_id=order.client_order_id,

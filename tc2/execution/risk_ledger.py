@@ -94,6 +94,15 @@ class RedisRiskLedger:
         kept = redis.get(key)
         return float(kept) if kept is not None else equity
 
+    def day_start(self, day: date) -> float | None:
+        """``day``'s start-of-day equity if one was kept (a reader's view: sets nothing)."""
+        kept = self._env.redis.get(self._env.key("risk", "day_start", day.isoformat()))
+        return None if kept is None else float(kept)
+
+    def orders_last_minute(self, now: float) -> int:
+        """Orders counted in the 60 s before ``now``."""
+        return int(self._env.redis.zcount(self._orders_key, now - RATE_WINDOW_S, "+inf"))
+
     def admit_order(self, now: float, limit: int | None) -> tuple[bool, int]:
         script = self._env.redis.register_script(_ADMIT)
         member = f"{now!r}:{uuid.uuid4().hex}"

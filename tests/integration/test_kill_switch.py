@@ -25,7 +25,7 @@ from tc2.execution.kill_switch import (
     set_risk_state,
 )
 from tc2.execution.orders import OrderRequest, Side
-from tc2.execution.risk import RiskAccount, RiskEngine, RiskRefused
+from tc2.execution.risk import RiskAccount, RiskEngine, RiskRefused, risk_overview
 from tc2.execution.risk_ledger import RedisRiskLedger, Refusal
 from tests.unit.execution.test_risk import FigureAccount
 
@@ -271,3 +271,27 @@ class TwoTradersTests:
         state = KillSwitch(env).read()
         assert (state.state, state.who) == (RiskState.REDUCING, "risk engine")
         assert [r.trader for r in RedisRiskLedger(env).refusals()] == ["swing"]
+
+
+class OverviewTests:
+    def test_the_panels_view_reads_everything_and_sets_nothing(self, env: ExecEnv) -> None:
+        limits = RiskLimits()
+        assert risk_overview(env, limits=limits, now=NOW) == {
+            "switch": {"state": "ACTIVE", "who": "", "why": "", "at": None, "seq": 0, "flatten": 0},
+            "history": [],
+            "refusals": [],
+            "limits": limits.to_document(),
+            "day": "2026-03-04",
+            "day_start_equity": None,
+            "orders_last_minute": 0,
+        }
+        KillSwitch(env, now=lambda: NOW).set(RiskState.HALTED, who="alice", why="x")
+        ledger = RedisRiskLedger(env)
+        ledger.day_start_equity(date(2026, 3, 4), 10_000.0)
+        ledger.admit_order(NOW - 10, None)
+        overview = risk_overview(env, limits=limits, now=NOW)
+        assert overview["switch"]["state"] == "HALTED"
+        assert [(h["before"], h["after"], h["who"]) for h in overview["history"]] == [
+            ("ACTIVE", "HALTED", "alice")
+        ]
+        assert (overview["day_start_equity"], overview["orders_last_minute"]) == (10_000.0, 1)
