@@ -37,8 +37,10 @@ from typing import Any
 
 from tc2.env.exec_env import ExecEnv
 from tc2.errors import ValidationFailed
+from tc2.logs import LogFeed, feed_logger
 
 LOG_LENGTH = 1000
+LOG_COMPONENT = "kill-switch"
 FLATTEN_CLAIM_TTL_S = 24 * 3600
 MAX_WHO = 64
 MAX_WHY = 500
@@ -162,7 +164,7 @@ class KillSwitch:
         The time of a change in epoch seconds; default the env's clock (the wall clock of
         the LIVE env).
     log
-        Receives one line per change (the trading feed's logger); None logs nothing.
+        Receives one line per change; default the ``live_trading`` feed, as ``[kill-switch]``.
     """
 
     def __init__(
@@ -174,7 +176,9 @@ class KillSwitch:
     ) -> None:
         self._env = env
         self._now = now if now is not None else env.clock.timestamp
-        self._log = log
+        self._log = (
+            log if log is not None else feed_logger(LogFeed.LIVE_TRADING, LOG_COMPONENT).info
+        )
         self.key = env.key("risk", "switch")
         self.log_key = env.key("risk", "switch", "log")
 
@@ -228,8 +232,7 @@ class KillSwitch:
                 {"state": [FLATTEN_NOT_HALTED_MESSAGE.format(state=value.decode())]},
             )
         state = self.read()
-        if self._log is not None:
-            self._log(FLATTEN_LINE.format(seq=state.flatten, who=who, why=why))
+        self._log(FLATTEN_LINE.format(seq=state.flatten, who=who, why=why))
         return ChangeResult(changed=True, state=state, transition=self._entry(value))
 
     def claim_flatten(self, request: int, *, account: str, who: str) -> bool:
@@ -272,7 +275,7 @@ class KillSwitch:
         if not done:
             return ChangeResult(changed=False, state=current, conflict=value == b"conflict")
         transition = self._entry(value)
-        if self._log is not None and transition is not None:
+        if transition is not None:
             self._log(
                 TRANSITION_LINE.format(
                     before=transition.before.value, after=target.value, who=who, why=why

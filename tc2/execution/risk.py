@@ -49,9 +49,11 @@ from tc2.execution.risk_rules import (
     symbol_exposure_refusal,
     total_exposure_refusal,
 )
+from tc2.logs import LogFeed, feed_logger
 
 ENGINE_WHO = "risk engine"
 FLATTEN_ID_PREFIX = "tc2-flat-"
+REFUSAL_LINE = "{trader}: order refused: {message}"
 FLATTEN_FAILED_MESSAGE = (
     "flatten request {request}: not every position could be closed ({failures}); the others "
     "were sent. Close these by hand or ask to flatten again"
@@ -153,6 +155,8 @@ class RiskEngine:
         Where one brokerage account is several (the replay market gives each run its own
         virtual account): every account whose sum the limits judge. None: the limits judge
         the account the order goes to (a broker account, which holds every run's orders).
+    log
+        Receives a line per refusal; default the ``live_trading`` feed, as ``[risk]``.
     start_of_day
         The account's equity at the previous close (Alpaca's ``last_equity``), or None; the
         session's start is then that, else the equity at the session's first check.
@@ -174,8 +178,12 @@ class RiskEngine:
         sinks: Sequence[RefusalSink] = (),
         start_of_day: Callable[[Account], float | None] | None = None,
         accounts: Callable[[], Sequence[Account]] | None = None,
+        log: Callable[[str], None] | None = None,
     ) -> None:
         self.limits = limits
+        self._log: Callable[[str], None] = (
+            log if log is not None else feed_logger(LogFeed.LIVE_TRADING, "risk").warning
+        )
         self._accounts = accounts
         self.lock = threading.RLock()
         self._start_of_day = start_of_day
@@ -210,6 +218,7 @@ class RiskEngine:
             trader=trader,
             sinks=sinks,
             start_of_day=start_of_day,
+            log=log,
         )
 
     def figures(self, account: Account, symbols: Sequence[str] = ()) -> AccountFigures:
@@ -363,6 +372,7 @@ class RiskEngine:
             notional=request.notional,
             client_order_id=request.client_order_id or order.replaces,
         )
+        self._log(REFUSAL_LINE.format(trader=self.trader, message=message))
         self.ledger.refusal_recorded(refusal)
         for sink in self._sinks:
             try:

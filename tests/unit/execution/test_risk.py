@@ -25,6 +25,7 @@ from tc2.execution.positions import Position
 from tc2.execution.risk import (
     ENGINE_WHO,
     FLATTEN_FAILED_MESSAGE,
+    REFUSAL_LINE,
     MemorySwitch,
     RiskAccount,
     RiskEngine,
@@ -503,3 +504,21 @@ class FlattenFailureTests:
             request=1, failures="QQQ: broker says no"
         )
         assert [o.symbol for o in inner.open_orders()] == ["SPY"]
+
+
+class RefusalLogTests:
+    def test_each_refusal_is_logged_with_the_trader(self):
+        lines: list[str] = []
+        switch = MemorySwitch()
+        switch.set(RiskState.HALTED, who="alice", why="x", at=NOW)
+        engine = RiskEngine(
+            limits=OFF,
+            switch=switch,
+            ledger=MemoryRiskLedger(),
+            now=Clock(),
+            trader="swing",
+            log=lines.append,
+        )
+        with pytest.raises(RiskRefused) as caught:
+            RiskAccount(FigureAccount(), engine=engine, account_key="paper").submit(buy(1))
+        assert lines == [REFUSAL_LINE.format(trader="swing", message=str(caught.value))]
