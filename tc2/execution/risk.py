@@ -1,12 +1,8 @@
 """The risk engine: account-level rules checked before every order of every trader.
 
-``RiskAccount`` is an ``Account`` facade: every ``submit`` and ``replace`` passes
-``RiskEngine.check`` first, and a refused order raises ``RiskRefused`` (an ``ExecutionError``)
-before anything is recorded or sent. Compose it *outside* the recording facade::
-
-    RiskAccount(RecordingAccount(broker, recorder=...), engine=engine, account_key="day")
-
-so a refused order never becomes an order intent, while the refusal itself is recorded
+``RiskAccount`` (``risk_account.py``), an ``Account`` facade, passes every ``submit`` and
+``replace`` through ``RiskEngine.check`` first; a refused order raises ``RiskRefused`` (an
+``ExecutionError``) before anything is recorded or sent, while the refusal itself is kept
 (``RefusalSink``: the ledger keeps it for display, the records layer and notifications may
 listen too).
 
@@ -19,12 +15,13 @@ order's own limit or stop price and the positions' average prices.
 
 from __future__ import annotations
 
-import hashlib
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
+
+import redis
 
 from tc2.env.exec_env import ExecEnv
 from tc2.env.market_calendar import NEW_YORK
@@ -32,8 +29,7 @@ from tc2.env.risk_settings import RiskLimits
 from tc2.errors import ExecutionError
 from tc2.execution.account import Account
 from tc2.execution.kill_switch import ChangeResult, KillSwitch, RiskState, SwitchState
-from tc2.execution.orders import Order, OrderRequest, OrderType, Side, format_qty
-from tc2.execution.positions import Position
+from tc2.execution.orders import Order, OrderRequest, format_qty
 from tc2.execution.risk_ledger import RedisRiskLedger, Refusal, RefusalSink, RiskLedger
 from tc2.execution.risk_rules import (
     HALTED_MESSAGE,
@@ -52,19 +48,11 @@ from tc2.execution.risk_rules import (
 from tc2.logs import LogFeed, feed_logger
 
 ENGINE_WHO = "risk engine"
-FLATTEN_ID_PREFIX = "tc2-flat-"
 REFUSAL_LINE = "{trader}: order refused: {message}"
-FLATTEN_FAILED_MESSAGE = (
-    "flatten request {request}: not every position could be closed ({failures}); the others "
-    "were sent. Close these by hand or ask to flatten again"
+UNAVAILABLE_MESSAGE = (
+    "risk controls unavailable: Redis did not answer ({error}); {order} is refused, as every "
+    "order is until it answers"
 )
-
-
-def flatten_client_order_id(request: int, account: str, symbol: str) -> str:
-    """The id of the order closing ``symbol`` for flatten request ``request``: the same in
-    every process, so a broker refuses a second one and HALTED never cancels it."""
-    digest = hashlib.sha256(f"{account}|{symbol}".encode()).hexdigest()[:12]
-    return f"{FLATTEN_ID_PREFIX}{request}-{digest}"
 
 
 class RiskRefused(ExecutionError):
@@ -272,8 +260,20 @@ class RiskEngine:
     ) -> RiskVerdict:
         """Judge ``request`` against the switch and every limit; count it when it passes.
 
-        A refusal is recorded in the ledger and told to the sinks; the verdict carries it.
+        A refusal is recorded in the ledger and told to the sinks; the verdict carries it. With
+        Redis unreachable the order is refused (rule ``risk_unavailable``): the controls fail
+        closed, since no rule can be judged without the switch.
         """
+        try:
+            return self._check(request, account, replaces)
+        except redis.RedisError as exc:
+            message = UNAVAILABLE_MESSAGE.format(
+                order=_describe_request(request), error=type(exc).__name__
+            )
+            refusal = self._refusal(request, replaces, "risk_unavailable", message, keep=False)
+            return RiskVerdict(refusal=refusal, reduces=False, state=RiskState.HALTED)
+
+    def _check(self, request: OrderRequest, account: Account, replaces: str | None) -> RiskVerdict:
         figures = self.figures(account, (request.symbol,))
         order = _proposed(request, figures, replaces)
         # Reducing is judged on the account the order acts on: with one virtual account per
@@ -287,7 +287,7 @@ class RiskEngine:
             state = RiskState.REDUCING
         refusal = None
         if rule is not None:
-            refusal = self._refusal(request, order, rule, message)
+            refusal = self._refusal(request, replaces, rule, message)
         return RiskVerdict(refusal=refusal, reduces=is_reducing, state=state)
 
     def _own(self, account: Account, figures: AccountFigures) -> AccountFigures:
@@ -359,7 +359,13 @@ class RiskEngine:
         return None, ""
 
     def _refusal(
-        self, request: OrderRequest, order: ProposedOrder, rule: str, message: str
+        self,
+        request: OrderRequest,
+        replaces: str | None,
+        rule: str,
+        message: str,
+        *,
+        keep: bool = True,
     ) -> Refusal:
         refusal = Refusal(
             at=self._now(),
@@ -370,179 +376,17 @@ class RiskEngine:
             side=request.side.value,
             qty=request.qty,
             notional=request.notional,
-            client_order_id=request.client_order_id or order.replaces,
+            client_order_id=request.client_order_id or replaces,
         )
         self._log(REFUSAL_LINE.format(trader=self.trader, message=message))
-        self.ledger.refusal_recorded(refusal)
+        if keep:  # not when Redis, where the ledger keeps them, is what failed
+            self.ledger.refusal_recorded(refusal)
         for sink in self._sinks:
             try:
                 sink.refusal_recorded(refusal)
             except Exception:  # a listener must not change the verdict
                 continue
         return refusal
-
-
-class RiskAccount(Account):
-    """An ``Account`` whose submits and replaces pass the risk engine first.
-
-    Parameters
-    ----------
-    account
-        Where passed orders go (a ``RecordingAccount`` over the broker).
-    engine
-        The rules.
-    account_key
-        Names the brokerage account for flatten claims (one flatten per request and account).
-    """
-
-    def __init__(self, account: Account, *, engine: RiskEngine, account_key: str) -> None:
-        self.inner = account
-        self.engine = engine
-        self.account_key = account_key
-        self._flattened = engine.switch.read().flatten  # requests before this start are done
-
-    def submit(self, request: OrderRequest) -> Order:
-        with self.engine.lock:  # the figures judged are the figures the order joins
-            verdict = self.engine.check(request, self.inner)
-            if verdict.refusal is not None:
-                raise RiskRefused(verdict.refusal)
-            return self.inner.submit(request)
-
-    def replace(
-        self,
-        client_order_id: str,
-        *,
-        qty: float | None = None,
-        limit_price: float | None = None,
-        stop_price: float | None = None,
-        new_client_order_id: str | None = None,
-    ) -> Order:
-        original = self.inner.order(client_order_id)
-        by_notional = original.notional is not None and not original.filled_qty and qty is None
-        request = OrderRequest(
-            symbol=original.symbol,
-            side=original.side,
-            qty=None if by_notional else original.remaining_qty if qty is None else qty,
-            notional=original.notional if by_notional else None,
-            type=original.type,
-            limit_price=original.limit_price if limit_price is None else limit_price,
-            stop_price=original.stop_price if stop_price is None else stop_price,
-            time_in_force=original.time_in_force,
-            client_order_id=new_client_order_id,
-        )
-        with self.engine.lock:
-            verdict = self.engine.check(request, self.inner, replaces=client_order_id)
-            if verdict.refusal is not None:
-                raise RiskRefused(verdict.refusal)
-            # The replacement's own id is passed on only when given: the recording facade
-            # chooses it, and accounts that predate that argument never get it.
-            extra: dict[str, Any] = {}
-            if new_client_order_id is not None:
-                extra["new_client_order_id"] = new_client_order_id
-            return self.inner.replace(
-                client_order_id, qty=qty, limit_price=limit_price, stop_price=stop_price, **extra
-            )
-
-    def enforce(self) -> list[Order]:
-        """Apply the switch to what is already working; the trader calls this at every step.
-
-        Trips the loss limit (REDUCING) without waiting for an order; in HALTED cancels every
-        open order, and on a new flatten request that this process claims first for
-        ``account_key``, sends a market order closing each position. Returns the orders
-        canceled or sent.
-
-        Raises
-        ------
-        ExecutionError
-            When a flatten order was refused (after every position was tried); the message
-            names each symbol and why. The request stays claimed: ask for a new one.
-        """
-        self.engine.loss_check(self.inner)
-        switch = self.engine.switch.read()
-        if switch.state is not RiskState.HALTED:
-            return []
-        done: list[Order] = []
-        for order in self.inner.open_orders():
-            # Flatten orders are what HALTED allows: never cancel them (another process's
-            # either).
-            if order.client_order_id.startswith(FLATTEN_ID_PREFIX):
-                continue
-            try:
-                done.append(self.inner.cancel(order.client_order_id))
-            except ExecutionError:
-                continue  # it filled or closed meanwhile; the next step sees it gone
-        if switch.flatten > self._flattened:
-            self._flattened = switch.flatten
-            if self.engine.switch.claim_flatten(
-                switch.flatten, account=self.account_key, who=self.engine.trader
-            ):
-                done.extend(self._flatten(switch.flatten))
-        return done
-
-    def _flatten(self, request: int) -> list[Order]:
-        sent: list[Order] = []
-        failed: list[str] = []
-        for symbol, position in sorted(self.inner.positions().items()):
-            if not position.qty:
-                continue
-            side = Side.SELL if position.qty > 0 else Side.BUY
-            try:
-                sent.append(
-                    self.inner.submit(
-                        OrderRequest(
-                            symbol=symbol,
-                            side=side,
-                            qty=abs(position.qty),
-                            type=OrderType.MARKET,
-                            client_order_id=flatten_client_order_id(
-                                request, self.account_key, symbol
-                            ),
-                        )
-                    )
-                )
-            except ExecutionError as exc:  # try every position before saying what failed
-                failed.append(f"{symbol}: {exc}")
-        if failed:
-            raise ExecutionError(
-                FLATTEN_FAILED_MESSAGE.format(request=request, failures="; ".join(failed))
-            )
-        return sent
-
-    # Everything else is the inner account's.
-
-    def cancel(self, client_order_id: str) -> Order:
-        return self.inner.cancel(client_order_id)
-
-    def cancel_all(self, symbol: str | None = None) -> list[Order]:
-        return self.inner.cancel_all(symbol)
-
-    def order(self, client_order_id: str) -> Order:
-        return self.inner.order(client_order_id)
-
-    def open_orders(self, symbol: str | None = None) -> list[Order]:
-        return self.inner.open_orders(symbol)
-
-    def positions(self) -> Mapping[str, Position]:
-        return self.inner.positions()
-
-    def position_qty(self, symbol: str) -> float:
-        return self.inner.position_qty(symbol)
-
-    @property
-    def cash(self) -> float:
-        return self.inner.cash
-
-    @property
-    def equity(self) -> float:
-        return self.inner.equity
-
-    @property
-    def buying_power(self) -> float:
-        return self.inner.buying_power
-
-    @property
-    def day_trade_count(self) -> int:
-        return self.inner.day_trade_count
 
 
 def risk_overview(
@@ -594,6 +438,13 @@ def _proposed(
         notional=request.notional,
         replaces=replaces,
     )
+
+
+def _describe_request(request: OrderRequest) -> str:
+    if request.notional is not None:
+        return f"{request.side.value} ${request.notional:,.2f} of {request.symbol}"
+    assert request.qty is not None
+    return f"{request.side.value} {format_qty(request.qty)} {request.symbol}"
 
 
 def _qty(shares: float) -> str:

@@ -25,7 +25,8 @@ from tc2.execution.kill_switch import (
     set_risk_state,
 )
 from tc2.execution.orders import OrderRequest, Side
-from tc2.execution.risk import RiskAccount, RiskEngine, RiskRefused, risk_overview
+from tc2.execution.risk import UNAVAILABLE_MESSAGE, RiskEngine, RiskRefused, risk_overview
+from tc2.execution.risk_account import RiskAccount
 from tc2.execution.risk_ledger import RedisRiskLedger, Refusal
 from tests.unit.execution.test_risk import FigureAccount
 
@@ -295,3 +296,39 @@ class OverviewTests:
             ("ACTIVE", "HALTED", "alice")
         ]
         assert (overview["day_start_equity"], overview["orders_last_minute"]) == (10_000.0, 1)
+
+
+class RedisDownTests:
+    def test_orders_are_refused_while_redis_does_not_answer(self) -> None:
+        down = ExecEnv.live("unix:///nonexistent/redis.sock", namespace="tc2test-down")
+        lines: list[str] = []
+        engine = RiskEngine.for_program(
+            down,
+            limits=RiskLimits(),
+            now=lambda: NOW,
+            prices={"SPY": 100.0}.get,
+            trader="day",
+            log=lines.append,
+        )
+        inner = FigureAccount()
+        with pytest.raises(RiskRefused) as caught:
+            RiskAccount(inner, engine=engine, account_key="paper").submit(
+                OrderRequest(symbol="SPY", side=Side.BUY, qty=1)
+            )
+        assert caught.value.refusal.rule == "risk_unavailable"
+        assert str(caught.value) == UNAVAILABLE_MESSAGE.format(
+            error="ConnectionError", order="buy 1 SPY"
+        )
+        assert inner.sent == [] and len(lines) == 1
+
+    def test_enforce_waits_for_redis_without_raising(self) -> None:
+        down = ExecEnv.live("unix:///nonexistent/redis.sock", namespace="tc2test-down")
+        engine = RiskEngine.for_program(
+            down,
+            limits=RiskLimits(),
+            now=lambda: NOW,
+            prices={}.get,
+            trader="day",
+            log=lambda line: None,
+        )
+        assert RiskAccount(FigureAccount(), engine=engine, account_key="paper").enforce() == []

@@ -23,7 +23,8 @@ from tc2.env.settings_channel import settings_publish
 from tc2.env.trading_settings import TradingSettings
 from tc2.execution.kill_switch import KillSwitch, RiskState
 from tc2.execution.orders import Fill, OrderRequest, OrderType, Side
-from tc2.execution.risk import MemorySwitch, RiskAccount, RiskEngine
+from tc2.execution.risk import MemorySwitch, RiskEngine
+from tc2.execution.risk_account import RiskAccount
 from tc2.execution.risk_ledger import MemoryRiskLedger
 from tc2.execution.virtual_account import VirtualAccount
 from tc2.program.notifications import (

@@ -24,12 +24,14 @@ from tc2.execution.orders import (
 from tc2.execution.positions import Position
 from tc2.execution.risk import (
     ENGINE_WHO,
-    FLATTEN_FAILED_MESSAGE,
     REFUSAL_LINE,
     MemorySwitch,
-    RiskAccount,
     RiskEngine,
     RiskRefused,
+)
+from tc2.execution.risk_account import (
+    FLATTEN_FAILED_MESSAGE,
+    RiskAccount,
     flatten_client_order_id,
 )
 from tc2.execution.risk_ledger import MemoryRiskLedger, Refusal
