@@ -1,4 +1,5 @@
-"""The trader's settings: symbol universe, Alpaca endpoint, per-strategy purchase limits.
+"""The trader's settings: symbol universe, Alpaca endpoint, per-strategy purchase limits, the
+account's risk limits (``risk_settings``) and notification channels (``notification_settings``).
 
 Validated here, in the engine, so the web API, the program and any future CLI apply one rule set.
 Stored by the web layer as the JSON document ``TradingSettings.to_document()`` returns.
@@ -13,6 +14,14 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from tc2.env.notification_settings import (
+    ALL_EVENTS,
+    merge_channels_document,
+    parse_channels,
+    parse_events,
+    redact_url,
+)
+from tc2.env.risk_settings import RiskLimits, merge_risk_document, parse_risk_limits
 from tc2.errors import ValidationFailed
 
 # 1-5 uppercase letters with an optional one-letter share-class suffix: SPY, BRK.B.
@@ -66,6 +75,11 @@ class TradingSettings:
     max_purchase_usd: float = DEFAULT_MAX_PURCHASE_USD
     # Per-strategy overrides of the two limits; a strategy not listed uses the defaults above.
     strategy_limits: Mapping[str, LimitsOverride] = field(default_factory=dict)
+    # Account-level limits checked before every order (tc2.execution.risk).
+    risk: RiskLimits = field(default_factory=RiskLimits)
+    # Channel name -> Apprise URL (holds secrets: never log it; see redacted_document).
+    notification_channels: Mapping[str, str] = field(default_factory=dict)
+    notification_events: tuple[str, ...] = ALL_EVENTS
 
     def limits_for(self, strategy_id: str) -> PurchaseLimits:
         """Return the purchase limits that apply to ``strategy_id``."""
@@ -86,7 +100,19 @@ class TradingSettings:
                 sid: override.to_document()
                 for sid, override in sorted(self.strategy_limits.items())
             },
+            "risk": self.risk.to_document(),
+            "notification_channels": dict(sorted(self.notification_channels.items())),
+            "notification_events": list(self.notification_events),
         }
+
+    def redacted_document(self) -> dict[str, Any]:
+        """Return ``to_document()`` with every notification URL's secrets masked: the form to
+        show (the settings API) and to log. A PATCH sending a redacted URL back keeps the URL."""
+        document = self.to_document()
+        document["notification_channels"] = {
+            name: redact_url(url) for name, url in document["notification_channels"].items()
+        }
+        return document
 
     @classmethod
     def parse(cls, document: Mapping[str, Any], *, allow_live: bool) -> TradingSettings:
@@ -103,7 +129,9 @@ class TradingSettings:
         """Apply a partial update (PATCH semantics) and validate the result.
 
         Top-level keys replace their value. ``strategy_limits`` merges per strategy: an entry
-        replaces that strategy's overrides, ``null`` removes them.
+        replaces that strategy's overrides, ``null`` removes them. ``risk`` merges per limit
+        (``null`` turns one off); ``notification_channels`` per channel (``null`` removes one, the
+        redacted URL the API shows keeps the stored one).
         """
         document = self.to_document()
         for key, value in changes.items():
@@ -115,6 +143,10 @@ class TradingSettings:
                     else:
                         limits[sid] = entry
                 document["strategy_limits"] = limits
+            elif key == "risk":
+                document["risk"] = merge_risk_document(document["risk"], value)
+            elif key == "notification_channels":
+                document[key] = merge_channels_document(document[key], value)
             else:
                 document[key] = value
         return _Parser(allow_live=allow_live).settings(document, base=replace(self))
@@ -124,7 +156,16 @@ class _Parser:
     """Collects every error before raising, so the user fixes all of them in one go."""
 
     _FIELDS = frozenset(
-        {"symbols", "alpaca_endpoint", "max_purchase_pct", "max_purchase_usd", "strategy_limits"}
+        {
+            "symbols",
+            "alpaca_endpoint",
+            "max_purchase_pct",
+            "max_purchase_usd",
+            "strategy_limits",
+            "risk",
+            "notification_channels",
+            "notification_events",
+        }
     )
 
     def __init__(self, *, allow_live: bool) -> None:
@@ -146,6 +187,14 @@ class _Parser:
                 "max_purchase_usd", document.get("max_purchase_usd", base.max_purchase_usd)
             ),
             strategy_limits=self._strategy_limits(document.get("strategy_limits", {})),
+            risk=parse_risk_limits(document.get("risk", {}), base=base.risk, error=self._error),
+            notification_channels=parse_channels(
+                document.get("notification_channels", base.notification_channels),
+                error=self._error,
+            ),
+            notification_events=parse_events(
+                document.get("notification_events", base.notification_events), error=self._error
+            ),
         )
         if self.errors:
             raise ValidationFailed("Settings are invalid; nothing was changed.", self.errors)

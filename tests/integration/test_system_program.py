@@ -110,6 +110,7 @@ class StatusTests:
             "bar-streamer",
             "health-refresher",
             "visuals-refresher",
+            "notifier",
             "status-publisher",
         }
         worker = _component(status, "job-worker-1")

@@ -6,6 +6,11 @@ from typing import Any
 
 import pytest
 
+from tc2.program.components import ComponentExit, ComponentKind
+from tc2.program.notifications import NotificationOutbox
+from webpanel.program.selectors import program_env
+from webpanel.program.services import component_exit_handle
+
 pytestmark = pytest.mark.django_db
 
 
@@ -81,3 +86,20 @@ class ProgramStatusUnderLoadTests:
 
         assert [a["state"] for a in answers] == ["running"] * 6
         assert len(reads) == 2
+
+
+class ComponentDeathTests:
+    def test_every_death_is_posted_as_a_crash_notification(self, private_redis: Any):
+        component_exit_handle(
+            ComponentExit(
+                name="day-trader",
+                kind=ComponentKind.PROCESS,
+                pid=4242,
+                reason="exited with code -9",
+            )
+        )
+
+        message = NotificationOutbox(program_env()).take_nowait()
+        assert message is not None and message.event.value == "crash"
+        assert message.title == "TC2 component day-trader died"
+        assert message.body.startswith("day-trader exited with code -9 at ")

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from webpanel.configuration.selectors import trading_settings_get
+
 pytestmark = pytest.mark.django_db
 
 DEFAULTS = {
@@ -241,3 +243,52 @@ class SettingsDeliveryTests:
         assert response.status_code == 200
         assert response.json()["max_purchase_usd"] == 5000
         assert response.json()["delivery"]["state"] == "unknown"
+
+
+class RiskAndNotificationSettingsTests:
+    URL = "json://hook:s3cret@127.0.0.1:8099/notify"
+
+    def test_risk_limits_merge_per_limit_and_bad_ones_are_422(self, admin_api: Any):
+        response = admin_api.patch(
+            "/api/settings",
+            {"risk": {"max_symbol_exposure_usd": 10000, "max_orders_per_minute": None}},
+            format="json",
+        )
+        assert response.status_code == 200
+        risk = response.json()["risk"]
+        assert risk["max_symbol_exposure_usd"] == 10000.0
+        assert risk["max_orders_per_minute"] is None
+        assert risk["max_open_positions"] == 10  # untouched
+        bad = admin_api.patch("/api/settings", {"risk": {"max_open_positions": 0}}, format="json")
+        assert bad.status_code == 422
+        assert set(bad.json()["error"]["details"]["fields"]) == {"risk.max_open_positions"}
+
+    def test_channel_urls_are_never_shown_or_logged_with_their_secret(
+        self, admin_api: Any, user_api: Any, log_lines: Callable[[str], list[str]]
+    ):
+        response = admin_api.patch(
+            "/api/settings", {"notification_channels": {"ops": self.URL}}, format="json"
+        )
+        assert response.status_code == 200
+        shown = response.json()["notification_channels"]["ops"]
+        assert shown.startswith("json://hook:****@127.0.0.1:8099/")
+        assert "s3cret" not in str(user_api.get("/api/settings").json())
+        assert not [line for line in log_lines("program") if "s3cret" in line]
+        assert any("changed notification_channels" in line for line in log_lines("program"))
+        # The panel sends back what it was shown: the stored URL stays.
+        again = admin_api.patch(
+            "/api/settings",
+            {"notification_channels": {"ops": shown}, "notification_events": ["fill"]},
+            format="json",
+        )
+        assert again.status_code == 200 and again.json()["notification_events"] == ["fill"]
+        assert trading_settings_get().settings.notification_channels == {"ops": self.URL}
+
+    def test_a_url_apprise_cannot_read_is_422_without_echoing_it(self, admin_api: Any):
+        response = admin_api.patch(
+            "/api/settings",
+            {"notification_channels": {"ops": "nosuch://token-abc@host"}},
+            format="json",
+        )
+        assert response.status_code == 422
+        assert "token-abc" not in response.content.decode()

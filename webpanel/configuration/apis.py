@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tc2.env.notification_settings import ALL_EVENTS
 from webpanel.configuration.selectors import trading_settings_get
 from webpanel.configuration.services import trading_settings_describe, trading_settings_update
 from webpanel.core.permissions import StaffForChanges
@@ -18,6 +19,31 @@ from webpanel.jobs.apis import JobSerializer
 class LimitsOverrideSerializer(serializers.Serializer):
     max_purchase_pct = serializers.FloatField(required=False, help_text="Fraction in (0, 1].")
     max_purchase_usd = serializers.FloatField(required=False, help_text="Dollars, > 0.")
+
+
+class RiskLimitsSerializer(serializers.Serializer):
+    """Account-level limits checked before every order; null turns a limit off."""
+
+    daily_loss_limit_usd = serializers.FloatField(
+        required=False, allow_null=True, help_text="Dollars lost since the start of day, > 0."
+    )
+    daily_loss_limit_pct = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="Fraction of the start-of-day equity lost, in (0, 1]; default 0.05.",
+    )
+    max_symbol_exposure_usd = serializers.FloatField(
+        required=False, allow_null=True, help_text="Dollars held in one symbol, > 0."
+    )
+    max_total_exposure_usd = serializers.FloatField(
+        required=False, allow_null=True, help_text="Dollars held across symbols, > 0."
+    )
+    max_open_positions = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Symbols held at once, >= 1; default 10."
+    )
+    max_orders_per_minute = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Orders in any 60 s, >= 1; default 60."
+    )
 
 
 class SettingsInputSerializer(serializers.Serializer):
@@ -41,6 +67,23 @@ class SettingsInputSerializer(serializers.Serializer):
         child=LimitsOverrideSerializer(allow_null=True),
         required=False,
         help_text="Per-strategy overrides, merged by strategy id; null removes an override.",
+    )
+    risk = RiskLimitsSerializer(
+        required=False, help_text="Risk limits, merged per limit; null turns one off."
+    )
+    notification_channels = serializers.DictField(
+        child=serializers.CharField(allow_null=True),
+        required=False,
+        help_text=(
+            "Channel name -> Apprise URL (tgram://, discord://, slack://, mailto://, json://...), "
+            "merged by name; null removes a channel. Shown redacted; sending the redacted URL "
+            "back keeps the stored one."
+        ),
+    )
+    notification_events = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(ALL_EVENTS)),
+        required=False,
+        help_text="The events notified (default all).",
     )
 
 

@@ -60,13 +60,17 @@ def trading_settings_update(
         current = trading_settings_get().settings
         updated = current.merged(changes, allow_live=settings.TC2_CONFIG.allow_live)
         before, after = current.to_document(), updated.to_document()
+        # Logged in redacted form: notification URLs hold secrets.
+        shown_before, shown_after = current.redacted_document(), updated.redacted_document()
         if before != after:
             SettingsDocument.objects.update_or_create(
                 key=TRADING_KEY, defaults={"document": after, "updated_by": user}
             )
     for name in sorted(after):
         if before[name] != after[name]:
-            _log.info(f"{user.get_username()} changed {name}: {before[name]} -> {after[name]}")
+            _log.info(
+                f"{user.get_username()} changed {name}: {shown_before[name]} -> {shown_after[name]}"
+            )
     if before == after:
         return SettingsUpdate(stored=trading_settings_get(), history_jobs=[])
     stored = trading_settings_get()
@@ -119,7 +123,7 @@ def trading_settings_describe(stored: StoredTradingSettings) -> dict[str, Any]:
     """The API's view of the settings: the document plus read-only facts, and whether the
     running program uses them yet."""
     return {
-        **stored.settings.to_document(),
+        **stored.settings.redacted_document(),  # notification URLs hold secrets
         "live_trading_allowed": settings.TC2_CONFIG.allow_live,
         "updated_at": stored.updated_at,
         "updated_by": stored.updated_by,

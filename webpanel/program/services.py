@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import threading
+import time
 
 import redis
 from django.conf import settings
@@ -17,6 +18,8 @@ from tc2.env.settings_channel import settings_publish
 from tc2.logs import LogFeed, feed_logger
 from tc2.program.components import ComponentExit, ComponentKind, ComponentSpec
 from tc2.program.data_collector import DATA_LOADED
+from tc2.program.notifications import NotificationOutbox, crash_notification
+from tc2.program.notifier_component import NOTIFIER
 from tc2.program.program import RESTART_COMMAND, TC2Program, commands_key
 from webpanel.configuration.selectors import trading_settings_get
 from webpanel.core.errors import ServiceUnavailable
@@ -100,9 +103,17 @@ def program_components() -> list[ComponentSpec]:
         # Price graphs made before the data catch-up would show the missing days for 30 minutes.
         start_condition=DATA_LOADED,
     )
+    notifier = ComponentSpec(
+        name=NOTIFIER,
+        kind=ComponentKind.THREAD,
+        target="tc2.program.notifier_component:run_notifier",
+        heartbeat_timeout_s=30.0,
+        options={"redis_url": config.effective_redis_url},
+    )
     return [
         *job_worker_specs(workers),
         janitor,
+        notifier,
         collector,
         streamer,
         health_refresher,
@@ -130,7 +141,14 @@ def program_run(*, stop: threading.Event) -> None:
 
 
 def component_exit_handle(exit_: ComponentExit) -> None:
-    """A dead job worker cannot finish its job: fail it now rather than at the liveness timeout."""
+    """A dead job worker cannot finish its job: fail it now rather than at the liveness timeout.
+    Every death is notified (the ``crash`` event)."""
+    try:
+        NotificationOutbox(program_env()).post(
+            crash_notification(component=exit_.name, reason=exit_.reason, at=time.time())
+        )
+    except redis.RedisError as exc:  # the death is in the program log all the same
+        _log.warning(f"could not notify the death of {exit_.name}: {exc}")
     if exit_.name.startswith(JOB_WORKER_PREFIX):
         try:
             forget_worker(exit_.pid, socket.gethostname())

@@ -6,6 +6,22 @@ import math
 
 import pytest
 
+from tc2.env.notification_settings import (
+    ALL_EVENTS,
+    BAD_CHANNEL_NAME,
+    UNKNOWN_EVENT,
+    URL_NOT_PARSED,
+    URL_NOT_TEXT,
+)
+from tc2.env.risk_settings import (
+    COUNT_RULE,
+    NOT_AN_OBJECT,
+    PCT_RULE,
+    RISK_LIMIT_NAMES,
+    UNKNOWN_LIMIT,
+    USD_RULE,
+    RiskLimits,
+)
 from tc2.env.trading_settings import (
     DEFAULT_SYMBOLS,
     AlpacaEndpoint,
@@ -105,3 +121,120 @@ class MergedTests:
         with pytest.raises(ValidationFailed):
             base.merged({"symbols": ["spy!"]}, allow_live=False)
         assert base == TradingSettings()
+
+
+class RiskSettingsTests:
+    def test_defaults_leave_the_dollar_limits_off(self):
+        risk = TradingSettings.parse({}, allow_live=False).risk
+        assert risk == RiskLimits(
+            daily_loss_limit_usd=None,
+            daily_loss_limit_pct=0.05,
+            max_symbol_exposure_usd=None,
+            max_total_exposure_usd=None,
+            max_open_positions=10,
+            max_orders_per_minute=60,
+        )
+
+    def test_every_bad_limit_is_named_at_once(self):
+        with pytest.raises(ValidationFailed) as caught:
+            TradingSettings.parse(
+                {
+                    "risk": {
+                        "daily_loss_limit_usd": 0,
+                        "daily_loss_limit_pct": 1.5,
+                        "max_symbol_exposure_usd": True,
+                        "max_total_exposure_usd": math.inf,
+                        "max_open_positions": 2.5,
+                        "max_orders_per_minute": 0,
+                        "max_leverage": 2,
+                    }
+                },
+                allow_live=False,
+            )
+        assert caught.value.field_errors == {
+            "risk.max_leverage": [UNKNOWN_LIMIT.format(known=", ".join(RISK_LIMIT_NAMES))],
+            "risk.daily_loss_limit_usd": [USD_RULE.format(value=0)],
+            "risk.daily_loss_limit_pct": [PCT_RULE.format(value=1.5)],
+            "risk.max_symbol_exposure_usd": [USD_RULE.format(value=True)],
+            "risk.max_total_exposure_usd": [USD_RULE.format(value=math.inf)],
+            "risk.max_open_positions": [COUNT_RULE.format(value=2.5)],
+            "risk.max_orders_per_minute": [COUNT_RULE.format(value=0)],
+        }
+        assert caught.value.field_errors["risk.max_orders_per_minute"] == [
+            "must be a whole number >= 1, or null (off); was 0"
+        ]
+
+    def test_boundaries_pass(self):
+        risk = TradingSettings.parse(
+            {"risk": {"daily_loss_limit_pct": 1, "max_open_positions": 1.0}}, allow_live=False
+        ).risk
+        assert (risk.daily_loss_limit_pct, risk.max_open_positions) == (1.0, 1)
+        assert isinstance(risk.max_open_positions, int)
+
+    def test_a_patch_merges_per_limit_and_null_turns_one_off(self):
+        settings = TradingSettings().merged(
+            {"risk": {"max_symbol_exposure_usd": 10_000}}, allow_live=False
+        )
+        settings = settings.merged({"risk": {"max_orders_per_minute": None}}, allow_live=False)
+        assert settings.risk.max_symbol_exposure_usd == 10_000.0
+        assert settings.risk.max_orders_per_minute is None
+        assert TradingSettings.parse(settings.to_document(), allow_live=False) == settings
+
+    def test_risk_must_be_an_object(self):
+        with pytest.raises(ValidationFailed) as caught:
+            TradingSettings().merged({"risk": [1]}, allow_live=False)
+        assert caught.value.field_errors == {"risk": [NOT_AN_OBJECT]}
+
+
+class NotificationSettingsTests:
+    URL = "json://hook:s3cret@127.0.0.1:8099/notify"
+
+    def test_a_channel_apprise_reads_is_kept_and_shown_redacted(self):
+        settings = TradingSettings().merged(
+            {"notification_channels": {"ops": self.URL}}, allow_live=False
+        )
+        shown = settings.redacted_document()["notification_channels"]["ops"]
+        assert settings.notification_channels == {"ops": self.URL}
+        assert "s3cret" not in shown and shown.startswith("json://hook:****@127.0.0.1:8099/")
+
+    def test_sending_the_redacted_url_back_keeps_the_secret(self):
+        settings = TradingSettings().merged(
+            {"notification_channels": {"ops": self.URL}}, allow_live=False
+        )
+        again = settings.merged(
+            {"notification_channels": settings.redacted_document()["notification_channels"]},
+            allow_live=False,
+        )
+        assert again.notification_channels == {"ops": self.URL}
+        removed = again.merged({"notification_channels": {"ops": None}}, allow_live=False)
+        assert removed.notification_channels == {}
+
+    def test_bad_channels_and_events_are_named_without_quoting_the_url(self):
+        with pytest.raises(ValidationFailed) as caught:
+            TradingSettings.parse(
+                {
+                    "notification_channels": {
+                        "ops": "nosuch://token-abc@host",
+                        "Bad Name": self.URL,
+                        "mail": 7,
+                    },
+                    "notification_events": ["fill", "fills", "test"],
+                },
+                allow_live=False,
+            )
+        known = ", ".join(ALL_EVENTS)
+        assert caught.value.field_errors == {
+            "notification_channels.ops": [URL_NOT_PARSED.format(scheme="nosuch")],
+            "notification_channels.Bad Name": [BAD_CHANNEL_NAME],
+            "notification_channels.mail": [URL_NOT_TEXT.format(kind="int")],
+            "notification_events.1": [UNKNOWN_EVENT.format(event="fills", known=known)],
+            "notification_events.2": [UNKNOWN_EVENT.format(event="test", known=known)],
+        }
+        assert "token-abc" not in str(caught.value.field_errors)
+
+    def test_events_default_to_all_and_keep_their_order(self):
+        assert TradingSettings().notification_events == ALL_EVENTS
+        settings = TradingSettings.parse(
+            {"notification_events": ["stale_feed", "fill", "fill"]}, allow_live=False
+        )
+        assert settings.notification_events == ("fill", "stale_feed")

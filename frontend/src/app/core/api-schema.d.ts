@@ -1370,6 +1370,16 @@ export interface components {
         ModeEnum: "REPLAY" | "PAPER" | "LIVE" | "BACKTEST";
         /** @enum {string} */
         NonSessionEnum: "refuse" | "skip" | "keep";
+        /**
+         * @description * `fill` - fill
+         *     * `rejection` - rejection
+         *     * `risk_state` - risk_state
+         *     * `crash` - crash
+         *     * `stale_feed` - stale_feed
+         *     * `daily_summary` - daily_summary
+         * @enum {string}
+         */
+        NotificationEventsEnum: "fill" | "rejection" | "risk_state" | "crash" | "stale_feed" | "daily_summary";
         /** @enum {unknown} */
         NullEnum: null;
         /** @enum {string} */
@@ -1439,6 +1449,14 @@ export interface components {
             strategy_limits?: {
                 [key: string]: components["schemas"]["LimitsOverrideRequest"] | null;
             };
+            /** @description Risk limits, merged per limit; null turns one off. */
+            risk?: components["schemas"]["RiskLimitsRequest"];
+            /** @description Channel name -> Apprise URL (tgram://, discord://, slack://, mailto://, json://...), merged by name; null removes a channel. Shown redacted; sending the redacted URL back keeps the stored one. */
+            notification_channels?: {
+                [key: string]: string | null;
+            };
+            /** @description The events notified (default all). */
+            notification_events?: components["schemas"]["NotificationEventsEnum"][];
         };
         PnlRow: {
             /**
@@ -1531,6 +1549,60 @@ export interface components {
          * @enum {string}
          */
         ResolutionsEnum: "1s" | "1m" | "1d";
+        /** @description Account-level limits checked before every order; null turns a limit off. */
+        RiskLimits: {
+            /**
+             * Format: double
+             * @description Dollars lost since the start of day, > 0.
+             */
+            daily_loss_limit_usd?: number | null;
+            /**
+             * Format: double
+             * @description Fraction of the start-of-day equity lost, in (0, 1]; default 0.05.
+             */
+            daily_loss_limit_pct?: number | null;
+            /**
+             * Format: double
+             * @description Dollars held in one symbol, > 0.
+             */
+            max_symbol_exposure_usd?: number | null;
+            /**
+             * Format: double
+             * @description Dollars held across symbols, > 0.
+             */
+            max_total_exposure_usd?: number | null;
+            /** @description Symbols held at once, >= 1; default 10. */
+            max_open_positions?: number | null;
+            /** @description Orders in any 60 s, >= 1; default 60. */
+            max_orders_per_minute?: number | null;
+        };
+        /** @description Account-level limits checked before every order; null turns a limit off. */
+        RiskLimitsRequest: {
+            /**
+             * Format: double
+             * @description Dollars lost since the start of day, > 0.
+             */
+            daily_loss_limit_usd?: number | null;
+            /**
+             * Format: double
+             * @description Fraction of the start-of-day equity lost, in (0, 1]; default 0.05.
+             */
+            daily_loss_limit_pct?: number | null;
+            /**
+             * Format: double
+             * @description Dollars held in one symbol, > 0.
+             */
+            max_symbol_exposure_usd?: number | null;
+            /**
+             * Format: double
+             * @description Dollars held across symbols, > 0.
+             */
+            max_total_exposure_usd?: number | null;
+            /** @description Symbols held at once, >= 1; default 10. */
+            max_open_positions?: number | null;
+            /** @description Orders in any 60 s, >= 1; default 60. */
+            max_orders_per_minute?: number | null;
+        };
         RoundTrip: {
             run_id: number;
             strategy: string;
@@ -1670,6 +1742,14 @@ export interface components {
             strategy_limits?: {
                 [key: string]: components["schemas"]["LimitsOverride"] | null;
             };
+            /** @description Risk limits, merged per limit; null turns one off. */
+            risk?: components["schemas"]["RiskLimits"];
+            /** @description Channel name -> Apprise URL (tgram://, discord://, slack://, mailto://, json://...), merged by name; null removes a channel. Shown redacted; sending the redacted URL back keeps the stored one. */
+            notification_channels?: {
+                [key: string]: string | null;
+            };
+            /** @description The events notified (default all). */
+            notification_events?: components["schemas"]["NotificationEventsEnum"][];
             /** @description TC2_ALLOW_LIVE on this deployment. */
             live_trading_allowed: boolean;
             /** Format: date-time */
@@ -1702,6 +1782,14 @@ export interface components {
             strategy_limits?: {
                 [key: string]: components["schemas"]["LimitsOverride"] | null;
             };
+            /** @description Risk limits, merged per limit; null turns one off. */
+            risk?: components["schemas"]["RiskLimits"];
+            /** @description Channel name -> Apprise URL (tgram://, discord://, slack://, mailto://, json://...), merged by name; null removes a channel. Shown redacted; sending the redacted URL back keeps the stored one. */
+            notification_channels?: {
+                [key: string]: string | null;
+            };
+            /** @description The events notified (default all). */
+            notification_events?: components["schemas"]["NotificationEventsEnum"][];
             /** @description TC2_ALLOW_LIVE on this deployment. */
             live_trading_allowed: boolean;
             /** Format: date-time */
