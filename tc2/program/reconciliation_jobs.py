@@ -36,15 +36,8 @@ from tc2.errors import ConfigurationError, TC2Error, ValidationFailed
 from tc2.execution.orders import Side
 from tc2.logs import LogFeed, feed_logger
 from tc2.program.jobs import Progress, date_param, live_store_from_environ, require_object
-from tc2.simulation.reconciliation import ReconciliationReport, reconcile
-from tc2.simulation.reconciliation_inputs import (
-    PriceReference,
-    SideFill,
-    SideOrder,
-    TradedRun,
-    side_fills_of,
-    side_orders_of,
-)
+from tc2.simulation.reconciliation import ReconciliationReport, SimulatedRun, reconcile
+from tc2.simulation.reconciliation_inputs import PriceReference, SideFill, SideOrder, TradedRun
 from tc2.simulation.run_settings import SimulationSettings
 from tc2.simulation.simulator import DEFAULT_WARMUP_DAYS, DayRequest, StrategySimulator
 from tc2.strategy.base import resolve_symbols, run_resolution
@@ -218,9 +211,7 @@ def reconcile_traded_run(
     )
     return reconcile(
         live=live,
-        simulated=record,
-        sim_fills=side_fills_of(record.fill_log),
-        sim_orders=side_orders_of(record.order_log),
+        simulated=SimulatedRun.of(record),
         prices=prices,
         settings=settings.to_dict(),
         settings_source=source,

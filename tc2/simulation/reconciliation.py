@@ -51,8 +51,15 @@ from enum import StrEnum
 from typing import Any
 
 from tc2.execution.orders import Side
-from tc2.simulation.reconciliation_inputs import PriceReference, SideFill, SideOrder, TradedRun
-from tc2.simulation.records import RunRecord
+from tc2.simulation.reconciliation_inputs import (
+    PriceReference,
+    SideFill,
+    SideOrder,
+    TradedRun,
+    side_fills_of,
+    side_orders_of,
+)
+from tc2.simulation.records import RunRecord, describe_not_viable
 
 MATCH_WINDOW_S = 3600  # two fills further apart than an hour are two different trades
 MONEY_PLACES = Decimal("0.000001")  # the trade tables' money precision
@@ -488,37 +495,53 @@ def _summary(*, fills: Sequence[SideFill], orders: Sequence[SideOrder], stop: st
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimulatedRun:
+    """The re-run's side: its fills and orders and what the comparison reports of it."""
+
+    fills: tuple[SideFill, ...]
+    orders: tuple[SideOrder, ...]
+    stop_reason: str
+    fingerprint: str
+    started: bool
+    not_viable: str = ""  # why it never started (``describe_not_viable``)
+
+    @classmethod
+    def of(cls, record: RunRecord) -> SimulatedRun:
+        """A simulator's ``RunRecord`` as the comparison's simulated side."""
+        return cls(
+            fills=side_fills_of(record.fill_log),
+            orders=side_orders_of(record.order_log),
+            stop_reason=record.stop_reason,
+            fingerprint=record.fingerprint,
+            started=record.started_t is not None,
+            not_viable=describe_not_viable(record.not_viable),
+        )
+
+
 def reconcile(
     *,
     live: TradedRun,
-    simulated: RunRecord,
-    sim_fills: Sequence[SideFill],
-    sim_orders: Sequence[SideOrder],
+    simulated: SimulatedRun,
     prices: PriceReference,
     settings: dict[str, Any],
     settings_source: str,
 ) -> ReconciliationReport:
     """Compare ``live`` with its re-run ``simulated`` (module docstring for every figure).
 
-    ``sim_fills`` and ``sim_orders`` are ``simulated``'s fills and orders as side records
-    (``side_fills_of``, ``side_orders_of``); ``prices`` the session's stored bars.
+    ``prices`` are the session's stored bars; ``settings`` what the re-run ran with and
+    ``settings_source`` where they came from (``recorded`` or ``default``).
 
     Raises
     ------
     DataError
         If ``prices`` holds no bar of a traded symbol at a fill's time.
     """
-    fills = compare_fills(live.fills, sim_fills, prices)
-    orders = compare_orders(live.orders, sim_orders)
-    live_summary = _summary(
-        fills=live.fills,
-        orders=live.orders,
-        stop=live.stop_reason,
-    )
+    fills = compare_fills(live.fills, simulated.fills, prices)
+    orders = compare_orders(live.orders, simulated.orders)
+    live_summary = _summary(fills=live.fills, orders=live.orders, stop=live.stop_reason)
     sim_summary = _summary(
-        fills=sim_fills,
-        orders=sim_orders,
-        stop=simulated.stop_reason,
+        fills=simulated.fills, orders=simulated.orders, stop=simulated.stop_reason
     )
     total = live_summary.pnl - sim_summary.pnl
     part_fills = sum((row.pnl_fills for row in fills), Decimal(0))
@@ -545,11 +568,10 @@ def reconcile(
             "the run was recorded without its settings: the re-run used the defaults "
             f"({', '.join(f'{k}={v}' for k, v in sorted(settings.items()))})"
         )
-    if simulated.started_t is None and live.fills:
+    if not simulated.started and live.fills:
         notes.append(
-            "the re-run never started (not viable: "
-            + "; ".join(reason.describe() for reason in simulated.not_viable)
-            + ") while live traded"
+            f"the re-run never started (not viable: {simulated.not_viable or 'no reason'}) "
+            "while live traded"
         )
     return ReconciliationReport(
         run_id=live.run_id,
