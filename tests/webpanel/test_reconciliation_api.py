@@ -206,6 +206,7 @@ class ReconciliationApiTests:
 
     def test_a_report_that_does_not_exist_is_404(self, user_api: Any):
         assert user_api.get(f"{URL}/12345").status_code == 404
+        assert user_api.get(f"{URL}/nope").status_code == 404
 
     def test_a_bad_filter_is_400(self, user_api: Any):
         assert user_api.get(URL, {"day": "yesterday"}).status_code == 400

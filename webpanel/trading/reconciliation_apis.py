@@ -24,13 +24,13 @@ from webpanel.trading.reconciliations import (
     report_error,
     report_status,
 )
-from webpanel.trading.selectors import NAME_PATTERN
+from webpanel.trading.selectors import MAX_RUN_ID, NAME_PATTERN
 
 MATCHES = ["matched", "live_only", "sim_only"]
 NAME_SCHEMA = {"type": "string", "pattern": f"^{NAME_PATTERN.pattern}$"}
 
 
-class SideFillSerializer(serializers.Serializer):
+class ReconciliationSideFillSerializer(serializers.Serializer):
     fill_id = serializers.CharField()
     client_order_id = serializers.CharField()
     qty = serializers.FloatField()
@@ -39,7 +39,7 @@ class SideFillSerializer(serializers.Serializer):
     t = serializers.IntegerField(help_text="Epoch s UTC")
 
 
-class SideOrderSerializer(serializers.Serializer):
+class ReconciliationSideOrderSerializer(serializers.Serializer):
     client_order_id = serializers.CharField()
     qty = serializers.FloatField(allow_null=True)
     type = serializers.CharField()
@@ -48,13 +48,13 @@ class SideOrderSerializer(serializers.Serializer):
     t = serializers.IntegerField(help_text="When the run decided it, epoch s UTC")
 
 
-class FillComparisonSerializer(serializers.Serializer):
+class ReconciliationFillComparisonSerializer(serializers.Serializer):
     symbol = serializers.CharField()
     side = serializers.ChoiceField(choices=["buy", "sell"])
     role = serializers.ChoiceField(choices=["entry", "exit"])
     match = serializers.ChoiceField(choices=MATCHES)
-    live = SideFillSerializer(allow_null=True)
-    sim = SideFillSerializer(allow_null=True)
+    live = ReconciliationSideFillSerializer(allow_null=True)
+    sim = ReconciliationSideFillSerializer(allow_null=True)
     delay_s = serializers.IntegerField(allow_null=True, help_text="Live - simulated time")
     slippage_bp = serializers.FloatField(
         allow_null=True, help_text="Live price vs simulated, bp; worse for the trader > 0"
@@ -67,17 +67,17 @@ class FillComparisonSerializer(serializers.Serializer):
     pnl_missed = serializers.FloatField()
 
 
-class OrderComparisonSerializer(serializers.Serializer):
+class ReconciliationOrderComparisonSerializer(serializers.Serializer):
     symbol = serializers.CharField()
     side = serializers.ChoiceField(choices=["buy", "sell"])
     match = serializers.ChoiceField(choices=MATCHES)
-    live = SideOrderSerializer(allow_null=True)
-    sim = SideOrderSerializer(allow_null=True)
+    live = ReconciliationSideOrderSerializer(allow_null=True)
+    sim = ReconciliationSideOrderSerializer(allow_null=True)
     rejected_live = serializers.BooleanField()
     rejected_sim = serializers.BooleanField()
 
 
-class SideSummarySerializer(serializers.Serializer):
+class ReconciliationSideSummarySerializer(serializers.Serializer):
     first_order_t = serializers.IntegerField(allow_null=True)
     stop_reason = serializers.CharField()
     fills = serializers.IntegerField()
@@ -88,7 +88,7 @@ class SideSummarySerializer(serializers.Serializer):
     open_qty = serializers.DictField(child=serializers.FloatField())
 
 
-class AttributionSerializer(serializers.Serializer):
+class ReconciliationAttributionSerializer(serializers.Serializer):
     live_pnl = serializers.FloatField()
     sim_pnl = serializers.FloatField()
     total = serializers.FloatField(help_text="live_pnl - sim_pnl = fills + fees + missed + timing")
@@ -98,7 +98,7 @@ class AttributionSerializer(serializers.Serializer):
     timing = serializers.FloatField()
 
 
-class ReportSerializer(serializers.Serializer):
+class ReconciliationReportSerializer(serializers.Serializer):
     run_id = serializers.IntegerField(allow_null=True)
     strategy = serializers.CharField()
     mode = serializers.CharField()
@@ -109,11 +109,11 @@ class ReportSerializer(serializers.Serializer):
     settings_source = serializers.ChoiceField(choices=["recorded", "default"])
     identical = serializers.BooleanField()
     counts = serializers.DictField(child=serializers.IntegerField())
-    live = SideSummarySerializer()
-    sim = SideSummarySerializer()
-    attribution = AttributionSerializer()
-    fills = FillComparisonSerializer(many=True)
-    orders = OrderComparisonSerializer(many=True)
+    live = ReconciliationSideSummarySerializer()
+    sim = ReconciliationSideSummarySerializer()
+    attribution = ReconciliationAttributionSerializer()
+    fills = ReconciliationFillComparisonSerializer(many=True)
+    orders = ReconciliationOrderComparisonSerializer(many=True)
     fingerprint_sim = serializers.CharField()
     notes = serializers.ListField(child=serializers.CharField())
 
@@ -133,11 +133,13 @@ class ReconciliationSummarySerializer(serializers.Serializer):
     identical = serializers.BooleanField(
         allow_null=True, help_text="Every fill and order matched with no difference"
     )
-    attribution = AttributionSerializer(allow_null=True)
+    attribution = ReconciliationAttributionSerializer(allow_null=True)
 
 
 class ReconciliationDetailSerializer(ReconciliationSummarySerializer):
-    report = ReportSerializer(allow_null=True, help_text="The latest report (null until one)")
+    report = ReconciliationReportSerializer(
+        allow_null=True, help_text="The latest report (null until one)"
+    )
 
 
 def _summary(row: ReconciliationReport) -> dict[str, Any]:
@@ -209,10 +211,16 @@ class TradingReconciliationDetailApi(APIView):
 
     @extend_schema(
         operation_id="trading_reconciliation_get",
-        parameters=[OpenApiParameter("report_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        parameters=[
+            OpenApiParameter(
+                "report_id",
+                {"type": "integer", "minimum": 1, "maximum": MAX_RUN_ID},
+                OpenApiParameter.PATH,
+            )
+        ],
         responses={200: ReconciliationDetailSerializer, **ERROR_RESPONSES.only(401, 404)},
         tags=["trading"],
     )
-    def get(self, request: Request, report_id: int) -> Response:
+    def get(self, request: Request, report_id: str) -> Response:
         row = reconciliation_get(report_id=report_id)
         return Response({**_summary(row), "report": row.report})

@@ -14,6 +14,7 @@ gives the same report, so no user can change what another sees by asking.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -244,8 +245,10 @@ def reconciliations_list(
     return rows.order_by("-day", "run__start", "run_id")
 
 
-def reconciliation_get(*, report_id: int) -> ReconciliationReport:
-    """One report by id. Raises NotFound."""
+def reconciliation_get(*, report_id: str) -> ReconciliationReport:
+    """One report by id. Raises NotFound (an id that is not a number names no report)."""
+    if not re.fullmatch(r"[0-9]{1,12}", report_id):
+        raise NotFound(f"no reconciliation report {report_id[:50]!r}")
     row = ReconciliationReport.objects.select_related("run", "job").filter(pk=report_id).first()
     if row is None:
         raise NotFound(f"no reconciliation report {report_id}")

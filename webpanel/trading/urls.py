@@ -44,7 +44,7 @@ urlpatterns = [
         name="trading-reconciliations",
     ),
     path(
-        "trading/reconciliations/<int:report_id>",
+        "trading/reconciliations/<str:report_id>",
         TradingReconciliationDetailApi.as_view(),
         name="trading-reconciliation-detail",
     ),
