@@ -18,9 +18,9 @@ sell received less); ``market_move_bp``, the stored market's move between the tw
 (``PriceReference.at``, the close of the bar holding each time), signed the same way;
 ``delay_s``, live time minus simulated time (late is positive).
 
-**P&L** of a side is its fills' cash flow net of fees, ``sum(-side x qty x price) - sum(fee)``:
-the realized P&L of a run that ends flat (every day run is flattened before the close). A
-position still open at the end is reported (``open_qty``) and not valued.
+**P&L** of a side is its fills' cash flow net of fees, ``sum(-side x qty x price) - sum(fee)``,
+plus what it still holds at the end (``open_qty``, with a note) marked to the symbol's last
+stored close ``M``: the realized P&L of a run that ends flat, as every day run does.
 
 **Attribution** of ``live P&L - simulated P&L`` (a positive figure: live did better), exactly:
 
@@ -37,8 +37,8 @@ position still open at the end is reported (``open_qty``) and not valued.
   round trip only one side made counts its gross P&L (its entry's and exit's terms sum to
   it).
 
-Since both sides of a day run end flat, each side's cash flow equals ``sum(-side x qty x (p -
-M))`` for any ``M``, so the four terms add up to the total. Figures are decimals rounded to
+With what is held marked to ``M``, each side's P&L is ``sum(-side x qty x (p - M)) -
+fees``, so the four terms add up to the total. Figures are decimals rounded to
 ``MONEY_PLACES`` and ``timing`` is computed as the rest, so the sum is exact.
 """
 
@@ -178,7 +178,7 @@ class SideSummary:
     rejected: int
     fees: Decimal
     pnl: Decimal
-    open_qty: dict[str, float]  # shares still held at the end, by symbol (not valued)
+    open_qty: dict[str, float]  # shares still held at the end, by symbol (marked to M in pnl)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -474,15 +474,21 @@ def compare_orders(live: Sequence[SideOrder], sim: Sequence[SideOrder]) -> list[
 # -- the report -------------------------------------------------------------------------------
 
 
-def _pnl(fills: Iterable[SideFill]) -> Decimal:
-    return sum((money(f.cash) - money(f.fee) for f in fills), Decimal(0))
+def _pnl(fills: Sequence[SideFill], prices: PriceReference) -> Decimal:
+    cash = sum((money(f.cash) - money(f.fee) for f in fills), Decimal(0))
+    held = _open_qty(fills)
+    return cash + sum(
+        (money(qty * prices.last(symbol)) for symbol, qty in held.items()), Decimal(0)
+    )
 
 
 def _fees(fills: Iterable[SideFill]) -> Decimal:
     return sum((money(f.fee) for f in fills), Decimal(0))
 
 
-def _summary(*, fills: Sequence[SideFill], orders: Sequence[SideOrder], stop: str) -> SideSummary:
+def _summary(
+    *, fills: Sequence[SideFill], orders: Sequence[SideOrder], stop: str, prices: PriceReference
+) -> SideSummary:
     return SideSummary(
         first_order_t=_first_order_t(orders, fills),
         stop_reason=stop,
@@ -490,7 +496,7 @@ def _summary(*, fills: Sequence[SideFill], orders: Sequence[SideOrder], stop: st
         orders=len(orders),
         rejected=sum(1 for order in orders if order.status in REJECTED_STATUSES),
         fees=_fees(fills),
-        pnl=_pnl(fills),
+        pnl=_pnl(fills, prices),
         open_qty=_open_qty(fills),
     )
 
@@ -539,9 +545,11 @@ def reconcile(
     """
     fills = compare_fills(live.fills, simulated.fills, prices)
     orders = compare_orders(live.orders, simulated.orders)
-    live_summary = _summary(fills=live.fills, orders=live.orders, stop=live.stop_reason)
+    live_summary = _summary(
+        fills=live.fills, orders=live.orders, stop=live.stop_reason, prices=prices
+    )
     sim_summary = _summary(
-        fills=simulated.fills, orders=simulated.orders, stop=simulated.stop_reason
+        fills=simulated.fills, orders=simulated.orders, stop=simulated.stop_reason, prices=prices
     )
     total = live_summary.pnl - sim_summary.pnl
     part_fills = sum((row.pnl_fills for row in fills), Decimal(0))
@@ -561,7 +569,7 @@ def reconcile(
         notes.append(
             "a side ended holding shares (live "
             f"{live_summary.open_qty or 'flat'}, simulated {sim_summary.open_qty or 'flat'}): "
-            "its P&L is the fills' cash flow and does not value what is held"
+            "what is held is marked to the symbol's last stored close"
         )
     if settings_source != "recorded":
         notes.append(

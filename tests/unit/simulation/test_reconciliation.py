@@ -199,7 +199,13 @@ def test_an_exit_never_made_leaves_the_position_open_and_says_so() -> None:
     assert report.live.open_qty == {"SPY": 100}
     assert any("holding shares" in note for note in report.notes)
     assert report.counts["exit_sim_only"] == 1
-    _sums_exactly(report.attribution)
+    attribution = report.attribution
+    # Held to the last close (100.50): live made 50.00, the simulation 100.00 - 0.10.
+    assert attribution.live_pnl == Decimal("50")
+    assert attribution.total == Decimal("-49.9")
+    assert attribution.missed == Decimal("-50")  # the exit only the simulation made
+    assert attribution.fees == Decimal("0.1") and attribution.timing == 0
+    _sums_exactly(attribution)
 
 
 def test_a_live_rejection_is_listed_with_its_reason_and_its_trade_is_missed() -> None:
