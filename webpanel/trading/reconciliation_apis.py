@@ -84,8 +84,12 @@ class ReconciliationSideSummarySerializer(serializers.Serializer):
     orders = serializers.IntegerField()
     rejected = serializers.IntegerField()
     fees = serializers.FloatField()
-    pnl = serializers.FloatField(help_text="Fills' cash flow net of fees")
-    open_qty = serializers.DictField(child=serializers.FloatField())
+    pnl = serializers.FloatField(
+        help_text="Fills' cash flow net of fees, what is held marked to the last stored close"
+    )
+    open_qty = serializers.DictField(
+        child=serializers.FloatField(), help_text="Shares still held at the end, by symbol"
+    )
 
 
 class ReconciliationAttributionSerializer(serializers.Serializer):
@@ -168,7 +172,9 @@ class TradingReconciliationsApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         day = serializers.DateField(help_text="The traded session (New York date)")
-        run = serializers.IntegerField(required=False, help_text="Only this algo_run")
+        run = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_RUN_ID, help_text="Only this algo_run"
+        )
         strategy = serializers.RegexField(
             NAME_PATTERN, required=False, help_text="Only this strategy's runs"
         )

@@ -33,7 +33,7 @@ from webpanel.data.selectors import parse_day
 from webpanel.jobs.models import ACTIVE_STATUSES, Job, JobStatus
 from webpanel.jobs.services import job_submit
 from webpanel.trading.models import AlgoRun, Mode, ReconciliationReport
-from webpanel.trading.selectors import parse_mode, parse_name
+from webpanel.trading.selectors import MAX_RUN_ID, parse_mode, parse_name
 
 RECONCILE_JOB_TYPE = "trading_reconcile"
 TRADED_MODES = (Mode.REPLAY, Mode.PAPER, Mode.LIVE)
@@ -150,7 +150,9 @@ def reconciliation_submit(*, params: Mapping[str, Any], user: AbstractBaseUser |
     if day is not None and not MarketCalendar.xnys().is_session(day):
         errors["day"] = [NOT_A_SESSION_MESSAGE.format(day=day)]
     run_id = params.get("run")
-    if run_id is not None and (not isinstance(run_id, int) or isinstance(run_id, bool)):
+    if run_id is not None and (
+        not isinstance(run_id, int) or isinstance(run_id, bool) or not 0 < run_id <= MAX_RUN_ID
+    ):
         errors["run"] = [f"must be an algo_run id (a whole number), was {run_id!r}"]
     strategy = _field(
         errors, "strategy", lambda: parse_name(_text(params.get("strategy")), "strategy")

@@ -1728,9 +1728,10 @@ export interface components {
             fees: number;
             /**
              * Format: double
-             * @description Fills' cash flow net of fees
+             * @description Fills' cash flow net of fees, what is held marked to the last stored close
              */
             pnl: number;
+            /** @description Shares still held at the end, by symbol */
             open_qty: {
                 [key: string]: number;
             };
@@ -2490,7 +2491,10 @@ export interface components {
              * @description The traded session (New York date)
              */
             day: string;
-            /** @description Only this algo_run */
+            /**
+             * Format: int64
+             * @description Only this algo_run
+             */
             run?: number;
             /** @description Only this strategy's runs */
             strategy?: string;
