@@ -10,7 +10,7 @@ fill times (timing) and the execution itself (fills).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -101,7 +101,6 @@ class TradedRun:
     orders: tuple[SideOrder, ...]
     fills: tuple[SideFill, ...]
     batch_id: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def side_fills_of(fills: Sequence[Fill]) -> tuple[SideFill, ...]:
