@@ -76,6 +76,8 @@ class Match(StrEnum):
 
 
 class Role(StrEnum):
+    """What a fill did to its side's position."""
+
     ENTRY = "entry"  # opens or adds to the position
     EXIT = "exit"  # reduces, closes or flips it
 
