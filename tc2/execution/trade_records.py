@@ -76,6 +76,9 @@ class RunStart:
     mode: TradingMode
     symbols: tuple[str, ...]
     start_t: int  # epoch seconds UTC, on the run's clock (the replay clock on the replay market)
+    # The account's settings the run trades with (``SimulationSettings.to_dict``: fill model,
+    # cash, shorting...), so a reconciliation re-runs it as it ran; empty when unknown.
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

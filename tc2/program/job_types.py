@@ -10,6 +10,7 @@ from tc2.program.data_jobs import (
     parse_range_params,
 )
 from tc2.program.jobs import JobPolicy, JobRegistry, JobType
+from tc2.program.reconciliation_jobs import parse_reconcile_params
 from tc2.program.strategy_jobs import parse_evaluate_params, parse_simulate_params
 from tc2.program.visuals import parse_visual_params
 from tc2.program.worker_check import parse_worker_check_params
@@ -99,6 +100,14 @@ JOB_TYPES = JobRegistry(
             # The refresher asks for every symbol's price graph at once; a repeat is refused.
             policy=JobPolicy.ONE_PER_PARAMS,
             description="Generate one visual's chart-ready JSON.",
+        ),
+        JobType(
+            name="trading_reconcile",
+            run="tc2.program.reconciliation_jobs:reconcile_day",
+            parse_params=parse_reconcile_params,
+            # The nightly producer queues each traded day; a repeat of one running is refused.
+            policy=JobPolicy.ONE_PER_PARAMS,
+            description="Re-run a day's traded runs through the simulator; backtest versus live.",
         ),
     ]
 )

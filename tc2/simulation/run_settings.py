@@ -6,8 +6,10 @@ account at construction), so the engine's hot path trusts it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from enum import StrEnum
+from typing import Any
 
 from tc2.data.adjustments import DEFAULT_ADJUSTMENT, Adjustment
 from tc2.data.bars import Resolution
@@ -77,6 +79,45 @@ class SimulationSettings:
                 f"adjustment must be one of {choices}, was {self.adjustment!r}"
             ) from None
         self.new_account()  # validates every field once, at the edge
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as JSON (what a trade record keeps of a run's account)."""
+        return {
+            "fill_model": self.fill_model,
+            "participation": self.participation,
+            "slippage_bps": self.slippage_bps,
+            "starting_cash": self.starting_cash,
+            "margin": self.margin,
+            "allow_short": self.allow_short,
+            "resolution": None if self.resolution is None else self.resolution.value,
+            "model_filters": self.model_filters,
+            "close_at_end": self.close_at_end,
+            "adjustment": self.adjustment.value,
+        }
+
+    @classmethod
+    def from_dict(cls, document: Mapping[str, Any]) -> SimulationSettings:
+        """Settings from ``to_dict``'s JSON; absent keys take their defaults.
+
+        Raises
+        ------
+        ConfigurationError
+            If a key is unknown or a value invalid.
+        """
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(document) - known)
+        if unknown:
+            raise ConfigurationError(f"unknown simulation settings: {', '.join(unknown)}")
+        values = dict(document)
+        if values.get("resolution") is not None:
+            try:
+                values["resolution"] = Resolution(values["resolution"])
+            except ValueError:
+                raise ConfigurationError(
+                    f"resolution must be one of {', '.join(r.value for r in Resolution)}, "
+                    f"was {values['resolution']!r}"
+                ) from None
+        return cls(**values)
 
     def new_account(self) -> VirtualAccount:
         return VirtualAccount(

@@ -110,6 +110,7 @@ class StatusTests:
             "bar-streamer",
             "health-refresher",
             "visuals-refresher",
+            "reconciler",
             "notifier",
             "status-publisher",
         }

@@ -74,6 +74,10 @@ ROLES: dict[tuple[str, str], str] = {
     ("trading-round-trips", "get"): USER,
     ("trading-runs", "get"): USER,
     ("trading-pnl", "get"): USER,
+    # Reconciling is research (issue 14): every signed-in user reads and runs it.
+    ("trading-reconciliations", "get"): USER,
+    ("trading-reconciliations", "post"): USER,
+    ("trading-reconciliation-detail", "get"): USER,
     ("trading-trader-start", "post"): STAFF,
     ("trading-trader-stop", "post"): STAFF,
     ("trading-command-detail", "get"): USER,
@@ -96,6 +100,7 @@ _KWARGS = {
     "client_order_id": "tc2-0000000000000000-000001",
     "trader": "day",
     "command_id": uuid.uuid4().hex,
+    "report_id": 1,
 }
 _URLS = {"api-not-found": "/api/no-such-route", "web-panel": "/runtime/console"}
 _METHODS = ("get", "post", "put", "patch", "delete")

@@ -103,6 +103,14 @@ def program_components() -> list[ComponentSpec]:
         # Price graphs made before the data catch-up would show the missing days for 30 minutes.
         start_condition=DATA_LOADED,
     )
+    reconciler = ComponentSpec(
+        name="reconciler",
+        kind=ComponentKind.THREAD,
+        target="webpanel.trading.reconciler:run_reconciler",
+        heartbeat_timeout_s=300.0,
+        # A re-run reads the session's stored bars: after the data catch-up.
+        start_condition=DATA_LOADED,
+    )
     notifier = ComponentSpec(
         name=NOTIFIER,
         kind=ComponentKind.THREAD,
@@ -118,6 +126,7 @@ def program_components() -> list[ComponentSpec]:
         streamer,
         health_refresher,
         visuals_refresher,
+        reconciler,
     ]
 
 

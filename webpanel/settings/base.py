@@ -178,6 +178,8 @@ SPECTACULAR_SETTINGS = {
         # Strategy kinds and trader names are both day/swing: one enum, its first name kept.
         "StrategyDescriptionKindEnum": ["day", "swing"],
         "TradingCommandKindEnum": ["start", "stop", "cancel_order", "force_exit"],
+        "ReconciliationStatusEnum": "webpanel.trading.reconciliations.REPORT_STATUSES",
+        "ReconciliationMatchEnum": "webpanel.trading.reconciliation_apis.MATCHES",
     },
     "SCHEMA_PATH_PREFIX": "/api",
     "POSTPROCESSING_HOOKS": [

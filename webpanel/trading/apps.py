@@ -16,6 +16,11 @@ class TradingConfig(AppConfig):
             backtest_record,
             evaluation_backtest_record,
         )
+        from webpanel.trading.reconciliations import (
+            RECONCILE_JOB_TYPE,
+            reconciliation_store_result,
+        )
 
         register_result_sink(SIMULATE_JOB_TYPE, backtest_record)
+        register_result_sink(RECONCILE_JOB_TYPE, reconciliation_store_result)
         register_result_sink(EVALUATE_JOB_TYPE, evaluation_backtest_record, whole=True)

@@ -38,7 +38,15 @@ class AlgoRun(models.Model):
     parameters = models.JSONField(default=dict)
     mode = models.CharField(max_length=8, choices=Mode.choices)
     symbols = models.JSONField(default=list)
-    start = models.DateTimeField(help_text="On the run's clock (the replay clock on REPLAY)")
+    settings = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The account's settings the run traded with (fill model, cash...); {} unknown",
+    )
+    start = models.DateTimeField(
+        help_text="On the run's clock (the replay clock on REPLAY): the open, or when the "
+        "trader picked the run"
+    )
     end = models.DateTimeField(null=True, blank=True)
     stop_reason = models.TextField(blank=True)
     reference_run = models.ForeignKey(
@@ -180,3 +188,30 @@ class TradeAnalysis(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.symbol} run {self.run_id} {self.start}: {self.gain_value}"
+
+
+class ReconciliationReport(models.Model):
+    """A traded run (REPLAY, PAPER or LIVE) beside its re-run by the simulator: the engine's
+    ``ReconciliationReport.to_dict`` in ``report``, one row per run (a new job replaces it).
+
+    The row is written with the job that computes it (``report`` null until it succeeds), so a
+    job submitted any other way stores nothing here; ``error`` says why a run could not be
+    re-run (its strategy is gone, its bars are not on file).
+    """
+
+    run = models.OneToOneField(AlgoRun, on_delete=models.CASCADE, related_name="reconciliation")
+    day = models.DateField(db_index=True, help_text="The session (New York date)")
+    job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    report = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    requested_at = models.DateTimeField()
+    generated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "reconciliation_report"
+        ordering = ["-day", "run_id"]
+
+    def __str__(self) -> str:
+        return f"reconciliation of run {self.run_id} ({self.day})"

@@ -85,6 +85,7 @@ class DjangoTradeRecorder:
                     "parameters": dict(start.parameters),
                     "mode": start.mode.value,
                     "symbols": list(start.symbols),
+                    "settings": dict(start.settings),
                     "start": to_datetime(start.start_t),
                     "job_id": job_id,
                 },

@@ -15,6 +15,10 @@ from webpanel.trading.apis import (
     TradingTraderStartApi,
     TradingTraderStopApi,
 )
+from webpanel.trading.reconciliation_apis import (
+    TradingReconciliationDetailApi,
+    TradingReconciliationsApi,
+)
 
 urlpatterns = [
     path("trading/account", TradingAccountApi.as_view(), name="trading-account"),
@@ -34,6 +38,16 @@ urlpatterns = [
     path("trading/round_trips", TradingRoundTripsApi.as_view(), name="trading-round-trips"),
     path("trading/runs", TradingRunsApi.as_view(), name="trading-runs"),
     path("trading/pnl", TradingPnlApi.as_view(), name="trading-pnl"),
+    path(
+        "trading/reconciliations",
+        TradingReconciliationsApi.as_view(),
+        name="trading-reconciliations",
+    ),
+    path(
+        "trading/reconciliations/<str:report_id>",
+        TradingReconciliationDetailApi.as_view(),
+        name="trading-reconciliation-detail",
+    ),
     path(
         "trading/traders/<str:trader>/start",
         TradingTraderStartApi.as_view(),

@@ -50,6 +50,7 @@ from tc2.analysis.models import TrainedModel
 from tc2.data.providers.stream import StreamBar
 from tc2.data.store import BarSeries
 from tc2.env.exec_env import ExecEnv
+from tc2.env.market_calendar import new_york_epoch
 from tc2.errors import DataError, ExecutionError, ValidationFailed
 from tc2.execution.market import MarketAccount
 from tc2.execution.recording_account import RecordingAccount
@@ -182,7 +183,12 @@ class LiveRun:
                 parameters=strategy_class.resolve_params(params),
                 mode=mode,
                 symbols=chosen,
-                start_t=self.open_t,
+                # A run the trader picked after the open starts then (its windows begin
+                # there), and a reconciliation re-runs it from the same time.
+                start_t=self.open_t
+                if start_time is None
+                else max(self.open_t, new_york_epoch(day, start_time)),
+                settings=settings.to_dict(),
             )
         )
         self._run: StrategyRun | None = None

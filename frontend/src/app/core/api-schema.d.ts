@@ -770,6 +770,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/trading/reconciliations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Backtest versus live. GET: the reconciliations of a day (summaries). POST: re-run a
+         *     day's ended REPLAY/PAPER/LIVE runs (or one run, or one strategy's) through the simulator
+         *     and compare; 202 with the job, whose success stores each run's report.
+         */
+        get: operations["trading_reconciliations_list"];
+        put?: never;
+        /**
+         * @description Backtest versus live. GET: the reconciliations of a day (summaries). POST: re-run a
+         *     day's ended REPLAY/PAPER/LIVE runs (or one run, or one strategy's) through the simulator
+         *     and compare; 202 with the job, whose success stores each run's report.
+         */
+        post: operations["trading_reconciliations_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trading/reconciliations/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description One run's reconciliation with its whole report. */
+        get: operations["trading_reconciliation_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/trading/round_trips": {
         parameters: {
             query?: never;
@@ -1294,11 +1337,12 @@ export interface components {
          *     * `health_check` - health_check
          *     * `strategy_evaluate` - strategy_evaluate
          *     * `strategy_simulate` - strategy_simulate
+         *     * `trading_reconcile` - trading_reconcile
          *     * `visual_generate` - visual_generate
          *     * `worker_check` - worker_check
          * @enum {string}
          */
-        JobListInputTypeEnum: "data_catch_up" | "data_heal" | "data_import" | "data_patch" | "data_recollect" | "health_check" | "strategy_evaluate" | "strategy_simulate" | "visual_generate" | "worker_check";
+        JobListInputTypeEnum: "data_catch_up" | "data_heal" | "data_import" | "data_patch" | "data_recollect" | "health_check" | "strategy_evaluate" | "strategy_simulate" | "trading_reconcile" | "visual_generate" | "worker_check";
         JobListListOutput: {
             jobs: components["schemas"]["Job"][];
         };
@@ -1540,6 +1584,189 @@ export interface components {
          * @enum {string}
          */
         ProgramStatusOutputStateEnum: "starting" | "running" | "restarting" | "stopping" | "stopped";
+        ReconciliationAttribution: {
+            /** Format: double */
+            live_pnl: number;
+            /** Format: double */
+            sim_pnl: number;
+            /**
+             * Format: double
+             * @description live_pnl - sim_pnl = fills + fees + missed + timing
+             */
+            total: number;
+            /** Format: double */
+            fills: number;
+            /** Format: double */
+            fees: number;
+            /** Format: double */
+            missed: number;
+            /** Format: double */
+            timing: number;
+        };
+        ReconciliationDetail: {
+            id: number;
+            run: number;
+            /** Format: date */
+            day: string;
+            strategy: string;
+            mode: components["schemas"]["ModeEnum"];
+            symbols: string[];
+            status: components["schemas"]["ReconciliationStatusEnum"];
+            /** @description Why there is no report; empty otherwise */
+            error: string;
+            /**
+             * Format: uuid
+             * @description The job that computes it
+             */
+            job: string | null;
+            /** Format: date-time */
+            requested_at: string;
+            /** Format: date-time */
+            generated_at: string | null;
+            /** @description Every fill and order matched with no difference */
+            identical: boolean | null;
+            attribution: components["schemas"]["ReconciliationAttribution"] | null;
+            /** @description The latest report (null until one) */
+            report: components["schemas"]["ReconciliationReport"] | null;
+        };
+        ReconciliationFillComparison: {
+            symbol: string;
+            side: components["schemas"]["SideEnum"];
+            role: components["schemas"]["RoleEnum"];
+            match: components["schemas"]["ReconciliationMatchEnum"];
+            live: components["schemas"]["ReconciliationSideFill"] | null;
+            sim: components["schemas"]["ReconciliationSideFill"] | null;
+            /** @description Live - simulated time */
+            delay_s: number | null;
+            /**
+             * Format: double
+             * @description Live price vs simulated, bp; worse for the trader > 0
+             */
+            slippage_bp: number | null;
+            /**
+             * Format: double
+             * @description The stored market's move between the two fill times, bp
+             */
+            market_move_bp: number | null;
+            /** Format: double */
+            pnl_fills: number;
+            /** Format: double */
+            pnl_timing: number;
+            /** Format: double */
+            pnl_missed: number;
+        };
+        /**
+         * @description * `matched` - matched
+         *     * `live_only` - live_only
+         *     * `sim_only` - sim_only
+         * @enum {string}
+         */
+        ReconciliationMatchEnum: "matched" | "live_only" | "sim_only";
+        ReconciliationOrderComparison: {
+            symbol: string;
+            side: components["schemas"]["SideEnum"];
+            match: components["schemas"]["ReconciliationMatchEnum"];
+            live: components["schemas"]["ReconciliationSideOrder"] | null;
+            sim: components["schemas"]["ReconciliationSideOrder"] | null;
+            rejected_live: boolean;
+            rejected_sim: boolean;
+        };
+        ReconciliationReport: {
+            run_id: number | null;
+            strategy: string;
+            mode: string;
+            /** Format: date */
+            day: string;
+            symbols: string[];
+            start_t: number;
+            settings: {
+                [key: string]: unknown;
+            };
+            settings_source: components["schemas"]["SettingsSourceEnum"];
+            identical: boolean;
+            counts: {
+                [key: string]: number;
+            };
+            live: components["schemas"]["ReconciliationSideSummary"];
+            sim: components["schemas"]["ReconciliationSideSummary"];
+            attribution: components["schemas"]["ReconciliationAttribution"];
+            fills: components["schemas"]["ReconciliationFillComparison"][];
+            orders: components["schemas"]["ReconciliationOrderComparison"][];
+            fingerprint_sim: string;
+            notes: string[];
+        };
+        ReconciliationSideFill: {
+            fill_id: string;
+            client_order_id: string;
+            /** Format: double */
+            qty: number;
+            /** Format: double */
+            price: number;
+            /** Format: double */
+            fee: number;
+            /** @description Epoch s UTC */
+            t: number;
+        };
+        ReconciliationSideOrder: {
+            client_order_id: string;
+            /** Format: double */
+            qty: number | null;
+            type: string;
+            status: string;
+            /** @description Why it was refused; empty otherwise */
+            reason: string;
+            /** @description When the run decided it, epoch s UTC */
+            t: number;
+        };
+        ReconciliationSideSummary: {
+            first_order_t: number | null;
+            stop_reason: string;
+            fills: number;
+            orders: number;
+            rejected: number;
+            /** Format: double */
+            fees: number;
+            /**
+             * Format: double
+             * @description Fills' cash flow net of fees, what is held marked to the last stored close
+             */
+            pnl: number;
+            /** @description Shares still held at the end, by symbol */
+            open_qty: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * @description * `queued` - queued
+         *     * `done` - done
+         *     * `failed` - failed
+         * @enum {string}
+         */
+        ReconciliationStatusEnum: "queued" | "done" | "failed";
+        ReconciliationSummary: {
+            id: number;
+            run: number;
+            /** Format: date */
+            day: string;
+            strategy: string;
+            mode: components["schemas"]["ModeEnum"];
+            symbols: string[];
+            status: components["schemas"]["ReconciliationStatusEnum"];
+            /** @description Why there is no report; empty otherwise */
+            error: string;
+            /**
+             * Format: uuid
+             * @description The job that computes it
+             */
+            job: string | null;
+            /** Format: date-time */
+            requested_at: string;
+            /** Format: date-time */
+            generated_at: string | null;
+            /** @description Every fill and order matched with no difference */
+            identical: boolean | null;
+            attribution: components["schemas"]["ReconciliationAttribution"] | null;
+        };
         /** @enum {string} */
         ResolutionEnum: "1s" | "1m" | "1d";
         /**
@@ -1603,6 +1830,12 @@ export interface components {
             /** @description Orders in any 60 s, >= 1; default 60. */
             max_orders_per_minute?: number | null;
         };
+        /**
+         * @description * `entry` - entry
+         *     * `exit` - exit
+         * @enum {string}
+         */
+        RoleEnum: "entry" | "exit";
         RoundTrip: {
             run_id: number;
             strategy: string;
@@ -1757,6 +1990,12 @@ export interface components {
             updated_by: string | null;
             delivery: components["schemas"]["SettingsDelivery"];
         };
+        /**
+         * @description * `recorded` - recorded
+         *     * `default` - default
+         * @enum {string}
+         */
+        SettingsSourceEnum: "recorded" | "default";
         /** @description Documents the PATCH body; the engine's TradingSettings does the validating. */
         SettingsUpdateOutput: {
             /** @description Symbol universe: 1-5 uppercase letters, optional .X class suffix, no repeats. */
@@ -2245,6 +2484,23 @@ export interface components {
         };
         TradingPositionsOutput: {
             positions: components["schemas"]["Position"][];
+        };
+        TradingReconciliationsInputRequest: {
+            /**
+             * Format: date
+             * @description The traded session (New York date)
+             */
+            day: string;
+            /**
+             * Format: int64
+             * @description Only this algo_run
+             */
+            run?: number;
+            /** @description Only this strategy's runs */
+            strategy?: string;
+        };
+        TradingReconciliationsOutput: {
+            reconciliations: components["schemas"]["ReconciliationSummary"][];
         };
         TradingTraderStopInputRequest: {
             /**
@@ -5309,6 +5565,192 @@ export interface operations {
             };
             /** @description A required service is unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_reconciliations_list: {
+        parameters: {
+            query?: {
+                /** @description A New York trading day */
+                day?: string;
+                mode?: "BACKTEST" | "LIVE" | "PAPER" | "REPLAY";
+                /** @description The strategy's name */
+                strategy?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradingReconciliationsOutput"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_reconciliations_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TradingReconciliationsInputRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Input failed validation; nothing was changed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A required service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_reconciliation_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationDetail"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -203,6 +203,7 @@ export const JOB_TYPE_LABELS: Record<Schemas['JobListInputTypeEnum'], string> = 
   strategy_evaluate: 'Evaluation',
   health_check: 'Health check',
   visual_generate: 'Visual',
+  trading_reconcile: 'Reconciliation',
 };
 
 /** Internal names whose label is not just their words. */
