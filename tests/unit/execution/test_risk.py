@@ -157,8 +157,12 @@ class Clock:
 
 
 class Heard:
+    """What the engine told its listeners and its log (kept here, not in the process's feeds,
+    which a later test of the log writer reads)."""
+
     def __init__(self) -> None:
         self.refusals: list[Refusal] = []
+        self.logged: list[str] = []
 
     def refusal_recorded(self, refusal: Refusal) -> None:
         self.refusals.append(refusal)
@@ -182,6 +186,7 @@ def desk(
         prices={"SPY": 100.0, "QQQ": 50.0}.get,
         trader="day",
         sinks=(Broken(), heard),
+        log=heard.logged.append,
     )
     return (
         RiskAccount(inner, engine=engine, account_key="paper"),
@@ -402,7 +407,9 @@ class HaltEnforcementTests:
         _, inner, switch, _, _, _ = desk()
         switch.state = SwitchState(state=RiskState.HALTED, flatten=3)
         inner.hold("SPY", 100)
-        engine = RiskEngine(limits=OFF, switch=switch, ledger=MemoryRiskLedger(), now=Clock())
+        engine = RiskEngine(
+            limits=OFF, switch=switch, ledger=MemoryRiskLedger(), now=Clock(), log=[].append
+        )
         late = RiskAccount(inner, engine=engine, account_key="paper")
         assert late.enforce() == []
 
