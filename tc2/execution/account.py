@@ -49,8 +49,12 @@ class Account(ABC):
         qty: float | None = None,
         limit_price: float | None = None,
         stop_price: float | None = None,
+        new_client_order_id: str | None = None,
     ) -> Order:
         """Cancel an open order and place a changed copy of it; return the new order.
+
+        ``new_client_order_id``: the replacement's id (a recording facade chooses it, so the
+        replacement is recorded before it is sent); the account numbers it when None.
 
         Raises
         ------

@@ -308,6 +308,7 @@ class VirtualAccount(Account):
         qty: float | None = None,
         limit_price: float | None = None,
         stop_price: float | None = None,
+        new_client_order_id: str | None = None,
     ) -> Order:
         original = self.order(client_order_id)
         if not original.is_open:
@@ -325,6 +326,7 @@ class VirtualAccount(Account):
             limit_price=original.limit_price if limit_price is None else limit_price,
             stop_price=original.stop_price if stop_price is None else stop_price,
             time_in_force=original.time_in_force,
+            client_order_id=new_client_order_id,
         )
         self._close_order(original, OrderStatus.CANCELED, "replaced")
         try:

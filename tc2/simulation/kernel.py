@@ -37,6 +37,7 @@ from tc2.data.search import first_index
 from tc2.data.store import BarSeries
 from tc2.env.clock import EpochClock
 from tc2.errors import DataError, LookAheadError, StrategyError, TC2Error
+from tc2.execution.account import Account
 from tc2.execution.virtual_account import VirtualAccount
 from tc2.simulation.causal import PrefixValues, computed_by_engine, evaluate_on_prefix
 from tc2.simulation.sealed_env import ACTIVE_PORT, SimulationEnv
@@ -176,6 +177,58 @@ class Feed:
         )
         return known.values
 
+    def grow(self, bars: BarSeries, *, t_end: IntArray | None = None) -> None:
+        """Append ``bars`` (later than every bar held) as they complete in a live run.
+
+        The caches computed over the held bars (``memo``, ``signals``) are dropped and computed
+        again over the longer series on their next use. Indicators and signals are causal, so
+        the values of earlier bars do not change: only bars that have ended are ever appended,
+        and the cursor never passes a bar whose end is after the run's clock.
+
+        Raises
+        ------
+        DataError
+            If a new bar starts before the end of the last bar held, or the new bars are not
+            ``step`` apart.
+        """
+        if not len(bars):
+            return
+        step = self.bars.resolution.seconds
+        if self.n and int(bars.t[0]) < int(self.t_end[-1]):
+            raise DataError(
+                f"bars of {self.symbol} must grow forward: a bar starting at {int(bars.t[0])} "
+                f"comes before the end of the last one held ({int(self.t_end[-1])})"
+            )
+        least = step if t_end is None else 1
+        if len(bars) > 1 and not bool(np.all(np.diff(bars.t) >= least)):
+            raise DataError(
+                f"bars of {self.symbol} must start at increasing times at least {least} s apart"
+            )
+        added_end = bars.t + step if t_end is None else np.asarray(t_end, np.int64)
+        held = self.bars
+        self.bars = BarSeries(
+            symbol=self.symbol,
+            resolution=held.resolution,
+            **{
+                name: np.concatenate((getattr(held, name), getattr(bars, name)))
+                for name in ("t", "o", "h", "l", "c", "v")
+            },
+            days=(*held.days, *(day for day in bars.days if day not in held.days)),
+        )
+        self.t = self.bars.t
+        self.n = len(self.t)
+        self.t_end = np.concatenate((self.t_end, added_end))
+        self.t_end_list.extend(added_end.tolist())
+        self.o, self.h, self.l, self.c, self.v = (
+            self.bars.o,
+            self.bars.h,
+            self.bars.l,
+            self.bars.c,
+            self.bars.v,
+        )
+        self.memo = {}
+        self.signals = {}
+
     def signal(self, signal: Signal) -> SignalEntry:
         """The signal, where it fires per bar, and the sorted indices where it fires."""
         entry = self.signals.get(id(signal))
@@ -213,10 +266,14 @@ class ReplayPort:
         clock: EpochClock,
         feeds: Mapping[str, Feed],
         resolution: Resolution,
+        orders: Account | None = None,
     ) -> None:
         self.env = env
         self.token = token
-        self.account = account
+        # What the strategy's orders go through (a recording facade in live runs), and the
+        # account that fills them on the bars (``market``, the engine's side).
+        self.account: Account = account if orders is None else orders
+        self.market = account
         self.clock = clock
         self.feeds = dict(feeds)
         self.step = resolution.seconds
@@ -373,7 +430,7 @@ class ReplayKernel:
     def __init__(self, *, strategy: Strategy, port: ReplayPort) -> None:
         self.strategy = strategy
         self.port = port
-        self.account = port.account
+        self.account = port.market
         self.feeds = list(port.feeds.values())
         self.clock = port.clock
         self.env = port.env

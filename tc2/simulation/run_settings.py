@@ -26,6 +26,15 @@ class EndOfRun(StrEnum):
 
 
 CLOSED_AT_END = "closed at the run's last close (close_at_end)"
+LIQUIDATE_BEFORE_CLOSE_S = 900
+"""A day run stops this many seconds before the session's close (early closes included) and
+liquidates: the live day trader and the simulator's day runs alike, so a backtest is a replay."""
+LIQUIDATED_BEFORE_CLOSE = "stopped 15 minutes before the close to liquidate (day runs)"
+
+
+def day_run_stop_t(close_t: int) -> int:
+    """When a day run stops and liquidates: ``LIQUIDATE_BEFORE_CLOSE_S`` before ``close_t``."""
+    return close_t - LIQUIDATE_BEFORE_CLOSE_S
 
 
 def end_of_run(kind: StrategyKind, close_at_end: bool) -> EndOfRun:

@@ -96,9 +96,14 @@ class BrokerAccount(Account):
         qty: float | None = None,
         limit_price: float | None = None,
         stop_price: float | None = None,
+        new_client_order_id: str | None = None,
     ) -> Order:
         return _port(self._token).account.replace(
-            client_order_id, qty=qty, limit_price=limit_price, stop_price=stop_price
+            client_order_id,
+            qty=qty,
+            limit_price=limit_price,
+            stop_price=stop_price,
+            new_client_order_id=new_client_order_id,
         )
 
     def cancel_all(self, symbol: str | None = None) -> list[Order]:

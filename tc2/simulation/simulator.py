@@ -47,10 +47,14 @@ from tc2.simulation.records import (
     NotViable,
     RunRecord,
 )
-from tc2.simulation.run_settings import CLOSED_AT_END
+from tc2.simulation.run_settings import (
+    CLOSED_AT_END,
+    LIQUIDATED_BEFORE_CLOSE,
+    day_run_stop_t,
+)
 from tc2.simulation.run_settings import SimulationSettings as SimulationSettings
 from tc2.simulation.strategy_run import StrategyRun
-from tc2.strategy.base import Strategy, resolve_symbols, run_resolution
+from tc2.strategy.base import Strategy, StrategyKind, resolve_symbols, run_resolution
 
 DEFAULT_WARMUP_DAYS = 1
 NOT_A_SESSION_MESSAGE = "{day} is not a trading session"
@@ -178,12 +182,16 @@ class StrategySimulator:
             day=day,
             models=self.models,
         )
-        self._gate(run, day)
-        windows = self._windows(strategy_class, day, request.start_time, open_t, close_t)
+        self.gate(run, day)
+        # A day strategy stops 15 minutes before the close and is liquidated then, as the live
+        # day trader does; its market orders fill on the bars after, until the close.
+        stop_t = day_run_stop_t(close_t) if run.strategy.kind is StrategyKind.DAY else close_t
+        windows = self.windows(strategy_class, day, request.start_time, open_t, stop_t)
         run.kernel.advance_to(open_t)
         started = run.start_when_viable(windows)
         if started is not None:
-            run.kernel.run(stop_t=close_t)
+            run.kernel.run(stop_t=stop_t)
+            run.stop_strategy(LIQUIDATED_BEFORE_CLOSE if stop_t < close_t else None)
         else:
             run.never_viable()
         return run.finish(end_t=close_t, session_seconds=close_t - open_t, end_day=day)
@@ -274,8 +282,8 @@ class StrategySimulator:
         viable_today = run.started_t is not None and run.strategy.running
         if run.started_t is None:
             run.begin_day()
-            self._gate(run, day)
-            windows = self._windows(strategy_class, day, None, open_t, close_t)
+            self.gate(run, day)
+            windows = self.windows(strategy_class, day, None, open_t, close_t)
             viable_today = run.start_when_viable(windows) is not None
         if run.started_t is not None and run.strategy.running:
             run.kernel.run(stop_t=close_t)
@@ -288,7 +296,7 @@ class StrategySimulator:
             before, day=day, viable=viable_today, session_seconds=close_t - open_t
         )
 
-    def _gate(self, run: StrategyRun, day: date) -> None:
+    def gate(self, run: StrategyRun, day: date) -> None:
         """Let the strategy's analysis models judge its symbols for ``day`` (before its start)."""
         strategy = run.strategy
         names = [name for name in strategy.required_models if name in known_models()]
@@ -410,7 +418,7 @@ class StrategySimulator:
                 return float(bars.c[-1])
         return None
 
-    def _windows(
+    def windows(
         self,
         strategy_class: type[Strategy],
         day: date,
@@ -418,14 +426,56 @@ class StrategySimulator:
         open_t: int,
         close_t: int,
     ) -> list[tuple[int, int]]:
-        windows = []
-        earliest = open_t if start_time is None else new_york_epoch(day, start_time)
-        for window in strategy_class.active_windows:
-            start = max(new_york_epoch(day, window.start), open_t, earliest)
-            end = min(new_york_epoch(day, window.end), close_t)
-            if start < end:
-                windows.append((start, end))
-        return windows
+        """``day_windows`` (kept as a method for callers holding a simulator)."""
+        return day_windows(strategy_class, day, start_time, open_t, close_t)
+
+    def warmup_history(
+        self,
+        symbol: str,
+        day: date,
+        *,
+        warmup_days: int = DEFAULT_WARMUP_DAYS,
+        resolution: Resolution,
+        adjustment: Adjustment,
+    ) -> BarSeries:
+        """The ``warmup_days`` sessions before ``day`` as ``simulate_day`` loads them
+        (regular hours, back-adjusted to ``day``): a live run's history before the open."""
+        days = [day]
+        for _ in range(warmup_days):
+            days.insert(0, self.calendar.previous_session(days[0]))
+        series = self._load_sessions(symbol, days, resolution, adjustment)
+        open_t = int(self.calendar.session_open(day).timestamp())
+        n = int(np.searchsorted(series.t, open_t, "left"))
+        return BarSeries(
+            symbol=symbol,
+            resolution=resolution,
+            t=series.t[:n],
+            o=series.o[:n],
+            h=series.h[:n],
+            l=series.l[:n],
+            c=series.c[:n],
+            v=series.v[:n],
+            days=tuple(session for session in series.days if session != day),
+        )
+
+
+def day_windows(
+    strategy_class: type[Strategy],
+    day: date,
+    start_time: time | None,
+    open_t: int,
+    end_t: int,
+) -> list[tuple[int, int]]:
+    """The strategy's active windows on ``day`` (epoch s), from ``start_time`` (New York) or the
+    open, cut at ``end_t`` (a day run's stop time, or the close)."""
+    windows = []
+    earliest = open_t if start_time is None else new_york_epoch(day, start_time)
+    for window in strategy_class.active_windows:
+        start = max(new_york_epoch(day, window.start), open_t, earliest)
+        end = min(new_york_epoch(day, window.end), end_t)
+        if start < end:
+            windows.append((start, end))
+    return windows
 
 
 def replay(

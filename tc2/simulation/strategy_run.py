@@ -8,7 +8,7 @@ the active windows), flattens a day strategy at the close, and turns the run int
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,7 +25,9 @@ from tc2.env.clock import EpochClock
 from tc2.env.exec_env import ExecEnv
 from tc2.env.market_calendar import NEW_YORK, MarketCalendar
 from tc2.errors import ConfigurationError
+from tc2.execution.account import Account
 from tc2.execution.orders import Fill, OrderRequest, OrderType, Side, round_qty
+from tc2.execution.virtual_account import VirtualAccount
 from tc2.simulation.kernel import Feed, ReplayKernel, ReplayPort
 from tc2.simulation.metrics import DayOutcome
 from tc2.simulation.records import (
@@ -61,6 +63,7 @@ class StrategyRun:
         exec_env: ExecEnv,
         day: date,
         models: Mapping[tuple[str, str], TrainedModel],
+        orders: Callable[[VirtualAccount], Account] | None = None,
     ) -> None:
         resolution = run_resolution(strategy_class, settings.resolution)
         self.resolution = resolution
@@ -70,7 +73,7 @@ class StrategyRun:
         feeds = {}
         for symbol, series in bars.items():
             feeds[symbol] = Feed(
-                symbol, series, resolution.seconds, t_end=_bar_ends(series, exec_env.calendar)
+                symbol, series, resolution.seconds, t_end=bar_ends(series, exec_env.calendar)
             )
             self.account.attach(symbol, series)
         start_t = min((int(series.t[0]) for series in bars.values() if len(series)), default=0)
@@ -84,6 +87,9 @@ class StrategyRun:
             start_t=start_t,
             models=models,
         )
+        # Where orders go: the account itself, or a facade over it (``orders``: a live run's
+        # recording facade) that the strategy's and the flattening's orders go through alike.
+        self.orders: Account = self.account if orders is None else orders(self.account)
         self.port = ReplayPort(
             env=self.env,
             token=token,
@@ -91,6 +97,7 @@ class StrategyRun:
             clock=EpochClock(start_t),
             feeds=feeds,
             resolution=resolution,
+            orders=self.orders,
         )
         with self.port.published():  # a strategy's __init__ may read its env
             self.strategy = strategy_class(env=self.env, symbols=symbols, params=params)
@@ -103,24 +110,33 @@ class StrategyRun:
         self._not_viable: dict[tuple[str, str], str] = {}
         self.became_viable_t: int | None = None
         self.started_t: int | None = None
+        self._stopped = False  # on_stop was called
+        self._flattening = False  # the flattening orders were placed
 
     def start_when_viable(self, windows: Sequence[tuple[int, int]]) -> int | None:
         """Poll ``is_viable`` every 30 s inside the windows; start at the first viable check."""
-        for window_start, window_end in windows:
-            t = window_start
-            while t < window_end:
-                if t > self.env.now_t:
-                    self.kernel.advance_to(t)
-                viable = self._viable_symbols()
-                if viable:
-                    self.became_viable_t = t
-                    self.env.note("viable", scores=viable)
-                    self.start(t)
-                    return t
-                if self._models_rule_out_the_day():
-                    return None  # what failed is fixed for the day: later checks cannot differ
-                t += VIABILITY_INTERVAL_S
+        for t in viability_checks(windows):
+            viable = self.poll_viability(t)
+            if viable:
+                return t
+            if viable is None:
+                return None
         return None
+
+    def poll_viability(self, t: int) -> bool | None:
+        """One viability check at ``t``: True when a symbol is viable (the run starts at ``t``),
+        None when the models rule out the rest of the day, else False."""
+        if t > self.env.now_t:
+            self.kernel.advance_to(t)
+        viable = self._viable_symbols()
+        if viable:
+            self.became_viable_t = t
+            self.env.note("viable", scores=viable)
+            self.start(t)
+            return True
+        if self._models_rule_out_the_day():
+            return None  # what failed is fixed for the day: later checks cannot differ
+        return False
 
     def _models_rule_out_the_day(self) -> bool:
         """Every symbol failed on grades fixed for the day (forgetful models, spot models that
@@ -227,14 +243,22 @@ class StrategyRun:
     def finish(
         self, *, end_t: int, session_seconds: int, end_day: date, flatten: bool | None = None
     ) -> RunRecord:
+        """End the run at ``end_t`` and return its record.
+
+        A day strategy (or ``flatten``) is flattened: what it holds is sold or covered by
+        market orders filling through the fill model on the bars up to ``end_t``, and what is
+        left then is closed at the last close. A live run that began flattening earlier
+        (``begin_flatten``) carries on from where it is.
+        """
         strategy = self.strategy
-        if self.started_t is not None:
-            self.kernel.call("on_stop", strategy.on_stop)
+        self.stop_strategy()
         if flatten is None:
             flatten = strategy.kind is StrategyKind.DAY
         if flatten:
-            self._flatten(end_t)
-            self.account.cancel_all()
+            self.begin_flatten()
+            self.fill_flatten_orders(end_t)
+            self.end_flatten(end_t)
+            self.orders.cancel_all()
             ending = EndOfRun.FLATTENED
         else:
             if self.settings.close_at_end:
@@ -244,6 +268,67 @@ class StrategyRun:
         self.account.drain_updates()
         self.kernel.close_exposure(max(self.env.now_t, 0))
         return self._record(end_t, session_seconds, end_day, ending)
+
+    def stop_strategy(self, reason: str | None = None) -> None:
+        """Tell the strategy it stops (``on_stop``, once, if it started); no hook runs after.
+
+        ``reason``: why, when the engine stops a strategy that is still running (a day run
+        liquidating before the close); it becomes the record's stop reason.
+        """
+        if self._stopped:
+            return
+        self._stopped = True
+        strategy = self.strategy
+        if reason is not None and strategy.running and self.started_t is not None:
+            strategy.running = False
+            strategy.stop_reason = strategy.stop_reason or reason
+        if self.started_t is not None:
+            self.kernel.call("on_stop", strategy.on_stop)
+
+    def begin_flatten(self) -> None:
+        """Cancel the open orders and place market orders closing every position (once)."""
+        if self._flattening:
+            return
+        self._flattening = True
+        orders = self.orders
+        orders.cancel_all()
+        for symbol, position in orders.positions().items():
+            side = Side.SELL if position.qty > 0 else Side.BUY
+            request = OrderRequest(
+                symbol=symbol, side=side, qty=abs(position.qty), type=OrderType.MARKET
+            )
+            orders.submit(request)
+            self.env.note("flatten at the end of the run", symbol=symbol, qty=position.qty)
+
+    def fill_flatten_orders(self, until_t: int) -> None:
+        """Fill the flattening orders on the bars ending by ``until_t`` (no strategy hooks)."""
+        account = self.account
+        kernel = self.kernel
+        while account.open_orders():
+            t = min(
+                (
+                    int(feed.t_end[j])
+                    for feed in kernel.feeds
+                    if (j := account.next_fill_index(feed.symbol, feed.cursor)) >= 0
+                ),
+                default=None,
+            )
+            if t is None or t > until_t:
+                break
+            kernel.advance_to(t)
+            for feed in kernel.feeds:
+                if feed.cursor and feed.t_end[feed.cursor - 1] == t:
+                    account.execute_bar(feed.symbol, feed.cursor - 1)
+            account.drain_updates()
+
+    def end_flatten(self, close_t: int) -> None:
+        """At ``close_t``: cancel what did not fill, close what is left at the last close."""
+        self.orders.cancel_all()
+        if close_t > self.env.now_t:
+            self.kernel.advance_to(close_t)
+        self.close_at_last_close(
+            "closed at the last close of the session", "closed at the session's last close"
+        )
 
     def close_at_last_close(self, reason: str, note: str | None = None) -> None:
         """Cancel the open orders and close every position at its latest bar's close, paying
@@ -257,41 +342,6 @@ class StrategyRun:
                     feed.symbol, price=float(feed.c[last]), t=int(feed.t[last]), reason=reason
                 )
                 self.env.note(note or reason, symbol=feed.symbol)
-
-    def _flatten(self, close_t: int) -> None:
-        """Close what is held: market orders through the fill model, then the close itself."""
-        account = self.account
-        kernel = self.kernel
-        account.cancel_all()
-        for symbol, position in account.positions().items():
-            side = Side.SELL if position.qty > 0 else Side.BUY
-            request = OrderRequest(
-                symbol=symbol, side=side, qty=abs(position.qty), type=OrderType.MARKET
-            )
-            account.submit(request)
-            self.env.note("flatten at the end of the run", symbol=symbol, qty=position.qty)
-        while account.open_orders():
-            t = min(
-                (
-                    int(feed.t_end[j])
-                    for feed in kernel.feeds
-                    if (j := account.next_fill_index(feed.symbol, feed.cursor)) >= 0
-                ),
-                default=None,
-            )
-            if t is None or t > close_t:
-                break
-            kernel.advance_to(t)
-            for feed in kernel.feeds:
-                if feed.cursor and feed.t_end[feed.cursor - 1] == t:
-                    account.execute_bar(feed.symbol, feed.cursor - 1)
-            account.drain_updates()
-        account.cancel_all()
-        if close_t > self.env.now_t:
-            kernel.advance_to(close_t)
-        self.close_at_last_close(
-            "closed at the last close of the session", "closed at the session's last close"
-        )
 
     def _record(
         self, end_t: int, session_seconds: int, end_day: date, ending: EndOfRun
@@ -352,6 +402,12 @@ class RunSnapshot:
     exposure_seconds: float
 
 
+def viability_checks(windows: Sequence[tuple[int, int]]) -> Iterator[int]:
+    """The times of the viability checks: every ``VIABILITY_INTERVAL_S`` inside each window."""
+    for window_start, window_end in windows:
+        yield from range(window_start, window_end, VIABILITY_INTERVAL_S)
+
+
 def _opens_a_position(fills: Sequence[Fill], start: int) -> bool:
     """Whether a fill from index ``start`` on opened or added to a position."""
     held: dict[str, float] = {}
@@ -363,7 +419,7 @@ def _opens_a_position(fills: Sequence[Fill], start: int) -> bool:
     return False
 
 
-def _bar_ends(series: BarSeries, calendar: MarketCalendar) -> IntArray | None:
+def bar_ends(series: BarSeries, calendar: MarketCalendar) -> IntArray | None:
     """When each daily bar ends: its session's close (None: intraday bars end a step later)."""
     if series.resolution is not Resolution.DAY:
         return None

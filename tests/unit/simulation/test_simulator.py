@@ -187,7 +187,9 @@ class DayFlowTests:
 
         assert record.started_t == _epoch(time(10, 30))
 
-    def test_a_position_held_at_the_close_is_flattened(self, simulator: StrategySimulator) -> None:
+    def test_a_position_held_15_minutes_before_the_close_is_flattened(
+        self, simulator: StrategySimulator
+    ) -> None:
         class Holder(DipBuyer):
             def buy_logic(self, symbol: str, bar: Bar) -> None:
                 self.buy(symbol, 10)
@@ -203,7 +205,13 @@ class DayFlowTests:
         sides = [fill["side"] for fill in record.fills]
         assert sides == ["buy", "sell"]
         assert record.positions[0]["qty"] == 0
-        assert any("closed at the session's last close" in d["message"] for d in record.timeline)
+        # Liquidated at 15:45 (LIQUIDATE_BEFORE_CLOSE_S): a market sell fills on the next bars,
+        # before the close, so nothing is left to close at the last close.
+        stop_t = _epoch(time(15, 45))
+        assert stop_t <= record.fills[-1]["t"] < _epoch(time(16))
+        assert record.orders[-1]["type"] == "market" and record.orders[-1]["submitted_t"] == stop_t
+        assert any(d["message"] == "flatten at the end of the run" for d in record.timeline)
+        assert "15 minutes before the close" in record.stop_reason
 
 
 class BadRequestTests:

@@ -190,15 +190,16 @@ class CycleExitTests:
         assert sell["side"] == "sell" and sell["price"] == BID  # the limit fills at the better bar
         assert sell["t"] - OPEN_T == _at(time(15, 15))
 
-    def test_dump_offers_are_renewed_every_20_seconds_until_the_close(
+    def test_dump_offers_are_renewed_every_20_seconds_until_the_liquidation(
         self, tmp_path: object
     ) -> None:
         record = _run(tmp_path, _session((time(10, 31), BID)))
 
         dumps = [offer[0] for offer in _offers(record) if offer[1] == "dump offer"]
         assert dumps[:3] == [_at(time(15, 15)) + k * 20 for k in range(3)]
-        assert len(dumps) == 45 * 3 + 1  # 15:15:00 to the last bar's end, 16:00:00
-        assert record.positions[0]["qty"] == 0  # flattened by the simulator at the close
+        # 15:15:00 to 15:45:00, when day runs stop and liquidate (LIQUIDATE_BEFORE_CLOSE_S)
+        assert len(dumps) == 30 * 3 + 1
+        assert record.positions[0]["qty"] == 0  # flattened by the simulator from 15:45
         assert any(entry["message"].startswith("flatten") for entry in record.timeline)
 
 
