@@ -16,6 +16,7 @@ api_patterns = [
     path("", include("webpanel.strategy.urls")),
     path("", include("webpanel.health.urls")),
     path("", include("webpanel.visuals.urls")),
+    path("", include("webpanel.trading.urls")),
     path("schema/", SchemaApi.as_view(), name="api-schema"),
     path("docs/", api_docs_page, name="api-docs"),
 ]

@@ -65,6 +65,18 @@ ROLES: dict[tuple[str, str], str] = {
     ("visuals-generate", "post"): USER,
     ("visuals-get", "get"): USER,
     ("visuals-list", "get"): USER,
+    ("trading-account", "get"): USER,
+    ("trading-positions", "get"): USER,
+    ("trading-position-force-exit", "post"): STAFF,
+    ("trading-orders", "get"): USER,
+    ("trading-order-cancel", "post"): STAFF,
+    ("trading-fills", "get"): USER,
+    ("trading-round-trips", "get"): USER,
+    ("trading-runs", "get"): USER,
+    ("trading-trader-start", "post"): STAFF,
+    ("trading-trader-stop", "post"): STAFF,
+    ("trading-command-detail", "get"): USER,
+    ("data-reset-trade-history", "post"): STAFF,
     ("api-schema", "get"): USER,
     ("api-docs", "get"): PUBLIC,  # a page without data; it asks for credentials itself
     ("web-panel", "get"): PUBLIC,  # the panel's files; its data comes from the API
@@ -80,6 +92,9 @@ _KWARGS = {
     "job_id": str(uuid.uuid4()),
     "run_id": str(uuid.uuid4()),
     "name": "missing.py",
+    "client_order_id": "tc2-0000000000000000-000001",
+    "trader": "day",
+    "command_id": uuid.uuid4().hex,
 }
 _URLS = {"api-not-found": "/api/no-such-route", "web-panel": "/runtime/console"}
 _METHODS = ("get", "post", "put", "patch", "delete")

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "webpanel.strategy",
     "webpanel.health",
     "webpanel.visuals",
+    "webpanel.trading",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +175,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "webpanel.jobs.models.JobStatus",
         "StrategyRunKindEnum": "webpanel.strategy.models.RunKind",
+        # Strategy kinds and trader names are both day/swing: one enum, its first name kept.
+        "StrategyDescriptionKindEnum": ["day", "swing"],
+        "TradingCommandKindEnum": ["start", "stop", "cancel_order", "force_exit"],
     },
     "SCHEMA_PATH_PREFIX": "/api",
     "POSTPROCESSING_HOOKS": [

@@ -143,6 +143,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/data/reset_trade_history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Delete every run, order, fill, gain/loss and round trip (staff, with confirmation). */
+        post: operations["data_reset_trade_history"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/data/status": {
         parameters: {
             query?: never;
@@ -611,6 +628,196 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/trading/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The broker account (as the freshest running trader sees it) and both traders' state. */
+        get: operations["trading_account"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trading/commands/{command_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A command sent to a trader and what became of it (kept a day). */
+        get: operations["trading_command_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trading/fills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Every fill (partial fills included) of live, paper, replay and backtest runs, newest
+         *     first.
+         */
+        get: operations["trading_fills"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trading/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Open orders of the running traders, newest first. */
+        get: operations["trading_orders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trading/orders/{client_order_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Sent to the trader that shows the order open. Waits up to 3 s for the trader: 200 done, 202 still queued (read it back by id), 409 refused/failed/expired (code command_not_done, the record in details.command) or when the trader is not running (code conflict); 503 when Redis is down. */
+        post: operations["trading_order_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trading/positions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Positions of the running traders with their marks and unrealized P&L. */
+        get: operations["trading_positions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trading/positions/{symbol}/force_exit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Sent to the trader that holds the position. Waits up to 3 s for the trader: 200 done, 202 still queued (read it back by id), 409 refused/failed/expired (code command_not_done, the record in details.command) or when the trader is not running (code conflict); 503 when Redis is down. */
+        post: operations["trading_position_force_exit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trading/round_trips": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Closed round trips (consolidated at the end of each session), newest first. */
+        get: operations["trading_round_trips"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trading/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Strategy runs (algo_run) of every mode, newest first. */
+        get: operations["trading_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trading/traders/{trader}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The trader reconciles with the broker, then trades. Waits up to 3 s for the trader: 200 done, 202 still queued (read it back by id), 409 refused/failed/expired (code command_not_done, the record in details.command) or when the trader is not running (code conflict); 503 when Redis is down. */
+        post: operations["trading_trader_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trading/traders/{trader}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The process keeps running, idle, and obeys commands. Waits up to 3 s for the trader: 200 done, 202 still queued (read it back by id), 409 refused/failed/expired (code command_not_done, the record in details.command) or when the trader is not running (code conflict); 503 when Redis is down. */
+        post: operations["trading_trader_stop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/update": {
         parameters: {
             query?: never;
@@ -700,6 +907,16 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccountFigures: {
+            /** Format: double */
+            cash: number;
+            /** Format: double */
+            equity: number;
+            /** Format: double */
+            buying_power: number;
+            /** @description Pattern-day-trader allowance; null: not limited */
+            day_trades_left: number | null;
+        };
         /** @enum {string} */
         AccountsEnum: "per_symbol" | "shared";
         /** @enum {string} */
@@ -710,6 +927,47 @@ export interface components {
          * @enum {string}
          */
         AlpacaEndpointEnum: "paper" | "live";
+        Command: {
+            /** @description GET /api/trading/commands/{id} reads it back */
+            id: string;
+            trader: components["schemas"]["StrategyDescriptionKindEnum"];
+            kind: components["schemas"]["TradingCommandKindEnum"];
+            args: {
+                [key: string]: unknown;
+            };
+            by: string;
+            /**
+             * Format: double
+             * @description epoch seconds
+             */
+            issued_at: number;
+            /**
+             * @description queued until the trader answers; expired: not picked up in 30 s, never run
+             *
+             *     * `queued` - queued
+             *     * `done` - done
+             *     * `refused` - refused
+             *     * `failed` - failed
+             *     * `expired` - expired
+             */
+            status: components["schemas"]["CommandStatusEnum"];
+            /** @description What the trader did, or why not */
+            message: string;
+            result: {
+                [key: string]: unknown;
+            };
+            /** Format: double */
+            finished_at: number | null;
+        };
+        /**
+         * @description * `queued` - queued
+         *     * `done` - done
+         *     * `refused` - refused
+         *     * `failed` - failed
+         *     * `expired` - expired
+         * @enum {string}
+         */
+        CommandStatusEnum: "queued" | "done" | "refused" | "failed" | "expired";
         Component: {
             name: string;
             kind: components["schemas"]["ComponentKindEnum"];
@@ -849,6 +1107,12 @@ export interface components {
             universe: string[];
             on_file: string[];
         };
+        /**
+         * @description * `long` - long
+         *     * `short` - short
+         * @enum {string}
+         */
+        DirectionEnum: "long" | "short";
         Error: {
             error: components["schemas"]["ErrorDetail"];
         };
@@ -862,8 +1126,42 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        Fill: {
+            /** @description The broker's execution id */
+            fill_id: string;
+            client_order_id: string;
+            run_id: number;
+            strategy: string;
+            mode: components["schemas"]["ModeEnum"];
+            symbol: string;
+            side: components["schemas"]["SideEnum"];
+            operation: components["schemas"]["OperationEnum"];
+            /** Format: double */
+            qty: number;
+            /** Format: double */
+            price: number;
+            /** Format: double */
+            fee: number;
+            /** Format: date-time */
+            t: string;
+            /** Format: double */
+            stop_price: number | null;
+            /** Format: double */
+            target_price: number | null;
+            /** @description What the strategy saw when it decided */
+            indicators: {
+                [key: string]: unknown;
+            };
+        };
         /** @enum {string} */
         FillModelEnum: "backtesting" | "backtrader" | "pyalgotrade" | "realistic" | "tc2";
+        FillPage: {
+            /** @description Rows matching the filters */
+            count: number;
+            page: number;
+            page_size: number;
+            results: components["schemas"]["Fill"][];
+        };
         /** @enum {string} */
         FormatEnum: "ninjatrader" | "csv" | "yahoo";
         HealthCheckListOutput: {
@@ -1037,10 +1335,54 @@ export interface components {
             /** @description Staff change shared state: settings, data, strategy files, the program, the logs. Every signed-in user reads and runs research. */
             is_staff: boolean;
         };
+        /**
+         * @description * `REPLAY` - REPLAY
+         *     * `PAPER` - PAPER
+         *     * `LIVE` - LIVE
+         *     * `BACKTEST` - BACKTEST
+         * @enum {string}
+         */
+        ModeEnum: "REPLAY" | "PAPER" | "LIVE" | "BACKTEST";
         /** @enum {string} */
         NonSessionEnum: "refuse" | "skip" | "keep";
+        /** @enum {unknown} */
+        NullEnum: null;
         /** @enum {string} */
         OnErrorEnum: "continue" | "stop";
+        OpenOrder: {
+            trader: components["schemas"]["StrategyDescriptionKindEnum"];
+            mode: components["schemas"]["ModeEnum"];
+            client_order_id: string;
+            symbol: string;
+            side: components["schemas"]["SideEnum"];
+            type: string;
+            /** Format: double */
+            qty: number | null;
+            /** Format: double */
+            notional: number | null;
+            /** Format: double */
+            filled_qty: number;
+            /** Format: double */
+            limit_price: number | null;
+            /** Format: double */
+            stop_price: number | null;
+            status: string;
+            /**
+             * Format: double
+             * @description epoch seconds
+             */
+            submitted_t: number;
+            strategy: string | null;
+            run_id: number | null;
+        };
+        /**
+         * @description * `buy` - buy
+         *     * `sell` - sell
+         *     * `sell_short` - sell_short
+         *     * `buy_short` - buy_short
+         * @enum {string}
+         */
+        OperationEnum: "buy" | "sell" | "sell_short" | "buy_short";
         /**
          * @description * `builtin` - builtin
          *     * `uploaded` - uploaded
@@ -1072,6 +1414,32 @@ export interface components {
             strategy_limits?: {
                 [key: string]: components["schemas"]["LimitsOverrideRequest"] | null;
             };
+        };
+        Position: {
+            trader: components["schemas"]["StrategyDescriptionKindEnum"];
+            mode: components["schemas"]["ModeEnum"];
+            symbol: string;
+            /**
+             * Format: double
+             * @description Signed: negative is short
+             */
+            qty: number;
+            /** Format: double */
+            avg_price: number;
+            /**
+             * Format: double
+             * @description The last price the trader saw
+             */
+            mark: number;
+            /** Format: double */
+            market_value: number;
+            /**
+             * Format: double
+             * @description (mark - avg_price) x qty
+             */
+            unrealized_pl: number;
+            strategy: string | null;
+            run_id: number | null;
         };
         ProgramRestartOutput: {
             status: string;
@@ -1118,6 +1486,72 @@ export interface components {
          * @enum {string}
          */
         ResolutionsEnum: "1s" | "1m" | "1d";
+        RoundTrip: {
+            run_id: number;
+            strategy: string;
+            mode: components["schemas"]["ModeEnum"];
+            symbol: string;
+            direction: components["schemas"]["DirectionEnum"];
+            /** Format: date-time */
+            start: string;
+            /** Format: date-time */
+            end: string;
+            /** Format: double */
+            qty: number;
+            /** Format: double */
+            entry_price: number;
+            /** Format: double */
+            exit_price: number;
+            /** Format: double */
+            stop_price: number | null;
+            /** Format: double */
+            fees: number;
+            /**
+             * Format: double
+             * @description Net dollars
+             */
+            gain_value: number;
+            /** Format: double */
+            gain_percentage: number;
+            /**
+             * Format: double
+             * @description (exit - entry) / (entry - stop); null without a stop
+             */
+            r_units: number | null;
+        };
+        RoundTripPage: {
+            /** @description Rows matching the filters */
+            count: number;
+            page: number;
+            page_size: number;
+            results: components["schemas"]["RoundTrip"][];
+        };
+        Run: {
+            id: number;
+            /** @description One per program start, or the simulation job */
+            batch_id: string;
+            strategy: string;
+            parameters: {
+                [key: string]: unknown;
+            };
+            mode: components["schemas"]["ModeEnum"];
+            symbols: string[];
+            /** Format: date-time */
+            start: string;
+            /** Format: date-time */
+            end: string | null;
+            stop_reason: string;
+            reference_run_id: number | null;
+            /** Format: uuid */
+            job_id: string | null;
+        };
+        RunPage: {
+            /** @description Rows matching the filters */
+            count: number;
+            page: number;
+            page_size: number;
+            results: components["schemas"]["Run"][];
+        };
         SessionCoverage: {
             /**
              * Format: date
@@ -1232,6 +1666,12 @@ export interface components {
             /** @description The data_catch_up jobs collecting the history of added symbols. */
             history_jobs: components["schemas"]["Job"][];
         };
+        /**
+         * @description * `buy` - buy
+         *     * `sell` - sell
+         * @enum {string}
+         */
+        SideEnum: "buy" | "sell";
         StrategyDescription: {
             /** @description The name to simulate it by. */
             id: string;
@@ -1546,6 +1986,19 @@ export interface components {
             /** @description HH:MM New York */
             end: string;
         };
+        Stream: {
+            /** @description bars or account (the broker's trade updates) */
+            name: string;
+            /**
+             * Format: double
+             * @description epoch seconds
+             */
+            last_message_t: number | null;
+            /** @description Silent past stale_after_s in market hours */
+            stale: boolean;
+            /** Format: double */
+            stale_after_s: number;
+        };
         SymbolCoverage: {
             symbol: string;
             sessions_on_file: number;
@@ -1583,6 +2036,82 @@ export interface components {
         TokenRevokeRequest: {
             /** @description The refresh token to revoke. */
             refresh: string;
+        };
+        TradeHistoryResetInputRequest: {
+            /** @description Exactly 'DELETE ALL TRADE HISTORY' */
+            confirmation: string;
+        };
+        TradeHistoryResetOutput: {
+            algo_runs: number;
+            trade_orders: number;
+            new_trades: number;
+            gain_loss: number;
+            trade_analysis: number;
+        };
+        Trader: {
+            trader: components["schemas"]["StrategyDescriptionKindEnum"];
+            /**
+             * @description not_running: the process published no snapshot in the last 10 s
+             *
+             *     * `starting` - starting
+             *     * `running` - running
+             *     * `stopping` - stopping
+             *     * `stopped` - stopped
+             *     * `not_running` - not_running
+             */
+            state: components["schemas"]["TraderStateEnum"];
+            mode: (components["schemas"]["ModeEnum"] | components["schemas"]["NullEnum"]) | null;
+            batch_id: string | null;
+            /** @description Why it stopped, or what it waits for */
+            message: string;
+            streams: components["schemas"]["Stream"][];
+            /**
+             * Format: double
+             * @description Its clock (replay clock)
+             */
+            market_t: number | null;
+            /**
+             * Format: double
+             * @description epoch seconds
+             */
+            updated_at: number | null;
+            /** Format: double */
+            age_s: number | null;
+        };
+        /**
+         * @description * `starting` - starting
+         *     * `running` - running
+         *     * `stopping` - stopping
+         *     * `stopped` - stopped
+         *     * `not_running` - not_running
+         * @enum {string}
+         */
+        TraderStateEnum: "starting" | "running" | "stopping" | "stopped" | "not_running";
+        TradingAccountOutput: {
+            mode: (components["schemas"]["ModeEnum"] | components["schemas"]["NullEnum"]) | null;
+            account: components["schemas"]["AccountFigures"] | null;
+            traders: components["schemas"]["Trader"][];
+        };
+        /**
+         * @description * `start` - start
+         *     * `stop` - stop
+         *     * `cancel_order` - cancel_order
+         *     * `force_exit` - force_exit
+         * @enum {string}
+         */
+        TradingCommandKindEnum: "start" | "stop" | "cancel_order" | "force_exit";
+        TradingOrdersOutput: {
+            orders: components["schemas"]["OpenOrder"][];
+        };
+        TradingPositionsOutput: {
+            positions: components["schemas"]["Position"][];
+        };
+        TradingTraderStopInputRequest: {
+            /**
+             * @description Also close its positions at market
+             * @default false
+             */
+            liquidate: boolean;
         };
         VisualListOutput: {
             visual_types: components["schemas"]["VisualType"][];
@@ -2218,6 +2747,74 @@ export interface operations {
             };
             /** @description The request line is over 4 KB (query too long); answered by the web server */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    data_reset_trade_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TradeHistoryResetInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeHistoryResetOutput"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed (staff only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Input failed validation; nothing was changed */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4021,6 +4618,822 @@ export interface operations {
             };
             /** @description Input failed validation; nothing was changed */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_account: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradingAccountOutput"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A required service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_command_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                command_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Command"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A required service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_fills: {
+        parameters: {
+            query?: {
+                /** @description A New York trading day */
+                day?: string;
+                mode?: "BACKTEST" | "LIVE" | "PAPER" | "REPLAY";
+                /** @description From 1 */
+                page?: number;
+                /** @description Rows per page (default 100) */
+                page_size?: number;
+                /** @description An algo_run id */
+                run?: number;
+                /** @description The strategy's name */
+                strategy?: string;
+                /** @description A ticker, e.g. SPY */
+                symbol?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FillPage"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_orders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradingOrdersOutput"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A required service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_order_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Command"];
+                };
+            };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Command"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed (staff only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Input failed validation; nothing was changed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A required service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_positions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradingPositionsOutput"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A required service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_position_force_exit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                symbol: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Command"];
+                };
+            };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Command"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed (staff only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Input failed validation; nothing was changed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A required service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_round_trips: {
+        parameters: {
+            query?: {
+                /** @description A New York trading day */
+                day?: string;
+                mode?: "BACKTEST" | "LIVE" | "PAPER" | "REPLAY";
+                /** @description From 1 */
+                page?: number;
+                /** @description Rows per page (default 100) */
+                page_size?: number;
+                /** @description An algo_run id */
+                run?: number;
+                /** @description The strategy's name */
+                strategy?: string;
+                /** @description A ticker, e.g. SPY */
+                symbol?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundTripPage"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_runs: {
+        parameters: {
+            query?: {
+                batch_id?: string;
+                /** @description A New York trading day */
+                day?: string;
+                mode?: "BACKTEST" | "LIVE" | "PAPER" | "REPLAY";
+                /** @description From 1 */
+                page?: number;
+                /** @description Rows per page (default 100) */
+                page_size?: number;
+                /** @description The strategy's name */
+                strategy?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunPage"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_trader_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trader: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Command"];
+                };
+            };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Command"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed (staff only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Input failed validation; nothing was changed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A required service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_trader_stop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                trader: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TradingTraderStopInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Command"];
+                };
+            };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Command"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed (staff only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Input failed validation; nothing was changed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A required service is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
