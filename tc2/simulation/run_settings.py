@@ -13,6 +13,11 @@ from tc2.data.adjustments import DEFAULT_ADJUSTMENT, Adjustment
 from tc2.data.bars import Resolution
 from tc2.errors import ConfigurationError
 from tc2.execution.fill_models import DEFAULT_FILL_MODEL, fill_model_named
+
+# One stop for the simulator and the day trader (a backtest is a replay), declared in
+# trading_schedule; re-exported for the simulation's callers.
+from tc2.execution.trading_schedule import LIQUIDATE_BEFORE_CLOSE_S as LIQUIDATE_BEFORE_CLOSE_S
+from tc2.execution.trading_schedule import day_stop_t
 from tc2.execution.virtual_account import DEFAULT_STARTING_CASH, VirtualAccount
 from tc2.strategy.base import StrategyKind
 
@@ -26,15 +31,12 @@ class EndOfRun(StrEnum):
 
 
 CLOSED_AT_END = "closed at the run's last close (close_at_end)"
-LIQUIDATE_BEFORE_CLOSE_S = 900
-"""A day run stops this many seconds before the session's close (early closes included) and
-liquidates: the live day trader and the simulator's day runs alike, so a backtest is a replay."""
 LIQUIDATED_BEFORE_CLOSE = "stopped 15 minutes before the close to liquidate (day runs)"
 
 
 def day_run_stop_t(close_t: int) -> int:
     """When a day run stops and liquidates: ``LIQUIDATE_BEFORE_CLOSE_S`` before ``close_t``."""
-    return close_t - LIQUIDATE_BEFORE_CLOSE_S
+    return day_stop_t(close_t)
 
 
 def end_of_run(kind: StrategyKind, close_at_end: bool) -> EndOfRun:
