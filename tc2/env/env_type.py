@@ -12,6 +12,7 @@ class EnvType(StrEnum):
     """
 
     LIVE = "live"
+    REPLAY = "replay"  # the offline replay market: its clock and streamed bars, apart from live
     SIMULATION = "simulation"
     OPTIMIZATION = "optimization"
     HEALTH_CHECKING = "health_checking"

@@ -5,8 +5,12 @@ It streams the symbols' bars from the provider the environment configures
 into the ``StreamCache`` (regular hours only, bounded per symbol-day, expiring after 3 days). The
 stream runs on its own thread; this one heart-beats every ``HEARTBEAT_S`` meanwhile, bars or not.
 
-Without provider keys (the synthetic market) it idles, heart-beating until asked to stop: ending
-would make the supervisor restart it in a loop. When the stream gives up reconnecting
+Without provider keys it streams the replay market instead (``ReplayBarStream``: a stored
+session of the price store replayed on the ``ReplayClock``, ``TC2_REPLAY_DAY``/``_FROM``/``_SPEED``)
+into the stream cache of the ``replay`` env type, apart from live bars. Without a price store
+in its options (tests) it idles, heart-beating until asked to stop: ending would make the
+supervisor restart it in a loop. A replay with no stored session yet (the first start, before the
+seeding) is tried again after ``RETRY_AFTER_S``. When the stream gives up reconnecting
 (``ProviderUnavailable``) it is started again after ``RETRY_AFTER_S``. When the provider refuses
 the keys or the subscription (``ProviderError``), or the configuration or the symbols are wrong,
 the error is logged and it idles: the same keys would get the same answer, and they change only
@@ -23,21 +27,24 @@ import os
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import redis
 
+from tc2.data.price_stores import FILES_STORE, price_store_for
 from tc2.data.providers import (
-    LiveBarStream,
     ProviderError,
     ProviderUnavailable,
     StreamBar,
     live_stream_from_environ,
 )
-from tc2.data.providers.stream import check_symbols
+from tc2.data.providers.replay_stream import ReplayBarStream
+from tc2.data.providers.stream import BarStream, check_symbols
 from tc2.data.stream_cache import StreamCache
-from tc2.env import ExecEnv
+from tc2.env import EnvType, ExecEnv, LiveClock
 from tc2.env.exec_env import DEFAULT_NAMESPACE
+from tc2.env.replay_clock import ReplayClock, ReplaySettings
 from tc2.env.settings_channel import SettingsWatcher, SymbolUniverse
 from tc2.errors import ConfigurationError
 from tc2.logs import LogFeed, feed_logger
@@ -62,20 +69,32 @@ _log = feed_logger(LogFeed.DATA, "streamer")
 
 
 def run_bar_streamer(context: Any) -> None:
-    """Component target. Options: redis_url, symbols, namespace (optional, for tests)."""
+    """Component target. Options: redis_url, symbols, data_dir and store_url (the price store
+    the replay market plays; without data_dir no replay), namespace (optional, for tests)."""
     options = context.options
-    with ExecEnv.live(
-        options["redis_url"], namespace=options.get("namespace", DEFAULT_NAMESPACE)
-    ) as env:
+    namespace = options.get("namespace", DEFAULT_NAMESPACE)
+    with ExecEnv.live(options["redis_url"], namespace=namespace) as env:
         universe = SymbolUniverse(
             SettingsWatcher(env, context.name), options.get("symbols") or (), log=_log
         )
         universe.refresh()
-        tally = _Tally(StreamCache(env))
+        live_tally = _Tally(StreamCache(env))
+        replay_env = ExecEnv(
+            env_type=EnvType.REPLAY,
+            clock=LiveClock(),
+            calendar=env.calendar,
+            redis_url=options["redis_url"],
+            namespace=namespace,
+        )
+        replay_tally = _Tally(StreamCache(replay_env))
         while not context.should_stop():
+            tally = live_tally
             try:
                 symbols = check_symbols(list(universe.symbols))
-                stream = live_stream_from_environ(os.environ)
+                stream: BarStream | None = live_stream_from_environ(os.environ)
+                if stream is None and options.get("data_dir"):
+                    stream = replay_market(options, replay_env)
+                    tally = replay_tally
             except (ConfigurationError, ValueError) as exc:
                 _log.error(IDLE_AFTER_ERROR_MESSAGE.format(error=exc))
                 _idle(context, universe, until_symbols_change=True)
@@ -95,7 +114,29 @@ def run_bar_streamer(context: Any) -> None:
                 _idle(context, universe, until_symbols_change=True)
             else:
                 raise error
-        tally.report()
+        live_tally.report()
+        replay_tally.report()
+
+
+def replay_market(options: Any, replay_env: ExecEnv) -> ReplayBarStream:
+    """The replay market's stream over the program's price store (``TC2_REPLAY_*`` settings).
+
+    Raises
+    ------
+    ConfigurationError
+        If a ``TC2_REPLAY_*`` variable or the price store's URL is wrong.
+    """
+    store = price_store_for(
+        EnvType.LIVE,
+        data_dir=Path(options["data_dir"]),
+        url=options.get("store_url") or FILES_STORE,
+    )
+    return ReplayBarStream(
+        store=store,
+        calendar=replay_env.calendar,
+        clock=ReplayClock(replay_env),
+        settings=ReplaySettings.from_environ(os.environ),
+    )
 
 
 class _Tally:
@@ -138,7 +179,7 @@ class _Tally:
 
 def _stream_once(
     context: Any,
-    stream: LiveBarStream,
+    stream: BarStream,
     symbols: Sequence[str],
     tally: _Tally,
     universe: SymbolUniverse,

@@ -81,6 +81,9 @@ def program_components() -> list[ComponentSpec]:
         options={
             "redis_url": config.effective_redis_url,
             "symbols": list(trading_settings_get().settings.symbols),
+            # The replay market (no provider keys) plays the sessions of this store.
+            "data_dir": str(config.data_dir),
+            "store_url": config.price_store,
         },
     )
     health_refresher = ComponentSpec(

@@ -28,7 +28,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
@@ -224,6 +224,22 @@ class StreamLink:
                 raise ProviderError(
                     f"{self.where}: expected {expecting}, got a malformed message: {exc}"
                 ) from None
+
+
+class BarStream(Protocol):
+    """What the bar streamer runs: a provider's websocket stream (``LiveBarStream``) or the
+    replay market's (``replay_stream.ReplayBarStream``), with one contract: ``run``."""
+
+    @property
+    def name(self) -> str: ...
+
+    def run(
+        self,
+        *,
+        symbols: Sequence[str],
+        on_bar: Callable[[StreamBar], None],
+        stop: threading.Event,
+    ) -> None: ...
 
 
 class LiveBarStream(ABC):

@@ -35,6 +35,7 @@ class TestEnvType:
     def test_values_are_the_key_segments(self) -> None:
         assert [member.value for member in EnvType] == [
             "live",
+            "replay",
             "simulation",
             "optimization",
             "health_checking",
