@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -188,6 +188,15 @@ class DeskCommand:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CommandOutcome:
+    """What a trader's command handler returns (``TradingDesk.handle_next``)."""
+
+    status: CommandStatus  # DONE, REFUSED or FAILED
+    message: str = ""  # a refusal names the rule and the figures
+    result: Mapping[str, Any] = field(default_factory=dict)  # e.g. the exit order's id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CommandRecord:
     """A command and what became of it (what the API reports)."""
 
@@ -332,6 +341,28 @@ class TradingDesk:
         )
         self._record(record)
         return record
+
+    def handle_next(
+        self, trader: TraderName, handler: Callable[[DeskCommand], CommandOutcome]
+    ) -> CommandRecord | None:
+        """Pop the trader's next command, run ``handler`` on it and record what it returned.
+
+        The trader's loop calls this every tick; None when no command waits. A handler that
+        raises records ``failed`` with the error (the trader keeps running): the web layer hears
+        of every command it sent.
+        """
+        command = self.next_command(trader)
+        if command is None:
+            return None
+        try:
+            outcome = handler(command)
+        except Exception as exc:  # recorded for the caller, never lost; the trader continues
+            return self.complete(
+                command, status=CommandStatus.FAILED, message=f"{type(exc).__name__}: {exc}"
+            )
+        return self.complete(
+            command, status=outcome.status, message=outcome.message, result=outcome.result
+        )
 
     # -- the web layer's side --
 

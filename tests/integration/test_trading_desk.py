@@ -14,7 +14,9 @@ from tc2.program.trading_desk import (
     SNAPSHOT_TTL_S,
     AccountFigures,
     CommandKind,
+    CommandOutcome,
     CommandStatus,
+    DeskCommand,
     OpenOrderView,
     PositionView,
     StreamHealth,
@@ -206,3 +208,33 @@ class CommandTests:
         issued = desk.issue(TraderName.DAY, CommandKind.START, by="a")
         with pytest.raises(ValueError, match="final status"):
             desk.complete(issued.command, status=CommandStatus.QUEUED)
+
+
+class HandleNextTests:
+    def test_the_handlers_outcome_is_recorded_and_a_raising_handler_records_failed(
+        self, env: ExecEnv
+    ) -> None:
+        desk = TradingDesk(env)
+        refused = desk.issue(TraderName.DAY, CommandKind.START, by="a")
+        broken = desk.issue(TraderName.DAY, CommandKind.FORCE_EXIT, {"symbol": "SPY"}, by="a")
+
+        def handler(command: DeskCommand) -> CommandOutcome:
+            if command.kind is CommandKind.FORCE_EXIT:
+                raise ConnectionError("broker unreachable")
+            return CommandOutcome(
+                status=CommandStatus.REFUSED,
+                message="pattern-day-trader guard: equity 20,000.00 < 25,000.00",
+            )
+
+        first = desk.handle_next(TraderName.DAY, handler)
+        second = desk.handle_next(TraderName.DAY, handler)
+
+        assert desk.handle_next(TraderName.DAY, handler) is None
+        assert first is not None and first.command.id == refused.command.id
+        assert first.status is CommandStatus.REFUSED and "25,000.00" in first.message
+        assert second is not None and second.command.id == broken.command.id
+        assert (second.status, second.message) == (
+            CommandStatus.FAILED,
+            "ConnectionError: broker unreachable",
+        )
+        assert desk.command(broken.command.id) == second

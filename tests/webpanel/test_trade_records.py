@@ -234,3 +234,53 @@ class BacktestRecordsTests:
         listed = admin_api.get("/api/trading/fills", {"mode": "BACKTEST"}).json()
         assert listed["count"] == len(rows)
         assert {row["strategy"] for row in listed["results"]} == {"CycleStrategy"}
+
+
+@pytest.mark.django_db
+class ProcessRecorderTests:
+    def test_a_trader_process_gets_a_durable_recorder_whose_run_end_consolidates(self) -> None:
+        from webpanel.trading.process import process_trade_recorder
+
+        recorder = process_trade_recorder()
+        assert recorder.durable is True
+        run_id = recorder.run_started(_start(TradingMode.REPLAY))
+        recorder.fill_recorded(_fill(run_id, "e1", Side.BUY, 5, 10.0, 0))
+        recorder.fill_recorded(_fill(run_id, "e2", Side.SELL, 5, 11.0, 60, fee=0.02))
+
+        recorder.run_ended(run_id, end_t=T0 + 120, reason="session end")
+
+        trip = TradeAnalysis.objects.get(run_id=run_id)
+        assert trip.gain_value == Decimal("4.98") and trip.r_units is None
+        assert GainLoss.objects.get(run_id=run_id).round_trips == 1
+
+
+@pytest.mark.django_db(transaction=True)
+class DurabilityTests:
+    def test_an_intent_is_visible_to_another_connection_when_order_intended_returns(self):
+        # What a crash right after the broker call would leave: another process (here another
+        # thread, its own database connection) must already see the order.
+        import threading
+
+        from django.db import connection
+
+        recorder = DjangoTradeRecorder()
+        run_id = recorder.run_started(_start(TradingMode.LIVE))
+        intent = _intent(run_id)
+        seen: list[bool] = []
+
+        def look() -> None:
+            try:
+                seen.append(
+                    TradeOrder.objects.filter(client_order_id=intent.client_order_id).exists()
+                )
+            finally:
+                connection.close()
+
+        recorder.order_intended(intent)
+        reader = threading.Thread(target=look)
+        reader.start()
+        reader.join()
+        assert seen == [True]
+        assert [order.client_order_id for order in recorder.orders_in_flight(TradingMode.LIVE)] == [
+            intent.client_order_id
+        ]

@@ -235,6 +235,16 @@ class TraderCommandTests:
         assert admin_api.post("/api/trading/traders/night/start").status_code == 404
         assert admin_api.get("/api/trading/commands/unknown").status_code == 404
 
+    def test_malformed_ids_and_arguments_are_refused_before_asking_any_trader(self, admin_api: Any):
+        # No trader runs: the input is judged first, so the answer names it rather than 409.
+        bad_id = admin_api.post("/api/trading/orders/a%20b/cancel")
+        assert bad_id.status_code == 400 and "'a b'" in bad_id.json()["error"]["message"]
+        bad_symbol = admin_api.post("/api/trading/positions/spy/force_exit")
+        assert bad_symbol.status_code == 400 and "'spy'" in bad_symbol.json()["error"]["message"]
+        bad_body = admin_api.post("/api/trading/traders/day/stop", {"liquidate": 1}, format="json")
+        assert bad_body.status_code == 422
+        assert list(bad_body.json()["error"]["details"]["fields"]) == ["liquidate"]
+
     def test_a_bad_stop_body_is_422_naming_the_field(self, admin_api: Any, desk: TradingDesk):
         desk.publish_snapshot(_snapshot())
         response = admin_api.post(
@@ -242,6 +252,10 @@ class TraderCommandTests:
         )
         assert response.status_code == 422
         assert "'soon'" in response.json()["error"]["details"]["fields"]["liquidate"][0]
+        extra = admin_api.post("/api/trading/traders/day/stop", {"now": True}, format="json")
+        assert extra.status_code == 422
+        assert list(extra.json()["error"]["details"]["fields"]) == ["now"]
+        assert desk.next_command(TraderName.DAY) is None  # nothing was queued
 
     @pytest.mark.parametrize(
         "path",
@@ -347,6 +361,7 @@ class RecordsTests:
             ({"run": "x"}, "run"),
             ({"page": "0"}, "page"),
             ({"page_size": "5000"}, "page_size"),
+            ({"strategy": "Sma Cross"}, "strategy"),
         ],
     )
     def test_a_bad_filter_is_400_naming_it(self, user_api: Any, query: dict[str, str], named: str):
@@ -362,7 +377,14 @@ class ResetTradeHistoryTests:
             "/api/data/reset_trade_history", {"confirmation": "yes"}, format="json"
         )
         assert response.status_code == 422
-        assert "confirmation" in response.json()["error"]["details"]["fields"]
+        assert "'yes'" in response.json()["error"]["details"]["fields"]["confirmation"][0]
+        extra = admin_api.post(
+            "/api/data/reset_trade_history",
+            {"confirmation": RESET_CONFIRMATION, "tables": ["new_trades"]},
+            format="json",
+        )
+        assert extra.status_code == 422
+        assert list(extra.json()["error"]["details"]["fields"]) == ["tables"]
         assert NewTrade.objects.count() == 3 and AlgoRun.objects.count() == 1
 
     def test_staff_delete_every_trade_table_and_hear_how_many_rows_went(self, admin_api: Any):

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from tc2.program.job_params import TICKER_RULE, ticker_schema
 from tc2.program.trading_desk import CommandKind, CommandStatus, TraderName, TraderState
 from webpanel.core.errors import BadRequest
 from webpanel.core.permissions import IsStaff
@@ -26,7 +27,11 @@ from webpanel.trading.desk import (
 )
 from webpanel.trading.models import Mode, Operation
 from webpanel.trading.selectors import (
+    MAX_PAGE,
     MAX_PAGE_SIZE,
+    MAX_RUN_ID,
+    NAME_PATTERN,
+    ORDER_ID_PATTERN,
     PAGE_SIZE,
     account_get,
     fills_list,
@@ -42,11 +47,25 @@ from webpanel.trading.services import RESET_CONFIRMATION, trade_history_reset
 TRADERS = [name.value for name in TraderName]
 MODE = OpenApiParameter("mode", OpenApiTypes.STR, enum=Mode.values)
 DAY = OpenApiParameter("day", OpenApiTypes.DATE, description="A New York trading day")
-STRATEGY = OpenApiParameter("strategy", OpenApiTypes.STR, description="The strategy's name")
-SYMBOL = OpenApiParameter("symbol", OpenApiTypes.STR, description="A ticker, e.g. SPY")
-RUN = OpenApiParameter("run", OpenApiTypes.INT, description="An algo_run id")
+NAME_SCHEMA = {"type": "string", "pattern": f"^{NAME_PATTERN.pattern}$"}
+STRATEGY = OpenApiParameter("strategy", NAME_SCHEMA, description="The strategy's name")
+SYMBOL = OpenApiParameter("symbol", ticker_schema(), description=f"A ticker: {TICKER_RULE}")
+RUN = OpenApiParameter(
+    "run", {"type": "integer", "minimum": 0, "maximum": MAX_RUN_ID}, description="An algo_run id"
+)
+TRADER = OpenApiParameter("trader", OpenApiTypes.STR, OpenApiParameter.PATH, enum=TRADERS)
+PATH_SYMBOL = OpenApiParameter(
+    "symbol", ticker_schema(), OpenApiParameter.PATH, description=f"A ticker: {TICKER_RULE}"
+)
+ORDER_ID = OpenApiParameter(
+    "client_order_id",
+    {"type": "string", "pattern": f"^{ORDER_ID_PATTERN.pattern}$"},
+    OpenApiParameter.PATH,
+)
 PAGE = [
-    OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="From 1"),
+    OpenApiParameter(
+        "page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, description="From 1"
+    ),
     OpenApiParameter(
         "page_size",
         {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
@@ -136,7 +155,7 @@ class CommandSerializer(serializers.Serializer):
 COMMAND_RESPONSES = {
     200: CommandSerializer,
     202: CommandSerializer,
-    **ERROR_RESPONSES.only(401, 403, 404, 409, 422, 503),
+    **ERROR_RESPONSES.only(400, 401, 403, 404, 409, 422, 503),
 }
 COMMAND_HELP = (
     " Waits up to 3 s for the trader: 200 done, 202 still queued (read it back by id), 409 "
@@ -212,6 +231,7 @@ class TradingOrderCancelApi(APIView):
 
     @extend_schema(
         operation_id="trading_order_cancel",
+        parameters=[ORDER_ID],
         description="Sent to the trader that shows the order open." + COMMAND_HELP,
         request=None,
         responses=COMMAND_RESPONSES,
@@ -228,6 +248,7 @@ class TradingPositionForceExitApi(APIView):
 
     @extend_schema(
         operation_id="trading_position_force_exit",
+        parameters=[PATH_SYMBOL],
         description="Sent to the trader that holds the position." + COMMAND_HELP,
         request=None,
         responses=COMMAND_RESPONSES,
@@ -244,6 +265,7 @@ class TradingTraderStartApi(APIView):
 
     @extend_schema(
         operation_id="trading_trader_start",
+        parameters=[TRADER],
         description="The trader reconciles with the broker, then trades." + COMMAND_HELP,
         request=None,
         responses=COMMAND_RESPONSES,
@@ -259,21 +281,22 @@ class TradingTraderStopApi(APIView):
     permission_classes = [IsStaff]
 
     class InputSerializer(serializers.Serializer):
+        closed = True  # undeclared keys are refused (422)
         liquidate = serializers.BooleanField(
             required=False, default=False, help_text="Also close its positions at market"
         )
 
     @extend_schema(
         operation_id="trading_trader_stop",
+        parameters=[TRADER],
         description="The process keeps running, idle, and obeys commands." + COMMAND_HELP,
         request=InputSerializer,
         responses=COMMAND_RESPONSES,
         tags=["trading"],
     )
     def post(self, request: Request, trader: str) -> Response:
-        body = _object(request)
         return _command_response(
-            trader_stop(trader=trader, liquidate=body.get("liquidate", False), user=request.user)
+            trader_stop(trader=trader, body=_object(request), user=request.user)
         )
 
 
@@ -428,7 +451,7 @@ class TradingRunsApi(APIView):
             DAY,
             STRATEGY,
             MODE,
-            OpenApiParameter("batch_id", OpenApiTypes.STR),
+            OpenApiParameter("batch_id", NAME_SCHEMA),
             *PAGE,
         ],
         responses={200: RunPageSerializer, **ERROR_RESPONSES.only(400, 401)},
@@ -451,6 +474,7 @@ class TradeHistoryResetApi(APIView):
     permission_classes = [IsStaff]
 
     class InputSerializer(serializers.Serializer):
+        closed = True  # undeclared keys are refused (422)
         confirmation = serializers.CharField(help_text=f"Exactly {RESET_CONFIRMATION!r}")
 
     class OutputSerializer(serializers.Serializer):
@@ -467,10 +491,4 @@ class TradeHistoryResetApi(APIView):
         tags=["data"],
     )
     def post(self, request: Request) -> Response:
-        confirmation = _object(request).get("confirmation")
-        return Response(
-            trade_history_reset(
-                confirmation=confirmation if isinstance(confirmation, str) else repr(confirmation),
-                user=request.user,
-            )
-        )
+        return Response(trade_history_reset(body=_object(request), user=request.user))

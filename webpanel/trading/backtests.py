@@ -9,18 +9,13 @@ fills are not in the result), so they write no rows here.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from tc2.execution.orders import OrderType, Side, TimeInForce
-from tc2.execution.trade_records import (
-    IntentStatus,
-    OrderIntent,
-    RunStart,
-    TradeFill,
-    TradingMode,
-)
-from webpanel.trading.recorder import DjangoTradeRecorder
-from webpanel.trading.services import run_consolidate
+from tc2.execution.trade_records import IntentStatus, RunStart, TradingMode
+from webpanel.trading.models import NewTrade, TradeOrder
+from webpanel.trading.recorder import DjangoTradeRecorder, operation_of, to_datetime, to_decimal
 
 SIMULATE_JOB_TYPE = "strategy_simulate"  # webpanel.strategy.services.SIMULATE_JOB_TYPE
 
@@ -44,48 +39,59 @@ def backtest_record(*, job_id: str, result: Mapping[str, Any]) -> None:
         ),
         job_id=job_id,
     )
-    fills: list[tuple[int, int, str, Mapping[str, Any]]] = []
+    orders: list[TradeOrder] = []
+    fills: list[tuple[int, int, str, str, Mapping[str, Any]]] = []
     for index, order in enumerate(result.get("orders") or ()):
         client_order_id = _scoped(job_id, str(order["client_order_id"]))
-        recorder.order_intended(
-            OrderIntent(
-                run_id=run_id,
+        orders.append(
+            TradeOrder(
                 client_order_id=client_order_id,
+                run_id=run_id,
                 symbol=str(order["symbol"]),
-                side=Side(order["side"]),
-                qty=order.get("qty"),
-                notional=order.get("notional"),
-                type=OrderType(order["type"]),
-                limit_price=order.get("limit_price"),
-                stop_price=order.get("stop_price"),
-                time_in_force=TimeInForce(order["time_in_force"]),
-                created_t=int(order.get("submitted_t") or result["ended_t"]),
-                status=IntentStatus(order["status"]),
+                side=Side(order["side"]).value,
+                qty=to_decimal(order.get("qty")),
+                notional=to_decimal(order.get("notional")),
+                type=OrderType(order["type"]).value,
+                limit_price=to_decimal(order.get("limit_price")),
+                stop_price=to_decimal(order.get("stop_price")),
+                time_in_force=TimeInForce(order["time_in_force"]).value,
+                status=IntentStatus(order["status"]).value,
                 reason=str(order.get("reason") or ""),
+                created_at=to_datetime(order.get("submitted_t") or result["ended_t"]),
             )
         )
         fills.extend(
-            (int(fill["t"]), index, f"{client_order_id}-{number}", fill)
+            (int(fill["t"]), index, f"{client_order_id}-{number}", client_order_id, fill)
             for number, fill in enumerate(order.get("fills") or (), start=1)
         )
+    # One insert per table: a 1-second run may have thousands of fills. Known keys are skipped
+    # (the same job stored twice writes nothing new).
+    TradeOrder.objects.bulk_create(orders, ignore_conflicts=True)
+    held: dict[str, Decimal] = {}
+    rows = []
     # In time order: each fill's operation (buy, sell, sell_short, buy_short) follows from the
     # position the earlier fills left.
-    for t, _, fill_id, fill in sorted(fills, key=lambda item: item[:2]):
-        recorder.fill_recorded(
-            TradeFill(
-                run_id=run_id,
+    for t, _, fill_id, client_order_id, fill in sorted(fills, key=lambda item: item[:2]):
+        side, qty = Side(fill["side"]), to_decimal(fill["qty"]) or Decimal(0)
+        symbol = str(fill["symbol"])
+        before = held.get(symbol, Decimal(0))
+        held[symbol] = before + side.sign * qty
+        rows.append(
+            NewTrade(
                 fill_id=fill_id,
-                client_order_id=fill_id.rsplit("-", 1)[0],
-                symbol=str(fill["symbol"]),
-                side=Side(fill["side"]),
-                qty=fill["qty"],
-                price=fill["price"],
-                fee=fill.get("fee") or 0.0,
-                t=t,
+                client_order_id=client_order_id,
+                run_id=run_id,
+                symbol=symbol,
+                side=side.value,
+                operation=operation_of(side=side, held_before=before),
+                qty=qty,
+                price=to_decimal(fill["price"]),
+                fee=to_decimal(fill.get("fee") or 0.0),
+                t=to_datetime(t),
             )
         )
+    NewTrade.objects.bulk_create(rows, ignore_conflicts=True)
     recorder.run_ended(run_id, end_t=int(result["ended_t"]), reason=str(result["stop_reason"]))
-    run_consolidate(run_id=run_id)
 
 
 def _scoped(job_id: str, client_order_id: str) -> str:

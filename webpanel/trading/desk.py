@@ -14,9 +14,16 @@ import redis
 from django.contrib.auth.models import AbstractBaseUser
 
 from tc2.logs import LogFeed, feed_logger
-from tc2.program.trading_desk import CommandKind, CommandRecord, CommandStatus, TraderName
-from webpanel.core.errors import Conflict, NotFound, ServiceUnavailable
-from webpanel.trading.selectors import trader_snapshots, trading_desk
+from tc2.program.trading_desk import (
+    CommandKind,
+    CommandRecord,
+    CommandStatus,
+    TraderName,
+    check_command,
+)
+from webpanel.core.errors import BadRequest, Conflict, NotFound, ServiceUnavailable
+from webpanel.data.selectors import parse_symbol
+from webpanel.trading.selectors import ORDER_ID_PATTERN, trader_snapshots, trading_desk
 
 COMMAND_WAIT_S = 3.0
 
@@ -36,9 +43,12 @@ def trader_start(*, trader: str, user: AbstractBaseUser) -> CommandRecord:
     return _send(parse_trader(trader), CommandKind.START, {}, user=user)
 
 
-def trader_stop(*, trader: str, liquidate: Any, user: AbstractBaseUser) -> CommandRecord:
-    """Ask a trader to stop sending orders (and to flatten its positions with ``liquidate``)."""
-    return _send(parse_trader(trader), CommandKind.STOP, {"liquidate": liquidate}, user=user)
+def trader_stop(*, trader: str, body: dict[str, Any], user: AbstractBaseUser) -> CommandRecord:
+    """Ask a trader to stop sending orders (and to flatten its positions with ``liquidate``).
+
+    Raises ValidationFailed (422) for a key other than ``liquidate`` or a value not a boolean.
+    """
+    return _send(parse_trader(trader), CommandKind.STOP, body, user=user)
 
 
 def order_cancel(*, client_order_id: str, user: AbstractBaseUser) -> CommandRecord:
@@ -49,6 +59,10 @@ def order_cancel(*, client_order_id: str, user: AbstractBaseUser) -> CommandReco
     NotFound
         No running trader shows an open order with that id.
     """
+    if not ORDER_ID_PATTERN.fullmatch(client_order_id):
+        raise BadRequest(
+            f"{client_order_id[:50]!r} is not a client_order_id (1-128 letters, digits, _ . : -)"
+        )
     for name, snapshot in trader_snapshots().items():
         if snapshot and any(o.client_order_id == client_order_id for o in snapshot.open_orders):
             return _send(
@@ -66,6 +80,7 @@ def position_force_exit(*, symbol: str, user: AbstractBaseUser) -> CommandRecord
     NotFound
         No running trader holds ``symbol``.
     """
+    parse_symbol(symbol)
     for name, snapshot in trader_snapshots().items():
         if snapshot and any(position.symbol == symbol for position in snapshot.positions):
             return _send(name, CommandKind.FORCE_EXIT, {"symbol": symbol}, user=user)
@@ -97,6 +112,7 @@ def _send(
     trader: TraderName, kind: CommandKind, args: dict[str, Any], *, user: AbstractBaseUser
 ) -> CommandRecord:
     desk = trading_desk()
+    check_command(kind, args)  # 422 before anything else: bad input never reaches a trader
     try:
         if desk.snapshot(trader) is None:
             raise Conflict(

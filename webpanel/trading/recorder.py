@@ -14,7 +14,7 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import Sum
 
 from tc2.execution.orders import OrderType, Side, TimeInForce
@@ -68,8 +68,10 @@ class DjangoTradeRecorder:
         self.durable = durable
 
     def _atomic(self) -> transaction.Atomic:
-        if self.durable:
-            close_old_connections()  # a long-lived process may hold a connection the DB closed
+        if self.durable and not connection.in_atomic_block:
+            # A long-lived trader may hold a connection the database closed (restart, idle
+            # timeout): drop it, so this write opens a fresh one instead of failing.
+            close_old_connections()
         return transaction.atomic(durable=self.durable)
 
     def run_started(self, start: RunStart, *, job_id: str | None = None) -> int:
@@ -90,9 +92,13 @@ class DjangoTradeRecorder:
         return int(run.pk)
 
     def run_ended(self, run_id: int, *, end_t: int, reason: str) -> None:
-        """Record how and when a run ended (a later call overwrites: the last word counts)."""
+        """Record how and when a run ended, and consolidate its fills (``gain_loss``,
+        ``trade_analysis``); a later call overwrites: the last word counts."""
+        from webpanel.trading.services import run_consolidate  # services import this module
+
         with self._atomic():
             AlgoRun.objects.filter(pk=run_id).update(end=to_datetime(end_t), stop_reason=reason)
+            run_consolidate(run_id=run_id)
 
     def order_intended(self, intent: OrderIntent) -> None:
         """Record an order before it is sent; a known ``client_order_id`` changes nothing."""

@@ -21,6 +21,10 @@ from webpanel.trading.models import AlgoRun, Mode, NewTrade, TradeAnalysis
 
 PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+MAX_PAGE = 1_000_000
+MAX_RUN_ID = 10**12 - 1
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_.:/-]{1,200}")  # a strategy's name, a batch id
+ORDER_ID_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{1,128}")  # a client_order_id
 
 
 def trading_desk() -> TradingDesk:
@@ -107,7 +111,7 @@ def open_orders_list() -> list[dict[str, Any]]:
 def parse_page(query: Any) -> tuple[int, int]:
     """``page`` (from 1) and ``page_size`` (1..MAX_PAGE_SIZE) from the query."""
     values = []
-    for name, default, top in (("page", 1, 10**6), ("page_size", PAGE_SIZE, MAX_PAGE_SIZE)):
+    for name, default, top in (("page", 1, MAX_PAGE), ("page_size", PAGE_SIZE, MAX_PAGE_SIZE)):
         raw = query.get(name, str(default))
         if not re.fullmatch(r"[0-9]{1,7}", raw) or not 1 <= int(raw) <= top:
             raise BadRequest(f"{name} must be a whole number from 1 to {top}, was {raw!r}")
@@ -131,6 +135,17 @@ def parse_mode(raw: str | None) -> str | None:
         return None
     if raw not in Mode.values:
         raise BadRequest(f"mode must be one of {', '.join(Mode.values)}, was {raw!r}")
+    return raw
+
+
+def parse_name(raw: str | None, name: str) -> str | None:
+    """A strategy name or batch id filter; None when not given."""
+    if raw is None:
+        return None
+    if not NAME_PATTERN.fullmatch(raw):
+        raise BadRequest(
+            f"{name} must be 1-200 letters, digits or _ . : / -, was {raw[:50]!r}", {name: raw[:50]}
+        )
     return raw
 
 
@@ -200,11 +215,11 @@ def runs_list(
     if session is not None:
         start, end = _session_bounds(session)
         rows = rows.filter(start__gte=start, start__lt=end)
-    if strategy:
+    if parse_name(strategy, "strategy") is not None:
         rows = rows.filter(strategy=strategy)
     if parse_mode(mode) is not None:
         rows = rows.filter(mode=mode)
-    if batch_id:
+    if parse_name(batch_id, "batch_id") is not None:
         rows = rows.filter(batch_id=batch_id)
     return rows.order_by("-start", "-id")
 
@@ -217,7 +232,7 @@ def _filtered(
     mode: str | None,
     run: str | None,
 ) -> QuerySet[Any]:
-    if strategy:
+    if parse_name(strategy, "strategy") is not None:
         rows = rows.filter(run__strategy=strategy)
     if symbol is not None:
         rows = rows.filter(symbol=parse_symbol(symbol))

@@ -5,6 +5,9 @@ The trading desk's commands (start/stop a trader, cancel, force-exit) are in ``d
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
@@ -85,19 +88,22 @@ def batch_consolidate(*, batch_id: str) -> dict[str, int]:
     return {"runs": len(runs), "round_trips": trips}
 
 
-def trade_history_reset(*, confirmation: str, user: AbstractBaseUser) -> dict[str, int]:
+def trade_history_reset(*, body: Mapping[str, Any], user: AbstractBaseUser) -> dict[str, int]:
     """Delete every row of the trade tables; return how many of each went.
 
     Raises
     ------
     ValidationFailed
-        Unless ``confirmation`` is exactly ``RESET_CONFIRMATION`` (nothing is deleted).
+        Unless ``body`` is exactly ``{"confirmation": RESET_CONFIRMATION}`` (nothing is deleted).
     """
+    errors = {
+        name: ["is not a field of this request"] for name in sorted(set(body) - {"confirmation"})
+    }
+    confirmation = body.get("confirmation")
     if confirmation != RESET_CONFIRMATION:
-        raise ValidationFailed(
-            "Nothing was deleted: the confirmation does not match.",
-            {"confirmation": [f"must be exactly {RESET_CONFIRMATION!r}, was {confirmation!r}"]},
-        )
+        errors["confirmation"] = [f"must be exactly {RESET_CONFIRMATION!r}, was {confirmation!r}"]
+    if errors:
+        raise ValidationFailed("Nothing was deleted: the confirmation does not match.", errors)
     with transaction.atomic():
         counts = {
             "trade_analysis": TradeAnalysis.objects.all().delete()[0],

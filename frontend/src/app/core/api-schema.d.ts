@@ -4762,7 +4762,7 @@ export interface operations {
                 run?: number;
                 /** @description The strategy's name */
                 strategy?: string;
-                /** @description A ticker, e.g. SPY */
+                /** @description A ticker: 1-5 uppercase letters, optional .X class suffix (SPY, BRK.B) */
                 symbol?: string;
             };
             header?: never;
@@ -5024,6 +5024,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A ticker: 1-5 uppercase letters, optional .X class suffix (SPY, BRK.B) */
                 symbol: string;
             };
             cookie?: never;
@@ -5134,7 +5135,7 @@ export interface operations {
                 run?: number;
                 /** @description The strategy's name */
                 strategy?: string;
-                /** @description A ticker, e.g. SPY */
+                /** @description A ticker: 1-5 uppercase letters, optional .X class suffix (SPY, BRK.B) */
                 symbol?: string;
             };
             header?: never;
@@ -5242,7 +5243,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                trader: string;
+                trader: "day" | "swing";
             };
             cookie?: never;
         };
@@ -5343,7 +5344,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                trader: string;
+                trader: "day" | "swing";
             };
             cookie?: never;
         };
