@@ -68,8 +68,9 @@ _log = feed_logger(LogFeed.PROGRAM, "day-trader")
 
 RunFactory = Callable[[PlannedRun], TradedRun]
 PastRuns = Callable[[], Mapping[TradingPair, Sequence[PastRun]]]
-EntryCheck = Callable[[PlannedRun, float], str | None]
-"""The pattern-day-trader guard on a run's entry: the refusal's reason, or None to go."""
+EntryCheck = Callable[[PlannedRun, float, Mapping[str, float]], str | None]
+"""The pattern-day-trader guard on a run's entry, given the trader's equity and positions
+(signed shares by symbol): the refusal's reason, or None to go."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -318,7 +319,7 @@ class DayTrader:
             )
             refusal = None
             if self.entry_check is not None:
-                refusal = self.entry_check(plan, self.equity())
+                refusal = self.entry_check(plan, self.equity(), self.positions())
             if refusal is not None:
                 self._refuse(plan, refusal)
                 continue
@@ -358,6 +359,14 @@ class DayTrader:
         return capital + sum(
             run.view.equity - capital for run in self.runs if run.view.run_id is not None
         )
+
+    def positions(self) -> dict[str, float]:
+        """Signed shares held by the session's runs, by symbol."""
+        held: dict[str, float] = {}
+        for run in self.runs:
+            for position in run.view.positions:
+                held[position.symbol] = held.get(position.symbol, 0.0) + position.qty
+        return held
 
     def cash(self) -> float:
         capital = self.config.starting_cash

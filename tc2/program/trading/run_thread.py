@@ -34,11 +34,20 @@ T = TypeVar("T")
 class TradedRun(Protocol):
     """What a trader needs of a run (``LiveRun`` is one)."""
 
-    phase: Phase
-    close_t: int
-    resolution: Resolution
-    run_id: int
-    orders: Account
+    @property
+    def phase(self) -> Phase: ...
+
+    @property
+    def close_t(self) -> int: ...
+
+    @property
+    def resolution(self) -> Resolution: ...
+
+    @property
+    def run_id(self) -> int: ...
+
+    @property
+    def orders(self) -> Account: ...
 
     @property
     def now_t(self) -> int: ...

@@ -27,6 +27,7 @@ from tc2.program.trading.run_thread import TradedRun
 from tc2.program.trading_desk import (
     AccountFigures,
     CommandKind,
+    CommandOutcome,
     CommandStatus,
     DeskCommand,
     OpenOrderView,
@@ -178,14 +179,52 @@ def run_trader_loop(
     try:
         while not context.should_stop():
             trader.step()
-            while (command := desk.next_command(name)) is not None:
-                try:
-                    status, message, result = execute(trader, command, name)
-                except Exception as exc:  # the API reports it; the trader goes on
-                    status, message, result = CommandStatus.FAILED, f"{exc}", {}
+
+            def handle(command: DeskCommand) -> CommandOutcome:
+                status, message, result = execute(trader, command, name)
                 _log.info(f"{command.kind.value} by {command.by}: {status.value} {message}")
-                desk.complete(command, status=status, message=message, result=result)
+                return CommandOutcome(status=status, message=message, result=result)
+
+            while desk.handle_next(name, handle) is not None:
+                pass
             desk.publish_snapshot(trader_snapshot(trader, name))
+            context.heartbeat()
+            context.wait(interval_s)
+    finally:
+        try:
+            desk.withdraw_snapshot(name)
+        except Exception as exc:  # exiting anyway; the snapshot expires on its own
+            _log.warning(f"snapshot not withdrawn: {exc}")
+
+
+def run_idle_loop(
+    *,
+    desk: TradingDesk,
+    name: TraderName,
+    mode: str,
+    batch_id: str,
+    message: str,
+    context: LoopContext,
+    interval_s: float = LOOP_INTERVAL_S,
+) -> None:
+    """A trader with nothing to trade: publish ``stopped`` with ``message``, refuse commands."""
+
+    def refuse(command: DeskCommand) -> CommandOutcome:
+        return CommandOutcome(status=CommandStatus.REFUSED, message=message)
+
+    snapshot = TraderSnapshot(
+        trader=name,
+        state=TraderState.STOPPED,
+        mode=mode,
+        batch_id=batch_id,
+        account=None,
+        message=message,
+    )
+    try:
+        while not context.should_stop():
+            while desk.handle_next(name, refuse) is not None:
+                pass
+            desk.publish_snapshot(snapshot)
             context.heartbeat()
             context.wait(interval_s)
     finally:

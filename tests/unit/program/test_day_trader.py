@@ -133,7 +133,7 @@ class Harness:
             journal=self.journal,
             recorder=self.recorder,
             past_runs=dict,
-            entry_check=lambda plan, equity: self.refuse,
+            entry_check=lambda plan, equity, positions: self.refuse,
             rng=random.Random(7),
             on_session_end=self.ended.append,
         )
