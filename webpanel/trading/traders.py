@@ -37,7 +37,12 @@ from tc2.logs import LogFeed, feed_logger
 from tc2.program.trading.day_trader import DayTrader, EntryCheck, TraderConfig
 from tc2.program.trading.run_factory import LiveRunFactory
 from tc2.program.trading.trader_control import run_idle_loop, run_trader_loop
-from tc2.program.trading.trader_parts import PlannedRun, RedisJournal, StoreBarSource
+from tc2.program.trading.trader_parts import (
+    LoggedRecorder,
+    PlannedRun,
+    RedisJournal,
+    StoreBarSource,
+)
 from tc2.program.trading.trader_settings import TraderSettings, trading_mode
 from tc2.program.trading_desk import TraderName, TraderState, TradingDesk
 from tc2.simulation.run_settings import SimulationSettings
@@ -57,7 +62,7 @@ SWING_NOT_BUILT = (
     "swing trading across sessions is not built yet ({strategies}); the swing trader idles"
 )
 
-_log = feed_logger(LogFeed.PROGRAM, "traders")
+_log = feed_logger(LogFeed.PROGRAM, "day-trader")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +76,12 @@ class _Execution:
 def run_day_trader(context: Any) -> None:
     """Component target: the day trader (options: redis_url, namespace, data_dir, store_url,
     batch_id, allow_live, alpaca_endpoint, symbols)."""
-    recorder = process_trade_recorder()
     options = context.options
     settings = TraderSettings.from_environ(os.environ)
     mode = trading_mode(
         os.environ, allow_live=options["allow_live"], endpoint=options["alpaca_endpoint"]
     )
+    recorder = LoggedRecorder(process_trade_recorder(), log=_log, mode=mode.value)
     namespace = options.get("namespace") or "tc2"
     calendar = MarketCalendar.xnys()
     live_env = ExecEnv.live(options["redis_url"], namespace=namespace)

@@ -32,6 +32,15 @@ from tc2.data.providers.stream import StreamBar
 from tc2.data.store import BarSeries, DayNotOnFile, PriceStore
 from tc2.env import ExecEnv
 from tc2.env.market_calendar import NEW_YORK
+from tc2.execution.trade_records import (
+    IntentStatus,
+    OrderIntent,
+    RunStart,
+    TradeFill,
+    TradeRecorder,
+    TradingMode,
+)
+from tc2.logs import FeedLogger
 
 JOURNAL_TTL_S = 8 * 24 * 3600  # a week of sessions is enough to resume any crash
 
@@ -223,6 +232,53 @@ class StoreBarSource:
             )
             for i in range(first, last)
         ]
+
+
+class LoggedRecorder:
+    """A ``TradeRecorder`` that also logs each new fill and each run's end (the trader's feed
+    says what it traded, not only the tables)."""
+
+    def __init__(self, recorder: TradeRecorder, *, log: FeedLogger, mode: str) -> None:
+        self.inner = recorder
+        self._log = log
+        self._mode = mode
+
+    def run_started(self, start: RunStart) -> int:
+        return self.inner.run_started(start)
+
+    def run_ended(self, run_id: int, *, end_t: int, reason: str) -> None:
+        self.inner.run_ended(run_id, end_t=end_t, reason=reason)
+        when = datetime.fromtimestamp(end_t, UTC).astimezone(NEW_YORK)
+        self._log.info(f"run {run_id} ended at {when:%Y-%m-%d %H:%M:%S} New York: {reason}")
+
+    def order_intended(self, intent: OrderIntent) -> None:
+        self.inner.order_intended(intent)
+
+    def order_updated(
+        self,
+        client_order_id: str,
+        *,
+        status: IntentStatus,
+        broker_order_id: str | None = None,
+        reason: str = "",
+    ) -> None:
+        self.inner.order_updated(
+            client_order_id, status=status, broker_order_id=broker_order_id, reason=reason
+        )
+
+    def fill_recorded(self, fill: TradeFill) -> bool:
+        new = self.inner.fill_recorded(fill)
+        if new:
+            when = datetime.fromtimestamp(fill.t, UTC).astimezone(NEW_YORK)
+            self._log.info(
+                f"{self._mode} fill: {fill.side.value} {fill.qty:g} {fill.symbol} "
+                f"@ {fill.price:.4f} at {when:%Y-%m-%d %H:%M:%S} New York "
+                f"(run {fill.run_id}, {fill.client_order_id})"
+            )
+        return new
+
+    def orders_in_flight(self, mode: TradingMode) -> list[OrderIntent]:
+        return self.inner.orders_in_flight(mode)
 
 
 HistorySource = Callable[[str, date, Resolution, Adjustment], BarSeries]
