@@ -110,6 +110,8 @@ class StatusTests:
             "bar-streamer",
             "health-refresher",
             "visuals-refresher",
+            "day-trader",
+            "swing-trader",
             "status-publisher",
         }
         worker = _component(status, "job-worker-1")
