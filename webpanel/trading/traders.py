@@ -63,6 +63,7 @@ SWING_NOT_BUILT = (
 )
 
 _log = feed_logger(LogFeed.PROGRAM, "day-trader")
+_swing_log = feed_logger(LogFeed.PROGRAM, "swing-trader")
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +209,7 @@ def run_swing_trader(context: Any) -> None:
         message = SWING_NOT_BUILT.format(strategies=names)
     else:
         message = NO_SWING_STRATEGY
-    _log.info(f"swing trader ({mode.value}): {message}")
+    _swing_log.info(f"swing trader ({mode.value}): {message}")
     run_idle_loop(
         desk=TradingDesk(live_env),
         name=TraderName.SWING,
