@@ -317,3 +317,92 @@ def test_a_pdt_refusal_is_recorded_with_the_rule_and_figures(data_dir: Path) -> 
     assert "day trade 4" in refused.stop_reason and "$20,000.00" in refused.stop_reason
     assert "2026-03-02 SPXL, 2026-03-03 SPXL, 2026-03-04 SPXL" in refused.stop_reason
     assert "pattern day trader rule" in trader.message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_replay_day_trader_at_maximum_speed_records_runs_orders_and_fills(
+    data_dir: Path, namespace: tuple[str, str]
+) -> None:
+    from tc2.program.trading.run_factory import LiveRunFactory
+    from webpanel.trading.models import AlgoRun, GainLoss, NewTrade, TradeOrder
+    from webpanel.trading.recorder import DjangoTradeRecorder
+
+    redis_url, name = namespace
+    replay_env = ExecEnv(
+        env_type=EnvType.REPLAY,
+        clock=LiveClock(),
+        calendar=CALENDAR,
+        redis_url=redis_url,
+        namespace=name,
+    )
+    clock = ReplayClock(replay_env, refresh_s=0.0)
+    clock.begin(
+        day=DAY,
+        start_t=_t(DAY, START),
+        close_t=_t(DAY, time(16)),
+        speed=None,
+        session=1,
+        signature="max",
+    )
+    store = price_store_for(EnvType.LIVE, data_dir=data_dir)
+    simulator = StrategySimulator(store=store, calendar=CALENDAR, exec_env=replay_env)
+    recorder = DjangoTradeRecorder()
+    factory = LiveRunFactory(
+        strategies={"LongShortStrategy": LongShortStrategy},
+        simulator=simulator,
+        exec_env=replay_env,
+        recorder=recorder,
+        mode=TradingMode.REPLAY,
+        batch_id="max",
+        settings=SimulationSettings(starting_cash=CASH),
+    )
+    journal = RedisJournal(ExecEnv.live(redis_url, namespace=name), trader="day", batch_id="max")
+    ended: list[str] = []
+    trader = DayTrader(
+        config=TraderConfig(
+            mode=TradingMode.REPLAY,
+            batch_id="max",
+            strategies=(LongShortStrategy,),
+            symbols=("SPY", "SPXL"),
+            starting_cash=CASH,
+        ),
+        clock=clock.now_t,
+        calendar=CALENDAR,
+        bars=StoreBarSource(store),
+        make_run=factory,
+        journal=journal,
+        recorder=recorder,
+        past_runs=dict,
+        on_session_end=ended.append,
+    )
+    # Act: the clock jumps a minute at a time, as fast as the trader's runs keep up.
+    now = _t(DAY, START)
+    while now <= _t(DAY, time(16, 1)):
+        clock.publish(now)
+        trader.step()
+        assert trader.settle(60)
+        now += 60
+
+    [run] = AlgoRun.objects.filter(batch_id="max")
+    assert run.mode == "REPLAY" and run.end is not None and run.stop_reason
+    assert ended == [f"{DAY.isoformat()}"]
+    orders = TradeOrder.objects.filter(run=run)
+    fills = NewTrade.objects.filter(run=run)
+    assert orders.exists() and fills.exists()
+    assert {fill.client_order_id for fill in fills} <= {order.client_order_id for order in orders}
+    assert GainLoss.objects.filter(run=run).exists(), "consolidated at the run's end"
+    [plan] = journal.planned(DAY.isoformat())
+    record = simulator.simulate_day(
+        DayRequest(
+            strategy_class=LongShortStrategy,
+            symbols=(),
+            day=DAY,
+            settings=SimulationSettings(starting_cash=CASH),
+            start_time=plan.start_time,
+        )
+    )
+    assert _fingerprint(
+        fills.values_list("client_order_id", "symbol", "side", "qty", "price", "t")
+    ) == _fingerprint(
+        (f.client_order_id, f.symbol, f.side.value, f.qty, f.price, f.t) for f in record.fill_log
+    )
