@@ -192,6 +192,7 @@ class DayTrader:
         self.tried: set[TradingPair] = set()
         self.refusals: list[str] = []
         self._lock = threading.RLock()
+        self._recovered = False
         self._candidates = candidates_of(config.strategies, config.symbols)
 
     # -- the loop ---------------------------------------------------------------------------
@@ -209,6 +210,9 @@ class DayTrader:
             label = None if day is None else self.session_label(day)
             if self.session is not None and label != self.session:
                 self._end_session()
+            if not self._recovered:
+                self._recovered = True
+                self._finish_orphans(keep=label)
             if day is None or label is None:
                 following = self.calendar.next_session(now.date())
                 self.message = MARKET_CLOSED.format(
@@ -268,11 +272,40 @@ class DayTrader:
         self.runs = []
         self.session = None
         self.day = None
-        if self.on_session_end is not None and label is not None:
+        if label is not None:
+            self._session_ended(label)
+
+    def _session_ended(self, label: str) -> None:
+        if self.on_session_end is not None:
             try:
                 self.on_session_end(label)
             except Exception as exc:  # consolidation can be redone; trading goes on
                 _log.error(f"session {label}: consolidation failed: {exc}")
+                return
+        self.journal.close(label)
+
+    def _finish_orphans(self, *, keep: str | None) -> None:
+        """Finish the runs of sessions that ended while no trader was running (a crash near a
+        close, a restart spanning the replay's move to another session): each is re-created,
+        caught up to its session's close and finished, so its flattening, end and consolidation
+        are recorded as if the trader had been there."""
+        for label in self.journal.open_sessions():
+            if label == keep:
+                continue
+            plans = self.journal.planned(label)
+            _log.info(f"session {label} ended without the trader: finishing {len(plans)} run(s)")
+            threads = []
+            for plan in plans:
+                thread = RunThread(plan=plan, make_run=self.make_run, bars=self.bars)
+                thread.start()
+                close_t = int(self.calendar.session_close(plan.day).timestamp())
+                thread.tick(close_t)
+                thread.request_finish()
+                threads.append(thread)
+            deadline = wall_time.monotonic() + FINISH_WAIT_S
+            for thread in threads:
+                thread.finished.wait(max(0.0, deadline - wall_time.monotonic()))
+            self._session_ended(label)
 
     # -- runs -------------------------------------------------------------------------------
 

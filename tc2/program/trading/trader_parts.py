@@ -113,6 +113,14 @@ class TraderJournal(Protocol):
         """Write ``run`` (a known ``run_key`` changes nothing)."""
         ...
 
+    def open_sessions(self) -> list[str]:
+        """Sessions with planned runs that were not closed (``close``), oldest first."""
+        ...
+
+    def close(self, session: str) -> None:
+        """Mark ``session``'s runs finished and consolidated."""
+        ...
+
 
 class MemoryJournal:
     """A ``TraderJournal`` in memory (unit tests)."""
@@ -120,6 +128,7 @@ class MemoryJournal:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.runs: dict[str, list[PlannedRun]] = {}
+        self.closed: set[str] = set()
 
     def planned(self, session: str) -> list[PlannedRun]:
         with self._lock:
@@ -130,6 +139,14 @@ class MemoryJournal:
             runs = self.runs.setdefault(run.session, [])
             if all(known.run_key != run.run_key for known in runs):
                 runs.append(run)
+
+    def open_sessions(self) -> list[str]:
+        with self._lock:
+            return [label for label in self.runs if label not in self.closed]
+
+    def close(self, session: str) -> None:
+        with self._lock:
+            self.closed.add(session)
 
 
 class RedisJournal:
@@ -166,10 +183,24 @@ class RedisJournal:
         if any(known.run_key == run.run_key for known in self.planned(run.session)):
             return
         key = self._key(run.session)
+        sessions = self._sessions_key()
         pipe = self.env.redis.pipeline(transaction=True)
         pipe.rpush(key, run.to_json())
         pipe.expire(key, JOURNAL_TTL_S)
+        # Oldest first: scored by the first run's start.
+        pipe.zadd(sessions, {run.session: run.start_t}, nx=True)
+        pipe.expire(sessions, JOURNAL_TTL_S)
         pipe.execute()
+
+    def _sessions_key(self) -> str:
+        return self.env.key("trading", "journal", self.trader, self.batch_id, "open")
+
+    def open_sessions(self) -> list[str]:
+        labels = self.env.redis.zrange(self._sessions_key(), 0, -1)
+        return [label.decode() if isinstance(label, bytes) else str(label) for label in labels]
+
+    def close(self, session: str) -> None:
+        self.env.redis.zrem(self._sessions_key(), session)
 
 
 class BarSource(Protocol):

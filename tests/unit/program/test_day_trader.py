@@ -277,3 +277,32 @@ def test_commands_stop_start_cancel_and_force_exit(harness: Harness) -> None:
     assert all(not run.view.positions and not run.view.open_orders for run in trader.runs)
     execute(trader, _command(CommandKind.START), TraderName.DAY)
     assert trader.state is TraderState.RUNNING
+
+
+def test_a_session_that_ended_while_the_trader_was_down_is_finished_at_the_restart(
+    store: FilePriceStore,
+) -> None:
+    first = Harness(store, max_runs=1)
+    first.go(time(9, 30, 1), every_s=1)
+    first.go(time(11, 0), every_s=300)
+    assert first.journal.open_sessions() == [DAY.isoformat()]
+    # Killed at 11:00; back after the close, when no session is in progress.
+    second = Harness(store, max_runs=1)
+    second.recorder = first.recorder
+    second.journal = first.journal
+    second.now = _t(time(17, 0))
+    second.trader = second.build()
+
+    second.trader.step()
+
+    assert second.ended == [DAY.isoformat()]
+    assert second.journal.open_sessions() == []
+    assert "market closed" in second.trader.message
+    recorder = second.recorder
+    assert LIQUIDATED_BEFORE_CLOSE in {reason for _, reason in recorder.ends.values()}
+    held: dict[str, float] = {}
+    for fill in recorder.fills.values():
+        held[fill.symbol] = held.get(fill.symbol, 0.0) + fill.side.sign * fill.qty
+    assert held and all(qty == 0 for qty in held.values()), "flattened by the close"
+    second.trader.step()
+    assert second.ended == [DAY.isoformat()], "finished once"
