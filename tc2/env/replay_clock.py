@@ -30,7 +30,8 @@ import redis
 
 from tc2.env.clock import Clock, LiveClock
 from tc2.env.env_type import EnvType
-from tc2.env.exec_env import ExecEnv
+from tc2.env.exec_env import DEFAULT_NAMESPACE, ExecEnv
+from tc2.env.market_calendar import MarketCalendar
 from tc2.errors import ClockError, ConfigurationError
 
 REPLAY_DAY_VARIABLE = "TC2_REPLAY_DAY"
@@ -260,3 +261,33 @@ class ReplayClock(Clock):
 
     def __repr__(self) -> str:
         return f"ReplayClock(key={self.key!r})"
+
+
+def replay_exec_env(
+    redis_url: str, *, namespace: str = DEFAULT_NAMESPACE, refresh_s: float = 0.5
+) -> ExecEnv:
+    """An ``ExecEnv`` of the replay market: type ``REPLAY``, its clock the ``ReplayClock``.
+
+    What a trader on the replay market runs under: its now is the replay's, its Redis keys
+    (the stream cache of the replayed bars among them) are ``<namespace>:replay:...``.
+
+    Raises
+    ------
+    ConfigurationError
+        As ``ExecEnv``.
+    """
+    calendar = MarketCalendar.xnys()
+    keys = ExecEnv(
+        env_type=EnvType.REPLAY,
+        clock=LiveClock(),
+        calendar=calendar,
+        redis_url=redis_url,
+        namespace=namespace,
+    )
+    return ExecEnv(
+        env_type=EnvType.REPLAY,
+        clock=ReplayClock(keys, refresh_s=refresh_s),
+        calendar=calendar,
+        redis_url=redis_url,
+        namespace=namespace,
+    )

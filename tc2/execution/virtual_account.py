@@ -38,8 +38,8 @@ from datetime import date, datetime
 from tc2.data.store import BarSeries
 from tc2.env.market_calendar import NEW_YORK
 from tc2.errors import ConfigurationError, ExecutionError
-from tc2.execution.account import Account
 from tc2.execution.fill_models import FillModel, RealisticFillModel
+from tc2.execution.market import MarketAccount
 from tc2.execution.orders import (
     Fill,
     Order,
@@ -65,7 +65,7 @@ FRACTIONAL_SHORT_RULE = (
 )
 
 
-class VirtualAccount(Account):
+class VirtualAccount(MarketAccount):
     """A simulated account filling orders against bars through a ``FillModel``.
 
     Parameters
@@ -261,6 +261,11 @@ class VirtualAccount(Account):
     def orders(self) -> list[Order]:
         """Every order ever placed (rejected ones too), in submission order."""
         return list(self._orders.values())
+
+    @property
+    def fill_model_name(self) -> str:
+        """The fill model's name, for run records."""
+        return self.fill_model.name
 
     @property
     def holds_positions(self) -> bool:

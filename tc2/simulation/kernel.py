@@ -38,7 +38,7 @@ from tc2.data.store import BarSeries
 from tc2.env.clock import EpochClock
 from tc2.errors import DataError, LookAheadError, StrategyError, TC2Error
 from tc2.execution.account import Account
-from tc2.execution.virtual_account import VirtualAccount
+from tc2.execution.market import MarketAccount
 from tc2.simulation.causal import PrefixValues, computed_by_engine, evaluate_on_prefix
 from tc2.simulation.sealed_env import ACTIVE_PORT, SimulationEnv
 from tc2.strategy.base import Strategy
@@ -219,13 +219,8 @@ class Feed:
         self.n = len(self.t)
         self.t_end = np.concatenate((self.t_end, added_end))
         self.t_end_list.extend(added_end.tolist())
-        self.o, self.h, self.l, self.c, self.v = (
-            self.bars.o,
-            self.bars.h,
-            self.bars.l,
-            self.bars.c,
-            self.bars.v,
-        )
+        grown = self.bars
+        self.o, self.h, self.l, self.c, self.v = grown.o, grown.h, grown.l, grown.c, grown.v
         self.memo = {}
         self.signals = {}
 
@@ -262,7 +257,7 @@ class ReplayPort:
         *,
         env: SimulationEnv,
         token: object,
-        account: VirtualAccount,
+        account: MarketAccount,
         clock: EpochClock,
         feeds: Mapping[str, Feed],
         resolution: Resolution,
@@ -448,6 +443,18 @@ class ReplayKernel:
             if cursor != feed.cursor:
                 feed.cursor = cursor
                 self.account.mark(feed.symbol, float(feed.c[cursor - 1]))
+
+    def deliver_updates(self) -> None:
+        """Hand the strategy the order changes its account reported outside the bar events
+        (a broker's fills, which arrive on their own); the virtual account has none then."""
+        updates = self.account.drain_updates()
+        if not updates:
+            return
+        self.port.wake = _Wake()
+        for order in updates:
+            self.call("on_order_update", self.strategy.on_order_update, order)
+            if not self.strategy.running:
+                return
 
     def call(self, hook: str, function: Callable[..., Any], *args: Any) -> Any:
         """Call strategy code through the guard: crashes become ``StrategyError``.

@@ -25,7 +25,9 @@ from tc2.strategy.base import StrategyKind
 class EndOfRun(StrEnum):
     """What happened to the positions still open when a run ended."""
 
-    FLATTENED = "flattened_at_close"  # a day strategy: market orders, then the last close
+    # A day strategy: market orders from LIQUIDATE_BEFORE_CLOSE_S before the close, then the
+    # last close for what is left (the value keeps its name: records and the API carry it).
+    FLATTENED = "flattened_at_close"
     CLOSED = "closed_at_last_close"  # close_at_end: sold or covered at the last close, with fees
     MARKED = "marked_to_market"  # left open and valued at the last close (no exit fees)
 

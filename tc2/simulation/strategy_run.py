@@ -26,8 +26,8 @@ from tc2.env.exec_env import ExecEnv
 from tc2.env.market_calendar import NEW_YORK, MarketCalendar
 from tc2.errors import ConfigurationError
 from tc2.execution.account import Account
+from tc2.execution.market import MarketAccount
 from tc2.execution.orders import Fill, OrderRequest, OrderType, Side, round_qty
-from tc2.execution.virtual_account import VirtualAccount
 from tc2.simulation.kernel import Feed, ReplayKernel, ReplayPort
 from tc2.simulation.metrics import DayOutcome
 from tc2.simulation.records import (
@@ -63,13 +63,15 @@ class StrategyRun:
         exec_env: ExecEnv,
         day: date,
         models: Mapping[tuple[str, str], TrainedModel],
-        orders: Callable[[VirtualAccount], Account] | None = None,
+        orders: Callable[[MarketAccount], Account] | None = None,
+        account: MarketAccount | None = None,
     ) -> None:
         resolution = run_resolution(strategy_class, settings.resolution)
         self.resolution = resolution
         self.settings = settings
         self.day = day
-        self.account = settings.new_account()
+        # The virtual account of the settings (simulations, the replay market), or a broker's.
+        self.account: MarketAccount = settings.new_account() if account is None else account
         feeds = {}
         for symbol, series in bars.items():
             feeds[symbol] = Feed(
@@ -257,8 +259,10 @@ class StrategyRun:
         if flatten:
             self.begin_flatten()
             self.fill_flatten_orders(end_t)
-            self.end_flatten(end_t)
-            self.orders.cancel_all()
+            if self.account.fills_on_bars:
+                self.end_flatten(end_t)
+                self.orders.cancel_all()
+            # else a broker works the flattening's market orders until they fill
             ending = EndOfRun.FLATTENED
         else:
             if self.settings.close_at_end:
@@ -358,7 +362,7 @@ class StrategyRun:
             end_day=end_day,
             kind=strategy.kind.value,
             resolution=self.resolution.value,
-            fill_model=account.fill_model.name,
+            fill_model=account.fill_model_name,
             allow_short=account.allow_short,
             end_of_run=ending.value,
             adjustment=self.settings.adjustment.value,

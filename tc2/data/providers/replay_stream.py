@@ -24,6 +24,12 @@ ignore), then on as the clock moves.
 At maximum speed (``speed`` None) the stream publishes as fast as it can and moves the clock
 itself (``ReplayClock.publish``) after each instant's bars; ``on_clock`` (an optional extra of
 this stream) is told every time all bars ending by a time are out, in both modes.
+
+One stream leads the replay (the bar streamer's): it begins each session's clock state and, at
+maximum speed, moves the clock. Any other process that wants the replayed bars directly (a
+trader) runs a follower (``lead=False``): it never writes the clock, it reads the leader's state
+every ``FOLLOW_POLL_S`` and publishes the same stored bars as they complete on it, switching
+session when the leader does.
 """
 
 from __future__ import annotations
@@ -48,6 +54,8 @@ REPLAY_LOOP_SESSIONS = 5
 """After the latest stored session the replay loops over this many latest sessions."""
 POLL_S = 0.2
 """Most wall seconds between two looks at ``stop`` (and at the clock) while waiting."""
+FOLLOW_POLL_S = 0.05
+"""How often a follower reads the leader's clock state (wall seconds)."""
 CLOCK_PUBLISH_EVERY_S = 0.05
 """At maximum speed, most wall seconds between two writes of the clock to Redis."""
 NO_SESSION_MESSAGE = (
@@ -103,6 +111,9 @@ class ReplayBarStream:
         Which session, from when, how fast.
     resolutions
         The resolutions published (where on file): 1 s and 1 m by default.
+    lead
+        True for the one stream that leads the replay (writes the clock state); False for a
+        follower, which only reads it (``settings`` then does not matter).
     """
 
     name = "replay"
@@ -116,7 +127,9 @@ class ReplayBarStream:
         clock: ReplayClock,
         settings: ReplaySettings = DEFAULT_REPLAY_SETTINGS,
         resolutions: Sequence[Resolution] = STREAM_RESOLUTIONS,
+        lead: bool = True,
     ) -> None:
+        self.lead = lead
         self.store = store
         self.calendar = calendar
         self.clock = clock
@@ -147,6 +160,9 @@ class ReplayBarStream:
             If no session of the symbols is stored (the streamer tries again later).
         """
         wanted = check_symbols(symbols)
+        if not self.lead:
+            self._follow(wanted, on_bar, stop, on_clock)
+            return
         state = self._resume_or_begin(wanted)
         _log.info(
             f"replaying {state.day} of {', '.join(wanted)} from "
@@ -264,6 +280,37 @@ class ReplayBarStream:
 
     # -- publishing -------------------------------------------------------------------------
 
+    def _follow(
+        self,
+        symbols: tuple[str, ...],
+        on_bar: Callable[[StreamBar], None],
+        stop: threading.Event,
+        on_clock: Callable[[int], None] | None,
+    ) -> None:
+        """Publish the bars as they complete on the leader's clock, session after session."""
+        wall = self.clock.wall
+        current: ReplayState | None = None
+        session: _Session | None = None
+        k = 0
+        while not stop.is_set():
+            state = self.clock.state()
+            if state is None:
+                stop.wait(POLL_S)  # the leader has not begun yet
+                continue
+            if session is None or current is None or _other_session(current, state):
+                session = self._load(symbols, state.day)
+                k = 0
+            current = state
+            now_t = min(state.virtual_t(wall.timestamp()), session.close_t)
+            stop_k = int(np.searchsorted(session.t_end, now_t, "right"))
+            while k < stop_k:
+                on_bar(session.bar(k))
+                k += 1
+                self.published += 1
+            if on_clock is not None:
+                on_clock(now_t)
+            stop.wait(FOLLOW_POLL_S)
+
     def _play(
         self,
         session: _Session,
@@ -331,3 +378,13 @@ class ReplayBarStream:
         if on_clock is not None:
             on_clock(session.close_t)
         return True
+
+
+def _other_session(known: ReplayState, state: ReplayState) -> bool:
+    """Whether the leader began another session (or restarted the replay) since ``known``."""
+    return (known.session, known.day, known.start_t, known.signature) != (
+        state.session,
+        state.day,
+        state.start_t,
+        state.signature,
+    )

@@ -30,9 +30,11 @@ Every order the strategy or the flattening places goes through a ``RecordingAcco
 it; fills and status changes are recorded after each ``advance``; the run is recorded by
 ``run_started`` (at construction) and ``run_ended`` (``finish``).
 
-Only the replay market's ``VirtualAccount`` (orders filled by the fill model on each arriving
-bar) is supported as the account today; a broker whose fills arrive asynchronously needs the
-kernel's fill search replaced by its ``drain_updates`` (see docs/ARCHITECTURE.md).
+The account (``MarketAccount``) is the replay market's ``VirtualAccount`` by default (orders
+filled by the fill model on each arriving bar, as in a simulation), or a broker's through
+``BrokerMarket`` (``account=``): nothing fills on a bar there, the broker's fills (its
+``drain_updates``) reach ``on_order_update`` at the next ``advance``, and the flattening's
+market orders are left working at the broker when the run finishes.
 """
 
 from __future__ import annotations
@@ -49,9 +51,9 @@ from tc2.data.providers.stream import StreamBar
 from tc2.data.store import BarSeries
 from tc2.env.exec_env import ExecEnv
 from tc2.errors import DataError, ExecutionError, ValidationFailed
+from tc2.execution.market import MarketAccount
 from tc2.execution.recording_account import RecordingAccount
 from tc2.execution.trade_records import RunStart, TradeRecorder, TradingMode
-from tc2.execution.virtual_account import VirtualAccount
 from tc2.simulation.kernel import USER_SIGNAL
 from tc2.simulation.records import RunRecord
 from tc2.simulation.run_settings import (
@@ -116,6 +118,9 @@ class LiveRun:
     gate
         Lets the strategy's analysis models judge its symbols (``StrategySimulator.gate``);
         None runs without model filters.
+    account
+        Where orders go: None for the replay market's ``VirtualAccount`` of ``settings``, or a
+        broker's ``BrokerMarket`` (with ``mode`` ``PAPER`` or ``LIVE``).
 
     Raises
     ------
@@ -144,6 +149,7 @@ class LiveRun:
         mode: TradingMode = TradingMode.REPLAY,
         start_time: time | None = None,
         gate: ModelGate | None = None,
+        account: MarketAccount | None = None,
     ) -> None:
         calendar = exec_env.calendar
         if not calendar.is_session(day):
@@ -172,7 +178,8 @@ class LiveRun:
             RunStart(
                 batch_id=batch_id,
                 strategy=strategy_class.strategy_id(),
-                parameters=dict(params or {}),
+                # The parameters as the run uses them (defaults filled in, checked).
+                parameters=strategy_class.resolve_params(params),
                 mode=mode,
                 symbols=chosen,
                 start_t=self.open_t,
@@ -181,9 +188,9 @@ class LiveRun:
         self._run: StrategyRun | None = None
         facades: list[RecordingAccount] = []
 
-        def recording(account: VirtualAccount) -> RecordingAccount:
+        def recording(market: MarketAccount) -> RecordingAccount:
             facade = RecordingAccount(
-                account, recorder=recorder, run_id=self.run_id, run_key=run_key, now=self._clock_t
+                market, recorder=recorder, run_id=self.run_id, run_key=run_key, now=self._clock_t
             )
             facades.append(facade)
             return facade
@@ -198,6 +205,7 @@ class LiveRun:
             day=day,
             models=dict(models or {}),
             orders=recording,
+            account=account,
         )
         self._run = self.run
         self.orders: RecordingAccount = facades[0]
@@ -259,12 +267,15 @@ class LiveRun:
         if self.phase is Phase.RUNNING:
             until = min(now_t, self.stop_t)
             run.kernel.run(stop_t=until)
+            if run.strategy.running:
+                run.kernel.deliver_updates()  # a broker's fills between bar events
             if not run.strategy.running:
                 self._stop(None)
             elif until == self.stop_t:
                 self._stop(LIQUIDATED_BEFORE_CLOSE)
         if self.phase is Phase.LIQUIDATING:
             run.fill_flatten_orders(min(now_t, self.close_t))
+            run.account.drain_updates()  # a broker's fills of them: the ledger, no hooks
         if now_t > self.now_t and self.phase is not Phase.RUNNING:
             # Marks and equity follow the market; nothing else happens between events.
             run.kernel.advance_to(now_t)

@@ -18,7 +18,7 @@ from tc2.data.providers.stream import StreamBar
 from tc2.data.stream_cache import StreamCache
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import EnvType, ExecEnv, LiveClock, MarketCalendar, SimClock
-from tc2.env.replay_clock import ReplayClock, ReplaySettings
+from tc2.env.replay_clock import ReplayClock, ReplaySettings, replay_exec_env
 from tc2.errors import ClockError
 from tc2.program import bar_streamer
 
@@ -123,6 +123,21 @@ class ReplayClockTests:
 
         assert reader.now_t() == _open(day) + 90
 
+    def test_a_replay_env_tells_the_replays_time(
+        self, redis_url: str, redis_namespace: str
+    ) -> None:
+        publisher = ReplayClock(_env(redis_url, redis_namespace))
+        day = SESSIONS[0]
+        publisher.begin(
+            day=day, start_t=_open(day), close_t=_close(day), speed=None, session=1, signature="s"
+        )
+        publisher.publish(_open(day) + 300)
+
+        with replay_exec_env(redis_url, namespace=redis_namespace, refresh_s=0) as env:
+            assert env.env_type is EnvType.REPLAY
+            assert int(env.clock.timestamp()) == _open(day) + 300
+            assert env.key("stream", "SPY").startswith(f"{redis_namespace}:replay:")
+
     def test_before_the_replay_starts_there_is_no_now(
         self, redis_url: str, redis_namespace: str
     ) -> None:
@@ -215,6 +230,61 @@ class ReplayBarStreamTests:
         assert begun is not None and begun.day == SESSIONS[3] and begun.session == 1
         assert resumed == begun
         assert restarted is not None and restarted.start_t == _open(SESSIONS[3]) + 1800
+
+
+class ReplayFollowerTests:
+    def test_a_follower_publishes_the_leaders_bars_on_its_clock_and_follows_its_sessions(
+        self, store: FilePriceStore, redis_url: str, redis_namespace: str
+    ) -> None:
+        wall = SimClock(WALL_START)
+        leader_clock = ReplayClock(_env(redis_url, redis_namespace), wall=wall, refresh_s=0)
+        day = SESSIONS[2]
+        leader_clock.begin(
+            day=day, start_t=_open(day), close_t=_close(day), speed=60.0, session=1, signature="s"
+        )
+        follower = ReplayBarStream(
+            store=store,
+            calendar=CALENDAR,
+            clock=ReplayClock(_env(redis_url, redis_namespace), wall=wall, refresh_s=0),
+            resolutions=(MINUTE,),
+            lead=False,
+        )
+        published = _Published()
+        stop = threading.Event()
+        thread = threading.Thread(
+            target=follower.run,
+            kwargs={
+                "symbols": ["QQQ"],
+                "on_bar": published.on_bar,
+                "stop": stop,
+                "on_clock": published.on_clock,
+            },
+            daemon=True,
+        )
+        thread.start()
+        try:
+            wall.advance(30)  # half an hour at 60x
+            _wait_for(lambda: published.clock_t == _open(day) + 1800, "half an hour")
+            with published.lock:
+                first = [bar.t for bar in published.bars]
+            next_day = SESSIONS[5]
+            leader_clock.begin(
+                day=next_day,
+                start_t=_open(next_day),
+                close_t=_close(next_day),
+                speed=60.0,
+                session=2,
+                signature="s",
+            )
+            wall.advance(1)
+            _wait_for(lambda: published.clock_t == _open(next_day) + 60, "the next session")
+        finally:
+            stop.set()
+            thread.join(5)
+
+        assert first == [_open(day) + 60 * i for i in range(30)]
+        assert published.bars[-1].t == _open(next_day)
+        assert published.early == [] and leader_clock.state().session == 2  # type: ignore[union-attr]
 
 
 def stream_state_none():  # type: ignore[no-untyped-def]

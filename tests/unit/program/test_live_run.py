@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time
+from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
+from tc2.analysis.signals import Sma
 from tc2.data.bars import Resolution
 from tc2.data.file_store import FilePriceStore
 from tc2.data.providers.stream import StreamBar
 from tc2.data.store import BarSeries
 from tc2.data.synthetic import SyntheticMarket
 from tc2.env import NEW_YORK, EnvType, EpochClock, ExecEnv, MarketCalendar
-from tc2.errors import DataError, ExecutionError
+from tc2.errors import DataError, ExecutionError, LookAheadError
 from tc2.execution.orders import Order, OrderStatus, Side
 from tc2.execution.trade_records import IntentStatus, MemoryTradeRecorder, TradingMode
 from tc2.program.trading.live_run import LiveRun, Phase
@@ -79,6 +82,17 @@ class Scalper(Strategy):
     def on_order_update(self, order: Order) -> None:
         if order.status is OrderStatus.FILLED and order.side is Side.SELL:
             self.round_trips += 1
+
+
+class Holder(Scalper):
+    """Buys 10 at its first bar and holds them: flattened by the engine."""
+
+    active_windows = (ActiveWindow(time(10), time(11)),)
+
+    def on_bar(self, symbol: str, bar: Bar) -> None:
+        if not self.position_qty(symbol) and not self.env.account.open_orders(symbol):
+            self.buy(symbol, 10)
+        self.env.sleep()
 
 
 class DaySmaCross(SmaCrossStrategy):
@@ -235,6 +249,41 @@ class LiveEqualsSimulatedTests:
         assert run.phase is Phase.FINISHED
 
 
+class Peeker(Scalper):
+    """Checks at every wake-up that no bar it can see ends after now, and that its indicator
+    values on the grown feeds are those of the whole day's (the simulation's) at that bar."""
+
+    seen_late: ClassVar[list[int]] = []
+    values: ClassVar[list[tuple[int, str, float]]] = []
+
+    def on_bar(self, symbol: str, bar: Bar) -> None:
+        env = self.env
+        bars = env.bars(symbol)
+        if int(bars.t[-1]) + 1 > env.now_t:
+            self.seen_late.append(int(bars.t[-1]))
+        with pytest.raises(LookAheadError):
+            env.bar_at(symbol, env.now_t)  # the bar starting now has not ended
+        self.values.append((env.now_t, symbol, env.indicator(symbol, Sma(300))))
+        super().on_bar(symbol, bar)
+
+
+class LookAheadTests:
+    def test_nothing_is_visible_before_its_end_and_indicators_match_the_simulation(
+        self, simulator: StrategySimulator, store: FilePriceStore
+    ) -> None:
+        Peeker.seen_late.clear()
+        Peeker.values.clear()
+        simulated = _simulated(simulator, Peeker)
+        sim_values = list(Peeker.values)
+        Peeker.values.clear()
+        _, live = _live(simulator, store, Peeker)
+        live_values = list(Peeker.values)
+
+        assert Peeker.seen_late == []
+        assert len(sim_values) > 100 and live_values == sim_values
+        assert live.fingerprint == simulated.fingerprint
+
+
 class RecordingTests:
     def test_every_order_is_recorded_with_a_deterministic_id_and_its_fills(
         self, simulator: StrategySimulator, store: FilePriceStore
@@ -366,3 +415,38 @@ class ContractTests:
         assert record.stop_reason == "stopped by the user"
         assert all(p["qty"] == 0 for p in record.positions)
         assert not run.run.account.open_orders()
+
+
+class EarlyCloseTests:
+    def test_a_day_run_liquidates_15_minutes_before_an_early_close_in_both_paths(
+        self, tmp_path: Path
+    ) -> None:
+        early = date(2026, 11, 27)  # the day after Thanksgiving: the close is 13:00
+        before = date(2026, 11, 25)
+        prices = FilePriceStore(tmp_path, "simulation")
+        market = SyntheticMarket(seed=11, calendar=CALENDAR)
+        for day in (before, early):
+            prices.save_day(market.day_bars(symbol="SPY", day=day, resolution=Resolution.SECOND))
+        env = ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=CALENDAR)
+        simulator = StrategySimulator(store=prices, calendar=CALENDAR, exec_env=env)
+        liquidation_t = _epoch(time(12, 45), early)
+
+        simulated = simulator.simulate_day(
+            DayRequest(strategy_class=Holder, symbols=("SPY",), day=early)
+        )
+        run = LiveRun(
+            strategy_class=Holder,
+            symbols=("SPY",),
+            settings=SimulationSettings(),
+            exec_env=env,
+            day=early,
+            history={},
+            recorder=MemoryTradeRecorder(),
+            run_key="early",
+            batch_id="b",
+        )
+
+        assert run.stop_t == liquidation_t == run.close_t - LIQUIDATE_BEFORE_CLOSE_S
+        flatten = simulated.orders[-1]
+        assert flatten["type"] == "market" and flatten["submitted_t"] == liquidation_t
+        assert liquidation_t <= simulated.fills[-1]["t"] < run.close_t
