@@ -28,9 +28,9 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from tc2.env import ExecEnv
 from tc2.env.trading_settings import SYMBOL_PATTERN
@@ -162,13 +162,10 @@ class TraderSnapshot:
             state=TraderState(document["state"]),
             mode=str(document["mode"]),
             batch_id=document.get("batch_id"),
-            account=AccountFigures(**account) if account else None,
-            positions=tuple(
-                PositionView(**{k: v for k, v in p.items() if k != "market_value"})
-                for p in document.get("positions", ())
-            ),
-            open_orders=tuple(OpenOrderView(**o) for o in document.get("open_orders", ())),
-            streams=tuple(StreamHealth(**s) for s in document.get("streams", ())),
+            account=_known(AccountFigures, account) if account else None,
+            positions=tuple(_known(PositionView, p) for p in document.get("positions", ())),
+            open_orders=tuple(_known(OpenOrderView, o) for o in document.get("open_orders", ())),
+            streams=tuple(_known(StreamHealth, s) for s in document.get("streams", ())),
             market_t=document.get("market_t"),
             message=str(document.get("message", "")),
             updated_at=float(document.get("updated_at", 0.0)),
@@ -458,3 +455,13 @@ def _command_from(document: Mapping[str, Any]) -> DeskCommand:
         by=str(document.get("by", "")),
         issued_at=float(document["issued_at"]),
     )
+
+
+_Part = TypeVar("_Part", AccountFigures, PositionView, OpenOrderView, StreamHealth)
+
+
+def _known(kind: type[_Part], document: Mapping[str, Any]) -> _Part:
+    # Fields a newer trader adds (or derived ones such as market_value) are ignored, so a web
+    # process and a trader of different versions still understand each other.
+    names = {item.name for item in fields(kind)}
+    return kind(**{name: value for name, value in document.items() if name in names})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 
@@ -102,6 +103,16 @@ class SnapshotTests:
         ttl = env.redis.ttl(snapshot_key(env, TraderName.DAY))
         assert 0 < ttl <= SNAPSHOT_TTL_S
         assert desk.snapshots() == {TraderName.DAY: published, TraderName.SWING: None}
+
+    def test_fields_a_newer_trader_adds_are_ignored_by_readers(self, env: ExecEnv) -> None:
+        desk = TradingDesk(env)
+        document = desk.publish_snapshot(_snapshot()).to_dict()
+        document["positions"][0]["sector"] = "ETF"
+        document["account"]["margin_multiplier"] = 2
+        env.redis.set(snapshot_key(env, TraderName.DAY), json.dumps(document))
+        read = desk.snapshot(TraderName.DAY)
+        assert read is not None and read.positions[0].symbol == "SPY"
+        assert read.account is not None and read.account.day_trades_left == 2
 
     def test_a_withdrawn_snapshot_is_gone_at_once(self, env: ExecEnv) -> None:
         desk = TradingDesk(env)

@@ -73,6 +73,7 @@ ROLES: dict[tuple[str, str], str] = {
     ("trading-fills", "get"): USER,
     ("trading-round-trips", "get"): USER,
     ("trading-runs", "get"): USER,
+    ("trading-pnl", "get"): USER,
     ("trading-trader-start", "post"): STAFF,
     ("trading-trader-stop", "post"): STAFF,
     ("trading-command-detail", "get"): USER,

@@ -352,6 +352,30 @@ class RecordsTests:
         assert runs["count"] == 1 and runs["results"][0]["batch_id"] == "b-BACKTEST"
         assert runs["results"][0]["symbols"] == ["SPY", "QQQ"]
 
+    def test_pnl_per_new_york_day_and_per_strategy_keeps_modes_apart(self, user_api: Any):
+        _record_day(TradingMode.PAPER, "SmaCross", self.MONDAY)
+        _record_day(TradingMode.BACKTEST, "SmaCross", self.MONDAY)
+        _record_day(TradingMode.PAPER, "Cycle", self.TUESDAY)
+        # A round trip closing at 21:00 New York is still that New York day (01:00 UTC next day).
+        late = _record_day(TradingMode.PAPER, "Late", self.TUESDAY + 41_400 - 600)
+
+        days = user_api.get("/api/trading/pnl", {"mode": "PAPER"}).json()["rows"]
+        assert [(row["day"], row["round_trips"], row["gain_value"]) for row in days] == [
+            ("2026-05-25", 1, 50.0),
+            ("2026-05-26", 2, 100.0),
+        ]
+        assert days[1]["wins"] == 2 and days[1]["losses"] == 0
+        strategies = user_api.get("/api/trading/pnl", {"by": "strategy"}).json()["rows"]
+        assert [(row["strategy"], row["mode"]) for row in strategies] == [
+            ("Cycle", "PAPER"),
+            ("Late", "PAPER"),
+            ("SmaCross", "BACKTEST"),
+            ("SmaCross", "PAPER"),
+        ]
+        only = user_api.get("/api/trading/pnl", {"start": "2026-05-26", "end": "2026-05-26"})
+        assert sum(row["round_trips"] for row in only.json()["rows"]) == 2
+        assert late and user_api.get("/api/trading/pnl", {"by": "week"}).status_code == 400
+
     @pytest.mark.parametrize(
         ("query", "named"),
         [

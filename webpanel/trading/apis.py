@@ -33,11 +33,13 @@ from webpanel.trading.selectors import (
     NAME_PATTERN,
     ORDER_ID_PATTERN,
     PAGE_SIZE,
+    PNL_GROUPS,
     account_get,
     fills_list,
     open_orders_list,
     page_of,
     parse_page,
+    pnl_list,
     positions_list,
     round_trips_list,
     runs_list,
@@ -468,6 +470,52 @@ class TradingRunsApi(APIView):
         return _page(request, rows, RunSerializer)
 
 
+class PnlRowSerializer(serializers.Serializer):
+    day = serializers.DateField(required=False, help_text="by=day: the day they closed")
+    strategy = serializers.CharField(required=False, help_text="by=strategy")
+    mode = serializers.ChoiceField(choices=Mode.values)
+    gain_value = serializers.DecimalField(
+        max_digits=24, decimal_places=6, coerce_to_string=False, help_text="Net dollars"
+    )
+    fees = serializers.DecimalField(max_digits=24, decimal_places=6, coerce_to_string=False)
+    round_trips = serializers.IntegerField()
+    wins = serializers.IntegerField()
+    losses = serializers.IntegerField()
+
+
+class TradingPnlApi(APIView):
+    """Realized P&L of the round trips per New York day (the P&L calendar) or per strategy,
+    each mode apart."""
+
+    class OutputSerializer(serializers.Serializer):
+        rows = PnlRowSerializer(many=True)
+
+    @extend_schema(
+        operation_id="trading_pnl",
+        parameters=[
+            OpenApiParameter("by", OpenApiTypes.STR, enum=list(PNL_GROUPS)),
+            OpenApiParameter("start", OpenApiTypes.DATE, description="First New York day"),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="Last New York day"),
+            STRATEGY,
+            SYMBOL,
+            MODE,
+        ],
+        responses={200: OutputSerializer, **ERROR_RESPONSES.only(400, 401)},
+        tags=["trading"],
+    )
+    def get(self, request: Request) -> Response:
+        query = request.query_params
+        rows = pnl_list(
+            by=query.get("by"),
+            start=query.get("start"),
+            end=query.get("end"),
+            strategy=query.get("strategy"),
+            symbol=query.get("symbol"),
+            mode=query.get("mode"),
+        )
+        return Response({"rows": PnlRowSerializer(rows, many=True).data})
+
+
 class TradeHistoryResetApi(APIView):
     """Delete every run, order, fill, gain/loss and round trip (staff, with confirmation)."""
 
@@ -475,7 +523,9 @@ class TradeHistoryResetApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         closed = True  # undeclared keys are refused (422)
-        confirmation = serializers.CharField(help_text=f"Exactly {RESET_CONFIRMATION!r}")
+        confirmation = serializers.ChoiceField(
+            choices=[RESET_CONFIRMATION], help_text="Says you mean it; anything else: 422"
+        )
 
     class OutputSerializer(serializers.Serializer):
         algo_runs = serializers.IntegerField()

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import close_old_connections, connection, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from tc2.execution.orders import OrderType, Side, TimeInForce
 from tc2.execution.trade_records import (
@@ -102,25 +102,25 @@ class DjangoTradeRecorder:
 
     def order_intended(self, intent: OrderIntent) -> None:
         """Record an order before it is sent; a known ``client_order_id`` changes nothing."""
+        row = TradeOrder(
+            client_order_id=intent.client_order_id,
+            run_id=intent.run_id,
+            symbol=intent.symbol,
+            side=intent.side.value,
+            qty=to_decimal(intent.qty),
+            notional=to_decimal(intent.notional),
+            type=intent.type.value,
+            limit_price=to_decimal(intent.limit_price),
+            stop_price=to_decimal(intent.stop_price),
+            time_in_force=intent.time_in_force.value,
+            status=intent.status.value,
+            broker_order_id=intent.broker_order_id or "",
+            reason=intent.reason,
+            created_at=to_datetime(intent.created_t),
+        )
         with self._atomic():
-            TradeOrder.objects.get_or_create(
-                client_order_id=intent.client_order_id,
-                defaults={
-                    "run_id": intent.run_id,
-                    "symbol": intent.symbol,
-                    "side": intent.side.value,
-                    "qty": to_decimal(intent.qty),
-                    "notional": to_decimal(intent.notional),
-                    "type": intent.type.value,
-                    "limit_price": to_decimal(intent.limit_price),
-                    "stop_price": to_decimal(intent.stop_price),
-                    "time_in_force": intent.time_in_force.value,
-                    "status": intent.status.value,
-                    "broker_order_id": intent.broker_order_id or "",
-                    "reason": intent.reason,
-                    "created_at": to_datetime(intent.created_t),
-                },
-            )
+            # One INSERT ... ON CONFLICT DO NOTHING: a known client_order_id keeps its row.
+            TradeOrder.objects.bulk_create([row], ignore_conflicts=True)
 
     def order_updated(
         self,
@@ -147,9 +147,13 @@ class DjangoTradeRecorder:
         with self._atomic():
             if NewTrade.objects.filter(fill_id=fill.fill_id).exists():
                 return False
-            held = NewTrade.objects.filter(run_id=fill.run_id, symbol=fill.symbol)
-            bought = held.filter(side=Side.BUY.value).aggregate(total=Sum("qty"))["total"] or 0
-            sold = held.filter(side=Side.SELL.value).aggregate(total=Sum("qty"))["total"] or 0
+            # The position this fill finds names its operation; the fill_id's unique key (not
+            # this read) is what keeps a fill heard twice from being recorded twice.
+            held = NewTrade.objects.filter(run_id=fill.run_id, symbol=fill.symbol).aggregate(
+                bought=Sum("qty", filter=Q(side=Side.BUY.value)),
+                sold=Sum("qty", filter=Q(side=Side.SELL.value)),
+            )
+            bought, sold = held["bought"] or 0, held["sold"] or 0
             _, created = NewTrade.objects.get_or_create(
                 fill_id=fill.fill_id,
                 defaults={

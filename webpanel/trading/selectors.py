@@ -10,7 +10,8 @@ from datetime import time as day_time
 from typing import Any
 
 import redis
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 
 from tc2.env import NEW_YORK
 from tc2.program.trading_desk import TraderName, TraderSnapshot, TradingDesk
@@ -242,3 +243,55 @@ def _filtered(
     if run_id is not None:
         rows = rows.filter(run_id=run_id)
     return rows
+
+
+PNL_GROUPS = ("day", "strategy")
+
+
+def pnl_list(
+    *,
+    by: str | None,
+    start: str | None = None,
+    end: str | None = None,
+    strategy: str | None = None,
+    symbol: str | None = None,
+    mode: str | None = None,
+) -> list[dict[str, Any]]:
+    """Realized P&L of the round trips, per New York day they closed or per strategy (and mode):
+    net dollars, fees, round trips, wins and losses. Raises BadRequest naming a bad filter."""
+    group = by or "day"
+    if group not in PNL_GROUPS:
+        raise BadRequest(f"by must be one of {', '.join(PNL_GROUPS)}, was {by!r}")
+    rows = _filtered(
+        TradeAnalysis.objects.all(), strategy=strategy, symbol=symbol, mode=mode, run=None
+    )
+    first, last = parse_day(start, "start"), parse_day(end, "end")
+    if first is not None:
+        rows = rows.filter(end__gte=_session_bounds(first)[0])
+    if last is not None:
+        rows = rows.filter(end__lt=_session_bounds(last)[1])
+    key = TruncDate("end", tzinfo=NEW_YORK) if group == "day" else F("run__strategy")
+    grouped = (
+        rows.annotate(key=key, mode_of=F("run__mode"))
+        .values("key", "mode_of")
+        .annotate(
+            total_gain=Sum("gain_value"),
+            total_fees=Sum("fees"),
+            round_trips=Count("id"),
+            wins=Count("id", filter=Q(gain_value__gt=0)),
+            losses=Count("id", filter=Q(gain_value__lt=0)),
+        )
+        .order_by("key", "mode_of")
+    )
+    return [
+        {
+            group: row["key"],
+            "mode": row["mode_of"],
+            "gain_value": row["total_gain"],
+            "fees": row["total_fees"],
+            "round_trips": row["round_trips"],
+            "wins": row["wins"],
+            "losses": row["losses"],
+        }
+        for row in grouped
+    ]

@@ -7,6 +7,7 @@ from webpanel.trading.apis import (
     TradingFillsApi,
     TradingOrderCancelApi,
     TradingOrdersApi,
+    TradingPnlApi,
     TradingPositionForceExitApi,
     TradingPositionsApi,
     TradingRoundTripsApi,
@@ -32,6 +33,7 @@ urlpatterns = [
     path("trading/fills", TradingFillsApi.as_view(), name="trading-fills"),
     path("trading/round_trips", TradingRoundTripsApi.as_view(), name="trading-round-trips"),
     path("trading/runs", TradingRunsApi.as_view(), name="trading-runs"),
+    path("trading/pnl", TradingPnlApi.as_view(), name="trading-pnl"),
     path(
         "trading/traders/<str:trader>/start",
         TradingTraderStartApi.as_view(),

@@ -716,6 +716,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/trading/pnl": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Realized P&L of the round trips per New York day (the P&L calendar) or per strategy,
+         *     each mode apart.
+         */
+        get: operations["trading_pnl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/trading/positions": {
         parameters: {
             query?: never;
@@ -1002,6 +1022,11 @@ export interface components {
          * @enum {string}
          */
         ComponentStateEnum: "waiting" | "starting" | "running" | "backing-off" | "stopped";
+        /**
+         * @description * `DELETE ALL TRADE HISTORY` - DELETE ALL TRADE HISTORY
+         * @enum {string}
+         */
+        ConfirmationEnum: "DELETE ALL TRADE HISTORY";
         DailyCandle: {
             /** Format: double */
             open: number;
@@ -1414,6 +1439,26 @@ export interface components {
             strategy_limits?: {
                 [key: string]: components["schemas"]["LimitsOverrideRequest"] | null;
             };
+        };
+        PnlRow: {
+            /**
+             * Format: date
+             * @description by=day: the day they closed
+             */
+            day?: string;
+            /** @description by=strategy */
+            strategy?: string;
+            mode: components["schemas"]["ModeEnum"];
+            /**
+             * Format: double
+             * @description Net dollars
+             */
+            gain_value: number;
+            /** Format: double */
+            fees: number;
+            round_trips: number;
+            wins: number;
+            losses: number;
         };
         Position: {
             trader: components["schemas"]["StrategyDescriptionKindEnum"];
@@ -2038,8 +2083,12 @@ export interface components {
             refresh: string;
         };
         TradeHistoryResetInputRequest: {
-            /** @description Exactly 'DELETE ALL TRADE HISTORY' */
-            confirmation: string;
+            /**
+             * @description Says you mean it; anything else: 422
+             *
+             *     * `DELETE ALL TRADE HISTORY` - DELETE ALL TRADE HISTORY
+             */
+            confirmation: components["schemas"]["ConfirmationEnum"];
         };
         TradeHistoryResetOutput: {
             algo_runs: number;
@@ -2102,6 +2151,9 @@ export interface components {
         TradingCommandKindEnum: "start" | "stop" | "cancel_order" | "force_exit";
         TradingOrdersOutput: {
             orders: components["schemas"]["OpenOrder"][];
+        };
+        TradingPnlOutput: {
+            rows: components["schemas"]["PnlRow"][];
         };
         TradingPositionsOutput: {
             positions: components["schemas"]["Position"][];
@@ -4955,6 +5007,63 @@ export interface operations {
             };
             /** @description A required service is unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_pnl: {
+        parameters: {
+            query?: {
+                by?: "day" | "strategy";
+                /** @description Last New York day */
+                end?: string;
+                mode?: "BACKTEST" | "LIVE" | "PAPER" | "REPLAY";
+                /** @description First New York day */
+                start?: string;
+                /** @description The strategy's name */
+                strategy?: string;
+                /** @description A ticker: 1-5 uppercase letters, optional .X class suffix (SPY, BRK.B) */
+                symbol?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradingPnlOutput"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
                 headers: {
                     [name: string]: unknown;
                 };
