@@ -6,7 +6,8 @@ equal an uninterrupted simulation's), and records a pattern-day-trader refusal.
 The market is the synthetic one (seed 7) for SPY, SPXL and SPXS over two weeks; LongShortStrategy
 (the one non-experimental day strategy) trades 2026-03-05 with its models on
 (``tests/integration/test_backtest_equals_replay.py``). The replay clock starts at 10:25 New York
-and runs at ``SPEED``x, so the session's rest takes about a minute and a half.
+and runs at ``SPEED``x until the kill (slow enough for the test to see the position and its
+open order), then at ``CATCH_UP_SPEED``x to the close.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ from tc2.strategy.builtin.long_short import LongShortStrategy
 CALENDAR = MarketCalendar.xnys()
 SYMBOLS = ("SPY", "SPXL", "SPXS")
 FIRST, DAY = date(2026, 2, 23), date(2026, 3, 5)
-START = time(10, 25)
-SPEED = 240.0
+START = time(10, 29)
+SPEED = 30.0
+CATCH_UP_SPEED = 2000.0
 CASH = 100_000.0
 
 
@@ -189,6 +191,16 @@ def test_killed_mid_position_the_trader_resumes_without_a_second_order(
         assert pid is not None
         # Act: kill -9 mid-position.
         os.kill(pid, signal.SIGKILL)
+        # The rest of the session fast: the clock goes on from where it is.
+        replay_clock = ReplayClock(replay_env)
+        replay_clock.begin(
+            day=DAY,
+            start_t=replay_clock.now_t(),
+            close_t=_t(DAY, time(16)),
+            speed=CATCH_UP_SPEED,
+            session=1,
+            signature="test",
+        )
         orders_at_kill = {
             row.client_order_id: (row.symbol, row.side, row.qty, row.type, row.limit_price)
             for row in TradeOrder.objects.all()
