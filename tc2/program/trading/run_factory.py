@@ -7,10 +7,11 @@ session makes from the same start time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tc2.env import ExecEnv
+from tc2.execution.market import MarketAccount
 from tc2.execution.trade_records import TradeRecorder, TradingMode
 from tc2.program.trading.live_run import LiveRun
 from tc2.program.trading.trader_parts import PlannedRun
@@ -40,6 +41,9 @@ class LiveRunFactory:
         Parameters by strategy id (defaults otherwise).
     warmup_days
         Sessions of history before the day.
+    account
+        Gives each run its account: None, the replay market's ``VirtualAccount`` (filling on
+        the bars); at a broker, a ``BrokerMarket`` over it (fills arrive from the broker).
     """
 
     def __init__(
@@ -54,6 +58,7 @@ class LiveRunFactory:
         settings: SimulationSettings,
         params: Mapping[str, Mapping[str, Any]] | None = None,
         warmup_days: int = DEFAULT_WARMUP_DAYS,
+        account: Callable[[PlannedRun], MarketAccount] | None = None,
     ) -> None:
         self.strategies = dict(strategies)
         self.simulator = simulator
@@ -64,6 +69,7 @@ class LiveRunFactory:
         self.settings = settings
         self.params = dict(params or {})
         self.warmup_days = warmup_days
+        self.account = account
 
     def __call__(self, plan: PlannedRun) -> LiveRun:
         """Build ``plan``'s run: warm-up loaded, recorded, gated by its models."""
@@ -94,4 +100,5 @@ class LiveRunFactory:
             mode=self.mode,
             start_time=plan.start_time,
             gate=self.simulator.gate,
+            account=None if self.account is None else self.account(plan),
         )

@@ -306,3 +306,27 @@ def test_a_session_that_ended_while_the_trader_was_down_is_finished_at_the_resta
     assert held and all(qty == 0 for qty in held.values()), "flattened by the close"
     second.trader.step()
     assert second.ended == [DAY.isoformat()], "finished once"
+
+
+def test_over_a_broker_the_run_hears_the_brokers_fills(store: FilePriceStore) -> None:
+    # PAPER's engine side: a broker whose fills arrive on their own (BrokerMarket).
+    from tc2.execution.market import BrokerMarket
+    from tests.unit.program.test_live_run_broker import PaperBroker
+
+    harness = Harness(store, max_runs=1)
+    broker = PaperBroker(harness.recorder)
+    trader = harness.trader
+    factory = trader.make_run
+    assert isinstance(factory, LiveRunFactory)
+    factory.account = lambda plan: BrokerMarket(broker)
+    harness.go(time(9, 31), every_s=60)
+    [bid_id] = broker.submitted
+    assert harness.recorder.orders[bid_id].status.value == "new"
+    price = harness.recorder.orders[bid_id].limit_price
+    assert price is not None
+    broker.fill(bid_id, price, _t(time(9, 31)) + 5)
+    harness.go(time(9, 40), every_s=60)
+    assert f"{bid_id}-1" in harness.recorder.fills
+    [run] = trader.runs
+    assert [p.symbol for p in run.view.positions] == [run.plan.symbols[0]]
+    assert len(broker.submitted) == 2, "the scalper offers what the broker filled"
