@@ -74,3 +74,48 @@ def test_the_day_trader_fills_on_the_replay_market_within_five_minutes(
     names = {component["name"]: component for component in components}
     assert names["day-trader"]["state"] == "running"
     assert names["swing-trader"]["state"] == "running"
+
+
+def test_a_killed_day_trader_is_restarted_and_resumes_its_run(system: RunningSystem) -> None:
+    import os
+    import signal
+
+    token = system.token(PASSWORD)
+
+    def component() -> dict[str, Any]:
+        status = system.request("GET", "/api/program/status", token=token)[2]
+        return next(c for c in status["components"] if c["name"] == "day-trader")
+
+    def orders() -> dict[str, str]:
+        body = system.request("GET", "/api/trading/fills?mode=REPLAY&page_size=500", token=token)[2]
+        return {row["fill_id"]: row["client_order_id"] for row in body["results"]}
+
+    before = component()
+    fills_before = orders()
+    assert before["pid"] and fills_before
+    os.kill(before["pid"], signal.SIGKILL)
+
+    restarted = wait_for(
+        lambda: (
+            (c := component())["restarts"] >= before["restarts"] + 1
+            and c["state"] == "running"
+            and c["pid"] != before["pid"]
+            and c
+        ),
+        timeout=60,
+    )
+    assert restarted, component()
+    assert "exited with code -9" in str(restarted["last_error"])
+
+    def resumed() -> bool:
+        lines = system.request("GET", "/api/logs/program", token=token)[2]["lines"]
+        return any("resuming 1 run(s) from the journal" in str(line) for line in lines)
+
+    assert wait_for(resumed, timeout=60), system.output()[-3000:]
+    # The fills recorded before the kill are the same rows (one per fill id), none added twice.
+    fills_after = orders()
+    assert {k: fills_after[k] for k in fills_before} == fills_before
+    status, _, account = system.request("GET", "/api/trading/account", token=token)
+    assert status == 200, account
+    day = next(row for row in account["traders"] if row["trader"] == "day")
+    assert day["state"] == "running", day
