@@ -38,6 +38,7 @@ from tc2.logs import LogFeed, feed_logger
 from tc2.program.data_collector import DATA_LOADED
 from tc2.program.supervisor import Supervisor
 from tc2.program.trading.day_trader import DayTrader, TraderConfig
+from tc2.program.trading.trader_control import trader_snapshot
 from tc2.program.trading.trader_parts import MemoryJournal, RedisJournal, StoreBarSource
 from tc2.program.trading_desk import TraderName, TradingDesk
 from tc2.simulation.simulator import DayRequest, SimulationSettings, StrategySimulator
@@ -273,7 +274,7 @@ def test_a_pdt_refusal_is_recorded_with_the_rule_and_figures(data_dir: Path) -> 
     from tc2.execution.trade_records import RunStart, TradeFill
     from webpanel.trading.models import AlgoRun
     from webpanel.trading.recorder import DjangoTradeRecorder
-    from webpanel.trading.traders import pdt_entry_check
+    from webpanel.trading.traders import pdt_day_trades_left, pdt_entry_check
 
     recorder = DjangoTradeRecorder()
     # Three day trades of the last sessions, recorded as REPLAY fills.
@@ -329,6 +330,11 @@ def test_a_pdt_refusal_is_recorded_with_the_rule_and_figures(data_dir: Path) -> 
     assert "day trade 4" in refused.stop_reason and "$20,000.00" in refused.stop_reason
     assert "2026-03-02 SPXL, 2026-03-03 SPXL, 2026-03-04 SPXL" in refused.stop_reason
     assert "pattern day trader rule" in trader.message
+    left = pdt_day_trades_left(guard=PdtGuard(calendar=CALENDAR), mode=TradingMode.REPLAY)
+    assert left(now["t"], 20_000.0, {}) == 0  # three in the window: none left
+    assert left(now["t"], 25_000.0, {}) is None  # not limited at $25,000
+    trader.day_trades_left = left
+    assert trader_snapshot(trader, TraderName.DAY).account.day_trades_left == 0  # type: ignore[union-attr]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Mapping, Sequence
+import time as wall_time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +32,7 @@ from tc2.env.market_calendar import NEW_YORK
 from tc2.env.replay_clock import ReplayClock
 from tc2.execution.orders import Side
 from tc2.execution.pair_selection import PastRun, TradingPair
-from tc2.execution.pdt import PdtGuard
+from tc2.execution.pdt import MAX_DAY_TRADES, PDT_MINIMUM_EQUITY, PdtGuard
 from tc2.execution.trade_records import TradingMode
 from tc2.logs import LogFeed, feed_logger
 from tc2.program.trading.day_trader import DayTrader, EntryCheck, TraderConfig
@@ -49,6 +50,7 @@ from tc2.simulation.run_settings import SimulationSettings
 from tc2.simulation.simulator import StrategySimulator
 from webpanel.trading.process import process_trade_recorder
 
+DAY_TRADES_EVERY_S = 10.0  # the snapshot's day-trades-left figure is read this often
 PAST_RUNS_LIMIT = 500  # the lottery reads a pair's recent record, not all of history
 BROKER_MISSING = (
     "{mode} day trading needs the Alpaca broker inside LiveRun (asynchronous fills); "
@@ -160,6 +162,7 @@ def run_day_trader(context: Any) -> None:
         rng=random.Random(batch_id),
         session_label=session_label,
         on_session_end=lambda label: _consolidate(batch_id, label),
+        day_trades_left=pdt_day_trades_left(guard=guard, mode=mode),
     )
     if not settings.day_enabled:
         trader.state = TraderState.STOPPED
@@ -193,6 +196,26 @@ def pdt_entry_check(*, guard: PdtGuard, mode: TradingMode) -> EntryCheck:
         return None
 
     return check
+
+
+def pdt_day_trades_left(
+    *, guard: PdtGuard, mode: TradingMode, every_s: float = DAY_TRADES_EVERY_S
+) -> Callable[[int, float, Mapping[str, float]], int | None]:
+    """Day trades the rule still allows (None at or over $25,000 of equity), from the recorded
+    fills of the window; read from the database at most every ``every_s`` wall seconds."""
+    cached: dict[str, Any] = {"at": -1e18, "trades": 0}
+
+    def left(now_t: int, equity: float, positions: Mapping[str, float]) -> int | None:
+        if equity >= PDT_MINIMUM_EQUITY:
+            return None
+        if wall_time.monotonic() - cached["at"] >= every_s:
+            now = datetime.fromtimestamp(now_t, UTC)
+            fills = recent_fills(mode=mode, since=guard.window(now)[0])
+            trades, _ = guard.day_trades(now=now, positions=positions, fills=fills)
+            cached.update(at=wall_time.monotonic(), trades=len(trades))
+        return max(0, MAX_DAY_TRADES - int(cached["trades"]))
+
+    return left
 
 
 def run_swing_trader(context: Any) -> None:

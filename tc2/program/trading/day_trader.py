@@ -153,6 +153,9 @@ class DayTrader:
         Names a session (the replay market counts its passes over a day).
     on_session_end
         Called with a session's label once its runs are finished (consolidation).
+    day_trades_left
+        Day trades the pattern-day-trader rule still allows at a time, for an equity and
+        positions (None: not limited); None leaves the figure out of the snapshot.
     """
 
     def __init__(
@@ -170,6 +173,7 @@ class DayTrader:
         rng: random.Random | None = None,
         session_label: Callable[[date], str] = date.isoformat,
         on_session_end: Callable[[str], None] | None = None,
+        day_trades_left: Callable[[int, float, Mapping[str, float]], int | None] | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -183,6 +187,7 @@ class DayTrader:
         self.rng = rng if rng is not None else random.Random(0)
         self.session_label = session_label
         self.on_session_end = on_session_end
+        self.day_trades_left = day_trades_left
         self.state = TraderState.RUNNING
         self.message = ""
         self.now_t: int | None = None

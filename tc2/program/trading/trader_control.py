@@ -95,13 +95,19 @@ def trader_snapshot(trader: DayTrader, name: TraderName) -> TraderSnapshot:
                 )
             )
     equity = trader.equity()
+    left = None
+    if trader.day_trades_left is not None and trader.now_t is not None:
+        try:
+            left = trader.day_trades_left(trader.now_t, equity, trader.positions())
+        except Exception as exc:  # a figure for the panel; trading does not wait for it
+            _log.warning(f"day trades left unknown: {exc}")
     return TraderSnapshot(
         trader=name,
         state=trader.state,
         mode=trader.config.mode.value,
         batch_id=trader.config.batch_id,
         account=AccountFigures(
-            cash=trader.cash(), equity=equity, buying_power=trader.cash(), day_trades_left=None
+            cash=trader.cash(), equity=equity, buying_power=trader.cash(), day_trades_left=left
         ),
         positions=tuple(positions),
         open_orders=tuple(orders),
