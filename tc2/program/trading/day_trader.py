@@ -198,6 +198,7 @@ class DayTrader:
         self.refusals: list[str] = []
         self._lock = threading.RLock()
         self._recovered = False
+        self._failed: set[str] = set()
         self._candidates = candidates_of(config.strategies, config.symbols)
 
     # -- the loop ---------------------------------------------------------------------------
@@ -322,6 +323,12 @@ class DayTrader:
         for run in self.runs:
             if run.releasable and not run.finished.is_set() and run.run is not None:
                 run.request_finish(now_t)
+            if run.error is not None and run.plan.run_key not in self._failed:
+                # The run's account is gone with its state: say so in its record.
+                self._failed.add(run.plan.run_key)
+                _log.error(f"run {run.plan.run_key} {run.error}")
+                if run.view.run_id is not None:
+                    self.recorder.run_ended(run.view.run_id, end_t=now_t, reason=run.error)
 
     def _start_runs(self, now_t: int) -> None:
         while sum(1 for run in self.runs if not run.releasable) < self.config.max_runs:

@@ -330,3 +330,25 @@ def test_over_a_broker_the_run_hears_the_brokers_fills(store: FilePriceStore) ->
     [run] = trader.runs
     assert [p.symbol for p in run.view.positions] == [run.plan.symbols[0]]
     assert len(broker.submitted) == 2, "the scalper offers what the broker filled"
+
+
+class Crasher(Scalper):
+    """Fails in its first bar after 10:00."""
+
+    def on_bar(self, symbol: str, bar: Bar) -> None:
+        if self.env.now_t >= _t(time(10)):
+            raise RuntimeError("boom")
+        super().on_bar(symbol, bar)
+
+
+def test_a_failed_run_is_ended_with_its_error_and_frees_its_symbol(store: FilePriceStore) -> None:
+    harness = Harness(store, max_runs=1)
+    trader = harness.trader
+    factory = trader.make_run
+    assert isinstance(factory, LiveRunFactory)
+    factory.strategies[Scalper.strategy_id()] = Crasher
+    harness.go(time(10, 10), every_s=300)
+    failed = trader.runs[0]
+    assert failed.error is not None and "boom" in failed.error
+    assert any("boom" in reason for _, reason in harness.recorder.ends.values())
+    assert len(trader.runs) >= 2, "its symbol went to the next pair"
