@@ -88,6 +88,8 @@ def program_components() -> list[ComponentSpec]:
             # The replay market (no provider keys) plays the sessions of this store.
             "data_dir": str(config.data_dir),
             "store_url": config.price_store,
+            # ... once the start-up catch-up wrote them (data_loaded).
+            "replay_after_data_loaded": True,
         },
     )
     health_refresher = ComponentSpec(
