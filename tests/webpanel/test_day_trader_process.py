@@ -13,7 +13,9 @@ open order), then at ``CATCH_UP_SPEED``x to the close.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
+import random
 import signal
 import threading
 import time as wall_time
@@ -43,6 +45,7 @@ from tc2.program.trading.trader_parts import MemoryJournal, RedisJournal, StoreB
 from tc2.program.trading_desk import TraderName, TradingDesk
 from tc2.simulation.simulator import DayRequest, SimulationSettings, StrategySimulator
 from tc2.strategy.builtin.long_short import LongShortStrategy
+from tests.unit.program.test_day_trader import Scalper
 
 CALENDAR = MarketCalendar.xnys()
 SYMBOLS = ("SPY", "SPXL", "SPXS")
@@ -55,6 +58,16 @@ CASH = 100_000.0
 
 def _t(day: date, wall: time) -> int:
     return int(datetime.combine(day, wall, NEW_YORK).timestamp())
+
+
+class QuickScalper(Scalper):
+    """Scalps SPY or SPXL until 10:20, then stops (flattened): its symbol is free again."""
+
+    def on_bar(self, symbol: str, bar: Any) -> None:
+        if self.env.now_t >= _t(DAY, time(10, 20)):
+            self.stop_running("done for the day")
+            return
+        super().on_bar(symbol, bar)
 
 
 @pytest.fixture(scope="module")
@@ -424,3 +437,69 @@ def test_the_replay_day_trader_at_maximum_speed_records_runs_orders_and_fills(
     ) == _fingerprint(
         (f.client_order_id, f.symbol, f.side.value, f.qty, f.price, f.t) for f in record.fill_log
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_at_most_one_run_holds_a_symbol_at_a_time(
+    data_dir: Path, namespace: tuple[str, str]
+) -> None:
+    from tc2.program.trading.run_factory import LiveRunFactory
+    from webpanel.trading.models import AlgoRun
+    from webpanel.trading.recorder import DjangoTradeRecorder
+
+    redis_url, name = namespace
+    env = ExecEnv(env_type=EnvType.SIMULATION, clock=EpochClock(0), calendar=CALENDAR)
+    store = price_store_for(EnvType.LIVE, data_dir=data_dir)
+    simulator = StrategySimulator(store=store, calendar=CALENDAR, exec_env=env)
+    recorder = DjangoTradeRecorder()
+    strategies = {"QuickScalper": QuickScalper, "LongShortStrategy": LongShortStrategy}
+    journal = RedisJournal(ExecEnv.live(redis_url, namespace=name), trader="day", batch_id="one")
+    now = {"t": _t(DAY, time(9, 30))}
+    trader = DayTrader(
+        config=TraderConfig(
+            mode=TradingMode.REPLAY,
+            batch_id="one",
+            strategies=(QuickScalper, LongShortStrategy),
+            symbols=("SPY", "SPXL"),
+            max_runs=3,
+        ),
+        clock=lambda: now["t"],
+        calendar=CALENDAR,
+        bars=StoreBarSource(store),
+        make_run=LiveRunFactory(
+            strategies=strategies,
+            simulator=simulator,
+            exec_env=env,
+            recorder=recorder,
+            mode=TradingMode.REPLAY,
+            batch_id="one",
+            settings=SimulationSettings(starting_cash=CASH, model_filters=False),
+        ),
+        journal=journal,
+        recorder=recorder,
+        past_runs=dict,
+        rng=random.Random(3),
+    )
+    while now["t"] <= _t(DAY, time(16, 1)):
+        trader.step()
+        assert trader.settle(60)
+        held = [s for run in trader.runs if not run.releasable for s in run.plan.symbols]
+        assert len(held) == len(set(held)), f"two runs hold a symbol at {now['t']}: {held}"
+        now["t"] += 120
+
+    plans = {plan.run_key: plan for plan in journal.planned(DAY.isoformat())}
+    assert len(plans) >= 2, "more than one pair ran in the session"
+    assert {plan.strategy for plan in plans.values()} == {"QuickScalper", "LongShortStrategy"}
+    runs = list(AlgoRun.objects.filter(batch_id="one").exclude(stop_reason=""))
+    assert runs and all(run.end is not None for run in runs)
+    by_symbol: dict[str, list[tuple[int, int]]] = {}
+    for plan in plans.values():
+        [row] = [
+            r for r in runs if r.strategy == plan.strategy and tuple(r.symbols) == plan.symbols
+        ]
+        for symbol in plan.symbols:
+            by_symbol.setdefault(symbol, []).append((plan.start_t, int(row.end.timestamp())))
+    for symbol, spans in by_symbol.items():
+        spans.sort()
+        for (_, end), (start, _) in itertools.pairwise(spans):
+            assert start >= end, f"{symbol}: a run started at {start} before another ended ({end})"
