@@ -26,6 +26,7 @@ stopped on an error tries again with them.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -52,7 +53,11 @@ from tc2.env.replay_clock import ReplayClock, ReplaySettings
 from tc2.env.settings_channel import SettingsWatcher, SymbolUniverse
 from tc2.errors import ConfigurationError
 from tc2.logs import LogFeed, feed_logger
+from tc2.program.program import status_key
 from tc2.program.stream_backfill import StreamGapFiller
+
+DATA_LOADED_CONDITION = "data_loaded"  # tc2.program.data_collector.DATA_LOADED, not imported:
+# the collector's module pulls the analysis models into this process.
 
 HEARTBEAT_S = 2.0
 """Most seconds between two heartbeats."""
@@ -66,6 +71,7 @@ LOST_LOGGED_EVERY_S = 60.0
 """Most one line per this many seconds about bars Redis would not take."""
 
 NO_STREAM_MESSAGE = "no live stream configured; streaming idles"
+REPLAY_WAITS_MESSAGE = "the replay market waits for data_loaded (the start-up catch-up) to begin"
 IDLE_AFTER_ERROR_MESSAGE = (
     "{error}; streaming idles until the symbols change or the program restarts"
 )
@@ -75,7 +81,9 @@ _log = feed_logger(LogFeed.DATA, "streamer")
 
 def run_bar_streamer(context: Any) -> None:
     """Component target. Options: redis_url, symbols, data_dir and store_url (the price store
-    the replay market plays; without data_dir no replay), namespace (optional, for tests)."""
+    the replay market plays; without data_dir no replay), replay_after_data_loaded (the program:
+    the replay begins once the program's status says data_loaded), namespace (optional, for
+    tests)."""
     options = context.options
     namespace = options.get("namespace", DEFAULT_NAMESPACE)
     with ExecEnv.live(options["redis_url"], namespace=namespace) as env:
@@ -93,12 +101,21 @@ def run_bar_streamer(context: Any) -> None:
             namespace=namespace,
         )
         replay_tally = _Tally(StreamCache(replay_env))
+        waited = False
         while not context.should_stop():
             tally = live_tally
             try:
                 symbols = check_symbols(list(universe.symbols))
                 stream: BarStream | None = live_stream_from_environ(os.environ)
                 if stream is None and options.get("data_dir"):
+                    if options.get("replay_after_data_loaded") and not _data_loaded(env):
+                        # Begun during the seeding, the replay would pick the latest session
+                        # written so far: an old minute-only one, and walk on from there.
+                        if not waited:
+                            _log.info(REPLAY_WAITS_MESSAGE)
+                            waited = True
+                        _idle(context, universe, HEARTBEAT_S)
+                        continue
                     stream = replay_market(options, replay_env)
                     tally = replay_tally
             except (ConfigurationError, ValueError) as exc:
@@ -124,6 +141,18 @@ def run_bar_streamer(context: Any) -> None:
         replay_tally.report()
         if live_tally.gaps is not None:
             live_tally.gaps.close(timeout_s=1.0)  # a stop must not wait for REST
+
+
+def _data_loaded(env: ExecEnv) -> bool:
+    """Whether the running program signalled ``data_loaded`` (its published status says so)."""
+    raw = env.redis.get(status_key(env))
+    if raw is None:
+        return False
+    try:
+        conditions = json.loads(raw).get("conditions", [])
+    except (ValueError, AttributeError):
+        return False
+    return DATA_LOADED_CONDITION in conditions
 
 
 def replay_market(options: Any, replay_env: ExecEnv) -> ReplayBarStream:

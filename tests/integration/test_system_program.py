@@ -112,6 +112,8 @@ class StatusTests:
             "visuals-refresher",
             "reconciler",
             "notifier",
+            "day-trader",
+            "swing-trader",
             "status-publisher",
         }
         worker = _component(status, "job-worker-1")

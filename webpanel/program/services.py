@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+from datetime import UTC, datetime
 
 import redis
 from django.conf import settings
@@ -21,6 +22,7 @@ from tc2.program.data_collector import DATA_LOADED
 from tc2.program.notifications import NotificationOutbox, crash_notification
 from tc2.program.notifier_component import NOTIFIER
 from tc2.program.program import RESTART_COMMAND, TC2Program, commands_key
+from tc2.program.trading.trader_settings import TraderSettings
 from webpanel.configuration.selectors import trading_settings_get
 from webpanel.core.errors import ServiceUnavailable
 from webpanel.jobs.janitor import forget_worker
@@ -33,6 +35,8 @@ from webpanel.program.selectors import (
 
 JOB_WORKER_PREFIX = "job-worker-"
 JOB_WORKER_TARGET = "webpanel.jobs.worker:run_job_worker"
+DAY_TRADER = "day-trader"
+SWING_TRADER = "swing-trader"
 
 _log = feed_logger(LogFeed.PROGRAM, "program")
 
@@ -87,6 +91,8 @@ def program_components() -> list[ComponentSpec]:
             # The replay market (no provider keys) plays the sessions of this store.
             "data_dir": str(config.data_dir),
             "store_url": config.price_store,
+            # ... once the start-up catch-up wrote them (data_loaded).
+            "replay_after_data_loaded": True,
         },
     )
     health_refresher = ComponentSpec(
@@ -127,6 +133,41 @@ def program_components() -> list[ComponentSpec]:
         health_refresher,
         visuals_refresher,
         reconciler,
+        *trader_specs(),
+    ]
+
+
+def trader_specs() -> list[ComponentSpec]:
+    """The day and swing traders: processes started after ``data_loaded``.
+
+    The trader settings (``TC2_DAY_TRADER``, ``TC2_DAY_STRATEGIES``, ...) are checked here, so a
+    wrong one stops the program's start with its reason. ``batch_id`` names this program start:
+    the supervisor restarts a trader with the same options, so a restarted trader resumes its
+    batch's runs (``DayTrader``'s restart).
+    """
+    TraderSettings.from_environ(os.environ)
+    config = settings.TC2_CONFIG
+    trading = trading_settings_get().settings
+    options = {
+        "redis_url": config.effective_redis_url,
+        "data_dir": str(config.data_dir),
+        "store_url": config.price_store,
+        "symbols": list(trading.symbols),
+        "allow_live": config.allow_live,
+        "alpaca_endpoint": trading.alpaca_endpoint.value,
+        "batch_id": datetime.now(UTC).strftime("program-%Y%m%dT%H%M%SZ"),
+    }
+    return [
+        ComponentSpec(
+            name=name,
+            kind=ComponentKind.PROCESS,
+            target=f"webpanel.trading.traders:run_{kind}_trader",
+            start_condition=DATA_LOADED,
+            # A session's end waits for its runs to finish (up to 120 s) without a heartbeat.
+            heartbeat_timeout_s=180.0,
+            options=options,
+        )
+        for name, kind in ((DAY_TRADER, "day"), (SWING_TRADER, "swing"))
     ]
 
 
