@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "webpanel.health",
     "webpanel.visuals",
     "webpanel.trading",
+    "webpanel.risk",
 ]
 
 MIDDLEWARE = [
