@@ -1,0 +1,50 @@
+import { ChangeDetectionStrategy, Component, computed, signal } from '@angular/core';
+
+import { AccountPanel } from './account-panel';
+import { OrdersPanel } from './orders-panel';
+import { PnlPanel } from './pnl-panel';
+import { PositionsPanel } from './positions-panel';
+import { RiskPanel } from './risk-panel';
+import { SymbolChart } from './symbol-chart';
+import { TradeRecords } from './trade-records';
+import { sessionDay } from './trading-logic';
+import { Mode } from './trading-api';
+import { TRADING_POLL_MS } from './poll';
+
+/**
+ * The Trading area: the account and traders, positions and open orders, the risk controls, a live
+ * chart of a traded symbol, the fills and round trips, and the realized P&L. Every panel reads
+ * the API every 1.5 s while the tab is visible; controls that change state are staff-only and
+ * confirmed inline.
+ */
+@Component({
+  selector: 'tc2-trading-page',
+  imports: [AccountPanel, PositionsPanel, OrdersPanel, RiskPanel, SymbolChart, TradeRecords, PnlPanel],
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <h1>Trading</h1>
+    <p class="muted small">
+      Live figures, refreshed every {{ pollSeconds }} s while this tab is visible. Times are New York (ET).
+    </p>
+    <tc2-account-panel (seen)="mode.set($event.mode); marketT.set($event.marketT)" />
+    <div class="grid-2">
+      <tc2-positions-panel (symbols)="held.set($event)" />
+      <tc2-risk-panel />
+    </div>
+    <tc2-orders-panel />
+    <tc2-symbol-chart [symbols]="held()" [day]="day()" [mode]="mode()" />
+    <tc2-trade-records [defaultMode]="mode()" />
+    <tc2-pnl-panel [defaultMode]="mode()" />
+  `,
+  styles: `
+    .grid-2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(30rem, 1fr)); gap: 1rem; align-items: start; }
+  `,
+})
+export class TradingPage {
+  protected readonly pollSeconds = TRADING_POLL_MS / 1000;
+  protected readonly mode = signal<Mode | null>(null);
+  protected readonly marketT = signal<number | null>(null);
+  protected readonly held = signal<string[]>([]);
+  /** The traders' session: the replay clock's day on the replay market. */
+  protected readonly day = computed(() => sessionDay(this.marketT()));
+}
