@@ -119,13 +119,16 @@ export class PnlPanel {
     this.mode.valueChanges
       .pipe(
         startWith(this.mode.value),
-        switchMap((mode) => ticks.pipe(map(() => mode))),
-        exhaustMap((mode) =>
-          forkJoin([this.api.pnl('day', { mode }), this.api.pnl('strategy', { mode })]).pipe(
-            catchError((failure: unknown) => {
-              this.error.set(apiErrorFrom(failure));
-              return EMPTY;
-            }),
+        switchMap((mode) =>
+          ticks.pipe(
+            exhaustMap(() =>
+              forkJoin([this.api.pnl('day', { mode }), this.api.pnl('strategy', { mode })]).pipe(
+                catchError((failure: unknown) => {
+                  this.error.set(apiErrorFrom(failure));
+                  return EMPTY;
+                }),
+              ),
+            ),
           ),
         ),
         takeUntilDestroyed(),

@@ -79,19 +79,23 @@ export class SymbolChart {
           this.loaded.set(false);
           this.bars.set(null);
           this.fills.set([]);
-          return symbol && day ? ticks.pipe(map(() => ({ symbol, day, mode }))) : EMPTY;
+          if (!symbol || !day) {
+            return EMPTY;
+          }
+          return ticks.pipe(
+            exhaustMap(() =>
+              forkJoin([
+                this.api.bars(symbol, day),
+                this.api.fills({ day, symbol, strategy: '', mode: mode ?? '' }).pipe(map((page) => page.results)),
+              ]).pipe(
+                catchError((failure: unknown) => {
+                  this.error.set(apiErrorFrom(failure));
+                  return of(null);
+                }),
+              ),
+            ),
+          );
         }),
-        exhaustMap(({ symbol, day, mode }) =>
-          forkJoin([
-            this.api.bars(symbol, day),
-            this.api.fills({ day, symbol, strategy: '', mode: mode ?? '' }).pipe(map((page) => page.results)),
-          ]).pipe(
-            catchError((failure: unknown) => {
-              this.error.set(apiErrorFrom(failure));
-              return of(null);
-            }),
-          ),
-        ),
         takeUntilDestroyed(),
       )
       .subscribe((answer) => {

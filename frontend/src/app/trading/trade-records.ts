@@ -145,16 +145,20 @@ export class TradeRecords {
       startWith(null),
       map(() => this.current()),
     );
+    // A filter change drops the read in flight and reads at once; the ticks never pile up reads.
     const ticks = whileVisible();
     filters
       .pipe(
-        switchMap((wanted) => ticks.pipe(map(() => wanted))),
-        exhaustMap((wanted) =>
-          forkJoin([this.api.fills(wanted), this.api.roundTrips(wanted)]).pipe(
-            catchError((failure: unknown) => {
-              this.error.set(apiErrorFrom(failure));
-              return EMPTY;
-            }),
+        switchMap((wanted) =>
+          ticks.pipe(
+            exhaustMap(() =>
+              forkJoin([this.api.fills(wanted), this.api.roundTrips(wanted)]).pipe(
+                catchError((failure: unknown) => {
+                  this.error.set(apiErrorFrom(failure));
+                  return EMPTY;
+                }),
+              ),
+            ),
           ),
         ),
         takeUntilDestroyed(),
