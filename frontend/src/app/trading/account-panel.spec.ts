@@ -68,7 +68,11 @@ describe('AccountPanel', () => {
     http.expectOne('/api/trading/account').flush(account());
 
     vi.advanceTimersByTime(TRADING_POLL_MS);
-    http.expectOne('/api/trading/account').flush(account({ account: { cash: 1, equity: 99_000, buying_power: 2, day_trades_left: null } }));
+    http
+      .expectOne('/api/trading/account')
+      .flush(
+        account({ account: { cash: 1, equity: 99_000, buying_power: 2, day_trades_left: null } }),
+      );
     fixture.detectChanges();
 
     expect(text('equity')).toBe('$99,000.00');
@@ -89,7 +93,9 @@ describe('AccountPanel', () => {
     request.flush(command({ kind: 'stop', message: 'stopped; 1 order cancelled' }));
     fixture.detectChanges();
 
-    expect(element.querySelector('[role="status"]')?.textContent).toContain('stop sent to the day trader: done — stopped; 1 order cancelled');
+    expect(element.querySelector('[role="status"]')?.textContent).toContain(
+      'stop sent to the day trader: done — stopped; 1 order cancelled',
+    );
   });
 
   it('offers no start for a running trader, and nothing for one not running', () => {
@@ -105,7 +111,9 @@ describe('AccountPanel', () => {
     start();
 
     expect(() => buttonNamed(element, 'Stop day trader')).toThrow();
-    expect(element.querySelector('.staff-only')?.textContent).toContain('Only staff can start or stop the traders');
+    expect(element.querySelector('.staff-only')?.textContent).toContain(
+      'Only staff can start or stop the traders',
+    );
   });
 
   it('shows an unreachable API in words', () => {
@@ -115,7 +123,16 @@ describe('AccountPanel', () => {
     vi.advanceTimersByTime(0);
     http
       .expectOne('/api/trading/account')
-      .flush({ error: { code: 'service_unavailable', message: 'Redis is unavailable (ConnectionError)', details: {} } }, { status: 503, statusText: 'Unavailable' });
+      .flush(
+        {
+          error: {
+            code: 'service_unavailable',
+            message: 'Redis is unavailable (ConnectionError)',
+            details: {},
+          },
+        },
+        { status: 503, statusText: 'Unavailable' },
+      );
     fixture.detectChanges();
 
     expect(element.querySelector('.error-box')?.textContent).toContain('Redis is unavailable');

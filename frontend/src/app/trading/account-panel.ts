@@ -23,7 +23,12 @@ import { Mode, Trader, TradingAccount, TradingApi } from './trading-api';
       <div class="head">
         <h2 id="account-heading">Account</h2>
         @if (account()?.mode; as mode) {
-          <span class="badge mode mode-{{ mode }}" data-testid="trading-mode" [title]="notes[mode]">{{ mode }}</span>
+          <span
+            class="badge mode mode-{{ mode }}"
+            data-testid="trading-mode"
+            [title]="notes[mode]"
+            >{{ mode }}</span
+          >
           <span class="muted small" data-testid="mode-note">{{ notes[mode] }}</span>
         }
       </div>
@@ -31,17 +36,30 @@ import { Mode, Trader, TradingAccount, TradingApi } from './trading-api';
       @if (account(); as a) {
         @if (a.account; as figures) {
           <dl class="facts figures" aria-label="Account figures">
-            <dt>Equity</dt><dd data-testid="equity">{{ fmt.money(figures.equity) }}</dd>
-            <dt>Cash</dt><dd data-testid="cash">{{ fmt.money(figures.cash) }}</dd>
-            <dt>Buying power</dt><dd data-testid="buying-power">{{ fmt.money(figures.buying_power) }}</dd>
+            <dt>Equity</dt>
+            <dd data-testid="equity">{{ fmt.money(figures.equity) }}</dd>
+            <dt>Cash</dt>
+            <dd data-testid="cash">{{ fmt.money(figures.cash) }}</dd>
+            <dt>Buying power</dt>
+            <dd data-testid="buying-power">{{ fmt.money(figures.buying_power) }}</dd>
             <dt>Day trades left</dt>
-            <dd data-testid="day-trades-left">{{ figures.day_trades_left === null ? 'not limited (equity ≥ $25,000)' : figures.day_trades_left }}</dd>
+            <dd data-testid="day-trades-left">
+              {{
+                figures.day_trades_left === null
+                  ? 'not limited (equity ≥ $25,000)'
+                  : figures.day_trades_left
+              }}
+            </dd>
           </dl>
           @if (a.mode === 'REPLAY') {
-            <p class="notice replay-note">Replay figures: a simulated account on a stored session, not a broker's.</p>
+            <p class="notice replay-note">
+              Replay figures: a simulated account on a stored session, not a broker's.
+            </p>
           }
         } @else {
-          <p class="muted">No account figures: no trader is running or none has reconciled with its broker yet.</p>
+          <p class="muted">
+            No account figures: no trader is running or none has reconciled with its broker yet.
+          </p>
         }
 
         <h3>Traders</h3>
@@ -49,38 +67,62 @@ import { Mode, Trader, TradingAccount, TradingApi } from './trading-api';
           <table aria-label="Traders">
             <thead>
               <tr>
-                <th scope="col">Trader</th><th scope="col">State</th><th scope="col">Mode</th>
-                <th scope="col">Clock (ET)</th><th scope="col">Streams</th><th scope="col">Message</th>
-                @if (user.isStaff()) { <th scope="col">Control</th> }
+                <th scope="col">Trader</th>
+                <th scope="col">State</th>
+                <th scope="col">Mode</th>
+                <th scope="col">Clock (ET)</th>
+                <th scope="col">Streams</th>
+                <th scope="col">Message</th>
+                @if (user.isStaff()) {
+                  <th scope="col">Control</th>
+                }
               </tr>
             </thead>
             <tbody>
               @for (t of a.traders; track t.trader) {
                 <tr [attr.data-trader]="t.trader">
                   <th scope="row">{{ t.trader }}</th>
-                  <td><span class="badge state-{{ t.state }}" data-testid="trader-state">{{ t.state.replace('_', ' ') }}</span></td>
+                  <td>
+                    <span class="badge state-{{ t.state }}" data-testid="trader-state">{{
+                      t.state.replace('_', ' ')
+                    }}</span>
+                  </td>
                   <td>{{ t.mode ?? '—' }}</td>
                   <td>{{ fmt.marketDateTime(t.market_t) }}</td>
                   <td>
                     @for (s of t.streams; track s.name) {
-                      <span class="badge" [class.stale]="s.stale" [title]="'last message ' + fmt.marketDateTime(s.last_message_t)">
+                      <span
+                        class="badge"
+                        [class.stale]="s.stale"
+                        [title]="'last message ' + fmt.marketDateTime(s.last_message_t)"
+                      >
                         {{ s.name }}{{ s.stale ? ' stale' : '' }}
                       </span>
-                    } @empty { — }
+                    } @empty {
+                      —
+                    }
                   </td>
                   <td class="message">{{ t.message || '—' }}</td>
                   @if (user.isStaff()) {
                     <td class="controls">
                       <tc2-confirm-step
                         [label]="'Start ' + t.trader + ' trader'"
-                        [question]="'Start the ' + t.trader + ' trader? It reconciles with the broker, then trades.'"
+                        [question]="
+                          'Start the ' +
+                          t.trader +
+                          ' trader? It reconciles with the broker, then trades.'
+                        "
                         confirmLabel="Start now"
                         [disabled]="busy() || t.state === 'not_running' || t.state === 'running'"
                         (confirmed)="start(t.trader)"
                       />
                       <tc2-confirm-step
                         [label]="'Stop ' + t.trader + ' trader'"
-                        [question]="'Stop the ' + t.trader + ' trader? It sends no new orders and cancels its open orders; positions stay.'"
+                        [question]="
+                          'Stop the ' +
+                          t.trader +
+                          ' trader? It sends no new orders and cancels its open orders; positions stay.'
+                        "
                         confirmLabel="Stop now"
                         [danger]="true"
                         [disabled]="busy() || t.state === 'not_running' || t.state === 'stopped'"
@@ -94,7 +136,9 @@ import { Mode, Trader, TradingAccount, TradingApi } from './trading-api';
           </table>
         </div>
         <tc2-staff-only action="start or stop the traders" />
-        @if (note(); as n) { <p role="status">{{ n }}</p> }
+        @if (note(); as n) {
+          <p role="status">{{ n }}</p>
+        }
         <tc2-error-box [error]="commandError()" />
       } @else if (!error()) {
         <p class="muted">Loading the account…</p>
@@ -102,16 +146,49 @@ import { Mode, Trader, TradingAccount, TradingApi } from './trading-api';
     </section>
   `,
   styles: `
-    .head { display: flex; gap: 0.75rem; align-items: center; flex-wrap: wrap; }
-    .mode-REPLAY { background: #7e57c2; color: #fff; }
-    .mode-PAPER { background: var(--warn); color: #000; }
-    .mode-LIVE { background: var(--bad); color: #fff; }
-    .state-running { background: var(--good); color: #000; }
-    .state-not_running, .state-stopped { background: var(--bad); color: #fff; }
-    .stale { background: var(--bad); color: #fff; }
-    .controls { display: flex; gap: 0.5rem; flex-wrap: wrap; }
-    .message { max-width: 28rem; overflow-wrap: anywhere; }
-    .table-wrap { overflow-x: auto; }
+    .head {
+      display: flex;
+      gap: 0.75rem;
+      align-items: center;
+      flex-wrap: wrap;
+    }
+    .mode-REPLAY {
+      background: #7e57c2;
+      color: #fff;
+    }
+    .mode-PAPER {
+      background: var(--warn);
+      color: #000;
+    }
+    .mode-LIVE {
+      background: var(--bad);
+      color: #fff;
+    }
+    .state-running {
+      background: var(--good);
+      color: #000;
+    }
+    .state-not_running,
+    .state-stopped {
+      background: var(--bad);
+      color: #fff;
+    }
+    .stale {
+      background: var(--bad);
+      color: #fff;
+    }
+    .controls {
+      display: flex;
+      gap: 0.5rem;
+      flex-wrap: wrap;
+    }
+    .message {
+      max-width: 28rem;
+      overflow-wrap: anywhere;
+    }
+    .table-wrap {
+      overflow-x: auto;
+    }
   `,
 })
 export class AccountPanel {
@@ -145,7 +222,9 @@ export class AccountPanel {
       .subscribe((account) => {
         this.account.set(account);
         this.error.set(null);
-        const clocks = account.traders.map((t) => t.market_t).filter((t): t is number => t !== null);
+        const clocks = account.traders
+          .map((t) => t.market_t)
+          .filter((t): t is number => t !== null);
         this.seen.emit({ mode: account.mode, marketT: clocks.length ? Math.max(...clocks) : null });
       });
   }

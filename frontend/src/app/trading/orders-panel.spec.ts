@@ -47,10 +47,14 @@ describe('OrdersPanel', () => {
     fixture.detectChanges();
     http.expectNone(`/api/trading/orders/${ORDER_ID}/cancel`);
     buttonNamed(element, 'Cancel the order').click();
-    http.expectOne(`/api/trading/orders/${ORDER_ID}/cancel`).flush(command({ kind: 'cancel_order', message: 'cancelled' }));
+    http
+      .expectOne(`/api/trading/orders/${ORDER_ID}/cancel`)
+      .flush(command({ kind: 'cancel_order', message: 'cancelled' }));
     fixture.detectChanges();
 
-    expect(element.querySelector('[role="status"]')?.textContent).toContain('cancel order sent to the day trader: done');
+    expect(element.querySelector('[role="status"]')?.textContent).toContain(
+      'cancel order sent to the day trader: done',
+    );
   });
 
   it('hides the cancel from a viewer and says why', () => {
@@ -58,6 +62,8 @@ describe('OrdersPanel', () => {
     start();
 
     expect(() => buttonNamed(element, `Cancel order ${ORDER_ID}`)).toThrow();
-    expect(element.querySelector('.staff-only')?.textContent).toContain('Only staff can cancel an order');
+    expect(element.querySelector('.staff-only')?.textContent).toContain(
+      'Only staff can cancel an order',
+    );
   });
 });

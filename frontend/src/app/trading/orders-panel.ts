@@ -19,17 +19,28 @@ import { OpenOrder, TradingApi } from './trading-api';
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <section class="card" aria-labelledby="orders-heading">
-      <h2 id="orders-heading">Open orders <span class="muted">({{ orders().length }})</span></h2>
+      <h2 id="orders-heading">
+        Open orders <span class="muted">({{ orders().length }})</span>
+      </h2>
       <tc2-error-box [error]="error()" />
       <div class="table-wrap">
         <table aria-label="Open orders">
           <thead>
             <tr>
-              <th scope="col">Submitted (ET)</th><th scope="col">Symbol</th><th scope="col">Side</th>
-              <th scope="col">Type</th><th scope="col" class="num">Qty</th><th scope="col" class="num">Filled</th>
-              <th scope="col" class="num">Limit</th><th scope="col" class="num">Stop</th><th scope="col">Status</th>
-              <th scope="col">Strategy</th><th scope="col">Order id</th>
-              @if (user.isStaff()) { <th scope="col">Control</th> }
+              <th scope="col">Submitted (ET)</th>
+              <th scope="col">Symbol</th>
+              <th scope="col">Side</th>
+              <th scope="col">Type</th>
+              <th scope="col" class="num">Qty</th>
+              <th scope="col" class="num">Filled</th>
+              <th scope="col" class="num">Limit</th>
+              <th scope="col" class="num">Stop</th>
+              <th scope="col">Status</th>
+              <th scope="col">Strategy</th>
+              <th scope="col">Order id</th>
+              @if (user.isStaff()) {
+                <th scope="col">Control</th>
+              }
             </tr>
           </thead>
           <tbody>
@@ -37,9 +48,13 @@ import { OpenOrder, TradingApi } from './trading-api';
               <tr [attr.data-order]="o.client_order_id">
                 <td>{{ fmt.marketDateTime(o.submitted_t) }}</td>
                 <th scope="row">{{ o.symbol }}</th>
-                <td [class.positive]="o.side === 'buy'" [class.negative]="o.side === 'sell'">{{ o.side }}</td>
+                <td [class.positive]="o.side === 'buy'" [class.negative]="o.side === 'sell'">
+                  {{ o.side }}
+                </td>
                 <td>{{ o.type }}</td>
-                <td class="num">{{ o.qty !== null ? fmt.decimal(o.qty) : fmt.money(o.notional) }}</td>
+                <td class="num">
+                  {{ o.qty !== null ? fmt.decimal(o.qty) : fmt.money(o.notional) }}
+                </td>
                 <td class="num">{{ fmt.decimal(o.filled_qty) }}</td>
                 <td class="num">{{ fmt.price(o.limit_price) }}</td>
                 <td class="num">{{ fmt.price(o.stop_price) }}</td>
@@ -50,7 +65,9 @@ import { OpenOrder, TradingApi } from './trading-api';
                   <td>
                     <tc2-confirm-step
                       [label]="'Cancel order ' + o.client_order_id"
-                      [question]="'Cancel this ' + o.side + ' ' + o.type + ' order for ' + o.symbol + '?'"
+                      [question]="
+                        'Cancel this ' + o.side + ' ' + o.type + ' order for ' + o.symbol + '?'
+                      "
                       confirmLabel="Cancel the order"
                       [danger]="true"
                       [disabled]="busy()"
@@ -60,17 +77,25 @@ import { OpenOrder, TradingApi } from './trading-api';
                 }
               </tr>
             } @empty {
-              <tr><td colspan="12" class="muted">No open orders.</td></tr>
+              <tr>
+                <td colspan="12" class="muted">No open orders.</td>
+              </tr>
             }
           </tbody>
         </table>
       </div>
       <tc2-staff-only action="cancel an order" />
-      @if (note(); as n) { <p role="status">{{ n }}</p> }
+      @if (note(); as n) {
+        <p role="status">{{ n }}</p>
+      }
       <tc2-error-box [error]="commandError()" />
     </section>
   `,
-  styles: `.table-wrap { overflow-x: auto; }`,
+  styles: `
+    .table-wrap {
+      overflow-x: auto;
+    }
+  `,
 })
 export class OrdersPanel {
   protected readonly fmt = fmt;

@@ -13,8 +13,12 @@ describe('PnlPanel', () => {
   let element: HTMLElement;
 
   function answer(days: PnlRow[], strategies: PnlRow[]): string[] {
-    const byDay = http.expectOne((r) => r.url === '/api/trading/pnl' && r.params.get('by') === 'day');
-    const byStrategy = http.expectOne((r) => r.url === '/api/trading/pnl' && r.params.get('by') === 'strategy');
+    const byDay = http.expectOne(
+      (r) => r.url === '/api/trading/pnl' && r.params.get('by') === 'day',
+    );
+    const byStrategy = http.expectOne(
+      (r) => r.url === '/api/trading/pnl' && r.params.get('by') === 'strategy',
+    );
     byDay.flush({ rows: days });
     byStrategy.flush({ rows: strategies });
     fixture.detectChanges();
@@ -39,8 +43,14 @@ describe('PnlPanel', () => {
     fixture.detectChanges();
     vi.advanceTimersByTime(0);
     const modes = answer(
-      [pnlRow({ day: '2026-05-28', gain_value: 174.75, round_trips: 2 }), pnlRow({ day: '2026-05-29', gain_value: -80.1 })],
-      [pnlRow({ strategy: 'Gap', gain_value: -80.1 }), pnlRow({ strategy: 'SmaCross', gain_value: 174.75 })],
+      [
+        pnlRow({ day: '2026-05-28', gain_value: 174.75, round_trips: 2 }),
+        pnlRow({ day: '2026-05-29', gain_value: -80.1 }),
+      ],
+      [
+        pnlRow({ strategy: 'Gap', gain_value: -80.1 }),
+        pnlRow({ strategy: 'SmaCross', gain_value: 174.75 }),
+      ],
     );
 
     expect(modes).toEqual(['REPLAY', 'REPLAY']);
@@ -50,7 +60,9 @@ describe('PnlPanel', () => {
     expect(element.querySelector('td[data-day="2026-05-29"]')!.classList).toContain('tone-loss');
     expect(element.querySelector('td[data-day="2026-05-27"]')!.classList).toContain('tone-none');
     expect(element.querySelector('caption')?.textContent).toContain('+$94.65');
-    const strategies = [...element.querySelectorAll('table[aria-label="P&L per strategy"] tbody th')].map((th) => th.textContent);
+    const strategies = [
+      ...element.querySelectorAll('table[aria-label="P&L per strategy"] tbody th'),
+    ].map((th) => th.textContent);
     expect(strategies).toEqual(['SmaCross', 'Gap']);
   });
 

@@ -1,4 +1,12 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  effect,
+  inject,
+  input,
+  signal,
+} from '@angular/core';
 import { takeUntilDestroyed, toSignal } from '@angular/core/rxjs-interop';
 import { FormControl, ReactiveFormsModule } from '@angular/forms';
 import { EMPTY, catchError, exhaustMap, forkJoin, map, startWith, switchMap } from 'rxjs';
@@ -21,9 +29,12 @@ const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'];
     <section class="card" aria-labelledby="pnl-heading">
       <div class="head">
         <h2 id="pnl-heading">Realized P&amp;L</h2>
-        <label>Mode
+        <label
+          >Mode
           <select [formControl]="mode" name="pnl-mode">
-            @for (m of modes; track m) { <option [value]="m">{{ m }}</option> }
+            @for (m of modes; track m) {
+              <option [value]="m">{{ m }}</option>
+            }
           </select>
         </label>
       </div>
@@ -32,18 +43,39 @@ const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'];
       @for (month of months(); track month.month) {
         <table class="calendar" [attr.aria-label]="'P&L calendar ' + month.month">
           <caption>
-            {{ month.month }} · <span [class.positive]="month.total > 0" [class.negative]="month.total < 0">{{ fmt.signedMoney(month.total) }}</span>
+            {{
+              month.month
+            }}
+            ·
+            <span [class.positive]="month.total > 0" [class.negative]="month.total < 0">{{
+              fmt.signedMoney(month.total)
+            }}</span>
           </caption>
-          <thead><tr>@for (d of weekdays; track d) { <th scope="col">{{ d }}</th> }</tr></thead>
+          <thead>
+            <tr>
+              @for (d of weekdays; track d) {
+                <th scope="col">{{ d }}</th>
+              }
+            </tr>
+          </thead>
           <tbody>
             @for (week of month.weeks; track $index) {
               <tr>
                 @for (cell of week; track $index) {
                   @if (cell) {
-                    <td class="day tone-{{ cell.tone }}" [attr.data-day]="cell.day"
-                        [title]="cell.value === null ? cell.day + ': no round trip closed' : cell.day + ': ' + cell.roundTrips + ' round trips'">
+                    <td
+                      class="day tone-{{ cell.tone }}"
+                      [attr.data-day]="cell.day"
+                      [title]="
+                        cell.value === null
+                          ? cell.day + ': no round trip closed'
+                          : cell.day + ': ' + cell.roundTrips + ' round trips'
+                      "
+                    >
                       <span class="date">{{ cell.day.slice(8) }}</span>
-                      <span class="value">{{ cell.value === null ? '' : fmt.signedMoney(cell.value) }}</span>
+                      <span class="value">{{
+                        cell.value === null ? '' : fmt.signedMoney(cell.value)
+                      }}</span>
                     </td>
                   } @else {
                     <td class="pad"></td>
@@ -61,35 +93,82 @@ const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'];
       <table aria-label="P&L per strategy">
         <thead>
           <tr>
-            <th scope="col">Strategy</th><th scope="col" class="num">Net P&amp;L</th><th scope="col" class="num">Fees</th>
-            <th scope="col" class="num">Round trips</th><th scope="col" class="num">Wins</th><th scope="col" class="num">Losses</th>
+            <th scope="col">Strategy</th>
+            <th scope="col" class="num">Net P&amp;L</th>
+            <th scope="col" class="num">Fees</th>
+            <th scope="col" class="num">Round trips</th>
+            <th scope="col" class="num">Wins</th>
+            <th scope="col" class="num">Losses</th>
           </tr>
         </thead>
         <tbody>
           @for (row of strategies(); track row.strategy) {
             <tr>
               <th scope="row">{{ row.strategy }}</th>
-              <td class="num" [class.positive]="row.gain_value > 0" [class.negative]="row.gain_value < 0">{{ fmt.signedMoney(row.gain_value) }}</td>
+              <td
+                class="num"
+                [class.positive]="row.gain_value > 0"
+                [class.negative]="row.gain_value < 0"
+              >
+                {{ fmt.signedMoney(row.gain_value) }}
+              </td>
               <td class="num">{{ fmt.money(row.fees) }}</td>
-              <td class="num">{{ row.round_trips }}</td><td class="num">{{ row.wins }}</td><td class="num">{{ row.losses }}</td>
+              <td class="num">{{ row.round_trips }}</td>
+              <td class="num">{{ row.wins }}</td>
+              <td class="num">{{ row.losses }}</td>
             </tr>
           } @empty {
-            <tr><td colspan="6" class="muted">No strategy has closed a round trip in {{ mode.value }} mode.</td></tr>
+            <tr>
+              <td colspan="6" class="muted">
+                No strategy has closed a round trip in {{ mode.value }} mode.
+              </td>
+            </tr>
           }
         </tbody>
       </table>
     </section>
   `,
   styles: `
-    .head { display: flex; gap: 0.75rem; align-items: center; justify-content: space-between; }
-    .calendar { width: auto; margin-bottom: 1rem; }
-    .calendar caption { text-align: left; font-weight: 600; padding: 0.25rem 0; }
-    .calendar td { width: 6.5rem; height: 3rem; vertical-align: top; border: 1px solid #2a2e39; }
-    .calendar .date { display: block; font-size: 0.75rem; opacity: 0.8; }
-    .calendar .value { display: block; text-align: right; font-variant-numeric: tabular-nums; }
-    .tone-gain { background: rgba(38, 166, 154, 0.35); }
-    .tone-loss { background: rgba(239, 83, 80, 0.35); }
-    .tone-flat { background: rgba(120, 123, 134, 0.3); }
+    .head {
+      display: flex;
+      gap: 0.75rem;
+      align-items: center;
+      justify-content: space-between;
+    }
+    .calendar {
+      width: auto;
+      margin-bottom: 1rem;
+    }
+    .calendar caption {
+      text-align: left;
+      font-weight: 600;
+      padding: 0.25rem 0;
+    }
+    .calendar td {
+      width: 6.5rem;
+      height: 3rem;
+      vertical-align: top;
+      border: 1px solid #2a2e39;
+    }
+    .calendar .date {
+      display: block;
+      font-size: 0.75rem;
+      opacity: 0.8;
+    }
+    .calendar .value {
+      display: block;
+      text-align: right;
+      font-variant-numeric: tabular-nums;
+    }
+    .tone-gain {
+      background: rgba(38, 166, 154, 0.35);
+    }
+    .tone-loss {
+      background: rgba(239, 83, 80, 0.35);
+    }
+    .tone-flat {
+      background: rgba(120, 123, 134, 0.3);
+    }
   `,
 })
 export class PnlPanel {
@@ -106,7 +185,9 @@ export class PnlPanel {
   protected readonly error = signal<ApiError | null>(null);
   protected readonly months = computed(() => calendarMonths(this.days()));
   protected readonly strategies = computed(() => strategyRows(this.byStrategy()));
-  private readonly picked = toSignal(this.mode.valueChanges.pipe(map(() => true)), { initialValue: false });
+  private readonly picked = toSignal(this.mode.valueChanges.pipe(map(() => true)), {
+    initialValue: false,
+  });
 
   constructor() {
     effect(() => {

@@ -1,6 +1,16 @@
 import { DOCUMENT } from '@angular/common';
 import { inject } from '@angular/core';
-import { EMPTY, Observable, distinctUntilChanged, fromEvent, map, merge, of, switchMap, timer } from 'rxjs';
+import {
+  EMPTY,
+  Observable,
+  distinctUntilChanged,
+  fromEvent,
+  map,
+  merge,
+  of,
+  switchMap,
+  timer,
+} from 'rxjs';
 
 /** How often the Trading page reads the desk: figures are at most this old (the issue asks ≤ 2 s). */
 export const TRADING_POLL_MS = 1_500;

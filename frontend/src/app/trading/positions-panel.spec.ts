@@ -37,11 +37,15 @@ describe('PositionsPanel', () => {
     start();
     const row = element.querySelector('tr[data-symbol="SPY"]')!;
     expect(row.textContent).toContain('505.25');
-    expect(row.querySelector('[data-testid="unrealized-pl"]')?.textContent?.trim()).toBe('+$262.50');
+    expect(row.querySelector('[data-testid="unrealized-pl"]')?.textContent?.trim()).toBe(
+      '+$262.50',
+    );
     expect(row.querySelector('.replay')).not.toBeNull();
 
     vi.advanceTimersByTime(TRADING_POLL_MS);
-    http.expectOne('/api/trading/positions').flush({ positions: [position({ mark: 498, unrealized_pl: -100, market_value: 24_900 })] });
+    http
+      .expectOne('/api/trading/positions')
+      .flush({ positions: [position({ mark: 498, unrealized_pl: -100, market_value: 24_900 })] });
     fixture.detectChanges();
 
     const cell = element.querySelector('tr[data-symbol="SPY"] [data-testid="unrealized-pl"]')!;
@@ -62,7 +66,9 @@ describe('PositionsPanel', () => {
     request.flush(command());
     fixture.detectChanges();
 
-    expect(element.querySelector('[role="status"]')?.textContent).toContain('force exit sent to the day trader: done');
+    expect(element.querySelector('[role="status"]')?.textContent).toContain(
+      'force exit sent to the day trader: done',
+    );
   });
 
   it('shows a refused force exit in words', () => {
@@ -72,7 +78,16 @@ describe('PositionsPanel', () => {
     buttonNamed(element, 'Close at market').click();
     http
       .expectOne('/api/trading/positions/SPY/force_exit')
-      .flush({ error: { code: 'command_not_done', message: 'The day trader did not force_exit: refused: market closed', details: {} } }, { status: 409, statusText: 'Conflict' });
+      .flush(
+        {
+          error: {
+            code: 'command_not_done',
+            message: 'The day trader did not force_exit: refused: market closed',
+            details: {},
+          },
+        },
+        { status: 409, statusText: 'Conflict' },
+      );
     fixture.detectChanges();
 
     expect(element.querySelector('.error-box')?.textContent).toContain('refused: market closed');
@@ -83,7 +98,9 @@ describe('PositionsPanel', () => {
     start();
 
     expect(() => buttonNamed(element, 'Force exit SPY')).toThrow();
-    expect(element.querySelector('.staff-only')?.textContent).toContain('Only staff can force-exit a position');
+    expect(element.querySelector('.staff-only')?.textContent).toContain(
+      'Only staff can force-exit a position',
+    );
   });
 
   it('says when nothing is held', () => {

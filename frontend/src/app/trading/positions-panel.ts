@@ -1,4 +1,11 @@
-import { ChangeDetectionStrategy, Component, computed, inject, output, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  inject,
+  output,
+  signal,
+} from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { EMPTY, catchError, exhaustMap } from 'rxjs';
 
@@ -19,37 +26,61 @@ import { Position, TradingApi } from './trading-api';
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <section class="card" aria-labelledby="positions-heading">
-      <h2 id="positions-heading">Positions <span class="muted">({{ positions().length }})</span></h2>
+      <h2 id="positions-heading">
+        Positions <span class="muted">({{ positions().length }})</span>
+      </h2>
       <tc2-error-box [error]="error()" />
       <div class="table-wrap">
         <table aria-label="Positions">
           <thead>
             <tr>
-              <th scope="col">Symbol</th><th scope="col">Trader</th><th scope="col">Strategy</th>
-              <th scope="col" class="num">Qty</th><th scope="col" class="num">Avg price</th>
-              <th scope="col" class="num">Mark</th><th scope="col" class="num">Market value</th>
+              <th scope="col">Symbol</th>
+              <th scope="col">Trader</th>
+              <th scope="col">Strategy</th>
+              <th scope="col" class="num">Qty</th>
+              <th scope="col" class="num">Avg price</th>
+              <th scope="col" class="num">Mark</th>
+              <th scope="col" class="num">Market value</th>
               <th scope="col" class="num">Unrealized P&amp;L</th>
-              @if (user.isStaff()) { <th scope="col">Control</th> }
+              @if (user.isStaff()) {
+                <th scope="col">Control</th>
+              }
             </tr>
           </thead>
           <tbody>
             @for (p of positions(); track p.trader + p.symbol) {
               <tr [attr.data-symbol]="p.symbol">
-                <th scope="row">{{ p.symbol }} @if (p.mode === 'REPLAY') { <span class="badge replay" title="Replay figures">replay</span> }</th>
+                <th scope="row">
+                  {{ p.symbol }}
+                  @if (p.mode === 'REPLAY') {
+                    <span class="badge replay" title="Replay figures">replay</span>
+                  }
+                </th>
                 <td>{{ p.trader }}</td>
                 <td>{{ p.strategy ?? '—' }}</td>
                 <td class="num">{{ fmt.decimal(p.qty) }}</td>
                 <td class="num">{{ fmt.price(p.avg_price) }}</td>
                 <td class="num">{{ fmt.price(p.mark) }}</td>
                 <td class="num">{{ fmt.money(p.market_value) }}</td>
-                <td class="num" data-testid="unrealized-pl" [class.positive]="p.unrealized_pl > 0" [class.negative]="p.unrealized_pl < 0">
+                <td
+                  class="num"
+                  data-testid="unrealized-pl"
+                  [class.positive]="p.unrealized_pl > 0"
+                  [class.negative]="p.unrealized_pl < 0"
+                >
                   {{ fmt.signedMoney(p.unrealized_pl) }}
                 </td>
                 @if (user.isStaff()) {
                   <td>
                     <tc2-confirm-step
                       [label]="'Force exit ' + p.symbol"
-                      [question]="'Close ' + fmt.decimal(p.qty) + ' ' + p.symbol + ' at market now, cancelling its open orders?'"
+                      [question]="
+                        'Close ' +
+                        fmt.decimal(p.qty) +
+                        ' ' +
+                        p.symbol +
+                        ' at market now, cancelling its open orders?'
+                      "
                       confirmLabel="Close at market"
                       [danger]="true"
                       [disabled]="busy()"
@@ -59,7 +90,9 @@ import { Position, TradingApi } from './trading-api';
                 }
               </tr>
             } @empty {
-              <tr><td colspan="9" class="muted">No open positions.</td></tr>
+              <tr>
+                <td colspan="9" class="muted">No open positions.</td>
+              </tr>
             }
           </tbody>
           @if (positions().length) {
@@ -67,7 +100,11 @@ import { Position, TradingApi } from './trading-api';
               <tr>
                 <th scope="row" colspan="6">Total</th>
                 <td class="num">{{ fmt.money(totals().value) }}</td>
-                <td class="num" [class.positive]="totals().unrealized > 0" [class.negative]="totals().unrealized < 0">
+                <td
+                  class="num"
+                  [class.positive]="totals().unrealized > 0"
+                  [class.negative]="totals().unrealized < 0"
+                >
                   {{ fmt.signedMoney(totals().unrealized) }}
                 </td>
               </tr>
@@ -76,13 +113,21 @@ import { Position, TradingApi } from './trading-api';
         </table>
       </div>
       <tc2-staff-only action="force-exit a position" />
-      @if (note(); as n) { <p role="status">{{ n }}</p> }
+      @if (note(); as n) {
+        <p role="status">{{ n }}</p>
+      }
       <tc2-error-box [error]="commandError()" />
     </section>
   `,
   styles: `
-    .replay { background: #7e57c2; color: #fff; font-weight: normal; }
-    .table-wrap { overflow-x: auto; }
+    .replay {
+      background: #7e57c2;
+      color: #fff;
+      font-weight: normal;
+    }
+    .table-wrap {
+      overflow-x: auto;
+    }
   `,
 })
 export class PositionsPanel {
@@ -97,7 +142,10 @@ export class PositionsPanel {
   protected readonly commandError = signal<ApiError | null>(null);
   protected readonly totals = computed(() =>
     this.positions().reduce(
-      (sum, p) => ({ value: sum.value + p.market_value, unrealized: sum.unrealized + p.unrealized_pl }),
+      (sum, p) => ({
+        value: sum.value + p.market_value,
+        unrealized: sum.unrealized + p.unrealized_pl,
+      }),
       { value: 0, unrealized: 0 },
     ),
   );

@@ -54,11 +54,39 @@ describe('RiskPanel', () => {
   it('lists the refusals with their rule and figures, and the log of changes', () => {
     start(
       risk({
-        switch: { state: 'REDUCING', who: 'risk engine', why: 'daily loss limit: lost $5,100.00', at: T0, seq: 1, flatten: 0 },
+        switch: {
+          state: 'REDUCING',
+          who: 'risk engine',
+          why: 'daily loss limit: lost $5,100.00',
+          at: T0,
+          seq: 1,
+          flatten: 0,
+        },
         refusals: [
-          { at: T0, trader: 'day', rule: 'daily_loss', message: 'daily loss $5,100.00 >= limit $5,050.00', symbol: 'QQQ', side: 'buy', qty: 10, notional: null, client_order_id: null },
+          {
+            at: T0,
+            trader: 'day',
+            rule: 'daily_loss',
+            message: 'daily loss $5,100.00 >= limit $5,050.00',
+            symbol: 'QQQ',
+            side: 'buy',
+            qty: 10,
+            notional: null,
+            client_order_id: null,
+          },
         ],
-        history: [{ id: '1-0', kind: 'state', before: 'ACTIVE', after: 'REDUCING', who: 'risk engine', why: 'daily loss limit', at: T0, seq: 1 }],
+        history: [
+          {
+            id: '1-0',
+            kind: 'state',
+            before: 'ACTIVE',
+            after: 'REDUCING',
+            who: 'risk engine',
+            why: 'daily loss limit',
+            at: T0,
+            seq: 1,
+          },
+        ],
       }),
     );
 
@@ -67,7 +95,9 @@ describe('RiskPanel', () => {
     expect(refusal.textContent).toContain('daily_loss');
     expect(refusal.textContent).toContain('buy 10 QQQ');
     expect(refusal.textContent).toContain('>= limit $5,050.00');
-    expect(element.querySelector('table[aria-label="Kill switch log"] tbody tr')?.textContent).toContain('ACTIVE → REDUCING');
+    expect(
+      element.querySelector('table[aria-label="Kill switch log"] tbody tr')?.textContent,
+    ).toContain('ACTIVE → REDUCING');
   });
 
   it('halts only with a reason and after the confirmation, expecting the state it showed', () => {
@@ -82,16 +112,29 @@ describe('RiskPanel', () => {
     buttonNamed(element, 'Set HALTED now').click();
 
     const request = http.expectOne('/api/trading/risk/state');
-    expect(request.request.body).toEqual({ state: 'HALTED', why: 'feed looks wrong', expect: 'ACTIVE' });
+    expect(request.request.body).toEqual({
+      state: 'HALTED',
+      why: 'feed looks wrong',
+      expect: 'ACTIVE',
+    });
     request.flush({
       changed: true,
-      switch: { state: 'HALTED', who: 'admin', why: 'feed looks wrong', at: T0, seq: 1, flatten: 0 },
+      switch: {
+        state: 'HALTED',
+        who: 'admin',
+        why: 'feed looks wrong',
+        at: T0,
+        seq: 1,
+        flatten: 0,
+      },
       transition: null,
     });
     fixture.detectChanges();
 
     expect(element.querySelector('[data-testid="kill-switch-state"]')?.textContent).toBe('HALTED');
-    expect(element.querySelector('[role="status"]')?.textContent).toContain('Kill switch set to HALTED.');
+    expect(element.querySelector('[role="status"]')?.textContent).toContain(
+      'Kill switch set to HALTED.',
+    );
     expect(buttonNamed(element, 'Flatten all positions')).toBeTruthy();
   });
 
@@ -101,17 +144,30 @@ describe('RiskPanel', () => {
     buttonNamed(element, 'Set REDUCING').click();
     fixture.detectChanges();
     buttonNamed(element, 'Set REDUCING now').click();
-    http.expectOne('/api/trading/risk/state').flush(
-      { error: { code: 'conflict', message: 'The kill switch is HALTED, not ACTIVE as expected: someone changed it meanwhile; nothing was changed.', details: {} } },
-      { status: 409, statusText: 'Conflict' },
-    );
+    http
+      .expectOne('/api/trading/risk/state')
+      .flush(
+        {
+          error: {
+            code: 'conflict',
+            message:
+              'The kill switch is HALTED, not ACTIVE as expected: someone changed it meanwhile; nothing was changed.',
+            details: {},
+          },
+        },
+        { status: 409, statusText: 'Conflict' },
+      );
     fixture.detectChanges();
 
-    expect(element.querySelector('.error-box')?.textContent).toContain('someone changed it meanwhile');
+    expect(element.querySelector('.error-box')?.textContent).toContain(
+      'someone changed it meanwhile',
+    );
   });
 
   it('asks for a flatten in HALTED after the confirmation', () => {
-    start(risk({ switch: { state: 'HALTED', who: 'admin', why: 'stop', at: T0, seq: 1, flatten: 0 } }));
+    start(
+      risk({ switch: { state: 'HALTED', who: 'admin', why: 'stop', at: T0, seq: 1, flatten: 0 } }),
+    );
     giveReason('close everything');
 
     buttonNamed(element, 'Flatten all positions').click();
@@ -119,10 +175,16 @@ describe('RiskPanel', () => {
     buttonNamed(element, 'Flatten now').click();
     const request = http.expectOne('/api/trading/risk/flatten');
     expect(request.request.body).toEqual({ why: 'close everything' });
-    request.flush({ changed: true, switch: { state: 'HALTED', who: 'admin', why: 'stop', at: T0, seq: 1, flatten: 1 }, transition: null });
+    request.flush({
+      changed: true,
+      switch: { state: 'HALTED', who: 'admin', why: 'stop', at: T0, seq: 1, flatten: 1 },
+      transition: null,
+    });
     fixture.detectChanges();
 
-    expect(element.querySelector('[role="status"]')?.textContent).toContain('Flatten request 1 sent to every trader.');
+    expect(element.querySelector('[role="status"]')?.textContent).toContain(
+      'Flatten request 1 sent to every trader.',
+    );
   });
 
   it('offers no flatten outside HALTED', () => {
@@ -132,12 +194,16 @@ describe('RiskPanel', () => {
 
   it('hides the kill switch controls from a viewer and says why, showing the figures still', () => {
     signInAs('user');
-    start(risk({ switch: { state: 'HALTED', who: 'admin', why: 'stop', at: T0, seq: 1, flatten: 0 } }));
+    start(
+      risk({ switch: { state: 'HALTED', who: 'admin', why: 'stop', at: T0, seq: 1, flatten: 0 } }),
+    );
 
     expect(element.querySelector('input[name="why"]')).toBeNull();
     expect(() => buttonNamed(element, 'Set ACTIVE')).toThrow();
     expect(() => buttonNamed(element, 'Flatten all positions')).toThrow();
-    expect(element.querySelector('.staff-only')?.textContent).toContain('Only staff can change the kill switch or flatten');
+    expect(element.querySelector('.staff-only')?.textContent).toContain(
+      'Only staff can change the kill switch or flatten',
+    );
     expect(element.querySelector('[data-testid="kill-switch-state"]')?.textContent).toBe('HALTED');
   });
 });

@@ -50,7 +50,9 @@ describe('SymbolChart', () => {
 
     const chart = element.querySelector('.chart-stub')!;
     expect(chart.textContent).toContain('3 candles, 1 markers');
-    expect(chart.getAttribute('aria-label')).toBe('SPY minute bars on 2026-05-28 (New York time) with its fills');
+    expect(chart.getAttribute('aria-label')).toBe(
+      'SPY minute bars on 2026-05-28 (New York time) with its fills',
+    );
 
     vi.advanceTimersByTime(TRADING_POLL_MS);
     answer([fill(), fill({ fill_id: 'f-2', side: 'sell', t: '2026-05-28T14:32:10Z' })]);

@@ -1,7 +1,25 @@
-import { ChangeDetectionStrategy, Component, computed, effect, inject, input, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  computed,
+  effect,
+  inject,
+  input,
+  signal,
+} from '@angular/core';
 import { takeUntilDestroyed, toObservable } from '@angular/core/rxjs-interop';
 import { FormControl, ReactiveFormsModule } from '@angular/forms';
-import { EMPTY, catchError, combineLatest, debounceTime, exhaustMap, forkJoin, map, of, switchMap } from 'rxjs';
+import {
+  EMPTY,
+  catchError,
+  combineLatest,
+  debounceTime,
+  exhaustMap,
+  forkJoin,
+  map,
+  of,
+  switchMap,
+} from 'rxjs';
 
 import { ApiError, apiErrorFrom } from '../core/api';
 import { Chart } from '../shared/chart';
@@ -22,26 +40,49 @@ const SYMBOL = /^[A-Z]{1,5}(\.[A-Z])?$/;
     <section class="card" aria-labelledby="chart-heading">
       <div class="head">
         <h2 id="chart-heading">Chart</h2>
-        <label>Symbol <input [formControl]="symbol" name="chart-symbol" list="held-symbols" placeholder="SPY" /></label>
+        <label
+          >Symbol
+          <input [formControl]="symbol" name="chart-symbol" list="held-symbols" placeholder="SPY"
+        /></label>
         <datalist id="held-symbols">
-          @for (s of symbols(); track s) { <option [value]="s"></option> }
+          @for (s of symbols(); track s) {
+            <option [value]="s"></option>
+          }
         </datalist>
-        <span class="muted small">session {{ day() ?? '—' }} (New York) · {{ fills().length }} fills @if (mode()) { · {{ mode() }} }</span>
+        <span class="muted small"
+          >session {{ day() ?? '—' }} (New York) · {{ fills().length }} fills
+          @if (mode()) {
+            · {{ mode() }}
+          }
+        </span>
       </div>
       <tc2-error-box [error]="error()" />
       @if (!wanted()) {
-        <p class="muted">Type a symbol (1-5 capital letters) to chart it; the symbols held are suggested.</p>
+        <p class="muted">
+          Type a symbol (1-5 capital letters) to chart it; the symbols held are suggested.
+        </p>
       } @else if (!day()) {
         <p class="muted">No trader is running, so there is no session to chart.</p>
       } @else if (loaded() && !bars()) {
         <p class="muted">No bars of {{ wanted() }} on file for {{ day() }} yet.</p>
       }
       @if (wanted() && bars()) {
-        <tc2-chart [spec]="spec()" [label]="wanted() + ' minute bars on ' + day() + ' (New York time) with its fills'" [height]="380" />
+        <tc2-chart
+          [spec]="spec()"
+          [label]="wanted() + ' minute bars on ' + day() + ' (New York time) with its fills'"
+          [height]="380"
+        />
       }
     </section>
   `,
-  styles: `.head { display: flex; gap: 0.75rem; align-items: center; flex-wrap: wrap; }`,
+  styles: `
+    .head {
+      display: flex;
+      gap: 0.75rem;
+      align-items: center;
+      flex-wrap: wrap;
+    }
+  `,
 })
 export class SymbolChart {
   private readonly api = inject(TradingApi);
@@ -86,7 +127,9 @@ export class SymbolChart {
             exhaustMap(() =>
               forkJoin([
                 this.api.bars(symbol, day),
-                this.api.fills({ day, symbol, strategy: '', mode: mode ?? '' }).pipe(map((page) => page.results)),
+                this.api
+                  .fills({ day, symbol, strategy: '', mode: mode ?? '' })
+                  .pipe(map((page) => page.results)),
               ]).pipe(
                 catchError((failure: unknown) => {
                   this.error.set(apiErrorFrom(failure));

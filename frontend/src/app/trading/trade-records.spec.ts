@@ -10,9 +10,21 @@ import { Fill, RoundTrip } from './trading-api';
 
 function trip(): RoundTrip {
   return {
-    run_id: 1, strategy: 'SmaCross', mode: 'REPLAY', symbol: 'SPY', direction: 'long',
-    start: '2026-05-28T14:31:12Z', end: '2026-05-28T15:02:00Z', qty: 50, entry_price: 500, exit_price: 503.5,
-    stop_price: 495, fees: 0.25, gain_value: 174.75, gain_percentage: 0.7, r_units: 0.7,
+    run_id: 1,
+    strategy: 'SmaCross',
+    mode: 'REPLAY',
+    symbol: 'SPY',
+    direction: 'long',
+    start: '2026-05-28T14:31:12Z',
+    end: '2026-05-28T15:02:00Z',
+    qty: 50,
+    entry_price: 500,
+    exit_price: 503.5,
+    stop_price: 495,
+    fees: 0.25,
+    gain_value: 174.75,
+    gain_percentage: 0.7,
+    r_units: 0.7,
   };
 }
 
@@ -21,7 +33,10 @@ describe('TradeRecords', () => {
   let http: HttpTestingController;
   let element: HTMLElement;
 
-  function answer(fills: Fill[] = [fill()], trips: RoundTrip[] = [trip()]): { fills: TestRequest; trips: TestRequest } {
+  function answer(
+    fills: Fill[] = [fill()],
+    trips: RoundTrip[] = [trip()],
+  ): { fills: TestRequest; trips: TestRequest } {
     const requests = {
       fills: http.expectOne((r) => r.url === '/api/trading/fills'),
       trips: http.expectOne((r) => r.url === '/api/trading/round_trips'),
@@ -95,7 +110,9 @@ describe('TradeRecords', () => {
       return 'blob:fills';
     });
     Object.assign(URL, { createObjectURL: create, revokeObjectURL: vi.fn() });
-    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
+    const click = vi
+      .spyOn(HTMLAnchorElement.prototype, 'click')
+      .mockImplementation(() => undefined);
 
     buttonNamed(element, 'Export fills CSV').click();
 

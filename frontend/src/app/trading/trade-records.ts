@@ -2,7 +2,16 @@ import { DOCUMENT } from '@angular/common';
 import { ChangeDetectionStrategy, Component, effect, inject, input, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
-import { EMPTY, catchError, debounceTime, exhaustMap, forkJoin, map, startWith, switchMap } from 'rxjs';
+import {
+  EMPTY,
+  catchError,
+  debounceTime,
+  exhaustMap,
+  forkJoin,
+  map,
+  startWith,
+  switchMap,
+} from 'rxjs';
 
 import { ApiError, apiErrorFrom } from '../core/api';
 import { ErrorBox } from '../shared/error-box';
@@ -29,14 +38,24 @@ export function downloadText(document: Document, filename: string, text: string)
   template: `
     <section class="card" aria-labelledby="records-heading">
       <h2 id="records-heading">Fills and round trips</h2>
-      <form class="filters" [formGroup]="filters" aria-label="Record filters" (submit)="$event.preventDefault()">
+      <form
+        class="filters"
+        [formGroup]="filters"
+        aria-label="Record filters"
+        (submit)="$event.preventDefault()"
+      >
         <label>Day (New York) <input type="date" formControlName="day" name="day" /></label>
-        <label>Strategy <input formControlName="strategy" name="strategy" placeholder="any" /></label>
+        <label
+          >Strategy <input formControlName="strategy" name="strategy" placeholder="any"
+        /></label>
         <label>Symbol <input formControlName="symbol" name="symbol" placeholder="any" /></label>
-        <label>Mode
+        <label
+          >Mode
           <select formControlName="mode" name="mode">
             <option value="">any</option>
-            @for (m of modes; track m) { <option [value]="m">{{ m }}</option> }
+            @for (m of modes; track m) {
+              <option [value]="m">{{ m }}</option>
+            }
           </select>
         </label>
         <button type="button" class="secondary" (click)="clear()">Clear filters</button>
@@ -44,62 +63,118 @@ export function downloadText(document: Document, filename: string, text: string)
       <tc2-error-box [error]="error()" />
 
       <div class="head">
-        <h3>Fills <span class="muted">({{ shownOf(fills().length, fillCount()) }})</span></h3>
-        <button type="button" class="secondary" [disabled]="!fills().length" (click)="exportFills()">Export fills CSV</button>
+        <h3>
+          Fills <span class="muted">({{ shownOf(fills().length, fillCount()) }})</span>
+        </h3>
+        <button
+          type="button"
+          class="secondary"
+          [disabled]="!fills().length"
+          (click)="exportFills()"
+        >
+          Export fills CSV
+        </button>
       </div>
       <div class="table-wrap">
         <table aria-label="Fills">
           <thead>
             <tr>
-              <th scope="col">Time (ET)</th><th scope="col">Mode</th><th scope="col">Strategy</th><th scope="col">Symbol</th>
-              <th scope="col">Side</th><th scope="col">Operation</th><th scope="col" class="num">Qty</th>
-              <th scope="col" class="num">Price</th><th scope="col" class="num">Fee</th><th scope="col">Order id</th>
+              <th scope="col">Time (ET)</th>
+              <th scope="col">Mode</th>
+              <th scope="col">Strategy</th>
+              <th scope="col">Symbol</th>
+              <th scope="col">Side</th>
+              <th scope="col">Operation</th>
+              <th scope="col" class="num">Qty</th>
+              <th scope="col" class="num">Price</th>
+              <th scope="col" class="num">Fee</th>
+              <th scope="col">Order id</th>
             </tr>
           </thead>
           <tbody>
             @for (f of fills(); track f.fill_id) {
               <tr>
-                <td>{{ fmt.marketDateTime(f.t) }}</td><td>{{ f.mode }}</td><td>{{ f.strategy }}</td>
+                <td>{{ fmt.marketDateTime(f.t) }}</td>
+                <td>{{ f.mode }}</td>
+                <td>{{ f.strategy }}</td>
                 <th scope="row">{{ f.symbol }}</th>
-                <td [class.positive]="f.side === 'buy'" [class.negative]="f.side === 'sell'">{{ f.side }}</td>
-                <td>{{ f.operation }}</td><td class="num">{{ fmt.decimal(f.qty) }}</td>
-                <td class="num">{{ fmt.price(f.price) }}</td><td class="num">{{ fmt.money(f.fee) }}</td>
+                <td [class.positive]="f.side === 'buy'" [class.negative]="f.side === 'sell'">
+                  {{ f.side }}
+                </td>
+                <td>{{ f.operation }}</td>
+                <td class="num">{{ fmt.decimal(f.qty) }}</td>
+                <td class="num">{{ fmt.price(f.price) }}</td>
+                <td class="num">{{ fmt.money(f.fee) }}</td>
                 <td class="mono small">{{ f.client_order_id }}</td>
               </tr>
             } @empty {
-              <tr><td colspan="10" class="muted">No fills match.</td></tr>
+              <tr>
+                <td colspan="10" class="muted">No fills match.</td>
+              </tr>
             }
           </tbody>
         </table>
       </div>
 
       <div class="head">
-        <h3>Round trips <span class="muted">({{ shownOf(trips().length, tripCount()) }})</span></h3>
-        <button type="button" class="secondary" [disabled]="!trips().length" (click)="exportTrips()">Export round trips CSV</button>
+        <h3>
+          Round trips <span class="muted">({{ shownOf(trips().length, tripCount()) }})</span>
+        </h3>
+        <button
+          type="button"
+          class="secondary"
+          [disabled]="!trips().length"
+          (click)="exportTrips()"
+        >
+          Export round trips CSV
+        </button>
       </div>
       <div class="table-wrap">
         <table aria-label="Round trips">
           <thead>
             <tr>
-              <th scope="col">Closed (ET)</th><th scope="col">Mode</th><th scope="col">Strategy</th><th scope="col">Symbol</th>
-              <th scope="col">Direction</th><th scope="col" class="num">Qty</th><th scope="col" class="num">Entry</th>
-              <th scope="col" class="num">Exit</th><th scope="col" class="num">Fees</th><th scope="col" class="num">P&amp;L</th>
-              <th scope="col" class="num">P&amp;L %</th><th scope="col" class="num">R</th>
+              <th scope="col">Closed (ET)</th>
+              <th scope="col">Mode</th>
+              <th scope="col">Strategy</th>
+              <th scope="col">Symbol</th>
+              <th scope="col">Direction</th>
+              <th scope="col" class="num">Qty</th>
+              <th scope="col" class="num">Entry</th>
+              <th scope="col" class="num">Exit</th>
+              <th scope="col" class="num">Fees</th>
+              <th scope="col" class="num">P&amp;L</th>
+              <th scope="col" class="num">P&amp;L %</th>
+              <th scope="col" class="num">R</th>
             </tr>
           </thead>
           <tbody>
             @for (r of trips(); track r.run_id + r.symbol + r.start) {
               <tr>
-                <td>{{ fmt.marketDateTime(r.end) }}</td><td>{{ r.mode }}</td><td>{{ r.strategy }}</td>
-                <th scope="row">{{ r.symbol }}</th><td>{{ r.direction }}</td><td class="num">{{ fmt.decimal(r.qty) }}</td>
-                <td class="num">{{ fmt.price(r.entry_price) }}</td><td class="num">{{ fmt.price(r.exit_price) }}</td>
+                <td>{{ fmt.marketDateTime(r.end) }}</td>
+                <td>{{ r.mode }}</td>
+                <td>{{ r.strategy }}</td>
+                <th scope="row">{{ r.symbol }}</th>
+                <td>{{ r.direction }}</td>
+                <td class="num">{{ fmt.decimal(r.qty) }}</td>
+                <td class="num">{{ fmt.price(r.entry_price) }}</td>
+                <td class="num">{{ fmt.price(r.exit_price) }}</td>
                 <td class="num">{{ fmt.money(r.fees) }}</td>
-                <td class="num" [class.positive]="r.gain_value > 0" [class.negative]="r.gain_value < 0">{{ fmt.signedMoney(r.gain_value) }}</td>
+                <td
+                  class="num"
+                  [class.positive]="r.gain_value > 0"
+                  [class.negative]="r.gain_value < 0"
+                >
+                  {{ fmt.signedMoney(r.gain_value) }}
+                </td>
                 <td class="num">{{ fmt.percentPoints(r.gain_percentage) }}</td>
                 <td class="num">{{ fmt.ratio(r.r_units) }}</td>
               </tr>
             } @empty {
-              <tr><td colspan="12" class="muted">No round trips match (they are consolidated at the end of each session).</td></tr>
+              <tr>
+                <td colspan="12" class="muted">
+                  No round trips match (they are consolidated at the end of each session).
+                </td>
+              </tr>
             }
           </tbody>
         </table>
@@ -107,9 +182,24 @@ export function downloadText(document: Document, filename: string, text: string)
     </section>
   `,
   styles: `
-    .filters { display: flex; gap: 0.75rem; align-items: end; flex-wrap: wrap; margin-bottom: 0.75rem; }
-    .head { display: flex; gap: 0.75rem; align-items: center; justify-content: space-between; }
-    .table-wrap { overflow-x: auto; max-height: 28rem; overflow-y: auto; }
+    .filters {
+      display: flex;
+      gap: 0.75rem;
+      align-items: end;
+      flex-wrap: wrap;
+      margin-bottom: 0.75rem;
+    }
+    .head {
+      display: flex;
+      gap: 0.75rem;
+      align-items: center;
+      justify-content: space-between;
+    }
+    .table-wrap {
+      overflow-x: auto;
+      max-height: 28rem;
+      overflow-y: auto;
+    }
   `,
 })
 export class TradeRecords {
@@ -170,7 +260,9 @@ export class TradeRecords {
         this.tripCount.set(trips.count);
         this.error.set(null);
       });
-    this.filters.controls.mode.valueChanges.pipe(takeUntilDestroyed()).subscribe(() => (this.modeTouched = true));
+    this.filters.controls.mode.valueChanges
+      .pipe(takeUntilDestroyed())
+      .subscribe(() => (this.modeTouched = true));
   }
 
   protected shownOf(shown: number, count: number): string {

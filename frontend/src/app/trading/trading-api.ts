@@ -50,17 +50,28 @@ export class TradingApi {
   }
 
   fills(filters: RecordFilters): Observable<Schemas['FillPage']> {
-    return this.api.get('/api/trading/fills', { query: { ...query(filters), page_size: RECORDS_PAGE_SIZE } });
+    return this.api.get('/api/trading/fills', {
+      query: { ...query(filters), page_size: RECORDS_PAGE_SIZE },
+    });
   }
 
   roundTrips(filters: RecordFilters): Observable<Schemas['RoundTripPage']> {
-    return this.api.get('/api/trading/round_trips', { query: { ...query(filters), page_size: RECORDS_PAGE_SIZE } });
+    return this.api.get('/api/trading/round_trips', {
+      query: { ...query(filters), page_size: RECORDS_PAGE_SIZE },
+    });
   }
 
-  pnl(by: 'day' | 'strategy', filters: Partial<RecordFilters> & { start?: string; end?: string } = {}): Observable<PnlRow[]> {
+  pnl(
+    by: 'day' | 'strategy',
+    filters: Partial<RecordFilters> & { start?: string; end?: string } = {},
+  ): Observable<PnlRow[]> {
     const { day: _day, ...rest } = filters;
-    const wanted = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== '' && value !== undefined));
-    return this.api.get('/api/trading/pnl', { query: { by, ...wanted } }).pipe(map((body) => body.rows));
+    const wanted = Object.fromEntries(
+      Object.entries(rest).filter(([, value]) => value !== '' && value !== undefined),
+    );
+    return this.api
+      .get('/api/trading/pnl', { query: { by, ...wanted } })
+      .pipe(map((body) => body.rows));
   }
 
   risk(): Observable<Risk> {
@@ -82,7 +93,9 @@ export class TradingApi {
   }
 
   forceExit(symbol: string): Observable<TraderCommand> {
-    return this.api.post('/api/trading/positions/{symbol}/force_exit', undefined, { path: { symbol } });
+    return this.api.post('/api/trading/positions/{symbol}/force_exit', undefined, {
+      path: { symbol },
+    });
   }
 
   startTrader(trader: Trader['trader']): Observable<TraderCommand> {
@@ -96,7 +109,14 @@ export class TradingApi {
   /** A session's minute bars of ``symbol`` (all hours: trading may start before the open); null when none are on file. */
   bars(symbol: string, day: string): Observable<Bars | null> {
     return this.api
-      .get('/api/data/bars/{symbol}', { path: { symbol }, query: { day, resolution: '1m', rth: 0 } })
-      .pipe(catchError((error: unknown) => (apiErrorFrom(error).status === 404 ? of(null) : throwError(() => error))));
+      .get('/api/data/bars/{symbol}', {
+        path: { symbol },
+        query: { day, resolution: '1m', rth: 0 },
+      })
+      .pipe(
+        catchError((error: unknown) =>
+          apiErrorFrom(error).status === 404 ? of(null) : throwError(() => error),
+        ),
+      );
   }
 }

@@ -1,19 +1,42 @@
 import { newYorkTime } from '../shared/chart';
-import { calendarMonths, fillsChart, fillsCsv, lossLimitUse, sessionDay, strategyRows, toCsv } from './trading-logic';
+import {
+  calendarMonths,
+  fillsChart,
+  fillsCsv,
+  lossLimitUse,
+  sessionDay,
+  strategyRows,
+  toCsv,
+} from './trading-logic';
 import { T0, bars, fill, pnlRow, risk } from './testing/trading-fixtures';
 
 describe('toCsv', () => {
   it('quotes only the cells that need it and ends every line with CRLF', () => {
-    expect(toCsv(['a', 'b'], [['x,y', 'say "hi"'], [1, null]])).toBe('a,b\r\n"x,y","say ""hi"""\r\n1,\r\n');
+    expect(
+      toCsv(
+        ['a', 'b'],
+        [
+          ['x,y', 'say "hi"'],
+          [1, null],
+        ],
+      ),
+    ).toBe('a,b\r\n"x,y","say ""hi"""\r\n1,\r\n');
   });
 });
 
 describe('fillsCsv', () => {
   it('writes the fills shown with their New York time and every figure', () => {
-    const lines = fillsCsv([fill(), fill({ fill_id: 'f-2', side: 'sell', price: 503.5, t: '2026-05-28T15:02:00Z' })]).split('\r\n');
+    const lines = fillsCsv([
+      fill(),
+      fill({ fill_id: 'f-2', side: 'sell', price: 503.5, t: '2026-05-28T15:02:00Z' }),
+    ]).split('\r\n');
 
-    expect(lines[0]).toBe('time_et,mode,strategy,run_id,symbol,side,operation,qty,price,fee,client_order_id,fill_id');
-    expect(lines[1]).toBe('2026-05-28 10:31:12,REPLAY,SmaCross,1,SPY,buy,buy,50,500,0,tc2-1234567890abcdef-000003,f-1');
+    expect(lines[0]).toBe(
+      'time_et,mode,strategy,run_id,symbol,side,operation,qty,price,fee,client_order_id,fill_id',
+    );
+    expect(lines[1]).toBe(
+      '2026-05-28 10:31:12,REPLAY,SmaCross,1,SPY,buy,buy,50,500,0,tc2-1234567890abcdef-000003,f-1',
+    );
     expect(lines[2]).toContain('2026-05-28 11:02:00,REPLAY');
     expect(lines[2]).toContain(',503.5,');
     expect(lines).toHaveLength(4); // header, two fills, the final CRLF
@@ -33,7 +56,13 @@ describe('calendarMonths', () => {
     const may = months[0];
     expect(may.total).toBeCloseTo(20);
     // May 2026 starts on a Friday: the first week is Mon-Thu padding, then the 1st.
-    expect(may.weeks[0].map((cell) => cell?.day ?? null)).toEqual([null, null, null, null, '2026-05-01']);
+    expect(may.weeks[0].map((cell) => cell?.day ?? null)).toEqual([
+      null,
+      null,
+      null,
+      null,
+      '2026-05-01',
+    ]);
     const cells = may.weeks.flat().filter((cell) => cell !== null);
     expect(cells).toHaveLength(21); // May 2026 has 21 weekdays
     const thursday = cells.find((cell) => cell!.day === '2026-05-28')!;
@@ -50,7 +79,10 @@ describe('calendarMonths', () => {
 
 describe('strategyRows', () => {
   it('puts the best strategy first', () => {
-    const rows = strategyRows([pnlRow({ strategy: 'a', gain_value: -5 }), pnlRow({ strategy: 'b', gain_value: 9 })]);
+    const rows = strategyRows([
+      pnlRow({ strategy: 'a', gain_value: -5 }),
+      pnlRow({ strategy: 'b', gain_value: 9 }),
+    ]);
     expect(rows.map((row) => row.strategy)).toEqual(['b', 'a']);
   });
 });
@@ -74,10 +106,19 @@ describe('sessionDay', () => {
 
 describe('fillsChart', () => {
   it('draws the minute candles and puts each fill on its minute, buys below and sells above', () => {
-    const spec = fillsChart(bars(), [fill(), fill({ fill_id: 'f-2', side: 'sell', qty: 50, price: 502.75, t: '2026-05-28T14:32:59Z' })]);
+    const spec = fillsChart(bars(), [
+      fill(),
+      fill({ fill_id: 'f-2', side: 'sell', qty: 50, price: 502.75, t: '2026-05-28T14:32:59Z' }),
+    ]);
 
     expect(spec.candles).toHaveLength(3);
-    expect(spec.candles![0]).toEqual({ time: newYorkTime('2026-05-28T14:30:00Z'), open: 500, high: 501, low: 499, close: 501 });
+    expect(spec.candles![0]).toEqual({
+      time: newYorkTime('2026-05-28T14:30:00Z'),
+      open: 500,
+      high: 501,
+      low: 499,
+      close: 501,
+    });
     expect(spec.markers!.map((m) => [m.time, m.position, m.text])).toEqual([
       [newYorkTime('2026-05-28T14:31:00Z'), 'belowBar', 'B 50 @ 500.00'],
       [newYorkTime('2026-05-28T14:32:00Z'), 'aboveBar', 'S 50 @ 502.75'],

@@ -7,7 +7,8 @@ import { Bars, Fill, Mode, PnlRow, Risk, RoundTrip } from './trading-api';
 
 /** What each mode's figures are, said next to its badge. */
 export const MODE_NOTES: Record<Mode, string> = {
-  REPLAY: 'Replay market: a stored session replayed with a simulated account — not money at a broker',
+  REPLAY:
+    'Replay market: a stored session replayed with a simulated account — not money at a broker',
   PAPER: 'Alpaca paper account: a broker simulation, no real money',
   LIVE: 'Live Alpaca account: real money',
   BACKTEST: 'Simulator runs (backtests and evaluations)',
@@ -23,14 +24,30 @@ function csvCell(value: string | number | null | undefined): string {
 }
 
 /** RFC 4180 CSV: a header line, then one line per row (CRLF, cells quoted when they must be). */
-export function toCsv(header: readonly string[], rows: readonly (readonly (string | number | null | undefined)[])[]): string {
+export function toCsv(
+  header: readonly string[],
+  rows: readonly (readonly (string | number | null | undefined)[])[],
+): string {
   return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
 /** The fills shown, as CSV (times in New York, labelled in the header). */
 export function fillsCsv(fills: readonly Fill[]): string {
   return toCsv(
-    ['time_et', 'mode', 'strategy', 'run_id', 'symbol', 'side', 'operation', 'qty', 'price', 'fee', 'client_order_id', 'fill_id'],
+    [
+      'time_et',
+      'mode',
+      'strategy',
+      'run_id',
+      'symbol',
+      'side',
+      'operation',
+      'qty',
+      'price',
+      'fee',
+      'client_order_id',
+      'fill_id',
+    ],
     fills.map((f) => [
       fmt.marketDateTime(f.t).replace(' ET', ''),
       f.mode,
@@ -51,7 +68,22 @@ export function fillsCsv(fills: readonly Fill[]): string {
 /** The round trips shown, as CSV. */
 export function roundTripsCsv(trips: readonly RoundTrip[]): string {
   return toCsv(
-    ['start_et', 'end_et', 'mode', 'strategy', 'run_id', 'symbol', 'direction', 'qty', 'entry_price', 'exit_price', 'fees', 'gain_usd', 'gain_pct', 'r_units'],
+    [
+      'start_et',
+      'end_et',
+      'mode',
+      'strategy',
+      'run_id',
+      'symbol',
+      'direction',
+      'qty',
+      'entry_price',
+      'exit_price',
+      'fees',
+      'gain_usd',
+      'gain_pct',
+      'r_units',
+    ],
     trips.map((r) => [
       fmt.marketDateTime(r.start).replace(' ET', ''),
       fmt.marketDateTime(r.end).replace(' ET', ''),
@@ -104,7 +136,10 @@ export function calendarMonths(rows: readonly PnlRow[]): CalendarMonth[] {
       continue;
     }
     const kept = byDay.get(row.day) ?? { value: 0, roundTrips: 0 };
-    byDay.set(row.day, { value: kept.value + row.gain_value, roundTrips: kept.roundTrips + row.round_trips });
+    byDay.set(row.day, {
+      value: kept.value + row.gain_value,
+      roundTrips: kept.roundTrips + row.round_trips,
+    });
   }
   const months = [...new Set([...byDay.keys()].map((day) => day.slice(0, 7)))].sort().reverse();
   return months.map((month) => {
@@ -125,7 +160,12 @@ export function calendarMonths(rows: readonly PnlRow[]): CalendarMonth[] {
       const day = `${month}-${String(d).padStart(2, '0')}`;
       const found = byDay.get(day);
       total += found?.value ?? 0;
-      week[weekday - 1] = { day, value: found?.value ?? null, roundTrips: found?.roundTrips ?? 0, tone: toneOf(found?.value ?? null) };
+      week[weekday - 1] = {
+        day,
+        value: found?.value ?? null,
+        roundTrips: found?.roundTrips ?? 0,
+        tone: toneOf(found?.value ?? null),
+      };
     }
     if (week.some((cell) => cell !== null)) {
       weeks.push(week);
@@ -168,7 +208,11 @@ export function fillsChart(bars: Bars | null, fills: readonly Fill[]): ChartSpec
   }));
   const markers: SeriesMarker<Time>[] = fills.map((fill) => {
     const minute = Math.floor(Date.parse(fill.t) / 60_000) * 60;
-    return tradeMarker(newYorkTime(minute), fill.side, `${fill.side === 'buy' ? 'B' : 'S'} ${fill.qty} @ ${fmt.price(fill.price)}`);
+    return tradeMarker(
+      newYorkTime(minute),
+      fill.side,
+      `${fill.side === 'buy' ? 'B' : 'S'} ${fill.qty} @ ${fmt.price(fill.price)}`,
+    );
   });
   return { candles, markers };
 }

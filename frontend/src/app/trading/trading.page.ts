@@ -19,12 +19,21 @@ import { TRADING_POLL_MS } from './poll';
  */
 @Component({
   selector: 'tc2-trading-page',
-  imports: [AccountPanel, PositionsPanel, OrdersPanel, RiskPanel, SymbolChart, TradeRecords, PnlPanel],
+  imports: [
+    AccountPanel,
+    PositionsPanel,
+    OrdersPanel,
+    RiskPanel,
+    SymbolChart,
+    TradeRecords,
+    PnlPanel,
+  ],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
     <h1>Trading</h1>
     <p class="muted small">
-      Live figures, refreshed every {{ pollSeconds }} s while this tab is visible. Times are New York (ET).
+      Live figures, refreshed every {{ pollSeconds }} s while this tab is visible. Times are New
+      York (ET).
     </p>
     <tc2-account-panel (seen)="mode.set($event.mode); marketT.set($event.marketT)" />
     <div class="grid-2">
@@ -37,7 +46,12 @@ import { TRADING_POLL_MS } from './poll';
     <tc2-pnl-panel [defaultMode]="mode()" />
   `,
   styles: `
-    .grid-2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(30rem, 1fr)); gap: 1rem; align-items: start; }
+    .grid-2 {
+      display: grid;
+      grid-template-columns: repeat(auto-fit, minmax(30rem, 1fr));
+      gap: 1rem;
+      align-items: start;
+    }
   `,
 })
 export class TradingPage {

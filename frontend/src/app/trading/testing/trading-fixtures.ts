@@ -1,5 +1,14 @@
 /** Answers of the trading API as the page specs use them (a fixed instant: no test depends on the day). */
-import { Bars, Fill, OpenOrder, PnlRow, Position, Risk, TraderCommand, TradingAccount } from '../trading-api';
+import {
+  Bars,
+  Fill,
+  OpenOrder,
+  PnlRow,
+  Position,
+  Risk,
+  TraderCommand,
+  TradingAccount,
+} from '../trading-api';
 
 /** 2026-05-28 14:30:00 New York (18:30 UTC), a Thursday. */
 export const T0 = 1_779_993_000;
@@ -112,7 +121,15 @@ export function fill(overrides: Partial<Fill> = {}): Fill {
 }
 
 export function pnlRow(overrides: Partial<PnlRow> = {}): PnlRow {
-  return { mode: 'REPLAY', gain_value: 0, fees: 0, round_trips: 1, wins: 0, losses: 0, ...overrides };
+  return {
+    mode: 'REPLAY',
+    gain_value: 0,
+    fees: 0,
+    round_trips: 1,
+    wins: 0,
+    losses: 0,
+    ...overrides,
+  };
 }
 
 export function risk(overrides: Partial<Risk> = {}): Risk {
@@ -147,5 +164,17 @@ export function risk(overrides: Partial<Risk> = {}): Risk {
 /** Three minute bars from 10:30 New York. */
 export function bars(): Bars {
   const t = [0, 1, 2].map((i) => Date.parse('2026-05-28T14:30:00Z') / 1000 + 60 * i);
-  return { symbol: 'SPY', day: '2026-05-28', resolution: '1m', rth: false, count: 3, t, o: [500, 501, 502], h: [501, 502, 503], l: [499, 500, 501], c: [501, 502, 503], v: [10, 20, 30] };
+  return {
+    symbol: 'SPY',
+    day: '2026-05-28',
+    resolution: '1m',
+    rth: false,
+    count: 3,
+    t,
+    o: [500, 501, 502],
+    h: [501, 502, 503],
+    l: [499, 500, 501],
+    c: [501, 502, 503],
+    v: [10, 20, 30],
+  };
 }
