@@ -153,6 +153,9 @@ class RiskStateTests:
             ({"state": "HALTED"}, "why"),
             ({"state": "HALTED", "why": "x", "expect": "STOPPED"}, "expect"),
             ({"state": "HALTED", "why": "x", "force": True}, "force"),
+            ({"state": "HALTED", "why": "x", "expect": ["HALTED"]}, "expect"),
+            ({"state": ["HALTED"], "why": "x"}, "state"),
+            ({"state": "HALTED", "why": 5}, "why"),
         ],
     )
     def test_a_bad_body_is_422_naming_the_field_and_nothing_changes(
@@ -163,6 +166,11 @@ class RiskStateTests:
         assert response.status_code == 422, response.json()
         assert field in response.json()["error"]["details"]["fields"]
         assert KillSwitch(live_env).read().seq == 0
+
+    def test_a_body_that_is_not_an_object_is_400(self, admin_api: Any):
+        response = admin_api.post("/api/trading/risk/state", ["HALTED"], format="json")
+        assert response.status_code == 400
+        assert response.json()["error"]["message"] == "The body must be a JSON object."
 
     def test_a_user_who_is_not_staff_is_refused_and_the_switch_stays(
         self, user_api: Any, live_env: ExecEnv

@@ -48,7 +48,7 @@ def risk_state_set(*, body: Mapping[str, Any], user: AbstractBaseUser) -> dict[s
     """
     _check_fields(body, STATE_FIELDS)
     expect = body.get("expect")
-    if expect is not None and expect not in RiskState.__members__:
+    if expect is not None and (not isinstance(expect, str) or expect not in RiskState.__members__):
         raise ValidationFailed(
             "The expected kill switch state is not valid; nothing was changed.",
             {"expect": [BAD_STATE_MESSAGE.format(value=expect)]},
