@@ -121,18 +121,16 @@ describe('AccountPanel', () => {
     element = fixture.nativeElement;
     fixture.detectChanges();
     vi.advanceTimersByTime(0);
-    http
-      .expectOne('/api/trading/account')
-      .flush(
-        {
-          error: {
-            code: 'service_unavailable',
-            message: 'Redis is unavailable (ConnectionError)',
-            details: {},
-          },
+    http.expectOne('/api/trading/account').flush(
+      {
+        error: {
+          code: 'service_unavailable',
+          message: 'Redis is unavailable (ConnectionError)',
+          details: {},
         },
-        { status: 503, statusText: 'Unavailable' },
-      );
+      },
+      { status: 503, statusText: 'Unavailable' },
+    );
     fixture.detectChanges();
 
     expect(element.querySelector('.error-box')?.textContent).toContain('Redis is unavailable');

@@ -76,18 +76,16 @@ describe('PositionsPanel', () => {
     buttonNamed(element, 'Force exit SPY').click();
     fixture.detectChanges();
     buttonNamed(element, 'Close at market').click();
-    http
-      .expectOne('/api/trading/positions/SPY/force_exit')
-      .flush(
-        {
-          error: {
-            code: 'command_not_done',
-            message: 'The day trader did not force_exit: refused: market closed',
-            details: {},
-          },
+    http.expectOne('/api/trading/positions/SPY/force_exit').flush(
+      {
+        error: {
+          code: 'command_not_done',
+          message: 'The day trader did not force_exit: refused: market closed',
+          details: {},
         },
-        { status: 409, statusText: 'Conflict' },
-      );
+      },
+      { status: 409, statusText: 'Conflict' },
+    );
     fixture.detectChanges();
 
     expect(element.querySelector('.error-box')?.textContent).toContain('refused: market closed');

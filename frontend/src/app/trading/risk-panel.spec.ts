@@ -144,19 +144,17 @@ describe('RiskPanel', () => {
     buttonNamed(element, 'Set REDUCING').click();
     fixture.detectChanges();
     buttonNamed(element, 'Set REDUCING now').click();
-    http
-      .expectOne('/api/trading/risk/state')
-      .flush(
-        {
-          error: {
-            code: 'conflict',
-            message:
-              'The kill switch is HALTED, not ACTIVE as expected: someone changed it meanwhile; nothing was changed.',
-            details: {},
-          },
+    http.expectOne('/api/trading/risk/state').flush(
+      {
+        error: {
+          code: 'conflict',
+          message:
+            'The kill switch is HALTED, not ACTIVE as expected: someone changed it meanwhile; nothing was changed.',
+          details: {},
         },
-        { status: 409, statusText: 'Conflict' },
-      );
+      },
+      { status: 409, statusText: 'Conflict' },
+    );
     fixture.detectChanges();
 
     expect(element.querySelector('.error-box')?.textContent).toContain(

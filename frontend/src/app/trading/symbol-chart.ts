@@ -59,7 +59,8 @@ const SYMBOL = /^[A-Z]{1,5}(\.[A-Z])?$/;
       <tc2-error-box [error]="error()" />
       @if (!wanted()) {
         <p class="muted">
-          Type a symbol (1-5 capital letters) to chart it; the symbols held are suggested.
+          Type a symbol (1-5 capital letters) to chart it; the symbols held and traded are
+          suggested.
         </p>
       } @else if (!day()) {
         <p class="muted">No trader is running, so there is no session to chart.</p>
@@ -86,11 +87,13 @@ const SYMBOL = /^[A-Z]{1,5}(\.[A-Z])?$/;
 })
 export class SymbolChart {
   private readonly api = inject(TradingApi);
-  /** The symbols held (suggested; the first is charted until the user picks one). */
+  /** The symbols held, then traded (suggested; the first is charted until the user picks one). */
   readonly symbols = input<string[]>([]);
   /** The session (New York day) to chart: the traders' clock's. */
   readonly day = input<string | null>(null);
   readonly mode = input<Mode | null>(null);
+  /** The traders' clock (epoch s): bars after it are not shown (the replay's are on file already). */
+  readonly until = input<number | null>(null);
 
   protected readonly symbol = new FormControl('', { nonNullable: true });
   private readonly typed = signal('');
@@ -99,7 +102,7 @@ export class SymbolChart {
   readonly fills = signal<Fill[]>([]);
   protected readonly loaded = signal(false);
   protected readonly error = signal<ApiError | null>(null);
-  protected readonly spec = computed(() => fillsChart(this.bars(), this.fills()));
+  protected readonly spec = computed(() => fillsChart(this.bars(), this.fills(), this.until()));
   protected readonly fmt = fmt;
 
   constructor() {

@@ -1,5 +1,13 @@
 import { DOCUMENT } from '@angular/common';
-import { ChangeDetectionStrategy, Component, effect, inject, input, signal } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  effect,
+  inject,
+  input,
+  output,
+  signal,
+} from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { FormControl, FormGroup, ReactiveFormsModule } from '@angular/forms';
 import {
@@ -222,6 +230,8 @@ export class TradeRecords {
   protected readonly tripCount = signal(0);
   protected readonly error = signal<ApiError | null>(null);
   private modeTouched = false;
+  /** The symbols of the fills shown, newest first, at every read (the chart offers them). */
+  readonly traded = output<string[]>();
 
   constructor() {
     effect(() => {
@@ -255,6 +265,7 @@ export class TradeRecords {
       )
       .subscribe(([fills, trips]) => {
         this.fills.set(fills.results);
+        this.traded.emit([...new Set(fills.results.map((f) => f.symbol))]);
         this.fillCount.set(fills.count);
         this.trips.set(trips.results);
         this.tripCount.set(trips.count);

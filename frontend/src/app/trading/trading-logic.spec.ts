@@ -125,6 +125,13 @@ describe('fillsChart', () => {
     ]);
   });
 
+  it("stops at the trader's clock: a minute shows once it is complete", () => {
+    const start = Date.parse('2026-05-28T14:30:00Z') / 1000;
+    expect(fillsChart(bars(), [], start + 119).candles).toHaveLength(1);
+    expect(fillsChart(bars(), [], start + 120).candles).toHaveLength(2);
+    expect(fillsChart(bars(), [], null).candles).toHaveLength(3);
+  });
+
   it('draws nothing without bars', () => {
     expect(fillsChart(null, []).candles).toEqual([]);
   });

@@ -197,15 +197,30 @@ export function sessionDay(epochSeconds: number | null | undefined): string | nu
   return day === '—' ? null : day;
 }
 
-/** The session's minute candles with each fill as a marker on its minute. */
-export function fillsChart(bars: Bars | null, fills: readonly Fill[]): ChartSpec {
-  const candles: CandlestickData<Time>[] = (bars?.t ?? []).map((t, i) => ({
-    time: newYorkTime(t),
-    open: bars!.o[i],
-    high: bars!.h[i],
-    low: bars!.l[i],
-    close: bars!.c[i],
-  }));
+/**
+ * The session's minute candles up to ``until`` (the trader's clock: on the replay market the rest
+ * of the stored session is on file already and must not show), with each fill as a marker on its
+ * minute. A bar shows once its minute is complete.
+ */
+export function fillsChart(
+  bars: Bars | null,
+  fills: readonly Fill[],
+  until: number | null = null,
+): ChartSpec {
+  const t = bars?.t ?? [];
+  const candles: CandlestickData<Time>[] = [];
+  for (let i = 0; i < t.length; i++) {
+    if (until !== null && t[i] + 60 > until) {
+      break;
+    }
+    candles.push({
+      time: newYorkTime(t[i]),
+      open: bars!.o[i],
+      high: bars!.h[i],
+      low: bars!.l[i],
+      close: bars!.c[i],
+    });
+  }
   const markers: SeriesMarker<Time>[] = fills.map((fill) => {
     const minute = Math.floor(Date.parse(fill.t) / 60_000) * 60;
     return tradeMarker(

@@ -41,8 +41,13 @@ import { TRADING_POLL_MS } from './poll';
       <tc2-risk-panel />
     </div>
     <tc2-orders-panel />
-    <tc2-symbol-chart [symbols]="held()" [day]="day()" [mode]="mode()" />
-    <tc2-trade-records [defaultMode]="mode()" />
+    <tc2-symbol-chart
+      [symbols]="chartSymbols()"
+      [day]="day()"
+      [mode]="mode()"
+      [until]="marketT()"
+    />
+    <tc2-trade-records [defaultMode]="mode()" (traded)="traded.set($event)" />
     <tc2-pnl-panel [defaultMode]="mode()" />
   `,
   styles: `
@@ -59,6 +64,11 @@ export class TradingPage {
   protected readonly mode = signal<Mode | null>(null);
   protected readonly marketT = signal<number | null>(null);
   protected readonly held = signal<string[]>([]);
+  protected readonly traded = signal<string[]>([]);
+  /** What the chart offers: the symbols held, then those of the latest fills. */
+  protected readonly chartSymbols = computed(() => [
+    ...new Set([...this.held(), ...this.traded()]),
+  ]);
   /** The traders' session: the replay clock's day on the replay market. */
   protected readonly day = computed(() => sessionDay(this.marketT()));
 }
