@@ -125,6 +125,16 @@ describe('fillsChart', () => {
     ]);
   });
 
+  it('sums the partial fills of a minute and side into one marker at their average price', () => {
+    const spec = fillsChart(bars(), [
+      fill({ fill_id: 'a', qty: 30, price: 500, t: '2026-05-28T14:31:01Z' }),
+      fill({ fill_id: 'b', qty: 10, price: 504, t: '2026-05-28T14:31:40Z' }),
+      fill({ fill_id: 'c', side: 'sell', qty: 40, price: 503, t: '2026-05-28T14:31:50Z' }),
+    ]);
+
+    expect(spec.markers!.map((m) => m.text)).toEqual(['B 40 @ 501.00', 'S 40 @ 503.00']);
+  });
+
   it("stops at the trader's clock: a minute shows once it is complete", () => {
     const start = Date.parse('2026-05-28T14:30:00Z') / 1000;
     expect(fillsChart(bars(), [], start + 119).candles).toHaveLength(1);

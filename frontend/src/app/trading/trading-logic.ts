@@ -200,7 +200,7 @@ export function sessionDay(epochSeconds: number | null | undefined): string | nu
 /**
  * The session's minute candles up to ``until`` (the trader's clock: on the replay market the rest
  * of the stored session is on file already and must not show), with each fill as a marker on its
- * minute. A bar shows once its minute is complete.
+ * minute (one per minute and side). A bar shows once its minute is complete.
  */
 export function fillsChart(
   bars: Bars | null,
@@ -221,13 +221,26 @@ export function fillsChart(
       close: bars!.c[i],
     });
   }
-  const markers: SeriesMarker<Time>[] = fills.map((fill) => {
+  // Partial fills of one order arrive seconds apart: one marker per minute and side, with the
+  // shares summed at their average price, instead of a tower of labels.
+  const groups = new Map<
+    string,
+    { minute: number; side: Fill['side']; qty: number; cost: number }
+  >();
+  for (const fill of fills) {
     const minute = Math.floor(Date.parse(fill.t) / 60_000) * 60;
-    return tradeMarker(
-      newYorkTime(minute),
-      fill.side,
-      `${fill.side === 'buy' ? 'B' : 'S'} ${fill.qty} @ ${fmt.price(fill.price)}`,
-    );
-  });
+    const key = `${minute}:${fill.side}`;
+    const group = groups.get(key) ?? { minute, side: fill.side, qty: 0, cost: 0 };
+    group.qty += fill.qty;
+    group.cost += fill.qty * fill.price;
+    groups.set(key, group);
+  }
+  const markers: SeriesMarker<Time>[] = [...groups.values()].map((group) =>
+    tradeMarker(
+      newYorkTime(group.minute),
+      group.side,
+      `${group.side === 'buy' ? 'B' : 'S'} ${fmt.decimal(group.qty)} @ ${fmt.price(group.qty ? group.cost / group.qty : 0)}`,
+    ),
+  );
   return { candles, markers };
 }
