@@ -5,7 +5,7 @@ import { setUpPageTesting } from '../shared/testing/dom';
 import { stubCharts } from '../shared/testing/chart-stub';
 import { signInAs } from '../shared/testing/roles';
 import { TRADING_POLL_MS } from './poll';
-import { SymbolChart } from './symbol-chart';
+import { SymbolChart, sameBars } from './symbol-chart';
 import { bars, fill } from './testing/trading-fixtures';
 
 describe('SymbolChart', () => {
@@ -57,6 +57,22 @@ describe('SymbolChart', () => {
     vi.advanceTimersByTime(TRADING_POLL_MS);
     answer([fill(), fill({ fill_id: 'f-2', side: 'sell', t: '2026-05-28T14:32:10Z' })]);
     expect(element.querySelector('.chart-stub')?.textContent).toContain('3 candles, 2 markers');
+  });
+
+  it('keeps the chart as it is when a read brings nothing new', () => {
+    fixture.componentRef.setInput('symbols', ['SPY']);
+    fixture.componentRef.setInput('day', '2026-05-28');
+    fixture.componentRef.setInput('mode', 'REPLAY');
+    fixture.detectChanges();
+    vi.advanceTimersByTime(1);
+    answer();
+    const drawn = fixture.componentInstance.bars();
+
+    vi.advanceTimersByTime(TRADING_POLL_MS);
+    answer();
+
+    expect(fixture.componentInstance.bars()).toBe(drawn);
+    expect(sameBars(bars(), { ...bars(), count: 4, t: [...bars().t, 0] })).toBe(false);
   });
 
   it('says when there is no session to chart', () => {

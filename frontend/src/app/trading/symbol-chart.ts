@@ -29,6 +29,19 @@ import { whileVisible } from './poll';
 import { fillsChart } from './trading-logic';
 import { Bars, Fill, Mode, RECORDS_PAGE_SIZE, TradingApi } from './trading-api';
 
+/** Whether two answers hold the same bars (the last bar's time and close decide: bars only grow). */
+export function sameBars(a: Bars | null, b: Bars | null): boolean {
+  if (a === null || b === null) {
+    return a === b;
+  }
+  const last = a.count - 1;
+  return a.count === b.count && (last < 0 || (a.t[last] === b.t[last] && a.c[last] === b.c[last]));
+}
+
+function sameFills(a: readonly Fill[], b: readonly Fill[]): boolean {
+  return a.length === b.length && a.every((fill, i) => fill.fill_id === b[i].fill_id);
+}
+
 const SYMBOL = /^[A-Z]{1,5}(\.[A-Z])?$/;
 
 /** A traded symbol's minute bars for the trading session, its fills as buy/sell markers, kept current. */
@@ -102,7 +115,12 @@ export class SymbolChart {
   readonly fills = signal<Fill[]>([]);
   protected readonly loaded = signal(false);
   protected readonly error = signal<ApiError | null>(null);
-  protected readonly spec = computed(() => fillsChart(this.bars(), this.fills(), this.until()));
+  /** The trader's clock to the minute: the spec (and the drawing) changes once a minute at most. */
+  private readonly minute = computed(() => {
+    const until = this.until();
+    return until === null ? null : Math.floor(until / 60) * 60;
+  });
+  protected readonly spec = computed(() => fillsChart(this.bars(), this.fills(), this.minute()));
   protected readonly fmt = fmt;
 
   constructor() {
@@ -149,8 +167,13 @@ export class SymbolChart {
           return;
         }
         const [bars, fills] = answer;
-        this.bars.set(bars);
-        this.fills.set(fills.slice(0, RECORDS_PAGE_SIZE));
+        // The chart is drawn again (zoom reset) whenever its spec changes: only on news.
+        if (!sameBars(this.bars(), bars)) {
+          this.bars.set(bars);
+        }
+        if (!sameFills(this.fills(), fills)) {
+          this.fills.set(fills.slice(0, RECORDS_PAGE_SIZE));
+        }
         this.loaded.set(true);
         this.error.set(null);
       });
