@@ -13,7 +13,7 @@ import {
 } from 'rxjs';
 
 /** How often the Trading page reads the desk: figures are at most this old (the issue asks ≤ 2 s). */
-export const TRADING_POLL_MS = 1_500;
+export const TRADING_POLL_MS = 1_000;
 
 /**
  * Ticks every ``ms`` while the page is visible (the first at once), none while the tab is hidden,

@@ -14,7 +14,7 @@ import { TRADING_POLL_MS } from './poll';
 /**
  * The Trading area: the account and traders, positions and open orders, the risk controls, a live
  * chart of a traded symbol, the fills and round trips, and the realized P&L. Every panel reads
- * the API every 1.5 s while the tab is visible; controls that change state are staff-only and
+ * the API every second while the tab is visible; controls that change state are staff-only and
  * confirmed inline.
  */
 @Component({
