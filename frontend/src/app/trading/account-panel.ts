@@ -19,7 +19,7 @@ import { Mode, Trader, TradingAccount, TradingApi } from './trading-api';
   imports: [ErrorBox, StaffOnly, ConfirmStep],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <section class="card" aria-labelledby="account-heading">
+    <section class="card" aria-label="Account">
       <div class="head">
         <h2 id="account-heading">Account</h2>
         @if (account()?.mode; as mode) {

@@ -18,7 +18,7 @@ import { OpenOrder, TradingApi } from './trading-api';
   imports: [ErrorBox, StaffOnly, ConfirmStep],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <section class="card" aria-labelledby="orders-heading">
+    <section class="card" aria-label="Open orders">
       <h2 id="orders-heading">
         Open orders <span class="muted">({{ orders().length }})</span>
       </h2>

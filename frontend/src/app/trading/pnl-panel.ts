@@ -26,11 +26,11 @@ const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'];
   imports: [ErrorBox, ReactiveFormsModule],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <section class="card" aria-labelledby="pnl-heading">
+    <section class="card" aria-label="Realized P&amp;L">
       <div class="head">
         <h2 id="pnl-heading">Realized P&amp;L</h2>
         <label
-          >Mode
+          >P&amp;L mode
           <select [formControl]="mode" name="pnl-mode">
             @for (m of modes; track m) {
               <option [value]="m">{{ m }}</option>

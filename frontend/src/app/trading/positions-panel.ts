@@ -25,7 +25,7 @@ import { Position, TradingApi } from './trading-api';
   imports: [ErrorBox, StaffOnly, ConfirmStep],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <section class="card" aria-labelledby="positions-heading">
+    <section class="card" aria-label="Positions">
       <h2 id="positions-heading">
         Positions <span class="muted">({{ positions().length }})</span>
       </h2>

@@ -30,7 +30,7 @@ export const RISK_ROWS = 10;
   imports: [ErrorBox, StaffOnly, ConfirmStep, ReactiveFormsModule],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <section class="card" aria-labelledby="risk-heading">
+    <section class="card" aria-label="Risk">
       <h2 id="risk-heading">Risk</h2>
       <tc2-error-box [error]="error()" />
       @if (risk(); as r) {

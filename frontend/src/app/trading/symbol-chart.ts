@@ -50,11 +50,11 @@ const SYMBOL = /^[A-Z]{1,5}(\.[A-Z])?$/;
   imports: [Chart, ErrorBox, ReactiveFormsModule],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <section class="card" aria-labelledby="chart-heading">
+    <section class="card" aria-label="Chart">
       <div class="head">
         <h2 id="chart-heading">Chart</h2>
         <label
-          >Symbol
+          >Chart symbol
           <input [formControl]="symbol" name="chart-symbol" list="held-symbols" placeholder="SPY"
         /></label>
         <datalist id="held-symbols">

@@ -44,7 +44,7 @@ export function downloadText(document: Document, filename: string, text: string)
   imports: [ErrorBox, ReactiveFormsModule],
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <section class="card" aria-labelledby="records-heading">
+    <section class="card" aria-label="Fills and round trips">
       <h2 id="records-heading">Fills and round trips</h2>
       <form
         class="filters"
