@@ -119,6 +119,15 @@ class RiskStateTests:
         (entry,) = user_api.get("/api/trading/risk").json()["history"]
         assert (entry["who"], entry["why"], entry["kind"]) == ("admin", "feed looks wrong", "state")
 
+    def test_a_null_expect_sets_from_any_state(self, admin_api: Any, live_env: ExecEnv):
+        KillSwitch(live_env).set("REDUCING", who="risk engine", why="daily loss limit")
+        response = admin_api.post(
+            "/api/trading/risk/state",
+            {"state": "ACTIVE", "why": "resume", "expect": None},
+            format="json",
+        )
+        assert response.status_code == 200 and response.json()["switch"]["state"] == "ACTIVE"
+
     def test_setting_the_state_it_already_has_changes_nothing(self, admin_api: Any):
         response = admin_api.post(
             "/api/trading/risk/state", {"state": "ACTIVE", "why": "again"}, format="json"

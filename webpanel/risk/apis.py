@@ -133,7 +133,9 @@ class RiskStateApi(APIView):
         expect = serializers.ChoiceField(
             choices=STATES,
             required=False,
-            help_text="Change only from this state; another: 409, nothing changed",
+            allow_null=True,
+            help_text="Change only from this state; another: 409, nothing changed. "
+            "Absent or null: from any state",
         )
 
     @extend_schema(

@@ -1778,13 +1778,13 @@ export interface components {
             /** @description Logged with the change */
             why: string;
             /**
-             * @description Change only from this state; another: 409, nothing changed
+             * @description Change only from this state; another: 409, nothing changed. Absent or null: from any state
              *
              *     * `ACTIVE` - ACTIVE
              *     * `REDUCING` - REDUCING
              *     * `HALTED` - HALTED
              */
-            expect?: components["schemas"]["ExpectEnum"];
+            expect?: (components["schemas"]["ExpectEnum"] | components["schemas"]["NullEnum"]) | null;
         };
         RoundTrip: {
             run_id: number;
