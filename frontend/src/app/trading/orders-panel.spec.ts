@@ -43,7 +43,9 @@ describe('OrdersPanel', () => {
   it('cancels an order only after the confirmation', () => {
     start();
 
-    buttonNamed(element, `Cancel order ${ORDER_ID}`).click();
+    const trigger = buttonNamed(element, `Cancel order ${ORDER_ID}`);
+    expect(trigger.textContent?.trim()).toBe('Cancel order'); // the id only in its accessible name
+    trigger.click();
     fixture.detectChanges();
     http.expectNone(`/api/trading/orders/${ORDER_ID}/cancel`);
     buttonNamed(element, 'Cancel the order').click();

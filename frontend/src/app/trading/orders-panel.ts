@@ -62,9 +62,10 @@ import { OpenOrder, TradingApi } from './trading-api';
                 <td>{{ o.strategy ?? '—' }}</td>
                 <td class="mono small">{{ o.client_order_id }}</td>
                 @if (user.isStaff()) {
-                  <td>
+                  <td class="control">
                     <tc2-confirm-step
-                      [label]="'Cancel order ' + o.client_order_id"
+                      label="Cancel order"
+                      [accessibleName]="'Cancel order ' + o.client_order_id"
                       [question]="
                         'Cancel this ' + o.side + ' ' + o.type + ' order for ' + o.symbol + '?'
                       "
@@ -92,6 +93,9 @@ import { OpenOrder, TradingApi } from './trading-api';
     </section>
   `,
   styles: `
+    .control {
+      white-space: nowrap;
+    }
     .table-wrap {
       overflow-x: auto;
     }

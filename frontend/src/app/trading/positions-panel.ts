@@ -71,7 +71,7 @@ import { Position, TradingApi } from './trading-api';
                   {{ fmt.signedMoney(p.unrealized_pl) }}
                 </td>
                 @if (user.isStaff()) {
-                  <td>
+                  <td class="control">
                     <tc2-confirm-step
                       [label]="'Force exit ' + p.symbol"
                       [question]="
@@ -124,6 +124,9 @@ import { Position, TradingApi } from './trading-api';
       background: #7e57c2;
       color: #fff;
       font-weight: normal;
+    }
+    .control {
+      white-space: nowrap;
     }
     .table-wrap {
       overflow-x: auto;

@@ -36,11 +36,9 @@ import { TRADING_POLL_MS } from './poll';
       York (ET).
     </p>
     <tc2-account-panel (seen)="mode.set($event.mode); marketT.set($event.marketT)" />
-    <div class="grid-2">
-      <tc2-positions-panel (symbols)="held.set($event)" />
-      <tc2-risk-panel />
-    </div>
+    <tc2-positions-panel (symbols)="held.set($event)" />
     <tc2-orders-panel />
+    <tc2-risk-panel />
     <tc2-symbol-chart
       [symbols]="chartSymbols()"
       [day]="day()"
@@ -49,14 +47,6 @@ import { TRADING_POLL_MS } from './poll';
     />
     <tc2-trade-records [defaultMode]="mode()" (traded)="traded.set($event)" />
     <tc2-pnl-panel [defaultMode]="mode()" />
-  `,
-  styles: `
-    .grid-2 {
-      display: grid;
-      grid-template-columns: repeat(auto-fit, minmax(30rem, 1fr));
-      gap: 1rem;
-      align-items: start;
-    }
   `,
 })
 export class TradingPage {
