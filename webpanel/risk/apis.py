@@ -22,7 +22,7 @@ from webpanel.trading.models import Mode
 STATES = [state.value for state in RiskState]
 
 
-class SwitchSerializer(serializers.Serializer):
+class RiskSwitchSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=STATES)
     who = serializers.CharField(help_text="Who set it: a user, or 'risk engine'")
     why = serializers.CharField()
@@ -31,7 +31,7 @@ class SwitchSerializer(serializers.Serializer):
     flatten = serializers.IntegerField(help_text="Flatten requests made so far")
 
 
-class TransitionSerializer(serializers.Serializer):
+class RiskTransitionSerializer(serializers.Serializer):
     id = serializers.CharField()
     kind = serializers.ChoiceField(choices=["state", "flatten"])
     before = serializers.ChoiceField(choices=STATES)
@@ -42,7 +42,7 @@ class TransitionSerializer(serializers.Serializer):
     seq = serializers.IntegerField()
 
 
-class RefusalSerializer(serializers.Serializer):
+class RiskRefusalSerializer(serializers.Serializer):
     at = serializers.FloatField(help_text="epoch seconds, on the trader's clock")
     trader = serializers.CharField()
     rule = serializers.CharField(
@@ -57,7 +57,7 @@ class RefusalSerializer(serializers.Serializer):
     client_order_id = serializers.CharField(allow_null=True)
 
 
-class LimitsSerializer(serializers.Serializer):
+class RiskLimitValuesSerializer(serializers.Serializer):
     daily_loss_limit_usd = serializers.FloatField(allow_null=True)
     daily_loss_limit_pct = serializers.FloatField(allow_null=True)
     max_symbol_exposure_usd = serializers.FloatField(allow_null=True)
@@ -66,15 +66,15 @@ class LimitsSerializer(serializers.Serializer):
     max_orders_per_minute = serializers.IntegerField(allow_null=True)
 
 
-class ExposureSerializer(serializers.Serializer):
+class RiskExposureSerializer(serializers.Serializer):
     symbol = serializers.CharField()
     exposure = serializers.FloatField(help_text="|qty| x mark, dollars, over the traders")
 
 
-class ChangeSerializer(serializers.Serializer):
+class RiskChangeSerializer(serializers.Serializer):
     changed = serializers.BooleanField(help_text="False: it already was in that state")
-    switch = SwitchSerializer()
-    transition = TransitionSerializer(allow_null=True)
+    switch = RiskSwitchSerializer()
+    transition = RiskTransitionSerializer(allow_null=True)
 
 
 def _object(request: Request) -> dict[str, Any]:
@@ -90,10 +90,10 @@ class RiskApi(APIView):
     limit, the exposures held and the latest refusals."""
 
     class OutputSerializer(serializers.Serializer):
-        switch = SwitchSerializer()
-        history = TransitionSerializer(many=True, help_text="Newest first")
-        refusals = RefusalSerializer(many=True, help_text="Newest first")
-        limits = LimitsSerializer()
+        switch = RiskSwitchSerializer()
+        history = RiskTransitionSerializer(many=True, help_text="Newest first")
+        refusals = RiskRefusalSerializer(many=True, help_text="Newest first")
+        limits = RiskLimitValuesSerializer()
         day = serializers.DateField(help_text="The New York session the figures are for")
         market_t = serializers.FloatField(help_text="The clock read at (the replay clock)")
         mode = serializers.ChoiceField(choices=Mode.values, allow_null=True)
@@ -107,7 +107,7 @@ class RiskApi(APIView):
             allow_null=True, help_text="The tighter of the $ and % limits, in dollars"
         )
         orders_last_minute = serializers.IntegerField()
-        exposures = ExposureSerializer(many=True)
+        exposures = RiskExposureSerializer(many=True)
         total_exposure = serializers.FloatField()
         open_positions = serializers.IntegerField()
 
@@ -142,7 +142,7 @@ class RiskStateApi(APIView):
         operation_id="trading_risk_state",
         request=InputSerializer,
         responses={
-            200: ChangeSerializer,
+            200: RiskChangeSerializer,
             **ERROR_RESPONSES.only(400, 401, 403, 409, 422, 503),
         },
         tags=["trading"],
@@ -163,7 +163,7 @@ class RiskFlattenApi(APIView):
     @extend_schema(
         operation_id="trading_risk_flatten",
         request=InputSerializer,
-        responses={200: ChangeSerializer, **ERROR_RESPONSES.only(400, 401, 403, 422, 503)},
+        responses={200: RiskChangeSerializer, **ERROR_RESPONSES.only(400, 401, 403, 422, 503)},
         tags=["trading"],
     )
     def post(self, request: Request) -> Response:

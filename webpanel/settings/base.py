@@ -179,6 +179,8 @@ SPECTACULAR_SETTINGS = {
         # Strategy kinds and trader names are both day/swing: one enum, its first name kept.
         "StrategyDescriptionKindEnum": ["day", "swing"],
         "TradingCommandKindEnum": ["start", "stop", "cancel_order", "force_exit"],
+        # The kill switch's states: its state, an expected state, a transition's before/after.
+        "RiskStateEnum": ["ACTIVE", "REDUCING", "HALTED"],
     },
     "SCHEMA_PATH_PREFIX": "/api",
     "POSTPROCESSING_HOOKS": [

@@ -999,31 +999,11 @@ export interface components {
         /** @enum {string} */
         AdjustmentEnum: "raw" | "split" | "all";
         /**
-         * @description * `ACTIVE` - ACTIVE
-         *     * `REDUCING` - REDUCING
-         *     * `HALTED` - HALTED
-         * @enum {string}
-         */
-        AfterEnum: "ACTIVE" | "REDUCING" | "HALTED";
-        /**
          * @description * `paper` - paper
          *     * `live` - live
          * @enum {string}
          */
         AlpacaEndpointEnum: "paper" | "live";
-        /**
-         * @description * `ACTIVE` - ACTIVE
-         *     * `REDUCING` - REDUCING
-         *     * `HALTED` - HALTED
-         * @enum {string}
-         */
-        BeforeEnum: "ACTIVE" | "REDUCING" | "HALTED";
-        Change: {
-            /** @description False: it already was in that state */
-            changed: boolean;
-            switch: components["schemas"]["Switch"];
-            transition: components["schemas"]["Transition"] | null;
-        };
         Command: {
             /** @description GET /api/trading/commands/{id} reads it back */
             id: string;
@@ -1228,21 +1208,6 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /**
-         * @description * `ACTIVE` - ACTIVE
-         *     * `REDUCING` - REDUCING
-         *     * `HALTED` - HALTED
-         * @enum {string}
-         */
-        ExpectEnum: "ACTIVE" | "REDUCING" | "HALTED";
-        Exposure: {
-            symbol: string;
-            /**
-             * Format: double
-             * @description |qty| x mark, dollars, over the traders
-             */
-            exposure: number;
-        };
         Fill: {
             /** @description The broker's execution id */
             fill_id: string;
@@ -1405,18 +1370,6 @@ export interface components {
         JobStatusEnum: "queued" | "running" | "succeeded" | "failed" | "canceled";
         /** @enum {string} */
         LabelEnum: "start" | "end";
-        Limits: {
-            /** Format: double */
-            daily_loss_limit_usd: number | null;
-            /** Format: double */
-            daily_loss_limit_pct: number | null;
-            /** Format: double */
-            max_symbol_exposure_usd: number | null;
-            /** Format: double */
-            max_total_exposure_usd: number | null;
-            max_open_positions: number | null;
-            max_orders_per_minute: number | null;
-        };
         LimitsOverride: {
             /**
              * Format: double
@@ -1644,25 +1597,6 @@ export interface components {
          * @enum {string}
          */
         ProgramStatusOutputStateEnum: "starting" | "running" | "restarting" | "stopping" | "stopped";
-        Refusal: {
-            /**
-             * Format: double
-             * @description epoch seconds, on the trader's clock
-             */
-            at: number;
-            trader: string;
-            /** @description kill_switch, daily_loss, open_positions, symbol_exposure, total_exposure, order_rate, risk_unavailable */
-            rule: string;
-            /** @description The rule and its figures */
-            message: string;
-            symbol: string;
-            side: string;
-            /** Format: double */
-            qty: number | null;
-            /** Format: double */
-            notional: number | null;
-            client_order_id: string | null;
-        };
         /** @enum {string} */
         ResolutionEnum: "1s" | "1m" | "1d";
         /**
@@ -1672,9 +1606,35 @@ export interface components {
          * @enum {string}
          */
         ResolutionsEnum: "1s" | "1m" | "1d";
+        RiskChange: {
+            /** @description False: it already was in that state */
+            changed: boolean;
+            switch: components["schemas"]["RiskSwitch"];
+            transition: components["schemas"]["RiskTransition"] | null;
+        };
+        RiskExposure: {
+            symbol: string;
+            /**
+             * Format: double
+             * @description |qty| x mark, dollars, over the traders
+             */
+            exposure: number;
+        };
         RiskFlattenInputRequest: {
             /** @description Logged with the request */
             why: string;
+        };
+        RiskLimitValues: {
+            /** Format: double */
+            daily_loss_limit_usd: number | null;
+            /** Format: double */
+            daily_loss_limit_pct: number | null;
+            /** Format: double */
+            max_symbol_exposure_usd: number | null;
+            /** Format: double */
+            max_total_exposure_usd: number | null;
+            max_open_positions: number | null;
+            max_orders_per_minute: number | null;
         };
         /** @description Account-level limits checked before every order; null turns a limit off. */
         RiskLimits: {
@@ -1731,12 +1691,12 @@ export interface components {
             max_orders_per_minute?: number | null;
         };
         RiskOutput: {
-            switch: components["schemas"]["Switch"];
+            switch: components["schemas"]["RiskSwitch"];
             /** @description Newest first */
-            history: components["schemas"]["Transition"][];
+            history: components["schemas"]["RiskTransition"][];
             /** @description Newest first */
-            refusals: components["schemas"]["Refusal"][];
-            limits: components["schemas"]["Limits"];
+            refusals: components["schemas"]["RiskRefusal"][];
+            limits: components["schemas"]["RiskLimitValues"];
             /**
              * Format: date
              * @description The New York session the figures are for
@@ -1768,13 +1728,39 @@ export interface components {
              */
             day_loss_limit: number | null;
             orders_last_minute: number;
-            exposures: components["schemas"]["Exposure"][];
+            exposures: components["schemas"]["RiskExposure"][];
             /** Format: double */
             total_exposure: number;
             open_positions: number;
         };
+        RiskRefusal: {
+            /**
+             * Format: double
+             * @description epoch seconds, on the trader's clock
+             */
+            at: number;
+            trader: string;
+            /** @description kill_switch, daily_loss, open_positions, symbol_exposure, total_exposure, order_rate, risk_unavailable */
+            rule: string;
+            /** @description The rule and its figures */
+            message: string;
+            symbol: string;
+            side: string;
+            /** Format: double */
+            qty: number | null;
+            /** Format: double */
+            notional: number | null;
+            client_order_id: string | null;
+        };
+        /**
+         * @description * `ACTIVE` - ACTIVE
+         *     * `REDUCING` - REDUCING
+         *     * `HALTED` - HALTED
+         * @enum {string}
+         */
+        RiskStateEnum: "ACTIVE" | "REDUCING" | "HALTED";
         RiskStateInputRequest: {
-            state: components["schemas"]["State817Enum"];
+            state: components["schemas"]["RiskStateEnum"];
             /** @description Logged with the change */
             why: string;
             /**
@@ -1784,8 +1770,43 @@ export interface components {
              *     * `REDUCING` - REDUCING
              *     * `HALTED` - HALTED
              */
-            expect?: (components["schemas"]["ExpectEnum"] | components["schemas"]["NullEnum"]) | null;
+            expect?: (components["schemas"]["RiskStateEnum"] | components["schemas"]["NullEnum"]) | null;
         };
+        RiskSwitch: {
+            state: components["schemas"]["RiskStateEnum"];
+            /** @description Who set it: a user, or 'risk engine' */
+            who: string;
+            why: string;
+            /**
+             * Format: double
+             * @description epoch seconds; null: never set
+             */
+            at: number | null;
+            /** @description Changes made so far */
+            seq: number;
+            /** @description Flatten requests made so far */
+            flatten: number;
+        };
+        RiskTransition: {
+            id: string;
+            kind: components["schemas"]["RiskTransitionKindEnum"];
+            before: components["schemas"]["RiskStateEnum"];
+            after: components["schemas"]["RiskStateEnum"];
+            who: string;
+            why: string;
+            /**
+             * Format: double
+             * @description epoch seconds
+             */
+            at: number;
+            seq: number;
+        };
+        /**
+         * @description * `state` - state
+         *     * `flatten` - flatten
+         * @enum {string}
+         */
+        RiskTransitionKindEnum: "state" | "flatten";
         RoundTrip: {
             run_id: number;
             strategy: string;
@@ -1988,13 +2009,6 @@ export interface components {
          * @enum {string}
          */
         SideEnum: "buy" | "sell";
-        /**
-         * @description * `ACTIVE` - ACTIVE
-         *     * `REDUCING` - REDUCING
-         *     * `HALTED` - HALTED
-         * @enum {string}
-         */
-        State817Enum: "ACTIVE" | "REDUCING" | "HALTED";
         StrategyDescription: {
             /** @description The name to simulate it by. */
             id: string;
@@ -2322,21 +2336,6 @@ export interface components {
             /** Format: double */
             stale_after_s: number;
         };
-        Switch: {
-            state: components["schemas"]["State817Enum"];
-            /** @description Who set it: a user, or 'risk engine' */
-            who: string;
-            why: string;
-            /**
-             * Format: double
-             * @description epoch seconds; null: never set
-             */
-            at: number | null;
-            /** @description Changes made so far */
-            seq: number;
-            /** @description Flatten requests made so far */
-            flatten: number;
-        };
         SymbolCoverage: {
             symbol: string;
             sessions_on_file: number;
@@ -2458,26 +2457,6 @@ export interface components {
              */
             liquidate: boolean;
         };
-        Transition: {
-            id: string;
-            kind: components["schemas"]["TransitionKindEnum"];
-            before: components["schemas"]["BeforeEnum"];
-            after: components["schemas"]["AfterEnum"];
-            who: string;
-            why: string;
-            /**
-             * Format: double
-             * @description epoch seconds
-             */
-            at: number;
-            seq: number;
-        };
-        /**
-         * @description * `state` - state
-         *     * `flatten` - flatten
-         * @enum {string}
-         */
-        TransitionKindEnum: "state" | "flatten";
         VisualListOutput: {
             visual_types: components["schemas"]["VisualType"][];
             results: components["schemas"]["VisualSummary"][];
@@ -5616,7 +5595,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Change"];
+                    "application/json": components["schemas"]["RiskChange"];
                 };
             };
             /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
@@ -5693,7 +5672,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Change"];
+                    "application/json": components["schemas"]["RiskChange"];
                 };
             };
             /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
