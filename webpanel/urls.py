@@ -17,6 +17,7 @@ api_patterns = [
     path("", include("webpanel.health.urls")),
     path("", include("webpanel.visuals.urls")),
     path("", include("webpanel.trading.urls")),
+    path("", include("webpanel.risk.urls")),
     path("schema/", SchemaApi.as_view(), name="api-schema"),
     path("docs/", api_docs_page, name="api-docs"),
 ]

@@ -81,6 +81,9 @@ ROLES: dict[tuple[str, str], str] = {
     ("trading-trader-start", "post"): STAFF,
     ("trading-trader-stop", "post"): STAFF,
     ("trading-command-detail", "get"): USER,
+    ("trading-risk", "get"): USER,
+    ("trading-risk-state", "post"): STAFF,
+    ("trading-risk-flatten", "post"): STAFF,
     ("data-reset-trade-history", "post"): STAFF,
     ("api-schema", "get"): USER,
     ("api-docs", "get"): PUBLIC,  # a page without data; it asks for credentials itself

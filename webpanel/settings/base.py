@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "webpanel.health",
     "webpanel.visuals",
     "webpanel.trading",
+    "webpanel.risk",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +181,8 @@ SPECTACULAR_SETTINGS = {
         "TradingCommandKindEnum": ["start", "stop", "cancel_order", "force_exit"],
         "ReconciliationStatusEnum": "webpanel.trading.reconciliations.REPORT_STATUSES",
         "ReconciliationMatchEnum": "webpanel.trading.reconciliation_apis.MATCHES",
+        # The kill switch's states: its state, an expected state, a transition's before/after.
+        "RiskStateEnum": ["ACTIVE", "REDUCING", "HALTED"],
     },
     "SCHEMA_PATH_PREFIX": "/api",
     "POSTPROCESSING_HOOKS": [

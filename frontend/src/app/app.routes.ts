@@ -55,6 +55,11 @@ export const routes: Routes = [
         title: 'Visuals · TC2',
         loadComponent: () => import('./checks/visuals/visuals.page').then((m) => m.VisualsPage),
       },
+      {
+        path: 'trading',
+        title: 'Trading · TC2',
+        loadComponent: () => import('./trading/trading.page').then((m) => m.TradingPage),
+      },
       { path: 'jobs', title: 'Jobs · TC2', loadComponent: () => import('./jobs/jobs.page').then((m) => m.JobsPage) },
       { path: 'jobs/:jobId', title: 'Job · TC2', loadComponent: () => import('./jobs/jobs.page').then((m) => m.JobsPage) },
       { path: '**', title: 'Not found · TC2', loadComponent: () => import('./not-found.page').then((m) => m.NotFoundPage) },

@@ -33,6 +33,10 @@ export class App {
       ],
     },
     {
+      title: 'Trading',
+      links: [{ path: '/trading', label: 'Trading' }],
+    },
+    {
       title: 'Strategy Control',
       links: [
         { path: '/strategy/strategies', label: 'Strategies' },

@@ -813,6 +813,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/trading/risk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description The kill switch with its latest changes, the limits, today's loss against the daily
+         *     limit, the exposures held and the latest refusals.
+         */
+        get: operations["trading_risk"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trading/risk/flatten": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Ask every trader to close its positions at market, once (staff; HALTED only, else 422). */
+        post: operations["trading_risk_flatten"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/trading/risk/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Set the kill switch (staff): ACTIVE, REDUCING (only orders that reduce positions) or
+         *     HALTED (every order refused, open orders cancelled).
+         */
+        post: operations["trading_risk_state"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/trading/round_trips": {
         parameters: {
             query?: never;
@@ -1776,6 +1833,36 @@ export interface components {
          * @enum {string}
          */
         ResolutionsEnum: "1s" | "1m" | "1d";
+        RiskChange: {
+            /** @description False: it already was in that state */
+            changed: boolean;
+            switch: components["schemas"]["RiskSwitch"];
+            transition: components["schemas"]["RiskTransition"] | null;
+        };
+        RiskExposure: {
+            symbol: string;
+            /**
+             * Format: double
+             * @description |qty| x mark, dollars, over the traders
+             */
+            exposure: number;
+        };
+        RiskFlattenInputRequest: {
+            /** @description Logged with the request */
+            why: string;
+        };
+        RiskLimitValues: {
+            /** Format: double */
+            daily_loss_limit_usd: number | null;
+            /** Format: double */
+            daily_loss_limit_pct: number | null;
+            /** Format: double */
+            max_symbol_exposure_usd: number | null;
+            /** Format: double */
+            max_total_exposure_usd: number | null;
+            max_open_positions: number | null;
+            max_orders_per_minute: number | null;
+        };
         /** @description Account-level limits checked before every order; null turns a limit off. */
         RiskLimits: {
             /**
@@ -1830,6 +1917,123 @@ export interface components {
             /** @description Orders in any 60 s, >= 1; default 60. */
             max_orders_per_minute?: number | null;
         };
+        RiskOutput: {
+            switch: components["schemas"]["RiskSwitch"];
+            /** @description Newest first */
+            history: components["schemas"]["RiskTransition"][];
+            /** @description Newest first */
+            refusals: components["schemas"]["RiskRefusal"][];
+            limits: components["schemas"]["RiskLimitValues"];
+            /**
+             * Format: date
+             * @description The New York session the figures are for
+             */
+            day: string;
+            /**
+             * Format: double
+             * @description The clock read at (the replay clock)
+             */
+            market_t: number;
+            mode: (components["schemas"]["ModeEnum"] | components["schemas"]["NullEnum"]) | null;
+            /** Format: double */
+            day_start_equity: number | null;
+            /** Format: double */
+            equity: number | null;
+            /**
+             * Format: double
+             * @description Start-of-day equity less equity; negative: a gain
+             */
+            day_loss: number | null;
+            /**
+             * Format: double
+             * @description Fraction
+             */
+            day_loss_pct: number | null;
+            /**
+             * Format: double
+             * @description The tighter of the $ and % limits, in dollars
+             */
+            day_loss_limit: number | null;
+            orders_last_minute: number;
+            exposures: components["schemas"]["RiskExposure"][];
+            /** Format: double */
+            total_exposure: number;
+            open_positions: number;
+        };
+        RiskRefusal: {
+            /**
+             * Format: double
+             * @description epoch seconds, on the trader's clock
+             */
+            at: number;
+            trader: string;
+            /** @description kill_switch, daily_loss, open_positions, symbol_exposure, total_exposure, order_rate, risk_unavailable */
+            rule: string;
+            /** @description The rule and its figures */
+            message: string;
+            symbol: string;
+            side: string;
+            /** Format: double */
+            qty: number | null;
+            /** Format: double */
+            notional: number | null;
+            client_order_id: string | null;
+        };
+        /**
+         * @description * `ACTIVE` - ACTIVE
+         *     * `REDUCING` - REDUCING
+         *     * `HALTED` - HALTED
+         * @enum {string}
+         */
+        RiskStateEnum: "ACTIVE" | "REDUCING" | "HALTED";
+        RiskStateInputRequest: {
+            state: components["schemas"]["RiskStateEnum"];
+            /** @description Logged with the change */
+            why: string;
+            /**
+             * @description Change only from this state; another: 409, nothing changed. Absent or null: from any state
+             *
+             *     * `ACTIVE` - ACTIVE
+             *     * `REDUCING` - REDUCING
+             *     * `HALTED` - HALTED
+             */
+            expect?: (components["schemas"]["RiskStateEnum"] | components["schemas"]["NullEnum"]) | null;
+        };
+        RiskSwitch: {
+            state: components["schemas"]["RiskStateEnum"];
+            /** @description Who set it: a user, or 'risk engine' */
+            who: string;
+            why: string;
+            /**
+             * Format: double
+             * @description epoch seconds; null: never set
+             */
+            at: number | null;
+            /** @description Changes made so far */
+            seq: number;
+            /** @description Flatten requests made so far */
+            flatten: number;
+        };
+        RiskTransition: {
+            id: string;
+            kind: components["schemas"]["RiskTransitionKindEnum"];
+            before: components["schemas"]["RiskStateEnum"];
+            after: components["schemas"]["RiskStateEnum"];
+            who: string;
+            why: string;
+            /**
+             * Format: double
+             * @description epoch seconds
+             */
+            at: number;
+            seq: number;
+        };
+        /**
+         * @description * `state` - state
+         *     * `flatten` - flatten
+         * @enum {string}
+         */
+        RiskTransitionKindEnum: "state" | "flatten";
         /**
          * @description * `entry` - entry
          *     * `exit` - exit
@@ -5751,6 +5955,224 @@ export interface operations {
             };
             /** @description The request line is over 4 KB (query too long); answered by the web server */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_risk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskOutput"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A required service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_risk_flatten: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RiskFlattenInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskChange"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed (staff only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Input failed validation; nothing was changed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A required service is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    trading_risk_state: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RiskStateInputRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RiskChange"];
+                };
+            };
+            /** @description Malformed request: a bad query parameter, a body that is not JSON or nests deeper than 32 levels, or a request the web server cannot read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, expired or invalid token, or wrong credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed (staff only) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request line is over 4 KB (query too long); answered by the web server */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Input failed validation; nothing was changed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A required service is unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -24,13 +24,22 @@ import {
   host: { '(keydown.escape)': 'cancel()' },
   template: `
     @if (!asking()) {
-      <button #trigger type="button" [class.danger]="danger()" [disabled]="disabled()" (click)="ask()">
+      <button
+        #trigger
+        type="button"
+        [class.danger]="danger()"
+        [disabled]="disabled()"
+        [attr.aria-label]="accessibleName()"
+        (click)="ask()"
+      >
         {{ label() }}
       </button>
     } @else {
-      <div class="confirm-step" role="group" [attr.aria-label]="label()">
+      <div class="confirm-step" role="group" [attr.aria-label]="accessibleName() ?? label()">
         <span class="question">{{ question() }}</span>
-        <button #confirm type="button" [class.danger]="danger()" (click)="accept()">{{ confirmLabel() }}</button>
+        <button #confirm type="button" [class.danger]="danger()" (click)="accept()">
+          {{ confirmLabel() }}
+        </button>
         <button #cancelButton type="button" class="secondary" (click)="cancel()">Cancel</button>
       </div>
     }
@@ -56,6 +65,8 @@ export class ConfirmStep {
   readonly label = input.required<string>();
   /** What the second step asks, e.g. "Restart every component?". */
   readonly question = input.required<string>();
+  /** The first button's accessible name when its visible label is shorter ("Cancel order" of which order). */
+  readonly accessibleName = input<string | null>(null);
   readonly confirmLabel = input('Confirm');
   readonly danger = input(false);
   readonly disabled = input(false);

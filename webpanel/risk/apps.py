@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RiskConfig(AppConfig):
+    name = "webpanel.risk"
+    label = "risk"
+    verbose_name = "Risk controls"
