@@ -121,7 +121,9 @@ class LiveRun:
         None runs without model filters.
     account
         Where orders go: None for the replay market's ``VirtualAccount`` of ``settings``, or a
-        broker's ``BrokerMarket`` (with ``mode`` ``PAPER`` or ``LIVE``).
+        broker's ``BrokerMarket`` (with ``mode`` ``PAPER`` or ``LIVE``), or a function making
+        that account from the run's id (a broker records its orders under the run, whose id
+        exists only once the run is recorded here).
 
     Raises
     ------
@@ -150,7 +152,7 @@ class LiveRun:
         mode: TradingMode = TradingMode.REPLAY,
         start_time: time | None = None,
         gate: ModelGate | None = None,
-        account: MarketAccount | None = None,
+        account: MarketAccount | Callable[[int], MarketAccount] | None = None,
     ) -> None:
         calendar = exec_env.calendar
         if not calendar.is_session(day):
@@ -193,6 +195,8 @@ class LiveRun:
         )
         self._run: StrategyRun | None = None
         facades: list[RecordingAccount] = []
+        if callable(account):
+            account = account(self.run_id)
 
         def recording(market: MarketAccount) -> RecordingAccount:
             facade = RecordingAccount(

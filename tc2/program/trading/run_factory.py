@@ -42,8 +42,9 @@ class LiveRunFactory:
     warmup_days
         Sessions of history before the day.
     account
-        Gives each run its account: None, the replay market's ``VirtualAccount`` (filling on
-        the bars); at a broker, a ``BrokerMarket`` over it (fills arrive from the broker).
+        Gives each run its account from its plan and its recorded run id: None, the replay
+        market's ``VirtualAccount`` (filling on the bars); at a broker, a ``BrokerMarket`` over
+        it (fills arrive from the broker, which records them under the run id).
     """
 
     def __init__(
@@ -58,7 +59,7 @@ class LiveRunFactory:
         settings: SimulationSettings,
         params: Mapping[str, Mapping[str, Any]] | None = None,
         warmup_days: int = DEFAULT_WARMUP_DAYS,
-        account: Callable[[PlannedRun], MarketAccount] | None = None,
+        account: Callable[[PlannedRun, int], MarketAccount] | None = None,
     ) -> None:
         self.strategies = dict(strategies)
         self.simulator = simulator
@@ -100,5 +101,10 @@ class LiveRunFactory:
             mode=self.mode,
             start_time=plan.start_time,
             gate=self.simulator.gate,
-            account=None if self.account is None else self.account(plan),
+            account=None if self.account is None else self._account_of(plan),
         )
+
+    def _account_of(self, plan: PlannedRun) -> Callable[[int], MarketAccount]:
+        assert self.account is not None
+        make = self.account
+        return lambda run_id: make(plan, run_id)
