@@ -50,6 +50,7 @@ from tc2.program.trading.trader_parts import (
     RedisJournal,
     StoreBarSource,
 )
+from tc2.program.trading.trader_risk import TraderRisk
 from tc2.program.trading.trader_settings import TraderSettings, trading_mode
 from tc2.program.trading_desk import TraderName, TraderState, TradingDesk
 from tc2.simulation.run_settings import SimulationSettings
@@ -140,6 +141,12 @@ def run_day_trader(context: Any) -> None:
     )
     simulator = StrategySimulator(store=store, calendar=calendar, exec_env=run_env)
     strategies = settings.day_strategies
+
+    def now_t() -> int | None:
+        state = clock.state(fresh=False)
+        return None if state is None else state.virtual_t(clock.wall.timestamp())
+
+    risk = _trader_risk(live_env, mode=mode, now=lambda: now_t() or wall_time.time())
     factory = LiveRunFactory(
         strategies={strategy.strategy_id(): strategy for strategy in strategies},
         simulator=simulator,
@@ -148,12 +155,9 @@ def run_day_trader(context: Any) -> None:
         mode=mode,
         batch_id=batch_id,
         settings=SimulationSettings(starting_cash=settings.cash),
+        risk=risk.wrap,
     )
     guard = PdtGuard(calendar=calendar)
-
-    def now_t() -> int | None:
-        state = clock.state(fresh=False)
-        return None if state is None else state.virtual_t(clock.wall.timestamp())
 
     def session_label(day: Any) -> str:
         state = clock.state(fresh=False)
@@ -178,9 +182,11 @@ def run_day_trader(context: Any) -> None:
         entry_check=pdt_entry_check(guard=guard, mode=mode),
         rng=random.Random(batch_id),
         session_label=session_label,
-        on_session_end=lambda label: _consolidate(batch_id, label),
+        on_session_end=lambda label: _session_end(risk, batch_id, label),
         day_trades_left=pdt_day_trades_left(guard=guard, mode=mode),
+        risk_check=risk.entry_refusal,
     )
+    risk.on_refusal = trader.refusals.append
     if not settings.day_enabled:
         trader.state = TraderState.STOPPED
         trader.message = "disabled by TC2_DAY_TRADER=0; start it from the API"
@@ -212,6 +218,7 @@ def _run_at_broker(
     )
     simulator = StrategySimulator(store=store, calendar=calendar, exec_env=live_env)
     strategies = settings.day_strategies
+    risk = _trader_risk(live_env, mode=mode, now=wall_time.time)
     factory = LiveRunFactory(
         strategies={strategy.strategy_id(): strategy for strategy in strategies},
         simulator=simulator,
@@ -221,6 +228,7 @@ def _run_at_broker(
         batch_id=batch_id,
         settings=SimulationSettings(starting_cash=settings.cash),
         account=accounts,
+        risk=risk.wrap,
     )
     guard = PdtGuard(calendar=calendar)
     trader = DayTrader(
@@ -241,9 +249,11 @@ def _run_at_broker(
         past_runs=lambda: past_runs(mode=mode),
         entry_check=pdt_entry_check(guard=guard, mode=mode),
         rng=random.Random(batch_id),
-        on_session_end=lambda label: _consolidate(batch_id, label),
+        on_session_end=lambda label: _session_end(risk, batch_id, label),
         day_trades_left=pdt_day_trades_left(guard=guard, mode=mode),
+        risk_check=risk.entry_refusal,
     )
+    risk.on_refusal = trader.refusals.append
     if not settings.day_enabled:
         trader.state = TraderState.STOPPED
         trader.message = "disabled by TC2_DAY_TRADER=0; start it from the API"
@@ -253,6 +263,27 @@ def _run_at_broker(
         f"({accounts.endpoints.trading_url})"
     )
     run_trader_loop(trader, desk=desk, name=TraderName.DAY, context=context)
+
+
+def _trader_risk(live_env: ExecEnv, *, mode: TradingMode, now: Callable[[], float]) -> TraderRisk:
+    """The day trader's risk controls, with the stored settings' limits (read at start)."""
+    # Imported here: the models load only once the process set Django up.
+    from webpanel.configuration.selectors import trading_settings_get
+
+    return TraderRisk(
+        live_env,
+        limits=trading_settings_get().settings.risk,
+        now=now,
+        trader=TraderName.DAY.value,
+        account_key=mode.value,
+        # One virtual account per run on the replay market: the limits judge their sum.
+        sum_accounts=mode is TradingMode.REPLAY,
+    )
+
+
+def _session_end(risk: TraderRisk, batch_id: str, label: str) -> None:
+    risk.session_ended()
+    _consolidate(batch_id, label)
 
 
 def pdt_entry_check(*, guard: PdtGuard, mode: TradingMode) -> EntryCheck:

@@ -156,6 +156,9 @@ class DayTrader:
     day_trades_left
         Day trades the pattern-day-trader rule still allows at a time, for an equity and
         positions (None: not limited); None leaves the figure out of the snapshot.
+    risk_check
+        Why no run may start now (the kill switch HALTED or REDUCING: ``TraderRisk.
+        entry_refusal``), or None; while it refuses, no pair is drawn or used up.
     """
 
     def __init__(
@@ -174,6 +177,7 @@ class DayTrader:
         session_label: Callable[[date], str] = date.isoformat,
         on_session_end: Callable[[str], None] | None = None,
         day_trades_left: Callable[[int, float, Mapping[str, float]], int | None] | None = None,
+        risk_check: Callable[[], str | None] | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -188,6 +192,7 @@ class DayTrader:
         self.session_label = session_label
         self.on_session_end = on_session_end
         self.day_trades_left = day_trades_left
+        self.risk_check = risk_check
         self.state = TraderState.RUNNING
         self.message = ""
         self.now_t: int | None = None
@@ -331,6 +336,13 @@ class DayTrader:
                     self.recorder.run_ended(run.view.run_id, end_t=now_t, reason=run.error)
 
     def _start_runs(self, now_t: int) -> None:
+        if self.risk_check is not None:
+            refusal = self.risk_check()
+            if refusal is not None:
+                if not self.refusals or self.refusals[-1] != refusal:
+                    _log.warning(f"no new run: {refusal}")
+                    self.refusals.append(refusal)
+                return
         while sum(1 for run in self.runs if not run.releasable) < self.config.max_runs:
             busy = self.busy_symbols()
             open_pairs = [
