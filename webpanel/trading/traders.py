@@ -38,12 +38,15 @@ from tc2.errors import ConfigurationError
 from tc2.execution.orders import Side
 from tc2.execution.pair_selection import PastRun, TradingPair
 from tc2.execution.pdt import MAX_DAY_TRADES, PDT_MINIMUM_EQUITY, PdtGuard
-from tc2.execution.trade_records import TradingMode
+from tc2.execution.risk_ledger import RefusalSink
+from tc2.execution.trade_records import TradeRecorder, TradingMode
 from tc2.logs import LogFeed, feed_logger
+from tc2.program.notifications import NotificationOutbox
 from tc2.program.trading.broker_runs import BrokerAccounts, StreamCacheBarSource
 from tc2.program.trading.day_trader import DayTrader, EntryCheck, TraderConfig
 from tc2.program.trading.run_factory import LiveRunFactory
 from tc2.program.trading.trader_control import run_idle_loop, run_trader_loop
+from tc2.program.trading.trader_notices import TraderNotices, session_day
 from tc2.program.trading.trader_parts import (
     LoggedRecorder,
     PlannedRun,
@@ -88,10 +91,19 @@ def run_day_trader(context: Any) -> None:
     mode = trading_mode(
         os.environ, allow_live=options["allow_live"], endpoint=options["alpaca_endpoint"]
     )
-    recorder = LoggedRecorder(process_trade_recorder(), log=_log, mode=mode.value)
     namespace = options.get("namespace") or "tc2"
     calendar = MarketCalendar.xnys()
     live_env = ExecEnv.live(options["redis_url"], namespace=namespace)
+    outbox = NotificationOutbox(live_env.fork())
+    notices = TraderNotices(
+        post=outbox.post,
+        mode=mode.value,
+        trader=TraderName.DAY.value,
+        now=wall_time.time,
+        start_equity=settings.cash,
+    )
+    # Fills and rejections are posted as they are recorded, by whichever layer records them.
+    recorder = notices.recorder(LoggedRecorder(process_trade_recorder(), log=_log, mode=mode.value))
     desk = TradingDesk(live_env)
     batch_id = str(options["batch_id"])
     accounts: BrokerAccounts | None = None
@@ -115,7 +127,9 @@ def run_day_trader(context: Any) -> None:
             )
             return
         try:
-            _run_at_broker(context, options, settings, mode, recorder, live_env, desk, accounts)
+            _run_at_broker(
+                context, options, settings, mode, recorder, live_env, desk, accounts, notices
+            )
         finally:
             accounts.close()
         return
@@ -146,7 +160,10 @@ def run_day_trader(context: Any) -> None:
         state = clock.state(fresh=False)
         return None if state is None else state.virtual_t(clock.wall.timestamp())
 
-    risk = _trader_risk(live_env, mode=mode, now=lambda: now_t() or wall_time.time())
+    risk = _trader_risk(
+        live_env, mode=mode, now=lambda: now_t() or wall_time.time(), sinks=(outbox,)
+    )
+    each_step = None
     factory = LiveRunFactory(
         strategies={strategy.strategy_id(): strategy for strategy in strategies},
         simulator=simulator,
@@ -182,9 +199,10 @@ def run_day_trader(context: Any) -> None:
         entry_check=pdt_entry_check(guard=guard, mode=mode),
         rng=random.Random(batch_id),
         session_label=session_label,
-        on_session_end=lambda label: _session_end(risk, batch_id, label),
+        on_session_end=lambda label: _session_end(risk, notices, trader, batch_id, label),
         day_trades_left=pdt_day_trades_left(guard=guard, mode=mode),
         risk_check=risk.entry_refusal,
+        each_step=each_step,
     )
     risk.on_refusal = trader.refusals.append
     if not settings.day_enabled:
@@ -202,10 +220,11 @@ def _run_at_broker(
     options: Mapping[str, Any],
     settings: TraderSettings,
     mode: TradingMode,
-    recorder: LoggedRecorder,
+    recorder: TradeRecorder,
     live_env: ExecEnv,
     desk: TradingDesk,
     accounts: BrokerAccounts,
+    notices: TraderNotices,
 ) -> None:
     """The day trader at Alpaca: wall clock, bars from the live stream cache, one broker view
     per run on the key's shared hub."""
@@ -218,7 +237,15 @@ def _run_at_broker(
     )
     simulator = StrategySimulator(store=store, calendar=calendar, exec_env=live_env)
     strategies = settings.day_strategies
-    risk = _trader_risk(live_env, mode=mode, now=wall_time.time)
+    risk = _trader_risk(
+        live_env, mode=mode, now=wall_time.time, sinks=(NotificationOutbox(live_env.fork()),)
+    )
+
+    def each_step() -> None:
+        state = accounts.stream_state()
+        if state is not None:
+            notices.check_stream(stale=state.stale, silent_s=state.silent_s or 0.0)
+
     factory = LiveRunFactory(
         strategies={strategy.strategy_id(): strategy for strategy in strategies},
         simulator=simulator,
@@ -249,9 +276,10 @@ def _run_at_broker(
         past_runs=lambda: past_runs(mode=mode),
         entry_check=pdt_entry_check(guard=guard, mode=mode),
         rng=random.Random(batch_id),
-        on_session_end=lambda label: _session_end(risk, batch_id, label),
+        on_session_end=lambda label: _session_end(risk, notices, trader, batch_id, label),
         day_trades_left=pdt_day_trades_left(guard=guard, mode=mode),
         risk_check=risk.entry_refusal,
+        each_step=each_step,
     )
     risk.on_refusal = trader.refusals.append
     if not settings.day_enabled:
@@ -265,7 +293,13 @@ def _run_at_broker(
     run_trader_loop(trader, desk=desk, name=TraderName.DAY, context=context)
 
 
-def _trader_risk(live_env: ExecEnv, *, mode: TradingMode, now: Callable[[], float]) -> TraderRisk:
+def _trader_risk(
+    live_env: ExecEnv,
+    *,
+    mode: TradingMode,
+    now: Callable[[], float],
+    sinks: Sequence[RefusalSink] = (),
+) -> TraderRisk:
     """The day trader's risk controls, with the stored settings' limits (read at start)."""
     # Imported here: the models load only once the process set Django up.
     from webpanel.configuration.selectors import trading_settings_get
@@ -278,11 +312,15 @@ def _trader_risk(live_env: ExecEnv, *, mode: TradingMode, now: Callable[[], floa
         account_key=mode.value,
         # One virtual account per run on the replay market: the limits judge their sum.
         sum_accounts=mode is TradingMode.REPLAY,
+        sinks=sinks,
     )
 
 
-def _session_end(risk: TraderRisk, batch_id: str, label: str) -> None:
+def _session_end(
+    risk: TraderRisk, notices: TraderNotices, trader: DayTrader, batch_id: str, label: str
+) -> None:
     risk.session_ended()
+    notices.session_ended(session_day(label), refusals=len(trader.refusals))
     _consolidate(batch_id, label)
 
 

@@ -21,6 +21,7 @@ from tc2.data.stream_cache import StreamCache
 from tc2.env.trading_settings import AlpacaEndpoint
 from tc2.execution.alpaca_broker import AlpacaBroker, alpaca_credentials, alpaca_endpoints
 from tc2.execution.alpaca_hub import shared_hub
+from tc2.execution.alpaca_stream import StreamState
 from tc2.execution.market import BrokerMarket, MarketAccount
 from tc2.execution.trade_records import TradeRecorder
 from tc2.program.trading.trader_parts import PlannedRun, completed_bars
@@ -106,11 +107,12 @@ class BrokerAccounts:
             self.brokers[plan.run_key] = broker
         return BrokerMarket(broker)
 
-    def stale(self) -> bool:
-        """Whether the key's account stream is stale (silent in market hours too long)."""
+    def stream_state(self) -> StreamState | None:
+        """The key's account stream (stale: silent in market hours too long); None before
+        the first run connected it."""
         with self._lock:
             broker = next(iter(self.brokers.values()), None)
-        return broker is not None and broker.stream_state().stale
+        return None if broker is None else broker.stream_state()
 
     def close(self) -> None:
         """Close every run's broker view (the last one closes the key's connection)."""

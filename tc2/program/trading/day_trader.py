@@ -159,6 +159,8 @@ class DayTrader:
     risk_check
         Why no run may start now (the kill switch HALTED or REDUCING: ``TraderRisk.
         entry_refusal``), or None; while it refuses, no pair is drawn or used up.
+    each_step
+        Called at every step (the account stream's staleness check); what it raises is logged.
     """
 
     def __init__(
@@ -178,6 +180,7 @@ class DayTrader:
         on_session_end: Callable[[str], None] | None = None,
         day_trades_left: Callable[[int, float, Mapping[str, float]], int | None] | None = None,
         risk_check: Callable[[], str | None] | None = None,
+        each_step: Callable[[], None] | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -193,6 +196,7 @@ class DayTrader:
         self.on_session_end = on_session_end
         self.day_trades_left = day_trades_left
         self.risk_check = risk_check
+        self.each_step = each_step
         self.state = TraderState.RUNNING
         self.message = ""
         self.now_t: int | None = None
@@ -211,6 +215,11 @@ class DayTrader:
     def step(self) -> None:
         """Look at the clock and do what the time asks (module docstring)."""
         with self._lock:
+            if self.each_step is not None:
+                try:
+                    self.each_step()
+                except Exception as exc:  # a watcher's failure never stops trading
+                    _log.warning(f"step hook failed: {type(exc).__name__}: {exc}")
             now_t = self.clock()
             if now_t is None:
                 self.message = WAITING_FOR_CLOCK

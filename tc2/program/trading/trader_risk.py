@@ -24,7 +24,7 @@ from tc2.execution.kill_switch import RiskState
 from tc2.execution.orders import Order, OrderRejected, OrderRequest, OrderStatus
 from tc2.execution.risk import RiskEngine, RiskRefused
 from tc2.execution.risk_account import RiskAccount
-from tc2.execution.risk_ledger import Refusal
+from tc2.execution.risk_ledger import Refusal, RefusalSink
 from tc2.program.trading.trader_parts import PlannedRun
 
 ENTRY_REFUSED = (
@@ -54,6 +54,8 @@ class TraderRisk:
         accounts) rather than the one account an order goes to (a broker's).
     prices
         The latest price of a symbol, or None (the rules then use the orders' own prices).
+    sinks
+        Also told of each refusal (``NotificationOutbox``: a rejection notification).
     """
 
     def __init__(
@@ -66,6 +68,7 @@ class TraderRisk:
         account_key: str,
         sum_accounts: bool,
         prices: Callable[[str], float | None] = lambda symbol: None,
+        sinks: Sequence[RefusalSink] = (),
     ) -> None:
         self.account_key = account_key
         self.on_refusal: Callable[[str], None] = lambda message: None
@@ -77,7 +80,7 @@ class TraderRisk:
             now=now,
             prices=prices,
             trader=trader,
-            sinks=(self,),
+            sinks=(self, *sinks),
             accounts=self.accounts if sum_accounts else None,
         )
 
