@@ -19,6 +19,12 @@ class Account(ABC):
     Every method that changes state either does all of it or raises and changes nothing.
     """
 
+    # Whether the account records its own orders and fills in the trade records (a broker
+    # adapter does: it knows the true execution and reconciles it after a restart). A recording
+    # facade over such an account only names the orders, so each order and fill is recorded
+    # by exactly one layer.
+    records_orders: bool = False
+
     @abstractmethod
     def submit(self, request: OrderRequest) -> Order:
         """Place an order and return it (status ``new``).

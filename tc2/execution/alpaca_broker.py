@@ -71,6 +71,8 @@ class AlpacaBroker(Account):
         Epoch seconds now (the orders' ``created_t``).
     """
 
+    records_orders = True  # the hub records intents before sending, and fills by Alpaca's ids
+
     def __init__(
         self,
         hub: AlpacaHub,

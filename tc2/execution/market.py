@@ -122,6 +122,8 @@ class BrokerMarket(MarketAccount):
     def __init__(self, broker: Account, *, allow_short: bool = False) -> None:
         self.broker = broker
         self.allow_short = allow_short
+        # The broker's: an Alpaca adapter records its orders and fills itself.
+        self.records_orders = broker.records_orders
         self.starting_cash = broker.equity
         self._now = 0
         self._marks: dict[str, float] = {}

@@ -13,6 +13,12 @@ facade placed back from the account and records the fills it has not recorded ye
 ``<client_order_id>-<n>`` (the n-th fill of the order), and every status change. Orders that
 the account created itself (a virtual account closing a position at the last close when the
 bars ran out) are recorded after the fact with ``adopt``.
+
+Exactly one layer records each order and fill. An account that records its own
+(``Account.records_orders``: the Alpaca broker, whose hub writes the intent before its HTTP
+request and each fill under Alpaca's execution id, also when reconciling after a restart) gets
+only the deterministic ids from the facade; the facade writes nothing for it, so a broker fill
+is never recorded twice under two fill ids.
 """
 
 from __future__ import annotations
@@ -67,6 +73,12 @@ class RecordingAccount(Account):
         self._known: set[str] = set()  # client order ids recorded
         # client_order_id -> (status recorded, fills recorded) of the orders still to follow.
         self._followed: dict[str, tuple[OrderStatus, int]] = {}
+        # Read on every use: a BrokerMarket answers for the broker behind it.
+        self._account = account
+
+    @property
+    def _silent(self) -> bool:
+        return bool(self._account.records_orders)
 
     def next_client_order_id(self) -> str:
         """The id the next order without one gets (and uses up)."""
@@ -206,6 +218,8 @@ class RecordingAccount(Account):
 
     def _intend(self, request: OrderRequest, client_order_id: str, reason: str = "") -> None:
         self._known.add(client_order_id)
+        if self._silent:
+            return  # the account records it itself, before it sends it
         self.recorder.order_intended(
             OrderIntent(
                 run_id=self.run_id,
@@ -230,11 +244,15 @@ class RecordingAccount(Account):
             self._followed[order.client_order_id] = (order.status, recorded)
 
     def _status(self, order: Order) -> None:
+        if self._silent:
+            return
         self.recorder.order_updated(
             order.client_order_id, status=IntentStatus(order.status.value), reason=order.reason
         )
 
     def _record_fills(self, order: Order, start: int) -> int:
+        if self._silent:
+            return len(order.fills)
         for index, fill in enumerate(order.fills[start:], start=start + 1):
             self.recorder.fill_recorded(
                 TradeFill(

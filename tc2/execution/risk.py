@@ -193,10 +193,12 @@ class RiskEngine:
         trader: str,
         sinks: Sequence[RefusalSink] = (),
         start_of_day: Callable[[Account], float | None] | None = None,
+        accounts: Callable[[], Sequence[Account]] | None = None,
         log: Callable[[str], None] | None = None,
     ) -> RiskEngine:
         """The engine of a trader process: the kill switch and ledger of ``env`` (the program's
-        LIVE env, shared by every trader and the web layer)."""
+        LIVE env, shared by every trader and the web layer); ``accounts`` as the constructor's
+        (the replay market's one virtual account per run)."""
         return cls(
             limits=limits,
             switch=KillSwitch(env, log=log),
@@ -206,6 +208,7 @@ class RiskEngine:
             trader=trader,
             sinks=sinks,
             start_of_day=start_of_day,
+            accounts=accounts,
             log=log,
         )
 

@@ -10,9 +10,11 @@ of the last five sessions (for the pattern-day-trader guard) from the same table
 On the replay market (``REPLAY``: no Alpaca keys, the default) the day trader's clock is the
 ``ReplayClock`` the bar streamer runs (its state in Redis, so every process computes the same
 now), its bars are the replayed session's from the price store (what the replay stream
-publishes), and each run's account is a ``VirtualAccount``. ``PAPER``/``LIVE`` need the Alpaca
-broker inside ``LiveRun`` (fills arriving asynchronously); until that path exists the trader
-idles in those modes and says so in its snapshot.
+publishes), and each run's account is a ``VirtualAccount``. With Alpaca keys (``PAPER``;
+``LIVE`` only with ``TC2_ALLOW_LIVE=1`` and the live endpoint setting) the clock is the wall
+clock, the bars are the live stream cache's (``StreamCacheBarSource``) and each run trades
+through an ``AlpacaBroker`` on the key's one shared hub (``BrokerAccounts``); a broker that
+cannot be set up (keys, live refused) makes the trader idle and say why in its snapshot.
 """
 
 from __future__ import annotations
@@ -27,23 +29,31 @@ from pathlib import Path
 from typing import Any
 
 from tc2.data.price_stores import FILES_STORE, price_store_for
+from tc2.data.stream_cache import StreamCache
 from tc2.env import EnvType, ExecEnv, LiveClock, MarketCalendar
 from tc2.env.market_calendar import NEW_YORK
 from tc2.env.replay_clock import ReplayClock
+from tc2.env.trading_settings import AlpacaEndpoint
+from tc2.errors import ConfigurationError
 from tc2.execution.orders import Side
 from tc2.execution.pair_selection import PastRun, TradingPair
 from tc2.execution.pdt import MAX_DAY_TRADES, PDT_MINIMUM_EQUITY, PdtGuard
-from tc2.execution.trade_records import TradingMode
+from tc2.execution.risk_ledger import RefusalSink
+from tc2.execution.trade_records import TradeRecorder, TradingMode
 from tc2.logs import LogFeed, feed_logger
+from tc2.program.notifications import NotificationOutbox
+from tc2.program.trading.broker_runs import BrokerAccounts, StreamCacheBarSource
 from tc2.program.trading.day_trader import DayTrader, EntryCheck, TraderConfig
 from tc2.program.trading.run_factory import LiveRunFactory
 from tc2.program.trading.trader_control import run_idle_loop, run_trader_loop
+from tc2.program.trading.trader_notices import TraderNotices, session_day
 from tc2.program.trading.trader_parts import (
     LoggedRecorder,
     PlannedRun,
     RedisJournal,
     StoreBarSource,
 )
+from tc2.program.trading.trader_risk import TraderRisk
 from tc2.program.trading.trader_settings import TraderSettings, trading_mode
 from tc2.program.trading_desk import TraderName, TraderState, TradingDesk
 from tc2.simulation.run_settings import SimulationSettings
@@ -52,10 +62,7 @@ from webpanel.trading.process import process_trade_recorder
 
 DAY_TRADES_EVERY_S = 10.0  # the snapshot's day-trades-left figure is read this often
 PAST_RUNS_LIMIT = 500  # the lottery reads a pair's recent record, not all of history
-BROKER_MISSING = (
-    "{mode} day trading needs the Alpaca broker inside LiveRun (asynchronous fills); "
-    "not built yet: the day trader idles. Remove the Alpaca keys to trade the replay market."
-)
+BROKER_MISSING = "{mode} day trading cannot start: {error}. The day trader idles."
 NO_SWING_STRATEGY = (
     "no active swing strategy: TC2_SWING_STRATEGIES is empty and every built-in swing strategy "
     "is experimental; the swing trader idles"
@@ -84,22 +91,47 @@ def run_day_trader(context: Any) -> None:
     mode = trading_mode(
         os.environ, allow_live=options["allow_live"], endpoint=options["alpaca_endpoint"]
     )
-    recorder = LoggedRecorder(process_trade_recorder(), log=_log, mode=mode.value)
     namespace = options.get("namespace") or "tc2"
     calendar = MarketCalendar.xnys()
     live_env = ExecEnv.live(options["redis_url"], namespace=namespace)
+    outbox = NotificationOutbox(live_env.fork())
+    notices = TraderNotices(
+        post=outbox.post,
+        mode=mode.value,
+        trader=TraderName.DAY.value,
+        now=wall_time.time,
+        start_equity=settings.cash,
+    )
+    # Fills and rejections are posted as they are recorded, by whichever layer records them.
+    recorder = notices.recorder(LoggedRecorder(process_trade_recorder(), log=_log, mode=mode.value))
     desk = TradingDesk(live_env)
     batch_id = str(options["batch_id"])
+    accounts: BrokerAccounts | None = None
     if mode is not TradingMode.REPLAY:
-        _log.warning(BROKER_MISSING.format(mode=mode.value))
-        run_idle_loop(
-            desk=desk,
-            name=TraderName.DAY,
-            mode=mode.value,
-            batch_id=batch_id,
-            message=BROKER_MISSING.format(mode=mode.value),
-            context=context,
-        )
+        try:
+            accounts = BrokerAccounts(
+                endpoint=AlpacaEndpoint(options["alpaca_endpoint"]),
+                allow_live=bool(options["allow_live"]),
+                recorder=recorder,
+            )
+        except (ConfigurationError, ValueError) as error:
+            message = BROKER_MISSING.format(mode=mode.value, error=error)
+            _log.warning(message)
+            run_idle_loop(
+                desk=desk,
+                name=TraderName.DAY,
+                mode=mode.value,
+                batch_id=batch_id,
+                message=message,
+                context=context,
+            )
+            return
+        try:
+            _run_at_broker(
+                context, options, settings, mode, recorder, live_env, desk, accounts, notices
+            )
+        finally:
+            accounts.close()
         return
     replay_env = ExecEnv(
         env_type=EnvType.REPLAY,
@@ -123,6 +155,15 @@ def run_day_trader(context: Any) -> None:
     )
     simulator = StrategySimulator(store=store, calendar=calendar, exec_env=run_env)
     strategies = settings.day_strategies
+
+    def now_t() -> int | None:
+        state = clock.state(fresh=False)
+        return None if state is None else state.virtual_t(clock.wall.timestamp())
+
+    risk = _trader_risk(
+        live_env, mode=mode, now=lambda: now_t() or wall_time.time(), sinks=(outbox,)
+    )
+    each_step = None
     factory = LiveRunFactory(
         strategies={strategy.strategy_id(): strategy for strategy in strategies},
         simulator=simulator,
@@ -131,12 +172,9 @@ def run_day_trader(context: Any) -> None:
         mode=mode,
         batch_id=batch_id,
         settings=SimulationSettings(starting_cash=settings.cash),
+        risk=risk.wrap,
     )
     guard = PdtGuard(calendar=calendar)
-
-    def now_t() -> int | None:
-        state = clock.state(fresh=False)
-        return None if state is None else state.virtual_t(clock.wall.timestamp())
 
     def session_label(day: Any) -> str:
         state = clock.state(fresh=False)
@@ -161,9 +199,12 @@ def run_day_trader(context: Any) -> None:
         entry_check=pdt_entry_check(guard=guard, mode=mode),
         rng=random.Random(batch_id),
         session_label=session_label,
-        on_session_end=lambda label: _consolidate(batch_id, label),
+        on_session_end=lambda label: _session_end(risk, notices, trader, batch_id, label),
         day_trades_left=pdt_day_trades_left(guard=guard, mode=mode),
+        risk_check=risk.entry_refusal,
+        each_step=each_step,
     )
+    risk.on_refusal = trader.refusals.append
     if not settings.day_enabled:
         trader.state = TraderState.STOPPED
         trader.message = "disabled by TC2_DAY_TRADER=0; start it from the API"
@@ -172,6 +213,115 @@ def run_day_trader(context: Any) -> None:
         f"{', '.join(s.strategy_id() for s in strategies) or 'nothing'} on the replay market"
     )
     run_trader_loop(trader, desk=desk, name=TraderName.DAY, context=context)
+
+
+def _run_at_broker(
+    context: Any,
+    options: Mapping[str, Any],
+    settings: TraderSettings,
+    mode: TradingMode,
+    recorder: TradeRecorder,
+    live_env: ExecEnv,
+    desk: TradingDesk,
+    accounts: BrokerAccounts,
+    notices: TraderNotices,
+) -> None:
+    """The day trader at Alpaca: wall clock, bars from the live stream cache, one broker view
+    per run on the key's shared hub."""
+    calendar = live_env.calendar
+    batch_id = str(options["batch_id"])
+    store = price_store_for(
+        EnvType.LIVE,
+        data_dir=Path(options["data_dir"]),
+        url=options.get("store_url") or FILES_STORE,
+    )
+    simulator = StrategySimulator(store=store, calendar=calendar, exec_env=live_env)
+    strategies = settings.day_strategies
+    risk = _trader_risk(
+        live_env, mode=mode, now=wall_time.time, sinks=(NotificationOutbox(live_env.fork()),)
+    )
+
+    def each_step() -> None:
+        state = accounts.stream_state()
+        if state is not None:
+            notices.check_stream(stale=state.stale, silent_s=state.silent_s or 0.0)
+
+    factory = LiveRunFactory(
+        strategies={strategy.strategy_id(): strategy for strategy in strategies},
+        simulator=simulator,
+        exec_env=live_env,
+        recorder=recorder,
+        mode=mode,
+        batch_id=batch_id,
+        settings=SimulationSettings(starting_cash=settings.cash),
+        account=accounts,
+        risk=risk.wrap,
+    )
+    guard = PdtGuard(calendar=calendar)
+    trader = DayTrader(
+        config=TraderConfig(
+            mode=mode,
+            batch_id=batch_id,
+            strategies=strategies,
+            symbols=tuple(options.get("symbols") or ()),
+            max_runs=settings.max_runs,
+            starting_cash=settings.cash,
+        ),
+        clock=lambda: int(wall_time.time()),
+        calendar=calendar,
+        bars=StreamCacheBarSource(StreamCache(live_env.fork())),
+        make_run=factory,
+        journal=RedisJournal(live_env, trader=TraderName.DAY.value, batch_id=batch_id),
+        recorder=recorder,
+        past_runs=lambda: past_runs(mode=mode),
+        entry_check=pdt_entry_check(guard=guard, mode=mode),
+        rng=random.Random(batch_id),
+        on_session_end=lambda label: _session_end(risk, notices, trader, batch_id, label),
+        day_trades_left=pdt_day_trades_left(guard=guard, mode=mode),
+        risk_check=risk.entry_refusal,
+        each_step=each_step,
+    )
+    risk.on_refusal = trader.refusals.append
+    if not settings.day_enabled:
+        trader.state = TraderState.STOPPED
+        trader.message = "disabled by TC2_DAY_TRADER=0; start it from the API"
+    _log.info(
+        f"day trader ({mode.value}, batch {batch_id}) trades "
+        f"{', '.join(s.strategy_id() for s in strategies) or 'nothing'} at Alpaca "
+        f"({accounts.endpoints.trading_url})"
+    )
+    run_trader_loop(trader, desk=desk, name=TraderName.DAY, context=context)
+
+
+def _trader_risk(
+    live_env: ExecEnv,
+    *,
+    mode: TradingMode,
+    now: Callable[[], float],
+    sinks: Sequence[RefusalSink] = (),
+) -> TraderRisk:
+    """The day trader's risk controls, with the stored settings' limits (read at start)."""
+    # Imported here: the models load only once the process set Django up.
+    from webpanel.configuration.selectors import trading_settings_get
+
+    return TraderRisk(
+        live_env,
+        limits=trading_settings_get().settings.risk,
+        now=now,
+        trader=TraderName.DAY.value,
+        account_key=mode.value,
+        # One virtual account per run on the replay market: the limits judge their sum.
+        sum_accounts=mode is TradingMode.REPLAY,
+        sinks=sinks,
+    )
+
+
+def _session_end(
+    risk: TraderRisk, notices: TraderNotices, trader: DayTrader, batch_id: str, label: str
+) -> None:
+    risk.session_ended()
+    notices.session_ended(session_day(label), refusals=len(trader.refusals))
+    _consolidate(batch_id, label)
 
 
 def pdt_entry_check(*, guard: PdtGuard, mode: TradingMode) -> EntryCheck:

@@ -156,6 +156,11 @@ class DayTrader:
     day_trades_left
         Day trades the pattern-day-trader rule still allows at a time, for an equity and
         positions (None: not limited); None leaves the figure out of the snapshot.
+    risk_check
+        Why no run may start now (the kill switch HALTED or REDUCING: ``TraderRisk.
+        entry_refusal``), or None; while it refuses, no pair is drawn or used up.
+    each_step
+        Called at every step (the account stream's staleness check); what it raises is logged.
     """
 
     def __init__(
@@ -174,6 +179,8 @@ class DayTrader:
         session_label: Callable[[date], str] = date.isoformat,
         on_session_end: Callable[[str], None] | None = None,
         day_trades_left: Callable[[int, float, Mapping[str, float]], int | None] | None = None,
+        risk_check: Callable[[], str | None] | None = None,
+        each_step: Callable[[], None] | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -188,6 +195,8 @@ class DayTrader:
         self.session_label = session_label
         self.on_session_end = on_session_end
         self.day_trades_left = day_trades_left
+        self.risk_check = risk_check
+        self.each_step = each_step
         self.state = TraderState.RUNNING
         self.message = ""
         self.now_t: int | None = None
@@ -206,6 +215,11 @@ class DayTrader:
     def step(self) -> None:
         """Look at the clock and do what the time asks (module docstring)."""
         with self._lock:
+            if self.each_step is not None:
+                try:
+                    self.each_step()
+                except Exception as exc:  # a watcher's failure never stops trading
+                    _log.warning(f"step hook failed: {type(exc).__name__}: {exc}")
             now_t = self.clock()
             if now_t is None:
                 self.message = WAITING_FOR_CLOCK
@@ -331,6 +345,13 @@ class DayTrader:
                     self.recorder.run_ended(run.view.run_id, end_t=now_t, reason=run.error)
 
     def _start_runs(self, now_t: int) -> None:
+        if self.risk_check is not None:
+            refusal = self.risk_check()
+            if refusal is not None:
+                if not self.refusals or self.refusals[-1] != refusal:
+                    _log.warning(f"no new run: {refusal}")
+                    self.refusals.append(refusal)
+                return
         while sum(1 for run in self.runs if not run.releasable) < self.config.max_runs:
             busy = self.busy_symbols()
             open_pairs = [

@@ -52,8 +52,10 @@ from tc2.data.store import BarSeries
 from tc2.env.exec_env import ExecEnv
 from tc2.env.market_calendar import new_york_epoch
 from tc2.errors import DataError, ExecutionError, ValidationFailed
+from tc2.execution.account import Account
 from tc2.execution.market import MarketAccount
 from tc2.execution.recording_account import RecordingAccount
+from tc2.execution.risk_account import RiskAccount
 from tc2.execution.trade_records import RunStart, TradeRecorder, TradingMode
 from tc2.execution.trading_schedule import day_stop_t
 from tc2.simulation.kernel import USER_SIGNAL
@@ -121,7 +123,12 @@ class LiveRun:
         None runs without model filters.
     account
         Where orders go: None for the replay market's ``VirtualAccount`` of ``settings``, or a
-        broker's ``BrokerMarket`` (with ``mode`` ``PAPER`` or ``LIVE``).
+        broker's ``BrokerMarket`` (with ``mode`` ``PAPER`` or ``LIVE``), or a function making
+        that account from the run's id (a broker records its orders under the run, whose id
+        exists only once the run is recorded here).
+    risk
+        Wraps the recording facade in the trader's ``RiskAccount`` (outside it, so a refused
+        order is never an intent); its ``enforce`` runs at every ``advance``. None: no limits.
 
     Raises
     ------
@@ -150,7 +157,8 @@ class LiveRun:
         mode: TradingMode = TradingMode.REPLAY,
         start_time: time | None = None,
         gate: ModelGate | None = None,
-        account: MarketAccount | None = None,
+        account: MarketAccount | Callable[[int], MarketAccount] | None = None,
+        risk: Callable[[Account], RiskAccount] | None = None,
     ) -> None:
         calendar = exec_env.calendar
         if not calendar.is_session(day):
@@ -193,13 +201,19 @@ class LiveRun:
         )
         self._run: StrategyRun | None = None
         facades: list[RecordingAccount] = []
+        self.risk_account: RiskAccount | None = None
+        if callable(account):
+            account = account(self.run_id)
 
-        def recording(market: MarketAccount) -> RecordingAccount:
+        def recording(market: MarketAccount) -> Account:
             facade = RecordingAccount(
                 market, recorder=recorder, run_id=self.run_id, run_key=run_key, now=self._clock_t
             )
             facades.append(facade)
-            return facade
+            if risk is None:
+                return facade
+            self.risk_account = risk(facade)
+            return self.risk_account
 
         self.run = StrategyRun(
             strategy_class=strategy_class,
@@ -266,6 +280,10 @@ class LiveRun:
             raise ExecutionError(BACKWARD_MESSAGE.format(current=self.now_t, requested=now_t))
         self._append(bars, now_t)
         run = self.run
+        if self.risk_account is not None:
+            canceled = self.risk_account.enforce()  # HALTED: nothing of the run keeps working
+            if canceled:
+                self.orders.sync()
         if self.phase is Phase.WAITING:
             self._poll(now_t)
         if self.phase is Phase.RUNNING:

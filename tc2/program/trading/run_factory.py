@@ -11,7 +11,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from tc2.env import ExecEnv
+from tc2.execution.account import Account
 from tc2.execution.market import MarketAccount
+from tc2.execution.risk_account import RiskAccount
 from tc2.execution.trade_records import TradeRecorder, TradingMode
 from tc2.program.trading.live_run import LiveRun
 from tc2.program.trading.trader_parts import PlannedRun
@@ -42,8 +44,11 @@ class LiveRunFactory:
     warmup_days
         Sessions of history before the day.
     account
-        Gives each run its account: None, the replay market's ``VirtualAccount`` (filling on
-        the bars); at a broker, a ``BrokerMarket`` over it (fills arrive from the broker).
+        Gives each run its account from its plan and its recorded run id: None, the replay
+        market's ``VirtualAccount`` (filling on the bars); at a broker, a ``BrokerMarket`` over
+        it (fills arrive from the broker, which records them under the run id).
+    risk
+        Wraps each run's recording facade in the trader's ``RiskAccount``; None: no limits.
     """
 
     def __init__(
@@ -58,7 +63,8 @@ class LiveRunFactory:
         settings: SimulationSettings,
         params: Mapping[str, Mapping[str, Any]] | None = None,
         warmup_days: int = DEFAULT_WARMUP_DAYS,
-        account: Callable[[PlannedRun], MarketAccount] | None = None,
+        account: Callable[[PlannedRun, int], MarketAccount] | None = None,
+        risk: Callable[[PlannedRun, Account], RiskAccount] | None = None,
     ) -> None:
         self.strategies = dict(strategies)
         self.simulator = simulator
@@ -70,6 +76,7 @@ class LiveRunFactory:
         self.params = dict(params or {})
         self.warmup_days = warmup_days
         self.account = account
+        self.risk = risk
 
     def __call__(self, plan: PlannedRun) -> LiveRun:
         """Build ``plan``'s run: warm-up loaded, recorded, gated by its models."""
@@ -100,5 +107,16 @@ class LiveRunFactory:
             mode=self.mode,
             start_time=plan.start_time,
             gate=self.simulator.gate,
-            account=None if self.account is None else self.account(plan),
+            account=None if self.account is None else self._account_of(plan),
+            risk=None if self.risk is None else self._risk_of(plan),
         )
+
+    def _account_of(self, plan: PlannedRun) -> Callable[[int], MarketAccount]:
+        assert self.account is not None
+        make = self.account
+        return lambda run_id: make(plan, run_id)
+
+    def _risk_of(self, plan: PlannedRun) -> Callable[[Account], RiskAccount]:
+        assert self.risk is not None
+        wrap = self.risk
+        return lambda account: wrap(plan, account)

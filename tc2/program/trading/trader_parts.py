@@ -243,26 +243,38 @@ class StoreBarSource:
     def completed(
         self, *, symbol: str, day: date, resolution: Resolution, after_t: int, until_t: int
     ) -> list[StreamBar]:
-        bars = self._day(symbol, day, resolution)
-        if bars is None or until_t <= after_t:
-            return []
-        step = resolution.seconds
-        ends = bars.t + step
-        first = int(np.searchsorted(ends, after_t, "right"))
-        last = int(np.searchsorted(ends, until_t, "right"))
-        return [
-            StreamBar(
-                symbol=symbol,
-                resolution=resolution,
-                t=int(bars.t[i]),
-                o=float(bars.o[i]),
-                h=float(bars.h[i]),
-                l=float(bars.l[i]),
-                c=float(bars.c[i]),
-                v=float(bars.v[i]),
-            )
-            for i in range(first, last)
-        ]
+        return completed_bars(
+            self._day(symbol, day, resolution),
+            symbol=symbol,
+            resolution=resolution,
+            after_t=after_t,
+            until_t=until_t,
+        )
+
+
+def completed_bars(
+    bars: SymbolDay | None, *, symbol: str, resolution: Resolution, after_t: int, until_t: int
+) -> list[StreamBar]:
+    """The bars of a day ending in ``(after_t, until_t]``, oldest first, as stream bars."""
+    if bars is None or until_t <= after_t:
+        return []
+    step = resolution.seconds
+    ends = bars.t + step
+    first = int(np.searchsorted(ends, after_t, "right"))
+    last = int(np.searchsorted(ends, until_t, "right"))
+    return [
+        StreamBar(
+            symbol=symbol,
+            resolution=resolution,
+            t=int(bars.t[i]),
+            o=float(bars.o[i]),
+            h=float(bars.h[i]),
+            l=float(bars.l[i]),
+            c=float(bars.c[i]),
+            v=float(bars.v[i]),
+        )
+        for i in range(first, last)
+    ]
 
 
 class LoggedRecorder:

@@ -318,7 +318,7 @@ def test_over_a_broker_the_run_hears_the_brokers_fills(store: FilePriceStore) ->
     trader = harness.trader
     factory = trader.make_run
     assert isinstance(factory, LiveRunFactory)
-    factory.account = lambda plan: BrokerMarket(broker)
+    factory.account = lambda plan, run_id: BrokerMarket(broker)
     harness.go(time(9, 31), every_s=60)
     [bid_id] = broker.submitted
     assert harness.recorder.orders[bid_id].status.value == "new"
