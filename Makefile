@@ -106,7 +106,7 @@ test-webpanel: $(DEV_STAMP)  ## Django API and service tests, on SQLite then on 
 	TC2_DATABASE_URL=$(TC2_TEST_DATABASE_URL) $(PY) -m pytest tests/webpanel -p no:cacheprovider
 
 test-integration: $(DEV_STAMP)  ## Real Redis, embedded Redis, the whole system through `manage.py launch`
-	$(PY) -m pytest tests/integration
+	$(PY) -m pytest tests/integration --durations=15
 
 test-e2e: $(DEV_STAMP) frontend  ## The panel in Debian's Chromium (Playwright) against `make run`'s system
 	scripts/install-chromium.sh
