@@ -115,3 +115,65 @@ class Account(ABC):
     @abstractmethod
     def day_trade_count(self) -> int:
         """Day trades (a position opened and closed in the same session) counted so far."""
+
+
+class ForwardingAccount(Account):
+    """An ``Account`` that hands every call to ``inner``: the base of the facades that wrap an
+    account (recording, risk) and override only the calls they add something to."""
+
+    def __init__(self, inner: Account) -> None:
+        self.inner = inner
+
+    def submit(self, request: OrderRequest) -> Order:
+        return self.inner.submit(request)
+
+    def cancel(self, client_order_id: str) -> Order:
+        return self.inner.cancel(client_order_id)
+
+    def replace(
+        self,
+        client_order_id: str,
+        *,
+        qty: float | None = None,
+        limit_price: float | None = None,
+        stop_price: float | None = None,
+        new_client_order_id: str | None = None,
+    ) -> Order:
+        return self.inner.replace(
+            client_order_id,
+            qty=qty,
+            limit_price=limit_price,
+            stop_price=stop_price,
+            new_client_order_id=new_client_order_id,
+        )
+
+    def cancel_all(self, symbol: str | None = None) -> list[Order]:
+        return self.inner.cancel_all(symbol)
+
+    def order(self, client_order_id: str) -> Order:
+        return self.inner.order(client_order_id)
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        return self.inner.open_orders(symbol)
+
+    def positions(self) -> Mapping[str, Position]:
+        return self.inner.positions()
+
+    def position_qty(self, symbol: str) -> float:
+        return self.inner.position_qty(symbol)
+
+    @property
+    def cash(self) -> float:
+        return self.inner.cash
+
+    @property
+    def equity(self) -> float:
+        return self.inner.equity
+
+    @property
+    def buying_power(self) -> float:
+        return self.inner.buying_power
+
+    @property
+    def day_trade_count(self) -> int:
+        return self.inner.day_trade_count

@@ -24,11 +24,10 @@ is never recorded twice under two fill ids.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
-from tc2.execution.account import Account
+from tc2.execution.account import Account, ForwardingAccount
 from tc2.execution.orders import Order, OrderRejected, OrderRequest, OrderStatus
-from tc2.execution.positions import Position
 from tc2.execution.trade_records import (
     IntentStatus,
     OrderIntent,
@@ -38,7 +37,7 @@ from tc2.execution.trade_records import (
 )
 
 
-class RecordingAccount(Account):
+class RecordingAccount(ForwardingAccount):
     """Records each order through ``recorder`` before ``account`` sees it, then its fills.
 
     Parameters
@@ -64,7 +63,7 @@ class RecordingAccount(Account):
         run_key: str,
         now: Callable[[], int],
     ) -> None:
-        self.inner = account
+        super().__init__(account)
         self.recorder = recorder
         self.run_id = run_id
         self.run_key = run_key
@@ -148,34 +147,6 @@ class RecordingAccount(Account):
         canceled = self.inner.cancel_all(symbol)
         self.sync()
         return canceled
-
-    def order(self, client_order_id: str) -> Order:
-        return self.inner.order(client_order_id)
-
-    def open_orders(self, symbol: str | None = None) -> list[Order]:
-        return self.inner.open_orders(symbol)
-
-    def positions(self) -> Mapping[str, Position]:
-        return self.inner.positions()
-
-    def position_qty(self, symbol: str) -> float:
-        return self.inner.position_qty(symbol)
-
-    @property
-    def cash(self) -> float:
-        return self.inner.cash
-
-    @property
-    def equity(self) -> float:
-        return self.inner.equity
-
-    @property
-    def buying_power(self) -> float:
-        return self.inner.buying_power
-
-    @property
-    def day_trade_count(self) -> int:
-        return self.inner.day_trade_count
 
     # Records of what the account did.
 

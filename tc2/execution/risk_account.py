@@ -13,16 +13,14 @@ engine. The engine and the rules are in ``risk.py`` and ``risk_rules.py``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from typing import Any
 
 import redis
 
 from tc2.errors import ExecutionError
-from tc2.execution.account import Account
+from tc2.execution.account import Account, ForwardingAccount
 from tc2.execution.kill_switch import RiskState
 from tc2.execution.orders import Order, OrderRequest, OrderType, Side
-from tc2.execution.positions import Position
 from tc2.execution.risk import RiskEngine, RiskRefused
 
 FLATTEN_ID_PREFIX = "tc2-flat-"
@@ -39,7 +37,7 @@ def flatten_client_order_id(request: int, account: str, symbol: str) -> str:
     return f"{FLATTEN_ID_PREFIX}{request}-{digest}"
 
 
-class RiskAccount(Account):
+class RiskAccount(ForwardingAccount):
     """An ``Account`` whose submits and replaces pass the risk engine first.
 
     Parameters
@@ -53,7 +51,7 @@ class RiskAccount(Account):
     """
 
     def __init__(self, account: Account, *, engine: RiskEngine, account_key: str) -> None:
-        self.inner = account
+        super().__init__(account)
         self.engine = engine
         self.account_key = account_key
         # Flatten requests made before this facade started are done; with Redis down now, the
@@ -177,37 +175,3 @@ class RiskAccount(Account):
         return sent
 
     # Everything else is the inner account's.
-
-    def cancel(self, client_order_id: str) -> Order:
-        return self.inner.cancel(client_order_id)
-
-    def cancel_all(self, symbol: str | None = None) -> list[Order]:
-        return self.inner.cancel_all(symbol)
-
-    def order(self, client_order_id: str) -> Order:
-        return self.inner.order(client_order_id)
-
-    def open_orders(self, symbol: str | None = None) -> list[Order]:
-        return self.inner.open_orders(symbol)
-
-    def positions(self) -> Mapping[str, Position]:
-        return self.inner.positions()
-
-    def position_qty(self, symbol: str) -> float:
-        return self.inner.position_qty(symbol)
-
-    @property
-    def cash(self) -> float:
-        return self.inner.cash
-
-    @property
-    def equity(self) -> float:
-        return self.inner.equity
-
-    @property
-    def buying_power(self) -> float:
-        return self.inner.buying_power
-
-    @property
-    def day_trade_count(self) -> int:
-        return self.inner.day_trade_count
